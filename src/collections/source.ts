@@ -1,0 +1,30 @@
+// Where a DataFrame's partitions come from: in-memory batches, CSV byte ranges, Parquet row groups.
+// A source describes partition i as one task (op + args) so reading runs inside whatever executor runs the graph.
+
+import type { Schema } from 'apache-arrow';
+
+export interface PartitionTaskSpec {
+  /** Registered op id, e.g. 'io.csv.read' (see src/ops.ts). */
+  readonly op: string;
+  /** Serialisable args; the op returns a RecordBatch (or a Promise of one). */
+  readonly args: readonly unknown[];
+}
+
+export interface PartitionSource {
+  /** Short name used in keys and explain(): 'from-arrow', 'read-csv'. */
+  readonly name: string;
+  /** Deterministic identity of the data and options (paths + sizes + mtimes + options for files). */
+  readonly token: string;
+  /** Full schema of what the source can produce. */
+  readonly schema: Schema;
+  readonly npartitions: number;
+  /**
+   * The task producing partition i with only `columns` (names in the order given; null = all columns).
+   * Sources that cannot prune columns may read everything; the plan selects afterwards.
+   */
+  partitionTask(i: number, columns: readonly string[] | null): PartitionTaskSpec;
+  /** True if partitionTask honours `columns` (the optimiser then pushes projections into the source). */
+  readonly supportsProjection: boolean;
+  /** One line for explain(): e.g. "read-csv 8 files, 42 partitions of 64 MiB". */
+  describe(): string;
+}

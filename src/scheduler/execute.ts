@@ -1,0 +1,71 @@
+// Running one task: substitute dependency results for Refs, then call the registered op.
+// Shared by every executor, in the main thread and inside workers, so all of them agree on semantics.
+
+import { type Key, type Task, isRef, isPlainObject } from './graph.ts';
+import { getOp } from './registry.ts';
+
+/** Op id of a fused linear chain: args[0] is the list of inner tasks, run in order; the last one's value is the result. */
+export const CHAIN_OP = 'tessera.chain';
+
+export interface ChainStep {
+  readonly key: Key;
+  readonly op: string;
+  readonly args: readonly unknown[];
+}
+
+function substitute(x: unknown, values: ReadonlyMap<Key, unknown>): unknown {
+  if (isRef(x)) {
+    if (!values.has(x.$ref)) throw new Error(`missing value for dependency '${x.$ref}'`);
+    return values.get(x.$ref);
+  }
+  if (Array.isArray(x)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < x.length; i++) {
+      const y = substitute(x[i], values);
+      if (y !== x[i]) {
+        out ??= x.slice();
+        out[i] = y;
+      }
+    }
+    return out ?? x;
+  }
+  if (isPlainObject(x)) {
+    let out: Record<string, unknown> | null = null;
+    for (const k of Object.keys(x)) {
+      const y = substitute(x[k], values);
+      if (y !== x[k]) {
+        out ??= { ...x };
+        out[k] = y;
+      }
+    }
+    return out ?? x;
+  }
+  return x;
+}
+
+/** Run `task` with `inputs[i]` the value of `task.deps[i]`. May return a Promise (async ops, e.g. file reads). */
+export function executeTask(task: Task, inputs: readonly unknown[]): unknown {
+  const values = new Map<Key, unknown>();
+  for (let i = 0; i < task.deps.length; i++) values.set(task.deps[i]!, inputs[i]);
+  if (task.op === CHAIN_OP) return runChain(task.args[0] as ChainStep[], values);
+  const args = task.deps.length === 0 ? task.args : (substitute(task.args, values) as unknown[]);
+  return getOp(task.op)(...args);
+}
+
+function runChain(steps: readonly ChainStep[], values: Map<Key, unknown>): unknown {
+  let last: unknown;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    const args = substitute(step.args, values) as unknown[];
+    last = getOp(step.op)(...args);
+    if (last instanceof Promise) {
+      // An async step: finish the rest of the chain once it settles.
+      return last.then((v) => {
+        values.set(step.key, v);
+        return i + 1 < steps.length ? runChain(steps.slice(i + 1), values) : v;
+      });
+    }
+    values.set(step.key, last);
+  }
+  return last;
+}

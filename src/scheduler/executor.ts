@@ -1,0 +1,18 @@
+// The contract between the scheduler core (run-graph.ts) and the places tasks run: inline, worker
+// threads, child processes, a distributed queue. The core decides order and memory; an executor only runs.
+
+import type { Task } from './graph.ts';
+
+export interface Executor {
+  /** 'sync', 'threads', 'processes', ... (shown in errors and progress). */
+  readonly name: string;
+  /** How many tasks the core keeps in flight at once (1 for inline execution). */
+  readonly concurrency: number;
+  /**
+   * Run `task` with `inputs[i]` the value of `task.deps[i]`. An inline executor returns the value itself
+   * (no Promise, so a 100k-task graph pays no microtask per task); remote ones return a Promise.
+   */
+  run(task: Task, inputs: readonly unknown[]): unknown;
+  /** Release pools, processes, connections. Executors may be reused across compute() calls until closed. */
+  close?(): Promise<void>;
+}
