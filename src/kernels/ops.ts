@@ -1,0 +1,1 @@
+// Kernel ops are registered here (filled in by the foundation work).

@@ -1,0 +1,4 @@
+// Every op registration in one import. The main thread, worker threads and child processes all import
+// this module, so a task's op id resolves to the same function wherever the task runs.
+
+import './kernels/ops.ts';
