@@ -1,1 +1,20 @@
-// Kernel ops are registered here (filled in by the foundation work).
+// Registers the CPU kernels under the op ids that graphs refer to. Imported via src/ops.ts everywhere
+// tasks run; ids are part of the graph format, so renaming one is a breaking change.
+
+import { registerOp } from '../scheduler/registry.ts';
+import { assign, filter, headRows, partitionFromMemory, project } from './frame-ops.ts';
+import { pick, pickRecord, reduceChunk, reduceCombine, reduceFinalize, scalarBinary } from './reduce-ops.ts';
+import { concatBatches } from './concat.ts';
+
+registerOp('frame.from-memory', partitionFromMemory);
+registerOp('frame.project', project);
+registerOp('frame.assign', assign);
+registerOp('frame.filter', filter);
+registerOp('frame.head', headRows);
+registerOp('frame.concat', concatBatches);
+registerOp('reduce.chunk', reduceChunk);
+registerOp('reduce.combine', reduceCombine);
+registerOp('reduce.finalize', reduceFinalize);
+registerOp('reduce.pick', pick);
+registerOp('reduce.pick-record', pickRecord);
+registerOp('scalar.binary', scalarBinary);

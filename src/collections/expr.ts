@@ -1,0 +1,146 @@
+// Column expressions as plain data: what `df.col('a').mul(2).gt(df.col('b'))` means, independent of
+// any partition. They travel inside tasks to kernels (src/kernels/evaluate.ts), and know their result
+// type from a schema, so a bad column or a type mismatch fails when the expression is built.
+
+import { type DataType, type Schema, Bool, Dictionary, Float64, Int64, Null, Utf8, Type } from 'apache-arrow';
+
+export type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div';
+export type ComparisonOp = 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
+export type LogicalOp = 'and' | 'or';
+export type BinaryOp = ArithmeticOp | ComparisonOp | LogicalOp;
+export type UnaryOp = 'neg' | 'abs' | 'not' | 'isNull' | 'notNull';
+export type Literal = number | bigint | string | boolean | null;
+
+export type ColExpr =
+  | { readonly t: 'col'; readonly name: string }
+  | { readonly t: 'lit'; readonly value: Literal }
+  | { readonly t: 'bin'; readonly op: BinaryOp; readonly l: ColExpr; readonly r: ColExpr }
+  | { readonly t: 'un'; readonly op: UnaryOp; readonly x: ColExpr };
+
+export const ARITHMETIC: readonly ArithmeticOp[] = ['add', 'sub', 'mul', 'div'];
+export const COMPARISON: readonly ComparisonOp[] = ['gt', 'ge', 'lt', 'le', 'eq', 'ne'];
+
+/** Broad kinds that decide which kernels and reductions apply. */
+export type ValueKind = 'float' | 'int' | 'bigint' | 'bool' | 'string' | 'null' | 'other';
+
+export function kindOf(type: DataType): ValueKind {
+  switch (type.typeId) {
+    case Type.Float:
+      return 'float';
+    case Type.Int: {
+      const t = type as unknown as { bitWidth: number };
+      return t.bitWidth === 64 ? 'bigint' : 'int';
+    }
+    case Type.Bool:
+      return 'bool';
+    case Type.Utf8:
+    case Type.LargeUtf8:
+      return 'string';
+    case Type.Dictionary:
+      return kindOf((type as Dictionary).dictionary) === 'string' ? 'string' : 'other';
+    case Type.Null:
+      return 'null';
+    default:
+      return 'other';
+  }
+}
+
+export function isNumericKind(k: ValueKind): boolean {
+  return k === 'float' || k === 'int' || k === 'bigint' || k === 'bool' || k === 'null';
+}
+
+/** Columns an expression reads. */
+export function columnsOf(e: ColExpr, out: Set<string> = new Set()): Set<string> {
+  switch (e.t) {
+    case 'col':
+      out.add(e.name);
+      break;
+    case 'bin':
+      columnsOf(e.l, out);
+      columnsOf(e.r, out);
+      break;
+    case 'un':
+      columnsOf(e.x, out);
+      break;
+  }
+  return out;
+}
+
+export function describeExpr(e: ColExpr): string {
+  switch (e.t) {
+    case 'col':
+      return e.name;
+    case 'lit':
+      return typeof e.value === 'string' ? JSON.stringify(e.value) : String(e.value);
+    case 'bin':
+      return `${e.op}(${describeExpr(e.l)}, ${describeExpr(e.r)})`;
+    case 'un':
+      return `${e.op}(${describeExpr(e.x)})`;
+  }
+}
+
+function literalType(v: Literal): DataType {
+  if (v === null) return new Null();
+  switch (typeof v) {
+    case 'number':
+      return new Float64();
+    case 'bigint':
+      return new Int64();
+    case 'string':
+      return new Utf8();
+    default:
+      return new Bool();
+  }
+}
+
+/** Result type of `e` over `schema`; throws a message naming the columns that exist or the types that clash. */
+export function exprType(e: ColExpr, schema: Schema): DataType {
+  switch (e.t) {
+    case 'col': {
+      const f = schema.fields.find((x) => x.name === e.name);
+      if (!f) throw unknownColumn(e.name, schema);
+      return f.type;
+    }
+    case 'lit':
+      return literalType(e.value);
+    case 'un': {
+      const t = exprType(e.x, schema);
+      const k = kindOf(t);
+      if (e.op === 'isNull' || e.op === 'notNull') return new Bool();
+      if (e.op === 'not') {
+        if (k !== 'bool' && k !== 'null') throw typeError(e, `not() needs a boolean, got ${t}`);
+        return new Bool();
+      }
+      if (!isNumericKind(k) || k === 'bool') throw typeError(e, `${e.op}() needs a number, got ${t}`);
+      return k === 'bigint' ? new Int64() : new Float64();
+    }
+    case 'bin': {
+      const lt = exprType(e.l, schema);
+      const rt = exprType(e.r, schema);
+      const lk = kindOf(lt);
+      const rk = kindOf(rt);
+      if ((ARITHMETIC as readonly string[]).includes(e.op)) {
+        if (!isNumericKind(lk) || !isNumericKind(rk)) throw typeError(e, `${e.op} needs numbers, got ${lt} and ${rt}`);
+        // Exact 64-bit integer arithmetic when both sides are int64; otherwise JS-number (float64) semantics.
+        return lk === 'bigint' && rk === 'bigint' && e.op !== 'div' ? new Int64() : new Float64();
+      }
+      if (e.op === 'and' || e.op === 'or') {
+        if (!['bool', 'null'].includes(lk) || !['bool', 'null'].includes(rk)) throw typeError(e, `${e.op} needs booleans, got ${lt} and ${rt}`);
+        return new Bool();
+      }
+      const comparable =
+        lk === 'null' || rk === 'null' || (isNumericKind(lk) && isNumericKind(rk) && lk !== 'bool' && rk !== 'bool') || lk === rk;
+      if (!comparable) throw typeError(e, `cannot compare ${lt} with ${rt}`);
+      return new Bool();
+    }
+  }
+}
+
+export function unknownColumn(name: string, schema: Schema): Error {
+  const names = schema.fields.map((f) => f.name);
+  return new Error(`no column named '${name}'; the columns are: ${names.map((n) => `'${n}'`).join(', ') || '(none)'}`);
+}
+
+function typeError(e: ColExpr, what: string): TypeError {
+  return new TypeError(`in ${describeExpr(e)}: ${what}`);
+}

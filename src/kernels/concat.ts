@@ -1,0 +1,125 @@
+// Concatenating columns and batches into one contiguous, SharedArrayBuffer-backed batch (used to
+// re-partition in-memory tables and to assemble head()). Dictionary columns whose partitions carry
+// different dictionaries are unified by value.
+
+import { type Data, type RecordBatch, type Schema, Dictionary, Type, makeData, makeVector } from 'apache-arrow';
+import { emptyBatch, makeBatch, sharedArray, utf8Data } from './arrow-build.ts';
+import { validityOf } from './validity.ts';
+
+export function concatBatches(schema: Schema, batches: readonly RecordBatch[]): RecordBatch {
+  if (batches.length === 0) return emptyBatch(schema);
+  if (batches.length === 1) return batches[0]!;
+  return makeBatch(
+    schema,
+    schema.fields.map((f, i) => concatData(f.type, batches.map((b) => b.data.children[i]!))),
+  );
+}
+
+function concatValidity(parts: readonly Data[], total: number): { bitmap: Uint8Array | undefined; nullCount: number } {
+  const nulls = parts.reduce((s, d) => s + d.nullCount, 0);
+  if (nulls === 0) return { bitmap: undefined, nullCount: 0 };
+  const out = sharedArray(Uint8Array, (total + 7) >> 3);
+  let k = 0;
+  for (const d of parts) {
+    const v = validityOf(d);
+    for (let i = 0; i < d.length; i++, k++) if (v === null || (v[i >> 3]! >> (i & 7)) & 1) out[k >> 3]! |= 1 << (k & 7);
+  }
+  return { bitmap: out, nullCount: nulls };
+}
+
+export function concatData(type: Data['type'], parts: readonly Data[]): Data {
+  const total = parts.reduce((s, d) => s + d.length, 0);
+  const { bitmap, nullCount } = concatValidity(parts, total);
+  switch (type.typeId) {
+    case Type.Null:
+      return makeData({ type, length: total, nullCount: total } as any);
+    case Type.Bool: {
+      const out = sharedArray(Uint8Array, (total + 7) >> 3);
+      let k = 0;
+      for (const d of parts) {
+        const bits = d.values as Uint8Array;
+        for (let i = 0; i < d.length; i++, k++) {
+          const j = d.offset + i;
+          if ((bits[j >> 3]! >> (j & 7)) & 1) out[k >> 3]! |= 1 << (k & 7);
+        }
+      }
+      return makeData({ type, length: total, nullCount, nullBitmap: bitmap, data: out } as any);
+    }
+    case Type.Utf8: {
+      let bytesTotal = 0;
+      for (const d of parts) {
+        const o = d.valueOffsets as Int32Array;
+        bytesTotal += o[d.length]! - o[0]!;
+      }
+      const offs = sharedArray(Int32Array, total + 1);
+      const bytes = sharedArray(Uint8Array, bytesTotal);
+      let k = 0;
+      let pos = 0;
+      for (const d of parts) {
+        const o = d.valueOffsets as Int32Array;
+        const src = d.values as Uint8Array;
+        bytes.set(src.subarray(o[0]!, o[d.length]!), pos);
+        for (let i = 0; i < d.length; i++) offs[++k] = pos + (o[i + 1]! - o[0]!);
+        pos += o[d.length]! - o[0]!;
+      }
+      return utf8Data(total, offs, bytes, bitmap ?? null);
+    }
+    case Type.Dictionary:
+      return concatDictionary(type as Dictionary, parts, total, bitmap, nullCount);
+    default: {
+      const first = parts.find((d) => d.values)?.values as any;
+      if (!first && total > 0) throw new Error(`cannot concatenate columns of type ${String(type)} yet`);
+      const Ctor = (first?.constructor ?? Float64Array) as any;
+      const stride = parts[0]?.stride ?? 1;
+      const out = new Ctor(new SharedArrayBuffer(Math.max(8, total * stride * Ctor.BYTES_PER_ELEMENT)), 0, total * stride);
+      let k = 0;
+      for (const d of parts) {
+        out.set((d.values as any).subarray(0, d.length * stride), k);
+        k += d.length * stride;
+      }
+      return makeData({ type, length: total, nullCount, nullBitmap: bitmap, data: out } as any);
+    }
+  }
+}
+
+function concatDictionary(type: Dictionary, parts: readonly Data[], total: number, bitmap: Uint8Array | undefined, nullCount: number): Data {
+  const sameDict = parts.every((d) => d.dictionary === parts[0]!.dictionary);
+  const codes = sharedArray(Int32Array, total);
+  if (sameDict && parts.length > 0) {
+    let k = 0;
+    for (const d of parts) {
+      codes.set((d.values as Int32Array).subarray(0, d.length), k);
+      k += d.length;
+    }
+    return makeData({ type, length: total, nullCount, nullBitmap: bitmap, data: codes, dictionary: parts[0]!.dictionary } as any);
+  }
+  // Unify: one entry per distinct string, in first-seen order.
+  const ids = new Map<string, number>();
+  const values: string[] = [];
+  let k = 0;
+  for (const d of parts) {
+    const dict = d.dictionary!;
+    const remap = new Int32Array(dict.length);
+    for (let j = 0; j < dict.length; j++) {
+      const s = dict.get(j) as string;
+      let id = ids.get(s);
+      if (id === undefined) {
+        id = values.length;
+        ids.set(s, id);
+        values.push(s);
+      }
+      remap[j] = id;
+    }
+    const src = d.values as Int32Array;
+    for (let i = 0; i < d.length; i++) codes[k++] = remap[src[i]!] ?? 0;
+  }
+  const enc = new TextEncoder();
+  const encoded = values.map((s) => enc.encode(s));
+  const offs = sharedArray(Int32Array, values.length + 1);
+  let size = 0;
+  encoded.forEach((b, j) => (offs[j + 1] = size += b.length));
+  const bytes = sharedArray(Uint8Array, size);
+  encoded.forEach((b, j) => bytes.set(b, offs[j]!));
+  const dictionary = makeVector(utf8Data(values.length, offs, bytes, null));
+  return makeData({ type, length: total, nullCount, nullBitmap: bitmap, data: codes, dictionary } as any);
+}

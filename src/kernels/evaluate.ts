@@ -1,0 +1,333 @@
+// Evaluating a column expression (collections/expr.ts) over one partition. Arithmetic follows JS numbers
+// (float64) except int64 op int64, which stays exact in BigInt; comparisons and logic give booleans with
+// SQL null semantics (null in -> null out; `and`/`or` use three-valued logic).
+
+import { type Data, type RecordBatch, Bool, Float64, Int64, Null, Type, makeData } from 'apache-arrow';
+import {
+  type ArithmeticOp,
+  type ColExpr,
+  type ComparisonOp,
+  type Literal,
+  ARITHMETIC,
+  exprType,
+  kindOf,
+  unknownColumn,
+} from '../collections/expr.ts';
+import { sharedArray, utf8Data, primitiveData } from './arrow-build.ts';
+import { asFloat64, boolBytes, compareBytes, packBits } from './column-values.ts';
+import { andValidity, validityOf } from './validity.ts';
+import { stableStringify } from '../scheduler/tokenize.ts';
+
+export type Evaluated = { readonly data: Data } | { readonly lit: Literal };
+
+const encoder = new TextEncoder();
+
+/** Evaluate `expr` over `batch`; `cache` shares sub-expressions between several expressions of one task. */
+export function evaluate(batch: RecordBatch, expr: ColExpr, cache: Map<string, Evaluated> = new Map()): Evaluated {
+  if (expr.t === 'lit') return { lit: expr.value };
+  if (expr.t === 'col') {
+    const i = batch.schema.fields.findIndex((f) => f.name === expr.name);
+    if (i < 0) throw unknownColumn(expr.name, batch.schema);
+    return { data: batch.data.children[i]! };
+  }
+  const key = stableStringify(expr);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  let out: Evaluated;
+  if (expr.t === 'un') {
+    out = unary(expr.op, evaluate(batch, expr.x, cache), batch.numRows);
+  } else {
+    const l = evaluate(batch, expr.l, cache);
+    const r = evaluate(batch, expr.r, cache);
+    if ((ARITHMETIC as readonly string[]).includes(expr.op)) {
+      out = arithmetic(expr.op as ArithmeticOp, l, r, batch.numRows, exprType(expr, batch.schema).typeId === Type.Int);
+    } else if (expr.op === 'and' || expr.op === 'or') {
+      out = logical(expr.op, l, r, batch.numRows);
+    } else {
+      out = compare(expr.op as ComparisonOp, l, r, batch.numRows);
+    }
+  }
+  cache.set(key, out);
+  return out;
+}
+
+/** Evaluate and materialise as a column of `length` rows (literals are broadcast). */
+export function evaluateColumn(batch: RecordBatch, expr: ColExpr, cache?: Map<string, Evaluated>): Data {
+  const e = evaluate(batch, expr, cache);
+  return 'data' in e ? e.data : broadcast(e.lit, batch.numRows);
+}
+
+export function broadcast(v: Literal, n: number): Data {
+  if (v === null) return makeData({ type: new Null(), length: n, nullCount: n } as any);
+  switch (typeof v) {
+    case 'number': {
+      const a = sharedArray(Float64Array, n);
+      a.fill(v);
+      return primitiveData(new Float64(), n, a, null);
+    }
+    case 'bigint': {
+      const a = sharedArray(BigInt64Array, n);
+      a.fill(v);
+      return primitiveData(new Int64(), n, a, null);
+    }
+    case 'boolean': {
+      const bits = sharedArray(Uint8Array, (n + 7) >> 3);
+      if (v) bits.fill(0xff);
+      return primitiveData(new Bool(), n, bits, null);
+    }
+    default: {
+      const b = encoder.encode(v);
+      const offs = sharedArray(Int32Array, n + 1);
+      const bytes = sharedArray(Uint8Array, b.length * n);
+      for (let i = 0; i < n; i++) {
+        bytes.set(b, i * b.length);
+        offs[i + 1] = (i + 1) * b.length;
+      }
+      return utf8Data(n, offs, bytes, null);
+    }
+  }
+}
+
+function validityOfEval(e: Evaluated, n: number): Uint8Array | null {
+  if ('lit' in e) return e.lit === null ? sharedArray(Uint8Array, (n + 7) >> 3) : null;
+  return validityOf(e.data);
+}
+
+function arithmetic(op: ArithmeticOp, l: Evaluated, r: Evaluated, n: number, exactInt: boolean): Evaluated {
+  if ('lit' in l && 'lit' in r) return { lit: foldArithmetic(op, l.lit, r.lit) };
+  const valid = andValidity(validityOfEval(l, n), validityOfEval(r, n), n);
+  if (exactInt) {
+    const a = 'lit' in l ? null : (l.data.values as BigInt64Array);
+    const b = 'lit' in r ? null : (r.data.values as BigInt64Array);
+    const ka = 'lit' in l ? BigInt((l.lit as bigint | null) ?? 0n) : 0n;
+    const kb = 'lit' in r ? BigInt((r.lit as bigint | null) ?? 0n) : 0n;
+    const out = sharedArray(BigInt64Array, n);
+    for (let i = 0; i < n; i++) {
+      const x = a ? a[i]! : ka;
+      const y = b ? b[i]! : kb;
+      out[i] = op === 'add' ? x + y : op === 'sub' ? x - y : x * y;
+    }
+    return { data: primitiveData(new Int64(), n, out, valid) };
+  }
+  const out = sharedArray(Float64Array, n);
+  const a = 'lit' in l ? null : asFloat64(l.data);
+  const b = 'lit' in r ? null : asFloat64(r.data);
+  const ka = 'lit' in l ? Number(l.lit) : 0;
+  const kb = 'lit' in r ? Number(r.lit) : 0;
+  // One loop per case keeps each loop monomorphic and branch-free.
+  if (a && b) {
+    if (op === 'add') for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
+    else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = a[i]! - b[i]!;
+    else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
+    else for (let i = 0; i < n; i++) out[i] = a[i]! / b[i]!;
+  } else if (a) {
+    if (op === 'add') for (let i = 0; i < n; i++) out[i] = a[i]! + kb;
+    else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = a[i]! - kb;
+    else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = a[i]! * kb;
+    else for (let i = 0; i < n; i++) out[i] = a[i]! / kb;
+  } else {
+    const bb = b!;
+    if (op === 'add') for (let i = 0; i < n; i++) out[i] = ka + bb[i]!;
+    else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = ka - bb[i]!;
+    else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = ka * bb[i]!;
+    else for (let i = 0; i < n; i++) out[i] = ka / bb[i]!;
+  }
+  return { data: primitiveData(new Float64(), n, out, valid) };
+}
+
+function foldArithmetic(op: ArithmeticOp, a: Literal, b: Literal): Literal {
+  if (a === null || b === null) return null;
+  if (typeof a === 'bigint' && typeof b === 'bigint' && op !== 'div') return op === 'add' ? a + b : op === 'sub' ? a - b : a * b;
+  const x = Number(a);
+  const y = Number(b);
+  return op === 'add' ? x + y : op === 'sub' ? x - y : op === 'mul' ? x * y : x / y;
+}
+
+function boolResult(bytes: Uint8Array, valid: Uint8Array | null): Evaluated {
+  return { data: primitiveData(new Bool(), bytes.length, packBits(bytes), valid) };
+}
+
+function unary(op: string, x: Evaluated, n: number): Evaluated {
+  if ('lit' in x) {
+    const v = x.lit;
+    if (op === 'isNull') return { lit: v === null };
+    if (op === 'notNull') return { lit: v !== null };
+    if (v === null) return { lit: null };
+    if (op === 'not') return { lit: !v };
+    if (typeof v === 'bigint') return { lit: op === 'neg' ? -v : v < 0n ? -v : v };
+    return { lit: op === 'neg' ? -Number(v) : Math.abs(Number(v)) };
+  }
+  const d = x.data;
+  const valid = validityOf(d);
+  if (op === 'isNull' || op === 'notNull') {
+    const bytes = new Uint8Array(n);
+    const want = op === 'isNull' ? 0 : 1;
+    for (let i = 0; i < n; i++) bytes[i] = (valid === null ? 1 : (valid[i >> 3]! >> (i & 7)) & 1) === want ? 1 : 0;
+    return boolResult(bytes, null);
+  }
+  if (op === 'not') {
+    const b = boolBytes(d);
+    for (let i = 0; i < n; i++) b[i] = b[i] ? 0 : 1;
+    return boolResult(b, valid);
+  }
+  if (kindOf(d.type) === 'bigint') {
+    const v = d.values as BigInt64Array;
+    const out = sharedArray(BigInt64Array, n);
+    for (let i = 0; i < n; i++) out[i] = op === 'neg' ? -v[i]! : v[i]! < 0n ? -v[i]! : v[i]!;
+    return { data: primitiveData(new Int64(), n, out, valid) };
+  }
+  const v = asFloat64(d);
+  const out = sharedArray(Float64Array, n);
+  if (op === 'neg') for (let i = 0; i < n; i++) out[i] = -v[i]!;
+  else for (let i = 0; i < n; i++) out[i] = Math.abs(v[i]!);
+  return { data: primitiveData(new Float64(), n, out, valid) };
+}
+
+function logical(op: 'and' | 'or', l: Evaluated, r: Evaluated, n: number): Evaluated {
+  const lv = 'lit' in l ? null : boolBytes(l.data);
+  const rv = 'lit' in r ? null : boolBytes(r.data);
+  const lvalid = validityOfEval(l, n);
+  const rvalid = validityOfEval(r, n);
+  const bytes = new Uint8Array(n);
+  const valid = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const la = lvalid === null || (lvalid[i >> 3]! >> (i & 7)) & 1;
+    const ra = rvalid === null || (rvalid[i >> 3]! >> (i & 7)) & 1;
+    const a = lv ? lv[i]! : (l as { lit: Literal }).lit ? 1 : 0;
+    const b = rv ? rv[i]! : (r as { lit: Literal }).lit ? 1 : 0;
+    // Kleene logic: false AND null = false, true OR null = true; otherwise null wins.
+    if (op === 'and') {
+      if ((la && !a) || (ra && !b)) valid[i] = 1;
+      else if (la && ra) {
+        valid[i] = 1;
+        bytes[i] = 1;
+      }
+    } else if ((la && a) || (ra && b)) {
+      valid[i] = 1;
+      bytes[i] = 1;
+    } else if (la && ra) valid[i] = 1;
+  }
+  let allValid = true;
+  for (let i = 0; i < n; i++) if (!valid[i]) allValid = false;
+  return boolResult(bytes, allValid ? null : packBits(valid));
+}
+
+/** Row i of a string column as a UTF-8 byte range, for Utf8 and dictionary-of-Utf8 alike. */
+function stringRows(d: Data): (i: number) => [Uint8Array, number, number] {
+  if (d.typeId === Type.Dictionary) {
+    const dict = d.dictionary!.data[0]!;
+    const offs = dict.valueOffsets as Int32Array;
+    const bytes = dict.values as Uint8Array;
+    const codes = d.values as Int32Array;
+    return (i) => [bytes, offs[codes[i]!]!, offs[codes[i]! + 1]!];
+  }
+  const offs = d.valueOffsets as Int32Array;
+  const bytes = d.values as Uint8Array;
+  return (i) => [bytes, offs[i]!, offs[i + 1]!];
+}
+
+function cmpResult(op: ComparisonOp, c: number): number {
+  switch (op) {
+    case 'gt':
+      return c > 0 ? 1 : 0;
+    case 'ge':
+      return c >= 0 ? 1 : 0;
+    case 'lt':
+      return c < 0 ? 1 : 0;
+    case 'le':
+      return c <= 0 ? 1 : 0;
+    case 'eq':
+      return c === 0 ? 1 : 0;
+    case 'ne':
+      return c !== 0 ? 1 : 0;
+  }
+}
+
+function compare(op: ComparisonOp, l: Evaluated, r: Evaluated, n: number): Evaluated {
+  if ('lit' in l && 'lit' in r) {
+    if (l.lit === null || r.lit === null) return { lit: null };
+    const a = l.lit as number | string;
+    const b = r.lit as number | string;
+    return { lit: cmpResult(op, a < b ? -1 : a > b ? 1 : a === b ? 0 : NaN) === 1 };
+  }
+  const valid = andValidity(validityOfEval(l, n), validityOfEval(r, n), n);
+  if (('lit' in l && l.lit === null) || ('lit' in r && r.lit === null)) return boolResult(new Uint8Array(n), sharedArray(Uint8Array, (n + 7) >> 3));
+  const bytes = new Uint8Array(n);
+  const sample = 'data' in l ? l.data : (r as { data: Data }).data;
+  const kind = kindOf(sample.type);
+  if (kind === 'string') {
+    compareStrings(op, l, r, n, bytes);
+    return boolResult(bytes, valid);
+  }
+  if (bothBigInt(l, r)) {
+    const a = 'lit' in l ? null : (l.data.values as BigInt64Array);
+    const b = 'lit' in r ? null : (r.data.values as BigInt64Array);
+    const ka = 'lit' in l ? (l.lit as bigint) : 0n;
+    const kb = 'lit' in r ? (r.lit as bigint) : 0n;
+    for (let i = 0; i < n; i++) {
+      const x = a ? a[i]! : ka;
+      const y = b ? b[i]! : kb;
+      bytes[i] = cmpResult(op, x < y ? -1 : x > y ? 1 : 0);
+    }
+    return boolResult(bytes, valid);
+  }
+  const a = 'lit' in l ? null : asFloat64(l.data);
+  const b = 'lit' in r ? null : asFloat64(r.data);
+  const ka = 'lit' in l ? Number(l.lit) : 0;
+  const kb = 'lit' in r ? Number(r.lit) : 0;
+  for (let i = 0; i < n; i++) {
+    const x = a ? a[i]! : ka;
+    const y = b ? b[i]! : kb;
+    // NaN compares false to everything except ne (IEEE), as in Arrow and JS.
+    switch (op) {
+      case 'gt': bytes[i] = x > y ? 1 : 0; break;
+      case 'ge': bytes[i] = x >= y ? 1 : 0; break;
+      case 'lt': bytes[i] = x < y ? 1 : 0; break;
+      case 'le': bytes[i] = x <= y ? 1 : 0; break;
+      case 'eq': bytes[i] = x === y ? 1 : 0; break;
+      case 'ne': bytes[i] = x !== y ? 1 : 0; break;
+    }
+  }
+  return boolResult(bytes, valid);
+}
+
+function bothBigInt(l: Evaluated, r: Evaluated): boolean {
+  const isBig = (e: Evaluated) => ('lit' in e ? typeof e.lit === 'bigint' : kindOf(e.data.type) === 'bigint');
+  return isBig(l) && isBig(r);
+}
+
+function compareStrings(op: ComparisonOp, l: Evaluated, r: Evaluated, n: number, out: Uint8Array): void {
+  // Dictionary column against a literal: compare each dictionary entry once, then map the codes.
+  if ('data' in l && 'lit' in r && l.data.typeId === Type.Dictionary) {
+    const dict = l.data.dictionary!.data[0]!;
+    const lit = encoder.encode(r.lit as string);
+    const offs = dict.valueOffsets as Int32Array;
+    const bytes = dict.values as Uint8Array;
+    const perEntry = new Uint8Array(dict.length);
+    for (let j = 0; j < dict.length; j++) perEntry[j] = cmpResult(op, compareBytes(bytes, offs[j]!, offs[j + 1]!, lit, 0, lit.length));
+    const codes = l.data.values as Int32Array;
+    for (let i = 0; i < n; i++) out[i] = perEntry[codes[i]!]!;
+    return;
+  }
+  if ('lit' in l) {
+    // Flip to column-vs-literal form: a < col  <=>  col > a.
+    const flipped: Record<ComparisonOp, ComparisonOp> = { gt: 'lt', ge: 'le', lt: 'gt', le: 'ge', eq: 'eq', ne: 'ne' };
+    compareStrings(flipped[op], r, l, n, out);
+    return;
+  }
+  const left = stringRows(l.data);
+  if ('lit' in r) {
+    const lit = encoder.encode(r.lit as string);
+    for (let i = 0; i < n; i++) {
+      const [a, a0, a1] = left(i);
+      out[i] = cmpResult(op, compareBytes(a, a0, a1, lit, 0, lit.length));
+    }
+    return;
+  }
+  const right = stringRows(r.data);
+  for (let i = 0; i < n; i++) {
+    const [a, a0, a1] = left(i);
+    const [b, b0, b1] = right(i);
+    out[i] = cmpResult(op, compareBytes(a, a0, a1, b, b0, b1));
+  }
+}

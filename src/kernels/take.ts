@@ -1,0 +1,107 @@
+// Selecting rows: turn a boolean mask into row indices, and gather any Arrow column at those indices
+// into new SharedArrayBuffer-backed buffers. Used by filter, and by anything that reorders rows.
+
+import { type Data, type RecordBatch, Type, makeData } from 'apache-arrow';
+import { makeBatch, sharedArray, utf8Data } from './arrow-build.ts';
+import { validityOf } from './validity.ts';
+
+/** Rows where `mask` is true and valid (null counts as false, as in SQL WHERE). */
+export function maskToIndices(mask: Data): Int32Array {
+  const n = mask.length;
+  const valid = validityOf(mask);
+  const out = new Int32Array(n);
+  let k = 0;
+  if (mask.typeId === Type.Null) return out.subarray(0, 0);
+  const bits = mask.values as Uint8Array;
+  const off = mask.offset;
+  for (let i = 0; i < n; i++) {
+    const j = off + i;
+    if ((bits[j >> 3]! >> (j & 7)) & 1 && (valid === null || (valid[i >> 3]! >> (i & 7)) & 1)) out[k++] = i;
+  }
+  return out.subarray(0, k);
+}
+
+function takeValidity(data: Data, idx: Int32Array): { bitmap: Uint8Array | undefined; nullCount: number } {
+  const valid = validityOf(data);
+  if (!valid) return { bitmap: undefined, nullCount: 0 };
+  const out = sharedArray(Uint8Array, (idx.length + 7) >> 3);
+  let nulls = 0;
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k]!;
+    if ((valid[i >> 3]! >> (i & 7)) & 1) out[k >> 3]! |= 1 << (k & 7);
+    else nulls++;
+  }
+  return nulls > 0 ? { bitmap: out, nullCount: nulls } : { bitmap: undefined, nullCount: 0 };
+}
+
+/** Gather rows `idx` of any column. */
+export function takeData(data: Data, idx: Int32Array): Data {
+  const n = idx.length;
+  const { bitmap, nullCount } = takeValidity(data, idx);
+  switch (data.typeId) {
+    case Type.Null:
+      return makeData({ type: data.type, length: n, nullCount: n } as any);
+    case Type.Bool: {
+      const bits = data.values as Uint8Array;
+      const out = sharedArray(Uint8Array, (n + 7) >> 3);
+      for (let k = 0; k < n; k++) {
+        const j = data.offset + idx[k]!;
+        if ((bits[j >> 3]! >> (j & 7)) & 1) out[k >> 3]! |= 1 << (k & 7);
+      }
+      return makeData({ type: data.type, length: n, nullCount, nullBitmap: bitmap, data: out } as any);
+    }
+    case Type.Utf8: {
+      const offs = data.valueOffsets as Int32Array;
+      const bytes = data.values as Uint8Array;
+      const outOffs = sharedArray(Int32Array, n + 1);
+      let total = 0;
+      for (let k = 0; k < n; k++) {
+        const i = idx[k]!;
+        total += offs[i + 1]! - offs[i]!;
+        outOffs[k + 1] = total;
+      }
+      const outBytes = sharedArray(Uint8Array, total);
+      for (let k = 0; k < n; k++) {
+        const i = idx[k]!;
+        outBytes.set(bytes.subarray(offs[i]!, offs[i + 1]!), outOffs[k]!);
+      }
+      return utf8Data(n, outOffs, outBytes, bitmap ?? null);
+    }
+    case Type.Dictionary: {
+      const codes = data.values as Int32Array;
+      const out = new (codes.constructor as Int32ArrayConstructor)(sharedArrayBufferFor(codes, n), 0, n);
+      for (let k = 0; k < n; k++) out[k] = codes[idx[k]!]!;
+      return makeData({ type: data.type, length: n, nullCount, nullBitmap: bitmap, data: out, dictionary: data.dictionary } as any);
+    }
+    default: {
+      const values = data.values as any;
+      if (!values || data.children.length > 0) {
+        throw new Error(`cannot select rows of a column of type ${String(data.type)} yet`);
+      }
+      // Fixed-width types (ints, floats, dates, timestamps): `stride` elements per row.
+      const stride = data.stride;
+      const Ctor = values.constructor as { new (b: ArrayBufferLike, o: number, l: number): any; BYTES_PER_ELEMENT: number };
+      const out = new Ctor(new SharedArrayBuffer(Math.max(8, n * stride * Ctor.BYTES_PER_ELEMENT)), 0, n * stride);
+      if (stride === 1) for (let k = 0; k < n; k++) out[k] = values[idx[k]!];
+      else for (let k = 0; k < n; k++) for (let s = 0; s < stride; s++) out[k * stride + s] = values[idx[k]! * stride + s];
+      return makeData({ type: data.type, length: n, nullCount, nullBitmap: bitmap, data: out } as any);
+    }
+  }
+}
+
+function sharedArrayBufferFor(codes: ArrayBufferView & { BYTES_PER_ELEMENT?: number }, n: number): SharedArrayBuffer {
+  const bpe = (codes as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  return new SharedArrayBuffer(Math.max(8, n * bpe));
+}
+
+/** Gather rows `idx` of every column of a batch. */
+export function takeBatch(batch: RecordBatch, idx: Int32Array): RecordBatch {
+  return makeBatch(batch.schema, batch.schema.fields.map((_, i) => takeData(batch.data.children[i]!, idx)));
+}
+
+/** Rows [start, end) of a batch, copied into fresh buffers (a view would pin the whole parent). */
+export function sliceBatch(batch: RecordBatch, start: number, end: number): RecordBatch {
+  const idx = new Int32Array(Math.max(0, end - start));
+  for (let k = 0; k < idx.length; k++) idx[k] = start + k;
+  return takeBatch(batch, idx);
+}
