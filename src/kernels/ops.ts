@@ -3,7 +3,7 @@
 
 import { registerOp } from '../scheduler/registry.ts';
 import { assign, filter, headRows, partitionFromMemory, project } from './frame-ops.ts';
-import { pick, pickRecord, reduceChunk, reduceCombine, reduceFinalize, scalarBinary } from './reduce-ops.ts';
+import { pick, pickRecord, reduceChunk, reduceCombine, reduceEmpty, reduceFinalize, scalarBinary } from './reduce-ops.ts';
 import { concatBatches } from './concat.ts';
 
 registerOp('frame.from-memory', partitionFromMemory);
@@ -15,6 +15,7 @@ registerOp('frame.concat', concatBatches);
 registerOp('reduce.chunk', reduceChunk);
 registerOp('reduce.combine', reduceCombine);
 registerOp('reduce.finalize', reduceFinalize);
+registerOp('reduce.empty', reduceEmpty);
 registerOp('reduce.pick', pick);
 registerOp('reduce.pick-record', pickRecord);
 registerOp('scalar.binary', scalarBinary);

@@ -104,3 +104,8 @@ export function scalarBinary(a: ScalarValue, b: ScalarValue, op: ScalarBinaryOp)
       return x ** y;
   }
 }
+
+/** Partials of a frame with no partitions: the identity of every statistic. */
+export function reduceEmpty(integral: readonly boolean[]): Summary[] {
+  return integral.map((i) => emptySummary(i));
+}

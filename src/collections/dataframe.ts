@@ -1,0 +1,151 @@
+// The user-facing lazy DataFrame: a thin typed front over a plan node. Every method validates its
+// input against the schema (known without reading data) and returns a new lazy value.
+
+import type { DataType, RecordBatch, Schema, Table } from 'apache-arrow';
+import {
+  COLLECTION,
+  type Collection,
+  type ComputeOptions,
+  type OutputPlan,
+  computeBatches,
+  explainPlans,
+  headOf,
+  run,
+} from './compute.ts';
+import { type ColExpr, type Literal, columnsOf, kindOf, unknownColumn } from './expr.ts';
+import { type FrameNode, type RecordNode, assignNode, filterNode, projectNode, rowAligned, sourceNode } from './plan.ts';
+import { type ReductionOptions, reductionRequest, supports } from './reductions.ts';
+import { Series } from './series.ts';
+import type { PartitionSource } from './source.ts';
+import { MemorySource } from './memory-source.ts';
+import type { ReductionName, ScalarValue } from '../kernels/summary.ts';
+
+export interface FrameReductionOptions extends ReductionOptions {
+  /** Reduce only the columns the reduction applies to (numbers, booleans) and skip the rest. */
+  numericOnly?: boolean;
+}
+
+export class DataFrame implements Collection {
+  readonly [COLLECTION] = true as const;
+  constructor(readonly node: FrameNode) {}
+
+  static fromSource(source: PartitionSource): DataFrame {
+    return new DataFrame(sourceNode(source));
+  }
+
+  get schema(): Schema {
+    return this.node.schema;
+  }
+  get columns(): string[] {
+    return this.node.schema.fields.map((f) => f.name);
+  }
+  /** Column name -> Arrow type name (e.g. 'Float64', 'Dictionary<Int32, Utf8>'). */
+  get dtypes(): Record<string, string> {
+    return Object.fromEntries(this.node.schema.fields.map((f) => [f.name, String(f.type)]));
+  }
+  get npartitions(): number {
+    return this.node.npartitions;
+  }
+
+  col(name: string): Series {
+    if (!this.node.schema.fields.some((f) => f.name === name)) throw unknownColumn(name, this.node.schema);
+    return new Series(this.node, { t: 'col', name }, name);
+  }
+
+  select(columns: readonly string[]): DataFrame {
+    if (!Array.isArray(columns)) throw new TypeError('select() takes an array of column names');
+    return new DataFrame(projectNode(this.node, columns));
+  }
+
+  /** Add or replace columns from Series of this frame or literals: df.assign({gain: df.col('a').sub(df.col('b'))}). */
+  assign(columns: Record<string, Series | Literal>): DataFrame {
+    const assignments: Array<[string, ColExpr]> = Object.entries(columns).map(([name, v]) => [name, this.exprFor(v, `assign('${name}')`)]);
+    return new DataFrame(assignNode(this.node, assignments));
+  }
+
+  /** Keep the rows where `condition` is true (null counts as false). */
+  filter(condition: Series): DataFrame {
+    return new DataFrame(filterNode(this.node, this.exprFor(condition, 'filter')));
+  }
+
+  private exprFor(v: Series | Literal, where: string): ColExpr {
+    if (v instanceof Series) {
+      if (v.frame.token !== this.node.token && !rowAligned(this.node, v.frame, columnsOf(v.expr))) {
+        throw new Error(`${where}: the Series was built from a different DataFrame whose rows do not line up with this one; build it from this DataFrame (df.col(...))`);
+      }
+      return v.expr;
+    }
+    if (v === null || ['number', 'bigint', 'string', 'boolean'].includes(typeof v)) return { t: 'lit', value: v };
+    throw new TypeError(`${where}: expected a Series or a literal, got ${String(v)}`);
+  }
+
+  private reduce(name: ReductionName, options: FrameReductionOptions = {}): ReducedRow {
+    const names: string[] = [];
+    const skipped: string[] = [];
+    for (const f of this.node.schema.fields) {
+      if (supports(kindOf(f.type), name)) names.push(f.name);
+      else skipped.push(`${f.name} (${String(f.type)})`);
+    }
+    if (skipped.length > 0 && !options.numericOnly) {
+      throw new TypeError(`${name}() does not apply to ${skipped.join(', ')}; select other columns or pass {numericOnly: true}`);
+    }
+    const requests = names.map((n) => reductionRequest(this.node, { t: 'col', name: n }, name, options));
+    return new ReducedRow({ names, requests });
+  }
+  sum(o?: FrameReductionOptions): ReducedRow { return this.reduce('sum', o); }
+  mean(o?: FrameReductionOptions): ReducedRow { return this.reduce('mean', o); }
+  min(o?: FrameReductionOptions): ReducedRow { return this.reduce('min', o); }
+  max(o?: FrameReductionOptions): ReducedRow { return this.reduce('max', o); }
+  count(o?: FrameReductionOptions): ReducedRow { return this.reduce('count', o); }
+  var(o?: FrameReductionOptions): ReducedRow { return this.reduce('var', o); }
+  std(o?: FrameReductionOptions): ReducedRow { return this.reduce('std', o); }
+  prod(o?: FrameReductionOptions): ReducedRow { return this.reduce('prod', o); }
+  any(o?: FrameReductionOptions): ReducedRow { return this.reduce('any', o); }
+  all(o?: FrameReductionOptions): ReducedRow { return this.reduce('all', o); }
+
+  /** The first n rows, computing partitions in order only until n rows are found. */
+  head(n = 5, options: ComputeOptions = {}): Promise<Table> {
+    if (!Number.isInteger(n) || n < 0) throw new TypeError(`head(n) needs a non-negative integer; got ${String(n)}`);
+    return headOf(this.node, n, options);
+  }
+
+  _output(): OutputPlan {
+    return { kind: 'frame', node: this.node };
+  }
+
+  /** Compute into one Arrow Table (one record batch per non-empty partition). */
+  async compute(options: ComputeOptions = {}): Promise<Table> {
+    return (await run([this._output()], options))[0] as Table;
+  }
+  toArrow(options: ComputeOptions = {}): Promise<Table> {
+    return this.compute(options);
+  }
+
+  /** Compute every partition and keep it in memory: later work starts from here instead of the sources. */
+  async persist(options: ComputeOptions = {}): Promise<DataFrame> {
+    const batches: RecordBatch[] = await computeBatches(this.node, options);
+    return DataFrame.fromSource(new MemorySource(this.node.schema, batches, 'persisted'));
+  }
+
+  /** The optimised plan and the number of tasks it runs as. */
+  explain(options: ComputeOptions = {}): string {
+    return explainPlans([this._output()], options);
+  }
+}
+
+/** One reduction per column (df.sum()): computes to {column: value}. */
+export class ReducedRow implements Collection {
+  readonly [COLLECTION] = true as const;
+  constructor(readonly node: RecordNode) {}
+  _output(): OutputPlan {
+    return { kind: 'record', node: this.node };
+  }
+  async compute(options: ComputeOptions = {}): Promise<Record<string, ScalarValue>> {
+    return (await run([this._output()], options))[0] as Record<string, ScalarValue>;
+  }
+  explain(options: ComputeOptions = {}): string {
+    return explainPlans([this._output()], options);
+  }
+}
+
+export type { DataType };

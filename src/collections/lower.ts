@@ -1,0 +1,159 @@
+// Lowering: logical plan nodes -> tasks. Partition tasks are keyed `<token>#<i>`; identical plan nodes
+// have identical tokens, so everything reachable from several outputs is emitted once. Reductions
+// over the same frame are lowered together: one chunk task per partition evaluates every requested
+// expression and scans each distinct expression once, whatever mix of sum/min/var/... was asked for.
+
+import { type Graph, type Key, ref, task } from '../scheduler/graph.ts';
+import { stableStringify, tokenize } from '../scheduler/tokenize.ts';
+import type { ColExpr } from './expr.ts';
+import { exprType, kindOf } from './expr.ts';
+import type { FrameNode, RecordNode, ReductionRequest, ScalarNode } from './plan.ts';
+import { type Needs, needsOf } from '../kernels/summary.ts';
+import type { ReductionOutput } from '../kernels/reduce-ops.ts';
+
+export class GraphBuilder {
+  readonly graph: Graph = new Map();
+  private readonly frames = new Map<string, Key[]>();
+  private readonly reductions = new Map<ReductionRequest, { key: Key; index: number }>();
+
+  constructor(private readonly defaultSplitEvery: number) {}
+
+  private add(key: Key, op: string, args: unknown[]): Key {
+    if (!this.graph.has(key)) this.graph.set(key, task(key, op, args));
+    return key;
+  }
+
+  /** Keys of the partitions of `node`, emitting their tasks once. */
+  frame(node: FrameNode): Key[] {
+    const hit = this.frames.get(node.token);
+    if (hit) return hit;
+    const keys: Key[] = [];
+    for (let i = 0; i < node.npartitions; i++) {
+      const key = `${node.token}#${i}`;
+      switch (node.kind) {
+        case 'source': {
+          const src = node.source;
+          if (src.supportsProjection || node.columns === null) {
+            const spec = src.partitionTask(i, node.columns);
+            this.add(key, spec.op, [...spec.args]);
+          } else {
+            const spec = src.partitionTask(i, null);
+            const raw = this.add(`${tokenize(src.name, src.token, null)}#${i}`, spec.op, [...spec.args]);
+            this.add(key, 'frame.project', [ref(raw), node.columns]);
+          }
+          break;
+        }
+        case 'project':
+          this.add(key, 'frame.project', [ref(this.frame(node.input)[i]!), node.columns]);
+          break;
+        case 'assign':
+          this.add(key, 'frame.assign', [ref(this.frame(node.input)[i]!), node.assignments]);
+          break;
+        case 'filter':
+          this.add(key, 'frame.filter', [ref(this.frame(node.input)[i]!), node.predicate]);
+          break;
+      }
+      keys.push(key);
+    }
+    this.frames.set(node.token, keys);
+    return keys;
+  }
+
+  /**
+   * Lower every reduction request at once, fusing those over the same frame (and split width) into
+   * one tree. Must be called before scalar()/record() for those requests.
+   */
+  reduce(requests: readonly ReductionRequest[]): void {
+    const groups = new Map<string, ReductionRequest[]>();
+    for (const r of requests) {
+      const g = `${r.frame.token}|${r.splitEvery ?? this.defaultSplitEvery}`;
+      let list = groups.get(g);
+      if (!list) groups.set(g, (list = []));
+      list.push(r);
+    }
+    for (const group of groups.values()) this.reduceGroup(group);
+  }
+
+  private reduceGroup(requests: readonly ReductionRequest[]): void {
+    const frame = requests[0]!.frame;
+    const splitEvery = requests[0]!.splitEvery ?? this.defaultSplitEvery;
+    const exprIds = new Map<string, number>();
+    const exprs: ColExpr[] = [];
+    const names: Array<Array<ReductionRequest['name']>> = [];
+    const outputIds = new Map<string, number>();
+    const outputs: ReductionOutput[] = [];
+    const slots: number[] = [];
+    for (const r of requests) {
+      const ek = stableStringify(r.expr);
+      let e = exprIds.get(ek);
+      if (e === undefined) {
+        e = exprs.length;
+        exprIds.set(ek, e);
+        exprs.push(r.expr);
+        names.push([]);
+      }
+      names[e]!.push(r.name);
+      const ok = `${e}|${r.name}|${r.ddof}`;
+      let o = outputIds.get(ok);
+      if (o === undefined) {
+        o = outputs.length;
+        outputIds.set(ok, o);
+        outputs.push({ expr: e, name: r.name, ddof: r.ddof });
+      }
+      slots.push(o);
+    }
+    const needs: Needs[] = names.map((n) => needsOf(n));
+    const chunkToken = tokenize('reduce-chunk', frame.token, exprs, needs);
+    let level: Key[];
+    if (frame.npartitions === 0) {
+      const integral = exprs.map((e) => ['int', 'bigint', 'bool'].includes(kindOf(exprType(e, frame.schema))));
+      level = [this.add(`${chunkToken}-empty`, 'reduce.empty', [integral])];
+    } else {
+      const parts = this.frame(frame);
+      level = parts.map((p, i) => this.add(`${chunkToken}#${i}`, 'reduce.chunk', [ref(p), exprs, needs]));
+    }
+    // Combine in a tree of width splitEvery until one partial is left.
+    for (let depth = 0; level.length > 1; depth++) {
+      const next: Key[] = [];
+      for (let j = 0; j < level.length; j += splitEvery) {
+        const group = level.slice(j, j + splitEvery);
+        next.push(group.length === 1 ? group[0]! : this.add(`${chunkToken}-combine${depth}#${j / splitEvery}`, 'reduce.combine', [group.map(ref)]));
+      }
+      level = next;
+    }
+    const finalKey = this.add(tokenize('reduce-agg', chunkToken, outputs), 'reduce.finalize', [ref(level[0]!), outputs]);
+    requests.forEach((r, i) => this.reductions.set(r, { key: finalKey, index: slots[i]! }));
+  }
+
+  /** Key of a scalar's value. */
+  scalar(node: ScalarNode): Key {
+    if (node.kind === 'reduce') {
+      const where = this.reductions.get(node.request);
+      if (!where) throw new Error('internal: reduction was not lowered before use');
+      return this.add(`${where.key}-pick${where.index}`, 'reduce.pick', [ref(where.key), where.index]);
+    }
+    const side = (x: ScalarNode | number) => (typeof x === 'number' ? x : ref(this.scalar(x)));
+    const l = side(node.l);
+    const r = side(node.r);
+    return this.add(tokenize('scalar', node.op, l, r), 'scalar.binary', [l, r, node.op]);
+  }
+
+  /** Key of a record of per-column reductions. */
+  record(node: RecordNode): Key {
+    const finals = new Set(node.requests.map((r) => this.reductions.get(r)!.key));
+    if (finals.size !== 1) throw new Error('internal: record reductions must share one tree');
+    const [finalKey] = finals;
+    const indices = node.requests.map((r) => this.reductions.get(r)!.index);
+    return this.add(tokenize('record', finalKey, node.names, indices), 'reduce.pick-record', [ref(finalKey!), node.names, indices]);
+  }
+}
+
+/** All reduction requests under a scalar expression. */
+export function requestsOf(node: ScalarNode, out: ReductionRequest[] = []): ReductionRequest[] {
+  if (node.kind === 'reduce') out.push(node.request);
+  else {
+    if (typeof node.l !== 'number') requestsOf(node.l, out);
+    if (typeof node.r !== 'number') requestsOf(node.r, out);
+  }
+  return out;
+}

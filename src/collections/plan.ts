@@ -1,0 +1,142 @@
+// The logical plan: immutable nodes that know their schema and partition count when built, and a
+// deterministic token (same plan built twice -> same token -> same task keys -> shared work).
+
+import { type Schema, Field, Schema as ArrowSchema } from 'apache-arrow';
+import { tokenize } from '../scheduler/tokenize.ts';
+import type { PartitionSource } from './source.ts';
+import { type ColExpr, columnsOf, describeExpr, exprType, kindOf, unknownColumn } from './expr.ts';
+import type { ReductionName } from '../kernels/summary.ts';
+
+interface NodeBase {
+  readonly token: string;
+  readonly schema: Schema;
+  readonly npartitions: number;
+}
+
+export interface SourceNode extends NodeBase {
+  readonly kind: 'source';
+  readonly source: PartitionSource;
+  /** Columns read from the source (null = all); set by projection pushdown. */
+  readonly columns: readonly string[] | null;
+}
+export interface ProjectNode extends NodeBase {
+  readonly kind: 'project';
+  readonly input: FrameNode;
+  readonly columns: readonly string[];
+}
+export interface AssignNode extends NodeBase {
+  readonly kind: 'assign';
+  readonly input: FrameNode;
+  readonly assignments: ReadonlyArray<readonly [string, ColExpr]>;
+}
+export interface FilterNode extends NodeBase {
+  readonly kind: 'filter';
+  readonly input: FrameNode;
+  readonly predicate: ColExpr;
+}
+
+export type FrameNode = SourceNode | ProjectNode | AssignNode | FilterNode;
+
+export function sourceNode(source: PartitionSource, columns: readonly string[] | null = null): SourceNode {
+  let schema = source.schema;
+  if (columns !== null) schema = selectSchema(schema, columns);
+  return { kind: 'source', source, columns, schema, npartitions: source.npartitions, token: tokenize(source.name, source.token, columns) };
+}
+
+export function projectNode(input: FrameNode, columns: readonly string[]): ProjectNode {
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (seen.has(c)) throw new Error(`column '${c}' is selected twice`);
+    seen.add(c);
+  }
+  return { kind: 'project', input, columns, schema: selectSchema(input.schema, columns), npartitions: input.npartitions, token: tokenize('select', input.token, columns) };
+}
+
+export function assignNode(input: FrameNode, assignments: ReadonlyArray<readonly [string, ColExpr]>): AssignNode {
+  const fields = [...input.schema.fields];
+  for (const [name, expr] of assignments) {
+    // Each assignment sees the input columns only (all are evaluated on the same partition).
+    const field = new Field(name, exprType(expr, input.schema), true);
+    const i = fields.findIndex((f) => f.name === name);
+    if (i >= 0) fields[i] = field;
+    else fields.push(field);
+  }
+  return { kind: 'assign', input, assignments, schema: new ArrowSchema(fields), npartitions: input.npartitions, token: tokenize('assign', input.token, assignments) };
+}
+
+export function filterNode(input: FrameNode, predicate: ColExpr): FilterNode {
+  const t = exprType(predicate, input.schema);
+  const k = kindOf(t);
+  if (k !== 'bool' && k !== 'null') throw new TypeError(`filter needs a boolean condition, but ${describeExpr(predicate)} is ${t}`);
+  return { kind: 'filter', input, predicate, schema: input.schema, npartitions: input.npartitions, token: tokenize('filter', input.token, predicate) };
+}
+
+export function selectSchema(schema: Schema, columns: readonly string[]): Schema {
+  return new ArrowSchema(
+    columns.map((c) => {
+      const f = schema.fields.find((x) => x.name === c);
+      if (!f) throw unknownColumn(c, schema);
+      return f;
+    }),
+  );
+}
+
+/** One reduction of one column expression of a frame. */
+export interface ReductionRequest {
+  readonly frame: FrameNode;
+  readonly expr: ColExpr;
+  readonly name: ReductionName;
+  readonly ddof: number;
+  readonly splitEvery: number | null;
+}
+
+/** A lazily computed scalar: a reduction, or arithmetic on scalars. */
+export type ScalarNode =
+  | { readonly kind: 'reduce'; readonly request: ReductionRequest }
+  | { readonly kind: 'binary'; readonly op: 'add' | 'sub' | 'mul' | 'div' | 'pow'; readonly l: ScalarNode | number; readonly r: ScalarNode | number };
+
+/** A lazily computed record: one reduction per column of a frame (df.sum()). */
+export interface RecordNode {
+  readonly names: readonly string[];
+  readonly requests: readonly ReductionRequest[];
+}
+
+/**
+ * Can an expression over `ancestor`'s columns `cols` be evaluated on `node` instead? True when node is
+ * derived from ancestor by select/assign/filter without reassigning `cols`: each surviving row keeps its
+ * values, which is what pandas' index alignment would give (df[df.a > 1].assign(b=df.a * 2)).
+ */
+export function rowAligned(node: FrameNode, ancestor: FrameNode, cols: ReadonlySet<string>): boolean {
+  let cur: FrameNode = node;
+  for (;;) {
+    if (cur.token === ancestor.token) return true;
+    if (cur.kind === 'project' || cur.kind === 'filter') {
+      cur = cur.input;
+    } else if (cur.kind === 'assign') {
+      if (cur.assignments.some(([name]) => cols.has(name))) return false;
+      cur = cur.input;
+    } else return false;
+  }
+}
+
+export function exprColumns(e: ColExpr): Set<string> {
+  return columnsOf(e);
+}
+
+/** Human-readable plan tree for explain(). */
+export function describePlan(node: FrameNode, indent = ''): string {
+  const head = (() => {
+    switch (node.kind) {
+      case 'source':
+        return `${node.source.describe()}${node.columns ? ` columns=[${node.columns.join(', ')}]` : ''}`;
+      case 'project':
+        return `select [${node.columns.join(', ')}]`;
+      case 'assign':
+        return `assign ${node.assignments.map(([n, e]) => `${n}=${describeExpr(e)}`).join(', ')}`;
+      case 'filter':
+        return `filter ${describeExpr(node.predicate)}`;
+    }
+  })();
+  const line = `${indent}${head}  (${node.npartitions} partitions)`;
+  return node.kind === 'source' ? line : `${line}\n${describePlan(node.input, `${indent}  `)}`;
+}

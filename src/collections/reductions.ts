@@ -1,0 +1,32 @@
+// Building reduction requests: validated against the column's type when the user writes them, so
+// `df.col('name').mean()` fails at once with a message instead of deep inside a worker.
+
+import { type ColExpr, describeExpr, exprType, kindOf } from './expr.ts';
+import type { FrameNode, ReductionRequest } from './plan.ts';
+import { REDUCTIONS, type ReductionName } from '../kernels/summary.ts';
+
+export interface ReductionOptions {
+  /** Delta degrees of freedom for var/std (default 1, as in pandas). */
+  ddof?: number;
+  /** Partials merged per combine task (default from config, 8). */
+  splitEvery?: number;
+}
+
+export function reductionRequest(frame: FrameNode, expr: ColExpr, name: ReductionName, options: ReductionOptions = {}): ReductionRequest {
+  if (!REDUCTIONS.includes(name)) throw new TypeError(`unknown reduction '${name}'; known: ${REDUCTIONS.join(', ')}`);
+  const type = exprType(expr, frame.schema);
+  const kind = kindOf(type);
+  if (!supports(kind, name)) {
+    throw new TypeError(`${name}() is not defined for ${describeExpr(expr)} of type ${type}; ${kind === 'string' ? 'only count() applies to strings' : 'use a numeric column'}`);
+  }
+  const ddof = options.ddof ?? 1;
+  if (!Number.isInteger(ddof) || ddof < 0) throw new TypeError(`ddof must be a non-negative integer; got ${String(options.ddof)}`);
+  const splitEvery = options.splitEvery ?? null;
+  if (splitEvery !== null && (!Number.isInteger(splitEvery) || splitEvery < 2)) throw new TypeError(`splitEvery must be an integer >= 2; got ${String(splitEvery)}`);
+  return { frame, expr, name, ddof: name === 'var' || name === 'std' ? ddof : 0, splitEvery };
+}
+
+export function supports(kind: ReturnType<typeof kindOf>, name: ReductionName): boolean {
+  if (name === 'count') return true;
+  return kind === 'float' || kind === 'int' || kind === 'bigint' || kind === 'bool' || kind === 'null';
+}

@@ -1,0 +1,112 @@
+// A lazy column: an expression over the partitions of a frame. Element-wise operations build a bigger
+// expression (evaluated in one kernel call per partition); reductions give a Scalar.
+
+import type { DataType, Vector } from 'apache-arrow';
+import { COLLECTION, type Collection, type ComputeOptions, type OutputPlan, explainPlans, run } from './compute.ts';
+import { type BinaryOp, type ColExpr, type Literal, type UnaryOp, columnsOf, exprType } from './expr.ts';
+import { type FrameNode, assignNode, projectNode, rowAligned } from './plan.ts';
+import { type ReductionOptions, reductionRequest } from './reductions.ts';
+import { Scalar } from './scalar.ts';
+import type { ReductionName } from '../kernels/summary.ts';
+
+export type SeriesOperand = Series | Literal;
+
+export class Series implements Collection {
+  readonly [COLLECTION] = true as const;
+  /** Result type, known without computing anything. */
+  readonly dtype: DataType;
+
+  constructor(
+    readonly frame: FrameNode,
+    readonly expr: ColExpr,
+    readonly name: string,
+  ) {
+    this.dtype = exprType(expr, frame.schema);
+  }
+
+  get npartitions(): number {
+    return this.frame.npartitions;
+  }
+
+  rename(name: string): Series {
+    return new Series(this.frame, this.expr, name);
+  }
+
+  /** The frame both operands can be evaluated on (same frame, or one derived row-for-row from the other). */
+  private align(other: Series): FrameNode {
+    if (other.frame.token === this.frame.token) return this.frame;
+    if (rowAligned(this.frame, other.frame, columnsOf(other.expr))) return this.frame;
+    if (rowAligned(other.frame, this.frame, columnsOf(this.expr))) return other.frame;
+    throw new Error(
+      `series '${this.name}' and '${other.name}' come from different DataFrames whose rows do not line up; ` +
+        'combine columns of one DataFrame (use df.assign to bring them together first)',
+    );
+  }
+
+  private binary(op: BinaryOp, other: SeriesOperand): Series {
+    if (other instanceof Series) {
+      const frame = this.align(other);
+      return new Series(frame, { t: 'bin', op, l: this.expr, r: other.expr }, this.name);
+    }
+    if (other !== null && !['number', 'bigint', 'string', 'boolean'].includes(typeof other)) {
+      throw new TypeError(`${op}() takes a Series, number, bigint, string, boolean or null; got ${String(other)}`);
+    }
+    return new Series(this.frame, { t: 'bin', op, l: this.expr, r: { t: 'lit', value: other } }, this.name);
+  }
+  private unary(op: UnaryOp): Series {
+    return new Series(this.frame, { t: 'un', op, x: this.expr }, this.name);
+  }
+
+  add(o: SeriesOperand): Series { return this.binary('add', o); }
+  sub(o: SeriesOperand): Series { return this.binary('sub', o); }
+  mul(o: SeriesOperand): Series { return this.binary('mul', o); }
+  div(o: SeriesOperand): Series { return this.binary('div', o); }
+  gt(o: SeriesOperand): Series { return this.binary('gt', o); }
+  ge(o: SeriesOperand): Series { return this.binary('ge', o); }
+  lt(o: SeriesOperand): Series { return this.binary('lt', o); }
+  le(o: SeriesOperand): Series { return this.binary('le', o); }
+  eq(o: SeriesOperand): Series { return this.binary('eq', o); }
+  ne(o: SeriesOperand): Series { return this.binary('ne', o); }
+  and(o: SeriesOperand): Series { return this.binary('and', o); }
+  or(o: SeriesOperand): Series { return this.binary('or', o); }
+  neg(): Series { return this.unary('neg'); }
+  abs(): Series { return this.unary('abs'); }
+  not(): Series { return this.unary('not'); }
+  isNull(): Series { return this.unary('isNull'); }
+  notNull(): Series { return this.unary('notNull'); }
+
+  private reduce(name: ReductionName, options?: ReductionOptions): Scalar {
+    return new Scalar({ kind: 'reduce', request: reductionRequest(this.frame, this.expr, name, options) });
+  }
+  /** Sum of non-null values (0 when there are none); integers are summed exactly. */
+  sum(o?: ReductionOptions): Scalar { return this.reduce('sum', o); }
+  mean(o?: ReductionOptions): Scalar { return this.reduce('mean', o); }
+  min(o?: ReductionOptions): Scalar { return this.reduce('min', o); }
+  max(o?: ReductionOptions): Scalar { return this.reduce('max', o); }
+  /** Number of non-null values. */
+  count(o?: ReductionOptions): Scalar { return this.reduce('count', o); }
+  var(o?: ReductionOptions): Scalar { return this.reduce('var', o); }
+  std(o?: ReductionOptions): Scalar { return this.reduce('std', o); }
+  prod(o?: ReductionOptions): Scalar { return this.reduce('prod', o); }
+  any(o?: ReductionOptions): Scalar { return this.reduce('any', o); }
+  all(o?: ReductionOptions): Scalar { return this.reduce('all', o); }
+
+  /** The one-column frame this series materialises as. */
+  private asFrame(): FrameNode {
+    if (this.expr.t === 'col' && this.expr.name === this.name) return projectNode(this.frame, [this.name]);
+    return projectNode(assignNode(this.frame, [[this.name, this.expr]]), [this.name]);
+  }
+
+  _output(): OutputPlan {
+    return { kind: 'series', node: this.asFrame(), name: this.name };
+  }
+
+  /** All values as an Arrow Vector (one chunk per partition). */
+  async compute(options: ComputeOptions = {}): Promise<Vector> {
+    return (await run([this._output()], options))[0] as Vector;
+  }
+
+  explain(options: ComputeOptions = {}): string {
+    return explainPlans([this._output()], options);
+  }
+}

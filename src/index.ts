@@ -1,0 +1,14 @@
+// tessera: lazy, partitioned, Arrow-backed DataFrames for Node.js. This is the one public entry.
+
+export { DataFrame, ReducedRow, type FrameReductionOptions } from './collections/dataframe.ts';
+export { Series, type SeriesOperand } from './collections/series.ts';
+export { Scalar } from './collections/scalar.ts';
+export { compute, type ComputeOptions, type ProgressInfo } from './collections/compute.ts';
+export { fromArrow, fromColumns, fromRecordBatches, type PartitionOptions, type ColumnInput } from './collections/constructors.ts';
+export type { PartitionSource, PartitionTaskSpec } from './collections/source.ts';
+export type { ReductionOptions } from './collections/reductions.ts';
+export type { ScalarValue } from './kernels/summary.ts';
+export { config, withConfig, type Config, type SchedulerName } from './config.ts';
+export { TaskError, type RunListener } from './scheduler/run-graph.ts';
+export { CycleError } from './scheduler/order.ts';
+export { kernelStats, resetKernelStats } from './kernels/stats.ts';
