@@ -1,0 +1,109 @@
+// Numbers straight from UTF-8 bytes, with the grammar of values.ts. Floats take the exact fast path
+// (at most 15 significant digits and a power of ten up to 1e22: one correctly rounded IEEE operation);
+// anything longer falls back to Number() on the text, so results always equal Number(text).
+
+import { parseFloat64 } from './values.ts';
+
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
+/** Set by the parsers below: false when the bytes were not a valid value (the return value is then garbage). */
+export let parsedOk = true;
+/** Set by parseIntBytes: more than 15 digits, so the value may not be a safe integer; use the text. */
+export let intTooLong = false;
+
+export function latin1(b: Uint8Array, s: number, e: number): string {
+  let out = '';
+  for (let i = s; i < e; i++) out += String.fromCharCode(b[i]!);
+  return out;
+}
+
+const decoder = new TextDecoder();
+export function utf8Text(b: Uint8Array, s: number, e: number): string {
+  return decoder.decode(b.subarray(s, e));
+}
+
+export function parseFloatBytes(b: Uint8Array, s: number, e: number): number {
+  let i = s;
+  let neg = false;
+  if (i < e && (b[i] === 45 || b[i] === 43)) neg = b[i++] === 45;
+  let m = 0;
+  let sig = 0; // significant digits accumulated in m
+  let exp = 0;
+  let digits = 0;
+  let exact = true;
+  for (; i < e; i++) {
+    const c = b[i]! - 48;
+    if (c < 0 || c > 9) break;
+    digits++;
+    if (sig < 15) {
+      m = m * 10 + c;
+      if (m > 0) sig++;
+    } else {
+      exp++;
+      if (c !== 0) exact = false;
+    }
+  }
+  if (i < e && b[i] === 46) {
+    for (i++; i < e; i++) {
+      const c = b[i]! - 48;
+      if (c < 0 || c > 9) break;
+      digits++;
+      if (sig < 15) {
+        m = m * 10 + c;
+        exp--;
+        if (m > 0) sig++;
+      } else if (c !== 0) exact = false;
+    }
+  }
+  if (digits === 0) return special(b, s, e);
+  if (i < e && (b[i] === 101 || b[i] === 69)) {
+    i++;
+    let eneg = false;
+    if (i < e && (b[i] === 45 || b[i] === 43)) eneg = b[i++] === 45;
+    let ev = 0;
+    const from = i;
+    for (; i < e; i++) {
+      const c = b[i]! - 48;
+      if (c < 0 || c > 9) break;
+      if (ev < 100000) ev = ev * 10 + c;
+    }
+    if (i === from) return special(b, s, e);
+    exp += eneg ? -ev : ev;
+  }
+  if (i !== e) return special(b, s, e);
+  parsedOk = true;
+  let v: number;
+  if (!exact || exp > 22 || exp < -22) v = Number(latin1(b, s, e));
+  else v = exp === 0 ? m : exp > 0 ? m * POW10[exp]! : m / POW10[-exp]!;
+  return neg ? -v : v;
+}
+
+/** inf / infinity / nan (any case, optional sign), or not a number at all. */
+function special(b: Uint8Array, s: number, e: number): number {
+  const v = e - s <= 9 ? parseFloat64(latin1(b, s, e)) : undefined;
+  parsedOk = v !== undefined;
+  return v ?? 0;
+}
+
+/** An optionally signed run of decimal digits; sets intTooLong past 15 digits (then parse the text as BigInt). */
+export function parseIntBytes(b: Uint8Array, s: number, e: number): number {
+  let i = s;
+  let neg = false;
+  if (i < e && (b[i] === 45 || b[i] === 43)) neg = b[i++] === 45;
+  if (i === e) {
+    parsedOk = false;
+    return 0;
+  }
+  let v = 0;
+  for (let j = i; j < e; j++) {
+    const c = b[j]! - 48;
+    if (c < 0 || c > 9) {
+      parsedOk = false;
+      return 0;
+    }
+    v = v * 10 + c;
+  }
+  parsedOk = true;
+  intTooLong = e - i > 15;
+  return neg ? -v : v;
+}

@@ -1,0 +1,58 @@
+// Registered CSV ops. 'io.csv.read' turns one PartitionPlan (plain JSON) into a RecordBatch whose buffers
+// live in SharedArrayBuffers; it re-derives everything from the plan, so it runs the same in any worker.
+
+import { type Data, Field, RecordBatch, Schema, Struct, makeData } from 'apache-arrow';
+import { dictionaryData, sharedArray, utf8Data } from '../../kernels/arrow-build.ts';
+import { registerOp } from '../../scheduler/registry.ts';
+import { arrowType, utf8Bytes } from './builders.ts';
+import { parseFast } from './fast-parser.ts';
+import { readRange, readWhole } from './files.ts';
+import { parsePapa } from './papa-parser.ts';
+import type { PartitionPlan } from './plan.ts';
+import { RowProblems } from './problems.ts';
+import { writePartitionCsv } from './write.ts';
+
+export const CSV_READ_OP = 'io.csv.read';
+export const CSV_WRITE_OP = 'io.csv.write';
+
+export function readPartition(plan: PartitionPlan): RecordBatch {
+  let bytes: Uint8Array;
+  let whole: Uint8Array | null = null;
+  if (plan.compression === 'none') {
+    bytes = readRange(plan.file, plan.start, plan.end);
+  } else {
+    whole = readWhole({ path: plan.file, compression: plan.compression });
+    bytes = whole.subarray(plan.start, plan.end < 0 ? whole.length : plan.end);
+  }
+  const problems = new RowProblems(plan, whole);
+  const { builders, rows } = plan.engine === 'fast' ? parseFast(bytes, plan, problems) : parsePapa(bytes, plan, problems);
+  const fields = plan.columns.map((c) => new Field(c.name, arrowType(c.kind, c.dictId), true));
+  const columns = builders.map((b) => b.finish());
+  if (plan.pathColumn) {
+    const { name, dictId, position } = plan.pathColumn;
+    fields.splice(position, 0, new Field(name, arrowType('category', dictId), true));
+    columns.splice(position, 0, constantDictionary(plan.file, rows, dictId));
+  }
+  return batchOf(fields, columns, rows);
+}
+
+/** A dictionary column holding one value on every row (the file path): one entry, all codes 0. */
+function constantDictionary(value: string, rows: number, dictId: number): Data {
+  const { buf, len } = utf8Bytes(value);
+  const bytes = sharedArray(Uint8Array, len);
+  bytes.set(buf.subarray(0, len));
+  const offsets = sharedArray(Int32Array, 2);
+  offsets[1] = len;
+  const type = arrowType('category', dictId);
+  return dictionaryData(type as any, rows, sharedArray(Int32Array, rows), utf8Data(1, offsets, bytes, null), null);
+}
+
+/** Like makeBatch, but keeps the row count when no column was asked for (a count needs rows, not columns). */
+function batchOf(fields: Field[], columns: Data[], rows: number): RecordBatch {
+  const schema = new Schema(fields);
+  const struct = makeData({ type: new Struct(fields), length: rows, nullCount: 0, children: columns });
+  return new RecordBatch(schema, struct);
+}
+
+registerOp(CSV_READ_OP, readPartition);
+registerOp(CSV_WRITE_OP, writePartitionCsv);

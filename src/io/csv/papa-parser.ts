@@ -1,0 +1,83 @@
+// The general path: papaparse tokenises the partition's text (any delimiter, multi-character ones too)
+// and values are converted from JS strings with values.ts. Same contract and builders as the fast path.
+
+import Papa from 'papaparse';
+import type { BigIntBuilder, BoolBuilder, ColumnBuilder, DictBuilder, NumberBuilder, Utf8Builder } from './builders.ts';
+import { makeBuilder } from './builders.ts';
+import type { OutColumn, ParsedColumns, PartitionPlan } from './plan.ts';
+import type { RowProblems } from './problems.ts';
+import { parseBool, parseDate, parseFloat64, parseInt32, parseInt64, parseTimestamp } from './values.ts';
+
+const decoder = new TextDecoder();
+
+export function parsePapa(bytes: Uint8Array, plan: PartitionPlan, problems: RowProblems): ParsedColumns {
+  const text = decoder.decode(bytes);
+  const capacity = Math.ceil((bytes.length / Math.max(1, plan.rowBytes)) * 1.1) + 16;
+  const builders = plan.columns.map((c) => makeBuilder(c.kind, c.dictId, capacity, Math.ceil(bytes.length / Math.max(1, plan.columns.length))));
+  const na = new Set(plan.naValues);
+  // Char offsets from papaparse become byte offsets (for error messages) only when a row fails.
+  const byteOffset = (charIndex: number): number => Buffer.byteLength(text.slice(0, charIndex));
+  let rowStartChar = 0;
+  let rows = 0;
+  Papa.parse<string[]>(text, {
+    delimiter: plan.dialect.delimiter,
+    quoteChar: plan.dialect.quoteChar,
+    escapeChar: plan.dialect.quoteChar,
+    comments: plan.dialect.comment ?? false,
+    newline: newlineOf(text),
+    skipEmptyLines: true,
+    step(results) {
+      const fields = results.data;
+      const at = rowStartChar;
+      rowStartChar = results.meta.cursor;
+      if (results.errors.length > 0) {
+        problems.badLine(byteOffset(at), fields.length, `broken quoting (${results.errors[0]!.message})`);
+      } else if (fields.length !== plan.nfields) {
+        problems.badLine(byteOffset(at), fields.length, null);
+      } else {
+        convertRow(fields, plan.columns, builders, na, () => byteOffset(at), problems);
+        rows++;
+      }
+    },
+  });
+  return { builders, rows };
+}
+
+/** Line ending of the partition, from its first newline (papaparse needs one; '\r\n' files keep no '\r'). */
+function newlineOf(text: string): '\n' | '\r\n' {
+  const i = text.indexOf('\n');
+  return i > 0 && text.charCodeAt(i - 1) === 13 ? '\r\n' : '\n';
+}
+
+function convertRow(fields: string[], columns: readonly OutColumn[], builders: ColumnBuilder[], na: Set<string>, offset: () => number, problems: RowProblems): void {
+  for (let ci = 0; ci < columns.length; ci++) {
+    const col = columns[ci]!;
+    const builder = builders[ci]!;
+    const text = col.field < 0 ? '' : fields[col.field]!;
+    if (col.field < 0 || na.has(text)) builder.appendNull();
+    else if (!appendValue(text, col, builder)) problems.badValue(offset(), col, text);
+  }
+}
+
+function appendValue(text: string, col: OutColumn, builder: ColumnBuilder): boolean {
+  switch (col.kind) {
+    case 'float64': return appendIf(parseFloat64(text), (v) => (builder as NumberBuilder).append(v));
+    case 'int32': return appendIf(parseInt32(text), (v) => (builder as NumberBuilder).append(v));
+    case 'int64': return appendIf(parseInt64(text), (v) => (builder as BigIntBuilder).appendBigInt(v));
+    case 'bool': return appendIf(parseBool(text), (v) => (builder as BoolBuilder).append(v));
+    case 'date': return appendIf(parseDate(text), (v) => (builder as NumberBuilder).append(v));
+    case 'timestamp': return appendIf(parseTimestamp(text), (v) => (builder as BigIntBuilder).appendBigInt(BigInt(v)));
+    case 'category':
+      (builder as DictBuilder).appendString(text);
+      return true;
+    case 'string':
+      (builder as Utf8Builder).appendString(text);
+      return true;
+  }
+}
+
+function appendIf<T>(v: T | undefined, append: (v: T) => void): boolean {
+  if (v === undefined) return false;
+  append(v);
+  return true;
+}

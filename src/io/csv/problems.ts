@@ -1,0 +1,53 @@
+// Bad lines and bad values found while parsing a partition, turned into errors or warnings that name the
+// file, line, byte offset, column, value and expected type. Shared by both parsers so they fail alike.
+
+import { CsvParseError, type CsvLocation, lineNumberAt, where } from './errors.ts';
+import type { OutColumn, PartitionPlan } from './plan.ts';
+
+const WARN_LIMIT = 20;
+
+export class RowProblems {
+  skipped = 0;
+  constructor(
+    private readonly plan: PartitionPlan,
+    /** The decompressed file content when the file is compressed (line numbers cannot come from disk). */
+    private readonly whole: Uint8Array | null,
+  ) {}
+
+  locate(rowOffset: number): CsvLocation {
+    const offset = this.plan.start + rowOffset;
+    const line = this.whole ? lineNumberAt(this.plan.file, offset, this.whole) : lineNumberAt(this.plan.file, offset);
+    return { file: this.plan.file, offset, line };
+  }
+
+  /** A row with the wrong number of fields or broken quoting; returns normally when the row is to be dropped. */
+  badLine(rowOffset: number, fields: number, reason: string | null): void {
+    const what = reason ?? `expected ${this.plan.nfields} fields, saw ${fields}`;
+    if (this.plan.onBadLines === 'error') {
+      const loc = this.locate(rowOffset);
+      throw new CsvParseError(`bad line at ${where(loc)}: ${what}; pass onBadLines: 'skip' or 'warn' to drop such rows`, loc);
+    }
+    this.skipped++;
+    if (this.plan.onBadLines === 'warn' && this.skipped <= WARN_LIMIT) {
+      const loc = this.locate(rowOffset);
+      const more = this.skipped === WARN_LIMIT ? ' (further bad lines in this partition are dropped without a warning)' : '';
+      process.emitWarning(`skipped bad line at ${where(loc)}: ${what}${more}`, 'CsvBadLineWarning');
+    }
+  }
+
+  badValue(rowOffset: number, column: OutColumn, text: string): never {
+    const loc = this.locate(rowOffset);
+    const source = column.forced ? 'set by options.dtype/parseDates' : 'inferred from samples of every file';
+    const fix = column.forced
+      ? 'fix the value or choose another dtype'
+      : `pass dtype: { '${column.name}': '${column.kind === 'int32' || column.kind === 'int64' ? 'float64' : 'string'}' } or sampleBytes: 'full' to type-check every byte at readCsv time`;
+    throw new CsvParseError(
+      `${where(loc)}, column '${column.name}': value ${JSON.stringify(shorten(text))} is not a valid ${column.kind} (type ${source}); ${fix}`,
+      loc, column.name, text, column.kind,
+    );
+  }
+}
+
+function shorten(s: string): string {
+  return s.length > 200 ? `${s.slice(0, 200)}...` : s;
+}
