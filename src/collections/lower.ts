@@ -117,11 +117,12 @@ export class GraphBuilder {
       const next: Key[] = [];
       for (let j = 0; j < level.length; j += splitEvery) {
         const group = level.slice(j, j + splitEvery);
-        next.push(group.length === 1 ? group[0]! : this.add(`${chunkToken}-combine${depth}#${j / splitEvery}`, 'reduce.combine', [group.map(ref)]));
+        // splitEvery is part of the key: trees of different widths over the same chunks differ from level 1 on.
+        next.push(group.length === 1 ? group[0]! : this.add(`${chunkToken}-combine${splitEvery}.${depth}#${j / splitEvery}`, 'reduce.combine', [group.map(ref)]));
       }
       level = next;
     }
-    const finalKey = this.add(tokenize('reduce-agg', chunkToken, outputs), 'reduce.finalize', [ref(level[0]!), outputs]);
+    const finalKey = this.add(tokenize('reduce-agg', chunkToken, splitEvery, outputs), 'reduce.finalize', [ref(level[0]!), outputs]);
     requests.forEach((r, i) => this.reductions.set(r, { key: finalKey, index: slots[i]! }));
   }
 
