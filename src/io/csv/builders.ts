@@ -63,19 +63,45 @@ export abstract class ColumnBuilder {
     this.reserve(this.length + 1);
     this.valid.setNull(this.length++);
   }
-  protected abstract reserve(rows: number): void;
+  /** Make room for `rows` rows in total (values and validity). */
+  abstract reserve(rows: number): void;
+  /** Mark row i (< reserved rows) null; for writers that fill `values` directly and then set `length`. */
+  markNull(i: number): void {
+    this.valid.setNull(i);
+  }
   abstract finish(): Data;
 }
 
-/** float64, int32 and date (days in an Int32Array). */
-export class NumberBuilder extends ColumnBuilder {
-  values: Float64Array | Int32Array;
+/** float64 columns. (One class per array type keeps each append site monomorphic.) */
+export class Float64Builder extends ColumnBuilder {
+  values: Float64Array;
   constructor(type: DataType, capacity: number) {
     super(type, capacity);
-    this.values = type instanceof Float64 ? sharedArray(Float64Array, capacity) : sharedArray(Int32Array, capacity);
+    this.values = sharedArray(Float64Array, capacity);
   }
-  protected reserve(rows: number): void {
-    if (rows > this.values.length) this.values = grow(this.values.constructor as Ctor<Float64Array | Int32Array>, this.values, rows);
+  reserve(rows: number): void {
+    if (rows > this.values.length) this.values = grow(Float64Array, this.values, rows);
+    this.valid.ensure(rows);
+  }
+  append(v: number): void {
+    if (this.length >= this.values.length) this.reserve(this.length + 1);
+    this.values[this.length++] = v;
+  }
+  finish(): Data {
+    this.valid.ensure(this.length);
+    return primitiveData(this.type, this.length, this.values.subarray(0, this.length), this.valid.view(this.length));
+  }
+}
+
+/** int32 and date (days) columns. */
+export class Int32Builder extends ColumnBuilder {
+  values: Int32Array;
+  constructor(type: DataType, capacity: number) {
+    super(type, capacity);
+    this.values = sharedArray(Int32Array, capacity);
+  }
+  reserve(rows: number): void {
+    if (rows > this.values.length) this.values = grow(Int32Array, this.values, rows);
     this.valid.ensure(rows);
   }
   append(v: number): void {
@@ -99,7 +125,7 @@ export class BigIntBuilder extends ColumnBuilder {
     this.values = sharedArray(BigInt64Array, capacity);
     this.words = new Int32Array(this.values.buffer, 0, this.values.length * 2);
   }
-  protected reserve(rows: number): void {
+  reserve(rows: number): void {
     if (rows > this.values.length) {
       this.values = grow(BigInt64Array, this.values, rows);
       this.words = new Int32Array(this.values.buffer, 0, this.values.length * 2);
@@ -130,7 +156,7 @@ export class BoolBuilder extends ColumnBuilder {
     super(type, capacity);
     this.bits = sharedArray(Uint8Array, (capacity + 7) >> 3);
   }
-  protected reserve(rows: number): void {
+  reserve(rows: number): void {
     if ((rows + 7) >> 3 > this.bits.length) this.bits = grow(Uint8Array, this.bits, (rows + 7) >> 3);
     this.valid.ensure(rows);
   }
@@ -183,7 +209,7 @@ export class Utf8Builder extends ColumnBuilder {
     super(type, capacity);
     this.arena = new ByteArena(capacity, byteCapacity);
   }
-  protected reserve(rows: number): void {
+  reserve(rows: number): void {
     this.valid.ensure(rows);
   }
   appendBytes(src: Uint8Array, start: number, end: number): void {
@@ -215,7 +241,7 @@ export class DictBuilder extends ColumnBuilder {
     super(type, capacity);
     this.codes = sharedArray(Int32Array, capacity);
   }
-  protected reserve(rows: number): void {
+  reserve(rows: number): void {
     if (rows > this.codes.length) this.codes = grow(Int32Array, this.codes, rows);
     this.valid.ensure(rows);
   }
@@ -275,7 +301,8 @@ export class DictBuilder extends ColumnBuilder {
 export function makeBuilder(kind: ColumnKind, dictId: number, capacity: number, byteCapacity: number): ColumnBuilder {
   const type = arrowType(kind, dictId);
   switch (kind) {
-    case 'int32': case 'float64': case 'date': return new NumberBuilder(type, capacity);
+    case 'float64': return new Float64Builder(type, capacity);
+    case 'int32': case 'date': return new Int32Builder(type, capacity);
     case 'int64': case 'timestamp': return new BigIntBuilder(type, capacity);
     case 'bool': return new BoolBuilder(type, capacity);
     case 'string': return new Utf8Builder(type, capacity, byteCapacity);

@@ -6,10 +6,10 @@ import { parseFloat64 } from './values.ts';
 
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
-/** Set by the parsers below: false when the bytes were not a valid value (the return value is then garbage). */
-export let parsedOk = true;
-/** Set by parseIntBytes: more than 15 digits, so the value may not be a safe integer; use the text. */
-export let intTooLong = false;
+/** Returned by parseIntBytes for text that is not an integer (no integer parses to it). */
+export const NOT_INT = 0.5;
+/** Returned by parseFloatBytes for text that is not a number; a real NaN comes back as NaN too, so check isNanText. */
+export const NOT_FLOAT = NaN;
 
 export function latin1(b: Uint8Array, s: number, e: number): string {
   let out = '';
@@ -71,39 +71,37 @@ export function parseFloatBytes(b: Uint8Array, s: number, e: number): number {
     exp += eneg ? -ev : ev;
   }
   if (i !== e) return special(b, s, e);
-  parsedOk = true;
   let v: number;
   if (!exact || exp > 22 || exp < -22) v = Number(latin1(b, s, e));
   else v = exp === 0 ? m : exp > 0 ? m * POW10[exp]! : m / POW10[-exp]!;
   return neg ? -v : v;
 }
 
-/** inf / infinity / nan (any case, optional sign), or not a number at all. */
+/** inf / infinity (any case, optional sign); NaN for 'nan' and for text that is not a number. */
 function special(b: Uint8Array, s: number, e: number): number {
   const v = e - s <= 9 ? parseFloat64(latin1(b, s, e)) : undefined;
-  parsedOk = v !== undefined;
-  return v ?? 0;
+  return v ?? NOT_FLOAT;
 }
 
-/** An optionally signed run of decimal digits; sets intTooLong past 15 digits (then parse the text as BigInt). */
+/** True when the bytes spell NaN ('nan' in any case, optional sign): tells a real NaN from NOT_FLOAT. */
+export function isNanText(b: Uint8Array, s: number, e: number): boolean {
+  return e - s <= 4 && Number.isNaN(parseFloat64(latin1(b, s, e)) ?? 0);
+}
+
+/**
+ * An optionally signed run of at most 15 decimal digits (always a safe integer), or NOT_INT.
+ * Longer runs also give NOT_INT: callers with int64 columns then parse the text as a BigInt.
+ */
 export function parseIntBytes(b: Uint8Array, s: number, e: number): number {
   let i = s;
   let neg = false;
   if (i < e && (b[i] === 45 || b[i] === 43)) neg = b[i++] === 45;
-  if (i === e) {
-    parsedOk = false;
-    return 0;
-  }
+  if (i === e || e - i > 15) return NOT_INT;
   let v = 0;
-  for (let j = i; j < e; j++) {
-    const c = b[j]! - 48;
-    if (c < 0 || c > 9) {
-      parsedOk = false;
-      return 0;
-    }
+  for (; i < e; i++) {
+    const c = b[i]! - 48;
+    if (c < 0 || c > 9) return NOT_INT;
     v = v * 10 + c;
   }
-  parsedOk = true;
-  intTooLong = e - i > 15;
   return neg ? -v : v;
 }

@@ -2,7 +2,7 @@
 // and values are converted from JS strings with values.ts. Same contract and builders as the fast path.
 
 import Papa from 'papaparse';
-import type { BigIntBuilder, BoolBuilder, ColumnBuilder, DictBuilder, NumberBuilder, Utf8Builder } from './builders.ts';
+import type { BigIntBuilder, BoolBuilder, ColumnBuilder, DictBuilder, Float64Builder, Int32Builder, Utf8Builder } from './builders.ts';
 import { makeBuilder } from './builders.ts';
 import type { OutColumn, ParsedColumns, PartitionPlan } from './plan.ts';
 import type { RowProblems } from './problems.ts';
@@ -61,11 +61,11 @@ function convertRow(fields: string[], columns: readonly OutColumn[], builders: C
 
 function appendValue(text: string, col: OutColumn, builder: ColumnBuilder): boolean {
   switch (col.kind) {
-    case 'float64': return appendIf(parseFloat64(text), (v) => (builder as NumberBuilder).append(v));
-    case 'int32': return appendIf(parseInt32(text), (v) => (builder as NumberBuilder).append(v));
+    case 'float64': return appendIf(parseFloat64(text), (v) => (builder as Float64Builder).append(v));
+    case 'int32': return appendIf(parseInt32(text), (v) => (builder as Int32Builder).append(v));
     case 'int64': return appendIf(parseInt64(text), (v) => (builder as BigIntBuilder).appendBigInt(v));
     case 'bool': return appendIf(parseBool(text), (v) => (builder as BoolBuilder).append(v));
-    case 'date': return appendIf(parseDate(text), (v) => (builder as NumberBuilder).append(v));
+    case 'date': return appendIf(parseDate(text), (v) => (builder as Int32Builder).append(v));
     case 'timestamp': return appendIf(parseTimestamp(text), (v) => (builder as BigIntBuilder).appendBigInt(BigInt(v)));
     case 'category':
       (builder as DictBuilder).appendString(text);
