@@ -5,7 +5,7 @@
 
 import type { Graph, Key, Task } from './graph.ts';
 import type { Executor } from './executor.ts';
-import { cull, dependentCounts } from './optimize-graph.ts';
+import { cull } from './optimize-graph.ts';
 import { order } from './order.ts';
 
 export interface TaskEvent {
@@ -57,48 +57,44 @@ export function partitionOf(key: Key): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** Binary min-heap of keys by priority. */
+/** Binary min-heap of task indices by priority. */
 class ReadyQueue {
-  private readonly keys: Key[] = [];
-  private readonly prios: number[] = [];
+  private readonly items: number[] = [];
+  constructor(private readonly prio: Int32Array) {}
   get size(): number {
-    return this.keys.length;
+    return this.items.length;
   }
-  push(key: Key, prio: number): void {
-    const { keys, prios } = this;
-    let i = keys.length;
-    keys.push(key);
-    prios.push(prio);
+  push(t: number): void {
+    const { items, prio } = this;
+    const p = prio[t]!;
+    let i = items.length;
+    items.push(t);
     while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (prios[p]! <= prio) break;
-      keys[i] = keys[p]!;
-      prios[i] = prios[p]!;
-      i = p;
+      const parent = (i - 1) >> 1;
+      if (prio[items[parent]!]! <= p) break;
+      items[i] = items[parent]!;
+      i = parent;
     }
-    keys[i] = key;
-    prios[i] = prio;
+    items[i] = t;
   }
-  pop(): Key {
-    const { keys, prios } = this;
-    const top = keys[0]!;
-    const lastKey = keys.pop()!;
-    const lastPrio = prios.pop()!;
-    const n = keys.length;
+  pop(): number {
+    const { items, prio } = this;
+    const top = items[0]!;
+    const last = items.pop()!;
+    const n = items.length;
     if (n > 0) {
+      const p = prio[last]!;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
         if (l >= n) break;
         const r = l + 1;
-        const c = r < n && prios[r]! < prios[l]! ? r : l;
-        if (prios[c]! >= lastPrio) break;
-        keys[i] = keys[c]!;
-        prios[i] = prios[c]!;
+        const c = r < n && prio[items[r]!]! < prio[items[l]!]! ? r : l;
+        if (prio[items[c]!]! >= p) break;
+        items[i] = items[c]!;
         i = c;
       }
-      keys[i] = lastKey;
-      prios[i] = lastPrio;
+      items[i] = last;
     }
     return top;
   }
@@ -114,23 +110,35 @@ export interface RunOptions {
 export function runGraph(graph: Graph, outputs: readonly Key[], executor: Executor, options: RunOptions = {}): Promise<Map<Key, unknown>> {
   const g = options.culled ? graph : cull(graph, outputs);
   const listeners = options.listeners ?? [];
-  const priority = order(g, outputs);
-  const total = g.size;
-  const wanted = new Set(outputs);
-  const readers = dependentCounts(g);
-  const waiting = new Map<Key, number>();
-  const dependents = new Map<Key, Key[]>();
-  const ready = new ReadyQueue();
-  for (const t of g.values()) {
-    waiting.set(t.key, t.deps.length);
-    if (t.deps.length === 0) ready.push(t.key, priority.get(t.key)!);
-    for (const d of t.deps) {
-      let list = dependents.get(d);
-      if (!list) dependents.set(d, (list = []));
-      list.push(t.key);
+  const priorityByKey = order(g, outputs);
+  // Work on dense integer ids: string-keyed maps in the hot loop cost more than the tasks themselves.
+  const tasks: Task[] = [...g.values()];
+  const total = tasks.length;
+  const id = new Map<Key, number>();
+  tasks.forEach((t, i) => id.set(t.key, i));
+  const prio = new Int32Array(total);
+  const waiting = new Int32Array(total);
+  const readers = new Int32Array(total);
+  const deps: Int32Array[] = new Array(total);
+  const dependents: number[][] = Array.from({ length: total }, () => []);
+  const wanted = new Uint8Array(total);
+  for (const k of outputs) wanted[id.get(k)!] = 1;
+  const ready = new ReadyQueue(prio);
+  for (let i = 0; i < total; i++) {
+    const t = tasks[i]!;
+    prio[i] = priorityByKey.get(t.key)!;
+    const d = new Int32Array(t.deps.length);
+    for (let j = 0; j < d.length; j++) {
+      const di = id.get(t.deps[j]!)!;
+      d[j] = di;
+      readers[di]! += 1;
+      dependents[di]!.push(i);
     }
+    deps[i] = d;
+    waiting[i] = d.length;
   }
-  const values = new Map<Key, unknown>();
+  for (let i = 0; i < total; i++) if (waiting[i] === 0) ready.push(i);
+  const values: unknown[] = new Array(total);
   for (const l of listeners) l.onStart?.({ total, executor: executor.name });
 
   return new Promise<Map<Key, unknown>>((resolve, reject) => {
@@ -147,26 +155,23 @@ export function runGraph(graph: Graph, outputs: readonly Key[], executor: Execut
       reject(e);
     };
 
-    const finish = (t: Task, value: unknown): void => {
+    const finish = (i: number, value: unknown): void => {
       done += 1;
-      values.set(t.key, value);
-      for (const d of t.deps) {
-        const left = readers.get(d)! - 1;
-        readers.set(d, left);
-        if (left === 0 && !wanted.has(d)) {
-          values.delete(d);
-          for (const l of listeners) l.onRelease?.(d);
+      values[i] = value;
+      const d = deps[i]!;
+      for (let j = 0; j < d.length; j++) {
+        const di = d[j]!;
+        if (--readers[di]! === 0 && wanted[di] === 0) {
+          values[di] = undefined;
+          if (listeners.length > 0) for (const l of listeners) l.onRelease?.(tasks[di]!.key);
         }
       }
-      const ds = dependents.get(t.key);
-      if (ds) {
-        for (const k of ds) {
-          const w = waiting.get(k)! - 1;
-          waiting.set(k, w);
-          if (w === 0) ready.push(k, priority.get(k)!);
-        }
+      const ds = dependents[i]!;
+      for (let j = 0; j < ds.length; j++) {
+        const k = ds[j]!;
+        if (--waiting[k]! === 0) ready.push(k);
       }
-      if (listeners.length > 0) for (const l of listeners) l.onTaskFinish?.({ task: t, done, total });
+      if (listeners.length > 0) for (const l of listeners) l.onTaskFinish?.({ task: tasks[i]!, done, total });
     };
 
     const pump = (): void => {
@@ -174,8 +179,11 @@ export function runGraph(graph: Graph, outputs: readonly Key[], executor: Execut
       pumping = true;
       try {
         while (!failed && ready.size > 0 && inFlight < executor.concurrency) {
-          const t = g.get(ready.pop())!;
-          const inputs = t.deps.map((d) => values.get(d));
+          const i = ready.pop();
+          const t = tasks[i]!;
+          const d = deps[i]!;
+          const inputs = new Array(d.length);
+          for (let j = 0; j < d.length; j++) inputs[j] = values[d[j]!];
           if (listeners.length > 0) for (const l of listeners) l.onTaskStart?.(t);
           let result: unknown;
           try {
@@ -190,7 +198,7 @@ export function runGraph(graph: Graph, outputs: readonly Key[], executor: Execut
               (v) => {
                 inFlight -= 1;
                 if (failed) return;
-                finish(t, v);
+                finish(i, v);
                 pump();
               },
               (err) => {
@@ -199,7 +207,7 @@ export function runGraph(graph: Graph, outputs: readonly Key[], executor: Execut
               },
             );
           } else {
-            finish(t, result);
+            finish(i, result);
           }
         }
       } finally {
@@ -208,10 +216,10 @@ export function runGraph(graph: Graph, outputs: readonly Key[], executor: Execut
       if (!failed && done === total) {
         for (const l of listeners) l.onFinish?.({ total });
         const out = new Map<Key, unknown>();
-        for (const k of outputs) out.set(k, values.get(k));
+        for (const k of outputs) out.set(k, values[id.get(k)!]);
         resolve(out);
       } else if (!failed && inFlight === 0 && ready.size === 0) {
-        fail(g.values().next().value as Task, new Error(`scheduler stalled with ${total - done} tasks not run (missing dependency?)`));
+        fail(tasks[0]!, new Error(`scheduler stalled with ${total - done} tasks not run (missing dependency?)`));
       }
     };
     pump();
