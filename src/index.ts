@@ -12,3 +12,6 @@ export { config, withConfig, type Config, type SchedulerName } from './config.ts
 export { TaskError, type RunListener } from './scheduler/run-graph.ts';
 export { CycleError } from './scheduler/order.ts';
 export { kernelStats, resetKernelStats } from './kernels/stats.ts';
+export { readCsv, toCsv, type ToCsvOptions } from './io/csv/read.ts';
+export type { CsvOptions, CsvDtype } from './io/csv/options.ts';
+export { CsvParseError, CsvFileError, CsvOptionError } from './io/csv/errors.ts';

@@ -2,3 +2,4 @@
 // this module, so a task's op id resolves to the same function wherever the task runs.
 
 import './kernels/ops.ts';
+import './io/csv/ops.ts';
