@@ -1,27 +1,57 @@
 // Configuration in one place: *what* to parallelise is in the user's code, *how and where* is here.
-// Global settings (config.set), scoped ones (withConfig) and per-call options to compute() resolve in that order.
+// Defaults, then config.set, then withConfig scopes (innermost wins), then a call's own options.
+// Scopes live in AsyncLocalStorage, so concurrent async computes each see their own scope.
+
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { availableParallelism } from 'node:os';
 
 export type SchedulerName = 'sync' | 'threads' | 'processes';
 
 export interface Config {
+  /** Where tasks run: inline ('sync', for debugging), worker threads (default), or worker processes. */
   scheduler: SchedulerName;
-  /** Worker count for 'threads' and 'processes'; defaults to the available cores. */
-  numWorkers: number | null;
-  /** Tasks handed to a worker at once: >1 static batches, 1 dynamic; null picks automatically. */
+  /** Workers for 'threads' and 'processes'; defaults to os.availableParallelism(). */
+  numWorkers: number;
+  /** Tasks handed to a worker at once: 1 = dynamic (load balance), > 1 = static batches, null = automatic. */
   chunksize: number | null;
   /** Width of tree reductions: how many partials each combine task merges. */
   splitEvery: number;
-  /** Show a terminal progress bar for long computes (TTY only). */
+  /** Show a terminal progress bar for computes longer than ~0.5 s (only when stdout is a TTY and not in CI). */
   progress: boolean;
+  /** Modules every worker imports before running tasks: files that register user ops (URLs or absolute paths). */
+  workerModules: readonly string[];
+  /** Heap limit per worker in MB; a worker that exceeds it dies and its task is retried once. null = V8's default. */
+  workerMemoryLimitMb: number | null;
 }
+
+/** What config.set / withConfig / compute accept: any subset; numWorkers: null restores the default. */
+export type ConfigOptions = Partial<Omit<Config, 'numWorkers'>> & { numWorkers?: number | null };
 
 const SCHEDULERS: readonly SchedulerName[] = ['sync', 'threads', 'processes'];
 
-const defaults: Config = { scheduler: 'sync', numWorkers: null, chunksize: null, splitEvery: 8, progress: true };
-let global: Config = { ...defaults };
-const scopes: Partial<Config>[] = [];
+function defaults(): Config {
+  return {
+    scheduler: 'sync',
+    numWorkers: availableParallelism(),
+    chunksize: null,
+    splitEvery: 8,
+    progress: true,
+    workerModules: [],
+    workerMemoryLimitMb: null,
+  };
+}
 
-export function validateConfig(options: Partial<Config>): void {
+const KNOWN = Object.keys(defaults());
+
+const positiveIntOrNull = (k: string, v: unknown): void => {
+  if (v !== null && !(Number.isInteger(v) && (v as number) >= 1)) {
+    throw new TypeError(`${k} must be a positive integer or null; got ${JSON.stringify(v)}`);
+  }
+};
+
+/** Throws a TypeError naming the option, what was expected and what was given. */
+export function validateConfig(options: ConfigOptions): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`config options must be an object; got ${String(options)}`);
   for (const [k, v] of Object.entries(options)) {
     switch (k) {
       case 'scheduler':
@@ -31,48 +61,82 @@ export function validateConfig(options: Partial<Config>): void {
         break;
       case 'numWorkers':
       case 'chunksize':
-        if (v !== null && !(Number.isInteger(v) && (v as number) >= 1)) throw new TypeError(`${k} must be a positive integer or null; got ${String(v)}`);
+      case 'workerMemoryLimitMb':
+        positiveIntOrNull(k, v);
         break;
       case 'splitEvery':
-        if (!(Number.isInteger(v) && (v as number) >= 2)) throw new TypeError(`splitEvery must be an integer >= 2; got ${String(v)}`);
+        if (!(Number.isInteger(v) && (v as number) >= 2)) throw new TypeError(`splitEvery must be an integer >= 2; got ${JSON.stringify(v)}`);
         break;
       case 'progress':
-        if (typeof v !== 'boolean') throw new TypeError(`progress must be true or false; got ${String(v)}`);
+        if (typeof v !== 'boolean') throw new TypeError(`progress must be true or false; got ${JSON.stringify(v)}`);
+        break;
+      case 'workerModules':
+        if (!Array.isArray(v) || !v.every((m) => typeof m === 'string' && m.length > 0)) {
+          throw new TypeError('workerModules must be an array of module URLs or absolute paths (strings)');
+        }
         break;
       default:
-        throw new TypeError(`unknown config option '${k}'; known options: ${Object.keys(defaults).join(', ')}`);
+        throw new TypeError(`unknown config option '${k}'; known options: ${KNOWN.join(', ')}`);
     }
   }
 }
 
+function apply(base: Config, options: ConfigOptions): Config {
+  const out = { ...base, ...options } as Config;
+  if (options.numWorkers === null) out.numWorkers = availableParallelism();
+  return out;
+}
+
+/** TESSERA_SCHEDULER / TESSERA_NUM_WORKERS let a whole test suite run under another scheduler unchanged. */
+function fromEnvironment(): ConfigOptions {
+  const out: ConfigOptions = {};
+  const s = process.env.TESSERA_SCHEDULER;
+  if (s) out.scheduler = s as SchedulerName;
+  const n = process.env.TESSERA_NUM_WORKERS;
+  if (n) out.numWorkers = Number(n);
+  try {
+    validateConfig(out);
+  } catch (err) {
+    throw new TypeError(`bad TESSERA_* environment variable: ${(err as Error).message}`);
+  }
+  return out;
+}
+
+let global: Config = apply(defaults(), fromEnvironment());
+// The options of each enclosing withConfig, outermost first; applied over `global` when read, so a
+// config.set inside a scope still shows through where the scope does not override it.
+const scope = new AsyncLocalStorage<readonly ConfigOptions[]>();
+
 export const config = {
-  set(options: Partial<Config>): void {
+  /** Change settings for everything that follows (validated first: a bad value changes nothing). */
+  set(options: ConfigOptions): void {
     validateConfig(options);
-    global = { ...global, ...options };
+    global = apply(global, options);
   },
+  /** The settings in force here (inside withConfig: the scoped ones). */
   get(): Readonly<Config> {
     return resolveConfig({});
   },
+  /** Back to the defaults (and the TESSERA_* environment). */
   reset(): void {
-    global = { ...defaults };
+    global = apply(defaults(), fromEnvironment());
   },
 };
 
-/** Run `fn` with `options` in force (also across its awaits: scopes nest, innermost wins). */
-export async function withConfig<T>(options: Partial<Config>, fn: () => T | Promise<T>): Promise<T> {
+/**
+ * Run `fn` with `options` in force for everything it does, including after its awaits; scopes nest and
+ * concurrent calls do not see each other's scope. Returns what `fn` returns (a Promise if it is async).
+ */
+export function withConfig<T>(options: ConfigOptions, fn: () => T): T {
   validateConfig(options);
-  scopes.push(options);
-  try {
-    return await fn();
-  } finally {
-    scopes.splice(scopes.lastIndexOf(options), 1);
-  }
+  if (typeof fn !== 'function') throw new TypeError('withConfig(options, fn): fn must be a function');
+  return scope.run([...(scope.getStore() ?? []), options], fn);
 }
 
-/** The settings for one call: global, then scopes, then the call's own options. */
-export function resolveConfig(perCall: Partial<Config>): Config {
+/** The settings for one call: global, then the enclosing scopes, then the call's own options. */
+export function resolveConfig(perCall: ConfigOptions = {}): Config {
   validateConfig(perCall);
   let c = global;
-  for (const s of scopes) c = { ...c, ...s };
-  return { ...c, ...perCall };
+  for (const s of scope.getStore() ?? []) c = apply(c, s);
+  return apply(c, perCall);
 }

@@ -1,0 +1,160 @@
+// What the threads and processes executors share: tasks handed over by the scheduler core are grouped
+// into batches (chunksize), encoded for the wire, sent to a pool of workers, and resent once if the
+// worker running them died. The pools themselves (piscina, child processes) only move batches.
+
+import type { Executor } from '../executor.ts';
+import type { Task } from '../graph.ts';
+import { toWire, fromWire, type WireMode } from '../transport.ts';
+import { deserializeError, type BatchRequest, type TaskResult, type WireTask } from '../worker/protocol.ts';
+
+/** Something that runs a batch on one worker. Rejects only when that worker died (or the pool was closed). */
+export interface WorkerPool {
+  /** 'thread' or 'process', for messages. */
+  readonly kind: string;
+  readonly size: number;
+  send(req: BatchRequest): Promise<TaskResult[]>;
+  close(): Promise<void>;
+}
+
+export interface PooledOptions {
+  /** Tasks per batch: 1 = dynamic (one task per free worker), > 1 = static batches; null = adapt to task duration. */
+  readonly chunksize: number | null;
+  /** Modules every worker imports before running tasks (extra op registrations). */
+  readonly modules: readonly string[];
+}
+
+/** A worker died twice while running a task (crash, process.exit, out of memory). */
+export class WorkerDiedError extends Error {
+  constructor(kind: string, cause: unknown) {
+    const msg = cause instanceof Error ? cause.message : String(cause);
+    const oom = /out of memory|heap limit|ERR_WORKER_OUT_OF_MEMORY|SIGABRT/i.test(`${msg} ${(cause as { code?: string })?.code ?? ''}`);
+    super(
+      `the worker ${kind} running it died (${msg}), and died again when the task was retried once on a fresh worker` +
+        (oom ? '; it ran out of memory: raise workerMemoryLimitMb or use smaller partitions' : ''),
+      { cause },
+    );
+    this.name = 'WorkerDiedError';
+  }
+}
+
+interface Pending {
+  readonly task: Task;
+  readonly inputs: readonly unknown[];
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (e: unknown) => void;
+  retried: boolean;
+}
+
+// Automatic chunksize: batch tasks until a batch holds about this much worker time, so per-message
+// overhead (~50-80 us) stays small, but never batch tasks that are slow enough to need load balancing.
+const TARGET_BATCH_MS = 1;
+const MAX_AUTO_CHUNK = 128;
+
+export class PooledExecutor implements Executor {
+  private queue: Pending[] = [];
+  /** Moving average of worker time per task; NaN until the first results. */
+  private avgMs = Number.NaN;
+
+  constructor(
+    readonly name: string,
+    private readonly pool: WorkerPool,
+    private readonly mode: WireMode,
+    private readonly options: PooledOptions,
+  ) {}
+
+  /** Two batches per worker in flight: one running, one waiting, so no worker idles during a round trip. */
+  get concurrency(): number {
+    return this.pool.size * this.chunk() * 2;
+  }
+
+  get numWorkers(): number {
+    return this.pool.size;
+  }
+
+  run(task: Task, inputs: readonly unknown[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      // Everything the core hands over in one synchronous pass is batched together in a microtask.
+      if (this.queue.push({ task, inputs, resolve, reject, retried: false }) === 1) queueMicrotask(() => this.flush());
+    });
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private chunk(): number {
+    if (this.options.chunksize !== null) return this.options.chunksize;
+    if (!(this.avgMs < TARGET_BATCH_MS)) return 1; // unknown yet, or slow tasks: dynamic
+    return Math.min(MAX_AUTO_CHUNK, Math.max(1, Math.floor(TARGET_BATCH_MS / Math.max(this.avgMs, 1e-3))));
+  }
+
+  private flush(): void {
+    const items = this.queue;
+    this.queue = [];
+    let size = this.chunk();
+    // Adaptive mode spreads what is ready over all workers; an explicit chunksize is honoured as given.
+    if (this.options.chunksize === null) size = Math.min(size, Math.ceil(items.length / this.pool.size));
+    for (let i = 0; i < items.length; i += size) this.dispatch(items.slice(i, i + size));
+  }
+
+  private dispatch(items: Pending[]): void {
+    const sent: Pending[] = [];
+    const tasks: WireTask[] = [];
+    for (const p of items) {
+      try {
+        const t = p.task;
+        const args = t.args.length === 0 ? t.args : (toWire(t.args, this.mode) as unknown[]);
+        tasks.push({ task: { key: t.key, op: t.op, args, deps: t.deps }, inputs: p.inputs.map((x) => toWire(x, this.mode)) });
+        sent.push(p);
+      } catch (err) {
+        p.reject(err);
+      }
+    }
+    if (sent.length === 0) return;
+    this.pool.send({ mode: this.mode, modules: this.options.modules, tasks }).then(
+      (results) => this.settle(sent, results),
+      (err) => this.onDeath(sent, err),
+    );
+  }
+
+  private settle(items: Pending[], results: TaskResult[]): void {
+    let ms = 0;
+    for (let i = 0; i < items.length; i++) {
+      const r = results[i]!;
+      ms += r.ms;
+      if (r.ok) {
+        try {
+          items[i]!.resolve(fromWire(r.value));
+        } catch (err) {
+          items[i]!.reject(err);
+        }
+      } else {
+        items[i]!.reject(deserializeError(r.error));
+      }
+    }
+    const per = ms / items.length;
+    this.avgMs = Number.isNaN(this.avgMs) ? per : 0.8 * this.avgMs + 0.2 * per;
+  }
+
+  private onDeath(items: Pending[], err: unknown): void {
+    if ((err as Error)?.name === 'DataCloneError') {
+      const e = new TypeError(
+        `task arguments cannot be sent to a worker ${this.pool.kind} (${(err as Error).message}); functions and class ` +
+          'instances do not cross threads: register an op and pass plain data',
+        { cause: err },
+      );
+      for (const p of items) p.reject(e);
+      return;
+    }
+    // The batch died with its worker; results it had computed were never returned, so every task in it is
+    // resent, alone, once. Results already delivered to the core are untouched.
+    for (const p of items) {
+      if (p.retried) {
+        p.reject(new WorkerDiedError(this.pool.kind, err));
+      } else {
+        p.retried = true;
+        this.dispatch([p]);
+      }
+    }
+  }
+}

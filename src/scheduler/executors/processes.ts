@@ -1,0 +1,154 @@
+// The 'processes' executor: a pool of child processes, for isolation from crashes and native leaks.
+// Processes share no memory, so Arrow data is COPIED both ways, as Arrow IPC streams (transport.ts
+// 'ipc' mode) over Node's IPC channel with V8 serialisation. Prefer 'threads' unless you need isolation.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { PooledExecutor, type WorkerPool } from './pooled.ts';
+import { workerFile } from './worker-file.ts';
+import type { BatchRequest, TaskResult } from '../worker/protocol.ts';
+
+export interface ProcessesOptions {
+  readonly numWorkers: number;
+  readonly chunksize: number | null;
+  readonly modules?: readonly string[];
+  /** --max-old-space-size of each worker process. */
+  readonly memoryLimitMb?: number | null;
+}
+
+interface Job {
+  readonly req: BatchRequest;
+  readonly resolve: (r: TaskResult[]) => void;
+  readonly reject: (e: Error) => void;
+}
+
+interface Worker {
+  readonly child: ChildProcess;
+  job: Job | null;
+  /** Last bytes the process wrote to stderr: the reason it died, when it dies (e.g. V8's OOM report). */
+  stderrTail: string;
+}
+
+const STDERR_TAIL = 2000;
+
+export class ProcessPool implements WorkerPool {
+  readonly kind = 'process';
+  private readonly workers = new Set<Worker>();
+  private readonly idle: Worker[] = [];
+  private readonly queue: Job[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(
+    readonly size: number,
+    private readonly memoryLimitMb: number | null,
+  ) {}
+
+  send(req: BatchRequest): Promise<TaskResult[]> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error('the worker process pool was closed'));
+      this.queue.push({ req, resolve, reject });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new Error('the worker process pool was closed'));
+    const exits = [...this.workers].map((w) => new Promise<void>((r) => (w.child.exitCode !== null ? r() : w.child.once('exit', () => r()))));
+    for (const w of this.workers) {
+      holdProcessOpen(w.child, true); // wait for the exits: an unref'd child would let the caller's process end first
+      w.child.kill();
+    }
+    await Promise.all(exits);
+  }
+
+  private pump(): void {
+    // Start the whole pool at once (start-up under tsx is ~0.5 s): a process started only when a second
+    // task is ready would add that delay in the middle of a compute.
+    while (this.queue.length > 0 && this.workers.size < this.size) this.idle.push(this.spawn());
+    while (this.queue.length > 0) {
+      const w = this.idle.pop();
+      if (!w) return;
+      const job = this.queue.shift()!;
+      w.job = job;
+      holdProcessOpen(w.child, true);
+      try {
+        w.child.send({ id: this.nextId++, req: job.req }, (err) => {
+          if (err && w.job === job) this.fail(w, err);
+        });
+      } catch (err) {
+        // Unserialisable arguments (DataCloneError): the batch's fault, not the process's; keep it.
+        w.job = null;
+        holdProcessOpen(w.child, false);
+        this.idle.push(w);
+        // V8's serializer throws a plain Error; name it as a thread's postMessage would.
+        const e = err as Error;
+        if (/could not be cloned/.test(e.message)) e.name = 'DataCloneError';
+        job.reject(e);
+      }
+    }
+  }
+
+  private spawn(): Worker {
+    const file = workerFile('process-worker');
+    const child = fork(file.url, [], {
+      serialization: 'advanced', // V8 serialisation: typed arrays and bigints survive, no JSON
+      execArgv: this.memoryLimitMb ? [`--max-old-space-size=${this.memoryLimitMb}`] : [],
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    });
+    const w: Worker = { child, job: null, stderrTail: '' };
+    this.workers.add(w);
+    holdProcessOpen(child, false);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      w.stderrTail = (w.stderrTail + chunk.toString()).slice(-STDERR_TAIL);
+    });
+    (child.stderr as unknown as { unref?: () => void }).unref?.();
+    child.on('message', (msg: { id: number; results: TaskResult[] }) => {
+      const job = w.job;
+      if (!job) return;
+      w.job = null;
+      holdProcessOpen(child, false);
+      this.idle.push(w);
+      job.resolve(msg.results);
+      this.pump();
+    });
+    child.on('error', (err) => this.fail(w, err));
+    child.on('exit', (code, signal) => {
+      const how = signal ? `was killed by signal ${signal}` : `exited with code ${code}`;
+      const tail = w.stderrTail.trim().split('\n').slice(-3).join(' | ');
+      this.fail(w, new Error(`worker process ${how}${tail ? `: ${tail}` : ''}`));
+    });
+    return w;
+  }
+
+  /** The process is gone or unusable: drop it, fail its batch (the executor retries), start a replacement on demand. */
+  private fail(w: Worker, err: Error): void {
+    if (!this.workers.delete(w)) return;
+    const i = this.idle.indexOf(w);
+    if (i >= 0) this.idle.splice(i, 1);
+    if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    const job = w.job;
+    w.job = null;
+    if (job) job.reject(err);
+    if (!this.closed) this.pump();
+  }
+}
+
+/** Busy processes keep the parent's event loop alive; idle ones must not, or test runs and scripts never exit. */
+function holdProcessOpen(child: ChildProcess, busy: boolean): void {
+  const channel = (child as unknown as { channel?: { ref(): void; unref(): void } }).channel;
+  if (busy) {
+    child.ref();
+    channel?.ref();
+  } else {
+    child.unref();
+    channel?.unref();
+  }
+}
+
+export class ProcessesExecutor extends PooledExecutor {
+  constructor(options: ProcessesOptions, pool: WorkerPool = new ProcessPool(options.numWorkers, options.memoryLimitMb ?? null)) {
+    super('processes', pool, 'ipc', { chunksize: options.chunksize, modules: options.modules ?? [] });
+  }
+}

@@ -1,0 +1,46 @@
+// The body of every worker, thread or process: import the op registrations, then run a batch of tasks
+// one after another with the same executeTask the sync scheduler uses, so results cannot differ.
+
+import '../../ops.ts';
+import { executeTask } from '../execute.ts';
+import { fromWire, toWire } from '../transport.ts';
+import { serializeError, type BatchRequest, type TaskResult } from './protocol.ts';
+
+// Imported lazily inside a task rather than at worker start-up: a module that fails to load then
+// surfaces as that task's error instead of a worker that dies while booting (which pools stop replacing).
+const loaded = new Map<string, Promise<unknown>>();
+
+function loadModule(m: string): Promise<unknown> {
+  let p = loaded.get(m);
+  if (!p) {
+    p = import(m).catch((err: unknown) => {
+      loaded.delete(m); // retry the import next time rather than caching the failure
+      throw new Error(`a worker could not import module '${m}': ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    });
+    loaded.set(m, p);
+  }
+  return p;
+}
+
+export async function runBatch(req: BatchRequest): Promise<TaskResult[]> {
+  const results: TaskResult[] = [];
+  let modulesError: unknown = null;
+  try {
+    for (const m of req.modules) await loadModule(m);
+  } catch (err) {
+    modulesError = err;
+  }
+  for (const { task, inputs } of req.tasks) {
+    const t0 = performance.now();
+    try {
+      if (modulesError) throw modulesError;
+      const t = task.args.length === 0 ? task : { ...task, args: fromWire(task.args) as unknown[] };
+      let value = executeTask(t, inputs.map(fromWire));
+      if (value instanceof Promise) value = await value;
+      results.push({ ok: true, value: toWire(value, req.mode), ms: performance.now() - t0 });
+    } catch (err) {
+      results.push({ ok: false, error: serializeError(err), ms: performance.now() - t0 });
+    }
+  }
+  return results;
+}
