@@ -44,11 +44,12 @@ export interface SampleTotals {
  * Classify the rows of one sample. `fieldOf[c]` is the field of schema column c in this file (-1: absent).
  * `truncated`: the text was cut at an arbitrary byte, so its last row may be partial and is dropped.
  */
-export function addSample(text: string, truncated: boolean, file: string, fieldOf: readonly number[], nfields: number,
+export function addSample(text: string, truncated: boolean, file: { path: string; newline: string; nfields: number }, fieldOf: readonly number[],
   stats: ColumnStats[], na: ReadonlySet<string>, dialect: Dialect, totals: SampleTotals): void {
+  const nfields = file.nfields;
   const res = Papa.parse<string[]>(text, {
     delimiter: dialect.delimiter, quoteChar: dialect.quoteChar, escapeChar: dialect.quoteChar,
-    comments: dialect.comment ?? false, skipEmptyLines: true, newline: text.includes('\r\n') ? '\r\n' : '\n',
+    comments: dialect.comment ?? false, skipEmptyLines: true, newline: file.newline as '\n' | '\r\n',
   });
   const rows = truncated ? res.data.slice(0, -1) : res.data;
   totals.bytes += Buffer.byteLength(text);
@@ -59,7 +60,7 @@ export function addSample(text: string, truncated: boolean, file: string, fieldO
       const f = fieldOf[c]!;
       if (f < 0) continue;
       const v = row[f]!;
-      if (!na.has(v)) stats[c]!.add(v, file);
+      if (!na.has(v)) stats[c]!.add(v, file.path);
     }
   }
 }

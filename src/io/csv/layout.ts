@@ -16,6 +16,8 @@ export interface FileLayout {
   readonly names: string[];
   /** Offset (in decompressed bytes) of the first data row. */
   readonly dataStart: number;
+  /** Line ending of the first row: papaparse needs it spelled out (a '\r\n' inside quotes must not fool it). */
+  readonly newline: '\n' | '\r\n';
   /** Content length: file size, or the decompressed length when it is known (-1 otherwise). */
   readonly contentLength: number;
 }
@@ -36,13 +38,14 @@ export function fileLayout(file: CsvFile, dialect: Dialect, opts: ResolvedCsvOpt
     const contentLength = file.compression === 'none' ? file.size : complete ? head.length : -1;
     const p = firstRowStart(head, dialect, opts);
     if (p >= head.length && complete) {
-      return { file, empty: true, names: opts.names ? [...opts.names] : [], dataStart: head.length, contentLength };
+      return { file, empty: true, names: opts.names ? [...opts.names] : [], dataStart: head.length, newline: '\n', contentLength };
     }
     const end = rowEnd(head, p, quoteDialect(dialect));
     if (end >= head.length && !complete) continue; // the first row is longer than what was read
     const fields = splitRow(head.subarray(p, end), dialect);
     const names = columnNames(file, fields, opts);
-    return { file, empty: false, names, dataStart: opts.header ? end : p, contentLength };
+    const newline = end >= 2 && head[end - 1] === NL && head[end - 2] === 13 ? '\r\n' : '\n';
+    return { file, empty: false, names, dataStart: opts.header ? end : p, newline, contentLength };
   }
 }
 

@@ -24,7 +24,7 @@ export function parsePapa(bytes: Uint8Array, plan: PartitionPlan, problems: RowP
     quoteChar: plan.dialect.quoteChar,
     escapeChar: plan.dialect.quoteChar,
     comments: plan.dialect.comment ?? false,
-    newline: newlineOf(text),
+    newline: plan.newline,
     skipEmptyLines: true,
     step(results) {
       const fields = results.data;
@@ -41,12 +41,6 @@ export function parsePapa(bytes: Uint8Array, plan: PartitionPlan, problems: RowP
     },
   });
   return { builders, rows };
-}
-
-/** Line ending of the partition, from its first newline (papaparse needs one; '\r\n' files keep no '\r'). */
-function newlineOf(text: string): '\n' | '\r\n' {
-  const i = text.indexOf('\n');
-  return i > 0 && text.charCodeAt(i - 1) === 13 ? '\r\n' : '\n';
 }
 
 function convertRow(fields: string[], columns: readonly OutColumn[], builders: ColumnBuilder[], na: Set<string>, offset: () => number, problems: RowProblems): void {

@@ -25,6 +25,8 @@ export interface PartitionPlan {
   readonly end: number;
   /** Fields per row in this file: rows with another count are bad lines. */
   readonly nfields: number;
+  /** The file's line ending (from its first row), for papaparse. */
+  readonly newline: '\n' | '\r\n';
   readonly columns: readonly OutColumn[];
   readonly dialect: Dialect;
   readonly naValues: readonly string[];

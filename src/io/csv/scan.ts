@@ -30,7 +30,7 @@ export function csvSource(input: string | readonly string[], options: CsvOptions
   const description: CsvSourceDescription = {
     token: tokenize('read-csv', files.map((f) => [f.path, f.size, f.mtimeMs]), opts),
     columns: projected,
-    files: layouts.map((l, i) => ({ path: l.file.path, compression: l.file.compression, nfields: l.names.length, fieldOf: projectedFieldOf[i]! })),
+    files: layouts.map((l, i) => ({ path: l.file.path, compression: l.file.compression, nfields: l.names.length, newline: l.newline, fieldOf: projectedFieldOf[i]! })),
     parts: partsOf(layouts, ranges),
     dialect, naValues: opts.naValues, onBadLines: opts.onBadLines, pathColumn: opts.pathColumn, engine,
     rowBytes: totals.rows > 0 ? Math.max(1, totals.bytes / totals.rows) : 64,
@@ -90,7 +90,7 @@ function sampleAll(layouts: readonly FileLayout[], ranges: readonly FileRanges[]
   layouts.forEach((l, i) => {
     for (const r of ranges[i]!.samples) {
       const bytes = sampleBytes(l.file, r.start, r.end);
-      addSample(decoder.decode(bytes), r.truncated && bytes.length > 0, l.file.path, fieldOf[i]!, l.names.length, stats, na, dialect, totals);
+      addSample(decoder.decode(bytes), r.truncated && bytes.length > 0, { path: l.file.path, newline: l.newline, nfields: l.names.length }, fieldOf[i]!, stats, na, dialect, totals);
     }
   });
   return stats;

@@ -21,6 +21,7 @@ export interface SourceFile {
   readonly path: string;
   readonly compression: Compression;
   readonly nfields: number;
+  readonly newline: '\n' | '\r\n';
   /** For each schema column (same order as CsvSourceDescription.columns): its field in this file, or -1. */
   readonly fieldOf: readonly number[];
 }
@@ -75,7 +76,7 @@ export class CsvSource implements PartitionSource {
       }
     }
     const plan: PartitionPlan = {
-      file: file.path, compression: file.compression, start: part.start, end: part.end, nfields: file.nfields,
+      file: file.path, compression: file.compression, start: part.start, end: part.end, nfields: file.nfields, newline: file.newline,
       columns: out, dialect: d.dialect, naValues: d.naValues, onBadLines: d.onBadLines, pathColumn,
       engine: d.engine, rowBytes: d.rowBytes,
     };
