@@ -1,0 +1,87 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CsvFileError, CsvOptionError, CsvParseError, readCsv } from '../../src/index.ts';
+import { fixture, readAll, readParts, rowsOf } from '../fixtures/csv/expect.ts';
+
+async function rejects(p: Promise<unknown>, re: RegExp): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    assert.match((e as Error).message, re);
+    return e as Error;
+  }
+  throw new assert.Assertion({ message: `expected a rejection matching ${re}`, operator: 'rejects' } as any);
+}
+
+test('missing file and glob matching nothing fail at readCsv time', () => {
+  assert.throws(() => readCsv(fixture('nope.csv')), (e: Error) => e instanceof CsvFileError && /CSV file not found: '.*nope\.csv'/.test(e.message));
+  assert.throws(() => readCsv(fixture('zz*.csv')), /glob '.*zz\*\.csv' matched no files/);
+  assert.throws(() => readCsv(fixture('empty.csv')), /no columns: '.*empty\.csv' is empty/);
+});
+
+test('different column orders: clear error naming both files', () => {
+  assert.throws(() => readCsv(fixture('reordered/*.csv')), /files have different columns: '.*r1\.csv' has \["a","b","c"\] but '.*r2\.csv' has \["c","a","b"\]; pass alignColumns: 'byName'/);
+});
+
+test('ragged rows under each onBadLines', async () => {
+  await rejects(readAll(fixture('ragged.csv')), /bad line at .*ragged\.csv line 3 \(byte 12\): expected 3 fields, saw 2/);
+  const skipped = await readAll(fixture('ragged.csv'), { onBadLines: 'skip' });
+  assert.equal(rowsOf(skipped), [{ a: 1, b: 2, c: 3 }, { a: 10, b: 11, c: 12 }]);
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => { warnings.push(w.message); };
+  process.on('warning', onWarning);
+  const warned = await readAll(fixture('ragged.csv'), { onBadLines: 'warn' });
+  await new Promise((r) => setImmediate(r));
+  process.off('warning', onWarning);
+  assert.is(warned.numRows, 2);
+  assert.is(warnings.length, 2);
+  assert.match(warnings[1]!, /ragged\.csv line 4 .*expected 3 fields, saw 4/);
+});
+
+test('a fixed dtype that does not fit names file, line, column, value and type', async () => {
+  for (const engine of ['fast', 'papaparse'] as const) {
+    const e = await rejects(readAll(fixture('basic.csv'), { dtype: { name: 'float64' }, engine }),
+      /basic\.csv line 2 \(byte \d+\), column 'name': value "apple" is not a valid float64 \(type set by options\.dtype/);
+    // The scheduler wraps task failures (naming task and partition); the CSV error is the cause.
+    const cause = (e.cause ?? e) as CsvParseError;
+    assert.ok(cause instanceof CsvParseError);
+    assert.is(cause.location.line, 2);
+    assert.is(cause.column, 'name');
+    assert.is(cause.value, 'apple');
+    assert.is(cause.expected, 'float64');
+  }
+});
+
+test('an inferred type contradicted outside the samples: error says how to fix it, no partial result', async () => {
+  const dir = fs.mkdtempSync(`${os.tmpdir()}/tessera-csv-`);
+  const lines = ['x'];
+  for (let i = 0; i < 5000; i++) lines.push(String(i));
+  lines.splice(2600, 0, 'oops');
+  fs.writeFileSync(`${dir}/late.csv`, lines.join('\n') + '\n');
+  // Samples: the first 64 bytes and three 16-byte ranges; 'oops' sits in none of them.
+  await rejects(readAll(`${dir}/late.csv`, { sampleBytes: 64, blocksize: 4096 }),
+    /late\.csv line 2601 .*column 'x': value "oops" is not a valid int32 \(type inferred from samples of every file\); pass dtype: \{ 'x': 'float64' \} or sampleBytes: 'full'/);
+  const full = await readAll(`${dir}/late.csv`, { sampleBytes: 'full', blocksize: 4096 });
+  assert.is(String(full.schema.fields[0]!.type), 'Utf8');
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('options are validated at the edge', () => {
+  assert.throws(() => readCsv(fixture('basic.csv'), { blocksize: '12 parsecs' }), (e: Error) => e instanceof CsvOptionError && /blocksize '12 parsecs' is not a size/.test(e.message));
+  assert.throws(() => readCsv(fixture('basic.csv'), { columns: ['nope'] }), /options\.columns names 'nope', not among the columns 'id', 'price'/);
+  assert.throws(() => readCsv(fixture('basic.csv'), { dtype: { id: 'decimal' as any } }), /options\.dtype\.id must be one of/);
+  assert.throws(() => readCsv(fixture('basic.csv'), { bogus: 1 } as any), /unknown option 'bogus'/);
+  assert.throws(() => readCsv(fixture('multichar.csv'), { delimiter: '||', engine: 'fast' }), /engine 'fast' needs a one-byte ASCII delimiter/);
+  assert.throws(() => readCsv(fixture('basic.csv'), { parseDates: ['name'] }), /parseDates lists 'name', but '.*basic\.csv' holds "apple"/);
+});
+
+test('bz2 without a codec: clear error naming the package to install', () => {
+  const dir = fs.mkdtempSync(`${os.tmpdir()}/tessera-csv-`);
+  fs.writeFileSync(`${dir}/a.csv.bz2`, 'not really bz2');
+  assert.throws(() => readParts(`${dir}/a.csv.bz2`), /bz2 not supported: .*install the optional package 'seek-bzip'/);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test.run();
