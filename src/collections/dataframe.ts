@@ -16,6 +16,7 @@ import { type ColExpr, type Literal, columnsOf, kindOf, unknownColumn } from './
 import { type FrameNode, type RecordNode, assignNode, filterNode, projectNode, rowAligned, sourceNode } from './plan.ts';
 import { type ReductionOptions, reductionRequest, supports } from './reductions.ts';
 import { Series } from './series.ts';
+import { GroupBy, type GroupByOptions } from './groupby.ts';
 import type { PartitionSource } from './source.ts';
 import { MemorySource } from './memory-source.ts';
 import type { ReductionName, ScalarValue } from '../kernels/summary.ts';
@@ -102,6 +103,11 @@ export class DataFrame implements Collection {
   prod(o?: FrameReductionOptions): ReducedRow { return this.reduce('prod', o); }
   any(o?: FrameReductionOptions): ReducedRow { return this.reduce('any', o); }
   all(o?: FrameReductionOptions): ReducedRow { return this.reduce('all', o); }
+
+  /** Group rows by one or several key columns: df.groupby('Origin').agg({...}), .apply(fn), .getGroup(key). */
+  groupby(keys: string | readonly string[], options: GroupByOptions = {}): GroupBy {
+    return new GroupBy(this, typeof keys === 'string' ? [keys] : [...keys], { dropna: options.dropna ?? true, sort: options.sort ?? true });
+  }
 
   /** The first n rows, computing partitions in order only until n rows are found. */
   head(n = 5, options: ComputeOptions = {}): Promise<Table> {

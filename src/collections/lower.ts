@@ -7,7 +7,8 @@ import { type Graph, type Key, ref, task } from '../scheduler/graph.ts';
 import { stableStringify, tokenize } from '../scheduler/tokenize.ts';
 import type { ColExpr } from './expr.ts';
 import { exprType, kindOf } from './expr.ts';
-import type { FrameNode, RecordNode, ReductionRequest, ScalarNode } from './plan.ts';
+import type { FrameNode, GroupAggNode, RecordNode, ReductionRequest, ScalarNode } from './plan.ts';
+import { typeTag } from '../kernels/type-tags.ts';
 import { type Needs, needsOf } from '../kernels/summary.ts';
 import type { ReductionOutput } from '../kernels/reduce-ops.ts';
 
@@ -52,11 +53,44 @@ export class GraphBuilder {
         case 'filter':
           this.add(key, 'frame.filter', [ref(this.frame(node.input)[i]!), node.predicate]);
           break;
+        case 'groupby-agg':
+          // all output partitions come from one shuffle-free tree: lowered together below
+          break;
       }
       keys.push(key);
     }
+    if (node.kind === 'groupby-agg') this.groupAgg(node, keys);
     this.frames.set(node.token, keys);
     return keys;
+  }
+
+  /**
+   * Hash aggregation: a chunk per input partition; with splitOut > 1 each chunk's groups are split by key
+   * hash so output partition j merges only piece j of every chunk (no task sees all groups); a tree of
+   * merges of width splitEvery per output partition; finalize builds the result batch.
+   */
+  private groupAgg(node: GroupAggNode, outKeys: readonly Key[]): void {
+    const splitEvery = node.splitEvery ?? this.defaultSplitEvery;
+    const chunkToken = tokenize('groupby-chunk', node.input.token, node.keys, node.specs, node.dropna);
+    const chunks =
+      node.input.npartitions === 0
+        ? [this.add(`${chunkToken}-empty`, 'groupby.empty', [node.keys.length])]
+        : this.frame(node.input).map((p, i) => this.add(`${chunkToken}#${i}`, 'groupby.chunk', [ref(p), node.keys, node.specs, node.dropna]));
+    const nout = outKeys.length;
+    const splits = nout === 1 ? chunks : chunks.map((c, i) => this.add(`${chunkToken}-split${nout}#${i}`, 'groupby.split', [ref(c), nout]));
+    const tags = node.schema.fields.map((f) => typeTag(f.type));
+    outKeys.forEach((outKey, j) => {
+      let level = nout === 1 ? splits : splits.map((s, i) => this.add(`${chunkToken}-piece${nout}.${j}#${i}`, 'reduce.pick', [ref(s), j]));
+      for (let depth = 0; level.length > 1; depth++) {
+        const next: Key[] = [];
+        for (let k = 0; k < level.length; k += splitEvery) {
+          const group = level.slice(k, k + splitEvery);
+          next.push(group.length === 1 ? group[0]! : this.add(`${chunkToken}-merge${nout}.${j}.${splitEvery}.${depth}#${k / splitEvery}`, 'groupby.merge', [group.map(ref)]));
+        }
+        level = next;
+      }
+      this.add(outKey, 'groupby.finalize', [ref(level[0]!), node.keys, node.specs, tags, node.order]);
+    });
   }
 
   /**

@@ -6,6 +6,7 @@ import { tokenize } from '../scheduler/tokenize.ts';
 import type { PartitionSource } from './source.ts';
 import { type ColExpr, columnsOf, describeExpr, exprType, kindOf, unknownColumn } from './expr.ts';
 import type { ReductionName } from '../kernels/summary.ts';
+import { type GroupAggSpec, groupAggType, groupKeyType } from '../kernels/groupby/aggregate.ts';
 
 interface NodeBase {
   readonly token: string;
@@ -35,7 +36,21 @@ export interface FilterNode extends NodeBase {
   readonly predicate: ColExpr;
 }
 
-export type FrameNode = SourceNode | ProjectNode | AssignNode | FilterNode;
+/** Hash aggregation: one row per distinct key tuple; `splitOut` output partitions by key hash. */
+export interface GroupAggNode extends NodeBase {
+  readonly kind: 'groupby-agg';
+  readonly input: FrameNode;
+  readonly keys: readonly string[];
+  readonly specs: readonly GroupAggSpec[];
+  readonly dropna: boolean;
+  readonly order: GroupOrder;
+  readonly splitEvery: number | null;
+}
+
+/** Row order of a groupby result: by key (pandas' default), as found, or by one output column, descending. */
+export type GroupOrder = { readonly by: 'keys' } | { readonly by: 'none' } | { readonly by: 'output-desc'; readonly column: string };
+
+export type FrameNode = SourceNode | ProjectNode | AssignNode | FilterNode | GroupAggNode;
 
 export function sourceNode(source: PartitionSource, columns: readonly string[] | null = null): SourceNode {
   let schema = source.schema;
@@ -69,6 +84,39 @@ export function filterNode(input: FrameNode, predicate: ColExpr): FilterNode {
   const k = kindOf(t);
   if (k !== 'bool' && k !== 'null') throw new TypeError(`filter needs a boolean condition, but ${describeExpr(predicate)} is ${t}`);
   return { kind: 'filter', input, predicate, schema: input.schema, npartitions: input.npartitions, token: tokenize('filter', input.token, predicate) };
+}
+
+export function groupAggNode(
+  input: FrameNode,
+  keys: readonly string[],
+  specs: readonly GroupAggSpec[],
+  options: { dropna: boolean; order: GroupOrder; splitOut: number; splitEvery: number | null },
+): GroupAggNode {
+  const fields: Field[] = [];
+  for (const k of keys) {
+    const f = input.schema.fields.find((x) => x.name === k);
+    if (!f) throw unknownColumn(k, input.schema);
+    fields.push(new Field(k, groupKeyType(f.type), true));
+  }
+  for (const s of specs) {
+    const f = s.column === null ? null : input.schema.fields.find((x) => x.name === s.column);
+    if (s.column !== null && !f) throw unknownColumn(s.column, input.schema);
+    if (fields.some((x) => x.name === s.out)) throw new Error(`groupby output column '${s.out}' appears twice; give the aggregations distinct names`);
+    fields.push(new Field(s.out, groupAggType(s.fn, f ? f.type : null), true));
+  }
+  const { dropna, order, splitOut, splitEvery } = options;
+  return {
+    kind: 'groupby-agg',
+    input,
+    keys,
+    specs,
+    dropna,
+    order,
+    splitEvery,
+    schema: new ArrowSchema(fields),
+    npartitions: splitOut,
+    token: tokenize('groupby-agg', input.token, keys, specs, dropna, order, splitOut, splitEvery),
+  };
 }
 
 export function selectSchema(schema: Schema, columns: readonly string[]): Schema {
@@ -135,6 +183,8 @@ export function describePlan(node: FrameNode, indent = ''): string {
         return `assign ${node.assignments.map(([n, e]) => `${n}=${describeExpr(e)}`).join(', ')}`;
       case 'filter':
         return `filter ${describeExpr(node.predicate)}`;
+      case 'groupby-agg':
+        return `groupby [${node.keys.join(', ')}] agg ${node.specs.map((s) => `${s.out}=${s.fn}(${s.column ?? ''})`).join(', ')}${node.dropna ? '' : ' (null keys kept)'}`;
     }
   })();
   const line = `${indent}${head}  (${node.npartitions} partitions)`;

@@ -19,3 +19,10 @@ registerOp('reduce.empty', reduceEmpty);
 registerOp('reduce.pick', pick);
 registerOp('reduce.pick-record', pickRecord);
 registerOp('scalar.binary', scalarBinary);
+
+import { groupChunk, groupEmpty, groupFinalize, groupMerge, groupSplit } from './groupby/aggregate.ts';
+registerOp('groupby.chunk', groupChunk);
+registerOp('groupby.merge', groupMerge);
+registerOp('groupby.split', groupSplit);
+registerOp('groupby.finalize', groupFinalize);
+registerOp('groupby.empty', groupEmpty);

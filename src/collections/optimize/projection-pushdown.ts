@@ -8,6 +8,7 @@ import {
   assignNode,
   exprColumns,
   filterNode,
+  groupAggNode,
   projectNode,
   sourceNode,
 } from '../plan.ts';
@@ -48,6 +49,8 @@ export function pushDownProjections(consumers: readonly Consumer[]): (node: Fram
       }
       case 'filter':
         return visit(node.input, need === null ? null : new Set([...need, ...exprColumns(node.predicate)]));
+      case 'groupby-agg':
+        return visit(node.input, new Set([...node.keys, ...node.specs.flatMap((s) => (s.column === null ? [] : [s.column]))]));
     }
   };
   for (const c of consumers) visit(c.node, c.need);
@@ -69,6 +72,9 @@ export function pushDownProjections(consumers: readonly Consumer[]): (node: Fram
         break;
       case 'filter':
         out = filterNode(rewrite(node.input), node.predicate);
+        break;
+      case 'groupby-agg':
+        out = groupAggNode(rewrite(node.input), node.keys, node.specs, { dropna: node.dropna, order: node.order, splitOut: node.npartitions, splitEvery: node.splitEvery });
         break;
     }
     memo.set(node.token, out);

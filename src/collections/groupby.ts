@@ -1,0 +1,154 @@
+// df.groupby(keys): named aggregations over groups (a lazy DataFrame with one row per key tuple), and
+// groupby-apply of user functions (groupby-apply.ts). Validation happens here, against the schema.
+
+import { type DataFrame } from './dataframe.ts';
+import { kindOf } from './expr.ts';
+import { type FrameNode, type GroupOrder, groupAggNode } from './plan.ts';
+import { GROUP_AGGS, type GroupAggName, type GroupAggSpec } from '../kernels/groupby/aggregate.ts';
+
+export interface GroupByOptions {
+  /** Drop rows whose key is null (default true, as pandas); false keeps null as its own group. */
+  dropna?: boolean;
+  /** Sort result rows by key (default true). */
+  sort?: boolean;
+}
+
+export interface AggOptions {
+  /** Output partitions, hash-partitioned by key: use > 1 for very many groups (default 1). */
+  splitOut?: number;
+  /** Partials merged per task (default from config, 8). */
+  splitEvery?: number;
+  /** Delta degrees of freedom for var/std (default 1). */
+  ddof?: number;
+}
+
+/** Named aggregations: {out: ['column', 'mean']} or {column: 'mean'} or {column: ['sum', 'mean']}. */
+export type AggSpec = Record<string, readonly [string, GroupAggName] | GroupAggName | readonly GroupAggName[]>;
+
+/** Aggregations that need numbers (the rest also take strings and booleans). */
+const NUMERIC_ONLY: readonly GroupAggName[] = ['sum', 'mean', 'min', 'max', 'var', 'std', 'median'];
+
+export class GroupBy {
+  constructor(
+    private readonly df: DataFrame,
+    readonly keys: readonly string[],
+    private readonly options: Required<GroupByOptions>,
+  ) {
+    for (const k of keys) {
+      const f = df.schema.fields.find((x) => x.name === k);
+      if (!f) throw new Error(`groupby: no column named '${k}'; the columns are: ${df.columns.map((c) => `'${c}'`).join(', ')}`);
+      const kind = kindOf(f.type);
+      if (!['string', 'int', 'bigint', 'float', 'bool'].includes(kind)) throw new TypeError(`groupby: cannot group by '${k}' of type ${String(f.type)}`);
+    }
+    if (keys.length === 0) throw new TypeError('groupby needs at least one key column');
+  }
+
+  /** The frame being grouped (for groupby-apply). */
+  get frame(): FrameNode {
+    return this.df.node;
+  }
+  get dropna(): boolean {
+    return this.options.dropna;
+  }
+
+  private valueColumns(): string[] {
+    return this.df.columns.filter((c) => !this.keys.includes(c));
+  }
+
+  private build(specs: GroupAggSpec[], options: AggOptions, order?: GroupOrder): DataFrame {
+    const splitOut = options.splitOut ?? 1;
+    if (!Number.isInteger(splitOut) || splitOut < 1) throw new TypeError(`splitOut must be a positive integer; got ${String(options.splitOut)}`);
+    const splitEvery = options.splitEvery ?? null;
+    if (splitEvery !== null && (!Number.isInteger(splitEvery) || splitEvery < 2)) throw new TypeError(`splitEvery must be an integer >= 2; got ${String(splitEvery)}`);
+    for (const s of specs) {
+      if (!GROUP_AGGS.includes(s.fn)) throw new TypeError(`unknown aggregation '${s.fn}' for '${s.out}'; known: ${GROUP_AGGS.join(', ')}`);
+      if (s.column === null) continue;
+      const f = this.df.schema.fields.find((x) => x.name === s.column);
+      if (!f) throw new Error(`agg '${s.out}': no column named '${s.column}'; the columns are: ${this.df.columns.map((c) => `'${c}'`).join(', ')}`);
+      const kind = kindOf(f.type);
+      const numeric = ['int', 'bigint', 'float', 'bool', 'null'].includes(kind);
+      if (NUMERIC_ONLY.includes(s.fn) && !numeric) throw new TypeError(`agg '${s.out}': ${s.fn}() needs a numeric column, '${s.column}' is ${String(f.type)}`);
+      if (!numeric && kind !== 'string') throw new TypeError(`agg '${s.out}': cannot aggregate '${s.column}' of type ${String(f.type)}`);
+    }
+    const node = groupAggNode(this.df.node, this.keys, specs, {
+      dropna: this.options.dropna,
+      order: order ?? (this.options.sort ? { by: 'keys' } : { by: 'none' }),
+      splitOut,
+      splitEvery,
+    });
+    return new (this.df.constructor as new (n: FrameNode) => DataFrame)(node);
+  }
+
+  /** Named aggregations, e.g. agg({delay: ['ArrDelay', 'mean'], n: ['ArrDelay', 'count']}). */
+  agg(spec: AggSpec, options: AggOptions = {}): DataFrame {
+    const ddof = options.ddof ?? 1;
+    const specs: GroupAggSpec[] = [];
+    for (const [name, v] of Object.entries(spec)) {
+      if (typeof v === 'string') specs.push({ out: name, column: v === 'size' ? null : name, fn: v as GroupAggName, ddof });
+      else if (Array.isArray(v) && v.length === 2 && !GROUP_AGGS.includes(v[0] as GroupAggName)) {
+        const [column, fn] = v as unknown as readonly [string, GroupAggName];
+        specs.push({ out: name, column: fn === 'size' ? null : column, fn, ddof });
+      } else if (Array.isArray(v)) {
+        for (const fn of v as readonly GroupAggName[]) specs.push({ out: `${name}_${fn}`, column: fn === 'size' ? null : name, fn, ddof });
+      } else throw new TypeError(`agg '${name}': expected ['column', 'fn'], 'fn' or a list of fns; got ${JSON.stringify(v)}`);
+    }
+    if (specs.length === 0) throw new TypeError('agg needs at least one aggregation');
+    return this.build(specs, options);
+  }
+
+  private all(fn: GroupAggName, options: AggOptions & { numericOnly?: boolean } = {}): DataFrame {
+    const cols = this.valueColumns().filter((c) => {
+      if (!NUMERIC_ONLY.includes(fn)) return true;
+      const k = kindOf(this.df.schema.fields.find((f) => f.name === c)!.type);
+      const ok = ['int', 'bigint', 'float', 'bool', 'null'].includes(k);
+      if (!ok && !options.numericOnly) throw new TypeError(`${fn}() does not apply to '${c}'; select other columns or pass {numericOnly: true}`);
+      return ok;
+    });
+    return this.build(cols.map((c) => ({ out: c, column: c, fn, ddof: options.ddof ?? 1 })), options);
+  }
+  sum(o?: AggOptions & { numericOnly?: boolean }): DataFrame { return this.all('sum', o); }
+  mean(o?: AggOptions & { numericOnly?: boolean }): DataFrame { return this.all('mean', o); }
+  min(o?: AggOptions & { numericOnly?: boolean }): DataFrame { return this.all('min', o); }
+  max(o?: AggOptions & { numericOnly?: boolean }): DataFrame { return this.all('max', o); }
+  var(o?: AggOptions & { numericOnly?: boolean }): DataFrame { return this.all('var', o); }
+  std(o?: AggOptions & { numericOnly?: boolean }): DataFrame { return this.all('std', o); }
+  median(o?: AggOptions & { numericOnly?: boolean }): DataFrame { return this.all('median', o); }
+  count(o?: AggOptions): DataFrame { return this.all('count', o); }
+  first(o?: AggOptions): DataFrame { return this.all('first', o); }
+  last(o?: AggOptions): DataFrame { return this.all('last', o); }
+  nunique(o?: AggOptions): DataFrame { return this.all('nunique', o); }
+  /** Rows per group (nulls in value columns included). */
+  size(o?: AggOptions): DataFrame {
+    return this.build([{ out: 'size', column: null, fn: 'size', ddof: 0 }], o ?? {});
+  }
+  /** One value column: groupby('k').col('x').mean() -> frame [k, x]. */
+  col(name: string): GroupedColumn {
+    if (!this.df.columns.includes(name)) throw new Error(`no column named '${name}'; the columns are: ${this.df.columns.map((c) => `'${c}'`).join(', ')}`);
+    return new GroupedColumn(this, name);
+  }
+  /** Internal: build from specs with an explicit row order (valueCounts). */
+  _build(specs: GroupAggSpec[], options: AggOptions, order?: GroupOrder): DataFrame {
+    return this.build(specs, options, order);
+  }
+}
+
+export class GroupedColumn {
+  constructor(
+    private readonly gb: GroupBy,
+    readonly name: string,
+  ) {}
+  private one(fn: GroupAggName, o: AggOptions = {}): DataFrame {
+    return this.gb._build([{ out: this.name, column: this.name, fn, ddof: o.ddof ?? 1 }], o);
+  }
+  sum(o?: AggOptions): DataFrame { return this.one('sum', o); }
+  mean(o?: AggOptions): DataFrame { return this.one('mean', o); }
+  min(o?: AggOptions): DataFrame { return this.one('min', o); }
+  max(o?: AggOptions): DataFrame { return this.one('max', o); }
+  count(o?: AggOptions): DataFrame { return this.one('count', o); }
+  var(o?: AggOptions): DataFrame { return this.one('var', o); }
+  std(o?: AggOptions): DataFrame { return this.one('std', o); }
+  first(o?: AggOptions): DataFrame { return this.one('first', o); }
+  last(o?: AggOptions): DataFrame { return this.one('last', o); }
+  nunique(o?: AggOptions): DataFrame { return this.one('nunique', o); }
+  median(o?: AggOptions): DataFrame { return this.one('median', o); }
+}

@@ -1,0 +1,442 @@
+// Hash aggregation in three steps, like the scalar reductions: a chunk turns one partition into per-group
+// partial states (one pass over each value column), merge combines partials by key tuple, finalize builds
+// the result batch. Partials are plain data (typed arrays, arrays, Sets) so they cross threads.
+
+import { type Data, type DataType, type RecordBatch, Bool, Field, Float64, Int32, Int64, Schema, Type, Utf8, makeVector } from 'apache-arrow';
+import { makeBatch, primitiveData, sharedArray, utf8Data } from '../arrow-build.ts';
+import { validityOf } from '../validity.ts';
+import { typeFromTag } from '../type-tags.ts';
+import { type KeyValue, groupRows, hashKey, tupleKey } from './group-ids.ts';
+
+export type GroupAggName = 'sum' | 'mean' | 'count' | 'size' | 'min' | 'max' | 'var' | 'std' | 'first' | 'last' | 'nunique' | 'median';
+export const GROUP_AGGS: readonly GroupAggName[] = ['sum', 'mean', 'count', 'size', 'min', 'max', 'var', 'std', 'first', 'last', 'nunique', 'median'];
+
+/** One output column: `out` = fn(column) per group (column is null for size). */
+export interface GroupAggSpec {
+  readonly out: string;
+  readonly column: string | null;
+  readonly fn: GroupAggName;
+  readonly ddof: number;
+}
+
+/** Per-group statistics of one value column. Arrays are indexed by group id. */
+export interface ColumnState {
+  numeric: boolean;
+  n: number[];
+  sum?: number[];
+  min?: number[];
+  max?: number[];
+  mean?: number[];
+  m2?: number[];
+  first?: KeyValue[];
+  last?: KeyValue[];
+  distinct?: Array<Set<KeyValue>>;
+  values?: number[][];
+}
+
+export interface GroupPartial {
+  keys: KeyValue[][];
+  ngroups: number;
+  size: number[];
+  columns: Record<string, ColumnState>;
+}
+
+interface ColumnNeeds {
+  sum?: boolean;
+  minmax?: boolean;
+  moments?: boolean;
+  first?: boolean;
+  last?: boolean;
+  distinct?: boolean;
+  values?: boolean;
+}
+
+function needsByColumn(specs: readonly GroupAggSpec[]): Map<string, ColumnNeeds> {
+  const out = new Map<string, ColumnNeeds>();
+  for (const s of specs) {
+    if (s.column === null) continue;
+    const n = out.get(s.column) ?? {};
+    if (s.fn === 'sum' || s.fn === 'mean') n.sum = true;
+    if (s.fn === 'min' || s.fn === 'max') n.minmax = true;
+    if (s.fn === 'var' || s.fn === 'std') n.moments = true;
+    if (s.fn === 'first') n.first = true;
+    if (s.fn === 'last') n.last = true;
+    if (s.fn === 'nunique') n.distinct = true;
+    if (s.fn === 'median') n.values = true;
+    out.set(s.column, n);
+  }
+  return out;
+}
+
+function columnIndex(batch: RecordBatch, name: string): number {
+  const i = batch.schema.fields.findIndex((f) => f.name === name);
+  if (i < 0) throw new Error(`no column named '${name}' in partition; columns: ${batch.schema.fields.map((f) => f.name).join(', ')}`);
+  return i;
+}
+
+/** Value of row i of a column as a JS value (used for first/last/nunique; numbers stay numbers). */
+function valueGetter(data: Data): (i: number) => KeyValue {
+  if (data.typeId === Type.Float || (data.typeId === Type.Int && (data.type as unknown as { bitWidth: number }).bitWidth < 64)) {
+    const v = data.values as ArrayLike<number>;
+    return (i) => v[i]!;
+  }
+  const vec = makeVector(data);
+  return (i) => vec.get(i) as KeyValue;
+}
+
+/** Chunk: one partition -> partial per-group states. */
+export function groupChunk(batch: RecordBatch, keyNames: readonly string[], specs: readonly GroupAggSpec[], dropna: boolean): GroupPartial {
+  const keyData = keyNames.map((k) => batch.data.children[columnIndex(batch, k)]!);
+  const { ids, ngroups, keys } = groupRows(keyData, dropna);
+  const n = batch.numRows;
+  const size = new Array<number>(ngroups).fill(0);
+  for (let i = 0; i < n; i++) if (ids[i]! >= 0) size[ids[i]!]! += 1;
+  const columns: Record<string, ColumnState> = {};
+  for (const [name, needs] of needsByColumn(specs)) {
+    columns[name] = columnChunk(batch.data.children[columnIndex(batch, name)]!, ids, ngroups, needs);
+  }
+  return { keys, ngroups, size, columns };
+}
+
+function columnChunk(data: Data, ids: Int32Array, ngroups: number, needs: ColumnNeeds): ColumnState {
+  const numeric = data.typeId === Type.Int || data.typeId === Type.Float || data.typeId === Type.Bool;
+  const valid = validityOf(data);
+  const len = data.length;
+  const st: ColumnState = { numeric, n: new Array<number>(ngroups).fill(0) };
+  const cnt = st.n;
+  if (needs.sum) st.sum = new Array<number>(ngroups).fill(0);
+  if (needs.minmax) {
+    st.min = new Array<number>(ngroups).fill(Infinity);
+    st.max = new Array<number>(ngroups).fill(-Infinity);
+  }
+  if (needs.moments) {
+    st.mean = new Array<number>(ngroups).fill(0);
+    st.m2 = new Array<number>(ngroups).fill(0);
+  }
+  if (needs.first) st.first = new Array<KeyValue>(ngroups).fill(null);
+  if (needs.last) st.last = new Array<KeyValue>(ngroups).fill(null);
+  if (needs.distinct) st.distinct = Array.from({ length: ngroups }, () => new Set<KeyValue>());
+  if (needs.values) st.values = Array.from({ length: ngroups }, () => []);
+  const numbers = numeric ? numericValues(data) : null;
+  const get = needs.first || needs.last || needs.distinct ? valueGetter(data) : null;
+  for (let i = 0; i < len; i++) {
+    const g = ids[i]!;
+    if (g < 0) continue;
+    if (valid !== null && ((valid[i >> 3]! >> (i & 7)) & 1) === 0) continue;
+    const c = ++cnt[g]!;
+    if (numbers) {
+      const x = numbers[i]!;
+      if (st.sum) st.sum[g]! += x;
+      if (st.min) {
+        // NaN is a value: it wins min and max, as in the scalar reductions.
+        if (x < st.min[g]! || x !== x) st.min[g] = x;
+        if (x > st.max![g]! || x !== x) st.max![g] = x;
+        if (st.min[g] !== st.min[g]) st.max![g] = NaN;
+      }
+      if (st.mean) {
+        const d = x - st.mean[g]!;
+        st.mean[g]! += d / c;
+        st.m2![g]! += d * (x - st.mean[g]!);
+      }
+      if (st.values) st.values[g]!.push(x);
+    }
+    if (get) {
+      const v = get(i);
+      if (st.first && c === 1) st.first[g] = v;
+      if (st.last) st.last[g] = v;
+      if (st.distinct) st.distinct[g]!.add(v);
+    }
+  }
+  return st;
+}
+
+function numericValues(data: Data): Float64Array {
+  if (data.values instanceof Float64Array) return data.values;
+  const out = new Float64Array(data.length);
+  if (data.typeId === Type.Bool) {
+    const bits = data.values as Uint8Array;
+    for (let i = 0; i < data.length; i++) out[i] = (bits[(data.offset + i) >> 3]! >> ((data.offset + i) & 7)) & 1;
+    return out;
+  }
+  const v = data.values as ArrayLike<number | bigint>;
+  for (let i = 0; i < data.length; i++) out[i] = Number(v[i]!);
+  return out;
+}
+
+/** Merge partials in order (order matters for first/last: earlier partitions come first). */
+export function groupMerge(parts: readonly GroupPartial[]): GroupPartial {
+  if (parts.length === 1) return parts[0]!;
+  const first = parts[0]!;
+  const ncols = first.keys.length;
+  const out: GroupPartial = { keys: Array.from({ length: ncols }, () => []), ngroups: 0, size: [], columns: {} };
+  for (const [name, st] of Object.entries(first.columns)) out.columns[name] = emptyLike(st);
+  const index = new Map<string, number>();
+  for (const p of parts) {
+    for (let g = 0; g < p.ngroups; g++) {
+      const tk = tupleKey(p.keys, g);
+      let t = index.get(tk);
+      if (t === undefined) {
+        t = out.ngroups++;
+        index.set(tk, t);
+        for (let c = 0; c < ncols; c++) out.keys[c]!.push(p.keys[c]![g]!);
+        out.size.push(0);
+        for (const st of Object.values(out.columns)) growState(st);
+      }
+      out.size[t]! += p.size[g]!;
+      for (const [name, st] of Object.entries(p.columns)) mergeInto(out.columns[name]!, t, st, g);
+    }
+  }
+  return out;
+}
+
+function emptyLike(st: ColumnState): ColumnState {
+  const e: ColumnState = { numeric: st.numeric, n: [] };
+  if (st.sum) e.sum = [];
+  if (st.min) {
+    e.min = [];
+    e.max = [];
+  }
+  if (st.mean) {
+    e.mean = [];
+    e.m2 = [];
+  }
+  if (st.first) e.first = [];
+  if (st.last) e.last = [];
+  if (st.distinct) e.distinct = [];
+  if (st.values) e.values = [];
+  return e;
+}
+
+function growState(st: ColumnState): void {
+  st.n.push(0);
+  st.sum?.push(0);
+  st.min?.push(Infinity);
+  st.max?.push(-Infinity);
+  st.mean?.push(0);
+  st.m2?.push(0);
+  st.first?.push(null);
+  st.last?.push(null);
+  st.distinct?.push(new Set());
+  st.values?.push([]);
+}
+
+function mergeInto(a: ColumnState, t: number, b: ColumnState, g: number): void {
+  const na = a.n[t]!;
+  const nb = b.n[g]!;
+  if (nb === 0) return;
+  const n = na + nb;
+  if (a.sum) a.sum[t]! += b.sum![g]!;
+  if (a.min) {
+    const mn = b.min![g]!;
+    const mx = b.max![g]!;
+    a.min[t] = mn !== mn || a.min[t] !== a.min[t] ? NaN : Math.min(a.min[t]!, mn);
+    a.max![t] = mx !== mx || a.max![t] !== a.max![t] ? NaN : Math.max(a.max![t]!, mx);
+  }
+  if (a.mean) {
+    // Chan et al.: exact merge of counts, means and squared deviations.
+    const delta = b.mean![g]! - a.mean[t]!;
+    a.mean[t] = a.mean[t]! + (delta * nb) / n;
+    a.m2![t] = a.m2![t]! + b.m2![g]! + (delta * delta * na * nb) / n;
+  }
+  if (a.first && na === 0) a.first[t] = b.first![g]!;
+  if (a.last) a.last[t] = b.last![g]!;
+  if (a.distinct) for (const v of b.distinct![g]!) a.distinct[t]!.add(v);
+  if (a.values) {
+    const dst = a.values[t]!;
+    for (const v of b.values![g]!) dst.push(v);
+  }
+  a.n[t] = n;
+}
+
+/** Split a partial into `parts` pieces by hash of the key tuple (splitOut / shuffle). */
+export function groupSplit(p: GroupPartial, parts: number): GroupPartial[] {
+  const assign = new Int32Array(p.ngroups);
+  const counts = new Array<number>(parts).fill(0);
+  for (let g = 0; g < p.ngroups; g++) {
+    const j = hashKey(tupleKey(p.keys, g)) % parts;
+    assign[g] = j;
+    counts[j]! += 1;
+  }
+  return Array.from({ length: parts }, (_, j) => selectGroups(p, assign, j));
+}
+
+function selectGroups(p: GroupPartial, assign: Int32Array, j: number): GroupPartial {
+  const idx: number[] = [];
+  for (let g = 0; g < p.ngroups; g++) if (assign[g] === j) idx.push(g);
+  const pickArr = <T>(a: T[] | undefined) => (a ? idx.map((g) => a[g]!) : undefined);
+  const columns: Record<string, ColumnState> = {};
+  for (const [name, st] of Object.entries(p.columns)) {
+    const c: ColumnState = { numeric: st.numeric, n: pickArr(st.n)! };
+    for (const k of ['sum', 'min', 'max', 'mean', 'm2', 'first', 'last', 'distinct', 'values'] as const) {
+      const v = pickArr(st[k] as unknown[] | undefined);
+      if (v) (c as unknown as Record<string, unknown>)[k] = v;
+    }
+    columns[name] = c;
+  }
+  return { keys: p.keys.map((k) => idx.map((g) => k[g]!)), ngroups: idx.length, size: idx.map((g) => p.size[g]!), columns };
+}
+
+/** Output type of one aggregation, given the input column's type (null for size). */
+export function groupAggType(fn: GroupAggName, input: DataType | null): DataType {
+  switch (fn) {
+    case 'count':
+    case 'size':
+    case 'nunique':
+      return new Int32();
+    case 'first':
+    case 'last':
+      if (input && (input.typeId === Type.Utf8 || input.typeId === Type.Dictionary)) return new Utf8();
+      if (input && input.typeId === Type.Bool) return new Bool();
+      return new Float64();
+    default:
+      return new Float64();
+  }
+}
+
+/** Output type of a key column. */
+export function groupKeyType(input: DataType): DataType {
+  if (input.typeId === Type.Dictionary || input.typeId === Type.Utf8) return new Utf8();
+  return input;
+}
+
+function compareKeys(a: KeyValue, b: KeyValue): number {
+  // Nulls last, then natural order of numbers/strings/booleans.
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** How the result rows are ordered (see GroupOrder in collections/plan.ts). */
+export type ResultOrder = { by: 'keys' } | { by: 'none' } | { by: 'output-desc'; column: string };
+
+/** Finalize: partial -> result batch (key columns, then one column per spec). `typeTags` name every output column's type. */
+export function groupFinalize(
+  p: GroupPartial,
+  keyNames: readonly string[],
+  specs: readonly GroupAggSpec[],
+  typeTags: readonly string[],
+  order: ResultOrder,
+): RecordBatch {
+  const rows = Array.from({ length: p.ngroups }, (_, g) => g);
+  const values: KeyValue[][] = [...p.keys.map((k) => rows.map((g) => k[g]!)), ...specs.map((s) => rows.map((g) => finalValue(p, s, g)))];
+  const names = [...keyNames, ...specs.map((s) => s.out)];
+  if (order.by === 'keys') {
+    rows.sort((x, y) => {
+      for (let c = 0; c < p.keys.length; c++) {
+        const d = compareKeys(p.keys[c]![x]!, p.keys[c]![y]!);
+        if (d !== 0) return d;
+      }
+      return 0;
+    });
+  } else if (order.by === 'output-desc') {
+    const col = values[names.indexOf(order.column)]!;
+    rows.sort((x, y) => compareKeys(col[y]!, col[x]!) || x - y);
+  }
+  const fields: Field[] = [];
+  const data: Data[] = [];
+  names.forEach((name, c) => {
+    const type = typeFromTag(typeTags[c]!);
+    fields.push(new Field(name, type, true));
+    data.push(buildColumn(type, rows.map((g) => values[c]![g]!)));
+  });
+  return makeBatch(new Schema(fields), data);
+}
+
+/** An empty partial (a frame with no partitions). */
+export function groupEmpty(nkeys: number): GroupPartial {
+  return { keys: Array.from({ length: nkeys }, () => []), ngroups: 0, size: [], columns: {} };
+}
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  if (xs.some((x) => x !== x)) return NaN;
+  const s = Float64Array.from(xs).sort();
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function finalValue(p: GroupPartial, s: GroupAggSpec, g: number): KeyValue {
+  if (s.fn === 'size') return checkedCount(p.size[g]!, s.out);
+  const st = p.columns[s.column!]!;
+  const n = st.n[g]!;
+  switch (s.fn) {
+    case 'count':
+      return checkedCount(n, s.out);
+    case 'sum':
+      return st.sum![g]!;
+    case 'mean':
+      return n === 0 ? null : st.sum![g]! / n;
+    case 'min':
+      return n === 0 ? null : st.min![g]!;
+    case 'max':
+      return n === 0 ? null : st.max![g]!;
+    case 'var':
+    case 'std': {
+      if (n - s.ddof <= 0) return null;
+      const v = Math.max(0, st.m2![g]!) / (n - s.ddof);
+      return s.fn === 'var' ? v : Math.sqrt(v);
+    }
+    case 'first':
+      return n === 0 ? null : toOutput(st.first![g]!);
+    case 'last':
+      return n === 0 ? null : toOutput(st.last![g]!);
+    case 'nunique':
+      return checkedCount(st.distinct![g]!.size, s.out);
+    case 'median':
+      return median(st.values![g]!);
+  }
+}
+
+function toOutput(v: KeyValue): KeyValue {
+  return typeof v === 'bigint' ? Number(v) : v;
+}
+
+function checkedCount(n: number, out: string): number {
+  if (n > 2147483647) throw new RangeError(`count '${out}' exceeds the int32 range (${n}); split the data further`);
+  return n;
+}
+
+const encoder = new TextEncoder();
+
+/** A column of `type` from JS values (null = missing). */
+export function buildColumn(type: DataType, values: readonly KeyValue[]): Data {
+  const n = values.length;
+  const valid = sharedArray(Uint8Array, (n + 7) >> 3);
+  for (let i = 0; i < n; i++) if (values[i] !== null && values[i] !== undefined) valid[i >> 3]! |= 1 << (i & 7);
+  switch (type.typeId) {
+    case Type.Utf8: {
+      const enc = values.map((v) => (v === null ? new Uint8Array(0) : encoder.encode(String(v))));
+      const offs = sharedArray(Int32Array, n + 1);
+      let total = 0;
+      enc.forEach((b, i) => (offs[i + 1] = total += b.length));
+      const bytes = sharedArray(Uint8Array, total);
+      enc.forEach((b, i) => bytes.set(b, offs[i]!));
+      return utf8Data(n, offs, bytes, valid);
+    }
+    case Type.Bool: {
+      const bits = sharedArray(Uint8Array, (n + 7) >> 3);
+      values.forEach((v, i) => {
+        if (v === true) bits[i >> 3]! |= 1 << (i & 7);
+      });
+      return primitiveData(type, n, bits, valid);
+    }
+    case Type.Int: {
+      const width = (type as unknown as { bitWidth: number }).bitWidth;
+      if (width === 64) {
+        const a = sharedArray(BigInt64Array, n);
+        values.forEach((v, i) => (a[i] = v === null ? 0n : BigInt(v as number | bigint)));
+        return primitiveData(new Int64(), n, a, valid);
+      }
+      const Ctor = (type as unknown as { ArrayType: { new (b: ArrayBufferLike, o: number, l: number): Int32Array; BYTES_PER_ELEMENT: number } }).ArrayType;
+      const a = new Ctor(new SharedArrayBuffer(Math.max(8, n * Ctor.BYTES_PER_ELEMENT)), 0, n);
+      values.forEach((v, i) => (a[i] = v === null ? 0 : (v as number)));
+      return primitiveData(type, n, a, valid);
+    }
+    default: {
+      const a = sharedArray(Float64Array, n);
+      values.forEach((v, i) => (a[i] = v === null ? 0 : Number(v)));
+      return primitiveData(new Float64(), n, a, valid);
+    }
+  }
+}
