@@ -91,9 +91,9 @@ export class PooledExecutor implements Executor {
   private flush(): void {
     const items = this.queue;
     this.queue = [];
-    let size = this.chunk();
-    // Adaptive mode spreads what is ready over all workers; an explicit chunksize is honoured as given.
-    if (this.options.chunksize === null) size = Math.min(size, Math.ceil(items.length / this.pool.size));
+    // Not capped at items/numWorkers: in steady state a flush holds what one returning batch freed, and
+    // splitting it would halve batches on every round trip until they were single tasks again.
+    const size = this.chunk();
     for (let i = 0; i < items.length; i += size) this.dispatch(items.slice(i, i + size));
   }
 

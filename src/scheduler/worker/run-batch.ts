@@ -5,6 +5,7 @@ import '../../ops.ts';
 import { executeTask } from '../execute.ts';
 import { fromWire, toWire } from '../transport.ts';
 import { serializeError, type BatchRequest, type TaskResult } from './protocol.ts';
+import { collectIfGrown } from './shared-gc.ts';
 
 // Imported lazily inside a task rather than at worker start-up: a module that fails to load then
 // surfaces as that task's error instead of a worker that dies while booting (which pools stop replacing).
@@ -41,6 +42,8 @@ export async function runBatch(req: BatchRequest): Promise<TaskResult[]> {
     } catch (err) {
       results.push({ ok: false, error: serializeError(err), ms: performance.now() - t0 });
     }
+    // Only after tasks long enough to have built partitions: keeps tiny tasks free of the rss read.
+    if (performance.now() - t0 > 0.5) collectIfGrown();
   }
   return results;
 }
