@@ -5,7 +5,8 @@
 import type { Executor } from '../executor.ts';
 import type { Task } from '../graph.ts';
 import { toWire, fromWire, type WireMode } from '../transport.ts';
-import { deserializeError, type BatchRequest, type TaskResult, type WireTask } from '../worker/protocol.ts';
+import type { BatchRequest, TaskResult, WireTask } from '../worker/protocol.ts';
+import { deserializeError } from '../remote-errors.ts';
 
 /** Something that runs a batch on one worker. Rejects only when that worker died (or the pool was closed). */
 export interface WorkerPool {
@@ -122,6 +123,7 @@ export class PooledExecutor implements Executor {
     for (let i = 0; i < items.length; i++) {
       const r = results[i]!;
       ms += r.ms;
+      if (r.warnings) for (const w of r.warnings) process.emitWarning(w.message, { type: w.type, code: w.code });
       if (r.ok) {
         try {
           items[i]!.resolve(fromWire(r.value));

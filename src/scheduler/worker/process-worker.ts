@@ -2,7 +2,8 @@
 // answers with one result per task. Arrow data arrives and leaves as Arrow IPC bytes (a copy).
 
 import { runBatch } from './run-batch.ts';
-import { serializeError, type BatchRequest, type TaskResult } from './protocol.ts';
+import type { BatchRequest, TaskResult } from './protocol.ts';
+import { serializeError } from '../remote-errors.ts';
 
 interface Incoming {
   readonly id: number;

@@ -4,6 +4,7 @@
 
 import type { Task } from '../graph.ts';
 import type { WireMode } from '../transport.ts';
+import type { SerializedError } from '../remote-errors.ts';
 
 export interface WireTask {
   /** The task with its args already encoded by toWire. */
@@ -19,30 +20,14 @@ export interface BatchRequest {
   readonly tasks: readonly WireTask[];
 }
 
-export interface SerializedError {
-  readonly name: string;
+/** A warning a task emitted (process.emitWarning) inside a worker, re-emitted in the caller. */
+export interface SerializedWarning {
   readonly message: string;
-  readonly stack?: string;
+  readonly type: string;
   readonly code?: string;
 }
 
-export type TaskResult =
-  | { readonly ok: true; readonly value: unknown; readonly ms: number }
-  | { readonly ok: false; readonly error: SerializedError; readonly ms: number };
-
-export function serializeError(err: unknown): SerializedError {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return { name: err.name, message: err.message, stack: err.stack, ...(typeof code === 'string' ? { code } : {}) };
-  }
-  return { name: 'Error', message: String(err) };
-}
-
-/** An Error carrying the worker's name, message and stack (the stack points into the user's op). */
-export function deserializeError(e: SerializedError): Error {
-  const err = new Error(e.message);
-  err.name = e.name;
-  if (e.stack) err.stack = e.stack;
-  if (e.code) (err as Error & { code?: string }).code = e.code;
-  return err;
-}
+export type TaskResult = (
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: SerializedError }
+) & { readonly ms: number; readonly warnings?: readonly SerializedWarning[] };

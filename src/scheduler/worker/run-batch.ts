@@ -4,12 +4,16 @@
 import '../../ops.ts';
 import { executeTask } from '../execute.ts';
 import { fromWire, toWire } from '../transport.ts';
-import { serializeError, type BatchRequest, type TaskResult } from './protocol.ts';
+import type { BatchRequest, TaskResult } from './protocol.ts';
+import { serializeError } from '../remote-errors.ts';
+import { captureWarnings, takeWarnings } from './warnings.ts';
 import { collectIfGrown } from './shared-gc.ts';
 
 // Imported lazily inside a task rather than at worker start-up: a module that fails to load then
 // surfaces as that task's error instead of a worker that dies while booting (which pools stop replacing).
 const loaded = new Map<string, Promise<unknown>>();
+
+captureWarnings();
 
 function loadModule(m: string): Promise<unknown> {
   let p = loaded.get(m);
@@ -38,9 +42,9 @@ export async function runBatch(req: BatchRequest): Promise<TaskResult[]> {
       const t = task.args.length === 0 ? task : { ...task, args: fromWire(task.args) as unknown[] };
       let value = executeTask(t, inputs.map(fromWire));
       if (value instanceof Promise) value = await value;
-      results.push({ ok: true, value: toWire(value, req.mode), ms: performance.now() - t0 });
+      results.push({ ok: true, value: toWire(value, req.mode), ms: performance.now() - t0, warnings: takeWarnings() });
     } catch (err) {
-      results.push({ ok: false, error: serializeError(err), ms: performance.now() - t0 });
+      results.push({ ok: false, error: serializeError(err), ms: performance.now() - t0, warnings: takeWarnings() });
     }
     // Only after tasks long enough to have built partitions: keeps tiny tasks free of the rss read.
     if (performance.now() - t0 > 0.5) collectIfGrown();
