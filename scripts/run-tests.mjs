@@ -11,9 +11,11 @@ const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p'
 const typecheckFailed = tsc.status !== 0;
 if (typecheckFailed) console.error('type-check failed (see above)');
 
+const env = { ...process.env, NO_COLOR: '1' };
+delete env.FORCE_COLOR;
 const uvu = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'tests', pattern], {
   stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, NO_COLOR: '1' },
+  env,
 });
 let out = '';
 uvu.stdout.on('data', (chunk) => {

@@ -13,7 +13,8 @@ import { emptyBatch } from '../kernels/arrow-build.ts';
 import { sliceBatch } from '../kernels/take.ts';
 import { GraphBuilder, requestsOf } from './lower.ts';
 import { type Consumer, pushDownProjections } from './optimize/projection-pushdown.ts';
-import { type FrameNode, type RecordNode, type ReductionRequest, type ScalarNode, describePlan, exprColumns } from './plan.ts';
+import { type ApplyNode, type FrameNode, type RecordNode, type ReductionRequest, type ScalarNode, describePlan, exprColumns } from './plan.ts';
+import { assembleApplied } from './apply-result.ts';
 import { describeExpr } from './expr.ts';
 
 /** Brand shared by every lazy collection (Symbol.for: survives duplicate copies of the library). */
@@ -23,7 +24,8 @@ export type OutputPlan =
   | { readonly kind: 'frame'; readonly node: FrameNode }
   | { readonly kind: 'series'; readonly node: FrameNode; readonly name: string }
   | { readonly kind: 'scalar'; readonly node: ScalarNode }
-  | { readonly kind: 'record'; readonly node: RecordNode };
+  | { readonly kind: 'record'; readonly node: RecordNode }
+  | { readonly kind: 'applied'; readonly node: ApplyNode };
 
 export interface Collection {
   readonly [COLLECTION]: true;
@@ -70,6 +72,7 @@ export function prepare(plans: readonly OutputPlan[], cfg: Config): Prepared {
   const requests: ReductionRequest[] = [];
   for (const p of plans) {
     if (p.kind === 'frame' || p.kind === 'series') consumers.push({ node: p.node, need: null });
+    else if (p.kind === 'applied') consumers.push({ node: p.node.input, need: null });
     else requests.push(...(p.kind === 'scalar' ? requestsOf(p.node) : p.node.requests));
   }
   for (const r of requests) consumers.push({ node: r.frame, need: exprColumns(r.expr) });
@@ -90,11 +93,13 @@ export function prepare(plans: readonly OutputPlan[], cfg: Config): Prepared {
         return { kind: 'scalar', node: rewriteScalar(p.node) };
       case 'record':
         return { kind: 'record', node: { names: p.node.names, requests: p.node.requests.map((r) => rewritten.get(r)!) } };
+      case 'applied':
+        return { kind: 'applied', node: { ...p.node, input: rewrite(p.node.input) } };
     }
   });
 
   // 2. Lower to tasks: all reductions first (fused per frame), then outputs.
-  const builder = new GraphBuilder(cfg.splitEvery);
+  const builder = new GraphBuilder(cfg.splitEvery, cfg.scheduler);
   builder.reduce([...rewritten.values()]);
   const outputKeys: Array<Key[]> = optimised.map((p) => {
     switch (p.kind) {
@@ -105,6 +110,8 @@ export function prepare(plans: readonly OutputPlan[], cfg: Config): Prepared {
         return [builder.scalar(p.node)];
       case 'record':
         return [builder.record(p.node)];
+      case 'applied':
+        return builder.applied(p.node);
     }
   });
   const keys = [...new Set(outputKeys.flat())];
@@ -120,6 +127,8 @@ export function prepare(plans: readonly OutputPlan[], cfg: Config): Prepared {
           return toTable(p.node, ks.map((k) => values.get(k) as RecordBatch));
         case 'series':
           return toTable(p.node, ks.map((k) => values.get(k) as RecordBatch)).getChild(p.name) as Vector;
+        case 'applied':
+          return assembleApplied(ks.map((k) => values.get(k) as RecordBatch | null), p.node);
         default:
           return values.get(ks[0]!);
       }
@@ -173,6 +182,9 @@ export function explainPlans(plans: readonly OutputPlan[], options: Partial<Conf
         break;
       case 'series':
         lines.push(`series '${p.name}'`, describePlan(p.node, '  '));
+        break;
+      case 'applied':
+        lines.push(`groupby [${p.node.keys.join(', ')}] ${p.node.mode} ${typeof p.node.fn === 'function' ? p.node.fn.name || 'function' : 'module function'} over ${p.node.nbuckets} shuffle buckets`, describePlan(p.node.input, '  '));
         break;
       case 'scalar':
       case 'record': {

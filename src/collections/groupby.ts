@@ -1,9 +1,15 @@
 // df.groupby(keys): named aggregations over groups (a lazy DataFrame with one row per key tuple), and
 // groupby-apply of user functions (groupby-apply.ts). Validation happens here, against the schema.
 
+import { availableParallelism } from 'node:os';
 import { type DataFrame } from './dataframe.ts';
-import { kindOf } from './expr.ts';
-import { type FrameNode, type GroupOrder, groupAggNode } from './plan.ts';
+import { type ColExpr, type Literal, kindOf } from './expr.ts';
+import { type FrameNode, type GroupOrder, filterNode, groupAggNode, projectNode } from './plan.ts';
+import { AppliedFrame } from './applied-frame.ts';
+import { type ModuleUdf, isModuleUdf } from './udf.ts';
+import { tokenize } from '../scheduler/tokenize.ts';
+import { registerLocalFunction } from '../kernels/groupby/udf-runtime.ts';
+import type { GroupFrame } from '../kernels/groupby/group-frame.ts';
 import { GROUP_AGGS, type GroupAggName, type GroupAggSpec } from '../kernels/groupby/aggregate.ts';
 
 export interface GroupByOptions {
@@ -24,6 +30,20 @@ export interface AggOptions {
 
 /** Named aggregations: {out: ['column', 'mean']} or {column: 'mean'} or {column: ['sum', 'mean']}. */
 export type AggSpec = Record<string, readonly [string, GroupAggName] | GroupAggName | readonly GroupAggName[]>;
+
+export interface ApplyOptions {
+  /** Plain data handed to the function as its second argument (typed arrays travel without copies). */
+  params?: unknown;
+  /** Shuffle buckets = parallel tasks (default: max(input partitions, 2 x cores)). */
+  npartitions?: number;
+  /** Only these value columns reach the function (the reader then parses only them and the keys). */
+  columns?: readonly string[];
+  /** transform(): name of the new column when the function returns an array. */
+  name?: string;
+}
+
+/** A function given one group; returns an object (one row), an array of objects, a frame, or a scalar. */
+export type GroupFunction = (group: GroupFrame, params: any) => unknown;
 
 /** Aggregations that need numbers (the rest also take strings and booleans). */
 const NUMERIC_ONLY: readonly GroupAggName[] = ['sum', 'mean', 'min', 'max', 'var', 'std', 'median'];
@@ -126,6 +146,49 @@ export class GroupBy {
     if (!this.df.columns.includes(name)) throw new Error(`no column named '${name}'; the columns are: ${this.df.columns.map((c) => `'${c}'`).join(', ')}`);
     return new GroupedColumn(this, name);
   }
+  /**
+   * Run `fn` on every group, in parallel. `fn` is a self-contained function (values it needs come in
+   * `params`) or udf(import.meta.url, 'name') for a module function; any closure works on 'sync'.
+   */
+  apply(fn: GroupFunction | ModuleUdf, options: ApplyOptions = {}): AppliedFrame {
+    return this.applyLike('apply', fn, options);
+  }
+
+  /** Like apply, but `fn` returns one value per row of the group (an array, or an object of arrays): new columns on the group's rows. */
+  transform(fn: GroupFunction | ModuleUdf, options: ApplyOptions = {}): AppliedFrame {
+    return this.applyLike('transform', fn, options);
+  }
+
+  private applyLike(mode: 'apply' | 'transform', fn: GroupFunction | ModuleUdf, options: ApplyOptions): AppliedFrame {
+    if (typeof fn !== 'function' && !isModuleUdf(fn)) throw new TypeError(`${mode}() takes a function or udf(import.meta.url, 'name'); got ${String(fn)}`);
+    let input = this.df.node;
+    if (options.columns) {
+      const cols = [...this.keys, ...options.columns.filter((c) => !this.keys.includes(c))];
+      input = projectNode(input, cols);
+    }
+    const nbuckets = options.npartitions ?? Math.max(input.npartitions, 2 * availableParallelism());
+    if (!Number.isInteger(nbuckets) || nbuckets < 1) throw new TypeError(`npartitions must be a positive integer; got ${String(options.npartitions)}`);
+    // Closures with equal source can capture different values: identify functions by object, modules by name.
+    const fnIdentity = typeof fn === 'function' ? `fn${registerLocalFunction(fn as (...a: unknown[]) => unknown)}:${fn.toString()}` : fn;
+    const name = options.name ?? 'transformed';
+    const token = tokenize(`groupby-${mode}`, input.token, this.keys, this.options.dropna, this.options.sort, fnIdentity, options.params ?? null, nbuckets, name);
+    return new AppliedFrame({ token, input, keys: this.keys, dropna: this.options.dropna, sort: this.options.sort, fn, params: options.params ?? null, nbuckets, mode, name });
+  }
+
+  /** The rows of one group, lazily: getGroup('SFO') or getGroup(['SFO', 2008]) for several keys. */
+  getGroup(key: Literal | readonly Literal[]): DataFrame {
+    const values = Array.isArray(key) ? key : [key];
+    if (values.length !== this.keys.length) throw new TypeError(`getGroup needs ${this.keys.length} key value(s) for [${this.keys.join(', ')}]; got ${values.length}`);
+    let pred: ColExpr | null = null;
+    this.keys.forEach((k, i) => {
+      const v = values[i] as Literal;
+      const col: ColExpr = { t: 'col', name: k };
+      const one: ColExpr = v === null ? { t: 'un', op: 'isNull', x: col } : { t: 'bin', op: 'eq', l: col, r: { t: 'lit', value: v } };
+      pred = pred === null ? one : { t: 'bin', op: 'and', l: pred, r: one };
+    });
+    return new (this.df.constructor as new (n: FrameNode) => DataFrame)(filterNode(this.df.node, pred!));
+  }
+
   /** Internal: build from specs with an explicit row order (valueCounts). */
   _build(specs: GroupAggSpec[], options: AggOptions, order?: GroupOrder): DataFrame {
     return this.build(specs, options, order);

@@ -7,7 +7,10 @@ import { type Graph, type Key, ref, task } from '../scheduler/graph.ts';
 import { stableStringify, tokenize } from '../scheduler/tokenize.ts';
 import type { ColExpr } from './expr.ts';
 import { exprType, kindOf } from './expr.ts';
-import type { FrameNode, GroupAggNode, RecordNode, ReductionRequest, ScalarNode } from './plan.ts';
+import type { ApplyNode, FrameNode, GroupAggNode, RecordNode, ReductionRequest, ScalarNode } from './plan.ts';
+import type { SchedulerName } from '../config.ts';
+import { shipFunction } from './udf.ts';
+import { groupKeyType } from '../kernels/groupby/aggregate.ts';
 import { typeTag } from '../kernels/type-tags.ts';
 import { type Needs, needsOf } from '../kernels/summary.ts';
 import type { ReductionOutput } from '../kernels/reduce-ops.ts';
@@ -17,7 +20,10 @@ export class GraphBuilder {
   private readonly frames = new Map<string, Key[]>();
   private readonly reductions = new Map<ReductionRequest, { key: Key; index: number }>();
 
-  constructor(private readonly defaultSplitEvery: number) {}
+  constructor(
+    private readonly defaultSplitEvery: number,
+    private readonly scheduler: SchedulerName = 'sync',
+  ) {}
 
   private add(key: Key, op: string, args: unknown[]): Key {
     if (!this.graph.has(key)) this.graph.set(key, task(key, op, args));
@@ -91,6 +97,23 @@ export class GraphBuilder {
       }
       this.add(outKey, 'groupby.finalize', [ref(level[0]!), node.keys, node.specs, tags, node.order]);
     });
+  }
+
+  /**
+   * Groupby-apply: every input partition is split into nbuckets by key hash; bucket task j receives all
+   * splits and takes piece j, so a group's rows meet in one task; buckets run in parallel.
+   */
+  applied(node: ApplyNode): Key[] {
+    const splitToken = tokenize('shuffle', node.input.token, node.keys, node.nbuckets, node.dropna);
+    const splits = this.frame(node.input).map((p, i) => this.add(`${splitToken}#${i}`, 'groupby.shuffle-split', [ref(p), node.keys, node.nbuckets, node.dropna]));
+    const fn = shipFunction(node.fn, this.scheduler, `groupby.${node.mode}`);
+    const keyTags = node.keys.map((k) => typeTag(groupKeyType(node.input.schema.fields.find((f) => f.name === k)!.type)));
+    const out: Key[] = [];
+    for (let j = 0; j < node.nbuckets; j++) {
+      const args = { keys: node.keys, keyTags, fn, params: node.params, mode: node.mode, name: node.name, bucket: j, dropna: node.dropna };
+      out.push(this.add(`${node.token}#${j}`, 'groupby.apply-bucket', [splits.map(ref), j, args]));
+    }
+    return out;
   }
 
   /**

@@ -171,6 +171,21 @@ export function exprColumns(e: ColExpr): Set<string> {
   return columnsOf(e);
 }
 
+/** groupby-apply / transform: a user function per group after a hash shuffle into `nbuckets` buckets. */
+export interface ApplyNode {
+  readonly token: string;
+  readonly input: FrameNode;
+  readonly keys: readonly string[];
+  readonly dropna: boolean;
+  readonly sort: boolean;
+  /** A function, or a module reference ({module, export}); shipped at lowering time for the chosen scheduler. */
+  readonly fn: unknown;
+  readonly params: unknown;
+  readonly nbuckets: number;
+  readonly mode: 'apply' | 'transform';
+  readonly name: string;
+}
+
 /** Human-readable plan tree for explain(). */
 export function describePlan(node: FrameNode, indent = ''): string {
   const head = (() => {

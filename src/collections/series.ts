@@ -7,6 +7,7 @@ import { type BinaryOp, type ColExpr, type Literal, type UnaryOp, columnsOf, exp
 import { type FrameNode, assignNode, projectNode, rowAligned } from './plan.ts';
 import { type ReductionOptions, reductionRequest } from './reductions.ts';
 import { Scalar } from './scalar.ts';
+import { DataFrame } from './dataframe.ts';
 import type { ReductionName } from '../kernels/summary.ts';
 
 export type SeriesOperand = Series | Literal;
@@ -90,6 +91,18 @@ export class Series implements Collection {
   prod(o?: ReductionOptions): Scalar { return this.reduce('prod', o); }
   any(o?: ReductionOptions): Scalar { return this.reduce('any', o); }
   all(o?: ReductionOptions): Scalar { return this.reduce('all', o); }
+
+  /** Count of each distinct value, most frequent first (nulls dropped unless {dropna: false}). */
+  valueCounts(options: { dropna?: boolean; splitOut?: number } = {}): DataFrame {
+    const df = new DataFrame(this.asFrame());
+    return df.groupby(this.name, { dropna: options.dropna ?? true })._build([{ out: 'count', column: null, fn: 'size', ddof: 0 }], { splitOut: options.splitOut }, { by: 'output-desc', column: 'count' });
+  }
+
+  /** Number of distinct non-null values. */
+  nunique(): Scalar {
+    const groups = new DataFrame(this.asFrame()).groupby(this.name).size();
+    return groups.col(this.name).count();
+  }
 
   /** The one-column frame this series materialises as. */
   private asFrame(): FrameNode {

@@ -2,6 +2,7 @@
 // A source describes partition i as one task (op + args) so reading runs inside whatever executor runs the graph.
 
 import type { Schema } from 'apache-arrow';
+import type { ComparisonOp, Literal } from './expr.ts';
 
 export interface PartitionTaskSpec {
   /** Registered op id, e.g. 'io.csv.read' (see src/ops.ts). */
@@ -27,4 +28,18 @@ export interface PartitionSource {
   readonly supportsProjection: boolean;
   /** One line for explain(): e.g. "read-csv 8 files, 42 partitions of 64 MiB". */
   describe(): string;
+  /**
+   * Optional predicate pushdown (optimize/predicate-pushdown.ts): the conjuncts `column op literal` of a
+   * filter above this source. A source that can skip data with them (Parquet row-group statistics) returns
+   * a narrower source; null means nothing could be skipped. The filter stays in the plan either way, so a
+   * source only has to keep every partition that MAY hold a matching row.
+   */
+  withFilters?(filters: readonly SourceFilter[]): PartitionSource | null;
+}
+
+/** One conjunct offered to a source: `column op value`, e.g. Year >= 2005. */
+export interface SourceFilter {
+  readonly column: string;
+  readonly op: ComparisonOp;
+  readonly value: Literal;
 }

@@ -26,3 +26,9 @@ registerOp('groupby.merge', groupMerge);
 registerOp('groupby.split', groupSplit);
 registerOp('groupby.finalize', groupFinalize);
 registerOp('groupby.empty', groupEmpty);
+
+import type { RecordBatch } from 'apache-arrow';
+import { type ApplyArgs, applyBucket, shuffleSplit } from './groupby/apply.ts';
+registerOp('groupby.shuffle-split', shuffleSplit);
+/** Bucket j of a shuffle: piece j of every split partition, then the user's function per group. */
+registerOp('groupby.apply-bucket', (splits: RecordBatch[][], j: number, args: ApplyArgs) => applyBucket(splits.map((s) => s[j]!), args));

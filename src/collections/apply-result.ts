@@ -1,0 +1,59 @@
+// Assembling a groupby-apply result from its buckets: one schema for all (a field that was all-null in
+// one bucket takes the type other buckets found), then rows ordered by key like pandas.
+
+import { type Data, type DataType, type RecordBatch, Field, Schema, Table, Type } from 'apache-arrow';
+import { concatBatches } from '../kernels/concat.ts';
+import { makeBatch } from '../kernels/arrow-build.ts';
+import { takeBatch } from '../kernels/take.ts';
+import { buildColumn } from '../kernels/groupby/aggregate.ts';
+import type { KeyValue } from '../kernels/groupby/group-ids.ts';
+import type { ApplyNode } from './plan.ts';
+
+export function assembleApplied(buckets: ReadonlyArray<RecordBatch | null>, node: ApplyNode): Table {
+  const batches = buckets.filter((b): b is RecordBatch => b !== null);
+  if (batches.length === 0) return new Table(new Schema(node.keys.map((k) => node.input.schema.fields.find((f) => f.name === k)!)));
+  const names = batches[0]!.schema.fields.map((f) => f.name);
+  const types: DataType[] = batches[0]!.schema.fields.map((f) => f.type);
+  for (const b of batches) {
+    const bn = b.schema.fields.map((f) => f.name);
+    if (bn.join('\u0000') !== names.join('\u0000')) {
+      throw new Error(`groupby.${node.mode}: groups returned different fields: [${names.join(', ')}] and [${bn.join(', ')}]; every group must return the same fields`);
+    }
+    b.schema.fields.forEach((f, i) => {
+      if (types[i]!.typeId === Type.Null) types[i] = f.type;
+      else if (f.type.typeId !== Type.Null && String(f.type) !== String(types[i])) {
+        throw new TypeError(`groupby.${node.mode}: field '${f.name}' is ${String(types[i])} for some groups and ${String(f.type)} for others; return one type per field`);
+      }
+    });
+  }
+  const schema = new Schema(names.map((n, i) => new Field(n, types[i]!, true)));
+  const aligned = batches.map((b) =>
+    makeBatch(
+      schema,
+      b.data.children.map((d, i): Data => (d.type.typeId === Type.Null && types[i]!.typeId !== Type.Null ? buildColumn(types[i]!, new Array<KeyValue>(d.length).fill(null)) : d)),
+    ),
+  );
+  let all = concatBatches(schema, aligned);
+  if (node.sort && node.mode === 'apply') all = sortByKeys(all, node.keys);
+  return new Table([all]);
+}
+
+function sortByKeys(batch: RecordBatch, keys: readonly string[]): RecordBatch {
+  const cols = keys.map((k) => batch.getChild(k)!.toArray() as ArrayLike<KeyValue>);
+  const valid = keys.map((k) => batch.getChild(k)!);
+  const n = batch.numRows;
+  const idx = Array.from({ length: n }, (_, i) => i);
+  const value = (c: number, i: number): KeyValue => (valid[c]!.isValid(i) ? (cols[c]![i] as KeyValue) : null);
+  idx.sort((x, y) => {
+    for (let c = 0; c < keys.length; c++) {
+      const a = value(c, x);
+      const b = value(c, y);
+      if (a === b) continue;
+      if (a === null) return 1;
+      if (b === null) return -1;
+      return a < b ? -1 : 1;
+    }
+    return x - y;
+  });
+  return takeBatch(batch, Int32Array.from(idx));
+}

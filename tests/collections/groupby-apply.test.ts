@@ -1,0 +1,130 @@
+// groupby-apply: user functions per group, the mission's stratified OLS against an independent
+// closed-form fit, how functions reach workers, and every failure path.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fromColumns, readCsv, udf, type GroupFrame, type SchedulerName } from '../../src/index.ts';
+import { SCHEDULERS } from '../helpers.ts';
+
+const OLS_MODULE = new URL('../../examples/ols.ts', import.meta.url).href;
+
+/** Reference OLS y ~ 1 + a + b by centred sums and Cramer's rule (independent of examples/ols.ts). */
+function closedForm(y: number[], a: number[], b: number[]) {
+  const n = y.length;
+  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / n;
+  const my = mean(y);
+  const ma = mean(a);
+  const mb = mean(b);
+  let saa = 0, sbb = 0, sab = 0, say = 0, sby = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i]! - ma, db = b[i]! - mb, dy = y[i]! - my;
+    saa += da * da; sbb += db * db; sab += da * db; say += da * dy; sby += db * dy;
+  }
+  const det = saa * sbb - sab * sab;
+  const ba = (say * sbb - sby * sab) / det;
+  const bb = (sby * saa - say * sab) / det;
+  return { n, intercept: my - ba * ma - bb * mb, a: ba, b: bb };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tessera-apply-'));
+execFileSync(process.execPath, [new URL('../../datasets/gen-airline.mjs', import.meta.url).pathname, dir, '2', '6000']);
+
+for (const scheduler of SCHEDULERS) {
+  const opts = { scheduler: scheduler as SchedulerName };
+
+  test(`[${scheduler}] per-Origin OLS ArrDelay ~ DepDelay + Distance matches a closed-form fit to 1e-9`, async () => {
+    const flights = readCsv(join(dir, '*.csv'), { blocksize: 200_000 });
+    const fits = await flights
+      .groupby('Origin')
+      .apply(udf(OLS_MODULE, 'fitOls'), { params: { y: 'ArrDelay', x: ['DepDelay', 'Distance'] }, columns: ['ArrDelay', 'DepDelay', 'Distance'] })
+      .compute(opts);
+    // reference: every complete row, grouped by a plain Map
+    const all = await flights.select(['Origin', 'ArrDelay', 'DepDelay', 'Distance']).compute(opts);
+    const groups = new Map<string, { y: number[]; a: number[]; b: number[] }>();
+    const [o, y, a, b] = ['Origin', 'ArrDelay', 'DepDelay', 'Distance'].map((c) => all.getChild(c)!);
+    for (let i = 0; i < all.numRows; i++) {
+      if (!o!.isValid(i) || !y!.isValid(i) || !a!.isValid(i) || !b!.isValid(i)) continue;
+      const g = groups.get(o!.get(i)) ?? { y: [], a: [], b: [] };
+      groups.set(o!.get(i), g);
+      g.y.push(y!.get(i)); g.a.push(a!.get(i)); g.b.push(b!.get(i));
+    }
+    assert.ok(fits.numRows >= 20, `expected many origins, got ${fits.numRows}`);
+    const origins = fits.getChild('Origin')!.toArray() as string[];
+    assert.equal(origins, [...origins].sort(), 'rows sorted by key');
+    let compared = 0;
+    fits.toArray().forEach((row) => {
+      const r = row.toJSON() as Record<string, number | string | null>;
+      const ref = groups.get(r.Origin as string);
+      if (!ref || ref.y.length < 4) return;
+      const want = closedForm(ref.y, ref.a, ref.b);
+      assert.is(r.n, want.n);
+      for (const [got, exp] of [[r.intercept, want.intercept], [r.DepDelay, want.a], [r.Distance, want.b]] as const) {
+        assert.ok(Math.abs((got as number) - exp) <= 1e-9 * Math.max(1, Math.abs(exp)), `${r.Origin}: ${got} vs ${exp}`);
+      }
+      compared++;
+    });
+    assert.ok(compared >= 20);
+  });
+
+  test(`[${scheduler}] self-contained functions with params; many result shapes`, async () => {
+    const df = fromColumns({ k: ['a', 'b', 'a', 'c', 'b', 'a'], x: [1, 2, 3, 4, 5, 6] }, { npartitions: 3 });
+    const scaled = await df.groupby('k').apply((g: GroupFrame, p: { f: number }) => ({ total: (g.col('x') as Float64Array).reduce((s, v) => s + v, 0) * p.f, rows: g.numRows }), { params: { f: 10 } }).compute(opts);
+    assert.equal(scaled.toArray().map((r) => r.toJSON()), [{ k: 'a', total: 100, rows: 3 }, { k: 'b', total: 70, rows: 2 }, { k: 'c', total: 40, rows: 1 }]);
+    const scalar = await df.groupby('k').apply((g: GroupFrame) => g.numRows).compute(opts);
+    assert.equal(scalar.toArray().map((r) => r.toJSON()), [{ k: 'a', value: 3 }, { k: 'b', value: 2 }, { k: 'c', value: 1 }]);
+    const many = await df.groupby('k').apply((g: GroupFrame) => Array.from(g.col('x') as Float64Array, (x) => ({ x2: x * 2 }))).compute(opts);
+    assert.equal(many.getChild('x2')!.toJSON(), [2, 6, 12, 4, 10, 8]);
+    const frames = await df.groupby('k').apply((g: GroupFrame) => g.batch.slice(0, 1)).compute(opts);
+    assert.equal(frames.toArray().map((r) => r.toJSON()), [{ k: 'a', x: 1 }, { k: 'b', x: 2 }, { k: 'c', x: 4 }]);
+    const t = await df.groupby('k').transform((g: GroupFrame) => { const x = g.col('x') as Float64Array; const m = x.reduce((s, v) => s + v, 0) / x.length; return Array.from(x, (v) => v - m); }, { name: 'centred' }).compute(opts);
+    assert.is(t.numRows, 6);
+    const byKey = new Map<string, number>();
+    t.toArray().forEach((r) => byKey.set(r.k, (byKey.get(r.k) ?? 0) + r.centred));
+    for (const v of byKey.values()) assert.ok(Math.abs(v) < 1e-12, 'centred values sum to 0 per group');
+  });
+
+  test(`[${scheduler}] a throwing function names the group and bucket; inconsistent shapes are a clear error`, async () => {
+    const df = fromColumns({ k: ['a', 'b', 'c'], x: [1, 2, 3] }, { npartitions: 2 });
+    await df.groupby('k').apply((g: GroupFrame) => { if (g.key.k === 'b') throw new Error('singular matrix'); return { n: 1 }; }).compute(opts).then(
+      () => assert.unreachable(),
+      (e) => assert.match(String(e.message), /groupby\.apply: the function failed for group k="b" \(bucket \d+\): singular matrix/),
+    );
+    await df.groupby('k').apply((g: GroupFrame) => (g.key.k === 'c' ? { n: 1, extra: 2 } : { n: 1 }), { npartitions: 1 }).compute(opts).then(
+      () => assert.unreachable(),
+      (e) => assert.match(String(e.message), /group k="c" returned fields \[n, extra\] but group k="a" returned \[n\]/),
+    );
+    await df.groupby('k').apply((g: GroupFrame) => ({ v: g.key.k === 'a' ? 1 : 'one' }), { npartitions: 1 }).compute(opts).then(
+      () => assert.unreachable(),
+      (e) => assert.match(String(e.message), /column 'v' holds both number and string values/),
+    );
+  });
+}
+
+test('closures with free variables are rejected before any work when they must leave the thread', async () => {
+  const df = fromColumns({ k: ['a', 'b'], x: [1, 2] });
+  const factor = 3;
+  let ran = 0;
+  const err = await df.groupby('k').apply((g: GroupFrame) => g.numRows * factor).compute({ scheduler: 'threads', listeners: [{ onTaskStart: () => ran++ }] }).then(
+    () => null,
+    (e: Error) => e,
+  );
+  assert.ok(err);
+  assert.match(err!.message, /the function uses 'factor' from outside itself, which cannot travel to 'threads' workers\. Pass such values as \{params: \{\.\.\.\}\}/);
+  assert.is(ran, 0);
+  // the same closure runs on the sync scheduler
+  const ok = await df.groupby('k').apply((g: GroupFrame) => g.numRows * factor).compute({ scheduler: 'sync' });
+  assert.equal(ok.getChild('value')!.toJSON(), [3, 3]);
+});
+
+test('a module reference to a missing export fails clearly', async () => {
+  const df = fromColumns({ k: ['a'], x: [1] });
+  await df.groupby('k').apply(udf(OLS_MODULE, 'noSuchFit')).compute({ scheduler: 'sync' }).then(
+    () => assert.unreachable(),
+    (e) => assert.match(String(e.message), /has no exported function 'noSuchFit' \(exports: fitOls\)/),
+  );
+});
+
+test.run();
