@@ -11,8 +11,7 @@ const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p'
 const typecheckFailed = tsc.status !== 0;
 if (typecheckFailed) console.error('type-check failed (see above)');
 
-const env = { ...process.env, NO_COLOR: '1' };
-delete env.FORCE_COLOR;
+const env = { ...process.env, FORCE_COLOR: '0' };
 const uvu = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'tests', pattern], {
   stdio: ['ignore', 'pipe', 'inherit'],
   env,

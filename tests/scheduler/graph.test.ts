@@ -9,11 +9,11 @@ import { runGraph, TaskError } from '../../src/scheduler/run-graph.ts';
 import { SyncExecutor } from '../../src/scheduler/executors/sync.ts';
 import { CHAIN_OP } from '../../src/scheduler/execute.ts';
 
-registerOp('test.const', (x: number) => x);
-registerOp('test.add', (...xs: number[]) => xs.reduce((a, b) => a + b, 0));
-registerOp('test.inc', (x: number) => x + 1);
-registerOp('test.async-double', async (x: number) => x * 2);
-registerOp('test.boom', (x: number) => {
+registerOp('graphtest.const', (x: number) => x);
+registerOp('graphtest.add', (...xs: number[]) => xs.reduce((a, b) => a + b, 0));
+registerOp('graphtest.inc', (x: number) => x + 1);
+registerOp('graphtest.async-double', async (x: number) => x * 2);
+registerOp('graphtest.boom', (x: number) => {
   throw new Error(`boom at ${x}`);
 });
 
@@ -32,8 +32,8 @@ test('tokens are deterministic and sensitive to every part', () => {
 
 test('same work built twice gets the same keys, and merging de-duplicates them', () => {
   const build = () => {
-    const a = task(tokenize('const', 1), 'test.const', [1]);
-    const b = task(tokenize('inc', a.key), 'test.inc', [ref(a.key)]);
+    const a = task(tokenize('const', 1), 'graphtest.const', [1]);
+    const b = task(tokenize('inc', a.key), 'graphtest.inc', [ref(a.key)]);
     return graphOf(a, b);
   };
   const g1 = build();
@@ -44,28 +44,28 @@ test('same work built twice gets the same keys, and merging de-duplicates them',
 });
 
 test('task() derives deps from nested refs, in first-seen order, without repeats', () => {
-  const t = task('t', 'test.add', [ref('a'), { x: [ref('b'), ref('a')] }, 3]);
+  const t = task('t', 'graphtest.add', [ref('a'), { x: [ref('b'), ref('a')] }, 3]);
   assert.equal(t.deps, ['a', 'b']);
 });
 
 test('cull keeps only what the outputs need and names a missing dependency', () => {
-  const g = graphOf(task('a', 'test.const', [1]), task('b', 'test.inc', [ref('a')]), task('c', 'test.const', [5]));
+  const g = graphOf(task('a', 'graphtest.const', [1]), task('b', 'graphtest.inc', [ref('a')]), task('c', 'graphtest.const', [5]));
   assert.equal([...cull(g, ['b']).keys()].sort(), ['a', 'b']);
   assert.throws(() => cull(g, ['zz']), /output 'zz' is not in the graph/);
-  const broken = graphOf(task('b', 'test.inc', [ref('gone')]));
+  const broken = graphOf(task('b', 'graphtest.inc', [ref('gone')]));
   assert.throws(() => cull(broken, ['b']), /task 'b' depends on 'gone', which is not in the graph/);
 });
 
 test('linear chains fuse into one task under the last key; branches and outputs are kept', async () => {
   const g = graphOf(
-    task('a', 'test.const', [1]),
-    task('b', 'test.inc', [ref('a')]),
-    task('c', 'test.async-double', [ref('b')]),
-    task('d', 'test.inc', [ref('c')]),
+    task('a', 'graphtest.const', [1]),
+    task('b', 'graphtest.inc', [ref('a')]),
+    task('c', 'graphtest.async-double', [ref('b')]),
+    task('d', 'graphtest.inc', [ref('c')]),
     // 'x' is read by two tasks: it must not be absorbed into either.
-    task('x', 'test.const', [10]),
-    task('y', 'test.inc', [ref('x')]),
-    task('z', 'test.inc', [ref('x')]),
+    task('x', 'graphtest.const', [10]),
+    task('y', 'graphtest.inc', [ref('x')]),
+    task('z', 'graphtest.inc', [ref('x')]),
   );
   const fused = fuseLinearChains(g, ['d', 'y', 'z']);
   assert.equal([...fused.keys()].sort(), ['d', 'x', 'y', 'z']);
@@ -78,16 +78,16 @@ test('linear chains fuse into one task under the last key; branches and outputs 
 
 test('order is topological and depth-first: each partial is reduced before the next partition starts', () => {
   const g: Graph = new Map();
-  const parts = [0, 1, 2, 3].map((i) => task(`read#${i}`, 'test.const', [i]));
-  const chunks = parts.map((p, i) => task(`chunk#${i}`, 'test.inc', [ref(p.key)]));
+  const parts = [0, 1, 2, 3].map((i) => task(`read#${i}`, 'graphtest.const', [i]));
+  const chunks = parts.map((p, i) => task(`chunk#${i}`, 'graphtest.inc', [ref(p.key)]));
   for (const t of [...parts, ...chunks]) g.set(t.key, t);
-  g.set('total', task('total', 'test.add', chunks.map((c) => ref(c.key))));
+  g.set('total', task('total', 'graphtest.add', chunks.map((c) => ref(c.key))));
   const seq = topologicalOrder(g, ['total']);
   assert.equal(seq, ['read#0', 'chunk#0', 'read#1', 'chunk#1', 'read#2', 'chunk#2', 'read#3', 'chunk#3', 'total']);
 });
 
 test('a cycle is reported with the keys on it', () => {
-  const g = graphOf(task('a', 'test.inc', [ref('c')]), task('b', 'test.inc', [ref('a')]), task('c', 'test.inc', [ref('b')]));
+  const g = graphOf(task('a', 'graphtest.inc', [ref('c')]), task('b', 'graphtest.inc', [ref('a')]), task('c', 'graphtest.inc', [ref('b')]));
   try {
     order(g, ['c']);
     assert.unreachable('expected a cycle error');
@@ -100,10 +100,10 @@ test('a cycle is reported with the keys on it', () => {
 test('intermediate results are released as soon as their last reader has run; outputs are kept', async () => {
   const g: Graph = new Map();
   for (let i = 0; i < 6; i++) {
-    g.set(`read#${i}`, task(`read#${i}`, 'test.const', [i]));
-    g.set(`chunk#${i}`, task(`chunk#${i}`, 'test.inc', [ref(`read#${i}`)]));
+    g.set(`read#${i}`, task(`read#${i}`, 'graphtest.const', [i]));
+    g.set(`chunk#${i}`, task(`chunk#${i}`, 'graphtest.inc', [ref(`read#${i}`)]));
   }
-  g.set('total', task('total', 'test.add', [0, 1, 2, 3, 4, 5].map((i) => ref(`chunk#${i}`))));
+  g.set('total', task('total', 'graphtest.add', [0, 1, 2, 3, 4, 5].map((i) => ref(`chunk#${i}`))));
   const live = new Set<string>();
   let peak = 0;
   const released: string[] = [];
@@ -129,7 +129,7 @@ test('intermediate results are released as soon as their last reader has run; ou
 });
 
 test('listeners see every task start and finish, with done/total', async () => {
-  const g = graphOf(task('a', 'test.const', [1]), task('b', 'test.async-double', [ref('a')]), task('c', 'test.inc', [ref('b')]));
+  const g = graphOf(task('a', 'graphtest.const', [1]), task('b', 'graphtest.async-double', [ref('a')]), task('c', 'graphtest.inc', [ref('b')]));
   const events: string[] = [];
   await runGraph(g, ['c'], new SyncExecutor(), {
     listeners: [
@@ -145,7 +145,7 @@ test('listeners see every task start and finish, with done/total', async () => {
 });
 
 test('a throwing task rejects with a TaskError naming key, op, partition and the original message', async () => {
-  const g = graphOf(task('src#3', 'test.const', [7]), task('bad#3', 'test.boom', [ref('src#3')]));
+  const g = graphOf(task('src#3', 'graphtest.const', [7]), task('bad#3', 'graphtest.boom', [ref('src#3')]));
   try {
     await runGraph(g, ['bad#3'], new SyncExecutor());
     assert.unreachable();
@@ -153,9 +153,9 @@ test('a throwing task rejects with a TaskError naming key, op, partition and the
     assert.instance(e, TaskError);
     const te = e as TaskError;
     assert.is(te.key, 'bad#3');
-    assert.is(te.op, 'test.boom');
+    assert.is(te.op, 'graphtest.boom');
     assert.is(te.partition, 3);
-    assert.match(te.message, /task 'bad#3' \(op test\.boom, partition 3\) failed on the 'sync' scheduler: boom at 7/);
+    assert.match(te.message, /task 'bad#3' \(op graphgraphtest\.boom, partition 3\) failed on the 'sync' scheduler: boom at 7/);
     assert.match(String(te.stack), /Caused by: Error: boom at 7/);
   }
 });
@@ -170,8 +170,8 @@ test('an unknown op fails clearly', async () => {
 
 test('a graph of 20k tasks runs without deep recursion', async () => {
   const g: Graph = new Map();
-  g.set('t0', task('t0', 'test.const', [0]));
-  for (let i = 1; i < 20000; i++) g.set(`t${i}`, task(`t${i}`, 'test.inc', [ref(`t${i - 1}`)]));
+  g.set('t0', task('t0', 'graphtest.const', [0]));
+  for (let i = 1; i < 20000; i++) g.set(`t${i}`, task(`t${i}`, 'graphtest.inc', [ref(`t${i - 1}`)]));
   const out = await runGraph(g, ['t19999'], new SyncExecutor());
   assert.is(out.get('t19999'), 19999);
 });
