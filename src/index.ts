@@ -20,3 +20,7 @@ export { AppliedFrame } from './collections/applied-frame.ts';
 export { GroupFrame } from './kernels/groupby/group-frame.ts';
 export { udf, type ModuleUdf } from './collections/udf.ts';
 export type { GroupAggName } from './kernels/groupby/aggregate.ts';
+export { readParquet, toParquet, type ParquetReadOptions, type ToParquetOptions } from './io/parquet/read.ts';
+export { ParquetFileError, ParquetOptionError } from './io/parquet/errors.ts';
+export { readArrowIpc, toArrowIpc, type ArrowIpcReadOptions, type ToArrowIpcOptions } from './io/arrow-ipc/read.ts';
+export { ArrowIpcFileError } from './io/arrow-ipc/errors.ts';

@@ -13,6 +13,7 @@ import { emptyBatch } from '../kernels/arrow-build.ts';
 import { sliceBatch } from '../kernels/take.ts';
 import { GraphBuilder, requestsOf } from './lower.ts';
 import { type Consumer, pushDownProjections } from './optimize/projection-pushdown.ts';
+import { pushDownPredicates } from './optimize/predicate-pushdown.ts';
 import { type ApplyNode, type FrameNode, type RecordNode, type ReductionRequest, type ScalarNode, describePlan, exprColumns } from './plan.ts';
 import { assembleApplied } from './apply-result.ts';
 import { describeExpr } from './expr.ts';
@@ -67,6 +68,7 @@ export interface Prepared {
 }
 
 export function prepare(plans: readonly OutputPlan[], cfg: Config): Prepared {
+  plans = pushDownPredicates(plans); // 0. filters -> sources that can skip data (optimize/predicate-pushdown.ts)
   // 1. Projection pushdown over every output together, so shared sources stay shared.
   const consumers: Consumer[] = [];
   const requests: ReductionRequest[] = [];

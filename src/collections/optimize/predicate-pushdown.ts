@@ -1,0 +1,118 @@
+// Predicate pushdown: the conjuncts `column op literal` of a filter are offered to the source below it
+// (through selects, other filters, and assigns that leave the column alone), so a Parquet reader can skip
+// row groups whose statistics rule them out. The filter itself stays: statistics only prune, rows are
+// still checked exactly. Pure: returns the same node object when nothing changes (tokens stay stable).
+
+import type { OutputPlan } from '../compute.ts';
+import type { ColExpr, ComparisonOp, Literal } from '../expr.ts';
+import { COMPARISON } from '../expr.ts';
+import { type FrameNode, type ReductionRequest, type ScalarNode, assignNode, filterNode, projectNode, sourceNode } from '../plan.ts';
+import type { SourceFilter } from '../source.ts';
+
+const FLIP: Record<ComparisonOp, ComparisonOp> = { gt: 'lt', ge: 'le', lt: 'gt', le: 'ge', eq: 'eq', ne: 'ne' };
+
+/** Split an AND tree into its conjuncts and keep those of the form column-op-literal (either way round). */
+export function filterConjuncts(e: ColExpr, out: SourceFilter[] = []): SourceFilter[] {
+  if (e.t !== 'bin') return out;
+  if (e.op === 'and') {
+    filterConjuncts(e.l, out);
+    filterConjuncts(e.r, out);
+    return out;
+  }
+  if (!(COMPARISON as readonly string[]).includes(e.op)) return out;
+  const op = e.op as ComparisonOp;
+  if (e.l.t === 'col' && e.r.t === 'lit') out.push({ column: e.l.name, op, value: e.r.value as Literal });
+  else if (e.l.t === 'lit' && e.r.t === 'col') out.push({ column: e.r.name, op: FLIP[op], value: e.l.value as Literal });
+  return out;
+}
+
+/** A rewriter that pushes filters down in any number of frames, sharing work between them. */
+export function predicatePushdown(): (node: FrameNode) => FrameNode {
+  const memo = new Map<string, FrameNode>();
+  const key = (f: SourceFilter) => `${f.column}\u0000${f.op}\u0000${typeof f.value}:${String(f.value)}`;
+  const visit = (node: FrameNode, pending: readonly SourceFilter[]): FrameNode => {
+    const mark = `${node.token}|${pending.map(key).sort().join('|')}`;
+    const hit = memo.get(mark);
+    if (hit) return hit;
+    let out: FrameNode = node;
+    switch (node.kind) {
+      case 'source': {
+        const narrowed = pending.length > 0 && node.source.withFilters ? node.source.withFilters(pending) : null;
+        if (narrowed) out = sourceNode(narrowed, node.columns);
+        break;
+      }
+      case 'filter': {
+        const mine = filterConjuncts(node.predicate).filter((f) => !pending.some((p) => key(p) === key(f)));
+        const input = visit(node.input, [...pending, ...mine]);
+        if (input !== node.input) out = filterNode(input, node.predicate);
+        break;
+      }
+      case 'project': {
+        const input = visit(node.input, pending);
+        if (input !== node.input) out = projectNode(input, node.columns);
+        break;
+      }
+      case 'assign': {
+        // A filter on a column this assign (re)defines says nothing about the column below it.
+        const assigned = new Set(node.assignments.map(([n]) => n));
+        const input = visit(node.input, pending.filter((f) => !assigned.has(f.column)));
+        if (input !== node.input) out = assignNode(input, node.assignments);
+        break;
+      }
+    }
+    memo.set(mark, out);
+    return out;
+  };
+  return (node) => visit(node, []);
+}
+
+/** Push filters down in every output of a compute() call (prepare() runs this before projection pushdown). */
+export function pushDownPredicates(plans: readonly OutputPlan[]): OutputPlan[] {
+  const rewrite = predicatePushdown();
+  const requests = new Map<ReductionRequest, ReductionRequest>();
+  const request = (r: ReductionRequest): ReductionRequest => {
+    let out = requests.get(r);
+    if (!out) {
+      const frame = rewrite(r.frame);
+      out = frame === r.frame ? r : { ...r, frame };
+      requests.set(r, out);
+    }
+    return out;
+  };
+  const scalar = (n: ScalarNode): ScalarNode => {
+    if (n.kind === 'reduce') {
+      const r = request(n.request);
+      return r === n.request ? n : { kind: 'reduce', request: r };
+    }
+    const l = typeof n.l === 'number' ? n.l : scalar(n.l);
+    const r = typeof n.r === 'number' ? n.r : scalar(n.r);
+    return l === n.l && r === n.r ? n : { ...n, l, r };
+  };
+  return plans.map((p): OutputPlan => {
+    switch (p.kind) {
+      case 'frame':
+      case 'series': {
+        const node = rewrite(p.node);
+        return node === p.node ? p : { ...p, node };
+      }
+      case 'scalar': {
+        const node = scalar(p.node);
+        return node === p.node ? p : { kind: 'scalar', node };
+      }
+      case 'record': {
+        const reqs = p.node.requests.map(request);
+        return reqs.every((r, i) => r === p.node.requests[i]) ? p : { kind: 'record', node: { names: p.node.names, requests: reqs } };
+      }
+      default: {
+        // Outputs over a frame input (e.g. groupby-apply): rewrite that input.
+        const q = p as { node: { input?: FrameNode } };
+        const input = q.node.input;
+        if (input && typeof input === 'object' && 'kind' in input && 'token' in input) {
+          const next = rewrite(input);
+          return next === input ? p : ({ ...p, node: { ...q.node, input: next } } as OutputPlan);
+        }
+        return p;
+      }
+    }
+  });
+}

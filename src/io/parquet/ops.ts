@@ -1,0 +1,194 @@
+// Registered Parquet ops. 'io.parquet.read' re-opens the file by path inside whatever thread runs it
+// (parquet-wasm reads only the byte ranges of the requested columns and row groups), and returns one
+// RecordBatch over shared memory. 'io.parquet.write' writes one partition (or its hive folders).
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { type Data, type RecordBatch, Message, Schema, Table, tableToIPC } from 'apache-arrow';
+import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
+import { emptyBatch } from '../../kernels/arrow-build.ts';
+import { project } from '../../kernels/frame-ops.ts';
+import { kernelStats } from '../../kernels/stats.ts';
+import { takeBatch } from '../../kernels/take.ts';
+import { registerOp } from '../../scheduler/registry.ts';
+import { batchOf, batchesFromIpc, oneBatch } from '../arrow-ipc/shared-ipc.ts';
+import { ParquetFileError } from './errors.ts';
+import { encodeHiveValue } from './files.ts';
+import { HIVE_SCHEMA_KEY, constantColumn, encodeHiveSchema, formatHiveValue } from './hive.ts';
+import { filterRows } from './row-filter.ts';
+import { PARQUET_READ_OP, type ParquetReadPlan } from './source.ts';
+
+export { PARQUET_READ_OP };
+export const PARQUET_WRITE_OP = 'io.parquet.write';
+
+/** Counters for tests and benchmarks (per thread): row groups and partitions read by this thread. */
+export const parquetStats = { rowGroupsRead: 0, partitionsRead: 0 };
+export function resetParquetStats(): void {
+  parquetStats.rowGroupsRead = 0;
+  parquetStats.partitionsRead = 0;
+}
+
+// Opened files per thread, keyed by path + size + mtime: a file changed on disk is opened afresh.
+const MAX_OPEN = 64;
+const opened = new Map<string, Promise<ParquetFile>>();
+
+function openFile(plan: ParquetReadPlan): Promise<ParquetFile> {
+  const key = `${plan.path}\u0000${plan.size}\u0000${plan.mtimeMs}`;
+  let f = opened.get(key);
+  if (!f) {
+    f = (async () => ParquetFile.fromFile(await fs.openAsBlob(plan.path)))();
+    f.catch(() => opened.delete(key));
+    if (opened.size >= MAX_OPEN) {
+      const oldest = opened.keys().next().value!;
+      void opened.get(oldest)?.then((pf) => pf.free(), () => undefined);
+      opened.delete(oldest);
+    }
+    opened.set(key, f);
+  }
+  return f;
+}
+
+const schemas = new Map<string, Schema>();
+function schemaOf(bytes: Uint8Array): Schema {
+  const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  let s = schemas.get(key);
+  if (!s) {
+    s = Message.decode(bytes).header() as Schema;
+    if (schemas.size > 256) schemas.delete(schemas.keys().next().value!);
+    schemas.set(key, s);
+  }
+  return s;
+}
+
+/** Read one partition: the plan's row groups and columns, hive columns added, filters applied. */
+export async function readParquetPartition(plan: ParquetReadPlan): Promise<RecordBatch> {
+  const where = `Parquet file '${plan.path}' (row groups ${plan.rowGroups.join(', ')})`;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(plan.path);
+  } catch (e) {
+    throw new ParquetFileError(`cannot read ${where}: ${(e as Error).message}`);
+  }
+  if (st.size !== plan.size || st.mtimeMs !== plan.mtimeMs) {
+    throw new ParquetFileError(`${where} changed on disk since readParquet() was called (size ${plan.size} -> ${st.size}); call readParquet again`);
+  }
+  const out = schemaOf(plan.schema);
+  let fileBatch: RecordBatch | null = null;
+  if (plan.read.length > 0) {
+    let bytes: Uint8Array;
+    try {
+      const pf = await openFile(plan);
+      const wasm = await pf.read({ columns: [...plan.read], rowGroups: [...plan.rowGroups], batchSize: Math.max(1, plan.rows) });
+      bytes = wasm.intoIPCStream();
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      throw new ParquetFileError(`cannot read ${where}: ${msg}`);
+    }
+    const { schema, batches } = batchesFromIpc(bytes);
+    fileBatch = batches.length === 0 ? emptyBatch(schema) : oneBatch(schema, batches);
+    if (fileBatch.numRows !== plan.rows) {
+      throw new ParquetFileError(`${where} gave ${fileBatch.numRows} rows where its metadata promises ${plan.rows}; the file is corrupt`);
+    }
+  }
+  // Assemble: requested columns in order (hive constants included), then filter-only columns for the filter.
+  const names = out.fields.map((f) => f.name);
+  const extra = plan.read.filter((c) => !names.includes(c));
+  const hive = new Map(plan.hive);
+  const columns: Data[] = [];
+  const fields = [...out.fields];
+  const column = (name: string): Data => {
+    if (hive.has(name)) return constantColumn(out.fields.find((f) => f.name === name)!.type, hive.get(name)!, plan.rows);
+    const j = fileBatch!.schema.fields.findIndex((f) => f.name === name);
+    if (j < 0) throw new ParquetFileError(`${where} has no column '${name}'`);
+    return fileBatch!.data.children[j]! as Data;
+  };
+  for (const f of out.fields) columns.push(column(f.name));
+  for (const name of extra) {
+    const d = column(name);
+    fields.push(fileBatch!.schema.fields.find((f) => f.name === name)!);
+    columns.push(d);
+  }
+  let batch = batchOf(extra.length > 0 ? new Schema(fields) : out, columns, plan.rows);
+  batch = filterRows(batch, plan.filter);
+  if (extra.length > 0) batch = project(batch, names);
+  if (batch.schema !== out) batch = batchOf(out, batch.data.children as Data[], batch.numRows);
+  kernelStats.partitionReads += 1;
+  parquetStats.partitionsRead += 1;
+  parquetStats.rowGroupsRead += plan.rowGroups.length;
+  return batch;
+}
+
+// ---- writing ---------------------------------------------------------------------------------------
+
+export type ParquetCompression = 'snappy' | 'gzip' | 'brotli' | 'lz4' | 'zstd' | 'none';
+
+export const COMPRESSIONS: Record<ParquetCompression, Compression> = {
+  snappy: Compression.SNAPPY,
+  gzip: Compression.GZIP,
+  brotli: Compression.BROTLI,
+  lz4: Compression.LZ4_RAW,
+  zstd: Compression.ZSTD,
+  none: Compression.UNCOMPRESSED,
+};
+
+export interface ParquetWritePlan {
+  /** Directory to write into. */
+  readonly dir: string;
+  /** File name of this partition (inside each hive folder when partitionOn is set). */
+  readonly name: string;
+  readonly compression: ParquetCompression;
+  readonly rowGroupSize: number;
+  /** Hive partition columns, in folder order. */
+  readonly partitionOn: readonly string[];
+}
+
+/** Write one partition; returns the paths written. Registered as 'io.parquet.write'. */
+export function writeParquetPartition(batch: RecordBatch, plan: ParquetWritePlan): string[] {
+  if (plan.partitionOn.length === 0) {
+    const file = path.join(plan.dir, plan.name);
+    writeFile(batch, file, plan, null);
+    return [file];
+  }
+  // One file per distinct combination of partition values, in first-seen order.
+  const keyCols = plan.partitionOn.map((c) => batch.getChild(c)!);
+  const groups = new Map<string, { values: (string | null)[]; rows: number[] }>();
+  for (let i = 0; i < batch.numRows; i++) {
+    const values = keyCols.map((v) => formatHiveValue(v.get(i)));
+    const key = JSON.stringify(values);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { values, rows: [] }));
+    g.rows.push(i);
+  }
+  const keep = batch.schema.fields.map((f) => f.name).filter((n) => !plan.partitionOn.includes(n));
+  const hiveFields = plan.partitionOn.map((c) => batch.schema.fields.find((f) => f.name === c)!);
+  const note = encodeHiveSchema(hiveFields);
+  const written: string[] = [];
+  for (const g of groups.values()) {
+    const folder = path.join(plan.dir, ...plan.partitionOn.map((c, k) => `${c}=${encodeHiveValue(g.values[k]!)}`));
+    const part = project(takeBatch(batch, Int32Array.from(g.rows)), keep);
+    const file = path.join(folder, plan.name);
+    writeFile(part, file, plan, note);
+    written.push(file);
+  }
+  return written;
+}
+
+function writeFile(batch: RecordBatch, file: string, plan: ParquetWritePlan, hiveNote: string | null): void {
+  let props = new WriterPropertiesBuilder().setCompression(COMPRESSIONS[plan.compression]).setMaxRowGroupSize(plan.rowGroupSize);
+  if (hiveNote !== null) props = props.setKeyValueMetadata(new Map([[HIVE_SCHEMA_KEY, hiveNote]]));
+  let bytes: Uint8Array;
+  try {
+    bytes = writeParquet(WasmTable.fromIPCStream(tableToIPC(new Table([batch]), 'stream')), props.build());
+  } catch (e) {
+    throw new ParquetFileError(`cannot write Parquet file '${file}': ${e instanceof Error ? e.message : String(e)}`);
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // Write to a temporary name and rename, so a failed write never leaves a file that looks complete.
+  const tmp = `${file}.${process.pid}-${threadId}.tmp`;
+  fs.writeFileSync(tmp, bytes);
+  fs.renameSync(tmp, file);
+}
+
+registerOp(PARQUET_READ_OP, readParquetPartition);
+registerOp(PARQUET_WRITE_OP, writeParquetPartition);
