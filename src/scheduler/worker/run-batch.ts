@@ -1,7 +1,6 @@
 // The body of every worker, thread or process: import the op registrations, then run a batch of tasks
 // one after another with the same executeTask the sync scheduler uses, so results cannot differ.
 
-import '../../ops.ts';
 import { executeTask } from '../execute.ts';
 import { fromWire, toWire } from '../transport.ts';
 import type { BatchRequest, TaskResult } from './protocol.ts';
@@ -9,8 +8,10 @@ import { serializeError } from '../remote-errors.ts';
 import { captureWarnings, takeWarnings } from './warnings.ts';
 import { collectIfGrown } from './shared-gc.ts';
 
-// Imported lazily inside a task rather than at worker start-up: a module that fails to load then
-// surfaces as that task's error instead of a worker that dies while booting (which pools stop replacing).
+// Every op registration (src/ops.ts, .js once built), then the extra modules of the request. All are
+// imported lazily inside a task rather than at worker start-up: a module that fails to load surfaces as
+// that task's error, instead of a worker that dies while booting (which piscina then stops replacing).
+const OPS = new URL(`../../ops${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
 const loaded = new Map<string, Promise<unknown>>();
 
 captureWarnings();
@@ -31,6 +32,7 @@ export async function runBatch(req: BatchRequest): Promise<TaskResult[]> {
   const results: TaskResult[] = [];
   let modulesError: unknown = null;
   try {
+    await loadModule(OPS);
     for (const m of req.modules) await loadModule(m);
   } catch (err) {
     modulesError = err;
