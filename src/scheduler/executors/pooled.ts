@@ -53,6 +53,8 @@ const MAX_AUTO_CHUNK = 128;
 
 export class PooledExecutor implements Executor {
   private queue: Pending[] = [];
+  /** Tasks sent to workers and not yet answered. */
+  private inFlight = 0;
   /** Moving average of worker time per task; NaN until the first results. */
   private avgMs = Number.NaN;
 
@@ -92,10 +94,26 @@ export class PooledExecutor implements Executor {
   private flush(): void {
     const items = this.queue;
     this.queue = [];
-    // Not capped at items/numWorkers: in steady state a flush holds what one returning batch freed, and
-    // splitting it would halve batches on every round trip until they were single tasks again.
-    const size = this.chunk();
-    for (let i = 0; i < items.length; i += size) this.dispatch(items.slice(i, i + size));
+    if (this.options.chunksize !== null) {
+      // Static: consecutive tasks go together, exactly as many as asked.
+      const size = this.options.chunksize;
+      for (let i = 0; i < items.length; i += size) this.dispatch(items.slice(i, i + size));
+      return;
+    }
+    // Automatic: never more per batch than a fair share of all outstanding work, so that a burst of tasks
+    // (or slow tasks after a run of tiny ones) is spread over every worker. The share counts tasks still
+    // in flight too; counting only this flush would halve batches on every round trip.
+    const share = Math.ceil((items.length + this.inFlight) / this.pool.size);
+    const size = Math.max(1, Math.min(this.chunk(), share));
+    const n = Math.ceil(items.length / size);
+    if (n === 1) return this.dispatch(items);
+    // Deal round-robin rather than in runs: neighbouring tasks are often alike (the big partitions of one
+    // file), and dealing spreads them; each batch still starts with the most urgent of its tasks.
+    for (let b = 0; b < n; b++) {
+      const batch: Pending[] = [];
+      for (let i = b; i < items.length; i += n) batch.push(items[i]!);
+      this.dispatch(batch);
+    }
   }
 
   private dispatch(items: Pending[]): void {
@@ -112,6 +130,7 @@ export class PooledExecutor implements Executor {
       }
     }
     if (sent.length === 0) return;
+    this.inFlight += sent.length;
     this.pool.send({ mode: this.mode, modules: this.options.modules, tasks }).then(
       (results) => this.settle(sent, results),
       (err) => this.onDeath(sent, err),
@@ -119,6 +138,7 @@ export class PooledExecutor implements Executor {
   }
 
   private settle(items: Pending[], results: TaskResult[]): void {
+    this.inFlight -= items.length;
     let ms = 0;
     for (let i = 0; i < items.length; i++) {
       const r = results[i]!;
@@ -139,6 +159,7 @@ export class PooledExecutor implements Executor {
   }
 
   private onDeath(items: Pending[], err: unknown): void {
+    this.inFlight -= items.length;
     if ((err as Error)?.name === 'DataCloneError') {
       const e = new TypeError(
         `task arguments cannot be sent to a worker ${this.pool.kind} (${(err as Error).message}); functions and class ` +
