@@ -74,7 +74,7 @@ async function overhead(): Promise<void> {
 }
 
 async function speedup(): Promise<void> {
-  console.log('\n## CPU-bound reduction: 16 partitions of ~60 ms each');
+  console.log('\n## CPU-bound reduction: 16 partitions of ~90 ms of CPU each');
   const { g, root } = treeGraph(16, 'test.spin', () => [6_000_000]);
   const sync = new SyncExecutor();
   const ex = threads(2, null);
