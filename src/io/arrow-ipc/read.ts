@@ -10,7 +10,8 @@ import { sourceNode } from '../../collections/plan.ts';
 import { findFiles } from '../parquet/files.ts';
 import { prepareDirectory, writePartitions } from '../parquet/read.ts';
 import { ArrowIpcFileError } from './errors.ts';
-import { IPC_WRITE_OP, type IpcWritePlan } from './ops.ts';
+import { IPC_WRITE_OP, type IpcWritePlan, writeIpcPartition } from './ops.ts';
+import { emptyBatch } from '../../kernels/arrow-build.ts';
 import { scanIpc } from './scan.ts';
 import { ArrowIpcSource } from './source.ts';
 
@@ -63,9 +64,11 @@ export async function toArrowIpc(df: DataFrame, dir: string, options: ToArrowIpc
   const ext = format === 'file' ? '.arrow' : '.arrows';
   const name = nameFunction ?? ((i: number) => `part-${i}${ext}`);
   prepareDirectory(dir, overwrite, 'toArrowIpc');
-  return writePartitions<string>(df, IPC_WRITE_OP, (n) => {
+  const written = await writePartitions<string>(df, IPC_WRITE_OP, (n) => {
     const names = Array.from({ length: n }, (_, i) => name(i));
     if (new Set(names).size !== names.length) throw new ArrowIpcFileError('toArrowIpc nameFunction must give a different name to every partition');
     return names.map((file): IpcWritePlan => ({ file: path.join(dir, file), format }));
   }, compute);
+  // A frame with no partitions still leaves a file holding its schema, so it reads back.
+  return written.length > 0 ? written : [writeIpcPartition(emptyBatch(df.schema), { file: path.join(dir, name(0)), format })];
 }

@@ -1,12 +1,13 @@
-// Registered Parquet ops. 'io.parquet.read' re-opens the file by path inside whatever thread runs it
-// (parquet-wasm reads only the byte ranges of the requested columns and row groups), and returns one
-// RecordBatch over shared memory. 'io.parquet.write' writes one partition (or its hive folders).
+// Registered Parquet ops. 'io.parquet.read' re-opens the file by path inside whatever thread runs it,
+// reads only the byte ranges of the requested columns and row groups (extract.ts), decodes them with
+// that thread's parquet-wasm instance, and returns one RecordBatch over shared memory. 'io.parquet.write' writes one partition (or its hive folders).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { type Data, type RecordBatch, Message, Schema, Table, tableToIPC } from 'apache-arrow';
-import { Compression, ParquetFile, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
+import { Compression, Table as WasmTable, WriterPropertiesBuilder, readParquet as readParquetBytes, writeParquet } from 'parquet-wasm';
+import { type OpenedFooter, extract, openFooter } from './extract.ts';
 import { emptyBatch } from '../../kernels/arrow-build.ts';
 import { project } from '../../kernels/frame-ops.ts';
 import { kernelStats } from '../../kernels/stats.ts';
@@ -29,22 +30,22 @@ export function resetParquetStats(): void {
   parquetStats.partitionsRead = 0;
 }
 
-// Opened files per thread, keyed by path + size + mtime: a file changed on disk is opened afresh.
-const MAX_OPEN = 64;
-const opened = new Map<string, Promise<ParquetFile>>();
+// Decoded footers per thread, keyed by path + size + mtime (a file changed on disk is a different key).
+const MAX_FOOTERS = 64;
+const footers = new Map<string, OpenedFooter>();
 
-function openFile(plan: ParquetReadPlan): Promise<ParquetFile> {
+function footerOf(fd: number, plan: ParquetReadPlan): OpenedFooter {
   const key = `${plan.path}\u0000${plan.size}\u0000${plan.mtimeMs}`;
-  let f = opened.get(key);
+  let f = footers.get(key);
   if (!f) {
-    f = (async () => ParquetFile.fromFile(await fs.openAsBlob(plan.path)))();
-    f.catch(() => opened.delete(key));
-    if (opened.size >= MAX_OPEN) {
-      const oldest = opened.keys().next().value!;
-      void opened.get(oldest)?.then((pf) => pf.free(), () => undefined);
-      opened.delete(oldest);
-    }
-    opened.set(key, f);
+    const tail = Buffer.alloc(8);
+    fs.readSync(fd, tail, 0, 8, plan.size - 8);
+    const len = tail.readUInt32LE(0);
+    const meta = Buffer.alloc(len);
+    fs.readSync(fd, meta, 0, len, plan.size - 8 - len);
+    f = openFooter(meta);
+    if (footers.size >= MAX_FOOTERS) footers.delete(footers.keys().next().value!);
+    footers.set(key, f);
   }
   return f;
 }
@@ -62,34 +63,38 @@ function schemaOf(bytes: Uint8Array): Schema {
 }
 
 /** Read one partition: the plan's row groups and columns, hive columns added, filters applied. */
-export async function readParquetPartition(plan: ParquetReadPlan): Promise<RecordBatch> {
+export function readParquetPartition(plan: ParquetReadPlan): RecordBatch {
   const where = `Parquet file '${plan.path}' (row groups ${plan.rowGroups.join(', ')})`;
-  let st: fs.Stats;
+  const out = schemaOf(plan.schema);
+  let fileBatch: RecordBatch | null = null;
+  let fd: number;
   try {
-    st = fs.statSync(plan.path);
+    fd = fs.openSync(plan.path, 'r');
   } catch (e) {
     throw new ParquetFileError(`cannot read ${where}: ${(e as Error).message}`);
   }
-  if (st.size !== plan.size || st.mtimeMs !== plan.mtimeMs) {
-    throw new ParquetFileError(`${where} changed on disk since readParquet() was called (size ${plan.size} -> ${st.size}); call readParquet again`);
-  }
-  const out = schemaOf(plan.schema);
-  let fileBatch: RecordBatch | null = null;
-  if (plan.read.length > 0) {
-    let bytes: Uint8Array;
-    try {
-      const pf = await openFile(plan);
-      const wasm = await pf.read({ columns: [...plan.read], rowGroups: [...plan.rowGroups], batchSize: Math.max(1, plan.rows) });
-      bytes = wasm.intoIPCStream();
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      throw new ParquetFileError(`cannot read ${where}: ${msg}`);
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.size !== plan.size || st.mtimeMs !== plan.mtimeMs) {
+      throw new ParquetFileError(`${where} changed on disk since readParquet() was called (size ${plan.size} -> ${st.size}); call readParquet again`);
     }
-    const { schema, batches } = batchesFromIpc(bytes);
-    fileBatch = batches.length === 0 ? emptyBatch(schema) : oneBatch(schema, batches);
-    if (fileBatch.numRows !== plan.rows) {
-      throw new ParquetFileError(`${where} gave ${fileBatch.numRows} rows where its metadata promises ${plan.rows}; the file is corrupt`);
+    if (plan.read.length > 0) {
+      let bytes: Uint8Array;
+      try {
+        const mini = extract(fd, footerOf(fd, plan), plan.read, plan.rowGroups);
+        bytes = readParquetBytes(mini, { batchSize: Math.max(1, plan.rows) }).intoIPCStream();
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        throw new ParquetFileError(`cannot read ${where}: ${msg}`);
+      }
+      const { schema, batches } = batchesFromIpc(bytes);
+      fileBatch = batches.length === 0 ? emptyBatch(schema) : oneBatch(schema, batches);
+      if (fileBatch.numRows !== plan.rows) {
+        throw new ParquetFileError(`${where} gave ${fileBatch.numRows} rows where its metadata promises ${plan.rows}; the file is corrupt`);
+      }
     }
+  } finally {
+    fs.closeSync(fd);
   }
   // Assemble: requested columns in order (hive constants included), then filter-only columns for the filter.
   const names = out.fields.map((f) => f.name);

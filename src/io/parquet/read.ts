@@ -18,7 +18,8 @@ import { type Filters, resolveFilters } from './filters.ts';
 import { findFiles } from './files.ts';
 import { type ParquetFooter, readFooter } from './footer.ts';
 import { HIVE_SCHEMA_KEY, decodeHiveSchema, inferHiveType, isHiveType, parseHiveValue } from './hive.ts';
-import { COMPRESSIONS, type ParquetCompression, PARQUET_WRITE_OP, type ParquetWritePlan } from './ops.ts';
+import { COMPRESSIONS, type ParquetCompression, PARQUET_WRITE_OP, type ParquetWritePlan, writeParquetPartition } from './ops.ts';
+import { emptyBatch } from '../../kernels/arrow-build.ts';
 import { type ParquetFileInfo, ParquetSource } from './source.ts';
 import type { TermValue } from './filters.ts';
 
@@ -182,6 +183,10 @@ export async function toParquet(df: DataFrame, dir: string, options: ToParquetOp
     if (new Set(names).size !== names.length) throw new ParquetOptionError('toParquet nameFunction must give a different name to every partition');
     return names.map((name): ParquetWritePlan => ({ dir, name, compression, rowGroupSize, partitionOn: [...partitionOn] }));
   }, { ...config, onProgress, listeners });
+  if (results.length === 0 && partitionOn.length === 0) {
+    // A frame with no partitions still leaves a file holding its schema, so it reads back.
+    return writeParquetPartition(emptyBatch(df.schema), { dir, name: nameFunction(0), compression, rowGroupSize, partitionOn: [] });
+  }
   return results.flat();
 }
 
