@@ -26,11 +26,12 @@ export function readIpcPartition(plan: IpcReadPlan): RecordBatch {
   if (st.size !== plan.size || st.mtimeMs !== plan.mtimeMs) {
     throw new ArrowIpcFileError(`Arrow IPC file '${plan.path}' changed on disk since readArrowIpc() was called; call readArrowIpc again`);
   }
-  const total = plan.ranges.reduce((s, r) => s + (r.end - r.start), 0);
+  const total = plan.schema.length + plan.ranges.reduce((s, r) => s + (r.end - r.start), 0);
   const bytes = new Uint8Array(total + 8);
+  bytes.set(plan.schema);
   const fd = fs.openSync(plan.path, 'r');
   try {
-    let at = 0;
+    let at = plan.schema.length;
     for (const r of plan.ranges) {
       let got = 0;
       while (got < r.end - r.start) {

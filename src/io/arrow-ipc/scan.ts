@@ -4,6 +4,7 @@
 
 import * as fs from 'node:fs';
 import { MessageHeader, Message, type Schema } from 'apache-arrow';
+import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { ArrowIpcFileError } from './errors.ts';
 
 export interface Range {
@@ -17,7 +18,8 @@ export interface IpcLayout {
   readonly mtimeMs: number;
   readonly format: 'file' | 'stream';
   readonly schema: Schema;
-  readonly schemaRange: Range;
+  /** The schema as an encapsulated IPC message (the file format keeps it only in its footer). */
+  readonly schemaMessage: Uint8Array;
   /** Dictionary batches in file order. */
   readonly dictionaries: readonly Range[];
   /** Record batches in file order, with row counts and how many dictionary batches precede each. */
@@ -50,19 +52,11 @@ export function scanIpc(path: string): IpcLayout {
     };
     const head = read(0, Math.min(8, size));
     const isFile = Buffer.from(head.subarray(0, 6)).toString('latin1') === FILE_MAGIC;
-    let pos = isFile ? 8 : 0;
-    let end = size;
-    if (isFile) {
-      const tail = read(Math.max(0, size - 10), 10);
-      if (size < 18 || Buffer.from(tail.subarray(4)).toString('latin1') !== FILE_MAGIC) {
-        throw new ArrowIpcFileError(`Arrow IPC file '${path}' is truncated: it starts with 'ARROW1' but has no footer`);
-      }
-      const footerLen = new DataView(tail.buffer, tail.byteOffset).getInt32(0, true);
-      end = size - 10 - footerLen;
-      if (footerLen <= 0 || end < 8) throw new ArrowIpcFileError(`Arrow IPC file '${path}' has a corrupt footer (length ${footerLen})`);
-    }
+    if (isFile) return scanFileFormat(path, size, st.mtimeMs, read);
+    let pos = 0;
+    const end = size;
     let schema: Schema | null = null;
-    let schemaRange: Range = { start: 0, end: 0 };
+    let schemaMessage: Uint8Array = new Uint8Array(0);
     const dictionaries: Range[] = [];
     const batches: Array<Range & { rows: number; dictsBefore: number }> = [];
     while (pos < end) {
@@ -96,7 +90,7 @@ export function scanIpc(path: string): IpcLayout {
         case MessageHeader.Schema:
           if (schema !== null) throw new ArrowIpcFileError(`Arrow IPC file '${path}' holds a second schema at byte ${start}`);
           schema = message.header() as Schema;
-          schemaRange = { start, end: bodyEnd };
+          schemaMessage = read(start, bodyEnd - start).slice();
           break;
         case MessageHeader.DictionaryBatch:
           if (schema === null) throw notIpc(path);
@@ -113,10 +107,59 @@ export function scanIpc(path: string): IpcLayout {
       }
     }
     if (schema === null) throw notIpc(path);
-    return { path, size, mtimeMs: st.mtimeMs, format: isFile ? 'file' : 'stream', schema, schemaRange, dictionaries, batches };
+    return { path, size, mtimeMs: st.mtimeMs, format: 'stream', schema, schemaMessage, dictionaries, batches };
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The file format: schema and block offsets from the footer; each batch's header read for its row count. */
+function scanFileFormat(path: string, size: number, mtimeMs: number, read: (pos: number, len: number) => Uint8Array): IpcLayout {
+  const tail = read(Math.max(0, size - 10), 10);
+  if (size < 18 || Buffer.from(tail.subarray(4)).toString('latin1') !== FILE_MAGIC) {
+    throw new ArrowIpcFileError(`Arrow IPC file '${path}' is truncated: it starts with 'ARROW1' but has no footer`);
+  }
+  const footerLen = new DataView(tail.buffer, tail.byteOffset).getInt32(0, true);
+  const footerStart = size - 10 - footerLen;
+  if (footerLen <= 0 || footerStart < 8) throw new ArrowIpcFileError(`Arrow IPC file '${path}' has a corrupt footer (length ${footerLen})`);
+  let footer: InstanceType<typeof Footer>;
+  try {
+    footer = Footer.decode(read(footerStart, footerLen));
+  } catch (e) {
+    throw new ArrowIpcFileError(`Arrow IPC file '${path}' has a corrupt footer: ${(e as Error).message}`);
+  }
+  const block = (b: { offset: number; metaDataLength: number; bodyLength: number }): Range => {
+    const start = Number(b.offset);
+    const end = start + b.metaDataLength + Number(b.bodyLength);
+    if (start < 8 || end > footerStart) throw truncated(path, start);
+    return { start, end };
+  };
+  const dictionaries = [...footer.dictionaryBatches()].map(block);
+  const batches = [...footer.recordBatches()].map((b) => {
+    const r = block(b);
+    const head = read(r.start, b.metaDataLength);
+    const dv = new DataView(head.buffer, head.byteOffset, head.length);
+    const skip = dv.getInt32(0, true) === -1 ? 8 : 4;
+    let rows: number;
+    try {
+      rows = Number((Message.decode(head.subarray(skip)).header() as unknown as { length: number | bigint }).length);
+    } catch {
+      throw new ArrowIpcFileError(`Arrow IPC file '${path}' has a corrupt record batch at byte ${r.start}`);
+    }
+    return { ...r, rows, dictsBefore: dictionaries.length };
+  });
+  return { path, size, mtimeMs, format: 'file', schema: footer.schema, schemaMessage: encapsulate(Message.encode(Message.from(footer.schema))), dictionaries, batches };
+}
+
+/** A flatbuffer message with the continuation marker, its padded length, and padding. */
+function encapsulate(fb: Uint8Array): Uint8Array {
+  const padded = Math.ceil(fb.length / 8) * 8;
+  const out = new Uint8Array(8 + padded);
+  const dv = new DataView(out.buffer);
+  dv.setInt32(0, -1, true);
+  dv.setInt32(4, padded, true);
+  out.set(fb, 8);
+  return out;
 }
 
 function notIpc(path: string): ArrowIpcFileError {

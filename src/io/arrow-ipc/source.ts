@@ -13,7 +13,8 @@ export interface IpcReadPlan {
   readonly path: string;
   readonly size: number;
   readonly mtimeMs: number;
-  /** Schema message, dictionary batches, then the record batch: concatenated they form a valid stream. */
+  /** The schema message; then the byte ranges of the dictionary batches and the record batch. Together: a stream. */
+  readonly schema: Uint8Array;
   readonly ranges: readonly Range[];
   readonly rows: number;
   readonly columns: readonly string[] | null;
@@ -44,7 +45,8 @@ export class ArrowIpcSource implements PartitionSource {
     const b = f.batches[part.batch]!;
     const plan: IpcReadPlan = {
       path: f.path, size: f.size, mtimeMs: f.mtimeMs,
-      ranges: [f.schemaRange, ...f.dictionaries.slice(0, b.dictsBefore), { start: b.start, end: b.end }],
+      schema: f.schemaMessage,
+      ranges: [...f.dictionaries.slice(0, b.dictsBefore), { start: b.start, end: b.end }],
       rows: b.rows, columns,
     };
     return { op: IPC_READ_OP, args: [plan] };

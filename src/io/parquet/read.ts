@@ -12,6 +12,7 @@ import { getExecutor } from '../../scheduler/get-executor.ts';
 import { type Graph, type Key, ref, task } from '../../scheduler/graph.ts';
 import { fuseLinearChains } from '../../scheduler/optimize-graph.ts';
 import { type RunListener, runGraph } from '../../scheduler/run-graph.ts';
+import { progressListeners } from '../../scheduler/progress.ts';
 import { tokenize } from '../../scheduler/tokenize.ts';
 import { ParquetFileError, ParquetOptionError } from './errors.ts';
 import { type Filters, resolveFilters } from './filters.ts';
@@ -219,8 +220,7 @@ export async function writePartitions<T>(df: DataFrame, op: string, plansFor: (n
     graph.set(key, task(key, op, [ref(k), plans[i]]));
     return key;
   });
-  const all: RunListener[] = [...listeners];
-  if (onProgress) all.push({ onTaskFinish: (e) => onProgress({ done: e.done, total: e.total }) });
+  const all: RunListener[] = [...listeners, ...progressListeners({ progress: cfg.progress, onProgress })];
   const values = await runGraph(fuseLinearChains(graph, keys), keys, getExecutor(cfg), { listeners: all, culled: true });
   return keys.map((k) => values.get(k) as T);
 }
