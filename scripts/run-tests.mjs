@@ -11,7 +11,8 @@ const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p'
 const typecheckFailed = tsc.status !== 0;
 if (typecheckFailed) console.error('type-check failed (see above)');
 
-const env = { ...process.env, FORCE_COLOR: '0' };
+const env = { ...process.env };
+delete env.FORCE_COLOR;
 const uvu = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'tests', pattern], {
   stdio: ['ignore', 'pipe', 'inherit'],
   env,

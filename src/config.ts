@@ -31,7 +31,7 @@ const SCHEDULERS: readonly SchedulerName[] = ['sync', 'threads', 'processes'];
 
 function defaults(): Config {
   return {
-    scheduler: 'sync',
+    scheduler: 'threads',
     numWorkers: availableParallelism(),
     chunksize: null,
     splitEvery: 8,

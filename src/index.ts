@@ -8,7 +8,10 @@ export { fromArrow, fromColumns, fromRecordBatches, type PartitionOptions, type 
 export type { PartitionSource, PartitionTaskSpec } from './collections/source.ts';
 export type { ReductionOptions } from './collections/reductions.ts';
 export type { ScalarValue } from './kernels/summary.ts';
-export { config, withConfig, type Config, type SchedulerName } from './config.ts';
+export { config, withConfig, type Config, type ConfigOptions, type SchedulerName } from './config.ts';
+export { registerBytesRead, type Progress } from './scheduler/progress.ts';
+export { registerErrorClass } from './scheduler/remote-errors.ts';
+export { closeExecutors } from './scheduler/get-executor.ts';
 export { TaskError, type RunListener } from './scheduler/run-graph.ts';
 export { CycleError } from './scheduler/order.ts';
 export { kernelStats, resetKernelStats } from './kernels/stats.ts';

@@ -8,7 +8,7 @@ import type { SchedulerName } from '../src/index.ts';
 export const SCHEDULERS: SchedulerName[] = (process.env.TESSERA_TEST_SCHEDULERS?.split(',') as SchedulerName[] | undefined) ?? availableSchedulers();
 
 function availableSchedulers(): SchedulerName[] {
-  return ['sync'];
+  return ['sync', 'threads', 'processes'];
 }
 
 /** mulberry32: deterministic test data. */

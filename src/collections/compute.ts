@@ -4,7 +4,8 @@
 // configured scheduler. The same preparation backs explain(), so what it prints is what runs.
 
 import { Table, type RecordBatch, type Vector } from 'apache-arrow';
-import { type Config, resolveConfig } from '../config.ts';
+import { type Config, type ConfigOptions, resolveConfig } from '../config.ts';
+import { type Progress, progressListeners } from '../scheduler/progress.ts';
 import type { Graph, Key } from '../scheduler/graph.ts';
 import { cull, fuseLinearChains } from '../scheduler/optimize-graph.ts';
 import { type RunListener, runGraph } from '../scheduler/run-graph.ts';
@@ -38,20 +39,17 @@ export function isCollection(x: unknown): x is Collection {
   return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[COLLECTION] === true;
 }
 
-export interface ProgressInfo {
-  readonly done: number;
-  readonly total: number;
-}
+export type ProgressInfo = Progress;
 
 /** Options accepted by compute() and by each collection's compute()/toArrow(). */
-export interface ComputeOptions extends Partial<Config> {
-  /** Called after every finished task. */
-  onProgress?: (p: ProgressInfo) => void;
+export interface ComputeOptions extends ConfigOptions {
+  /** Called after every finished task with tasks done / total, bytes read where known, elapsed time. */
+  onProgress?: (p: Progress) => void;
   /** Extra scheduler listeners (tests, tracing). */
   listeners?: readonly RunListener[];
 }
 
-const OPTION_KEYS = new Set(['scheduler', 'numWorkers', 'chunksize', 'splitEvery', 'progress', 'onProgress', 'listeners']);
+const OPTION_KEYS = new Set(['scheduler', 'numWorkers', 'chunksize', 'splitEvery', 'progress', 'workerModules', 'workerMemoryLimitMb', 'onProgress', 'listeners']);
 
 function isOptions(x: unknown): x is ComputeOptions {
   if (typeof x !== 'object' || x === null || isCollection(x) || Array.isArray(x)) return false;
@@ -142,15 +140,18 @@ function toTable(node: FrameNode, batches: RecordBatch[]): Table {
   return new Table(batches.length > 0 ? batches : [emptyBatch(node.schema)]);
 }
 
-/** Run prepared work on the configured scheduler. */
-export async function run(plans: readonly OutputPlan[], options: ComputeOptions = {}): Promise<unknown[]> {
+/** The settings of one call, and the listeners it asked for (progress bar, onProgress, extras). */
+function callSettings(options: ComputeOptions): { cfg: Config; listeners: RunListener[] } {
   const { onProgress, listeners = [], ...configOptions } = options;
   const cfg = resolveConfig(configOptions);
+  return { cfg, listeners: [...listeners, ...progressListeners({ progress: cfg.progress, onProgress })] };
+}
+
+/** Run prepared work on the configured scheduler. */
+export async function run(plans: readonly OutputPlan[], options: ComputeOptions = {}): Promise<unknown[]> {
+  const { cfg, listeners } = callSettings(options);
   const prepared = prepare(plans, cfg);
-  const all: RunListener[] = [...listeners];
-  if (onProgress) all.push({ onTaskFinish: (e) => onProgress({ done: e.done, total: e.total }) });
-  const executor = getExecutor(cfg);
-  const values = await runGraph(prepared.graph, prepared.keys, executor, { listeners: all, culled: true });
+  const values = await runGraph(prepared.graph, prepared.keys, getExecutor(cfg), { listeners, culled: true });
   return prepared.finish(values);
 }
 
@@ -173,8 +174,8 @@ export async function compute(...args: unknown[]): Promise<unknown[]> {
 }
 
 /** The optimised plan of some outputs and the size of the graph that would run. */
-export function explainPlans(plans: readonly OutputPlan[], options: Partial<Config> = {}): string {
-  const prepared = prepare(plans, resolveConfig(options));
+export function explainPlans(plans: readonly OutputPlan[], options: ComputeOptions = {}): string {
+  const prepared = prepare(plans, callSettings(options).cfg);
   const lines: string[] = [];
   prepared.plans.forEach((p, i) => {
     if (plans.length > 1) lines.push(`output ${i}:`);
@@ -206,19 +207,15 @@ export function explainPlans(plans: readonly OutputPlan[], options: Partial<Conf
 
 /** The partitions of a frame as batches, in order (persist() keeps them). */
 export async function computeBatches(node: FrameNode, options: ComputeOptions = {}): Promise<RecordBatch[]> {
-  const { onProgress, listeners = [], ...configOptions } = options;
-  const cfg = resolveConfig(configOptions);
+  const { cfg, listeners } = callSettings(options);
   const prepared = prepare([{ kind: 'frame', node }], cfg);
-  const all: RunListener[] = [...listeners];
-  if (onProgress) all.push({ onTaskFinish: (e) => onProgress({ done: e.done, total: e.total }) });
-  const values = await runGraph(prepared.graph, prepared.keys, getExecutor(cfg), { listeners: all, culled: true });
+  const values = await runGraph(prepared.graph, prepared.keys, getExecutor(cfg), { listeners, culled: true });
   return prepared.keys.map((k) => values.get(k) as RecordBatch);
 }
 
 /** First n rows, reading partitions one after another only until n rows are found (like Dask's head, eager). */
 export async function headOf(node: FrameNode, n: number, options: ComputeOptions = {}): Promise<Table> {
-  const { onProgress: _p, listeners = [], ...configOptions } = options;
-  const cfg = resolveConfig(configOptions);
+  const { cfg, listeners } = callSettings(options);
   const prepared = prepare([{ kind: 'frame', node }], cfg);
   const executor = getExecutor(cfg);
   const batches: RecordBatch[] = [];

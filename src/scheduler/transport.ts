@@ -130,10 +130,10 @@ function describe(data: Data, type: DataType): DataDesc {
     l: data.length,
     n: (data as unknown as { _nullCount: number })._nullCount,
     b: [data.valueOffsets, data.values, data.nullBitmap, data.typeIds].map(shared),
-    c: data.children.map((c, i) => describe(c, childTypes[i]?.type ?? c.type)),
+    c: (data.children ?? []).map((c, i) => describe(c, childTypes[i]?.type ?? c.type)),
   };
   if (data.dictionary) desc.d = data.dictionary.data.map((d) => describe(d, (type as { dictionary?: DataType }).dictionary ?? d.type));
-  if (data.variadicBuffers.length > 0) desc.v = data.variadicBuffers.map((b) => shared(b) as Uint8Array);
+  if ((data.variadicBuffers?.length ?? 0) > 0) desc.v = data.variadicBuffers.map((b) => shared(b) as Uint8Array);
   descriptors.set(data, desc);
   return desc;
 }

@@ -155,7 +155,7 @@ test('a throwing task rejects with a TaskError naming key, op, partition and the
     assert.is(te.key, 'bad#3');
     assert.is(te.op, 'graphtest.boom');
     assert.is(te.partition, 3);
-    assert.match(te.message, /task 'bad#3' \(op graphgraphtest\.boom, partition 3\) failed on the 'sync' scheduler: boom at 7/);
+    assert.match(te.message, /task 'bad#3' \(op graphtest\.boom, partition 3\) failed on the 'sync' scheduler: boom at 7/);
     assert.match(String(te.stack), /Caused by: Error: boom at 7/);
   }
 });

@@ -4,6 +4,9 @@
 import { type Data, Field, RecordBatch, Schema, Struct, makeData } from 'apache-arrow';
 import { dictionaryData, sharedArray, utf8Data } from '../../kernels/arrow-build.ts';
 import { registerOp } from '../../scheduler/registry.ts';
+import { registerErrorClass } from '../../scheduler/remote-errors.ts';
+import { registerBytesRead } from '../../scheduler/progress.ts';
+import { CsvFileError, CsvOptionError, CsvParseError } from './errors.ts';
 import { arrowType, utf8Bytes } from './builders.ts';
 import { parseFast } from './fast-parser.ts';
 import { readRange, readWhole } from './files.ts';
@@ -56,3 +59,12 @@ function batchOf(fields: Field[], columns: Data[], rows: number): RecordBatch {
 
 registerOp(CSV_READ_OP, readPartition);
 registerOp(CSV_WRITE_OP, writePartitionCsv);
+
+// Errors keep their class and fields when they come back from a worker; progress reports bytes read.
+registerErrorClass(CsvParseError);
+registerErrorClass(CsvFileError);
+registerErrorClass(CsvOptionError);
+registerBytesRead(CSV_READ_OP, (args) => {
+  const plan = args[0] as PartitionPlan;
+  return plan.end >= 0 ? plan.end - plan.start : null;
+});

@@ -5,12 +5,21 @@ import type { Executor } from '../executor.ts';
 import type { Task } from '../graph.ts';
 import { executeTask } from '../execute.ts';
 import '../../ops.ts';
+import { collectIfGrown } from '../worker/shared-gc.ts';
 
 export class SyncExecutor implements Executor {
   readonly name = 'sync';
   /** Async ops (file reads) return Promises; allowing one in flight keeps execution strictly sequential. */
   readonly concurrency = 1;
+  private lastCheck = 0;
   run(task: Task, inputs: readonly unknown[]): unknown {
+    // Dropped partitions live in SharedArrayBuffers, which V8's GC heuristics ignore: look at resident
+    // memory now and then (a time check costs ~50 ns; tiny tasks must stay cheap) and collect if it grew.
+    const now = performance.now();
+    if (now - this.lastCheck > 25) {
+      this.lastCheck = now;
+      collectIfGrown();
+    }
     return executeTask(task, inputs);
   }
 }
