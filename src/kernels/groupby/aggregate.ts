@@ -20,14 +20,17 @@ export interface GroupAggSpec {
 }
 
 /** Per-group statistics of one value column. Arrays are indexed by group id. */
+/** Numbers per group: typed arrays straight out of a chunk, growable arrays once partials are merged. */
+type Numbers = Float64Array | number[];
+
 export interface ColumnState {
   numeric: boolean;
-  n: number[];
-  sum?: number[];
-  min?: number[];
-  max?: number[];
-  mean?: number[];
-  m2?: number[];
+  n: Numbers;
+  sum?: Numbers;
+  min?: Numbers;
+  max?: Numbers;
+  mean?: Numbers;
+  m2?: Numbers;
   first?: KeyValue[];
   last?: KeyValue[];
   distinct?: Array<Set<KeyValue>>;
@@ -102,31 +105,48 @@ function columnChunk(data: Data, ids: Int32Array, ngroups: number, needs: Column
   const numeric = data.typeId === Type.Int || data.typeId === Type.Float || data.typeId === Type.Bool;
   const valid = validityOf(data);
   const len = data.length;
-  const st: ColumnState = { numeric, n: new Array<number>(ngroups).fill(0) };
-  const cnt = st.n;
-  if (needs.sum) st.sum = new Array<number>(ngroups).fill(0);
+  const cnt = new Float64Array(ngroups);
+  const st: ColumnState = { numeric, n: cnt };
+  const sum = needs.sum ? new Float64Array(ngroups) : null;
+  if (sum) st.sum = sum;
   if (needs.minmax) {
-    st.min = new Array<number>(ngroups).fill(Infinity);
-    st.max = new Array<number>(ngroups).fill(-Infinity);
+    st.min = new Float64Array(ngroups).fill(Infinity);
+    st.max = new Float64Array(ngroups).fill(-Infinity);
   }
   if (needs.moments) {
-    st.mean = new Array<number>(ngroups).fill(0);
-    st.m2 = new Array<number>(ngroups).fill(0);
+    st.mean = new Float64Array(ngroups);
+    st.m2 = new Float64Array(ngroups);
   }
   if (needs.first) st.first = new Array<KeyValue>(ngroups).fill(null);
   if (needs.last) st.last = new Array<KeyValue>(ngroups).fill(null);
   if (needs.distinct) st.distinct = Array.from({ length: ngroups }, () => new Set<KeyValue>());
   if (needs.values) st.values = Array.from({ length: ngroups }, () => []);
   const numbers = numeric ? numericValues(data) : null;
+  const onlySums = !needs.minmax && !needs.moments && !needs.values && !needs.first && !needs.last && !needs.distinct;
+  if (numbers && onlySums) {
+    // The common case (sum / mean / count): one tight loop, no per-row branches on what is wanted.
+    if (valid === null) {
+      if (sum) for (let i = 0; i < len; i++) { const g = ids[i]!; if (g >= 0) { cnt[g]! += 1; sum[g]! += numbers[i]!; } }
+      else for (let i = 0; i < len; i++) { const g = ids[i]!; if (g >= 0) cnt[g]! += 1; }
+    } else {
+      for (let i = 0; i < len; i++) {
+        const g = ids[i]!;
+        if (g < 0 || ((valid[i >> 3]! >> (i & 7)) & 1) === 0) continue;
+        cnt[g]! += 1;
+        if (sum) sum[g]! += numbers[i]!;
+      }
+    }
+    return st;
+  }
   const get = needs.first || needs.last || needs.distinct ? valueGetter(data) : null;
   for (let i = 0; i < len; i++) {
     const g = ids[i]!;
     if (g < 0) continue;
     if (valid !== null && ((valid[i >> 3]! >> (i & 7)) & 1) === 0) continue;
-    const c = ++cnt[g]!;
+    const c = (cnt[g]! += 1);
     if (numbers) {
       const x = numbers[i]!;
-      if (st.sum) st.sum[g]! += x;
+      if (sum) sum[g]! += x;
       if (st.min) {
         // NaN is a value: it wins min and max, as in the scalar reductions.
         if (x < st.min[g]! || x !== x) st.min[g] = x;
@@ -150,8 +170,12 @@ function columnChunk(data: Data, ids: Int32Array, ngroups: number, needs: Column
   return st;
 }
 
-function numericValues(data: Data): Float64Array {
-  if (data.values instanceof Float64Array) return data.values;
+/** Values as numbers without copying when the column already is a JS-number typed array. */
+function numericValues(data: Data): ArrayLike<number> {
+  const v0 = data.values as unknown;
+  if (v0 instanceof Float64Array || v0 instanceof Int32Array || v0 instanceof Float32Array || v0 instanceof Int16Array || v0 instanceof Int8Array || v0 instanceof Uint8Array || v0 instanceof Uint16Array || v0 instanceof Uint32Array) {
+    if (data.typeId !== Type.Bool) return v0;
+  }
   const out = new Float64Array(data.length);
   if (data.typeId === Type.Bool) {
     const bits = data.values as Uint8Array;
@@ -208,12 +232,13 @@ function emptyLike(st: ColumnState): ColumnState {
 }
 
 function growState(st: ColumnState): void {
-  st.n.push(0);
-  st.sum?.push(0);
-  st.min?.push(Infinity);
-  st.max?.push(-Infinity);
-  st.mean?.push(0);
-  st.m2?.push(0);
+  // merged states are built from emptyLike(), whose numbers are growable arrays
+  (st.n as number[]).push(0);
+  (st.sum as number[] | undefined)?.push(0);
+  (st.min as number[] | undefined)?.push(Infinity);
+  (st.max as number[] | undefined)?.push(-Infinity);
+  (st.mean as number[] | undefined)?.push(0);
+  (st.m2 as number[] | undefined)?.push(0);
   st.first?.push(null);
   st.last?.push(null);
   st.distinct?.push(new Set());
@@ -263,12 +288,12 @@ export function groupSplit(p: GroupPartial, parts: number): GroupPartial[] {
 function selectGroups(p: GroupPartial, assign: Int32Array, j: number): GroupPartial {
   const idx: number[] = [];
   for (let g = 0; g < p.ngroups; g++) if (assign[g] === j) idx.push(g);
-  const pickArr = <T>(a: T[] | undefined) => (a ? idx.map((g) => a[g]!) : undefined);
+  const pickArr = <T>(a: ArrayLike<T> | undefined) => (a ? idx.map((g) => a[g]!) : undefined);
   const columns: Record<string, ColumnState> = {};
   for (const [name, st] of Object.entries(p.columns)) {
-    const c: ColumnState = { numeric: st.numeric, n: pickArr(st.n)! };
+    const c: ColumnState = { numeric: st.numeric, n: pickArr<number>(st.n)! };
     for (const k of ['sum', 'min', 'max', 'mean', 'm2', 'first', 'last', 'distinct', 'values'] as const) {
-      const v = pickArr(st[k] as unknown[] | undefined);
+      const v = pickArr(st[k] as ArrayLike<unknown> | undefined);
       if (v) (c as unknown as Record<string, unknown>)[k] = v;
     }
     columns[name] = c;
