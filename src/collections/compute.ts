@@ -6,7 +6,8 @@
 import { Table, type RecordBatch, type Vector } from 'apache-arrow';
 import { type Config, type ConfigOptions, resolveConfig } from '../config.ts';
 import { type Progress, progressListeners } from '../scheduler/progress.ts';
-import type { Graph, Key } from '../scheduler/graph.ts';
+import { type Graph, type Key, ref, task } from '../scheduler/graph.ts';
+import { tokenize } from '../scheduler/tokenize.ts';
 import { cull, fuseLinearChains } from '../scheduler/optimize-graph.ts';
 import { type RunListener, runGraph } from '../scheduler/run-graph.ts';
 import { getExecutor } from '../scheduler/get-executor.ts';
@@ -234,4 +235,22 @@ export async function headOf(node: FrameNode, n: number, options: ComputeOptions
 function concatNonEmpty(node: FrameNode, batches: RecordBatch[]): RecordBatch[] {
   const nonEmpty = batches.filter((b) => b.numRows > 0);
   return nonEmpty.length > 0 ? nonEmpty : [emptyBatch(node.schema)];
+}
+
+/**
+ * Run `op` on every partition of a frame inside the graph (writers: each partition is written by the task
+ * that computed it, in parallel, and released right after). Resolves to each task's value, in order.
+ */
+export async function mapPartitions(node: FrameNode, op: string, extraArgs: (i: number) => unknown[], options: ComputeOptions = {}): Promise<unknown[]> {
+  const { cfg, listeners } = callSettings(options);
+  const prepared = prepare([{ kind: 'frame', node }], cfg);
+  const graph = new Map(prepared.graph);
+  const sinks = prepared.keys.map((k, i) => {
+    const args = extraArgs(i);
+    const key = `${tokenize(`sink-${op}`, k, args)}#${i}`;
+    graph.set(key, task(key, op, [ref(k), ...args]));
+    return key;
+  });
+  const values = await runGraph(fuseLinearChains(graph, sinks), sinks, getExecutor(cfg), { listeners, culled: true });
+  return sinks.map((k) => values.get(k));
 }

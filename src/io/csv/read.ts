@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataFrame } from '../../collections/dataframe.ts';
-import { type ComputeOptions, computeBatches } from '../../collections/compute.ts';
+import { type ComputeOptions, mapPartitions } from '../../collections/compute.ts';
+import { CSV_WRITE_OP } from './ops.ts';
 import { CsvOptionError } from './errors.ts';
 import type { CsvOptions } from './options.ts';
 import { csvSource } from './scan.ts';
@@ -28,20 +29,42 @@ export interface ToCsvOptions extends ComputeOptions {
 export async function toCsv(df: DataFrame, target: string, options: ToCsvOptions = {}): Promise<string[]> {
   const { singleFile = false, nameFunction = (i: number) => `part-${i}.csv`, delimiter, header, ...compute } = options;
   if (typeof target !== 'string' || target.length === 0) throw new CsvOptionError('toCsv needs a target path');
-  const batches = await computeBatches(df.node, compute);
   const write: CsvWriteOptions = { delimiter, header };
   if (singleFile) {
-    fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
-    batches.forEach((b, i) => writePartitionCsv(b, target, { ...write, append: i > 0, header: i === 0 ? header : false }));
-    if (batches.length === 0) fs.writeFileSync(target, '');
+    // Partitions are written in parallel to numbered pieces next to the target, then joined in order.
+    const out = path.resolve(target);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const pieces = Array.from({ length: df.npartitions }, (_, i) => `${out}.part-${i}.tmp`);
+    try {
+      await mapPartitions(df.node, CSV_WRITE_OP, (i) => [pieces[i], { ...write, header: i === 0 ? header : false }], compute);
+      joinFiles(pieces, out);
+    } finally {
+      for (const p of pieces) fs.rmSync(p, { force: true });
+    }
     return [target];
   }
-  const names = batches.map((_, i) => nameFunction(i));
+  const names = Array.from({ length: df.npartitions }, (_, i) => nameFunction(i));
   if (new Set(names).size !== names.length) throw new CsvOptionError('toCsv nameFunction must give a different name to every partition');
   fs.mkdirSync(target, { recursive: true });
-  return names.map((name, i) => {
-    const file = path.join(target, name);
-    writePartitionCsv(batches[i]!, file, write);
-    return file;
-  });
+  const files = names.map((name) => path.join(target, name));
+  await mapPartitions(df.node, CSV_WRITE_OP, (i) => [files[i], write], compute);
+  return files;
+}
+
+/** Concatenate files into `out` by streaming 1 MiB chunks (nothing is held in memory). */
+function joinFiles(pieces: readonly string[], out: string): void {
+  const fd = fs.openSync(out, 'w');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  try {
+    for (const p of pieces) {
+      const src = fs.openSync(p, 'r');
+      try {
+        for (let n = fs.readSync(src, buf); n > 0; n = fs.readSync(src, buf)) fs.writeSync(fd, buf, 0, n);
+      } finally {
+        fs.closeSync(src);
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
