@@ -14,6 +14,9 @@ const dir = tmpDir('filters');
 await toParquet(airline(N, 11), dir, { rowGroupSize: 1000 });
 const glob = `${dir}/*.parquet`;
 
+// Row groups are counted in this thread: run the counted reads on the inline scheduler whatever the default.
+const SYNC = { scheduler: 'sync' } as const;
+
 const sortKey = (r: Record<string, unknown>) => JSON.stringify(r);
 
 test('filters option: only matching row groups are read, and exactly the matching rows come back (vs DuckDB)', async () => {
@@ -30,7 +33,7 @@ test('filters option: only matching row groups are read, and exactly the matchin
   for (const [filters, where] of cases) {
     resetParquetStats();
     const df = readParquet(glob, { filters: filters as never, rowGroupsPerPartition: 1 });
-    const t = await df.compute();
+    const t = await df.compute(SYNC);
     const want = await sql(`SELECT Year, Month, DepDelay, Origin, UniqueCarrier, Cancelled FROM '${glob}' WHERE ${where}`);
     assert.equal(rows(t).map(sortKey).sort(), want.map(sortKey).sort(), where);
     assert.is(parquetStats.rowGroupsRead, df.npartitions, where);
@@ -38,7 +41,7 @@ test('filters option: only matching row groups are read, and exactly the matchin
   // Year-sorted data: a Year range reads only its row groups.
   resetParquetStats();
   const df = readParquet(glob, { filters: [['Year', '>=', 2005]], rowGroupsPerPartition: 1 });
-  await df.compute();
+  await df.compute(SYNC);
   const rowGroupsHolding2005On = 14; // 2005..2009 fully (5 x 2000 rows = 10 groups), plus the groups where 2004/2005 and later years share
   assert.ok(parquetStats.rowGroupsRead <= rowGroupsHolding2005On && parquetStats.rowGroupsRead >= 10, String(parquetStats.rowGroupsRead));
   assert.ok(df.explain().includes(`row groups ${parquetStats.rowGroupsRead}/24 after filters`), df.explain());
@@ -48,11 +51,11 @@ test('predicate pushdown: filter().select() reads fewer row groups and gives the
   const df = readParquet(glob, { rowGroupsPerPartition: 1 });
   const q = df.filter(df.col('Year').ge(2005)).select(['Year', 'DepDelay', 'Origin']);
   resetParquetStats();
-  const pushed = await q.compute();
+  const pushed = await q.compute(SYNC);
   const readWith = parquetStats.rowGroupsRead;
   // Without pushdown: the same filter evaluated over every row group (an explicit full read, then filter).
   resetParquetStats();
-  const all = await df.compute();
+  const all = await df.compute(SYNC);
   const readWithout = parquetStats.rowGroupsRead;
   assert.is(readWithout, 24);
   assert.ok(readWith < readWithout / 2 + 4, `${readWith} row groups read with pushdown`);
@@ -74,7 +77,7 @@ test('pushdown through select, stacked filters and assign of other columns; flip
   const d = df.assign({ Year: df.col('Month') }); // Year redefined: its filter must not reach the source
   const dq = d.filter(d.col('Year').eq(2003));
   resetParquetStats();
-  const [sb, nc, nd, sAll] = await compute(b.col('DepDelay').sum(), c.col('late').count(), dq.col('Month').count(), df.col('DepDelay').sum());
+  const [sb, nc, nd, sAll] = await compute(b.col('DepDelay').sum(), c.col('late').count(), dq.col('Month').count(), df.col('DepDelay').sum(), SYNC);
   const [o] = await sql(`SELECT (SELECT sum(DepDelay) FROM '${glob}' WHERE DepDelay > 10 AND Year < 2001) sb,
      (SELECT count(DepDelay) FROM '${glob}' WHERE Year = 2003) nc, (SELECT count(*) FROM '${glob}' WHERE Month = 2003) nd, (SELECT sum(DepDelay) FROM '${glob}') sa`);
   assert.ok(Math.abs((sb as number) - (o!.sb as number)) < 1e-6 * (o!.sb as number));
@@ -120,7 +123,7 @@ test('filters on dates, timestamps and strings prune by statistics and filter ro
   for (const [filters, pred] of cases) {
     resetParquetStats();
     const df = readParquet(d, { filters: filters as never, rowGroupsPerPartition: 1 });
-    const got = values((await df.compute()).getChild('name'));
+    const got = values((await df.compute(SYNC)).getChild('name'));
     const want = ms.map((_, i) => i).filter(pred).map((i) => `n${String(i).padStart(5, '0')}`);
     assert.equal(got, want, JSON.stringify(filters));
     assert.ok(parquetStats.rowGroupsRead < 8, `${JSON.stringify(filters)} read ${parquetStats.rowGroupsRead} of 8 row groups`);
@@ -133,7 +136,7 @@ test('filters on hive columns skip whole folders; nulls never match a comparison
   const in1999or2004 = files.filter((f) => /Year=(1999|2004)/.test(f)).length;
   resetParquetStats();
   const df = readParquet(d, { filters: [['Year', 'in', [1999, 2004]], ['Origin', '==', 'SFO']] });
-  const t = await df.compute();
+  const t = await df.compute(SYNC);
   const want = await sql(`SELECT count(*) n FROM read_parquet('${d}/**/*.parquet', hive_partitioning = true) WHERE Year IN (1999, 2004) AND Origin = 'SFO'`);
   assert.is(t.numRows, Number(want[0]!.n));
   assert.ok(t.numRows > 0);
@@ -145,7 +148,7 @@ test('filters on hive columns skip whole folders; nulls never match a comparison
   const in2004 = files.filter((f) => /Year=2004/.test(f)).length;
   assert.match(viaFilter.explain(), new RegExp(`row groups ${in2004}/${files.length} after filters`));
   // Origin is null on some rows: '!=' never returns them (nulls satisfy no comparison), as in DuckDB.
-  const ne = await readParquet(d, { filters: [['Origin', '!=', 'SFO']] }).compute();
+  const ne = await readParquet(d, { filters: [['Origin', '!=', 'SFO']] }).compute(SYNC);
   const [o] = await sql(`SELECT count(*) n FROM read_parquet('${d}/**/*.parquet', hive_partitioning = true) WHERE Origin != 'SFO'`);
   assert.is(ne.numRows, Number(o!.n));
 });
