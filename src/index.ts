@@ -18,7 +18,7 @@ export { kernelStats, resetKernelStats } from './kernels/stats.ts';
 export { readCsv, toCsv, type ToCsvOptions } from './io/csv/read.ts';
 export type { CsvOptions, CsvDtype } from './io/csv/options.ts';
 export { CsvParseError, CsvFileError, CsvOptionError } from './io/csv/errors.ts';
-export { GroupBy, GroupedColumn, type GroupByOptions, type AggOptions, type AggSpec, type ApplyOptions, type GroupFunction } from './collections/groupby.ts';
+export { GroupBy, GroupedColumn, customAgg, type CustomAggregation, type GroupByOptions, type AggOptions, type AggSpec, type ApplyOptions, type GroupFunction } from './collections/groupby.ts';
 export { AppliedFrame } from './collections/applied-frame.ts';
 export { GroupFrame } from './kernels/groupby/group-frame.ts';
 export { udf, type ModuleUdf } from './collections/udf.ts';

@@ -28,8 +28,44 @@ export interface AggOptions {
   ddof?: number;
 }
 
-/** Named aggregations: {out: ['column', 'mean']} or {column: 'mean'} or {column: ['sum', 'mean']}. */
-export type AggSpec = Record<string, readonly [string, GroupAggName] | GroupAggName | readonly GroupAggName[]>;
+const CUSTOM = Symbol.for('tessera.customAgg');
+
+/** A user-defined aggregation (see customAgg). */
+export interface CustomAggregation {
+  readonly [CUSTOM]: true;
+  readonly chunk: unknown;
+  readonly combine: unknown;
+  readonly finalize: unknown;
+  readonly params: unknown;
+  readonly type: 'float64' | 'int32' | 'utf8' | 'bool';
+}
+
+/**
+ * A custom aggregation in three steps, each a self-contained function or udf(import.meta.url, 'name'):
+ * chunk(values, params) -> state for one group's non-null values in one partition (a Float64Array for
+ * numbers); combine(states, params) -> state; finalize(state, params) -> number | string | boolean | null.
+ */
+export function customAgg<S>(spec: {
+  chunk: ((values: Float64Array | unknown[], params: any) => S) | ModuleUdf;
+  combine: ((states: S[], params: any) => S) | ModuleUdf;
+  finalize: ((state: S, params: any) => number | string | boolean | null) | ModuleUdf;
+  params?: unknown;
+  type?: CustomAggregation['type'];
+}): CustomAggregation {
+  for (const k of ['chunk', 'combine', 'finalize'] as const) {
+    if (typeof spec[k] !== 'function' && !isModuleUdf(spec[k])) throw new TypeError(`customAgg: ${k} must be a function or udf(import.meta.url, 'name')`);
+  }
+  const type = spec.type ?? 'float64';
+  if (!['float64', 'int32', 'utf8', 'bool'].includes(type)) throw new TypeError(`customAgg: type must be 'float64', 'int32', 'utf8' or 'bool'; got ${String(type)}`);
+  return { [CUSTOM]: true, chunk: spec.chunk, combine: spec.combine, finalize: spec.finalize, params: spec.params ?? null, type };
+}
+
+function isCustom(x: unknown): x is CustomAggregation {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[CUSTOM] === true;
+}
+
+/** Named aggregations: {out: ['column', 'mean']}, {out: ['column', customAgg(...)]}, {column: 'mean'} or {column: ['sum', 'mean']}. */
+export type AggSpec = Record<string, readonly [string, GroupAggName | CustomAggregation] | GroupAggName | readonly GroupAggName[]>;
 
 export interface ApplyOptions {
   /** Plain data handed to the function as its second argument (typed arrays travel without copies). */
@@ -81,12 +117,13 @@ export class GroupBy {
     const splitEvery = options.splitEvery ?? null;
     if (splitEvery !== null && (!Number.isInteger(splitEvery) || splitEvery < 2)) throw new TypeError(`splitEvery must be an integer >= 2; got ${String(splitEvery)}`);
     for (const s of specs) {
-      if (!GROUP_AGGS.includes(s.fn)) throw new TypeError(`unknown aggregation '${s.fn}' for '${s.out}'; known: ${GROUP_AGGS.join(', ')}`);
+      if (!GROUP_AGGS.includes(s.fn) || (s.fn === 'custom' && !s.customFns)) throw new TypeError(`unknown aggregation '${s.fn}' for '${s.out}'; known: ${GROUP_AGGS.join(', ')}`);
       if (s.column === null) continue;
       const f = this.df.schema.fields.find((x) => x.name === s.column);
       if (!f) throw new Error(`agg '${s.out}': no column named '${s.column}'; the columns are: ${this.df.columns.map((c) => `'${c}'`).join(', ')}`);
       const kind = kindOf(f.type);
       const numeric = ['int', 'bigint', 'float', 'bool', 'null'].includes(kind);
+      if (s.fn === 'custom') continue;
       if (NUMERIC_ONLY.includes(s.fn) && !numeric) throw new TypeError(`agg '${s.out}': ${s.fn}() needs a numeric column, '${s.column}' is ${String(f.type)}`);
       if (!numeric && kind !== 'string') throw new TypeError(`agg '${s.out}': cannot aggregate '${s.column}' of type ${String(f.type)}`);
     }
@@ -104,7 +141,10 @@ export class GroupBy {
     const ddof = options.ddof ?? 1;
     const specs: GroupAggSpec[] = [];
     for (const [name, v] of Object.entries(spec)) {
-      if (typeof v === 'string') specs.push({ out: name, column: v === 'size' ? null : name, fn: v as GroupAggName, ddof });
+      if (Array.isArray(v) && v.length === 2 && isCustom(v[1])) {
+        const c = v[1] as CustomAggregation;
+        specs.push({ out: name, column: v[0] as string, fn: 'custom', ddof: 0, customType: c.type, customFns: { chunk: c.chunk, combine: c.combine, finalize: c.finalize, params: c.params } });
+      } else if (typeof v === 'string') specs.push({ out: name, column: v === 'size' ? null : name, fn: v as GroupAggName, ddof });
       else if (Array.isArray(v) && v.length === 2 && !GROUP_AGGS.includes(v[0] as GroupAggName)) {
         const [column, fn] = v as unknown as readonly [string, GroupAggName];
         specs.push({ out: name, column: fn === 'size' ? null : column, fn, ddof });

@@ -77,11 +77,18 @@ export class GraphBuilder {
    */
   private groupAgg(node: GroupAggNode, outKeys: readonly Key[]): void {
     const splitEvery = node.splitEvery ?? this.defaultSplitEvery;
-    const chunkToken = tokenize('groupby-chunk', node.input.token, node.keys, node.specs, node.dropna);
+    // The node's token already identifies custom functions; tasks carry them shipped for this scheduler.
+    const specs = node.specs.map((s) => {
+      if (!s.customFns) return s;
+      const { customFns, ...rest } = s;
+      const ship = (f: unknown, what: string) => shipFunction(f, this.scheduler, `custom aggregation '${s.out}' ${what}`);
+      return { ...rest, custom: { chunk: ship(customFns.chunk, 'chunk'), combine: ship(customFns.combine, 'combine'), finalize: ship(customFns.finalize, 'finalize'), params: customFns.params } };
+    });
+    const chunkToken = tokenize('groupby-chunk', node.token, node.dropna);
     const chunks =
       node.input.npartitions === 0
         ? [this.add(`${chunkToken}-empty`, 'groupby.empty', [node.keys.length])]
-        : this.frame(node.input).map((p, i) => this.add(`${chunkToken}#${i}`, 'groupby.chunk', [ref(p), node.keys, node.specs, node.dropna]));
+        : this.frame(node.input).map((p, i) => this.add(`${chunkToken}#${i}`, 'groupby.chunk', [ref(p), node.keys, specs, node.dropna]));
     const nout = outKeys.length;
     const splits = nout === 1 ? chunks : chunks.map((c, i) => this.add(`${chunkToken}-split${nout}#${i}`, 'groupby.split', [ref(c), nout]));
     const tags = node.schema.fields.map((f) => typeTag(f.type));
@@ -91,11 +98,11 @@ export class GraphBuilder {
         const next: Key[] = [];
         for (let k = 0; k < level.length; k += splitEvery) {
           const group = level.slice(k, k + splitEvery);
-          next.push(group.length === 1 ? group[0]! : this.add(`${chunkToken}-merge${nout}.${j}.${splitEvery}.${depth}#${k / splitEvery}`, 'groupby.merge', [group.map(ref)]));
+          next.push(group.length === 1 ? group[0]! : this.add(`${chunkToken}-merge${nout}.${j}.${splitEvery}.${depth}#${k / splitEvery}`, 'groupby.merge', [group.map(ref), specs]));
         }
         level = next;
       }
-      this.add(outKey, 'groupby.finalize', [ref(level[0]!), node.keys, node.specs, tags, node.order]);
+      this.add(outKey, 'groupby.finalize', [ref(level[0]!), node.keys, specs, tags, node.order]);
     });
   }
 

@@ -7,6 +7,8 @@ import type { PartitionSource } from './source.ts';
 import { type ColExpr, columnsOf, describeExpr, exprType, kindOf, unknownColumn } from './expr.ts';
 import type { ReductionName } from '../kernels/summary.ts';
 import { type GroupAggSpec, groupAggType, groupKeyType } from '../kernels/groupby/aggregate.ts';
+import { typeFromTag } from '../kernels/type-tags.ts';
+import { registerLocalFunction } from '../kernels/groupby/udf-runtime.ts';
 
 interface NodeBase {
   readonly token: string;
@@ -102,7 +104,7 @@ export function groupAggNode(
     const f = s.column === null ? null : input.schema.fields.find((x) => x.name === s.column);
     if (s.column !== null && !f) throw unknownColumn(s.column, input.schema);
     if (fields.some((x) => x.name === s.out)) throw new Error(`groupby output column '${s.out}' appears twice; give the aggregations distinct names`);
-    fields.push(new Field(s.out, groupAggType(s.fn, f ? f.type : null), true));
+    fields.push(new Field(s.out, s.fn === 'custom' ? typeFromTag(s.customType ?? 'float64') : groupAggType(s.fn, f ? f.type : null), true));
   }
   const { dropna, order, splitOut, splitEvery } = options;
   return {
@@ -115,8 +117,16 @@ export function groupAggNode(
     splitEvery,
     schema: new ArrowSchema(fields),
     npartitions: splitOut,
-    token: tokenize('groupby-agg', input.token, keys, specs, dropna, order, splitOut, splitEvery),
+    token: tokenize('groupby-agg', input.token, keys, specs.map(specIdentity), dropna, order, splitOut, splitEvery),
   };
+}
+
+/** A spec as token material: custom aggregation functions count by identity (closures may capture state). */
+function specIdentity(s: GroupAggSpec): unknown {
+  if (!s.customFns) return s;
+  const id = (f: unknown) => (typeof f === 'function' ? `fn${registerLocalFunction(f as (...a: unknown[]) => unknown)}` : f);
+  const { customFns, ...rest } = s;
+  return { ...rest, fns: [id(customFns.chunk), id(customFns.combine), id(customFns.finalize)], params: customFns.params };
 }
 
 export function selectSchema(schema: Schema, columns: readonly string[]): Schema {

@@ -2,7 +2,7 @@
 // one-row groups, a group spread over every partition, 1 group, 100k groups and unicode keys.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compute, fromColumns, type SchedulerName } from '../../src/index.ts';
+import { compute, customAgg, fromColumns, type SchedulerName } from '../../src/index.ts';
 import { SCHEDULERS, assertClose, naive, rng, type Num } from '../helpers.ts';
 
 type Key = string | number | null;
@@ -153,6 +153,48 @@ for (const scheduler of SCHEDULERS) {
     assert.equal(out.schema.fields.map((f) => `${f.name}:${String(f.type)}`), ['k:Utf8', 'x:Float64']);
   });
 }
+
+for (const scheduler of SCHEDULERS) {
+  test(`[${scheduler}] custom aggregations: chunk / combine / finalize with params (a trimmed mean and a string join)`, async () => {
+    const { keys, xs } = data(21, 300);
+    const df = fromColumns({ k: keys, x: xs, s: keys.map((k) => (k === null ? null : `<${k}>`)) }, { npartitions: 6 });
+    const sumSq = customAgg({
+      chunk: (v: Float64Array | unknown[], p: { pow: number }) => {
+        let s = 0;
+        for (const x of v as Float64Array) s += Math.abs(x) ** p.pow;
+        return { s, n: v.length };
+      },
+      combine: (parts: Array<{ s: number; n: number }>) => parts.reduce((a, b) => ({ s: a.s + b.s, n: a.n + b.n })),
+      finalize: (st: { s: number; n: number }) => (st.n === 0 ? null : st.s / st.n),
+      params: { pow: 2 },
+    });
+    const longest = customAgg({
+      chunk: (v: Float64Array | unknown[]) => (v as string[]).reduce((a, b) => (b.length > a.length ? b : a), ''),
+      combine: (parts: string[]) => parts.reduce((a, b) => (b.length > a.length ? b : a), ''),
+      finalize: (s: string) => s,
+      type: 'utf8',
+    });
+    const out = await df.groupby('k').agg({ ms: ['x', sumSq], l: ['s', longest], n: ['x', 'count'] }).compute({ scheduler: scheduler as SchedulerName });
+    const ref = reference(keys, xs);
+    for (const row of out.toArray().map((r) => r.toJSON() as Record<string, unknown>)) {
+      const e = ref.get(JSON.stringify(row.k))!;
+      const v = e.xs.filter((x): x is number => x !== null);
+      assertClose(row.ms, v.length === 0 ? null : v.reduce((s, x) => s + x * x, 0) / v.length, 1e-9, `group ${String(row.k)}`);
+      assert.is(row.l, `<${String(row.k)}>`);
+      assert.is(row.n, v.length);
+    }
+  });
+}
+
+test('a custom aggregation that throws names itself and the group', async () => {
+  const df = fromColumns({ k: ['a', 'b'], x: [1, 2] }, { npartitions: 2 });
+  const bad = customAgg({ chunk: (v: Float64Array | unknown[]) => v.length, combine: (s: number[]) => s[0]!, finalize: (n: number) => { if (n > 0) throw new Error('no good'); return 0; } });
+  await df.groupby('k').agg({ z: ['x', bad] }).compute({ scheduler: 'sync' }).then(
+    () => assert.unreachable(),
+    (e) => assert.match(String(e.message), /custom aggregation 'z': finalize\(\) failed for group \["a"\]: no good/),
+  );
+  assert.throws(() => customAgg({ chunk: 1 as never, combine: () => 0, finalize: () => 0 }), /customAgg: chunk must be a function/);
+});
 
 test('groupby errors name what exists', () => {
   const df = fromColumns({ k: ['a'], x: [1], s: ['z'] });

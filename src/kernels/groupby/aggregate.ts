@@ -6,10 +6,11 @@ import { type Data, type DataType, type RecordBatch, Bool, Field, Float64, Int32
 import { makeBatch, primitiveData, sharedArray, utf8Data } from '../arrow-build.ts';
 import { validityOf } from '../validity.ts';
 import { typeFromTag } from '../type-tags.ts';
+import { type CustomAggRef, type LoadedCustomAgg, callCustom, groupValues, loadCustomAggs } from './custom-agg.ts';
 import { type KeyValue, groupRows, hashKey, tupleKey } from './group-ids.ts';
 
-export type GroupAggName = 'sum' | 'mean' | 'count' | 'size' | 'min' | 'max' | 'var' | 'std' | 'first' | 'last' | 'nunique' | 'median';
-export const GROUP_AGGS: readonly GroupAggName[] = ['sum', 'mean', 'count', 'size', 'min', 'max', 'var', 'std', 'first', 'last', 'nunique', 'median'];
+export type GroupAggName = 'sum' | 'mean' | 'count' | 'size' | 'min' | 'max' | 'var' | 'std' | 'first' | 'last' | 'nunique' | 'median' | 'custom';
+export const GROUP_AGGS: readonly GroupAggName[] = ['sum', 'mean', 'count', 'size', 'min', 'max', 'var', 'std', 'first', 'last', 'nunique', 'median', 'custom'];
 
 /** One output column: `out` = fn(column) per group (column is null for size). */
 export interface GroupAggSpec {
@@ -17,6 +18,11 @@ export interface GroupAggSpec {
   readonly column: string | null;
   readonly fn: GroupAggName;
   readonly ddof: number;
+  /** fn 'custom': the shipped chunk/combine/finalize (set at lowering) and the output type tag. */
+  readonly custom?: CustomAggRef;
+  readonly customType?: string;
+  /** fn 'custom' before lowering: the user's functions (never shipped as such). */
+  readonly customFns?: { readonly chunk: unknown; readonly combine: unknown; readonly finalize: unknown; readonly params: unknown };
 }
 
 /** Per-group statistics of one value column. Arrays are indexed by group id. */
@@ -42,6 +48,8 @@ export interface GroupPartial {
   ngroups: number;
   size: number[];
   columns: Record<string, ColumnState>;
+  /** Custom aggregation states by output name, per group. */
+  custom?: Record<string, unknown[]>;
 }
 
 interface ColumnNeeds {
@@ -87,8 +95,26 @@ function valueGetter(data: Data): (i: number) => KeyValue {
   return (i) => vec.get(i) as KeyValue;
 }
 
+function customRefs(specs: readonly GroupAggSpec[]): Array<readonly [string, CustomAggRef]> {
+  return specs.filter((s) => s.fn === 'custom').map((s) => [s.out, s.custom!] as const);
+}
+
+/** Call `then` with the loaded custom aggregations, synchronously when they load synchronously. */
+function withCustom<T>(specs: readonly GroupAggSpec[], then: (c: Map<string, LoadedCustomAgg>) => T): T | Promise<T> {
+  const refs = customRefs(specs);
+  if (refs.length === 0) return then(new Map());
+  const loaded = loadCustomAggs(refs);
+  return loaded instanceof Promise ? loaded.then(then) : then(loaded);
+}
+
+const keyText = (p: GroupPartial, g: number) => () => JSON.stringify(p.keys.map((k) => (typeof k[g] === 'bigint' ? String(k[g]) : k[g])));
+
 /** Chunk: one partition -> partial per-group states. */
-export function groupChunk(batch: RecordBatch, keyNames: readonly string[], specs: readonly GroupAggSpec[], dropna: boolean): GroupPartial {
+export function groupChunk(batch: RecordBatch, keyNames: readonly string[], specs: readonly GroupAggSpec[], dropna: boolean): GroupPartial | Promise<GroupPartial> {
+  return withCustom(specs, (custom) => chunkWith(batch, keyNames, specs, dropna, custom));
+}
+
+function chunkWith(batch: RecordBatch, keyNames: readonly string[], specs: readonly GroupAggSpec[], dropna: boolean, custom: Map<string, LoadedCustomAgg>): GroupPartial {
   const keyData = keyNames.map((k) => batch.data.children[columnIndex(batch, k)]!);
   const { ids, ngroups, keys } = groupRows(keyData, dropna);
   const n = batch.numRows;
@@ -98,7 +124,24 @@ export function groupChunk(batch: RecordBatch, keyNames: readonly string[], spec
   for (const [name, needs] of needsByColumn(specs)) {
     columns[name] = columnChunk(batch.data.children[columnIndex(batch, name)]!, ids, ngroups, needs);
   }
-  return { keys, ngroups, size, columns };
+  const partial: GroupPartial = { keys, ngroups, size, columns };
+  if (custom.size > 0) {
+    partial.custom = {};
+    for (const s of specs) {
+      if (s.fn !== 'custom') continue;
+      const c = custom.get(s.out)!;
+      const data = batch.data.children[columnIndex(batch, s.column!)]!;
+      const get = valueGetter(data);
+      const valid = validityOf(data);
+      const perGroup: KeyValue[][] = Array.from({ length: ngroups }, () => []);
+      for (let i = 0; i < n; i++) {
+        const g = ids[i]!;
+        if (g >= 0 && (valid === null || ((valid[i >> 3]! >> (i & 7)) & 1) === 1)) perGroup[g]!.push(get(i));
+      }
+      partial.custom[s.out] = perGroup.map((vals, g) => callCustom(s.out, 'chunk', c.chunk, [groupValues(vals), c.params], keyText(partial, g)));
+    }
+  }
+  return partial;
 }
 
 function columnChunk(data: Data, ids: Int32Array, ngroups: number, needs: ColumnNeeds): ColumnState {
@@ -188,13 +231,18 @@ function numericValues(data: Data): ArrayLike<number> {
 }
 
 /** Merge partials in order (order matters for first/last: earlier partitions come first). */
-export function groupMerge(parts: readonly GroupPartial[]): GroupPartial {
+export function groupMerge(parts: readonly GroupPartial[], specs: readonly GroupAggSpec[] = []): GroupPartial | Promise<GroupPartial> {
   if (parts.length === 1) return parts[0]!;
+  return withCustom(specs, (custom) => mergeWith(parts, custom));
+}
+
+function mergeWith(parts: readonly GroupPartial[], custom: Map<string, LoadedCustomAgg>): GroupPartial {
   const first = parts[0]!;
   const ncols = first.keys.length;
   const out: GroupPartial = { keys: Array.from({ length: ncols }, () => []), ngroups: 0, size: [], columns: {} };
   for (const [name, st] of Object.entries(first.columns)) out.columns[name] = emptyLike(st);
   const index = new Map<string, number>();
+  let pending: Map<string, unknown[][]> | null = null;
   for (const p of parts) {
     for (let g = 0; g < p.ngroups; g++) {
       const tk = tupleKey(p.keys, g);
@@ -208,6 +256,25 @@ export function groupMerge(parts: readonly GroupPartial[]): GroupPartial {
       }
       out.size[t]! += p.size[g]!;
       for (const [name, st] of Object.entries(p.columns)) mergeInto(out.columns[name]!, t, st, g);
+      if (p.custom) {
+        pending ??= new Map();
+        for (const [name, states] of Object.entries(p.custom)) {
+          let lists = pending.get(name);
+          if (!lists) pending.set(name, (lists = []));
+          (lists[t] ??= []).push(states[g]);
+        }
+      }
+    }
+  }
+  if (pending) {
+    out.custom = {};
+    for (const [name, lists] of pending) {
+      const c = custom.get(name);
+      if (!c) throw new Error(`internal: custom aggregation '${name}' was not loaded for merging`);
+      out.custom[name] = Array.from({ length: out.ngroups }, (_, t) => {
+        const states = lists[t] ?? [];
+        return states.length === 1 ? states[0] : callCustom(name, 'combine', c.combine, [states, c.params], keyText(out, t));
+      });
     }
   }
   return out;
@@ -298,7 +365,9 @@ function selectGroups(p: GroupPartial, assign: Int32Array, j: number): GroupPart
     }
     columns[name] = c;
   }
-  return { keys: p.keys.map((k) => idx.map((g) => k[g]!)), ngroups: idx.length, size: idx.map((g) => p.size[g]!), columns };
+  const out: GroupPartial = { keys: p.keys.map((k) => idx.map((g) => k[g]!)), ngroups: idx.length, size: idx.map((g) => p.size[g]!), columns };
+  if (p.custom) out.custom = Object.fromEntries(Object.entries(p.custom).map(([name, states]) => [name, idx.map((g) => states[g])]));
+  return out;
 }
 
 /** Output type of one aggregation, given the input column's type (null for size). */
@@ -308,6 +377,8 @@ export function groupAggType(fn: GroupAggName, input: DataType | null): DataType
     case 'size':
     case 'nunique':
       return new Int32();
+    case 'custom':
+      return new Float64();
     case 'first':
     case 'last':
       if (input && (input.typeId === Type.Utf8 || input.typeId === Type.Dictionary)) return new Utf8();
@@ -342,9 +413,29 @@ export function groupFinalize(
   specs: readonly GroupAggSpec[],
   typeTags: readonly string[],
   order: ResultOrder,
+): RecordBatch | Promise<RecordBatch> {
+  return withCustom(specs, (custom) => finalizeWith(p, keyNames, specs, typeTags, order, custom));
+}
+
+function finalizeWith(
+  p: GroupPartial,
+  keyNames: readonly string[],
+  specs: readonly GroupAggSpec[],
+  typeTags: readonly string[],
+  order: ResultOrder,
+  custom: Map<string, LoadedCustomAgg>,
 ): RecordBatch {
   const rows = Array.from({ length: p.ngroups }, (_, g) => g);
-  const values: KeyValue[][] = [...p.keys.map((k) => rows.map((g) => k[g]!)), ...specs.map((s) => rows.map((g) => finalValue(p, s, g)))];
+  const finalOf = (s: GroupAggSpec, g: number): KeyValue => {
+    if (s.fn !== 'custom') return finalValue(p, s, g);
+    const c = custom.get(s.out)!;
+    const v = callCustom(s.out, 'finalize', c.finalize, [p.custom![s.out]![g], c.params], keyText(p, g));
+    if (v !== null && v !== undefined && !['number', 'string', 'boolean', 'bigint'].includes(typeof v)) {
+      throw new TypeError(`custom aggregation '${s.out}': finalize() returned ${typeof v} for group ${keyText(p, g)()}; return a number, string, boolean or null`);
+    }
+    return (v ?? null) as KeyValue;
+  };
+  const values: KeyValue[][] = [...p.keys.map((k) => rows.map((g) => k[g]!)), ...specs.map((s) => rows.map((g) => finalOf(s, g)))];
   const names = [...keyNames, ...specs.map((s) => s.out)];
   if (order.by === 'keys') {
     rows.sort((x, y) => {
@@ -410,6 +501,8 @@ function finalValue(p: GroupPartial, s: GroupAggSpec, g: number): KeyValue {
       return checkedCount(st.distinct![g]!.size, s.out);
     case 'median':
       return median(st.values![g]!);
+    case 'custom':
+      throw new Error('internal: custom aggregations are finalized by finalizeWith');
   }
 }
 
