@@ -1,6 +1,6 @@
 // CSV reading speed per core, and the end-to-end one-pass reduction against DuckDB.
 // usage: node --import tsx bench/csv.ts [DIR=/tmp/tessera-bench-airline] [NFILES=8] [ROWS=250000]
-// Generates airline-like files into DIR when missing (../shared/gen-airline.mjs). Single-thread rows are
+// Generates airline-like files into DIR when missing (datasets/gen-airline.mjs). Single-thread rows are
 // the best of 3 runs on the first file; the end-to-end rows are fresh processes (peak RSS is per process).
 
 import { execFileSync } from 'node:child_process';
@@ -86,7 +86,7 @@ function child(n: number, how: string, scheduler: string): { ms: number; rssMB: 
 async function main(): Promise<void> {
   if (files(nfiles).length < nfiles) {
     console.log(`generating ${nfiles} files x ${rowsArg} rows into ${dir} ...`);
-    execFileSync(process.execPath, [path.join(HERE, '../../shared/gen-airline.mjs'), dir, String(nfiles), rowsArg], { stdio: 'inherit' });
+    execFileSync(process.execPath, [path.join(HERE, '../datasets/gen-airline.mjs'), dir, String(nfiles), rowsArg], { stdio: 'inherit' });
   }
   await singleThread();
   const glob = `${dir}/*.csv`;

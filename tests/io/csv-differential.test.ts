@@ -47,7 +47,7 @@ for (const [name, opts] of CASES) {
 
 test('fast == papaparse on generated airline data, all columns and projected', () => {
   const dir = fs.mkdtempSync(`${os.tmpdir()}/tessera-csv-`);
-  execFileSync(process.execPath, [new URL('../../../shared/gen-airline.mjs', import.meta.url).pathname, dir, '2', '3000'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [new URL('../../datasets/gen-airline.mjs', import.meta.url).pathname, dir, '2', '3000'], { stdio: 'ignore' });
   for (const columns of [null, ['DepDelay', 'Origin', 'TailNum']]) {
     const fast = readParts(`${dir}/*.csv`, { blocksize: 40000, engine: 'fast' }, columns);
     const papa = readParts(`${dir}/*.csv`, { blocksize: 40000, engine: 'papaparse' }, columns);

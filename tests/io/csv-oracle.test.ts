@@ -29,7 +29,7 @@ const NA = "nullstr=['NA','NULL','']";
 let dir = '';
 test.before(() => {
   dir = fs.mkdtempSync(`${os.tmpdir()}/tessera-csv-oracle-`);
-  execFileSync(process.execPath, [new URL('../../../shared/gen-airline.mjs', import.meta.url).pathname, dir, '2', '20000'], { stdio: 'ignore' });
+  execFileSync(process.execPath, [new URL('../../datasets/gen-airline.mjs', import.meta.url).pathname, dir, '2', '20000'], { stdio: 'ignore' });
 });
 test.after(() => fs.rmSync(dir, { recursive: true }));
 
