@@ -18,7 +18,9 @@ import { type Consumer, pushDownProjections } from './optimize/projection-pushdo
 import { pushDownPredicates } from './optimize/predicate-pushdown.ts';
 import { type ApplyNode, type FrameNode, type RecordNode, type ReductionRequest, type ScalarNode, describePlan, exprColumns } from './plan.ts';
 import { assembleApplied } from './apply-result.ts';
-import { describeExpr } from './expr.ts';
+import { withSchemaRetry } from './schema-conflicts.ts';
+import { supports } from './reductions.ts';
+import { describeExpr, exprType, kindOf } from './expr.ts';
 
 /** Brand shared by every lazy collection (Symbol.for: survives duplicate copies of the library). */
 export const COLLECTION = Symbol.for('tessera.collection');
@@ -79,7 +81,14 @@ export function prepare(plans: readonly OutputPlan[], cfg: Config): Prepared {
   for (const r of requests) consumers.push({ node: r.frame, need: exprColumns(r.expr) });
   const rewrite = pushDownProjections(consumers);
   const rewritten = new Map<ReductionRequest, ReductionRequest>();
-  for (const r of requests) if (!rewritten.has(r)) rewritten.set(r, { ...r, frame: rewrite(r.frame) });
+  for (const r of requests) {
+    if (rewritten.has(r)) continue;
+    const frame = rewrite(r.frame);
+    // A source may have widened a column since the request was written (e.g. to text): check again.
+    const type = exprType(r.expr, frame.schema);
+    if (!supports(kindOf(type), r.name)) throw new TypeError(`${r.name}() no longer applies to ${describeExpr(r.expr)}: the data made it ${String(type)}`);
+    rewritten.set(r, { ...r, frame });
+  }
   const rewriteScalar = (n: ScalarNode): ScalarNode =>
     n.kind === 'reduce'
       ? { kind: 'reduce', request: rewritten.get(n.request)! }
@@ -151,9 +160,12 @@ function callSettings(options: ComputeOptions): { cfg: Config; listeners: RunLis
 /** Run prepared work on the configured scheduler. */
 export async function run(plans: readonly OutputPlan[], options: ComputeOptions = {}): Promise<unknown[]> {
   const { cfg, listeners } = callSettings(options);
-  const prepared = prepare(plans, cfg);
-  const values = await runGraph(prepared.graph, prepared.keys, getExecutor(cfg), { listeners, culled: true });
-  return prepared.finish(values);
+  // A source may widen a column's type mid-run (see schema-conflicts.ts): prepare again and restart.
+  return withSchemaRetry(async () => {
+    const prepared = prepare(plans, cfg);
+    const values = await runGraph(prepared.graph, prepared.keys, getExecutor(cfg), { listeners, culled: true });
+    return prepared.finish(values);
+  });
 }
 
 /**
@@ -209,14 +221,20 @@ export function explainPlans(plans: readonly OutputPlan[], options: ComputeOptio
 /** The partitions of a frame as batches, in order (persist() keeps them). */
 export async function computeBatches(node: FrameNode, options: ComputeOptions = {}): Promise<RecordBatch[]> {
   const { cfg, listeners } = callSettings(options);
-  const prepared = prepare([{ kind: 'frame', node }], cfg);
-  const values = await runGraph(prepared.graph, prepared.keys, getExecutor(cfg), { listeners, culled: true });
-  return prepared.keys.map((k) => values.get(k) as RecordBatch);
+  return withSchemaRetry(async () => {
+    const prepared = prepare([{ kind: 'frame', node }], cfg);
+    const values = await runGraph(prepared.graph, prepared.keys, getExecutor(cfg), { listeners, culled: true });
+    return prepared.keys.map((k) => values.get(k) as RecordBatch);
+  });
 }
 
 /** First n rows, reading partitions one after another only until n rows are found (like Dask's head, eager). */
 export async function headOf(node: FrameNode, n: number, options: ComputeOptions = {}): Promise<Table> {
   const { cfg, listeners } = callSettings(options);
+  return withSchemaRetry(() => headOnce(node, n, cfg, listeners));
+}
+
+async function headOnce(node: FrameNode, n: number, cfg: Config, listeners: RunListener[]): Promise<Table> {
   const prepared = prepare([{ kind: 'frame', node }], cfg);
   const executor = getExecutor(cfg);
   const batches: RecordBatch[] = [];
@@ -243,6 +261,10 @@ function concatNonEmpty(node: FrameNode, batches: RecordBatch[]): RecordBatch[] 
  */
 export async function mapPartitions(node: FrameNode, op: string, extraArgs: (i: number) => unknown[], options: ComputeOptions = {}): Promise<unknown[]> {
   const { cfg, listeners } = callSettings(options);
+  return withSchemaRetry(() => mapPartitionsOnce(node, op, extraArgs, cfg, listeners));
+}
+
+async function mapPartitionsOnce(node: FrameNode, op: string, extraArgs: (i: number) => unknown[], cfg: Config, listeners: RunListener[]): Promise<unknown[]> {
   const prepared = prepare([{ kind: 'frame', node }], cfg);
   const graph = new Map(prepared.graph);
   const sinks = prepared.keys.map((k, i) => {

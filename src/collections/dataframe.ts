@@ -19,6 +19,12 @@ import { Series } from './series.ts';
 import { GroupBy, type GroupByOptions } from './groupby.ts';
 import type { PartitionSource } from './source.ts';
 import { MemorySource } from './memory-source.ts';
+import { pushDownProjections } from './optimize/projection-pushdown.ts';
+
+/** The plan rebuilt from its sources' current schemas. */
+function refreshNode(node: FrameNode): FrameNode {
+  return pushDownProjections([{ node, need: null }])(node);
+}
 import type { ReductionName, ScalarValue } from '../kernels/summary.ts';
 
 export interface FrameReductionOptions extends ReductionOptions {
@@ -34,15 +40,16 @@ export class DataFrame implements Collection {
     return new DataFrame(sourceNode(source));
   }
 
+  /** The current schema: a source that widened a column during a compute (CSV type conflicts) shows it here. */
   get schema(): Schema {
-    return this.node.schema;
+    return refreshNode(this.node).schema;
   }
   get columns(): string[] {
-    return this.node.schema.fields.map((f) => f.name);
+    return this.schema.fields.map((f) => f.name);
   }
   /** Column name -> Arrow type name (e.g. 'Float64', 'Dictionary<Int32, Utf8>'). */
   get dtypes(): Record<string, string> {
-    return Object.fromEntries(this.node.schema.fields.map((f) => [f.name, String(f.type)]));
+    return Object.fromEntries(this.schema.fields.map((f) => [f.name, String(f.type)]));
   }
   get npartitions(): number {
     return this.node.npartitions;

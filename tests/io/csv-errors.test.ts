@@ -54,15 +54,41 @@ test('a fixed dtype that does not fit names file, line, column, value and type',
   }
 });
 
-test('an inferred type contradicted outside the samples: error says how to fix it, no partial result', async () => {
+for (const scheduler of ['sync', 'threads', 'processes'] as const) {
+  test(`[${scheduler}] an inferred type contradicted outside the samples widens the column for every partition`, async () => {
+    const dir = fs.mkdtempSync(`${os.tmpdir()}/tessera-csv-`);
+    const lines = ['x,y'];
+    for (let i = 0; i < 5000; i++) lines.push(`${i},${i % 7}`);
+    lines.splice(2600, 0, '2.5,1'); // a float among ints
+    lines.splice(4100, 0, '7,oops'); // text among ints
+    fs.writeFileSync(`${dir}/late.csv`, lines.join('\n') + '\n');
+    // Samples: the first 64 bytes and three 16-byte ranges; neither value sits in them.
+    const df = readCsv(`${dir}/late.csv`, { sampleBytes: 64, blocksize: 4096 });
+    assert.equal(df.dtypes, { x: 'Int32', y: 'Int32' });
+    assert.ok(df.npartitions > 3);
+    const t = await df.compute({ scheduler });
+    assert.equal(t.schema.fields.map((f) => String(f.type)), ['Float64', 'Utf8'], 'one type per column in every partition');
+    assert.is(t.numRows, 5002);
+    assert.is(t.getChild('x')!.get(2599), 2.5);
+    assert.is(t.getChild('y')!.get(4099), 'oops');
+    assert.is(t.getChild('y')!.get(0), '0');
+    // the source keeps the widened schema for later work, and reductions see the wider type
+    assert.equal(df.dtypes, { x: 'Float64', y: 'Utf8' });
+    const sum = await df.col('x').sum().compute({ scheduler });
+    assert.is(sum, lines.slice(1).reduce((s, l) => s + Number(l.split(',')[0]), 0));
+    fs.rmSync(dir, { recursive: true });
+  });
+}
+
+test('a reduction written for a column that the data turns into text fails clearly after widening', async () => {
   const dir = fs.mkdtempSync(`${os.tmpdir()}/tessera-csv-`);
   const lines = ['x'];
   for (let i = 0; i < 5000; i++) lines.push(String(i));
   lines.splice(2600, 0, 'oops');
   fs.writeFileSync(`${dir}/late.csv`, lines.join('\n') + '\n');
-  // Samples: the first 64 bytes and three 16-byte ranges; 'oops' sits in none of them.
-  await rejects(readAll(`${dir}/late.csv`, { sampleBytes: 64, blocksize: 4096 }),
-    /late\.csv line 2601 .*column 'x': value "oops" is not a valid int32 \(type inferred from samples of every file\); pass dtype: \{ 'x': 'float64' \} or sampleBytes: 'full'/);
+  const df = readCsv(`${dir}/late.csv`, { sampleBytes: 64, blocksize: 4096 });
+  const mean = df.col('x').mean();
+  await rejects(mean.compute({ scheduler: 'sync' }), /mean\(\) no longer applies to x: the data made it Utf8 \(after widening: column 'x' int32 -> string \(.*late\.csv line 2601: "oops"\)\)/);
   const full = await readAll(`${dir}/late.csv`, { sampleBytes: 'full', blocksize: 4096 });
   assert.is(String(full.schema.fields[0]!.type), 'Utf8');
   fs.rmSync(dir, { recursive: true });

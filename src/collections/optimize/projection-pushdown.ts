@@ -84,9 +84,10 @@ export function pushDownProjections(consumers: readonly Consumer[]): (node: Fram
 }
 
 function pruneSource(node: SourceNode, need: Set<string> | null | undefined): SourceNode {
-  if (need === undefined || need === null || node.columns !== null) return node;
+  // Rebuilt even when nothing is pruned: a source's schema may have been widened since the node was made.
+  if (need === undefined || need === null || node.columns !== null) return sourceNode(node.source, node.columns);
   const all = node.source.schema.fields.map((f) => f.name);
-  if (need.size >= all.length) return node;
+  if (need.size >= all.length) return sourceNode(node.source, null);
   // Keep the source's column order; a reduction that reads no column (count of rows) still reads one.
   const cols = all.filter((c) => need.has(c));
   return sourceNode(node.source, cols.length > 0 ? cols : all.slice(0, 1));

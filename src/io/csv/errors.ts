@@ -36,6 +36,26 @@ export class CsvParseError extends Error {
 }
 
 /**
+ * A value does not fit a column whose type was inferred (not fixed by the user): the source widens the
+ * column to `widenTo` for every partition and the compute restarts (collections/schema-conflicts.ts).
+ */
+export class CsvTypeConflict extends CsvParseError {
+  override name = 'CsvTypeConflict';
+  constructor(
+    message: string,
+    location: CsvLocation,
+    column: string,
+    value: string,
+    expected: string,
+    /** Identity of the CsvSource whose schema must widen. */
+    readonly sourceId: string,
+    readonly widenTo: string,
+  ) {
+    super(message, location, column, value, expected);
+  }
+}
+
+/**
  * 1-based line number of byte `offset`. Only called on error paths: partitions do not count lines while
  * parsing (that would cost a pass), so the prefix of the file is scanned when an error needs a line number.
  */

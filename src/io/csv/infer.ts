@@ -94,3 +94,15 @@ function dateKind(s: ColumnStats): ColumnKind {
   }
   return s.kinds & KIND_TIMESTAMP ? 'timestamp' : 'date';
 }
+
+/** The kind a column must become so that `text` fits as well as everything it held (int32 -> int64 -> float64 -> string). */
+export function widenedKind(kind: ColumnKind, text: string): ColumnKind {
+  const k = classify(text, kind === 'date' || kind === 'timestamp');
+  const numeric = KIND_INT32 | KIND_INT64 | KIND_FLOAT;
+  if ((kind === 'int32' || kind === 'int64' || kind === 'float64') && k & numeric) {
+    if (k & KIND_FLOAT || kind === 'float64') return 'float64';
+    return k & KIND_INT64 || kind === 'int64' ? 'int64' : 'int32';
+  }
+  if (kind === 'date' && k & KIND_TIMESTAMP) return 'timestamp';
+  return 'string';
+}

@@ -6,7 +6,7 @@ import { dictionaryData, sharedArray, utf8Data } from '../../kernels/arrow-build
 import { registerOp } from '../../scheduler/registry.ts';
 import { registerErrorClass } from '../../scheduler/remote-errors.ts';
 import { registerBytesRead } from '../../scheduler/progress.ts';
-import { CsvFileError, CsvOptionError, CsvParseError } from './errors.ts';
+import { CsvFileError, CsvOptionError, CsvParseError, CsvTypeConflict } from './errors.ts';
 import { arrowType, utf8Bytes } from './builders.ts';
 import { parseFast } from './fast-parser.ts';
 import { readRange, readWhole } from './files.ts';
@@ -62,6 +62,7 @@ registerOp(CSV_WRITE_OP, writePartitionCsv);
 
 // Errors keep their class and fields when they come back from a worker; progress reports bytes read.
 registerErrorClass(CsvParseError);
+registerErrorClass(CsvTypeConflict);
 registerErrorClass(CsvFileError);
 registerErrorClass(CsvOptionError);
 registerBytesRead(CSV_READ_OP, (args) => {

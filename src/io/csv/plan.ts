@@ -36,6 +36,8 @@ export interface PartitionPlan {
   readonly engine: 'fast' | 'papaparse';
   /** Average bytes per row seen in the samples: sizes the first allocation of each column. */
   readonly rowBytes: number;
+  /** The CsvSource this plan came from: a value that does not fit an inferred type widens it there. */
+  readonly sourceId: string;
 }
 
 /** The field text that failed, the row it is in and why: turned into a CsvParseError by the caller. */

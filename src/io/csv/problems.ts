@@ -1,7 +1,8 @@
 // Bad lines and bad values found while parsing a partition, turned into errors or warnings that name the
 // file, line, byte offset, column, value and expected type. Shared by both parsers so they fail alike.
 
-import { CsvParseError, type CsvLocation, lineNumberAt, where } from './errors.ts';
+import { CsvParseError, CsvTypeConflict, type CsvLocation, lineNumberAt, where } from './errors.ts';
+import { widenedKind } from './infer.ts';
 import type { OutColumn, PartitionPlan } from './plan.ts';
 
 const WARN_LIMIT = 20;
@@ -37,6 +38,14 @@ export class RowProblems {
 
   badValue(rowOffset: number, column: OutColumn, text: string): never {
     const loc = this.locate(rowOffset);
+    if (!column.forced) {
+      // An inferred type was too narrow: ask for the column to be widened everywhere, not failed.
+      const widenTo = widenedKind(column.kind, text);
+      throw new CsvTypeConflict(
+        `${where(loc)}, column '${column.name}': value ${JSON.stringify(shorten(text))} does not fit the inferred ${column.kind}; widening to ${widenTo}`,
+        loc, column.name, text, column.kind, this.plan.sourceId, widenTo,
+      );
+    }
     const source = column.forced ? 'set by options.dtype/parseDates' : 'inferred from samples of every file';
     const fix = column.forced
       ? 'fix the value or choose another dtype'

@@ -5,7 +5,9 @@ import { Field, Schema } from 'apache-arrow';
 import type { PartitionSource, PartitionTaskSpec } from '../../collections/source.ts';
 import { arrowType, type ColumnKind } from './builders.ts';
 import type { Dialect } from './dialect.ts';
-import { CsvOptionError } from './errors.ts';
+import { CsvOptionError, CsvTypeConflict } from './errors.ts';
+import { tokenize, uniqueToken } from '../../scheduler/tokenize.ts';
+import { registerConflictHandler } from '../../collections/schema-conflicts.ts';
 import type { Compression } from './files.ts';
 import { CSV_READ_OP } from './ops.ts';
 import type { OnBadLines } from './options.ts';
@@ -41,19 +43,44 @@ export interface CsvSourceDescription {
   readonly blocksize: number;
 }
 
+/** Live sources by id, so a type conflict raised in a worker can widen the source it came from. */
+const live = new Map<string, WeakRef<CsvSource>>();
+
 export class CsvSource implements PartitionSource {
   readonly name = 'read-csv';
   readonly supportsProjection = true;
-  readonly token: string;
-  readonly schema: Schema;
+  readonly id = uniqueToken('csv');
+  token: string;
+  schema: Schema;
   readonly npartitions: number;
 
-  constructor(readonly description: CsvSourceDescription) {
+  constructor(public description: CsvSourceDescription) {
     this.token = description.token;
     this.npartitions = description.parts.length;
-    const fields = description.columns.map((c, i) => new Field(c.name, arrowType(c.kind, i), true));
-    if (description.pathColumn) fields.push(new Field(description.pathColumn, arrowType('category', fields.length), true));
-    this.schema = new Schema(fields);
+    this.schema = CsvSource.schemaOf(description);
+    live.set(this.id, new WeakRef(this));
+  }
+
+  private static schemaOf(d: CsvSourceDescription): Schema {
+    const fields = d.columns.map((c, i) => new Field(c.name, arrowType(c.kind, i), true));
+    if (d.pathColumn) fields.push(new Field(d.pathColumn, arrowType('category', fields.length), true));
+    return new Schema(fields);
+  }
+
+  /** Widen an inferred column (never a user-fixed one) for every partition; the token changes with it. */
+  widen(column: string, kind: ColumnKind): boolean {
+    const d = this.description;
+    const c = d.columns.findIndex((col) => col.name === column);
+    if (c < 0 || d.columns[c]!.forced || d.columns[c]!.kind === kind) return false;
+    const columns = d.columns.map((col, i) => (i === c ? { ...col, kind } : col));
+    this.description = { ...d, columns, token: tokenize('read-csv-widened', d.token, columns) };
+    this.token = this.description.token;
+    this.schema = CsvSource.schemaOf(this.description);
+    return true;
+  }
+
+  static byId(id: string): CsvSource | undefined {
+    return live.get(id)?.deref();
   }
 
   partitionTask(i: number, columns: readonly string[] | null): PartitionTaskSpec {
@@ -78,7 +105,7 @@ export class CsvSource implements PartitionSource {
     const plan: PartitionPlan = {
       file: file.path, compression: file.compression, start: part.start, end: part.end, nfields: file.nfields, newline: file.newline,
       columns: out, dialect: d.dialect, naValues: d.naValues, onBadLines: d.onBadLines, pathColumn,
-      engine: d.engine, rowBytes: d.rowBytes,
+      engine: d.engine, rowBytes: d.rowBytes, sourceId: this.id,
     };
     return { op: CSV_READ_OP, args: [plan] };
   }
@@ -89,3 +116,10 @@ export class CsvSource implements PartitionSource {
     return `read-csv ${d.files.length} file${d.files.length === 1 ? '' : 's'}, ${this.npartitions} partitions of ${mib} MiB (${d.engine} parser)`;
   }
 }
+
+registerConflictHandler((e) => {
+  if (!(e instanceof CsvTypeConflict)) return null;
+  const source = CsvSource.byId(e.sourceId);
+  if (!source || !source.widen(e.column!, e.widenTo as ColumnKind)) return null;
+  return `column '${e.column}' ${e.expected} -> ${e.widenTo} (${e.location.file} line ${e.location.line}: ${JSON.stringify(e.value)})`;
+});
