@@ -134,10 +134,20 @@ export class DataFrame implements Collection {
     return this.compute(options);
   }
 
-  /** Compute every partition and keep it in memory: later work starts from here instead of the sources. */
-  async persist(options: ComputeOptions = {}): Promise<DataFrame> {
-    const batches: RecordBatch[] = await computeBatches(this.node, options);
-    return DataFrame.fromSource(new MemorySource(this.node.schema, batches, 'persisted'));
+  /**
+   * Compute every partition and keep it: in memory by default, or spilled to Arrow IPC files with
+   * {to: dir} (for results larger than memory). Later work starts from here instead of the sources.
+   */
+  async persist(options: ComputeOptions & { to?: string } = {}): Promise<DataFrame> {
+    const { to, ...compute } = options;
+    if (to !== undefined) {
+      // Loaded lazily: the IPC module imports this one.
+      const ipc = await import('../io/arrow-ipc/read.ts');
+      await ipc.toArrowIpc(this, to, { ...compute, overwrite: true });
+      return ipc.readArrowIpc(to);
+    }
+    const batches: RecordBatch[] = await computeBatches(this.node, compute);
+    return DataFrame.fromSource(new MemorySource(this.schema, batches, 'persisted'));
   }
 
   /** The optimised plan and the number of tasks it runs as. */

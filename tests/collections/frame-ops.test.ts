@@ -100,6 +100,17 @@ for (const scheduler of SCHEDULERS) {
     assert.equal(await compute(p.col('y').sum(), p.col('x').max(), opts), [210, 6]);
   });
 
+  test(`[${scheduler}] persist({to}) spills partitions to Arrow IPC files and continues from them`, async () => {
+    const { mkdtempSync, readdirSync, rmSync } = await import('node:fs');
+    const dir = mkdtempSync(`${(await import('node:os')).tmpdir()}/tessera-persist-`);
+    const df = fromColumns({ x: [1, 2, 3, 4, 5, 6], s: ['a', 'b', null, 'd', 'é', 'f'] }, { npartitions: 3 });
+    const p = await df.filter(df.col('x').gt(1)).persist({ ...opts, to: dir });
+    assert.is(readdirSync(dir).length, 3);
+    assert.is(p.npartitions, 3);
+    assert.equal(await compute(p.col('x').sum(), p.col('s').count(), opts), [20, 4]);
+    rmSync(dir, { recursive: true });
+  });
+
   test(`[${scheduler}] a Series of the parent frame lines up with a filtered/assigned child (index alignment)`, async () => {
     const df = fromColumns({ a: [1, 2, 3, 4] }, { npartitions: 2 });
     const child = df.filter(df.col('a').gt(1));
