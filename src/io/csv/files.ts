@@ -100,13 +100,12 @@ function gunzip(path: string, raw: Uint8Array, partial: boolean): Uint8Array {
   }
 }
 
-/** bz2 is decoded with the optional `seek-bzip` package when it is installed; Node has no bzip2 codec. */
+/** bz2 is decoded with `seek-bzip` (a small pure-JS decoder): Node has no bzip2 codec of its own. */
 function bunzip(path: string, raw: Uint8Array): Uint8Array {
-  let mod: { decode(b: Uint8Array): Uint8Array };
+  const mod = createRequire(import.meta.url)('seek-bzip') as { decode(b: Uint8Array): Uint8Array };
   try {
-    mod = createRequire(import.meta.url)('seek-bzip');
-  } catch {
-    throw new CsvFileError(`bz2 not supported: cannot read '${path}' because Node has no bzip2 codec; install the optional package 'seek-bzip' (npm install seek-bzip) or recompress with gzip`);
+    return mod.decode(Buffer.from(raw));
+  } catch (e) {
+    throw new CsvFileError(`cannot decompress '${path}' as bzip2: ${(e as Error).message}; is it a complete .bz2 file?`);
   }
-  return mod.decode(Buffer.from(raw));
 }
