@@ -4,14 +4,12 @@
 import { registerOp } from '../scheduler/registry.ts';
 import { assign, filter, headRows, partitionFromMemory, project } from './frame-ops.ts';
 import { pick, pickRecord, reduceChunk, reduceCombine, reduceEmpty, reduceFinalize, scalarBinary } from './reduce-ops.ts';
-import { concatBatches } from './concat.ts';
 
 registerOp('frame.from-memory', partitionFromMemory);
 registerOp('frame.project', project);
 registerOp('frame.assign', assign);
 registerOp('frame.filter', filter);
 registerOp('frame.head', headRows);
-registerOp('frame.concat', concatBatches);
 registerOp('reduce.chunk', reduceChunk);
 registerOp('reduce.combine', reduceCombine);
 registerOp('reduce.finalize', reduceFinalize);
