@@ -16,12 +16,18 @@ const CR = 13;
 /** Rows tokenised before the columns are converted: small enough for the offsets to stay in cache. */
 const BATCH_ROWS = 2048;
 
-/** Field offsets of up to BATCH_ROWS rows, field f of row r at r * nfields + f. */
+/**
+ * Field offsets of up to BATCH_ROWS rows, for the projected fields only: slot k of row r at r * nslots + k.
+ * Unprojected fields are skipped over (their delimiters still count, so field counts are checked).
+ */
 interface Batch {
   readonly starts: Int32Array;
   readonly ends: Int32Array;
   /** 1 where a quoted field holds doubled quotes and must be unescaped before use. */
   readonly escaped: Uint8Array;
+  /** Value of a numeric slot parsed while tokenising (an optionally signed run of 1-15 digits), where numOk is 1. */
+  readonly nums: Float64Array;
+  readonly numOk: Uint8Array;
   readonly rowOffsets: Int32Array;
   rows: number;
   /** True when some field in the batch was escaped (the converters then check `escaped`). */
@@ -31,6 +37,11 @@ interface Batch {
 interface Ctx {
   readonly b: Uint8Array;
   readonly nfields: number;
+  /** Slot of each field in the batch, -1 for fields no column asks for. */
+  readonly slotOf: Int32Array;
+  /** Per slot: 1 when the column is numeric and plain integers may be parsed inline (no naValue looks like one). */
+  readonly inlineNum: Uint8Array;
+  readonly nslots: number;
   readonly D: number;
   readonly Q: number;
   readonly comment: Uint8Array | null;
@@ -43,19 +54,33 @@ export function parseFast(b: Uint8Array, plan: PartitionPlan, problems: RowProbl
   const capacity = Math.ceil((b.length / Math.max(1, plan.rowBytes)) * 1.1) + 16;
   const builders = plan.columns.map((c) => makeBuilder(c.kind, c.dictId, capacity, Math.ceil(b.length / Math.max(1, plan.columns.length))));
   const nf = plan.nfields;
+  const na = new NaMatcher(plan.naValues);
+  // Inline integers skip the naValues check, which is only sound when no naValue starts like a number.
+  const inlineAllowed = !plan.naValues.some((v) => /^[-+0-9]/.test(v));
+  const slotOf = new Int32Array(nf).fill(-1);
+  const slotKinds: string[] = [];
+  const colSlot = plan.columns.map((c) => {
+    if (c.field < 0 || c.field >= nf) return -1;
+    if (slotOf[c.field] < 0) { slotOf[c.field] = slotKinds.length; slotKinds.push(c.kind); }
+    return slotOf[c.field]!;
+  });
+  const nslots = slotKinds.length;
+  const inlineNum = Uint8Array.from(slotKinds, (k) => (inlineAllowed && (k === 'int32' || k === 'int64' || k === 'float64') ? 1 : 0));
   const ctx: Ctx = {
-    b, nfields: nf, D: plan.dialect.delimiter.charCodeAt(0), Q: plan.dialect.quoteChar.charCodeAt(0),
+    b, nfields: nf, slotOf, inlineNum, nslots, D: plan.dialect.delimiter.charCodeAt(0), Q: plan.dialect.quoteChar.charCodeAt(0),
     comment: plan.dialect.comment === null ? null : Buffer.from(plan.dialect.comment, 'utf8'),
-    na: new NaMatcher(plan.naValues), problems,
+    na, problems,
   };
+  const size = BATCH_ROWS * Math.max(1, nslots);
   const batch: Batch = {
-    starts: new Int32Array(BATCH_ROWS * nf), ends: new Int32Array(BATCH_ROWS * nf), escaped: new Uint8Array(BATCH_ROWS * nf),
+    starts: new Int32Array(size), ends: new Int32Array(size), escaped: new Uint8Array(size),
+    nums: new Float64Array(size), numOk: new Uint8Array(size),
     rowOffsets: new Int32Array(BATCH_ROWS), rows: 0, anyEscaped: false,
   };
   let rows = 0;
   for (let p = 0; p < b.length; ) {
     p = tokenize(ctx, batch, p);
-    for (let c = 0; c < plan.columns.length; c++) convertColumn(ctx, batch, plan.columns[c]!, builders[c]!);
+    for (let c = 0; c < plan.columns.length; c++) convertColumn(ctx, batch, plan.columns[c]!, colSlot[c]!, builders[c]!);
     rows += batch.rows;
   }
   return { builders, rows };
@@ -63,8 +88,8 @@ export function parseFast(b: Uint8Array, plan: PartitionPlan, problems: RowProbl
 
 /** Tokenise rows from p into `batch` until it is full or the input ends; returns where to continue. */
 function tokenize(ctx: Ctx, batch: Batch, p: number): number {
-  const { b, nfields, D, Q, comment } = ctx;
-  const { starts, ends, escaped, rowOffsets } = batch;
+  const { b, nfields, slotOf, inlineNum, nslots, D, Q, comment } = ctx;
+  const { starts, ends, escaped, nums, numOk, rowOffsets } = batch;
   const n = b.length;
   batch.rows = 0;
   if (batch.anyEscaped) escaped.fill(0);
@@ -80,13 +105,41 @@ function tokenize(ctx: Ctx, batch: Batch, p: number): number {
       p = nl < 0 ? n : nl + 1;
       continue;
     }
-    const base = r * nfields;
+    const base = r * nslots;
     let f = 0;
+    let firstEmpty = false;
     let broken: string | null = null;
     for (;;) {
+      const slot = f < nfields ? slotOf[f]! : -1;
+      let c = b[p]!; // p < n at every field start
+      if (slot < 0 && f > 0 && c !== Q) {
+        // Unprojected plain fields: only their delimiters are counted, up to the next projected or quoted field.
+        let rowDone = false;
+        for (;;) {
+          while (p < n) {
+            c = b[p]!;
+            if (c === D || c === NL) break;
+            p++;
+          }
+          f++;
+          if (p >= n) { rowDone = true; break; }
+          p++;
+          if (c === NL) { rowDone = true; break; }
+          if (p >= n) { // a delimiter ending the input leaves one empty field
+            const slot2 = f < nfields ? slotOf[f]! : -1;
+            if (slot2 >= 0) { starts[base + slot2] = p; ends[base + slot2] = p; numOk[base + slot2] = 0; }
+            f++;
+            rowDone = true;
+            break;
+          }
+          if ((f < nfields && slotOf[f]! >= 0) || b[p] === Q) break;
+        }
+        if (rowDone) break;
+        continue;
+      }
       let s = p;
       let e: number;
-      if (p < n && b[p] === Q) {
+      if (c === Q) {
         let q = p + 1;
         let esc = false;
         for (;;) {
@@ -106,23 +159,60 @@ function tokenize(ctx: Ctx, batch: Batch, p: number): number {
           p = nl < 0 ? n : nl + 1;
           break;
         }
-        if (esc && f < nfields) { escaped[base + f] = 1; batch.anyEscaped = true; }
-      } else {
-        while (p < n) {
-          const c = b[p]!;
-          if (c === D || c === NL) break;
-          p++;
+        if (slot >= 0) {
+          numOk[base + slot] = 0;
+          if (esc) { escaped[base + slot] = 1; batch.anyEscaped = true; }
         }
-        e = p;
-        if (e > s && b[e - 1] === CR && (p >= n || b[p] === NL)) e--;
+      } else {
+        let ok = 0;
+        if (slot >= 0 && inlineNum[slot] === 1 && (c === 45 || c === 43 || (c >= 48 && c <= 57))) {
+          // First-byte dispatch: an optionally signed run of digits ending the field is parsed right here.
+          let q = c === 45 || c === 43 ? p + 1 : p;
+          const ds = q;
+          let v = 0;
+          while (q < n) {
+            const d = b[q]! - 48;
+            if (d < 0 || d > 9) break;
+            v = v * 10 + d;
+            q++;
+          }
+          const nd = q - ds;
+          if (nd > 0 && nd <= 15) {
+            if (q >= n) ok = 1;
+            else {
+              const t = b[q]!;
+              if (t === D || t === NL) ok = 1;
+              else if (t === CR && (q + 1 >= n || b[q + 1] === NL)) { ok = 2; }
+            }
+          }
+          if (ok !== 0) {
+            nums[base + slot] = c === 45 ? -v : v;
+            e = q;
+            p = ok === 2 ? q + 1 : q;
+          } else {
+            p = q;
+          }
+        }
+        if (ok === 0) {
+          while (p < n) {
+            c = b[p]!;
+            if (c === D || c === NL) break;
+            p++;
+          }
+          e = p;
+          if (e > s && b[e - 1] === CR && (p >= n || b[p] === NL)) e--;
+        }
+        if (slot >= 0) numOk[base + slot] = ok === 0 ? 0 : 1;
       }
-      if (f < nfields) { starts[base + f] = s; ends[base + f] = e; }
+      if (slot >= 0) { starts[base + slot] = s; ends[base + slot] = e!; }
+      if (f === 0) firstEmpty = e! === s;
       f++;
       if (p >= n) break;
       if (b[p] === D) {
         p++;
         if (p >= n) { // a delimiter ending the input leaves one empty field
-          if (f < nfields) { starts[base + f] = p; ends[base + f] = p; }
+          const slot2 = f < nfields ? slotOf[f]! : -1;
+          if (slot2 >= 0) { starts[base + slot2] = p; ends[base + slot2] = p; numOk[base + slot2] = 0; }
           f++;
           break;
         }
@@ -132,9 +222,9 @@ function tokenize(ctx: Ctx, batch: Batch, p: number): number {
       break;
     }
     // A row of one empty field (quoted or not) is a blank line, as papaparse's skipEmptyLines has it.
-    const blank = broken === null && f === 1 && ends[base] === starts[base];
+    const blank = broken === null && f === 1 && firstEmpty;
     if (broken !== null || blank || f !== nfields) {
-      if (batch.anyEscaped) escaped.fill(0, base, base + nfields); // the slot is reused by the next row
+      if (batch.anyEscaped) escaped.fill(0, base, base + nslots); // the slot is reused by the next row
       if (!blank) ctx.problems.badLine(rowStart, f, broken);
       continue;
     }
@@ -150,29 +240,31 @@ function startsWith(b: Uint8Array, p: number, prefix: Uint8Array): boolean {
   return true;
 }
 
-function convertColumn(ctx: Ctx, batch: Batch, col: OutColumn, builder: ColumnBuilder): void {
+function convertColumn(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, builder: ColumnBuilder): void {
   const from = builder.length;
   builder.reserve(from + batch.rows);
-  if (col.field < 0) {
+  if (slot < 0) {
     for (let r = 0; r < batch.rows; r++) builder.appendNull();
     return;
   }
-  if (batch.anyEscaped) { convertGeneric(ctx, batch, col, builder); return; }
+  if (batch.anyEscaped) { convertGeneric(ctx, batch, col, slot, builder); return; }
   switch (col.kind) {
-    case 'float64': convertFloat64(ctx, batch, col, builder as Float64Builder); break;
-    case 'int32': convertInt32(ctx, batch, col, builder as Int32Builder); break;
-    case 'category': convertBytes(ctx, batch, col, builder as DictBuilder); break;
-    case 'string': convertBytes(ctx, batch, col, builder as Utf8Builder); break;
-    default: convertGeneric(ctx, batch, col, builder);
+    case 'float64': convertFloat64(ctx, batch, col, slot, builder as Float64Builder); break;
+    case 'int32': convertInt32(ctx, batch, col, slot, builder as Int32Builder); break;
+    case 'int64': convertInt64(ctx, batch, col, slot, builder as BigIntBuilder); break;
+    case 'category': convertBytes(ctx, batch, slot, builder as DictBuilder); break;
+    case 'string': convertBytes(ctx, batch, slot, builder as Utf8Builder); break;
+    default: convertGeneric(ctx, batch, col, slot, builder);
   }
 }
 
-function convertFloat64(ctx: Ctx, batch: Batch, col: OutColumn, builder: Float64Builder): void {
-  const { b, na, nfields } = ctx;
-  const { starts, ends } = batch;
+function convertFloat64(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, builder: Float64Builder): void {
+  const { b, na, nslots } = ctx;
+  const { starts, ends, nums, numOk } = batch;
   const values = builder.values;
   const from = builder.length;
-  for (let r = 0, i = col.field; r < batch.rows; r++, i += nfields) {
+  for (let r = 0, i = slot; r < batch.rows; r++, i += nslots) {
+    if (numOk[i] === 1) { values[from + r] = nums[i]!; continue; }
     const s = starts[i]!;
     const e = ends[i]!;
     if (na.test(b, s, e)) { builder.markNull(from + r); continue; }
@@ -183,26 +275,42 @@ function convertFloat64(ctx: Ctx, batch: Batch, col: OutColumn, builder: Float64
   builder.length = from + batch.rows;
 }
 
-function convertInt32(ctx: Ctx, batch: Batch, col: OutColumn, builder: Int32Builder): void {
-  const { b, na, nfields } = ctx;
-  const { starts, ends } = batch;
+function convertInt32(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, builder: Int32Builder): void {
+  const { b, na, nslots } = ctx;
+  const { starts, ends, nums, numOk } = batch;
   const values = builder.values;
   const from = builder.length;
-  for (let r = 0, i = col.field; r < batch.rows; r++, i += nfields) {
-    const s = starts[i]!;
-    const e = ends[i]!;
-    if (na.test(b, s, e)) { builder.markNull(from + r); continue; }
-    const v = parseIntBytes(b, s, e);
-    if (v === NOT_INT || v < -2147483648 || v > 2147483647) fail(ctx, batch, col, r, b, s, e);
+  for (let r = 0, i = slot; r < batch.rows; r++, i += nslots) {
+    let v: number;
+    if (numOk[i] === 1) v = nums[i]!;
+    else {
+      const s = starts[i]!;
+      const e = ends[i]!;
+      if (na.test(b, s, e)) { builder.markNull(from + r); continue; }
+      v = parseIntBytes(b, s, e);
+    }
+    if (v === NOT_INT || v < -2147483648 || v > 2147483647) fail(ctx, batch, col, r, b, starts[i]!, ends[i]!);
     values[from + r] = v;
   }
   builder.length = from + batch.rows;
 }
 
-function convertBytes(ctx: Ctx, batch: Batch, col: OutColumn, builder: DictBuilder | Utf8Builder): void {
-  const { b, na, nfields } = ctx;
+function convertInt64(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, builder: BigIntBuilder): void {
+  const { b, na, nslots } = ctx;
+  const { starts, ends, nums, numOk } = batch;
+  for (let r = 0, i = slot; r < batch.rows; r++, i += nslots) {
+    if (numOk[i] === 1) { builder.appendNumber(nums[i]!); continue; }
+    const s = starts[i]!;
+    const e = ends[i]!;
+    if (na.test(b, s, e)) builder.appendNull();
+    else if (!appendValue(b, s, e, col, builder)) fail(ctx, batch, col, r, b, s, e);
+  }
+}
+
+function convertBytes(ctx: Ctx, batch: Batch, slot: number, builder: DictBuilder | Utf8Builder): void {
+  const { b, na, nslots } = ctx;
   const { starts, ends } = batch;
-  for (let r = 0, i = col.field; r < batch.rows; r++, i += nfields) {
+  for (let r = 0, i = slot; r < batch.rows; r++, i += nslots) {
     const s = starts[i]!;
     const e = ends[i]!;
     if (na.test(b, s, e)) builder.appendNull();
@@ -224,8 +332,8 @@ function unescape(b: Uint8Array, s: number, e: number, Q: number): number {
 }
 
 /** Every kind, one value at a time: rare kinds, and batches holding escaped quotes. */
-function convertGeneric(ctx: Ctx, batch: Batch, col: OutColumn, builder: ColumnBuilder): void {
-  for (let r = 0, i = col.field; r < batch.rows; r++, i += ctx.nfields) {
+function convertGeneric(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, builder: ColumnBuilder): void {
+  for (let r = 0, i = slot; r < batch.rows; r++, i += ctx.nslots) {
     let src = ctx.b;
     let s = batch.starts[i]!;
     let e = batch.ends[i]!;
