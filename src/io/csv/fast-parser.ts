@@ -15,9 +15,11 @@ const NL = 10;
 const CR = 13;
 /** Rows tokenised before the columns are converted: small enough for the offsets to stay in cache. */
 const BATCH_ROWS = 2048;
+/** log2(BATCH_ROWS): slot k of row r is at (k << SLOT_SHIFT) + r, so each column's values are contiguous. */
+const SLOT_SHIFT = 11;
 
 /**
- * Field offsets of up to BATCH_ROWS rows, for the projected fields only: slot k of row r at r * nslots + k.
+ * Field offsets of up to BATCH_ROWS rows, for the projected fields only: slot k of row r at (k << SLOT_SHIFT) + r.
  * Unprojected fields are skipped over (their delimiters still count, so field counts are checked).
  */
 interface Batch {
@@ -105,7 +107,7 @@ function tokenize(ctx: Ctx, batch: Batch, p: number): number {
       p = nl < 0 ? n : nl + 1;
       continue;
     }
-    const base = r * nslots;
+    const base = r;
     let f = 0;
     let firstEmpty = false;
     let broken: string | null = null;
@@ -127,7 +129,7 @@ function tokenize(ctx: Ctx, batch: Batch, p: number): number {
           if (c === NL) { rowDone = true; break; }
           if (p >= n) { // a delimiter ending the input leaves one empty field
             const slot2 = f < nfields ? slotOf[f]! : -1;
-            if (slot2 >= 0) { starts[base + slot2] = p; ends[base + slot2] = p; numOk[base + slot2] = 0; }
+            if (slot2 >= 0) { starts[base + (slot2 << SLOT_SHIFT)] = p; ends[base + (slot2 << SLOT_SHIFT)] = p; numOk[base + (slot2 << SLOT_SHIFT)] = 0; }
             f++;
             rowDone = true;
             break;
@@ -160,8 +162,8 @@ function tokenize(ctx: Ctx, batch: Batch, p: number): number {
           break;
         }
         if (slot >= 0) {
-          numOk[base + slot] = 0;
-          if (esc) { escaped[base + slot] = 1; batch.anyEscaped = true; }
+          numOk[base + (slot << SLOT_SHIFT)] = 0;
+          if (esc) { escaped[base + (slot << SLOT_SHIFT)] = 1; batch.anyEscaped = true; }
         }
       } else {
         let ok = 0;
@@ -186,7 +188,7 @@ function tokenize(ctx: Ctx, batch: Batch, p: number): number {
             }
           }
           if (ok !== 0) {
-            nums[base + slot] = c === 45 ? -v : v;
+            nums[base + (slot << SLOT_SHIFT)] = c === 45 ? -v : v;
             e = q;
             p = ok === 2 ? q + 1 : q;
           } else {
@@ -202,9 +204,9 @@ function tokenize(ctx: Ctx, batch: Batch, p: number): number {
           e = p;
           if (e > s && b[e - 1] === CR && (p >= n || b[p] === NL)) e--;
         }
-        if (slot >= 0) numOk[base + slot] = ok === 0 ? 0 : 1;
+        if (slot >= 0) numOk[base + (slot << SLOT_SHIFT)] = ok === 0 ? 0 : 1;
       }
-      if (slot >= 0) { starts[base + slot] = s; ends[base + slot] = e!; }
+      if (slot >= 0) { starts[base + (slot << SLOT_SHIFT)] = s; ends[base + (slot << SLOT_SHIFT)] = e!; }
       if (f === 0) firstEmpty = e! === s;
       f++;
       if (p >= n) break;
@@ -212,7 +214,7 @@ function tokenize(ctx: Ctx, batch: Batch, p: number): number {
         p++;
         if (p >= n) { // a delimiter ending the input leaves one empty field
           const slot2 = f < nfields ? slotOf[f]! : -1;
-          if (slot2 >= 0) { starts[base + slot2] = p; ends[base + slot2] = p; numOk[base + slot2] = 0; }
+          if (slot2 >= 0) { starts[base + (slot2 << SLOT_SHIFT)] = p; ends[base + (slot2 << SLOT_SHIFT)] = p; numOk[base + (slot2 << SLOT_SHIFT)] = 0; }
           f++;
           break;
         }
@@ -224,7 +226,7 @@ function tokenize(ctx: Ctx, batch: Batch, p: number): number {
     // A row of one empty field (quoted or not) is a blank line, as papaparse's skipEmptyLines has it.
     const blank = broken === null && f === 1 && firstEmpty;
     if (broken !== null || blank || f !== nfields) {
-      if (batch.anyEscaped) escaped.fill(0, base, base + nslots); // the slot is reused by the next row
+      if (batch.anyEscaped) for (let k = 0; k < nslots; k++) escaped[(k << SLOT_SHIFT) + base] = 0; // reused by the next row
       if (!blank) ctx.problems.badLine(rowStart, f, broken);
       continue;
     }
@@ -259,11 +261,11 @@ function convertColumn(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, bui
 }
 
 function convertFloat64(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, builder: Float64Builder): void {
-  const { b, na, nslots } = ctx;
+  const { b, na } = ctx;
   const { starts, ends, nums, numOk } = batch;
   const values = builder.values;
   const from = builder.length;
-  for (let r = 0, i = slot; r < batch.rows; r++, i += nslots) {
+  for (let r = 0, i = slot << SLOT_SHIFT; r < batch.rows; r++, i++) {
     if (numOk[i] === 1) { values[from + r] = nums[i]!; continue; }
     const s = starts[i]!;
     const e = ends[i]!;
@@ -276,11 +278,11 @@ function convertFloat64(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, bu
 }
 
 function convertInt32(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, builder: Int32Builder): void {
-  const { b, na, nslots } = ctx;
+  const { b, na } = ctx;
   const { starts, ends, nums, numOk } = batch;
   const values = builder.values;
   const from = builder.length;
-  for (let r = 0, i = slot; r < batch.rows; r++, i += nslots) {
+  for (let r = 0, i = slot << SLOT_SHIFT; r < batch.rows; r++, i++) {
     let v: number;
     if (numOk[i] === 1) v = nums[i]!;
     else {
@@ -296,9 +298,9 @@ function convertInt32(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, buil
 }
 
 function convertInt64(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, builder: BigIntBuilder): void {
-  const { b, na, nslots } = ctx;
+  const { b, na } = ctx;
   const { starts, ends, nums, numOk } = batch;
-  for (let r = 0, i = slot; r < batch.rows; r++, i += nslots) {
+  for (let r = 0, i = slot << SLOT_SHIFT; r < batch.rows; r++, i++) {
     if (numOk[i] === 1) { builder.appendNumber(nums[i]!); continue; }
     const s = starts[i]!;
     const e = ends[i]!;
@@ -308,9 +310,9 @@ function convertInt64(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, buil
 }
 
 function convertBytes(ctx: Ctx, batch: Batch, slot: number, builder: DictBuilder | Utf8Builder): void {
-  const { b, na, nslots } = ctx;
+  const { b, na } = ctx;
   const { starts, ends } = batch;
-  for (let r = 0, i = slot; r < batch.rows; r++, i += nslots) {
+  for (let r = 0, i = slot << SLOT_SHIFT; r < batch.rows; r++, i++) {
     const s = starts[i]!;
     const e = ends[i]!;
     if (na.test(b, s, e)) builder.appendNull();
@@ -333,7 +335,7 @@ function unescape(b: Uint8Array, s: number, e: number, Q: number): number {
 
 /** Every kind, one value at a time: rare kinds, and batches holding escaped quotes. */
 function convertGeneric(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, builder: ColumnBuilder): void {
-  for (let r = 0, i = slot; r < batch.rows; r++, i += ctx.nslots) {
+  for (let r = 0, i = slot << SLOT_SHIFT; r < batch.rows; r++, i++) {
     let src = ctx.b;
     let s = batch.starts[i]!;
     let e = batch.ends[i]!;
