@@ -56,6 +56,22 @@ export class CsvTypeConflict extends CsvParseError {
 }
 
 /**
+ * A partition of a file that was cut at plain newlines (its samples held no quote character) contains the
+ * quote character: the cuts may split a quoted field. The source re-cuts that file with the exact
+ * quote-aware scan and the compute restarts (see partitions.ts).
+ */
+export class CsvBoundaryConflict extends Error {
+  override name = 'CsvBoundaryConflict';
+  constructor(
+    message: string,
+    readonly sourceId: string,
+    readonly file: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * 1-based line number of byte `offset`. Only called on error paths: partitions do not count lines while
  * parsing (that would cost a pass), so the prefix of the file is scanned when an error needs a line number.
  */

@@ -6,7 +6,7 @@ import { dictionaryData, sharedArray, utf8Data } from '../../kernels/arrow-build
 import { registerOp } from '../../scheduler/registry.ts';
 import { registerErrorClass } from '../../scheduler/remote-errors.ts';
 import { registerBytesRead } from '../../scheduler/progress.ts';
-import { CsvFileError, CsvOptionError, CsvParseError, CsvTypeConflict } from './errors.ts';
+import { CsvBoundaryConflict, CsvFileError, CsvOptionError, CsvParseError, CsvTypeConflict } from './errors.ts';
 import { arrowType, utf8Bytes } from './builders.ts';
 import { parseFast } from './fast-parser.ts';
 import { readRange, readWhole } from './files.ts';
@@ -26,6 +26,9 @@ export function readPartition(plan: PartitionPlan): RecordBatch {
   } else {
     whole = readWhole({ path: plan.file, compression: plan.compression });
     bytes = whole.subarray(plan.start, plan.end < 0 ? whole.length : plan.end);
+  }
+  if (plan.checkQuotes && bytes.indexOf(plan.dialect.quoteChar.charCodeAt(0)) >= 0) {
+    throw new CsvBoundaryConflict(`'${plan.file}' holds the quote character ${JSON.stringify(plan.dialect.quoteChar)} in bytes ${plan.start}-${plan.end}, but was cut at plain newlines (its samples held none); re-cutting it with a quote-aware scan`, plan.sourceId, plan.file);
   }
   const problems = new RowProblems(plan, whole);
   const { builders, rows } = plan.engine === 'fast' ? parseFast(bytes, plan, problems) : parsePapa(bytes, plan, problems);
@@ -63,6 +66,7 @@ registerOp(CSV_WRITE_OP, writePartitionCsv);
 // Errors keep their class and fields when they come back from a worker; progress reports bytes read.
 registerErrorClass(CsvParseError);
 registerErrorClass(CsvTypeConflict);
+registerErrorClass(CsvBoundaryConflict);
 registerErrorClass(CsvFileError);
 registerErrorClass(CsvOptionError);
 registerBytesRead(CSV_READ_OP, (args) => {

@@ -36,6 +36,8 @@ export interface PartitionPlan {
   readonly engine: 'fast' | 'papaparse';
   /** Average bytes per row seen in the samples: sizes the first allocation of each column. */
   readonly rowBytes: number;
+  /** The range was cut at plain newlines: the task must raise CsvBoundaryConflict if it holds the quote character. */
+  readonly checkQuotes: boolean;
   /** The CsvSource this plan came from: a value that does not fit an inferred type widens it there. */
   readonly sourceId: string;
 }

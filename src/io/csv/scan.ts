@@ -30,7 +30,10 @@ export function csvSource(input: string | readonly string[], options: CsvOptions
   const description: CsvSourceDescription = {
     token: tokenize('read-csv', files.map((f) => [f.path, f.size, f.mtimeMs]), opts),
     columns: projected,
-    files: layouts.map((l, i) => ({ path: l.file.path, compression: l.file.compression, nfields: l.names.length, newline: l.newline, fieldOf: projectedFieldOf[i]! })),
+    files: layouts.map((l, i) => ({
+      path: l.file.path, compression: l.file.compression, size: l.file.size, nfields: l.names.length, newline: l.newline,
+      fieldOf: projectedFieldOf[i]!, checkQuotes: ranges[i]!.checkQuotes,
+    })),
     parts: partsOf(layouts, ranges),
     dialect, naValues: opts.naValues, onBadLines: opts.onBadLines, pathColumn: opts.pathColumn, engine,
     rowBytes: totals.rows > 0 ? Math.max(1, totals.bytes / totals.rows) : 64,
@@ -124,9 +127,9 @@ function checkColumnOptions(names: readonly string[], opts: ResolvedCsvOptions):
 }
 
 function partsOf(layouts: readonly FileLayout[], ranges: readonly FileRanges[]): CsvSourceDescription['parts'] {
-  const parts = ranges.flatMap((r, file) => r.partitions.map((p) => ({ file, start: p.start, end: p.end })));
+  const parts = ranges.flatMap((r, file) => r.partitions.map((p) => ({ file, start: p.start, end: p.end, cut: p.cut })));
   if (parts.length > 0) return parts;
   // No rows anywhere (header-only files): one empty partition keeps the schema flowing through the graph.
   const file = Math.max(0, layouts.findIndex((l) => !l.empty));
-  return [{ file, start: layouts[file]!.dataStart, end: layouts[file]!.dataStart }];
+  return [{ file, start: layouts[file]!.dataStart, end: layouts[file]!.dataStart, cut: layouts[file]!.dataStart }];
 }

@@ -5,7 +5,8 @@ import { Field, Schema } from 'apache-arrow';
 import type { PartitionSource, PartitionTaskSpec } from '../../collections/source.ts';
 import { arrowType, type ColumnKind } from './builders.ts';
 import type { Dialect } from './dialect.ts';
-import { CsvOptionError, CsvTypeConflict } from './errors.ts';
+import { CsvBoundaryConflict, CsvOptionError, CsvTypeConflict } from './errors.ts';
+import { exactRanges } from './partitions.ts';
 import { tokenize, uniqueToken } from '../../scheduler/tokenize.ts';
 import { registerConflictHandler } from '../../collections/schema-conflicts.ts';
 import type { Compression } from './files.ts';
@@ -22,10 +23,13 @@ export interface SchemaColumn {
 export interface SourceFile {
   readonly path: string;
   readonly compression: Compression;
+  readonly size: number;
   readonly nfields: number;
   readonly newline: '\n' | '\r\n';
   /** For each schema column (same order as CsvSourceDescription.columns): its field in this file, or -1. */
   readonly fieldOf: readonly number[];
+  /** Cut at plain newlines: tasks check their bytes for the quote character (partitions.ts). */
+  readonly checkQuotes: boolean;
 }
 
 /** Everything a CsvSource knows; plain JSON. */
@@ -33,7 +37,7 @@ export interface CsvSourceDescription {
   readonly token: string;
   readonly columns: readonly SchemaColumn[];
   readonly files: readonly SourceFile[];
-  readonly parts: readonly { readonly file: number; readonly start: number; readonly end: number }[];
+  readonly parts: readonly { readonly file: number; readonly start: number; readonly end: number; readonly cut: number }[];
   readonly dialect: Dialect;
   readonly naValues: readonly string[];
   readonly onBadLines: OnBadLines;
@@ -79,6 +83,21 @@ export class CsvSource implements PartitionSource {
     return true;
   }
 
+  /** Re-cut a file that was cut at plain newlines with the exact quote-aware scan; the partition count stays. */
+  recut(path: string): boolean {
+    const d = this.description;
+    const f = d.files.findIndex((file) => file.path === path);
+    if (f < 0 || !d.files[f]!.checkQuotes) return false;
+    const mine = d.parts.filter((p) => p.file === f);
+    const exact = exactRanges(path, d.files[f]!.size, mine, d.dialect);
+    let k = 0;
+    const parts = d.parts.map((p) => (p.file === f ? { file: f, ...exact[k++]! } : p));
+    const files = d.files.map((file, i) => (i === f ? { ...file, checkQuotes: false } : file));
+    this.description = { ...d, parts, files, token: tokenize('read-csv-recut', d.token, path) };
+    this.token = this.description.token;
+    return true;
+  }
+
   static byId(id: string): CsvSource | undefined {
     return live.get(id)?.deref();
   }
@@ -105,7 +124,7 @@ export class CsvSource implements PartitionSource {
     const plan: PartitionPlan = {
       file: file.path, compression: file.compression, start: part.start, end: part.end, nfields: file.nfields, newline: file.newline,
       columns: out, dialect: d.dialect, naValues: d.naValues, onBadLines: d.onBadLines, pathColumn,
-      engine: d.engine, rowBytes: d.rowBytes, sourceId: this.id,
+      engine: d.engine, rowBytes: d.rowBytes, checkQuotes: file.checkQuotes, sourceId: this.id,
     };
     return { op: CSV_READ_OP, args: [plan] };
   }
@@ -116,6 +135,13 @@ export class CsvSource implements PartitionSource {
     return `read-csv ${d.files.length} file${d.files.length === 1 ? '' : 's'}, ${this.npartitions} partitions of ${mib} MiB (${d.engine} parser)`;
   }
 }
+
+registerConflictHandler((e) => {
+  if (!(e instanceof CsvBoundaryConflict)) return null;
+  const source = CsvSource.byId(e.sourceId);
+  if (!source || !source.recut(e.file)) return null;
+  return `'${e.file}' re-cut with a quote-aware scan (it holds quote characters its samples did not show)`;
+});
 
 registerConflictHandler((e) => {
   if (!(e instanceof CsvTypeConflict)) return null;
