@@ -52,4 +52,23 @@ test('a DataFrame output and a reduction over it in one call share the reads', a
   assert.ok(typeof total === 'number');
 });
 
+test('CSV: three reductions of one column and a filtered reduction read each byte range once', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { readCsv } = await import('../../src/index.ts');
+  const dir = mkdtempSync(`${tmpdir()}/tessera-onepass-`);
+  const lines = ['a,b'];
+  for (let i = 0; i < 3000; i++) lines.push(`${i % 50},${i}`);
+  writeFileSync(`${dir}/x.csv`, lines.join('\n') + '\n');
+  const csv = readCsv(`${dir}/x.csv`, { blocksize: 4096 });
+  const a = csv.col('a');
+  const f = csv.filter(csv.col('b').gt(100));
+  resetKernelStats();
+  const [min, max, mean, n] = await compute(a.min(), a.max(), a.mean(), f.col('a').count(), opts);
+  assert.equal([min, max, n], [0, 49, 2899]);
+  assert.ok(Math.abs((mean as number) - 24.5) < 1e-12);
+  assert.is(kernelStats.partitionReads, csv.npartitions);
+  rmSync(dir, { recursive: true });
+});
+
 test.run();

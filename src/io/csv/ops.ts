@@ -4,6 +4,7 @@
 import { type Data, Field, RecordBatch, Schema, Struct, makeData } from 'apache-arrow';
 import { dictionaryData, sharedArray, utf8Data } from '../../kernels/arrow-build.ts';
 import { registerOp } from '../../scheduler/registry.ts';
+import { kernelStats } from '../../kernels/stats.ts';
 import { registerErrorClass } from '../../scheduler/remote-errors.ts';
 import { registerBytesRead } from '../../scheduler/progress.ts';
 import { CsvBoundaryConflict, CsvFileError, CsvOptionError, CsvParseError, CsvTypeConflict } from './errors.ts';
@@ -39,6 +40,7 @@ export function readPartition(plan: PartitionPlan): RecordBatch {
     fields.splice(position, 0, new Field(name, arrowType('category', dictId), true));
     columns.splice(position, 0, constantDictionary(plan.file, rows, dictId));
   }
+  kernelStats.partitionReads += 1;
   return batchOf(fields, columns, rows);
 }
 

@@ -9,6 +9,7 @@ import { type Data, type RecordBatch, Message, Schema, Table, tableToIPC } from 
 import { Compression, Table as WasmTable, WriterPropertiesBuilder, readParquet as readParquetBytes, writeParquet } from 'parquet-wasm';
 import { type OpenedFooter, extract, openFooter } from './extract.ts';
 import { emptyBatch } from '../../kernels/arrow-build.ts';
+import { narrowBatch } from '../../kernels/large-strings.ts';
 import { project } from '../../kernels/frame-ops.ts';
 import { kernelStats } from '../../kernels/stats.ts';
 import { takeBatch } from '../../kernels/take.ts';
@@ -88,7 +89,8 @@ export function readParquetPartition(plan: ParquetReadPlan): RecordBatch {
         throw new ParquetFileError(`cannot read ${where}: ${msg}`);
       }
       const { schema, batches } = batchesFromIpc(bytes);
-      fileBatch = batches.length === 0 ? emptyBatch(schema) : oneBatch(schema, batches);
+      // Large (64-bit offset) strings from parquet-wasm become Utf8, matching the schema readParquet showed.
+      fileBatch = narrowBatch(batches.length === 0 ? emptyBatch(schema) : oneBatch(schema, batches));
       if (fileBatch.numRows !== plan.rows) {
         throw new ParquetFileError(`${where} gave ${fileBatch.numRows} rows where its metadata promises ${plan.rows}; the file is corrupt`);
       }
