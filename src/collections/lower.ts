@@ -117,8 +117,11 @@ export class GraphBuilder {
     const keyTags = node.keys.map((k) => typeTag(groupKeyType(node.input.schema.fields.find((f) => f.name === k)!.type)));
     const out: Key[] = [];
     for (let j = 0; j < node.nbuckets; j++) {
+      // Piece j of every split (picked in place by the scheduler: an inline op), so a bucket task receives
+      // only its own rows rather than every split's pieces.
+      const pieces = splits.map((s, i) => this.add(`${splitToken}-piece${j}#${i}`, 'reduce.pick', [ref(s), j]));
       const args = { keys: node.keys, keyTags, fn, params: node.params, mode: node.mode, name: node.name, bucket: j, dropna: node.dropna };
-      out.push(this.add(`${node.token}#${j}`, 'groupby.apply-bucket', [splits.map(ref), j, args]));
+      out.push(this.add(`${node.token}#${j}`, 'groupby.apply', [pieces.map(ref), args]));
     }
     return out;
   }

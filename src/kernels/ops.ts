@@ -14,8 +14,8 @@ registerOp('reduce.chunk', reduceChunk);
 registerOp('reduce.combine', reduceCombine);
 registerOp('reduce.finalize', reduceFinalize);
 registerOp('reduce.empty', reduceEmpty);
-registerOp('reduce.pick', pick);
-registerOp('reduce.pick-record', pickRecord);
+registerOp('reduce.pick', pick, { inline: true });
+registerOp('reduce.pick-record', pickRecord, { inline: true });
 registerOp('scalar.binary', scalarBinary);
 
 import { groupChunk, groupEmpty, groupFinalize, groupMerge, groupSplit } from './groupby/aggregate.ts';
@@ -25,8 +25,7 @@ registerOp('groupby.split', groupSplit);
 registerOp('groupby.finalize', groupFinalize);
 registerOp('groupby.empty', groupEmpty);
 
-import type { RecordBatch } from 'apache-arrow';
-import { type ApplyArgs, applyBucket, shuffleSplit } from './groupby/apply.ts';
+import { applyBucket, shuffleSplit } from './groupby/apply.ts';
 registerOp('groupby.shuffle-split', shuffleSplit);
-/** Bucket j of a shuffle: piece j of every split partition, then the user's function per group. */
-registerOp('groupby.apply-bucket', (splits: RecordBatch[][], j: number, args: ApplyArgs) => applyBucket(splits.map((s) => s[j]!), args));
+/** One shuffle bucket: its piece of every split partition, then the user's function per group. */
+registerOp('groupby.apply', applyBucket);

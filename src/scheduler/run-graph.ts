@@ -6,6 +6,8 @@
 import type { Graph, Key, Task } from './graph.ts';
 import type { Executor } from './executor.ts';
 import { cull } from './optimize-graph.ts';
+import { isInlineOp } from './registry.ts';
+import { executeTask } from './execute.ts';
 import { order } from './order.ts';
 
 export interface TaskEvent {
@@ -187,7 +189,7 @@ export function runGraph(graph: Graph, outputs: readonly Key[], executor: Execut
           if (listeners.length > 0) for (const l of listeners) l.onTaskStart?.(t);
           let result: unknown;
           try {
-            result = executor.run(t, inputs);
+            result = isInlineOp(t.op) ? executeTask(t, inputs) : executor.run(t, inputs);
           } catch (err) {
             fail(t, err);
             return;

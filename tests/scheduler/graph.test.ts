@@ -168,6 +168,23 @@ test('an unknown op fails clearly', async () => {
   );
 });
 
+test('inline ops run in place on the calling thread, whatever the executor', async () => {
+  registerOp('graphtest.pick', (xs: number[], i: number) => xs[i], { inline: true });
+  const seen: string[] = [];
+  const executor = {
+    name: 'recording',
+    concurrency: 2,
+    run(t: { key: string; op: string }, inputs: readonly unknown[]) {
+      seen.push(t.op);
+      return new SyncExecutor().run(t as never, inputs);
+    },
+  };
+  const g = graphOf(task('xs', 'graphtest.const', [[10, 20, 30]]), task('p', 'graphtest.pick', [ref('xs'), 1]), task('q', 'graphtest.inc', [ref('p')]));
+  const out = await runGraph(g, ['q'], executor);
+  assert.is(out.get('q'), 21);
+  assert.equal(seen, ['graphtest.const', 'graphtest.inc'], 'the pick never reached the executor');
+});
+
 test('a graph of 20k tasks runs without deep recursion', async () => {
   const g: Graph = new Map();
   g.set('t0', task('t0', 'graphtest.const', [0]));
