@@ -1,5 +1,6 @@
 // CSV reading speed per core, and the end-to-end one-pass reduction against DuckDB.
 // usage: node --import tsx bench/csv.ts [DIR=/tmp/tessera-bench-airline] [NFILES=8] [ROWS=250000]
+// real flights: npm run datasets && TESSERA_BENCH_COLUMN=delay node --import tsx bench/csv.ts datasets/generated/flights 6
 // Generates airline-like files into DIR when missing (datasets/gen-airline.mjs). Single-thread rows are
 // the best of 3 runs on the first file; the end-to-end rows are fresh processes (peak RSS is per process).
 
@@ -16,6 +17,8 @@ import { csvSource } from '../src/io/csv/scan.ts';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const [dir = '/tmp/tessera-bench-airline', nfilesArg = '8', rowsArg = '250000', mode = 'main'] = process.argv.slice(2);
 const nfiles = Number(nfilesArg);
+/** The numeric column the one-column rows and the end-to-end query use: DepDelay (airline), delay (the bundled flights). */
+const COLUMN = process.env.TESSERA_BENCH_COLUMN ?? 'DepDelay';
 
 function files(n: number): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -49,15 +52,16 @@ async function singleThread(): Promise<void> {
   const text = bytes.toString('utf8');
   const src = csvSource(file, { blocksize: bytes.length + 1 });
   const all = src.partitionTask(0, null).args[0] as any;
-  const one = src.partitionTask(0, ['DepDelay']).args[0] as any;
+  const one = src.partitionTask(0, [COLUMN]).args[0] as any;
   const rows: [string, number][] = [];
   rows.push(['newline count (Buffer.indexOf)', best(3, () => { let n = 0; for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) n++; })]);
-  rows.push(['tessera fast path, all 21 columns', best(3, () => readPartition(all))]);
-  rows.push(['tessera fast path, DepDelay only', best(3, () => readPartition(one))]);
+  rows.push([`tessera fast path, all ${src.schema.fields.length} columns`, best(3, () => readPartition(all))]);
+  rows.push([`tessera fast path, ${COLUMN} only`, best(3, () => readPartition(one))]);
   rows.push(['tessera papaparse path, all columns', best(1, () => readPartition({ ...all, engine: 'papaparse' }))]);
   rows.push(['papaparse untyped', best(2, () => Papa.parse(text, { header: false }))]);
   rows.push(['papaparse typed (dynamicTyping)', best(1, () => Papa.parse(text, { header: false, dynamicTyping: true }))]);
-  const dk = await duck(`create table t as select * from read_csv('${file}', nullstr='NA', types={'CancellationCode': 'VARCHAR'})`, 1);
+  const types = COLUMN === 'DepDelay' ? ", types={'CancellationCode': 'VARCHAR'}" : '';
+  const dk = await duck(`create table t as select * from read_csv('${file}', nullstr='NA'${types})`, 1);
   rows.push(['DuckDB read_csv, 1 thread', dk.ms]);
   const typed = rows.find((r) => r[0].startsWith('papaparse typed'))![1];
   console.log(`\nOne thread, ${path.basename(file)} (${mb.toFixed(1)} MB):`);
@@ -70,7 +74,7 @@ async function endToEnd(n: number, how: 'one-pass' | 'separate'): Promise<void> 
   const t = performance.now();
   const df = readCsv(files(n), {});
   const buildMs = performance.now() - t;
-  const d = () => df.col('DepDelay');
+  const d = () => df.col(COLUMN);
   const result = how === 'one-pass'
     ? await compute(d().min(), d().max(), d().mean())
     : [await d().min().compute(), await d().max().compute(), await d().mean().compute()];
@@ -95,8 +99,8 @@ async function main(): Promise<void> {
   }
   const glob = `${dir}/*.csv`;
   const sizeMB = files(nfiles).reduce((s, f) => s + fs.statSync(f).size, 0) / 1e6;
-  const ref = await duck(`select min(DepDelay) mn, max(DepDelay) mx, avg(DepDelay) av from read_csv('${glob}', nullstr='NA')`);
-  console.log(`\nEnd to end, min+max+mean of DepDelay over ${nfiles} files (${sizeMB.toFixed(0)} MB), fresh processes:`);
+  const ref = await duck(`select min(${COLUMN}) mn, max(${COLUMN}) mx, avg(${COLUMN}) av from read_csv('${glob}', nullstr='NA')`);
+  console.log(`\nEnd to end, min+max+mean of ${COLUMN} over ${nfiles} files (${sizeMB.toFixed(0)} MB), fresh processes:`);
   // The children run before anything big is loaded here (see the VmHWM note in endToEnd).
   const runs = ([[nfiles, 'one-pass', 'threads'], [nfiles, 'separate', 'threads'], [2, 'one-pass', 'threads'], [nfiles, 'one-pass', 'sync'], [2, 'one-pass', 'sync']] as const)
     .map(([n, how, sched]) => ({ n, how, sched, r: child(n, how, sched) }));
