@@ -12,6 +12,7 @@ import { emptyBatch } from '../../kernels/arrow-build.ts';
 import { ArrowIpcFileError } from './errors.ts';
 import { batchesFromIpc, oneBatch } from './shared-ipc.ts';
 import { IPC_READ_OP, type IpcReadPlan } from './source.ts';
+import { readFully } from '../read-fully.ts';
 
 export { IPC_READ_OP };
 export const IPC_WRITE_OP = 'io.arrow-ipc.write';
@@ -33,12 +34,8 @@ export function readIpcPartition(plan: IpcReadPlan): RecordBatch {
   try {
     let at = plan.schema.length;
     for (const r of plan.ranges) {
-      let got = 0;
-      while (got < r.end - r.start) {
-        const n = fs.readSync(fd, bytes, at + got, r.end - r.start - got, r.start + got);
-        if (n <= 0) throw new ArrowIpcFileError(`Arrow IPC file '${plan.path}' ended early at byte ${r.start + got}`);
-        got += n;
-      }
+      const got = readFully(fd, bytes, at, r.end - r.start, r.start);
+      if (got < r.end - r.start) throw new ArrowIpcFileError(`Arrow IPC file '${plan.path}' ended early at byte ${r.start + got}`);
       at += got;
     }
     // End-of-stream marker.

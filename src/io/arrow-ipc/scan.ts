@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { MessageHeader, Message, type Schema } from 'apache-arrow';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
 import { ArrowIpcFileError } from './errors.ts';
+import { readAt } from '../read-fully.ts';
 
 export interface Range {
   readonly start: number;
@@ -40,16 +41,7 @@ export function scanIpc(path: string): IpcLayout {
   try {
     const st = fs.fstatSync(fd);
     const size = st.size;
-    const read = (pos: number, len: number): Uint8Array => {
-      const buf = Buffer.allocUnsafe(len);
-      let got = 0;
-      while (got < len) {
-        const n = fs.readSync(fd, buf, got, len - got, pos + got);
-        if (n <= 0) break;
-        got += n;
-      }
-      return buf.subarray(0, got);
-    };
+    const read = (pos: number, len: number): Uint8Array => readAt(fd, pos, len);
     const head = read(0, Math.min(8, size));
     const isFile = Buffer.from(head.subarray(0, 6)).toString('latin1') === FILE_MAGIC;
     if (isFile) return scanFileFormat(path, size, st.mtimeMs, read);

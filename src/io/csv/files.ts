@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 import { CsvFileError } from './errors.ts';
+import { readAt } from '../read-fully.ts';
 
 export type Compression = 'none' | 'gzip' | 'bz2';
 
@@ -58,14 +59,7 @@ function statFile(path: string): CsvFile {
 export function readRange(path: string, start: number, end: number): Uint8Array {
   const fd = fs.openSync(path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(Math.max(0, end - start));
-    let got = 0;
-    while (got < buf.length) {
-      const n = fs.readSync(fd, buf, got, buf.length - got, start + got);
-      if (n <= 0) break;
-      got += n;
-    }
-    return buf.subarray(0, got);
+    return readAt(fd, start, end - start);
   } finally {
     fs.closeSync(fd);
   }

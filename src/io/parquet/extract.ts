@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import { Message, Schema } from 'apache-arrow';
 import { type TStruct, type TValue, readTypedStruct, writeTypedStruct } from './thrift.ts';
+import { readFully } from '../read-fully.ts';
 
 const ARROW_SCHEMA_KEY = 'ARROW:schema';
 
@@ -141,12 +142,8 @@ export function extract(fd: number, footer: OpenedFooter, columns: readonly stri
     const from = copies[i]!.from;
     const to = copies[i]!.to;
     const len = copies[j - 1]!.to + copies[j - 1]!.len - to;
-    let got = 0;
-    while (got < len) {
-      const n = fs.readSync(fd, file, to + got, len - got, from + got);
-      if (n <= 0) throw new Error(`the file ends at byte ${from + got}, inside a column chunk`);
-      got += n;
-    }
+    const got = readFully(fd, file, to, len, from);
+    if (got < len) throw new Error(`the file ends at byte ${from + got}, inside a column chunk`);
     i = j;
   }
   file.set(meta, at);

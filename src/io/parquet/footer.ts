@@ -8,6 +8,7 @@ import { readSchema } from 'parquet-wasm';
 import { narrowSchema } from '../../kernels/large-strings.ts';
 import { ParquetFileError } from './errors.ts';
 import { type ThriftStruct, type ThriftValue, ThriftError, readStruct } from './thrift.ts';
+import { readAt } from '../read-fully.ts';
 
 const MAGIC = 0x31524150; // 'PAR1' little-endian
 
@@ -104,16 +105,7 @@ export function readFooter(path: string): ParquetFooter {
   }
 }
 
-function readAt(fd: number, pos: number, len: number): Uint8Array {
-  const buf = Buffer.allocUnsafe(len);
-  let got = 0;
-  while (got < len) {
-    const n = fs.readSync(fd, buf, got, len - got, pos + got);
-    if (n <= 0) break;
-    got += n;
-  }
-  return buf.subarray(0, got);
-}
+
 
 function interpret(path: string, size: number, mtimeMs: number, metaStart: number, meta: Uint8Array, fmd: ThriftStruct): ParquetFooter {
   const corrupt = (what: string) => new ParquetFileError(`Parquet file '${path}' has corrupt metadata: ${what}`);

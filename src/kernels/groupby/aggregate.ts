@@ -7,7 +7,7 @@ import { makeBatch, primitiveData, sharedArray, utf8Data } from '../arrow-build.
 import { validityOf } from '../validity.ts';
 import { typeFromTag } from '../type-tags.ts';
 import { type CustomAggRef, type LoadedCustomAgg, callCustom, groupValues, loadCustomAggs } from './custom-agg.ts';
-import { type KeyValue, groupRows, hashKey, tupleKey } from './group-ids.ts';
+import { type KeyValue, compareKeys, groupRows, hashKey, tupleKey } from './group-ids.ts';
 
 export type GroupAggName = 'sum' | 'mean' | 'count' | 'size' | 'min' | 'max' | 'var' | 'std' | 'first' | 'last' | 'nunique' | 'median' | 'custom';
 export const GROUP_AGGS: readonly GroupAggName[] = ['sum', 'mean', 'count', 'size', 'min', 'max', 'var', 'std', 'first', 'last', 'nunique', 'median', 'custom'];
@@ -395,13 +395,6 @@ export function groupKeyType(input: DataType): DataType {
   return input;
 }
 
-function compareKeys(a: KeyValue, b: KeyValue): number {
-  // Nulls last, then natural order of numbers/strings/booleans.
-  if (a === b) return 0;
-  if (a === null) return 1;
-  if (b === null) return -1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** How the result rows are ordered (see GroupOrder in collections/plan.ts). */
 export type ResultOrder = { by: 'keys' } | { by: 'none' } | { by: 'output-desc'; column: string };

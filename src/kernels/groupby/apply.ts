@@ -9,7 +9,7 @@ import { takeBatch } from '../take.ts';
 import { typeFromTag } from '../type-tags.ts';
 import { buildColumn } from './aggregate.ts';
 import { GroupFrame } from './group-frame.ts';
-import { type KeyValue, groupRows, hashKey, tupleKey } from './group-ids.ts';
+import { type KeyValue, compareKeys, groupRows, hashKey, tupleKey } from './group-ids.ts';
 import { type UdfRef, loadUdf } from './udf-runtime.ts';
 
 function keyData(batch: RecordBatch, keys: readonly string[]): Data[] {
@@ -38,12 +38,6 @@ export function shuffleSplit(batch: RecordBatch, keys: readonly string[], nbucke
   return idx.map((ix) => takeBatch(batch, ix));
 }
 
-function compareKeys(a: KeyValue, b: KeyValue): number {
-  if (a === b) return 0;
-  if (a === null) return 1;
-  if (b === null) return -1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 export interface ApplyArgs {
   readonly keys: readonly string[];

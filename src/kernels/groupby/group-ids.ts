@@ -192,3 +192,11 @@ export function hashKey(s: string): number {
   }
   return h >>> 0;
 }
+
+/** Order of key values in results: natural order of numbers, strings (code units) and booleans; nulls last. */
+export function compareKeys(a: KeyValue, b: KeyValue): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
