@@ -5,6 +5,8 @@ import { type Data, type DataType, type RecordBatch, Field, Schema, Table, Type 
 import { concatBatches } from '../kernels/concat.ts';
 import { makeBatch } from '../kernels/arrow-build.ts';
 import { takeBatch } from '../kernels/take.ts';
+import { project } from '../kernels/frame-ops.ts';
+import { POSITION_COLUMNS } from '../kernels/groupby/apply.ts';
 import { buildColumn } from '../kernels/groupby/aggregate.ts';
 import type { KeyValue } from '../kernels/groupby/group-ids.ts';
 import type { ApplyNode } from './plan.ts';
@@ -34,8 +36,19 @@ export function assembleApplied(buckets: ReadonlyArray<RecordBatch | null>, node
     ),
   );
   let all = concatBatches(schema, aligned);
-  if (node.sort && node.mode === 'apply') all = sortByKeys(all, node.keys);
+  if (node.mode === 'transform') all = inInputOrder(all);
+  else if (node.sort) all = sortByKeys(all, node.keys);
   return new Table([all]);
+}
+
+/** transform: rows back in the order of the input (partition, then row), hidden position columns dropped. */
+function inInputOrder(batch: RecordBatch): RecordBatch {
+  const part = batch.getChild(POSITION_COLUMNS[0])?.toArray() as Int32Array | undefined;
+  const row = batch.getChild(POSITION_COLUMNS[1])?.toArray() as Int32Array | undefined;
+  if (!part || !row) return batch;
+  const idx = Int32Array.from({ length: batch.numRows }, (_, i) => i).sort((x, y) => part[x]! - part[y]! || row[x]! - row[y]!);
+  const keep = batch.schema.fields.map((f) => f.name).filter((n) => !(POSITION_COLUMNS as readonly string[]).includes(n));
+  return project(takeBatch(batch, idx), keep);
 }
 
 function sortByKeys(batch: RecordBatch, keys: readonly string[]): RecordBatch {

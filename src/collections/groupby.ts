@@ -194,7 +194,7 @@ export class GroupBy {
     return this.applyLike('apply', fn, options);
   }
 
-  /** Like apply, but `fn` returns one value per row of the group (an array, or an object of arrays): new columns on the group's rows. */
+  /** Like apply, but `fn` returns one value per row of the group (an array, or an object of arrays): new columns on the input rows, returned in input order (as pandas). */
   transform(fn: GroupFunction | ModuleUdf, options: ApplyOptions = {}): AppliedFrame {
     return this.applyLike('transform', fn, options);
   }

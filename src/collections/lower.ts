@@ -112,7 +112,9 @@ export class GraphBuilder {
    */
   applied(node: ApplyNode): Key[] {
     const splitToken = tokenize('shuffle', node.input.token, node.keys, node.nbuckets, node.dropna);
-    const splits = this.frame(node.input).map((p, i) => this.add(`${splitToken}#${i}`, 'groupby.shuffle-split', [ref(p), node.keys, node.nbuckets, node.dropna]));
+    // A transform carries each row's position through the shuffle, so the result can come back in input order.
+    const position = (i: number) => (node.mode === 'transform' ? i : null);
+    const splits = this.frame(node.input).map((p, i) => this.add(`${splitToken}-${node.mode}#${i}`, 'groupby.shuffle-split', [ref(p), node.keys, node.nbuckets, node.dropna, position(i)]));
     const fn = shipFunction(node.fn, this.scheduler, `groupby.${node.mode}`);
     const keyTags = node.keys.map((k) => typeTag(groupKeyType(node.input.schema.fields.find((f) => f.name === k)!.type)));
     const out: Key[] = [];

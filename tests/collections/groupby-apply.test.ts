@@ -81,6 +81,14 @@ for (const scheduler of SCHEDULERS) {
     assert.equal(frames.toArray().map((r) => r.toJSON()), [{ k: 'a', x: 1 }, { k: 'b', x: 2 }, { k: 'c', x: 4 }]);
     const t = await df.groupby('k').transform((g: GroupFrame) => { const x = g.col('x') as Float64Array; const m = x.reduce((s, v) => s + v, 0) / x.length; return Array.from(x, (v) => v - m); }, { name: 'centred' }).compute(opts);
     assert.is(t.numRows, 6);
+    // rows come back in input order (like pandas), with the input's columns and no hidden ones
+    assert.equal(t.schema.fields.map((f) => f.name), ['k', 'x', 'centred']);
+    assert.equal([...(t.getChild('x')!.toArray() as Float64Array)], [1, 2, 3, 4, 5, 6]);
+    assert.equal(t.getChild('k')!.toArray(), ['a', 'b', 'a', 'c', 'b', 'a']);
+    const means: Record<string, number> = { a: 10 / 3, b: 3.5, c: 4 };
+    const xs = [1, 2, 3, 4, 5, 6];
+    const ks = ['a', 'b', 'a', 'c', 'b', 'a'];
+    (t.getChild('centred')!.toArray() as Float64Array).forEach((v, i) => assert.ok(Math.abs(v - (xs[i]! - means[ks[i]!]!)) < 1e-12, `row ${i}`));
     const byKey = new Map<string, number>();
     t.toArray().forEach((r) => byKey.set(r.k, (byKey.get(r.k) ?? 0) + r.centred));
     for (const v of byKey.values()) assert.ok(Math.abs(v) < 1e-12, 'centred values sum to 0 per group');

@@ -2,8 +2,9 @@
 // rows by group once and calls the user's function on each group as a zero-copy slice. Buckets run in
 // parallel on the pool, so groups of one input partition spread over all workers.
 
-import { type Data, type DataType, type RecordBatch, Bool, Field, Float64, Int64, Null, Schema, Type, Utf8, makeData } from 'apache-arrow';
-import { makeBatch } from '../arrow-build.ts';
+import { type Data, type DataType, type RecordBatch, Bool, Field, Float64, Int32, Int64, Null, Schema, Type, Utf8, makeData } from 'apache-arrow';
+import { makeBatch, primitiveData, sharedArray } from '../arrow-build.ts';
+import { project } from '../frame-ops.ts';
 import { concatBatches } from '../concat.ts';
 import { takeBatch } from '../take.ts';
 import { typeFromTag } from '../type-tags.ts';
@@ -20,8 +21,24 @@ function keyData(batch: RecordBatch, keys: readonly string[]): Data[] {
   });
 }
 
-/** Split one partition into `nbuckets` batches by hash of each row's key tuple (null keys dropped when dropna). */
-export function shuffleSplit(batch: RecordBatch, keys: readonly string[], nbuckets: number, dropna: boolean): RecordBatch[] {
+/** Hidden columns a transform carries through the shuffle: where each row came from, to restore input order. */
+export const POSITION_COLUMNS = ['__tessera_partition', '__tessera_row'] as const;
+
+function withPosition(batch: RecordBatch, partition: number): RecordBatch {
+  const n = batch.numRows;
+  const part = sharedArray(Int32Array, n).fill(partition);
+  const row = sharedArray(Int32Array, n);
+  for (let i = 0; i < n; i++) row[i] = i;
+  const fields = [...batch.schema.fields, ...POSITION_COLUMNS.map((c) => new Field(c, new Int32(), false))];
+  return makeBatch(new Schema(fields), [...batch.data.children, primitiveData(new Int32(), n, part, null), primitiveData(new Int32(), n, row, null)]);
+}
+
+/**
+ * Split one partition into `nbuckets` batches by hash of each row's key tuple (null keys dropped when dropna).
+ * `partition` (for transform) adds the hidden position columns.
+ */
+export function shuffleSplit(input: RecordBatch, keys: readonly string[], nbuckets: number, dropna: boolean, partition: number | null = null): RecordBatch[] {
+  const batch = partition === null ? input : withPosition(input, partition);
   const g = groupRows(keyData(batch, keys), dropna);
   const bucketOf = new Int32Array(g.ngroups);
   for (let k = 0; k < g.ngroups; k++) bucketOf[k] = hashKey(tupleKey(g.keys, k)) % nbuckets;
@@ -83,13 +100,16 @@ export async function applyBucket(pieces: readonly RecordBatch[], args: ApplyArg
   for (let i = 0; i < g.ids.length; i++) if (g.ids[i]! >= 0) order[fill[rank[g.ids[i]!]!]!++] = i;
   const sorted = takeBatch(all, order);
   const fn = await loadUdf(args.fn);
+  // The user's function never sees the hidden position columns.
+  const hidden = sorted.schema.fields.some((f) => f.name === POSITION_COLUMNS[0]);
+  const visible = hidden ? project(sorted, sorted.schema.fields.map((f) => f.name).filter((n) => !(POSITION_COLUMNS as readonly string[]).includes(n))) : sorted;
 
   const rows = new ResultRows(args);
   for (let r = 0; r < g.ngroups; r++) {
     const k = groupOrder[r]!;
     const key: Record<string, KeyValue> = {};
     args.keys.forEach((name, c) => (key[name] = g.keys[c]![k]!));
-    const frame = new GroupFrame(sorted.slice(start[r]!, start[r + 1]!), key);
+    const frame = new GroupFrame(visible.slice(start[r]!, start[r + 1]!), key);
     let result: unknown;
     try {
       result = await fn(frame, args.params);
