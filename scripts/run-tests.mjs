@@ -2,20 +2,15 @@
 // npm test: type-check, then every tests/**/*.test.ts under uvu (TypeScript through tsx), then one
 // closing line "N passed, N failed" that CI reads. Extra args filter test files by regex.
 import { spawnSync, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
 const pattern = process.argv[2] ?? '\\.test\\.ts$';
 
 const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
 const typecheckFailed = tsc.status !== 0;
 if (typecheckFailed) console.error('type-check failed (see above)');
 
-const env = { ...process.env };
-delete env.FORCE_COLOR;
 const uvu = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'tests', pattern], {
   stdio: ['ignore', 'pipe', 'inherit'],
-  env,
 });
 let out = '';
 uvu.stdout.on('data', (chunk) => {

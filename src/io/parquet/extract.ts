@@ -1,10 +1,9 @@
 // Building a small, self-contained Parquet file in memory holding only the wanted columns of the wanted
-// row groups: their column chunks are read by byte range (fs.readSync) and a rewritten footer points at
+// row groups: their column chunks are read by byte range (read-fully.ts) and a rewritten footer points at
 // them. parquet-wasm's synchronous readParquet then decodes just that. This keeps reads to the bytes that
 // are needed (its own readParquet ignores `columns`), and its errors stay ordinary exceptions of this task
 // (the async Blob reader can panic from a promise callback, out of reach of any catch).
 
-import * as fs from 'node:fs';
 import { Message, Schema } from 'apache-arrow';
 import { type TStruct, type TValue, readTypedStruct, writeTypedStruct } from './thrift.ts';
 import { readFully } from '../read-fully.ts';
