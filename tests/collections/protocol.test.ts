@@ -124,6 +124,28 @@ test('nunique honours dropna; valueCounts, groupby and reductions reject unknown
   assert.throws(() => fromColumns({ x: [1] }).col('x').std({ dof: 0 } as never), /std\(\): unknown option 'dof'/);
 });
 
+registerOp('prototest.never', () => new Promise(() => {}));
+
+/** An output whose one task never settles: only cancellation can end its compute. */
+const stuck: Output<never> = {
+  frames: [],
+  reductions: [],
+  withFrames: () => stuck,
+  lower: (builder) => [builder.addTask('prototest-never', 'prototest.never', [])],
+  finish: () => assert.unreachable() as never,
+  explain: () => 'never',
+};
+const stuckCollection = { [Symbol.for('tessera.collection')]: () => stuck };
+
+test('a timeout or an abort mid-run rejects compute() promptly, naming why', async () => {
+  const t0 = performance.now();
+  await rejects(compute(stuckCollection, { ...SYNC, timeout: 50 }), /did not finish within its timeout of 50 ms/);
+  assert.ok(performance.now() - t0 < 5000);
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(new Error('user pressed stop')), 20);
+  await rejects(compute(stuckCollection, { ...SYNC, signal: ac.signal }), /^user pressed stop$/);
+});
+
 // ---- one run path: a CSV column widened mid-run, for every entry point ------------------------------
 
 /** 6000 rows; samples see integers in `a` and `b`, a float in `a` at row 3600, text in `b` at row 4800 and a quoted field at row 5400. */
