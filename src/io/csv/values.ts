@@ -43,6 +43,12 @@ export function classify(s: string, dates: boolean): number {
   return KIND_STRING;
 }
 
+/** String twin of number-bytes' isStringNumber: number text that inference reads as a string. */
+export function isStringNumberText(s: string): boolean {
+  if (/^[+-]?0\d/.test(s)) return true;
+  return INT_LENIENT.test(s) && parseInt64(s) === undefined;
+}
+
 export function parseFloat64(s: string): number | undefined {
   if (FLOAT_LENIENT.test(s)) return Number(s);
   const m = FLOAT_SPECIAL.exec(s);
