@@ -38,9 +38,10 @@ export class RowProblems {
 
   badValue(rowOffset: number, column: OutColumn, text: string): never {
     const loc = this.locate(rowOffset);
-    if (!column.forced) {
-      // An inferred type was too narrow: ask for the column to be widened everywhere, not failed.
-      const widenTo = widenedKind(column.kind, text);
+    // An inferred type was too narrow (or a parseDates column of dates meets a timestamp): ask for the
+    // column to be widened everywhere, not failed.
+    const widenTo = widenedKind(column.kind, text);
+    if (!column.forced || (column.dates && widenTo === 'timestamp')) {
       throw new CsvTypeConflict(
         `${where(loc)}, column '${column.name}': value ${JSON.stringify(shorten(text))} does not fit the inferred ${column.kind}; widening to ${widenTo}`,
         loc, column.name, text, column.kind, this.plan.sourceId, widenTo,

@@ -102,8 +102,8 @@ function sampleAll(layouts: readonly FileLayout[], ranges: readonly FileRanges[]
 
 function schemaColumns(stats: readonly ColumnStats[], opts: ResolvedCsvOptions): SchemaColumn[] {
   return stats.map((s) => {
-    const { kind, forced } = resolveKind(s, opts);
-    return { name: s.name, kind: kind as ColumnKind, forced };
+    const { kind, forced, dates } = resolveKind(s, opts);
+    return dates ? { name: s.name, kind, forced, dates } : { name: s.name, kind, forced };
   });
 }
 
