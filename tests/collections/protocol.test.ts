@@ -197,12 +197,17 @@ test('10 computes at once on one CSV frame that needs a widening and a quote re-
   const dir = fs.mkdtempSync(`${os.tmpdir()}/tessera-proto-`);
   const { path, sumA } = lateCsv(dir);
   const df = readCsv(path, csvOptions);
+  // The premise: samples saw no quote (newline cuts, checked by tasks) and an int32 column `a`.
+  const cutsChecked = () => (df.node as unknown as { source: { description: { files: Array<{ checkQuotes: boolean }> } } }).source.description.files[0]!.checkQuotes;
+  assert.ok(cutsChecked());
+  assert.match(df.dtypes.a!, /Int32/);
   const runs = Array.from({ length: 10 }, (_, i) =>
     compute(df.col('a').sum(), df.col('c').count(), df.col('b').count(), { scheduler: i % 2 === 0 ? 'sync' : 'threads', numWorkers: 2 }),
   );
   const results = await Promise.all(runs);
   for (const r of results) assert.equal(r, [sumA, 6000, 6000]);
   assert.match(df.dtypes.a!, /Float64/);
+  assert.not.ok(cutsChecked(), 'the file was re-cut with the quote-aware scan');
   fs.rmSync(dir, { recursive: true });
 });
 
