@@ -4,7 +4,7 @@
 import type { DataType, RecordBatch, Schema, Table } from 'apache-arrow';
 import { type ComputeOptions, computeBatches, computeOne, explainOutputs, headOf } from './compute.ts';
 import { COLLECTION, type Collection, type FrameRewrite, type Output, describeReductions, frameOutput, tableOf } from './output.ts';
-import { type ColExpr, type Literal, columnsOf, kindOf, unknownColumn } from './expr.ts';
+import { type ColExpr, type Literal, columnsOf, kindOf, unknownColumn } from '../expr.ts';
 import { type FrameNode, type RecordNode, assignNode, filterNode, projectNode, rowAligned, sourceNode } from './plan.ts';
 import { type ReductionOptions, reductionRequest, supports } from './reductions.ts';
 import { Series, isSeries } from './series.ts';

@@ -118,8 +118,7 @@ function cancellation(s: RunSettings): { signal: AbortSignal | undefined; dispos
     const e = new Error(`the computation did not finish within its timeout of ${s.timeout} ms; pass a larger {timeout} or none`);
     e.name = 'TimeoutError';
     controller.abort(e);
-  }, s.timeout);
-  timer.unref?.();
+  }, s.timeout); // kept referenced: a pending compute with a timeout must see it fire, not let the process exit
   return {
     signal: controller.signal,
     dispose() {
