@@ -19,7 +19,7 @@ const file = (name: string, text: string): string => {
 
 test('CRLF file whose quoted fields hold line feeds and row-like lines: integer columns stay integers', async () => {
   let cases = 0;
-  for (let seed = 1; seed <= 12; seed++) {
+  for (let seed = 1; seed <= 8; seed++) {
     const R = rng(seed);
     const rows = ['id,txt,n'];
     let sum = 0;
@@ -42,7 +42,7 @@ test('CRLF file whose quoted fields hold line feeds and row-like lines: integer 
       }
     }
   }
-  assert.is(cases, 72);
+  assert.is(cases, 48);
 });
 
 test('a sample cut right after a newline or at a quote keeps its last complete row', async () => {
