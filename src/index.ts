@@ -19,6 +19,7 @@ export { readCsv } from './io/csv/read.ts';
 export { toCsv, type ToCsvOptions } from './io/csv/write.ts';
 export type { CsvOptions, CsvDtype } from './io/csv/options.ts';
 export { CsvParseError, CsvFileError, CsvOptionError } from './io/csv/errors.ts';
+export { InputChangedError } from './io/files.ts';
 export { GroupBy, GroupedColumn, customAgg, type CustomAggregation, type GroupByOptions, type AggOptions, type AggSpec, type ApplyOptions, type GroupFunction } from './collections/groupby.ts';
 export { AppliedFrame } from './collections/applied-frame.ts';
 export { GroupFrame } from './kernels/groupby/group-frame.ts';
