@@ -9,7 +9,7 @@ import { kernelStats } from '../../kernels/stats.ts';
 import { registerOp } from '../../scheduler/registry.ts';
 import { emptyBatch } from '../../kernels/arrow-build.ts';
 import { ArrowIpcFileError } from './errors.ts';
-import { batchesFromIpc, oneBatch } from './shared-ipc.ts';
+import { batchesFromIpc, oneBatch } from '../shared-ipc.ts';
 import { IPC_READ_OP, type IpcReadPlan } from './source.ts';
 import { readFully } from '../read-fully.ts';
 import { checkPin } from '../files.ts';

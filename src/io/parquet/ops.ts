@@ -13,7 +13,7 @@ import { project } from '../../kernels/frame-ops.ts';
 import { kernelStats } from '../../kernels/stats.ts';
 import { takeBatch } from '../../kernels/take.ts';
 import { registerOp } from '../../scheduler/registry.ts';
-import { batchOf, batchesFromIpc, oneBatch } from '../arrow-ipc/shared-ipc.ts';
+import { batchOf, batchesFromIpc, oneBatch } from '../shared-ipc.ts';
 import { ParquetFileError } from './errors.ts';
 import { checkPin, encodeHiveValue } from '../files.ts';
 import { writeFileDurably } from '../manifest.ts';
