@@ -40,8 +40,11 @@ interface Kill {
   finished: boolean;
 }
 
-/** Start `args`; once a staging directory of `target` appears, wait a random 0-`spread` ms and send `signal`. */
-async function killDuringWrite(args: string[], target: string, signal: NodeJS.Signals, spread: number): Promise<Kill & { code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+/**
+ * Start `args`; once the write has begun, wait a random 0-`spread` ms and send `signal`. The write has begun
+ * when the child prints 'ready' (writers-kill-child.ts), or for the CLI when its staging directory appears.
+ */
+async function killDuringWrite(args: string[], target: string, signal: NodeJS.Signals, spread: number, begun: 'ready' | 'staging' = 'ready'): Promise<Kill & { code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
   let out = '';
   let stderr = '';
@@ -54,7 +57,8 @@ async function killDuringWrite(args: string[], target: string, signal: NodeJS.Si
   let done = false;
   void exited.then(() => (done = true));
   // Poll for the staging directory (the write has begun), bounded by the child's own life.
-  while (!done && !fs.readdirSync(dir).some((f) => f.startsWith(base) && f.endsWith('.tmp'))) await sleep(5);
+  const started = () => (begun === 'ready' ? out.includes('ready') : fs.readdirSync(dir).some((f) => f.startsWith(base) && f.endsWith('.tmp')));
+  while (!done && !started()) await sleep(5);
   if (!done) {
     await sleep(random() * spread);
     child.kill(signal);
@@ -130,24 +134,25 @@ test('SIGKILL during persist({to}): no directory, or the whole data', async () =
   }
 });
 
-test('SIGKILL and SIGTERM during tessera convert: old output intact or new whole; SIGTERM leaves no staging directory', async () => {
+test('SIGKILL, SIGTERM and SIGINT during tessera convert: old output intact or new whole; SIGTERM/SIGINT leave no staging directory', async () => {
   const input = path.join(root, 'convert-in');
   const a = new Float64Array(NEW_ROWS).map((_, i) => i * 0.5);
   await toParquet(fromColumns({ a, b: Int32Array.from({ length: NEW_ROWS }, (_, i) => i % 1000) }, { npartitions: 8 }), input, sync);
   const target = path.join(root, 'converted.arrow');
   await toArrowIpc(old(), target, sync);
   for (let rep = 0; rep < REPS; rep++) {
-    const k = await killDuringWrite([LAUNCHER, 'convert', input, target, '--overwrite', '--scheduler', 'sync', '-q'], target, 'SIGKILL', 400);
+    const k = await killDuringWrite([LAUNCHER, 'convert', input, target, '--overwrite', '--scheduler', 'sync', '-q'], target, 'SIGKILL', 400, 'staging');
     const seen = assertOldOrNew(await readBack(() => readArrowIpc(target)), `convert SIGKILL rep ${rep}`, false);
     outcomes.push(`convert-kill:${k.finished ? 'finished' : 'killed'}:${seen}`);
   }
   for (let rep = 0; rep < REPS; rep++) {
-    const k = await killDuringWrite([LAUNCHER, 'convert', input, target, '--overwrite', '--scheduler', 'threads', '--workers', '2', '-q'], target, 'SIGTERM', 300);
-    const seen = assertOldOrNew(await readBack(() => readArrowIpc(target)), `convert SIGTERM rep ${rep}`, false);
-    outcomes.push(`convert-term:${k.finished ? 'finished' : 'killed'}:${seen}`);
+    const signal = rep % 2 === 0 ? 'SIGTERM' : 'SIGINT'; // SIGINT is what Ctrl-C sends
+    const k = await killDuringWrite([LAUNCHER, 'convert', input, target, '--overwrite', '--scheduler', 'threads', '--workers', '2', '-q'], target, signal, 300, 'staging');
+    const seen = assertOldOrNew(await readBack(() => readArrowIpc(target)), `convert ${signal} rep ${rep}`, false);
+    outcomes.push(`convert-${signal}:${k.finished ? 'finished' : 'killed'}:${seen}`);
     if (!k.finished) {
-      assert.is(k.signal, 'SIGTERM', k.stderr);
-      assert.equal(leftovers(target), [], 'SIGTERM must remove the staging directory');
+      assert.is(k.signal, signal, k.stderr);
+      assert.equal(leftovers(target), [], `${signal} must remove the staging directory`);
     }
   }
 });
