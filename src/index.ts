@@ -31,3 +31,5 @@ export { ParquetFileError, ParquetOptionError } from './io/parquet/errors.ts';
 export { readArrowIpc, type ArrowIpcReadOptions } from './io/arrow-ipc/read.ts';
 export { toArrowIpc, type ToArrowIpcOptions } from './io/arrow-ipc/write.ts';
 export { ArrowIpcFileError } from './io/arrow-ipc/errors.ts';
+export { COLLECTION, isCollection, type Collection, type Output } from './collections/output.ts';
+export { registerKernelBackend, type KernelBackend, type KernelOp } from './kernels/backend.ts';

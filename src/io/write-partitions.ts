@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DataFrame } from '../collections/dataframe.ts';
-import { type ComputeOptions, mapPartitions } from '../collections/compute.ts';
+import { type ComputeOptions, runPartitionSinks } from '../collections/run-path.ts';
 import type { FrameNode } from '../collections/plan.ts';
 import { MANIFEST_NAME, type ManifestPart, type OutputFormat, makeManifest, writeManifest } from './manifest.ts';
 import { type OutputRequest, withStagedOutput } from './output-target.ts';
@@ -46,7 +46,8 @@ export async function writeDirectory(df: DataFrame, target: string, writer: Part
 
 /** Write every partition into the (empty, private) directory `dir` and add the manifest. */
 export async function writeParts(df: DataFrame, dir: string, writer: PartitionWriter, options: ComputeOptions): Promise<ManifestPart[]> {
-  const values = await mapPartitions(df.node, writer.op, (i) => [writer.plan(i, dir)], options);
+  // The one run path (collections/run-path.ts): a CSV column widened mid-run re-prepares and restarts.
+  const values = await runPartitionSinks(df.node, writer.op, (n) => Array.from({ length: n }, (_, i) => [writer.plan(i, dir)]), options);
   let written = values.flatMap((v) => (Array.isArray(v) ? v : [v]) as WrittenFile[]);
   if (written.length === 0) written = writer.empty(dir);
   const parts = written.map((w): ManifestPart => ({ path: path.relative(dir, w.file).split(path.sep).join('/'), rows: w.rows, bytes: w.bytes }));

@@ -3,9 +3,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ComputeOptions } from '../../collections/compute.ts';
 import type { DataFrame } from '../../collections/dataframe.ts';
-import { mapPartitions } from '../../collections/compute.ts';
+import { type ComputeOptions, runPartitionSinks } from '../../collections/run-path.ts';
 import { emptyBatch } from '../../kernels/arrow-build.ts';
 import { withStagedOutput } from '../output-target.ts';
 import { type WrittenFile, checkNames, inputFilesOf, writeDirectory } from '../write-partitions.ts';
@@ -39,7 +38,8 @@ export async function toCsv(df: DataFrame, target: string, options: ToCsvOptions
   }
   // Partitions are written in parallel to pieces in the staging directory, joined in order, then renamed into place.
   return withStagedOutput({ target, kind: 'file', overwrite, what: 'toCsv', inputs: inputFilesOf(df.node), fail }, async (staged) => {
-    const values = await mapPartitions(df.node, CSV_WRITE_OP, (i) => [plan(`piece-${i}.csv`, staged.staging, i === 0 ? header : false)], compute);
+    const pieceArgs = (n: number) => Array.from({ length: n }, (_, i) => [plan(`piece-${i}.csv`, staged.staging, i === 0 ? header : false)]);
+    const values = await runPartitionSinks(df.node, CSV_WRITE_OP, pieceArgs, compute);
     const pieces = (values as WrittenFile[]).map((w) => w.file);
     if (pieces.length === 0) pieces.push(writePartitionCsv(emptyBatch(df.schema), plan('piece-0.csv', staged.staging, header)).file);
     const joined = path.join(staged.staging, 'joined.csv');
