@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  ArrowIpcFileError, CsvFileError, InputChangedError, ParquetFileError, ParquetOptionError, compute, fromColumns,
+  type DataFrame, ArrowIpcFileError, CsvFileError, InputChangedError, ParquetFileError, ParquetOptionError, compute, fromColumns,
   closeExecutors, readArrowIpc, readCsv, readParquet, toArrowIpc, toCsv, toParquet,
 } from '../../src/index.ts';
 
@@ -109,6 +109,27 @@ test('a failing compute leaves the old output intact and no staging directory be
   await rejects(toCsv(bad, single, { singleFile: true, overwrite: true, ...sync }), /oops/);
   assert.is(fs.readFileSync(single, 'utf8'), 'a\n7\n');
   assert.equal(leftovers(single), []);
+});
+
+test('a cancelled or timed-out write removes its staging directory and leaves the old output as it was', async () => {
+  for (const [name, write] of [
+    ['parquet', (df: DataFrame, d: string, o: object) => toParquet(df, d, o)],
+    ['arrow', (df: DataFrame, d: string, o: object) => toArrowIpc(df, d, o)],
+    ['csv', (df: DataFrame, d: string, o: object) => toCsv(df, d, o)],
+    ['csv-single', (df: DataFrame, d: string, o: object) => toCsv(df, d, { ...o, singleFile: true })],
+  ] as const) {
+    const d = fresh(`cancel-${name}`);
+    await write(ints(100, 4), d, sync);
+    const before = fs.readdirSync(path.dirname(d)).length;
+    const aborted = new AbortController();
+    aborted.abort();
+    await rejects(write(ints(100, 4), d, { overwrite: true, signal: aborted.signal, ...sync }), /abort/i);
+    await rejects(write(ints(300_000, 8), d, { overwrite: true, timeout: 1, scheduler: 'threads' }), /time|abort/i);
+    assert.equal(leftovers(d), [], name);
+    assert.is(fs.readdirSync(path.dirname(d)).length, before, name);
+    const read = name === 'parquet' ? readParquet(d) : name === 'arrow' ? readArrowIpc(d) : readCsv(d);
+    assert.is(Number((await compute(read.col('a').sum(), sync))[0]), 5050, name);
+  }
 });
 
 test('toCsv: rewriting 3 partitions over 10 leaves no stale part; a directory is refused without overwrite', async () => {
