@@ -8,7 +8,7 @@ import { isPlainObject } from '../scheduler/graph.ts';
 import type { Progress } from '../scheduler/progress.ts';
 import { type Output, frameOutput, isCollection, outputOf, tableOf } from './output.ts';
 import { prepare } from './prepare.ts';
-import { type ComputeOptions, runOutputs, runPartitionSinks, runSettings } from './run-path.ts';
+import { type ComputeOptions, runOutputs, runSettings } from './run-path.ts';
 import type { FrameNode } from './plan.ts';
 
 export { COLLECTION, type Collection, type Output, isCollection } from './output.ts';
@@ -81,12 +81,4 @@ export function headOf(node: FrameNode, n: number, options: ComputeOptions = {})
     }
     return tableOf(batches, prepared.outputs[0]!.frames[0]!.node);
   });
-}
-
-/**
- * Run `op` on every partition of a frame inside the graph, partition i getting `extraArgs(i)` after its
- * batch (see run-path.ts partitionSinks). Resolves to each task's value, in order.
- */
-export function mapPartitions(node: FrameNode, op: string, extraArgs: (i: number) => unknown[], options: ComputeOptions = {}): Promise<unknown[]> {
-  return runPartitionSinks(node, op, (n) => Array.from({ length: n }, (_, i) => extraArgs(i)), options);
 }

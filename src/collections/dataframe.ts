@@ -178,14 +178,15 @@ export class DataFrame implements Collection {
   /**
    * Compute every partition and keep it: in memory by default, or spilled to Arrow IPC files with
    * {to: dir} (for results larger than memory). Later work starts from here instead of the sources.
+   * `to` must be a new or empty directory (nothing is ever deleted), not holding an input of this frame.
    */
   async persist(options: ComputeOptions & { to?: string } = {}): Promise<DataFrame> {
     const { to, ...compute } = options;
     if (to !== undefined) {
-      // Loaded lazily: the IPC module imports this one.
-      const ipc = await import('../io/arrow-ipc/read.ts');
-      await ipc.toArrowIpc(this, to, { ...compute, overwrite: true });
-      return ipc.readArrowIpc(to);
+      // Loaded lazily: the IPC modules import this one. A fresh directory only: persist never deletes.
+      const [writer, reader] = await Promise.all([import('../io/arrow-ipc/write.ts'), import('../io/arrow-ipc/read.ts')]);
+      await writer.writeArrowIpc(this, to, compute, 'persist({to})', true);
+      return reader.readArrowIpc(to);
     }
     const batches: RecordBatch[] = await computeBatches(this.node, compute);
     return DataFrame.fromSource(new MemorySource(this.schema, batches, 'persisted'));

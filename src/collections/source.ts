@@ -28,6 +28,8 @@ export interface PartitionSource {
   readonly supportsProjection: boolean;
   /** One line for explain(): e.g. "read-csv 8 files, 42 partitions of 64 MiB". */
   describe(): string;
+  /** The files this source reads (writers refuse to write over or around them). Absent: none. */
+  inputFiles?(): readonly string[];
   /**
    * Optional predicate pushdown (optimize/predicate-pushdown.ts): the conjuncts `column op literal` of a
    * filter above this source. A source that can skip data with them (Parquet row-group statistics) returns
