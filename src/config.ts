@@ -22,6 +22,11 @@ export interface Config {
   workerModules: readonly string[];
   /** Heap limit per worker in MB; a worker that exceeds it dies and its task is retried once. null = V8's default. */
   workerMemoryLimitMb: number | null;
+  /**
+   * Longest one task may run, in ms; a task over it fails with a TimeoutError and its worker is terminated
+   * and replaced. null = no limit. On 'sync' only asynchronous work (reads) can be stopped.
+   */
+  taskTimeout: number | null;
 }
 
 /** What config.set / withConfig / compute accept: any subset; numWorkers: null restores the default. */
@@ -38,6 +43,7 @@ function defaults(): Config {
     progress: true,
     workerModules: [],
     workerMemoryLimitMb: null,
+    taskTimeout: null,
   };
 }
 
@@ -63,6 +69,11 @@ export function validateConfig(options: ConfigOptions): void {
       case 'chunksize':
       case 'workerMemoryLimitMb':
         positiveIntOrNull(k, v);
+        break;
+      case 'taskTimeout':
+        if (v !== null && !(typeof v === 'number' && v > 0 && v <= 2 ** 31 - 1)) {
+          throw new TypeError(`taskTimeout must be a number of milliseconds > 0 (at most 2^31 - 1) or null; got ${JSON.stringify(v)}`);
+        }
         break;
       case 'splitEvery':
         if (!(Number.isInteger(v) && (v as number) >= 2)) throw new TypeError(`splitEvery must be an integer >= 2; got ${JSON.stringify(v)}`);

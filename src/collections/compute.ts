@@ -9,7 +9,7 @@ import { type Progress, progressListeners } from '../scheduler/progress.ts';
 import { type Graph, type Key, ref, task } from '../scheduler/graph.ts';
 import { tokenize } from '../scheduler/tokenize.ts';
 import { cull, fuseLinearChains } from '../scheduler/optimize-graph.ts';
-import { type RunListener, runGraph } from '../scheduler/run-graph.ts';
+import { type RunListener, type RunOptions, runGraph } from '../scheduler/run-graph.ts';
 import { getExecutor } from '../scheduler/get-executor.ts';
 import { emptyBatch } from '../kernels/arrow-build.ts';
 import { sliceBatch } from '../kernels/take.ts';
@@ -50,9 +50,26 @@ export interface ComputeOptions extends ConfigOptions {
   onProgress?: (p: Progress) => void;
   /** Extra scheduler listeners (tests, tracing). */
   listeners?: readonly RunListener[];
+  /** Cancels the call: running tasks are stopped (workers terminated and replaced); it rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** Time limit of the whole call in ms: past it, it is stopped like an abort and rejects with a TimeoutError. */
+  timeout?: number;
 }
 
-const OPTION_KEYS = new Set(['scheduler', 'numWorkers', 'chunksize', 'splitEvery', 'progress', 'workerModules', 'workerMemoryLimitMb', 'onProgress', 'listeners']);
+const OPTION_KEYS = new Set([
+  'scheduler',
+  'numWorkers',
+  'chunksize',
+  'splitEvery',
+  'progress',
+  'workerModules',
+  'workerMemoryLimitMb',
+  'taskTimeout',
+  'onProgress',
+  'listeners',
+  'signal',
+  'timeout',
+]);
 
 function isOptions(x: unknown): x is ComputeOptions {
   if (typeof x !== 'object' || x === null || isCollection(x) || Array.isArray(x)) return false;
@@ -150,20 +167,45 @@ function toTable(node: FrameNode, batches: RecordBatch[]): Table {
   return new Table(batches.length > 0 ? batches : [emptyBatch(node.schema)]);
 }
 
-/** The settings of one call, and the listeners it asked for (progress bar, onProgress, extras). */
-function callSettings(options: ComputeOptions): { cfg: Config; listeners: RunListener[] } {
-  const { onProgress, listeners = [], ...configOptions } = options;
+interface CallSettings {
+  readonly cfg: Config;
+  /** What every runGraph of the call gets: listeners, cancellation and time limits. */
+  readonly runOptions: RunOptions;
+}
+
+/**
+ * The settings of one call: its config, the listeners it asked for (progress bar, onProgress, extras),
+ * its AbortSignal and its deadline (fixed here, so a call made of several runs shares one `timeout`).
+ */
+function callSettings(options: ComputeOptions, what = 'compute()'): CallSettings {
+  const { onProgress, listeners = [], signal, timeout, ...configOptions } = options;
   const cfg = resolveConfig(configOptions);
-  return { cfg, listeners: [...listeners, ...progressListeners({ progress: cfg.progress, onProgress })] };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`signal must be an AbortSignal (e.g. new AbortController().signal or AbortSignal.timeout(ms)); got ${String(signal)}`);
+  }
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && timeout <= 2 ** 31 - 1)) {
+    throw new TypeError(`timeout must be a number of milliseconds > 0 (at most 2^31 - 1); got ${JSON.stringify(timeout)}`);
+  }
+  return {
+    cfg,
+    runOptions: {
+      culled: true,
+      listeners: [...listeners, ...progressListeners({ progress: cfg.progress, onProgress })],
+      signal: signal ?? null,
+      deadline: timeout === undefined ? null : { at: performance.now() + timeout, ms: timeout },
+      taskTimeoutMs: cfg.taskTimeout,
+      what,
+    },
+  };
 }
 
 /** Run prepared work on the configured scheduler. */
 export async function run(plans: readonly OutputPlan[], options: ComputeOptions = {}): Promise<unknown[]> {
-  const { cfg, listeners } = callSettings(options);
+  const { cfg, runOptions } = callSettings(options);
   // A source may widen a column's type mid-run (see schema-conflicts.ts): prepare again and restart.
   return withSchemaRetry(async () => {
     const prepared = prepare(plans, cfg);
-    const values = await runGraph(prepared.graph, prepared.keys, getExecutor(cfg), { listeners, culled: true });
+    const values = await runGraph(prepared.graph, prepared.keys, getExecutor(cfg), runOptions);
     return prepared.finish(values);
   });
 }
@@ -220,28 +262,28 @@ export function explainPlans(plans: readonly OutputPlan[], options: ComputeOptio
 
 /** The partitions of a frame as batches, in order (persist() keeps them). */
 export async function computeBatches(node: FrameNode, options: ComputeOptions = {}): Promise<RecordBatch[]> {
-  const { cfg, listeners } = callSettings(options);
+  const { cfg, runOptions } = callSettings(options, 'persist()');
   return withSchemaRetry(async () => {
     const prepared = prepare([{ kind: 'frame', node }], cfg);
-    const values = await runGraph(prepared.graph, prepared.keys, getExecutor(cfg), { listeners, culled: true });
+    const values = await runGraph(prepared.graph, prepared.keys, getExecutor(cfg), runOptions);
     return prepared.keys.map((k) => values.get(k) as RecordBatch);
   });
 }
 
 /** First n rows, reading partitions one after another only until n rows are found (like Dask's head, eager). */
 export async function headOf(node: FrameNode, n: number, options: ComputeOptions = {}): Promise<Table> {
-  const { cfg, listeners } = callSettings(options);
-  return withSchemaRetry(() => headOnce(node, n, cfg, listeners));
+  const { cfg, runOptions } = callSettings(options, 'head()');
+  return withSchemaRetry(() => headOnce(node, n, cfg, runOptions));
 }
 
-async function headOnce(node: FrameNode, n: number, cfg: Config, listeners: RunListener[]): Promise<Table> {
+async function headOnce(node: FrameNode, n: number, cfg: Config, runOptions: RunOptions): Promise<Table> {
   const prepared = prepare([{ kind: 'frame', node }], cfg);
   const executor = getExecutor(cfg);
   const batches: RecordBatch[] = [];
   let remaining = n;
   for (const key of prepared.keys) {
     if (remaining <= 0) break;
-    const values = await runGraph(cull(prepared.graph, [key]), [key], executor, { listeners, culled: true });
+    const values = await runGraph(cull(prepared.graph, [key]), [key], executor, runOptions);
     const batch = values.get(key) as RecordBatch;
     const taken = batch.numRows <= remaining ? batch : sliceBatch(batch, 0, remaining);
     remaining -= taken.numRows;
@@ -260,11 +302,11 @@ function concatNonEmpty(node: FrameNode, batches: RecordBatch[]): RecordBatch[] 
  * that computed it, in parallel, and released right after). Resolves to each task's value, in order.
  */
 export async function mapPartitions(node: FrameNode, op: string, extraArgs: (i: number) => unknown[], options: ComputeOptions = {}): Promise<unknown[]> {
-  const { cfg, listeners } = callSettings(options);
-  return withSchemaRetry(() => mapPartitionsOnce(node, op, extraArgs, cfg, listeners));
+  const { cfg, runOptions } = callSettings(options, 'writing');
+  return withSchemaRetry(() => mapPartitionsOnce(node, op, extraArgs, cfg, runOptions));
 }
 
-async function mapPartitionsOnce(node: FrameNode, op: string, extraArgs: (i: number) => unknown[], cfg: Config, listeners: RunListener[]): Promise<unknown[]> {
+async function mapPartitionsOnce(node: FrameNode, op: string, extraArgs: (i: number) => unknown[], cfg: Config, runOptions: RunOptions): Promise<unknown[]> {
   const prepared = prepare([{ kind: 'frame', node }], cfg);
   const graph = new Map(prepared.graph);
   const sinks = prepared.keys.map((k, i) => {
@@ -273,6 +315,6 @@ async function mapPartitionsOnce(node: FrameNode, op: string, extraArgs: (i: num
     graph.set(key, task(key, op, [ref(k), ...args]));
     return key;
   });
-  const values = await runGraph(fuseLinearChains(graph, sinks), sinks, getExecutor(cfg), { listeners, culled: true });
+  const values = await runGraph(fuseLinearChains(graph, sinks), sinks, getExecutor(cfg), runOptions);
   return sinks.map((k) => values.get(k));
 }

@@ -9,6 +9,7 @@ import { cull } from './optimize-graph.ts';
 import { isInlineOp } from './registry.ts';
 import { executeTask } from './execute.ts';
 import { order } from './order.ts';
+import { AbortError, type RunContext, TimeoutError, isCancellation } from './cancel.ts';
 
 export interface TaskEvent {
   readonly task: Task;
@@ -106,9 +107,26 @@ export interface RunOptions {
   readonly listeners?: readonly RunListener[];
   /** Skip culling when the caller already culled (compute() does). */
   readonly culled?: boolean;
+  /** Cancels the run: its running tasks are stopped (their workers terminated) and it rejects with AbortError. */
+  readonly signal?: AbortSignal | null;
+  /** A time limit for the run: `at` on the performance.now() clock, `ms` the `timeout` it came from (for messages). */
+  readonly deadline?: { readonly at: number; readonly ms: number } | null;
+  /** Longest one task may run (config taskTimeout); null = no limit. */
+  readonly taskTimeoutMs?: number | null;
+  /** What the caller calls this run in messages: 'compute()', 'head()', ... */
+  readonly what?: string;
 }
 
-/** Run `graph` and resolve to the values of `outputs`. Rejects with TaskError on the first failure. */
+/**
+ * After a task fails, the run's other tasks still running get this long to finish before their workers
+ * are stopped: a fast task is not worth a worker restart, a stuck one must not hold a worker forever.
+ */
+const FAILED_RUN_GRACE_MS = 2000;
+
+/**
+ * Run `graph` and resolve to the values of `outputs`. Rejects with TaskError on the first failure, with
+ * AbortError when `signal` aborts and TimeoutError past `deadline` or `taskTimeoutMs` (naming what ran).
+ */
 export function runGraph(graph: Graph, outputs: readonly Key[], executor: Executor, options: RunOptions = {}): Promise<Map<Key, unknown>> {
   const g = options.culled ? graph : cull(graph, outputs);
   const listeners = options.listeners ?? [];
@@ -148,14 +166,43 @@ export function runGraph(graph: Graph, outputs: readonly Key[], executor: Execut
     let done = 0;
     let failed = false;
     let pumping = false;
+    // The run's own switch, handed to the executor with every task: aborting it stops this run's tasks only.
+    const stopRun = new AbortController();
+    const ctx: RunContext = { signal: stopRun.signal, taskTimeoutMs: options.taskTimeoutMs ?? null };
+    const running = new Set<number>();
+    const what = options.what ?? 'compute()';
+    const external = options.signal ?? null;
+    const deadline = options.deadline ?? null;
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const runningTasks = (): Task[] => [...running].map((i) => tasks[i]!);
 
-    const fail = (t: Task, err: unknown): void => {
-      if (failed) return;
+    const settleFailure = (e: Error): void => {
       failed = true;
-      const e = err instanceof TaskError ? err : new TaskError(t, err, executor.name);
+      cleanup();
       for (const l of listeners) l.onFinish?.({ total, error: e });
+      if (isCancellation(e)) stopRun.abort(e);
+      else if (inFlight > 0) graceTimer = setTimeout(() => stopRun.abort(e), FAILED_RUN_GRACE_MS).unref();
       reject(e);
     };
+    const fail = (t: Task, err: unknown): void => {
+      if (failed) return;
+      settleFailure(err instanceof TaskError || err instanceof TimeoutError ? err : new TaskError(t, err, executor.name));
+    };
+    const onAbort = (): void => {
+      if (!failed) settleFailure(new AbortError(what, runningTasks(), external!.reason));
+    };
+    const onDeadline = (): void => {
+      if (!failed) settleFailure(TimeoutError.ofRun(what, deadline!.ms, runningTasks()));
+    };
+    const cleanup = (): void => {
+      external?.removeEventListener('abort', onAbort);
+      clearTimeout(deadlineTimer);
+    };
+    if (external?.aborted) return onAbort();
+    if (deadline && performance.now() >= deadline.at) return onDeadline();
+    external?.addEventListener('abort', onAbort, { once: true });
+    if (deadline) deadlineTimer = setTimeout(onDeadline, Math.max(0, deadline.at - performance.now()));
 
     const finish = (i: number, value: unknown): void => {
       done += 1;
@@ -181,6 +228,9 @@ export function runGraph(graph: Graph, outputs: readonly Key[], executor: Execut
       pumping = true;
       try {
         while (!failed && ready.size > 0 && inFlight < executor.concurrency) {
+          // Inline runs never yield to timers or abort events: check by hand between tasks.
+          if (external?.aborted) return onAbort();
+          if (deadline && performance.now() >= deadline.at) return onDeadline();
           const i = ready.pop();
           const t = tasks[i]!;
           const d = deps[i]!;
@@ -189,22 +239,28 @@ export function runGraph(graph: Graph, outputs: readonly Key[], executor: Execut
           if (listeners.length > 0) for (const l of listeners) l.onTaskStart?.(t);
           let result: unknown;
           try {
-            result = isInlineOp(t.op) ? executeTask(t, inputs) : executor.run(t, inputs);
+            result = isInlineOp(t.op) ? executeTask(t, inputs) : executor.run(t, inputs, ctx);
           } catch (err) {
             fail(t, err);
             return;
           }
           if (result instanceof Promise) {
             inFlight += 1;
+            running.add(i);
+            const settled = (): void => {
+              inFlight -= 1;
+              running.delete(i);
+              if (failed && inFlight === 0) clearTimeout(graceTimer);
+            };
             result.then(
               (v) => {
-                inFlight -= 1;
+                settled();
                 if (failed) return;
                 finish(i, v);
                 pump();
               },
               (err) => {
-                inFlight -= 1;
+                settled();
                 fail(t, err);
               },
             );
@@ -216,6 +272,7 @@ export function runGraph(graph: Graph, outputs: readonly Key[], executor: Execut
         pumping = false;
       }
       if (!failed && done === total) {
+        cleanup();
         for (const l of listeners) l.onFinish?.({ total });
         const out = new Map<Key, unknown>();
         for (const k of outputs) out.set(k, values[id.get(k)!]);
