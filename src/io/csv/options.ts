@@ -108,7 +108,8 @@ export function resolveOptions(opts: CsvOptions = {}): ResolvedCsvOptions {
   for (const k of Object.keys(opts)) {
     if (!KNOWN.has(k)) throw new CsvOptionError(`unknown option '${k}'; known options: ${[...KNOWN].join(', ')}`);
   }
-  const dtype: Record<string, CsvDtype> = {};
+  // Column names are data: a null-prototype record, so '__proto__' or 'constructor' are ordinary keys.
+  const dtype: Record<string, CsvDtype> = Object.create(null);
   for (const [col, t] of Object.entries(opts.dtype ?? {})) dtype[col] = oneOf(t, DTYPES, `dtype.${col}`, 'string');
   const quoteChar = opts.quoteChar ?? '"';
   if (quoteChar.length !== 1) throw new CsvOptionError(`options.quoteChar must be one character, got ${JSON.stringify(quoteChar)}`);
