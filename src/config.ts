@@ -23,6 +23,11 @@ export interface Config {
   /** Heap limit per worker in MB; a worker that exceeds it dies and its task is retried once. null = V8's default. */
   workerMemoryLimitMb: number | null;
   /**
+   * Kernel backend whose kernels run the tasks ('cpu', the default; others are registered with
+   * registerKernelBackend, in every worker through workerModules). Chosen per task in executeTask.
+   */
+  backend: string;
+  /**
    * Longest one task may run, in ms; a task over it fails with a TimeoutError and its worker is terminated
    * and replaced. null = no limit. On 'sync' only asynchronous work (reads) can be stopped.
    */
@@ -43,11 +48,29 @@ function defaults(): Config {
     progress: true,
     workerModules: [],
     workerMemoryLimitMb: null,
+    backend: 'cpu',
     taskTimeout: null,
   };
 }
 
 const KNOWN = Object.keys(defaults());
+
+/**
+ * Throws a TypeError naming an unknown key of an options object and the known ones: a misspelt option
+ * must never run silently with its default. `where` names the call ('valueCounts()').
+ */
+export function assertKnownOptions(where: string, options: unknown, known: readonly string[]): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new TypeError(`${where}: options must be an object; got ${String(options)}`);
+  for (const k of Object.keys(options)) {
+    if (!known.includes(k)) throw new TypeError(`${where}: unknown option '${k}'; known options: ${known.join(', ')}`);
+  }
+}
+
+/** Names of every config option. */
+export function configKeys(): readonly string[] {
+  return KNOWN;
+}
 
 const positiveIntOrNull = (k: string, v: unknown): void => {
   if (v !== null && !(Number.isInteger(v) && (v as number) >= 1)) {
@@ -80,6 +103,9 @@ export function validateConfig(options: ConfigOptions): void {
         break;
       case 'progress':
         if (typeof v !== 'boolean') throw new TypeError(`progress must be true or false; got ${JSON.stringify(v)}`);
+        break;
+      case 'backend':
+        if (typeof v !== 'string' || v.length === 0) throw new TypeError(`backend must be the name of a kernel backend (a string such as 'cpu'); got ${JSON.stringify(v)}`);
         break;
       case 'workerModules':
         if (!Array.isArray(v) || !v.every((m) => typeof m === 'string' && m.length > 0)) {

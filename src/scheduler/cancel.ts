@@ -73,6 +73,11 @@ export class TimeoutError extends Error {
   }
 }
 
+/** The abort reason a run's `timeout` timer uses: the session turns it into a TimeoutError naming what ran. */
+export class RunDeadline {
+  constructor(readonly ms: number) {}
+}
+
 /** The pool a task was running on was closed (closeExecutors()) before the task finished. */
 export class PoolClosedError extends Error {
   constructor(kind: string) {

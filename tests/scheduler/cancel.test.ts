@@ -174,7 +174,7 @@ test('closeExecutors() during a running compute: the compute says the pool was c
 test('compute options are validated: signal must be an AbortSignal, timeout and taskTimeout positive ms', async () => {
   const s = fromColumns({ v: [1] }).col('v').sum();
   assert.match((await rejection(s.compute({ signal: {} as AbortSignal }))).message, /signal must be an AbortSignal/);
-  assert.match((await rejection(s.compute({ timeout: 0 }))).message, /timeout must be a number of milliseconds > 0/);
+  assert.match((await rejection(s.compute({ timeout: 0 }))).message, /timeout must be a positive number of milliseconds/);
   assert.match((await rejection(s.compute({ taskTimeout: -1 }))).message, /taskTimeout must be a number of milliseconds > 0/);
 });
 
