@@ -31,6 +31,7 @@ type Query =
   | { kind: 'reduce'; col: number }
   | { kind: 'arith'; op: ArithOp; l: number; r: number | { lit: V } }
   | { kind: 'cmp'; op: CmpOp; l: number; r: number | { lit: V } }
+  | { kind: 'unary'; op: 'neg' | 'abs'; col: number }
   | { kind: 'group'; keys: number[]; value: number; dropna: boolean; splitOut: number };
 type ArithOp = 'add' | 'sub' | 'mul' | 'div' | 'floordiv' | 'mod' | 'pow';
 type CmpOp = 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
@@ -91,6 +92,7 @@ function generateQueries(f: Frame, r: () => number): Query[] {
     const l = pick(numeric);
     const lits: V[] = [3, -2, 0, 2.5, 2 ** 31, 9007199254740992, -7n, NaN, 1];
     out.push({ kind: 'arith', op: pick(ARITH_OPS), l, r: r() < 0.6 ? pick(numeric) : { lit: pick(lits) } });
+    out.push({ kind: 'unary', op: r() < 0.5 ? 'neg' : 'abs', col: pick(numeric) });
   }
   const l = pick(idx);
   const tag = f.tags[l]!;
@@ -169,6 +171,7 @@ async function check(c: Case): Promise<string | null> {
     if (q.kind === 'reduce') return await checkReduce(df, c.frame, q.col);
     if (q.kind === 'arith') return await checkArith(df, c.frame, q);
     if (q.kind === 'cmp') return await checkCmp(df, c.frame, q);
+    if (q.kind === 'unary') return await checkUnary(df, c.frame, q);
     return await checkGroup(df, c.frame, q);
   } catch (e) {
     return `threw: ${(e as Error).message}`;
@@ -343,6 +346,29 @@ async function checkArith(df: DataFrame, f: Frame, q: Extract<Query, { kind: 'ar
       continue;
     }
     if (!(g === w || (typeof g === 'number' && typeof w === 'number' && Number.isNaN(g) && Number.isNaN(w)))) return `row ${i}: got ${show(g)}, want ${show(w)}`;
+  }
+  return null;
+}
+
+async function checkUnary(df: DataFrame, f: Frame, q: Extract<Query, { kind: 'unary' }>): Promise<string | null> {
+  const tag = f.tags[q.col]!;
+  const s = df.col(f.names[q.col]!)[q.op]();
+  const wantType = ARROW_NAME[tag];
+  if (String(s.dtype) !== wantType) return `type: got ${String(s.dtype)}, want ${wantType}`;
+  const xs = f.cols[q.col]!;
+  const want = xs.map((x) => (x === null ? null : typeof x === 'bigint' ? (q.op === 'neg' || x < 0n ? -x : x) : q.op === 'neg' ? -(x as number) : Math.abs(x as number)));
+  const limit = tag === 'int32' ? 2n ** 31n : 2n ** 63n;
+  const overflows = isInt(tag) && want.some((w) => w !== null && BigInt(w as number | bigint) >= limit);
+  let got: Vector;
+  try {
+    got = await s.compute(sync);
+  } catch (e) {
+    return overflows && /overflows/.test((e as Error).message) ? null : `threw ${(e as Error).message}`;
+  }
+  if (overflows) return 'no overflow error';
+  for (let i = 0; i < xs.length; i++) {
+    const g = got.get(i) as V;
+    if (!Object.is(g, want[i]) && !(g === want[i])) return `row ${i}: ${q.op}(${show(xs[i]!)}) got ${show(g)}, want ${show(want[i]!)}`;
   }
   return null;
 }
