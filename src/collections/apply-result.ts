@@ -60,8 +60,8 @@ function widenNumbers(current: DataType, f: Field, batches: readonly RecordBatch
     const g = b.schema.fields.find((x) => x.name === f.name)!;
     return g.type.typeId !== Type.Int || g.metadata.get(FROM_NUMBERS) === '1';
   });
-  if (!fromNumbers) return null;
-  if (current.typeId === Type.Float || f.type.typeId === Type.Float) return new Float64();
+  // Integers of different widths meet losslessly in int64; integers meet floats only when they came from JS numbers.
+  if (current.typeId === Type.Float || f.type.typeId === Type.Float) return fromNumbers ? new Float64() : null;
   return new Int64();
 }
 

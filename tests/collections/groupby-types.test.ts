@@ -102,6 +102,9 @@ for (const scheduler of SCHEDULERS) {
     const big = await df.groupby('k').apply((g) => ({ v: g.key.k === 'c' ? 2 ** 40 : 1 }), { npartitions: 3 }).compute(opts);
     assert.equal(typesOf(big).v, 'Int64');
     assert.equal(rowsOf(big).map((r) => r.v), [1n, 1n, 2n ** 40n]);
+    // bigints in one group, whole JS numbers in others: Int64 whichever buckets they land in
+    const mixed = await df.groupby('k').apply((g) => ({ v: g.key.k === 'a' ? 2n ** 60n : 3 }), { npartitions: 2 }).compute(opts);
+    assert.equal(rowsOf(mixed).map((r) => r.v), [2n ** 60n, 3n, 3n]);
     // a fraction in one group (maybe another bucket): Float64 for all
     const frac = await df.groupby('k').apply((g) => ({ v: g.key.k === 'b' ? 0.5 : 1 }), { npartitions: 3 }).compute(opts);
     assert.equal(typesOf(frac).v, 'Float64');
