@@ -5,6 +5,7 @@ import { Field, Schema } from 'apache-arrow';
 import type { PartitionSource, PartitionTaskSpec } from '../../collections/source.ts';
 import { arrowType, type ColumnKind } from './builders.ts';
 import type { Dialect } from './dialect.ts';
+import type { EncodingErrors } from './encoding.ts';
 import { CsvBoundaryConflict, CsvOptionError, CsvTypeConflict } from './errors.ts';
 import { exactRanges } from './partitions.ts';
 import { tokenize, uniqueToken } from '../../scheduler/tokenize.ts';
@@ -17,6 +18,8 @@ export interface SchemaColumn {
   readonly name: string;
   readonly kind: ColumnKind;
   readonly forced: boolean;
+  /** Listed in options.parseDates: forced to a date or timestamp, yet a date column may still widen to timestamp. */
+  readonly dates?: boolean;
 }
 
 export interface SourceFile {
@@ -42,6 +45,7 @@ export interface CsvSourceDescription {
   readonly onBadLines: OnBadLines;
   readonly pathColumn: string | null;
   readonly engine: 'fast' | 'papaparse';
+  readonly encodingErrors: EncodingErrors;
   readonly rowBytes: number;
   readonly blocksize: number;
 }
@@ -71,7 +75,8 @@ export class CsvSource implements PartitionSource {
   widen(column: string, kind: ColumnKind): boolean {
     const d = this.description;
     const c = d.columns.findIndex((col) => col.name === column);
-    if (c < 0 || d.columns[c]!.forced || d.columns[c]!.kind === kind) return false;
+    const col = d.columns[c];
+    if (!col || (col.forced && !(col.dates && kind === 'timestamp')) || col.kind === kind) return false;
     const columns = d.columns.map((col, i) => (i === c ? { ...col, kind } : col));
     this.description = { ...d, columns, token: tokenize('read-csv-widened', d.token, columns) };
     this.token = this.description.token;
@@ -109,7 +114,8 @@ export class CsvSource implements PartitionSource {
     }
     if (e instanceof CsvTypeConflict && e.sourceId === this.id) {
       const column = this.description.columns.find((c) => c.name === e.column);
-      if (!column || column.forced) return null;
+      // A parseDates-listed column is forced, yet a date column may still widen to timestamp (docs/CSV.md).
+      if (!column || (column.forced && !(column.dates && e.widenTo === 'timestamp'))) return null;
       if (column.kind !== e.expected) return `column '${e.column}' is already ${column.kind} (was ${e.expected} when the task was built)`;
       if (!this.widen(e.column!, e.widenTo as ColumnKind)) return null;
       return `column '${e.column}' ${e.expected} -> ${e.widenTo} (${e.location.file} line ${e.location.line}: ${JSON.stringify(e.value)})`;
@@ -129,7 +135,7 @@ export class CsvSource implements PartitionSource {
       const c = d.columns.findIndex((col) => col.name === name);
       if (c >= 0) {
         const col = d.columns[c]!;
-        out.push({ name, kind: col.kind, field: file.fieldOf[c]!, dictId: c, forced: col.forced });
+        out.push({ name, kind: col.kind, field: file.fieldOf[c]!, dictId: c, forced: col.forced, dates: col.dates });
       } else if (name === d.pathColumn) {
         pathColumn = { name, dictId: d.columns.length, position: out.length };
       } else {
@@ -139,7 +145,7 @@ export class CsvSource implements PartitionSource {
     const plan: PartitionPlan = {
       file: file.path, compression: file.compression, start: part.start, end: part.end, nfields: file.nfields, newline: file.newline,
       columns: out, dialect: d.dialect, naValues: d.naValues, onBadLines: d.onBadLines, pathColumn,
-      engine: d.engine, rowBytes: d.rowBytes, checkQuotes: file.checkQuotes, sourceId: this.id,
+      engine: d.engine, encodingErrors: d.encodingErrors, rowBytes: d.rowBytes, checkQuotes: file.checkQuotes, sourceId: this.id,
     };
     return { op: CSV_READ_OP, args: [plan] };
   }
