@@ -213,7 +213,8 @@ async function checkReduce(df: DataFrame, f: Frame, col: number): Promise<string
   const m = nums.reduce((a, x) => a + x, 0) / nums.length;
   const v = nums.length < 2 ? null : nums.reduce((a, x) => a + (x - m) * (x - m), 0) / (nums.length - 1);
   const wild = !finite || nums.some((x) => Math.abs(x) > 1e150 || (x !== 0 && Math.abs(x) < 1e-150));
-  const prodAbs = nums.reduce((a, x) => a * Math.abs(x), 1);
+  // |product| of the nonzero values: past ~1e300 the order of multiplication decides Inf (then NaN with a 0) or not
+  const prodAbs = nums.reduce((a, x) => (x === 0 ? a : a * Math.abs(x)), 1);
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
     let tol = 0;
