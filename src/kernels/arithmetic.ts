@@ -2,7 +2,7 @@
 // (collections/expr.ts, docs/TYPES.md): float64 by IEEE rules, integers exactly with overflow as an error.
 
 import { type Data, type DataType, Type } from 'apache-arrow';
-import type { ArithmeticOp, Literal } from '../collections/expr.ts';
+import type { ArithmeticOp, Literal } from '../expr.ts';
 import { primitiveData, sharedArray } from './arrow-build.ts';
 import { asFloat64 } from './column-values.ts';
 import { andValidity, validityOf } from './validity.ts';

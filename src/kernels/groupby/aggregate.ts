@@ -6,7 +6,7 @@ import { type Data, type DataType, type RecordBatch, Bool, Field, Float64, Int32
 import { makeBatch, primitiveData, sharedArray, utf8Data } from '../arrow-build.ts';
 import { validityOf } from '../validity.ts';
 import { typeFromTag } from '../type-tags.ts';
-import { type CustomAggRef, type LoadedCustomAgg, callCustom, groupValues, loadCustomAggs } from './custom-agg.ts';
+import { type CustomAggRef, type LoadedCustomAgg, callCustom, checkDeclared, groupValues, loadCustomAggs } from './custom-agg.ts';
 import { type KeyValue, compareKeys, groupRows, hashKey, tupleKey } from './group-ids.ts';
 
 export type GroupAggName = 'sum' | 'mean' | 'count' | 'size' | 'min' | 'max' | 'var' | 'std' | 'first' | 'last' | 'nunique' | 'median' | 'custom';
@@ -528,10 +528,7 @@ function finalizeWith(
     if (s.fn !== 'custom') return finalValue(p, s, g);
     const c = custom.get(s.out)!;
     const v = callCustom(s.out, 'finalize', c.finalize, [p.custom!.get(s.out)![g], c.params], keyText(p, g));
-    if (v !== null && v !== undefined && !['number', 'string', 'boolean', 'bigint'].includes(typeof v)) {
-      throw new TypeError(`custom aggregation '${s.out}': finalize() returned ${typeof v} for group ${keyText(p, g)()}; return a number, string, boolean or null`);
-    }
-    return (v ?? null) as KeyValue;
+    return checkDeclared(s.out, s.customType ?? 'float64', v, keyText(p, g));
   };
   const values: KeyValue[][] = [...p.keys.map((k) => rows.map((g) => k[g]!)), ...specs.map((s) => rows.map((g) => finalOf(s, g)))];
   const names = [...keyNames, ...specs.map((s) => s.out)];
