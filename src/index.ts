@@ -13,6 +13,7 @@ export { registerBytesRead, type Progress } from './scheduler/progress.ts';
 export { registerErrorClass } from './scheduler/remote-errors.ts';
 export { closeExecutors } from './scheduler/get-executor.ts';
 export { TaskError, type RunListener } from './scheduler/run-graph.ts';
+export { AbortError, TimeoutError, PoolClosedError } from './scheduler/cancel.ts';
 export { CycleError } from './scheduler/order.ts';
 export { kernelStats, resetKernelStats } from './kernels/stats.ts';
 export { readCsv } from './io/csv/read.ts';

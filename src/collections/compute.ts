@@ -60,13 +60,13 @@ export function explainOutputs(outputs: readonly Output[], options: ComputeOptio
 const batchesOf = (node: FrameNode): Output<RecordBatch[]> => frameOutput(node, (batches) => batches);
 
 /** The partitions of a frame as batches, in order (persist() keeps them). */
-export function computeBatches(node: FrameNode, options: ComputeOptions = {}): Promise<RecordBatch[]> {
-  return computeOne(batchesOf(node), options);
+export async function computeBatches(node: FrameNode, options: ComputeOptions = {}): Promise<RecordBatch[]> {
+  return (await runOutputs([batchesOf(node)], runSettings(options, 'persist()')))[0] as RecordBatch[];
 }
 
 /** First n rows, reading partitions one after another only until n rows are found (like Dask's head, eager). */
 export function headOf(node: FrameNode, n: number, options: ComputeOptions = {}): Promise<Table> {
-  return runOutputs([batchesOf(node)], options, async (prepared, session) => {
+  return runOutputs([batchesOf(node)], runSettings(options, 'head()'), async (prepared, session) => {
     const keys = prepared.outputKeys[0]!;
     session.submit(prepared.graph, keys);
     const batches: RecordBatch[] = [];

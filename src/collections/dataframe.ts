@@ -4,7 +4,7 @@
 import type { DataType, RecordBatch, Schema, Table } from 'apache-arrow';
 import { type ComputeOptions, computeBatches, computeOne, explainOutputs, headOf } from './compute.ts';
 import { COLLECTION, type Collection, type FrameRewrite, type Output, describeReductions, frameOutput, tableOf } from './output.ts';
-import { type ColExpr, type Literal, columnsOf, kindOf, unknownColumn } from './expr.ts';
+import { type ColExpr, type Literal, columnsOf, kindOf, unknownColumn } from '../expr.ts';
 import { type FrameNode, type RecordNode, assignNode, filterNode, projectNode, rowAligned, sourceNode } from './plan.ts';
 import { type ReductionOptions, reductionRequest, supports } from './reductions.ts';
 import { Series, isSeries } from './series.ts';
@@ -30,6 +30,7 @@ function sourcesUnder(node: FrameNode): Array<readonly [PartitionSource, string]
   return out;
 }
 import type { ReductionName, ScalarValue } from '../kernels/summary.ts';
+import { entriesOf, recordOf } from '../kernels/name-records.ts';
 
 export interface FrameReductionOptions extends ReductionOptions {
   /** Reduce only the columns the reduction applies to (numbers, booleans) and skip the rest. */
@@ -87,7 +88,7 @@ export class DataFrame implements Collection {
   }
   /** Column name -> Arrow type name (e.g. 'Float64', 'Dictionary<Int32, Utf8>'). */
   get dtypes(): Record<string, string> {
-    return Object.fromEntries(this.schema.fields.map((f) => [f.name, String(f.type)]));
+    return recordOf(this.schema.fields.map((f) => [f.name, String(f.type)] as const));
   }
   get npartitions(): number {
     return this.node.npartitions;
@@ -104,8 +105,8 @@ export class DataFrame implements Collection {
   }
 
   /** Add or replace columns from Series of this frame or literals: df.assign({gain: df.col('a').sub(df.col('b'))}). */
-  assign(columns: Record<string, Series | Literal>): DataFrame {
-    const assignments: Array<[string, ColExpr]> = Object.entries(columns).map(([name, v]) => [name, this.exprFor(v, `assign('${name}')`)]);
+  assign(columns: Record<string, Series | Literal> | ReadonlyMap<string, Series | Literal>): DataFrame {
+    const assignments: Array<[string, ColExpr]> = entriesOf(columns).map(([name, v]) => [name, this.exprFor(v, `assign('${name}')`)]);
     return new DataFrame(assignNode(this.node, assignments));
   }
 

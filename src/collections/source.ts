@@ -2,7 +2,7 @@
 // A source describes partition i as one task (op + args) so reading runs inside whatever executor runs the graph.
 
 import type { Schema } from 'apache-arrow';
-import type { ComparisonOp, Literal } from './expr.ts';
+import type { ComparisonOp, Literal } from '../expr.ts';
 
 export interface PartitionTaskSpec {
   /** Registered op id, e.g. 'io.csv.read' (see src/ops.ts). */
