@@ -1,5 +1,14 @@
 // Entry of a piscina worker thread: each call is one batch of tasks (see run-batch.ts).
+// piscina first tries require() on this file; under tsx that require compiles it to CommonJS, and a
+// static import here would load run-batch and the op registry as CommonJS while ops and user modules
+// arrive through import() as ESM: two registries. A dynamic import keeps every module in the one ESM
+// graph the caller uses, whichever way this file itself was loaded.
 
-import { runBatch } from './run-batch.ts';
+import type { BatchRequest, TaskResult } from './protocol.ts';
 
-export default runBatch;
+let body: Promise<typeof import('./run-batch.ts')> | null = null;
+
+export default async function runBatchInThread(req: BatchRequest): Promise<TaskResult[]> {
+  body ??= import('./run-batch.ts');
+  return (await body).runBatch(req);
+}
