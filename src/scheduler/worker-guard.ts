@@ -4,6 +4,7 @@
 
 import type { SchedulerName } from '../config.ts';
 import { registerErrorClass } from './remote-errors.ts';
+import { TS_EXTENSION, prepareTypeScriptImport } from './typescript-in-workers.ts';
 
 /** Why a compute was refused inside a worker. The message says how to restructure the code. */
 export class WorkerComputeError extends Error {
@@ -85,6 +86,7 @@ export async function importUserModule(url: string): Promise<Record<string, unkn
   s.importing.push(url);
   let mod: Record<string, unknown>;
   try {
+    await prepareTypeScriptImport(url);
     mod = (await import(url)) as Record<string, unknown>;
   } catch (err) {
     throw s.refused.get(url) ?? explainImportError(url, err);
@@ -96,8 +98,6 @@ export async function importUserModule(url: string): Promise<Record<string, unkn
   if (refused) throw refused;
   return mod;
 }
-
-const TS_EXTENSION = /\.(c|m)?tsx?$/;
 
 function explainImportError(url: string, err: unknown): unknown {
   const code = (err as { code?: unknown })?.code;
