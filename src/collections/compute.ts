@@ -21,6 +21,7 @@ import { assembleApplied } from './apply-result.ts';
 import { withSchemaRetry } from './schema-conflicts.ts';
 import { supports } from './reductions.ts';
 import { describeExpr, exprType, kindOf } from './expr.ts';
+import type { ComputeResults } from './result-types.ts';
 
 /** Brand shared by every lazy collection (Symbol.for: survives duplicate copies of the library). */
 export const COLLECTION = Symbol.for('tessera.collection');
@@ -172,7 +173,8 @@ export async function run(plans: readonly OutputPlan[], options: ComputeOptions 
  * Compute any number of collections in one graph. Non-collection arguments are returned as given.
  * A plain options object may come last: compute(a, b, {scheduler: 'sync'}).
  */
-export async function compute(...args: unknown[]): Promise<unknown[]> {
+export async function compute<const A extends readonly unknown[]>(...given: A): Promise<ComputeResults<A>> {
+  const args: unknown[] = [...given];
   const options = args.length > 0 && isOptions(args[args.length - 1]) ? (args.pop() as ComputeOptions) : {};
   const slots: Array<number | null> = [];
   const plans: OutputPlan[] = [];
@@ -183,7 +185,7 @@ export async function compute(...args: unknown[]): Promise<unknown[]> {
     } else slots.push(null);
   }
   const results = plans.length > 0 ? await run(plans, options) : [];
-  return args.map((a, i) => (slots[i] === null ? a : results[slots[i]!]));
+  return args.map((a, i) => (slots[i] === null ? a : results[slots[i]!])) as ComputeResults<A>;
 }
 
 /** The optimised plan of some outputs and the size of the graph that would run. */

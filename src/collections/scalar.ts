@@ -6,7 +6,12 @@ import type { ScalarValue } from '../kernels/summary.ts';
 
 type Operand = Scalar | number;
 
-export class Scalar implements Collection {
+/**
+ * A lazy value of type `T`: `col.mean()` is a `Scalar<number | null>` (null when there is no data),
+ * `col.count()` a `Scalar<number>`, `col.sum()` a `Scalar<number | bigint>` (exact integer sums beyond
+ * 2^53 are bigints). Arithmetic on scalars gives a `Scalar` of any scalar value.
+ */
+export class Scalar<T extends ScalarValue = ScalarValue> implements Collection {
   readonly [COLLECTION] = true as const;
   constructor(readonly node: ScalarNode) {}
 
@@ -35,8 +40,8 @@ export class Scalar implements Collection {
   }
 
   /** The value: a number, a bigint for integers beyond 2^53, a boolean (any/all), or null (no data). */
-  async compute(options: ComputeOptions = {}): Promise<ScalarValue> {
-    return (await run([this._output()], options))[0] as ScalarValue;
+  async compute(options: ComputeOptions = {}): Promise<T> {
+    return (await run([this._output()], options))[0] as T;
   }
 
   explain(options: ComputeOptions = {}): string {

@@ -7,6 +7,7 @@ import { type BinaryOp, type ColExpr, type Literal, type UnaryOp, columnsOf, exp
 import { type FrameNode, assignNode, projectNode, rowAligned } from './plan.ts';
 import { type ReductionOptions, reductionRequest } from './reductions.ts';
 import { Scalar } from './scalar.ts';
+import type { ScalarValue } from '../kernels/summary.ts';
 import { DataFrame } from './dataframe.ts';
 import type { ReductionName } from '../kernels/summary.ts';
 
@@ -76,21 +77,21 @@ export class Series implements Collection {
   isNull(): Series { return this.unary('isNull'); }
   notNull(): Series { return this.unary('notNull'); }
 
-  private reduce(name: ReductionName, options?: ReductionOptions): Scalar {
-    return new Scalar({ kind: 'reduce', request: reductionRequest(this.frame, this.expr, name, options) });
+  private reduce<T extends ScalarValue>(name: ReductionName, options?: ReductionOptions): Scalar<T> {
+    return new Scalar<T>({ kind: 'reduce', request: reductionRequest(this.frame, this.expr, name, options) });
   }
-  /** Sum of non-null values (0 when there are none); integers are summed exactly. */
-  sum(o?: ReductionOptions): Scalar { return this.reduce('sum', o); }
-  mean(o?: ReductionOptions): Scalar { return this.reduce('mean', o); }
-  min(o?: ReductionOptions): Scalar { return this.reduce('min', o); }
-  max(o?: ReductionOptions): Scalar { return this.reduce('max', o); }
+  /** Sum of non-null values (0 when there are none); integers are summed exactly (a bigint beyond 2^53). */
+  sum(o?: ReductionOptions): Scalar<number | bigint> { return this.reduce('sum', o); }
+  mean(o?: ReductionOptions): Scalar<number | null> { return this.reduce('mean', o); }
+  min(o?: ReductionOptions): Scalar<number | bigint | boolean | null> { return this.reduce('min', o); }
+  max(o?: ReductionOptions): Scalar<number | bigint | boolean | null> { return this.reduce('max', o); }
   /** Number of non-null values. */
-  count(o?: ReductionOptions): Scalar { return this.reduce('count', o); }
-  var(o?: ReductionOptions): Scalar { return this.reduce('var', o); }
-  std(o?: ReductionOptions): Scalar { return this.reduce('std', o); }
-  prod(o?: ReductionOptions): Scalar { return this.reduce('prod', o); }
-  any(o?: ReductionOptions): Scalar { return this.reduce('any', o); }
-  all(o?: ReductionOptions): Scalar { return this.reduce('all', o); }
+  count(o?: ReductionOptions): Scalar<number> { return this.reduce('count', o); }
+  var(o?: ReductionOptions): Scalar<number | null> { return this.reduce('var', o); }
+  std(o?: ReductionOptions): Scalar<number | null> { return this.reduce('std', o); }
+  prod(o?: ReductionOptions): Scalar<number> { return this.reduce('prod', o); }
+  any(o?: ReductionOptions): Scalar<boolean> { return this.reduce('any', o); }
+  all(o?: ReductionOptions): Scalar<boolean> { return this.reduce('all', o); }
 
   /** Count of each distinct value, most frequent first (nulls dropped unless {dropna: false}). */
   valueCounts(options: { dropna?: boolean; splitOut?: number } = {}): DataFrame {
@@ -99,7 +100,7 @@ export class Series implements Collection {
   }
 
   /** Number of distinct non-null values. */
-  nunique(): Scalar {
+  nunique(): Scalar<number> {
     const groups = new DataFrame(this.asFrame()).groupby(this.name).size();
     return groups.col(this.name).count();
   }
