@@ -5,6 +5,7 @@ export { Series, type SeriesOperand } from './collections/series.ts';
 export { Scalar } from './collections/scalar.ts';
 export { compute, type ComputeOptions, type ProgressInfo } from './collections/compute.ts';
 export type { Computed, ComputeResults } from './collections/result-types.ts';
+export { toRecords, toObjects, toColumns, formatTable, vectorValues, type PlainValue, type FormatOptions } from './collections/results.ts';
 // The Arrow classes results are made of, from the same apache-arrow copy tessera uses (instanceof works).
 export { Table, Vector, RecordBatch, Schema, Field, DataType, type TypeMap } from 'apache-arrow';
 export { fromArrow, fromColumns, fromRecordBatches, type PartitionOptions, type ColumnInput } from './collections/constructors.ts';

@@ -7,6 +7,7 @@ import { type BinaryOp, type ColExpr, type Literal, type UnaryOp, columnsOf, exp
 import { type FrameNode, assignNode, projectNode, rowAligned } from './plan.ts';
 import { type ReductionOptions, reductionRequest } from './reductions.ts';
 import { Scalar } from './scalar.ts';
+import { type FormatOptions, type PlainValue, describeLazy, vectorValues } from './results.ts';
 import type { ScalarValue } from '../kernels/summary.ts';
 import { DataFrame } from './dataframe.ts';
 import type { ReductionName } from '../kernels/summary.ts';
@@ -113,6 +114,21 @@ export class Series implements Collection {
 
   _output(): OutputPlan {
     return { kind: 'series', node: this.asFrame(), name: this.name };
+  }
+
+  /** Compute, then the values as a plain array: nulls stay null, int64 beyond 2^53 a bigint, dates Date. */
+  async toList(options: ComputeOptions = {}): Promise<PlainValue[]> {
+    return vectorValues(await this.compute(options));
+  }
+
+  /** Print (and return) the first rows of this column as a table, computing only what head() needs. */
+  async print(format: FormatOptions = {}, options: ComputeOptions = {}): Promise<string> {
+    return new DataFrame(this.asFrame()).print(format, options);
+  }
+
+  /** What the series is, without computing anything. */
+  toString(): string {
+    return describeLazy('Series', this.frame.npartitions, [{ name: this.name, type: this.dtype }]);
   }
 
   /** All values as an Arrow Vector (one chunk per partition). */
