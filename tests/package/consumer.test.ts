@@ -87,8 +87,10 @@ await compute(df.groupby('g').apply(udf(import.meta.url, 'slope')));
 
 function run(args: string[]): { status: number | null; stdout: string; stderr: string; ms: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd: project, encoding: 'utf8', timeout: 60_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t0 };
+  const r = spawnSync(process.execPath, args, { cwd: project, encoding: 'utf8', timeout: 120_000 });
+  const out = { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t0 };
+  if (r.status !== 0) console.error(`\n${args.join(' ')}: exit ${r.status} signal ${r.signal} after ${out.ms.toFixed(0)} ms\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return out;
 }
 
 function checkResults(stdout: string, label: string, guardTs: boolean): void {
