@@ -1,5 +1,5 @@
 // npm run demo: tessera's three jobs on the real flights bundled with the project (3M US flights, Jan-Jun
-// 2001, from the vega-datasets dev dependency; `npm run datasets` turns them into CSV files the first time):
+// 2001, from the vega-datasets package; `npm run datasets` fetches it once and turns them into CSV files):
 //   1. several reductions over the same data in one pass,
 //   2. a groupby-aggregate,
 //   3. a stratified model: one least-squares fit of delay on distance per origin airport (groupby-apply),

@@ -4,6 +4,10 @@ export { DataFrame, ReducedRow, type FrameReductionOptions } from './collections
 export { Series, type SeriesOperand } from './collections/series.ts';
 export { Scalar } from './collections/scalar.ts';
 export { compute, type ComputeOptions, type ProgressInfo } from './collections/compute.ts';
+export type { Computed, ComputeResults } from './collections/result-types.ts';
+export { toRecords, toObjects, toColumns, formatTable, vectorValues, type PlainValue, type FormatOptions } from './collections/results.ts';
+// The Arrow classes results are made of, from the same apache-arrow copy tessera uses (instanceof works).
+export { Table, Vector, RecordBatch, Schema, Field, DataType, type TypeMap } from 'apache-arrow';
 export { fromArrow, fromColumns, fromRecordBatches, type PartitionOptions, type ColumnInput } from './collections/constructors.ts';
 export type { PartitionSource, PartitionTaskSpec } from './collections/source.ts';
 export type { ReductionOptions } from './collections/reductions.ts';
@@ -25,6 +29,7 @@ export { GroupBy, GroupedColumn, customAgg, type CustomAggregation, type GroupBy
 export { AppliedFrame } from './collections/applied-frame.ts';
 export { GroupFrame } from './kernels/groupby/group-frame.ts';
 export { udf, type ModuleUdf } from './collections/udf.ts';
+export { isTesseraWorker, WorkerComputeError } from './scheduler/worker-guard.ts';
 export type { GroupAggName } from './kernels/groupby/aggregate.ts';
 export { readParquet, type ParquetReadOptions } from './io/parquet/read.ts';
 export { toParquet, type ToParquetOptions } from './io/parquet/write.ts';
