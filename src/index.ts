@@ -27,3 +27,7 @@ export { readParquet, toParquet, type ParquetReadOptions, type ToParquetOptions 
 export { ParquetFileError, ParquetOptionError } from './io/parquet/errors.ts';
 export { readArrowIpc, toArrowIpc, type ArrowIpcReadOptions, type ToArrowIpcOptions } from './io/arrow-ipc/read.ts';
 export { ArrowIpcFileError } from './io/arrow-ipc/errors.ts';
+export * as array from './collections/ndarray/index.ts';
+export * as random from './random/index.ts';
+export { NDArray, type Operand, type ReduceOptions, type VarOptions } from './collections/ndarray/ndarray.ts';
+export type { DType } from './kernels/array/dtypes.ts';

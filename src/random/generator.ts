@@ -3,6 +3,9 @@
 
 import { philox4x32 } from './philox.ts';
 import type { StreamStart } from './stream.ts';
+import type { ChunksSpec } from '../collections/ndarray/chunks.ts';
+import type { NDArray } from '../collections/ndarray/ndarray.ts';
+import { randomArray } from '../collections/ndarray/random.ts';
 import {
   blocksFor, fillBinomial, fillExponential, fillGamma, fillIntegers, fillNormal, fillPermutation,
   fillPoisson, fillUniform, fillWeightedChoice,
@@ -248,6 +251,78 @@ export class Generator {
     else fillPermutation(this.reserve(1), 0, size, out, 0, n);
     return toIntegerArray(out, dtype, 'gen.choiceArray') as IntegerArrayOf<D>;
   }
+
+  // ---- lazy arrays: chunked NDArrays whose element i is the same whatever the chunks ----
+
+  uniform(shape: Shape, options: ArrayOptions & { low?: number; high?: number } = {}): NDArray {
+    const low = options.low ?? 0, high = options.high ?? 1;
+    checkFinite(low, 'gen.uniform', 'low');
+    checkFinite(high, 'gen.uniform', 'high');
+    return randomArray(this, 'uniform', { low, high }, shape, options.chunks, 'float64');
+  }
+
+  standardNormal(shape: Shape, options: ArrayOptions = {}): NDArray {
+    return this.normal(shape, options);
+  }
+
+  normal(shape: Shape, options: ArrayOptions & { loc?: number; scale?: number } = {}): NDArray {
+    const loc = options.loc ?? 0, scale = options.scale ?? 1;
+    checkFinite(loc, 'gen.normal', 'loc');
+    checkFinite(scale, 'gen.normal', 'scale');
+    if (scale < 0) throw new RangeError(`gen.normal: scale must be >= 0, got ${scale}`);
+    return randomArray(this, 'normal', { loc, scale }, shape, options.chunks, 'float64');
+  }
+
+  exponential(shape: Shape, options: ArrayOptions & { scale?: number } = {}): NDArray {
+    const scale = options.scale ?? 1;
+    if (!(scale >= 0) || !Number.isFinite(scale)) throw new RangeError(`gen.exponential: scale must be a finite number >= 0, got ${scale}`);
+    return randomArray(this, 'exponential', { scale }, shape, options.chunks, 'float64');
+  }
+
+  /** Gamma(k, scale) draws; `k` is the distribution's shape parameter, `shape` the array's. */
+  gamma(k: number, shape: Shape, options: ArrayOptions & { scale?: number } = {}): NDArray {
+    const scale = options.scale ?? 1;
+    checkGammaParams(k, scale, 'gen.gamma');
+    return randomArray(this, 'gamma', { shape: k, scale }, shape, options.chunks, 'float64');
+  }
+
+  /** Integers uniform on [low, high) (int64 unless dtype says otherwise). */
+  integers(low: number, high: number, shape: Shape, options: ArrayOptions & { dtype?: IntegerDtype } = {}): NDArray {
+    checkIntegerRange(low, high, 'gen.integers');
+    return randomArray(this, 'integers', { low, high }, shape, options.chunks, options.dtype ?? 'int64');
+  }
+
+  poisson(lam: number, shape: Shape, options: ArrayOptions & { dtype?: IntegerDtype } = {}): NDArray {
+    checkPoissonParams(lam, 'gen.poisson');
+    return randomArray(this, 'poisson', { lam }, shape, options.chunks, options.dtype ?? 'int64');
+  }
+
+  binomial(trials: number, p: number, shape: Shape, options: ArrayOptions & { dtype?: IntegerDtype } = {}): NDArray {
+    checkBinomialParams(trials, p, 'gen.binomial');
+    return randomArray(this, 'binomial', { n: trials, p }, shape, options.chunks, options.dtype ?? 'int64');
+  }
+
+  /** `size` indices from 0..n-1 (see choiceArray). */
+  choice(n: number, size: number, options: ArrayOptions & ChoiceOptions & { dtype?: IntegerDtype } = {}): NDArray {
+    checkCount(size, 'gen.choice');
+    const plan = planChoice(n, size, options, 'gen.choice');
+    const dtype = options.dtype ?? 'int64';
+    if (plan.kind === 'weighted') return randomArray(this, 'choice', {}, size, options.chunks, dtype, { cumulative: plan.cumulative });
+    if (plan.kind === 'uniform') return randomArray(this, 'integers', { low: 0, high: n }, size, options.chunks, dtype);
+    return randomArray(this, 'permutation', { n }, size, options.chunks, dtype);
+  }
+
+  /** A permutation of 0..n-1 as a chunked array; entry i is computed alone (a keyed bijection). */
+  permutation(n: number, options: ArrayOptions & { dtype?: IntegerDtype } = {}): NDArray {
+    checkCount(n, 'gen.permutation');
+    return randomArray(this, 'permutation', { n }, n, options.chunks, options.dtype ?? 'int64');
+  }
+}
+
+export type Shape = number | readonly number[];
+export interface ArrayOptions {
+  /** Chunks of the lazy array: a block shape, per-axis lengths, 'auto' or a byte target; values never depend on them. */
+  chunks?: ChunksSpec;
 }
 
 export interface ChoiceOptions {

@@ -21,7 +21,7 @@ export interface Partial {
   readonly name: ReductionName;
   readonly shape: number[];
   readonly inputDType: DType;
-  /** sum/prod of floats, extremes, arg values (float inputs); mean for moments */
+  /** sum/prod of floats, extremes, arg values (float inputs); for moments the mean minus `shift` */
   readonly values?: Float64Array;
   /** exact integer sums and products, int64 extremes and arg values */
   readonly big?: BigInt64Array;
@@ -30,6 +30,8 @@ export interface Partial {
   /** elements seen, NaN included (extremes: an all-NaN cell is NaN, an empty one an error) */
   readonly seen?: Float64Array;
   readonly m2?: Float64Array;
+  /** moments: a value near the data (its first element); means are kept relative to it, so 1e8 offsets cost nothing */
+  readonly shift?: Float64Array;
   readonly index?: Float64Array;
   readonly flags?: Uint8Array;
 }
@@ -175,12 +177,12 @@ export function partialReduce(name: ReductionName, x: Strided, axes: readonly nu
     for (let o = 0; o < cells; o++) {
       const n = count[o]!;
       if (n === 0) continue;
-      mean[o] = shift[o]! + s1[o]! / n;
+      mean[o] = s1[o]! / n;
       m2[o] = m2[o]! - (s1[o]! * s1[o]!) / n;
       // NaN or infinite data: keep NaN rather than inf - inf noise
       if (!Number.isFinite(shift[o]!)) m2[o] = NaN;
     }
-    return { name, shape, inputDType, count, values: mean, m2 };
+    return { name, shape, inputDType, count, values: mean, m2, shift };
   }
 
   if (kind === 'bool') {
@@ -269,8 +271,8 @@ export function partialReduce(name: ReductionName, x: Strided, axes: readonly nu
 }
 
 /**
- * Merges two partials of the same reduction over the same kept shape. For argmin/argmax `a` must hold
- * earlier elements than `b` (ties keep the first index, as NumPy); the other reductions commute.
+ * Merges two partials of the same reduction over the same kept shape, in any order (argmin/argmax break
+ * ties by the lower index, as NumPy's first occurrence).
  */
 export function combinePartials(a: Partial, b: Partial): Partial {
   if (a.name !== b.name || a.shape.join() !== b.shape.join()) throw new Error(`cannot merge partial ${a.name} (${a.shape}) with ${b.name} (${b.shape})`);
@@ -291,18 +293,26 @@ export function combinePartials(a: Partial, b: Partial): Partial {
       return { name, shape, inputDType, values: out };
     }
     case 'moments': {
-      const count = new Float64Array(cells), mean = new Float64Array(cells), m2 = new Float64Array(cells);
+      const count = new Float64Array(cells), mean = new Float64Array(cells), m2 = new Float64Array(cells), shift = new Float64Array(cells);
       for (let o = 0; o < cells; o++) {
-        // Chan et al.'s pairwise update
+        // Chan et al.'s pairwise update, with both means relative to a's shift (the shifts' difference is exact)
         const na = a.count![o]!, nb = b.count![o]!;
         const n = na + nb;
         count[o] = n;
         if (n === 0) continue;
-        const delta = b.values![o]! - a.values![o]!;
-        mean[o] = na === 0 ? b.values![o]! : nb === 0 ? a.values![o]! : a.values![o]! + delta * (nb / n);
-        m2[o] = a.m2![o]! + b.m2![o]! + (na === 0 || nb === 0 ? 0 : delta * delta * ((na * nb) / n));
+        if (na === 0 || nb === 0) {
+          const from = na === 0 ? b : a;
+          shift[o] = from.shift![o]!;
+          mean[o] = from.values![o]!;
+          m2[o] = from.m2![o]!;
+          continue;
+        }
+        shift[o] = a.shift![o]!;
+        const delta = b.shift![o]! - a.shift![o]! + (b.values![o]! - a.values![o]!);
+        mean[o] = a.values![o]! + delta * (nb / n);
+        m2[o] = a.m2![o]! + b.m2![o]! + delta * delta * ((na * nb) / n);
       }
-      return { name, shape, inputDType, count, values: mean, m2 };
+      return { name, shape, inputDType, count, values: mean, m2, shift };
     }
     case 'bool': {
       const flags = new Uint8Array(cells);
@@ -323,10 +333,16 @@ export function combinePartials(a: Partial, b: Partial): Partial {
         let takeB: boolean;
         if (a.count![o] === 0) takeB = true;
         else if (b.count![o] === 0) takeB = false;
-        else if (bigOut) takeB = isMin ? b.big![o]! < a.big![o]! : b.big![o]! > a.big![o]!;
-        else {
+        else if (bigOut) {
+          const va = a.big![o]!, vb = b.big![o]!;
+          takeB = isMin ? vb < va : vb > va;
+          // equal values: the lower index wins (blocks of several axes interleave in C order)
+          if (va === vb && index) takeB = b.index![o]! < a.index![o]!;
+        } else {
           const va = a.values![o]!, vb = b.values![o]!;
           takeB = va === va && (vb !== vb || (isMin ? vb < va : vb > va));
+          const tie = va === vb || (va !== va && vb !== vb);
+          if (tie && index) takeB = b.index![o]! < a.index![o]!;
         }
         const from = takeB ? b : a;
         if (bigOut) bigOut[o] = from.big![o]!;
@@ -370,7 +386,7 @@ export function finalizePartial(p: Partial, options: FinalizeOptions): Strided &
     case 'moments':
       for (let o = 0; o < cells; o++) {
         const n = p.count![o]!;
-        if (p.name === 'mean' || p.name === 'nanmean') out[o] = n === 0 ? NaN : p.values![o]!;
+        if (p.name === 'mean' || p.name === 'nanmean') out[o] = n === 0 ? NaN : p.shift![o]! + p.values![o]!;
         else {
           const v = n - ddof <= 0 ? NaN : Math.max(0, p.m2![o]!) / (n - ddof);
           out[o] = p.name.endsWith('std') ? Math.sqrt(v) : v;
