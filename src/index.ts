@@ -31,3 +31,5 @@ export * as array from './collections/ndarray/index.ts';
 export * as random from './random/index.ts';
 export { NDArray, type Operand, type ReduceOptions, type VarOptions } from './collections/ndarray/ndarray.ts';
 export type { DType } from './kernels/array/dtypes.ts';
+export { COLLECTION, isCollection, type Collection, type Output } from './collections/output.ts';
+export { registerKernelBackend, type KernelBackend, type KernelOp } from './kernels/backend.ts';

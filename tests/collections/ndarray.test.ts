@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import ndarray from 'ndarray';
-import { array, NDArray } from '../../src/index.ts';
+import { array, compute, fromColumns, NDArray } from '../../src/index.ts';
 import { assertClose, rng } from '../helpers.ts';
 
 const sync = { scheduler: 'sync' } as const;
@@ -260,7 +260,17 @@ test('explain() names the plan and counts tasks', () => {
   const text = x.T.matmul(x).sum().explain();
   assert.match(text, /reduce sum/);
   assert.match(text, /matmul shape=\(10, 10\)/);
-  assert.match(text, /\d+ tasks/);
+  assert.match(text, /tasks: \d+ \(.*array\.matmul/);
+});
+
+test('compute() takes arrays together with DataFrames and plain values in one graph', async () => {
+  const x = array.arange(10, { dtype: 'float64', chunks: 3 });
+  const df = fromColumns({ v: [1, 2, 3, 4] }, { npartitions: 2 });
+  const [total, shifted, dfSum, seven] = await compute(x.sum(), x.add(1), df.col('v').sum(), 7, sync);
+  assert.equal(Array.from((total as { data: Float64Array }).data), [45]);
+  assert.equal(Array.from((shifted as { data: Float64Array }).data), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.is(Number(dfSum), 10);
+  assert.is(seven, 7);
 });
 
 test.run();

@@ -14,7 +14,8 @@ import { normalizeChunks, refine, sameChunks, type Chunks, type ChunksSpec } fro
 import type { ArrayNode, AxisSelection } from './node.ts';
 import { parseSelection, slicedChunks } from './slicing.ts';
 import type { UserFunction } from '../udf.ts';
-import { computeArrays, explainArrays, type ArrayComputeOptions } from './run.ts';
+import { arrayOutput, computeArray, explainArray, type ArrayComputeOptions } from './run.ts';
+import { COLLECTION, type Output } from '../output.ts';
 
 export type Operand = NDArray | number | bigint | boolean;
 
@@ -303,12 +304,19 @@ export class NDArray {
     return new NDArray({ kind: 'map-blocks', fn, inputs, params: options.params, fnToken, ...meta('map-blocks', [inputs.map((x) => x.token), fnToken, options.params ?? null], shape, chunks, dtype) });
   }
 
+  /** The values as an `ndarray` over a SharedArrayBuffer (its `.data` a typed array). compute(a, df, ...) takes arrays too. */
   compute(options: ArrayComputeOptions = {}): Promise<ndarray.NdArray<any>> {
-    return computeArrays([this], options).then((r) => r[0]!);
+    return computeArray(this.node, options);
   }
 
-  explain(): string {
-    return explainArrays([this]);
+  /** The plan and the size of the graph that would run. */
+  explain(options: ArrayComputeOptions = {}): string {
+    return explainArray(this.node, options);
+  }
+
+  /** The collection protocol: compute() and explain() drive arrays through this. */
+  [COLLECTION](): Output<ndarray.NdArray<any>> {
+    return arrayOutput(this.node);
   }
 }
 

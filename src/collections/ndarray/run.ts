@@ -1,38 +1,32 @@
-// Running arrays on their own: lower to a graph, cull and fuse it, run it on the configured scheduler and
-// assemble each array's blocks into one `ndarray` over a SharedArrayBuffer.
+// NDArrays in compute(): an array is a collection whose Output lowers its blocks through the shared graph
+// builder (so arrays, DataFrames and scalars run in one graph) and assembles the blocks into one
+// `ndarray` over a SharedArrayBuffer.
 
 import ndarray from 'ndarray';
-import { resolveConfig, type ConfigOptions } from '../../config.ts';
-import { task, type Graph, type Key } from '../../scheduler/graph.ts';
-import { cull, fuseLinearChains } from '../../scheduler/optimize-graph.ts';
-import { runGraph } from '../../scheduler/run-graph.ts';
-import { getExecutor } from '../../scheduler/get-executor.ts';
+import type { Key } from '../../scheduler/graph.ts';
+import type { GraphBuilder } from '../lower.ts';
+import type { Output } from '../output.ts';
+import { computeOne, explainOutputs, type ComputeOptions } from '../compute.ts';
 import { allocate } from '../../kernels/array/dtypes.ts';
 import { contiguousStrides, forEachIndex } from '../../kernels/array/strided.ts';
 import { blockIndices, regionOf } from './chunks.ts';
-import { lowerArray, newLowering, type TaskSink } from './lower.ts';
+import { lowerArray, newLowering, type ArrayLowering } from './lower.ts';
 import type { ArrayNode } from './node.ts';
 import type { Chunk } from './ops.ts';
 import './ops.ts';
 
-export type ArrayComputeOptions = ConfigOptions;
+export type ArrayComputeOptions = ComputeOptions;
 
-interface HasNode {
-  readonly node: ArrayNode;
-}
+// One lowering state per graph: arrays sharing inputs in one compute() lower them once.
+const lowerings = new WeakMap<GraphBuilder, ArrayLowering>();
 
-class GraphSink implements TaskSink {
-  readonly graph: Graph = new Map();
-  addTask(key: Key, op: string, args: unknown[]): Key {
-    if (!this.graph.has(key)) this.graph.set(key, task(key, op, args));
-    return key;
+function loweringFor(builder: GraphBuilder): ArrayLowering {
+  let lw = lowerings.get(builder);
+  if (!lw) {
+    lw = newLowering(builder, builder.scheduler, builder.defaultSplitEvery);
+    lowerings.set(builder, lw);
   }
-}
-
-/** Lowers arrays into `sink`; returns, per array, its block keys in C order. */
-export function lowerArrays(arrays: readonly HasNode[], sink: TaskSink, scheduler: ConfigOptions['scheduler'] = 'sync', splitEvery = 8): Key[][] {
-  const lw = newLowering(sink, scheduler ?? 'sync', splitEvery);
-  return arrays.map((a) => lowerArray(lw, a.node));
+  return lw;
 }
 
 /** One array's blocks (C order) copied into a contiguous ndarray on shared memory. */
@@ -54,18 +48,8 @@ export function assembleBlocks(node: ArrayNode, blocks: readonly unknown[]): nda
   return ndarray(out as never, [...node.shape]);
 }
 
-export async function computeArrays(arrays: readonly HasNode[], options: ArrayComputeOptions = {}): Promise<Array<ndarray.NdArray<any>>> {
-  const cfg = resolveConfig(options);
-  const sink = new GraphSink();
-  const keys = lowerArrays(arrays, sink, cfg.scheduler, cfg.splitEvery);
-  const outputs = [...new Set(keys.flat())];
-  const graph = fuseLinearChains(cull(sink.graph, outputs), outputs);
-  const values = await runGraph(graph, outputs, getExecutor(cfg), { culled: true });
-  return arrays.map((a, i) => assembleBlocks(a.node, keys[i]!.map((k) => values.get(k))));
-}
-
-/** A short plan description: each node with shape, chunks and dtype, and the task count. */
-export function explainArrays(arrays: readonly HasNode[]): string {
+/** explain() lines: each node with its shape, blocks and dtype. */
+export function describeArray(root: ArrayNode): string {
   const lines: string[] = [];
   const seen = new Set<string>();
   const visit = (n: ArrayNode, depth: number): void => {
@@ -77,11 +61,27 @@ export function explainArrays(arrays: readonly HasNode[]): string {
     const children = 'inputs' in n ? n.inputs : 'input' in n ? [n.input] : n.kind === 'matmul' ? [n.a, n.b] : [];
     for (const c of children) visit(c, depth + 1);
   };
-  for (const a of arrays) visit(a.node, 0);
-  const sink = new GraphSink();
-  const keys = lowerArrays(arrays, sink);
-  const outputs = [...new Set(keys.flat())];
-  const graph = fuseLinearChains(cull(sink.graph, outputs), outputs);
-  lines.push(`${graph.size} tasks`);
+  visit(root, 0);
   return lines.join('\n');
+}
+
+/** The collection-protocol Output of an array: no frames, its own tasks, an ndarray as result. */
+export function arrayOutput(node: ArrayNode): Output<ndarray.NdArray<any>> {
+  const out: Output<ndarray.NdArray<any>> = {
+    frames: [],
+    reductions: [],
+    withFrames: () => out,
+    lower: (builder: GraphBuilder): Key[] => lowerArray(loweringFor(builder), node),
+    finish: (values) => assembleBlocks(node, values),
+    explain: () => describeArray(node),
+  };
+  return out;
+}
+
+export function computeArray(node: ArrayNode, options: ArrayComputeOptions = {}): Promise<ndarray.NdArray<any>> {
+  return computeOne(arrayOutput(node), options);
+}
+
+export function explainArray(node: ArrayNode, options: ArrayComputeOptions = {}): string {
+  return explainOutputs([arrayOutput(node)], options);
 }

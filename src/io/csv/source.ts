@@ -5,10 +5,10 @@ import { Field, Schema } from 'apache-arrow';
 import type { PartitionSource, PartitionTaskSpec } from '../../collections/source.ts';
 import { arrowType, type ColumnKind } from './builders.ts';
 import type { Dialect } from './dialect.ts';
+import type { EncodingErrors } from './encoding.ts';
 import { CsvBoundaryConflict, CsvOptionError, CsvTypeConflict } from './errors.ts';
 import { exactRanges } from './partitions.ts';
 import { tokenize, uniqueToken } from '../../scheduler/tokenize.ts';
-import { registerConflictHandler } from '../../collections/schema-conflicts.ts';
 import type { Compression } from './files.ts';
 import { CSV_READ_OP } from './ops.ts';
 import type { OnBadLines } from './options.ts';
@@ -18,6 +18,8 @@ export interface SchemaColumn {
   readonly name: string;
   readonly kind: ColumnKind;
   readonly forced: boolean;
+  /** Listed in options.parseDates: forced to a date or timestamp, yet a date column may still widen to timestamp. */
+  readonly dates?: boolean;
 }
 
 export interface SourceFile {
@@ -43,16 +45,15 @@ export interface CsvSourceDescription {
   readonly onBadLines: OnBadLines;
   readonly pathColumn: string | null;
   readonly engine: 'fast' | 'papaparse';
+  readonly encodingErrors: EncodingErrors;
   readonly rowBytes: number;
   readonly blocksize: number;
 }
 
-/** Live sources by id, so a type conflict raised in a worker can widen the source it came from. */
-const live = new Map<string, WeakRef<CsvSource>>();
-
 export class CsvSource implements PartitionSource {
   readonly name = 'read-csv';
   readonly supportsProjection = true;
+  /** Identity carried by partition plans, so a conflict raised in a worker names the source it came from. */
   readonly id = uniqueToken('csv');
   token: string;
   schema: Schema;
@@ -62,7 +63,6 @@ export class CsvSource implements PartitionSource {
     this.token = description.token;
     this.npartitions = description.parts.length;
     this.schema = CsvSource.schemaOf(description);
-    live.set(this.id, new WeakRef(this));
   }
 
   private static schemaOf(d: CsvSourceDescription): Schema {
@@ -75,7 +75,8 @@ export class CsvSource implements PartitionSource {
   widen(column: string, kind: ColumnKind): boolean {
     const d = this.description;
     const c = d.columns.findIndex((col) => col.name === column);
-    if (c < 0 || d.columns[c]!.forced || d.columns[c]!.kind === kind) return false;
+    const col = d.columns[c];
+    if (!col || (col.forced && !(col.dates && kind === 'timestamp')) || col.kind === kind) return false;
     const columns = d.columns.map((col, i) => (i === c ? { ...col, kind } : col));
     this.description = { ...d, columns, token: tokenize('read-csv-widened', d.token, columns) };
     this.token = this.description.token;
@@ -98,8 +99,27 @@ export class CsvSource implements PartitionSource {
     return true;
   }
 
-  static byId(id: string): CsvSource | undefined {
-    return live.get(id)?.deref();
+  /**
+   * A conflict from one of this source's tasks: re-cut the file or widen the column for every partition.
+   * Idempotent for concurrent computes: a task built before another compute made the change (or a wider
+   * one) changes nothing here, and the caller retries from the current description.
+   */
+  resolveConflict(e: unknown): string | null {
+    if (e instanceof CsvBoundaryConflict && e.sourceId === this.id) {
+      const file = this.description.files.find((f) => f.path === e.file);
+      if (!file) return null;
+      if (!file.checkQuotes) return `'${e.file}' was already re-cut with a quote-aware scan`;
+      this.recut(e.file);
+      return `'${e.file}' re-cut with a quote-aware scan (it holds quote characters its samples did not show)`;
+    }
+    if (e instanceof CsvTypeConflict && e.sourceId === this.id) {
+      const column = this.description.columns.find((c) => c.name === e.column);
+      if (!column || column.forced) return null;
+      if (column.kind !== e.expected) return `column '${e.column}' is already ${column.kind} (was ${e.expected} when the task was built)`;
+      if (!this.widen(e.column!, e.widenTo as ColumnKind)) return null;
+      return `column '${e.column}' ${e.expected} -> ${e.widenTo} (${e.location.file} line ${e.location.line}: ${JSON.stringify(e.value)})`;
+    }
+    return null;
   }
 
   partitionTask(i: number, columns: readonly string[] | null): PartitionTaskSpec {
@@ -114,7 +134,7 @@ export class CsvSource implements PartitionSource {
       const c = d.columns.findIndex((col) => col.name === name);
       if (c >= 0) {
         const col = d.columns[c]!;
-        out.push({ name, kind: col.kind, field: file.fieldOf[c]!, dictId: c, forced: col.forced });
+        out.push({ name, kind: col.kind, field: file.fieldOf[c]!, dictId: c, forced: col.forced, dates: col.dates });
       } else if (name === d.pathColumn) {
         pathColumn = { name, dictId: d.columns.length, position: out.length };
       } else {
@@ -124,7 +144,7 @@ export class CsvSource implements PartitionSource {
     const plan: PartitionPlan = {
       file: file.path, compression: file.compression, start: part.start, end: part.end, nfields: file.nfields, newline: file.newline,
       columns: out, dialect: d.dialect, naValues: d.naValues, onBadLines: d.onBadLines, pathColumn,
-      engine: d.engine, rowBytes: d.rowBytes, checkQuotes: file.checkQuotes, sourceId: this.id,
+      engine: d.engine, encodingErrors: d.encodingErrors, rowBytes: d.rowBytes, checkQuotes: file.checkQuotes, sourceId: this.id,
     };
     return { op: CSV_READ_OP, args: [plan] };
   }
@@ -135,17 +155,3 @@ export class CsvSource implements PartitionSource {
     return `read-csv ${d.files.length} file${d.files.length === 1 ? '' : 's'}, ${this.npartitions} partitions of ${mib} MiB (${d.engine} parser)`;
   }
 }
-
-registerConflictHandler((e) => {
-  if (!(e instanceof CsvBoundaryConflict)) return null;
-  const source = CsvSource.byId(e.sourceId);
-  if (!source || !source.recut(e.file)) return null;
-  return `'${e.file}' re-cut with a quote-aware scan (it holds quote characters its samples did not show)`;
-});
-
-registerConflictHandler((e) => {
-  if (!(e instanceof CsvTypeConflict)) return null;
-  const source = CsvSource.byId(e.sourceId);
-  if (!source || !source.widen(e.column!, e.widenTo as ColumnKind)) return null;
-  return `column '${e.column}' ${e.expected} -> ${e.widenTo} (${e.location.file} line ${e.location.line}: ${JSON.stringify(e.value)})`;
-});
