@@ -40,6 +40,14 @@ function isState(x: unknown): x is GeneratorState {
   return typeof x === 'object' && x !== null && (x as GeneratorState).kind === GENERATOR_KIND;
 }
 
+/** What structured clone makes of a Generator (postMessage, a task's params): its fields without the class. */
+function fromClone(x: unknown): GeneratorState | null {
+  if (typeof x !== 'object' || x === null) return null;
+  const o = x as Record<string, unknown>;
+  if (!['key0', 'key1', 'p0', 'p1', 'p2', 'spawned'].every((k) => typeof o[k] === 'number')) return null;
+  return { kind: GENERATOR_KIND, key: [o.key0 as number, o.key1 as number], position: [o.p0 as number, o.p1 as number, o.p2 as number], spawned: o.spawned as number };
+}
+
 function isWord(x: unknown): boolean {
   return typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < TWO32;
 }
@@ -98,6 +106,7 @@ export class Generator {
   private spawned: number;
 
   constructor(seed: Seed) {
+    if (!isState(seed) && typeof seed === 'object' && seed !== null) seed = fromClone(seed) ?? seed;
     if (isState(seed)) {
       const { key, position, spawned } = seed;
       if (!Array.isArray(key) || key.length !== 2 || !key.every(isWord) || !Array.isArray(position) || position.length !== 3 || !position.every(isWord) || !Number.isSafeInteger(spawned) || spawned < 0) {

@@ -72,10 +72,13 @@ test('a generator is plain data: JSON and structured clone carry it, and it cont
   g.spawn(2);
   const state = JSON.parse(JSON.stringify(g));
   const cloned = generator(structuredClone(g.toJSON()));
+  // a Generator itself structured-cloned (a task's params, postMessage) loses its class but not its state
+  const raw = generator(structuredClone(g) as never);
   const revived = generator(state);
   const expected = Array.from(g.normalArray(5));
   assert.equal(Array.from(revived.normalArray(5)), expected);
   assert.equal(Array.from(cloned.normalArray(5)), expected);
+  assert.equal(Array.from(raw.normalArray(5)), expected);
   assert.equal(revived.spawn(1)[0]!.toJSON(), g.spawn(1)[0]!.toJSON(), 'spawn numbering travels too');
   assert.throws(() => generator({ ...state, key: [1, -2] }), /state is damaged/);
   assert.throws(() => generator({ ...state, position: [0, 0] }), /state is damaged/);
