@@ -64,7 +64,9 @@ for (const scheduler of SCHEDULERS.filter((s) => s !== 'sync')) {
   test(`${scheduler}: element-wise, reductions, matmul, cholesky, mapBlocks agree with sync`, async () => {
     const g = random.generator(77);
     const x = g.normal([400, 6], { chunks: [50, 6] });
+    const d = array.fromTypedArray(Float64Array.from({ length: 240 }, (_, i) => (i * 7) % 13), [40, 6], { chunks: [7, 4] });
     const outputs = (options: object) => Promise.all([
+      d.slice([3, 30], [null, null, -1]).sum({ axis: 0 }).compute(options),
       x.exp().add(x.sin().mul(3)).mean().compute(options),
       x.sum({ axis: 0 }).compute(options),
       array.linalg.cholesky(x.T.matmul(x)).compute(options),

@@ -7,6 +7,7 @@ import { shipFunction } from '../udf.ts';
 import { blockIndices, offsets, regionOf } from './chunks.ts';
 import type { ArrayNode } from './node.ts';
 import { axisPieces } from './slicing.ts';
+import { contiguousStrides, forEachIndex } from '../../kernels/array/strided.ts';
 
 /** Where tasks go: the compute graph builder (or anything with the same method). */
 export interface TaskSink {
@@ -30,6 +31,18 @@ function flatBlock(block: readonly number[], counts: readonly number[]): number 
   let f = 0;
   for (let i = 0; i < counts.length; i++) f = f * counts[i]! + block[i]!;
   return f;
+}
+
+/** A C-order copy of one region of C-order data (plain memory: it is serialised to a process anyway). */
+function copyRegion(data: ArrayLike<number | bigint>, fullShape: readonly number[], start: readonly number[], shape: readonly number[]): ArrayLike<number | bigint> {
+  const strides = contiguousStrides(fullShape);
+  const Ctor = (data as unknown as { constructor: new (n: number) => { [i: number]: number | bigint } & ArrayLike<number | bigint> }).constructor;
+  const out = new Ctor(shape.reduce((a, b) => a * b, 1));
+  const base = start.reduce((s, c, i) => s + c * strides[i]!, 0);
+  forEachIndex(shape, strides, base, (flat, i) => {
+    out[flat] = data[i]!;
+  });
+  return out;
 }
 
 const keyOf = (node: ArrayNode, block: readonly number[]): Key => `${node.token}#${block.join('.')}`;
@@ -71,12 +84,19 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
   const blocks = blockIndices(node.chunks);
   switch (node.kind) {
     case 'data':
+      for (const b of blocks) {
+        const { start, shape } = regionOf(node.chunks, b);
+        // Threads see the whole buffer as a handle; a child process would be sent all of it with every
+        // task, so it gets a copy of its own block instead.
+        if (lw.scheduler === 'processes') add(b, 'array.data', [copyRegion(node.data, node.shape, start, shape), shape, shape.map(() => 0), shape, node.dtype]);
+        else add(b, 'array.data', [node.data, [...node.shape], start, shape, node.dtype]);
+      }
+      break;
     case 'fill':
     case 'random':
       for (const b of blocks) {
         const { start, shape } = regionOf(node.chunks, b);
-        const spec = node.kind === 'data' ? node.data : node.kind === 'fill' ? node.fill : node.random;
-        add(b, `array.${node.kind}`, [spec, [...node.shape], start, shape, node.dtype]);
+        add(b, `array.${node.kind}`, [node.kind === 'fill' ? node.fill : node.random, [...node.shape], start, shape, node.dtype]);
       }
       break;
     case 'elementwise':
@@ -175,7 +195,6 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
     }
     case 'scan': {
       const input = node.input;
-      const counts = input.chunks.map((c) => c.length);
       const byBlock = new Map<string, Key>();
       for (const b of blocks) {
         let carry: unknown = null;
@@ -189,7 +208,6 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
         byBlock.set(b.join('.'), key);
       }
       // blocks are visited in C order, so every block's predecessor along the axis exists already
-      void counts;
       keys.push(...blocks.map((b) => byBlock.get(b.join('.'))!));
       break;
     }
