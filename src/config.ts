@@ -27,6 +27,11 @@ export interface Config {
    * registerKernelBackend, in every worker through workerModules). Chosen per task in executeTask.
    */
   backend: string;
+  /**
+   * Longest one task may run, in ms; a task over it fails with a TimeoutError and its worker is terminated
+   * and replaced. null = no limit. On 'sync' only asynchronous work (reads) can be stopped.
+   */
+  taskTimeout: number | null;
 }
 
 /** What config.set / withConfig / compute accept: any subset; numWorkers: null restores the default. */
@@ -44,6 +49,7 @@ function defaults(): Config {
     workerModules: [],
     workerMemoryLimitMb: null,
     backend: 'cpu',
+    taskTimeout: null,
   };
 }
 
@@ -86,6 +92,11 @@ export function validateConfig(options: ConfigOptions): void {
       case 'chunksize':
       case 'workerMemoryLimitMb':
         positiveIntOrNull(k, v);
+        break;
+      case 'taskTimeout':
+        if (v !== null && !(typeof v === 'number' && v > 0 && v <= 2 ** 31 - 1)) {
+          throw new TypeError(`taskTimeout must be a number of milliseconds > 0 (at most 2^31 - 1) or null; got ${JSON.stringify(v)}`);
+        }
         break;
       case 'splitEvery':
         if (!(Number.isInteger(v) && (v as number) >= 2)) throw new TypeError(`splitEvery must be an integer >= 2; got ${JSON.stringify(v)}`);

@@ -8,7 +8,7 @@ import { isPlainObject } from '../scheduler/graph.ts';
 import type { Progress } from '../scheduler/progress.ts';
 import { type Output, frameOutput, isCollection, outputOf, tableOf } from './output.ts';
 import { prepare } from './prepare.ts';
-import { type ComputeOptions, runOutputs, runPartitionSinks, runSettings } from './run-path.ts';
+import { type ComputeOptions, runOutputs, runSettings } from './run-path.ts';
 import type { FrameNode } from './plan.ts';
 
 export { COLLECTION, type Collection, type Output, isCollection } from './output.ts';
@@ -60,13 +60,13 @@ export function explainOutputs(outputs: readonly Output[], options: ComputeOptio
 const batchesOf = (node: FrameNode): Output<RecordBatch[]> => frameOutput(node, (batches) => batches);
 
 /** The partitions of a frame as batches, in order (persist() keeps them). */
-export function computeBatches(node: FrameNode, options: ComputeOptions = {}): Promise<RecordBatch[]> {
-  return computeOne(batchesOf(node), options);
+export async function computeBatches(node: FrameNode, options: ComputeOptions = {}): Promise<RecordBatch[]> {
+  return (await runOutputs([batchesOf(node)], runSettings(options, 'persist()')))[0] as RecordBatch[];
 }
 
 /** First n rows, reading partitions one after another only until n rows are found (like Dask's head, eager). */
 export function headOf(node: FrameNode, n: number, options: ComputeOptions = {}): Promise<Table> {
-  return runOutputs([batchesOf(node)], options, async (prepared, session) => {
+  return runOutputs([batchesOf(node)], runSettings(options, 'head()'), async (prepared, session) => {
     const keys = prepared.outputKeys[0]!;
     session.submit(prepared.graph, keys);
     const batches: RecordBatch[] = [];
@@ -81,12 +81,4 @@ export function headOf(node: FrameNode, n: number, options: ComputeOptions = {})
     }
     return tableOf(batches, prepared.outputs[0]!.frames[0]!.node);
   });
-}
-
-/**
- * Run `op` on every partition of a frame inside the graph, partition i getting `extraArgs(i)` after its
- * batch (see run-path.ts partitionSinks). Resolves to each task's value, in order.
- */
-export function mapPartitions(node: FrameNode, op: string, extraArgs: (i: number) => unknown[], options: ComputeOptions = {}): Promise<unknown[]> {
-  return runPartitionSinks(node, op, (n) => Array.from({ length: n }, (_, i) => extraArgs(i)), options);
 }

@@ -27,6 +27,7 @@ import { concatBatches } from '../kernels/concat.ts';
 import { sliceBatch } from '../kernels/take.ts';
 import { DataFrame } from './dataframe.ts';
 import { MemorySource } from './memory-source.ts';
+import { entriesOf } from '../kernels/name-records.ts';
 
 export interface PartitionOptions {
   /** How many partitions to split the rows into (default 1). */
@@ -79,14 +80,16 @@ export type ColumnInput = ArrayLike<unknown> | readonly unknown[];
  * int32 when every value is an integer in range, else float64; null/undefined/NaN-free handling:
  * null and undefined are missing values, NaN stays a float value.
  */
-export function fromColumns(columns: Record<string, ColumnInput>, options: PartitionOptions = {}): DataFrame {
+export function fromColumns(columns: Record<string, ColumnInput> | ReadonlyMap<string, ColumnInput>, options: PartitionOptions = {}): DataFrame {
   const n = checkNpartitions(options.npartitions);
-  const names = Object.keys(columns);
-  const lengths = names.map((k) => columns[k]!.length);
+  // A Map takes any name, including '__proto__' (which an object literal turns into its prototype).
+  const entries = entriesOf(columns);
+  const names = entries.map(([k]) => k);
+  const lengths = entries.map(([, c]) => c.length);
   if (lengths.some((l) => l !== lengths[0])) {
     throw new Error(`all columns must have the same length; got ${names.map((k, i) => `${k}: ${lengths[i]}`).join(', ')}`);
   }
-  const datas = names.map((k) => columnData(k, columns[k]!));
+  const datas = entries.map(([k, c]) => columnData(k, c));
   const schema = new Schema(names.map((k, i) => new Field(k, datas[i]!.type, true)));
   const whole = makeBatch(schema, datas);
   return DataFrame.fromSource(new MemorySource(schema, split(whole, n), 'from-columns'));

@@ -4,7 +4,7 @@
 import type { DataType, RecordBatch, Schema, Table } from 'apache-arrow';
 import { type ComputeOptions, computeBatches, computeOne, explainOutputs, headOf } from './compute.ts';
 import { COLLECTION, type Collection, type FrameRewrite, type Output, describeReductions, frameOutput, tableOf } from './output.ts';
-import { type ColExpr, type Literal, columnsOf, kindOf, unknownColumn } from './expr.ts';
+import { type ColExpr, type Literal, columnsOf, kindOf, unknownColumn } from '../expr.ts';
 import { type FrameNode, type RecordNode, assignNode, filterNode, projectNode, rowAligned, sourceNode } from './plan.ts';
 import { type ReductionOptions, reductionRequest, supports } from './reductions.ts';
 import { Series, isSeries } from './series.ts';
@@ -30,6 +30,7 @@ function sourcesUnder(node: FrameNode): Array<readonly [PartitionSource, string]
   return out;
 }
 import type { ReductionName, ScalarValue } from '../kernels/summary.ts';
+import { entriesOf, recordOf } from '../kernels/name-records.ts';
 
 export interface FrameReductionOptions extends ReductionOptions {
   /** Reduce only the columns the reduction applies to (numbers, booleans) and skip the rest. */
@@ -87,7 +88,7 @@ export class DataFrame implements Collection {
   }
   /** Column name -> Arrow type name (e.g. 'Float64', 'Dictionary<Int32, Utf8>'). */
   get dtypes(): Record<string, string> {
-    return Object.fromEntries(this.schema.fields.map((f) => [f.name, String(f.type)]));
+    return recordOf(this.schema.fields.map((f) => [f.name, String(f.type)] as const));
   }
   get npartitions(): number {
     return this.node.npartitions;
@@ -104,8 +105,8 @@ export class DataFrame implements Collection {
   }
 
   /** Add or replace columns from Series of this frame or literals: df.assign({gain: df.col('a').sub(df.col('b'))}). */
-  assign(columns: Record<string, Series | Literal>): DataFrame {
-    const assignments: Array<[string, ColExpr]> = Object.entries(columns).map(([name, v]) => [name, this.exprFor(v, `assign('${name}')`)]);
+  assign(columns: Record<string, Series | Literal> | ReadonlyMap<string, Series | Literal>): DataFrame {
+    const assignments: Array<[string, ColExpr]> = entriesOf(columns).map(([name, v]) => [name, this.exprFor(v, `assign('${name}')`)]);
     return new DataFrame(assignNode(this.node, assignments));
   }
 
@@ -178,14 +179,15 @@ export class DataFrame implements Collection {
   /**
    * Compute every partition and keep it: in memory by default, or spilled to Arrow IPC files with
    * {to: dir} (for results larger than memory). Later work starts from here instead of the sources.
+   * `to` must be a new or empty directory (nothing is ever deleted), not holding an input of this frame.
    */
   async persist(options: ComputeOptions & { to?: string } = {}): Promise<DataFrame> {
     const { to, ...compute } = options;
     if (to !== undefined) {
-      // Loaded lazily: the IPC module imports this one.
-      const ipc = await import('../io/arrow-ipc/read.ts');
-      await ipc.toArrowIpc(this, to, { ...compute, overwrite: true });
-      return ipc.readArrowIpc(to);
+      // Loaded lazily: the IPC modules import this one. A fresh directory only: persist never deletes.
+      const [writer, reader] = await Promise.all([import('../io/arrow-ipc/write.ts'), import('../io/arrow-ipc/read.ts')]);
+      await writer.writeArrowIpc(this, to, compute, 'persist({to})', true);
+      return reader.readArrowIpc(to);
     }
     const batches: RecordBatch[] = await computeBatches(this.node, compute);
     return DataFrame.fromSource(new MemorySource(this.schema, batches, 'persisted'));

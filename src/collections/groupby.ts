@@ -3,7 +3,7 @@
 
 import { availableParallelism } from 'node:os';
 import { type DataFrame } from './dataframe.ts';
-import { type ColExpr, type Literal, kindOf } from './expr.ts';
+import { type ColExpr, type Literal, kindOf } from '../expr.ts';
 import { type FrameNode, type GroupOrder, filterNode, groupAggNode, projectNode } from './plan.ts';
 import { AppliedFrame } from './applied-frame.ts';
 import { type ModuleUdf, isModuleUdf } from './udf.ts';
@@ -12,6 +12,7 @@ import { assertKnownOptions } from '../config.ts';
 import { registerLocalFunction } from '../kernels/groupby/udf-runtime.ts';
 import type { GroupFrame } from '../kernels/groupby/group-frame.ts';
 import { GROUP_AGGS, type GroupAggName, type GroupAggSpec } from '../kernels/groupby/aggregate.ts';
+import { entriesOf } from '../kernels/name-records.ts';
 
 export interface GroupByOptions {
   /** Drop rows whose key is null (default true, as pandas); false keeps null as its own group. */
@@ -139,10 +140,11 @@ export class GroupBy {
   }
 
   /** Named aggregations, e.g. agg({delay: ['ArrDelay', 'mean'], n: ['ArrDelay', 'count']}). */
-  agg(spec: AggSpec, options: AggOptions = {}): DataFrame {
+  agg(spec: AggSpec | ReadonlyMap<string, AggSpec[string]>, options: AggOptions = {}): DataFrame {
     const ddof = options.ddof ?? 1;
     const specs: GroupAggSpec[] = [];
-    for (const [name, v] of Object.entries(spec)) {
+    // A Map takes any output name, including '__proto__'.
+    for (const [name, v] of entriesOf<AggSpec[string]>(spec)) {
       if (Array.isArray(v) && v.length === 2 && isCustom(v[1])) {
         const c = v[1] as CustomAggregation;
         specs.push({ out: name, column: v[0] as string, fn: 'custom', ddof: 0, customType: c.type, customFns: { chunk: c.chunk, combine: c.combine, finalize: c.finalize, params: c.params } });

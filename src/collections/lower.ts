@@ -5,8 +5,8 @@
 
 import { type Graph, type Key, ref, task } from '../scheduler/graph.ts';
 import { stableStringify, tokenize } from '../scheduler/tokenize.ts';
-import type { ColExpr } from './expr.ts';
-import { exprType, kindOf } from './expr.ts';
+import type { ColExpr } from '../expr.ts';
+import { exprType, kindOf } from '../expr.ts';
 import type { ApplyNode, FrameNode, GroupAggNode, RecordNode, ReductionRequest, ScalarNode } from './plan.ts';
 import type { SchedulerName } from '../config.ts';
 import { shipFunction } from './udf.ts';

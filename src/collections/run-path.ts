@@ -6,6 +6,7 @@ import { type Config, type ConfigOptions, configKeys, resolveConfig } from '../c
 import { type Progress, progressListeners } from '../scheduler/progress.ts';
 import { type Key, ref } from '../scheduler/graph.ts';
 import { type RunListener, Session } from '../scheduler/session.ts';
+import { RunDeadline } from '../scheduler/cancel.ts';
 import { getExecutor } from '../scheduler/get-executor.ts';
 import { tokenize } from '../scheduler/tokenize.ts';
 import { kernelBackend } from '../kernels/backend.ts';
@@ -37,6 +38,8 @@ export interface RunSettings {
   readonly listeners: readonly RunListener[];
   readonly signal: AbortSignal | undefined;
   readonly timeout: number | undefined;
+  /** The call, for messages ('compute()', 'head()', ...). */
+  readonly where?: string;
 }
 
 export function runSettings(options: ComputeOptions, where = 'compute()'): RunSettings {
@@ -50,7 +53,7 @@ export function runSettings(options: ComputeOptions, where = 'compute()'): RunSe
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`${where}: signal must be an AbortSignal (from new AbortController().signal)`);
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && Number.isFinite(timeout))) throw new TypeError(`${where}: timeout must be a positive number of milliseconds; got ${String(timeout)}`);
   const cfg = resolveConfig(configOptions);
-  return { cfg, listeners: [...listeners, ...progressListeners({ progress: cfg.progress, onProgress })], signal, timeout };
+  return { cfg, listeners: [...listeners, ...progressListeners({ progress: cfg.progress, onProgress })], signal, timeout, where };
 }
 
 /** What to do with a prepared graph on a fresh session; the default asks for every output key. */
@@ -75,6 +78,8 @@ export async function runOutputs(outputs: readonly Output[], options: ComputeOpt
   kernelBackend(cfg.backend); // an unknown backend fails here, before any work, naming the known ones
   const executor = getExecutor(cfg);
   const stop = cancellation(settings);
+  // One deadline for every attempt; sessions also check it between inline tasks, where timers cannot fire.
+  const deadline = settings.timeout === undefined ? null : { at: performance.now() + settings.timeout, ms: settings.timeout };
   const changes: string[] = [];
   try {
     for (;;) {
@@ -83,7 +88,7 @@ export async function runOutputs(outputs: readonly Output[], options: ComputeOpt
       let session: Session | null = null;
       try {
         prepared = prepare(outputs, cfg);
-        session = new Session(executor, { listeners, signal: stop.signal });
+        session = new Session(executor, { listeners, signal: stop.signal, deadline, taskTimeoutMs: cfg.taskTimeout, what: settings.where });
         const result = await drive(prepared, session);
         session.close();
         return result;
@@ -114,12 +119,9 @@ function cancellation(s: RunSettings): { signal: AbortSignal | undefined; dispos
   const onAbort = () => controller.abort(s.signal!.reason);
   if (s.signal?.aborted) controller.abort(s.signal.reason);
   else s.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => {
-    const e = new Error(`the computation did not finish within its timeout of ${s.timeout} ms; pass a larger {timeout} or none`);
-    e.name = 'TimeoutError';
-    controller.abort(e);
-  }, s.timeout);
-  timer.unref?.();
+  // The session turns a RunDeadline into a TimeoutError naming the tasks that were running. The timer stays
+  // referenced: a pending compute with a timeout must see it fire, not let the process exit under it.
+  const timer = setTimeout(() => controller.abort(new RunDeadline(s.timeout!)), s.timeout);
   return {
     signal: controller.signal,
     dispose() {
@@ -152,6 +154,6 @@ export function partitionSinks(node: FrameNode, op: string, argsFor: (npartition
 
 /** Run `op` on every partition of a frame through the run path (see partitionSinks); resolves to each value. */
 export async function runPartitionSinks(node: FrameNode, op: string, argsFor: (npartitions: number) => ReadonlyArray<readonly unknown[]>, options: ComputeOptions = {}): Promise<unknown[]> {
-  const [values] = await runOutputs([partitionSinks(node, op, argsFor)], options);
+  const [values] = await runOutputs([partitionSinks(node, op, argsFor)], runSettings(options, 'writing'));
   return values as unknown[];
 }

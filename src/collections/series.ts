@@ -6,7 +6,7 @@ import { type ComputeOptions, computeOne, explainOutputs } from './compute.ts';
 import { COLLECTION, type Collection, type Output, frameOutput, tableOf } from './output.ts';
 import { describePlan } from './plan.ts';
 import { assertKnownOptions } from '../config.ts';
-import { type BinaryOp, type ColExpr, type Literal, type UnaryOp, columnsOf, exprType } from './expr.ts';
+import { type BinaryOp, type ColExpr, type Literal, type UnaryOp, columnsOf, exprType } from '../expr.ts';
 import { type FrameNode, assignNode, projectNode, rowAligned } from './plan.ts';
 import { type ReductionOptions, reductionRequest } from './reductions.ts';
 import { Scalar } from './scalar.ts';

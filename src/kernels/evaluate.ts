@@ -12,7 +12,7 @@ import {
   exprType,
   kindOf,
   unknownColumn,
-} from '../collections/expr.ts';
+} from '../expr.ts';
 import { sharedArray, utf8Data, primitiveData } from './arrow-build.ts';
 import { asFloat64, boolBytes, compareBytes, packBits } from './column-values.ts';
 import { andValidity, validityOf } from './validity.ts';

@@ -2,8 +2,9 @@
 // single scan each), combine (merge up to splitEvery partials), finalize (partials -> requested values).
 
 import type { RecordBatch } from 'apache-arrow';
-import type { ColExpr, Literal } from '../collections/expr.ts';
+import type { ColExpr, Literal } from '../expr.ts';
 import { evaluate, type Evaluated } from './evaluate.ts';
+import { recordOf } from './name-records.ts';
 import {
   type Needs,
   type ReductionName,
@@ -70,9 +71,7 @@ export function pick(values: readonly unknown[], index: number): unknown {
 }
 
 export function pickRecord(values: readonly unknown[], names: readonly string[], indices: readonly number[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  names.forEach((n, i) => (out[n] = values[indices[i]!]));
-  return out;
+  return recordOf(names.map((n, i) => [n, values[indices[i]!]] as const));
 }
 
 export type ScalarBinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow';

@@ -14,11 +14,18 @@ export interface RunOptions {
   readonly culled?: boolean;
   /** Aborting it cancels the run. */
   readonly signal?: AbortSignal;
+  /** A time limit: `at` on the performance.now() clock, `ms` for messages. */
+  readonly deadline?: { readonly at: number; readonly ms: number } | null;
+  /** Longest one task may run; null = no limit. */
+  readonly taskTimeoutMs?: number | null;
+  /** What the caller calls this run in messages ('compute()' by default). */
+  readonly what?: string;
 }
 
 /** Run `graph` and resolve to the values of `outputs`. Rejects with TaskError on the first failure. */
 export async function runGraph(graph: Graph, outputs: readonly Key[], executor: Executor, options: RunOptions = {}): Promise<Map<Key, unknown>> {
-  const session = new Session(executor, { listeners: options.listeners, signal: options.signal });
+  const { listeners, signal, deadline, taskTimeoutMs, what } = options;
+  const session = new Session(executor, { listeners, signal, deadline, taskTimeoutMs, what });
   try {
     session.submit(options.culled ? graph : cull(graph, outputs), outputs);
     const values = await session.gather(outputs);

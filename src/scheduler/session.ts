@@ -11,6 +11,7 @@ import type { Executor } from './executor.ts';
 import { isInlineOp } from './registry.ts';
 import { executeTask } from './execute.ts';
 import { order } from './order.ts';
+import { AbortError, RunDeadline, type RunContext, TimeoutError } from './cancel.ts';
 
 export interface TaskEvent {
   readonly task: Task;
@@ -139,8 +140,17 @@ class ReadyQueue {
 
 export interface SessionOptions {
   readonly listeners?: readonly RunListener[];
-  /** Aborting it cancels the session with the signal's reason. */
+  /**
+   * Aborting it cancels the session: pending keys reject with an AbortError naming the running tasks
+   * (a TimeoutError when the reason is a RunDeadline), and the executor stops those tasks' workers.
+   */
   readonly signal?: AbortSignal;
+  /** A time limit: `at` on the performance.now() clock, `ms` the `timeout` it came from (for messages). */
+  readonly deadline?: { readonly at: number; readonly ms: number } | null;
+  /** Longest one task may run (config taskTimeout); the executor enforces it. null = no limit. */
+  readonly taskTimeoutMs?: number | null;
+  /** What the caller calls this run in messages: 'compute()', 'head()', ... */
+  readonly what?: string;
 }
 
 export class Session {
@@ -156,20 +166,41 @@ export class Session {
   private started = false;
   private pumping = false;
   private closed = false;
+  /** Handed to the executor with every task: aborting it (cancel) stops this session's tasks only. */
+  private readonly ctx: RunContext;
+  /** Tasks handed to the executor and not yet settled, for naming what a cancellation stopped. */
+  private readonly running = new Set<Node>();
+  private readonly deadline: { readonly at: number; readonly ms: number } | null;
+  private deadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly executor: Executor,
     private readonly options: SessionOptions = {},
   ) {
     this.listeners = options.listeners ?? [];
+    this.ctx = { signal: this.controller.signal, taskTimeoutMs: options.taskTimeoutMs ?? null };
+    this.deadline = options.deadline ?? null;
     const outer = options.signal;
     if (outer) {
-      if (outer.aborted) this.cancel(outer.reason);
+      if (outer.aborted) this.stop(outer.reason);
       else {
-        this.onAbort = () => this.cancel(outer.reason);
+        this.onAbort = () => this.stop(outer.reason);
         outer.addEventListener('abort', this.onAbort, { once: true });
       }
     }
+    if (this.deadline && !this.closed) {
+      const left = this.deadline.at - performance.now();
+      if (left <= 0) this.stop(new RunDeadline(this.deadline.ms));
+      else this.deadlineTimer = setTimeout(() => this.stop(new RunDeadline(this.deadline!.ms)), left);
+    }
+  }
+
+  /** Cancel because the caller's signal aborted or the deadline passed, naming the tasks that were running. */
+  private stop(reason: unknown): void {
+    if (this.closed) return;
+    const what = this.options.what ?? 'compute()';
+    const running = [...this.running].map((n) => n.task);
+    this.cancel(reason instanceof RunDeadline ? TimeoutError.ofRun(what, reason.ms, running) : new AbortError(what, running, reason));
   }
 
   /** Aborted when the session is cancelled: executors may listen to stop work they hold for it. */
@@ -250,7 +281,8 @@ export class Session {
 
   /**
    * Reject every pending key with `reason` (or a CancelledError wrapping it), stop starting tasks and
-   * abort `signal`. Tasks already running finish on their executor; their results are ignored.
+   * abort `signal`: the executor drops this session's queued tasks and terminates (and replaces) the
+   * workers running its tasks, so a task stuck in a loop cannot hold a worker after its run is over.
    */
   cancel(reason?: unknown): void {
     if (this.closed) return;
@@ -258,7 +290,7 @@ export class Session {
     this.cancelReason = error;
     this.ready.clear();
     for (const n of this.nodes.values()) {
-      if (n.state === PENDING || n.state === RUNNING) this.settleFailed(n, error);
+      if (n.needed && (n.state === PENDING || n.state === RUNNING)) this.settleFailed(n, error);
     }
     this.end(error);
     this.controller.abort(error);
@@ -267,7 +299,7 @@ export class Session {
   /** Drop every value and stop; the session accepts nothing more. */
   close(): void {
     if (this.closed) return;
-    for (const n of this.nodes.values()) if (n.state === PENDING || n.state === RUNNING) this.settleFailed(n, new Error('the session was closed'));
+    for (const n of this.nodes.values()) if (n.needed && (n.state === PENDING || n.state === RUNNING)) this.settleFailed(n, new Error('the session was closed'));
     this.end(undefined);
   }
 
@@ -275,6 +307,7 @@ export class Session {
 
   private end(error: unknown): void {
     this.closed = true;
+    clearTimeout(this.deadlineTimer);
     for (const n of this.nodes.values()) n.value = undefined;
     if (this.onAbort) this.options.signal!.removeEventListener('abort', this.onAbort);
     if (this.started) for (const l of this.listeners) l.onFinish?.(error === undefined ? { total: this.total } : { total: this.total, error });
@@ -365,7 +398,8 @@ export class Session {
   }
 
   private fail(n: Node, err: unknown): void {
-    const e = err instanceof TaskError ? err : new TaskError(n.task, err, this.executor.name);
+    // A task over taskTimeout already names itself; anything else is wrapped with key, op and partition.
+    const e = err instanceof TaskError || err instanceof TimeoutError ? err : new TaskError(n.task, err, this.executor.name);
     this.settleFailed(n, e);
   }
 
@@ -374,7 +408,12 @@ export class Session {
     this.pumping = true;
     const { executor, ready, listeners } = this;
     try {
+      const outer = this.options.signal;
+      const deadline = this.deadline;
       while (!this.closed && ready.size > 0 && this.inFlight < executor.concurrency) {
+        // Inline runs never yield to timers or abort events: check by hand between tasks.
+        if (outer?.aborted) return this.stop(outer.reason);
+        if (deadline && performance.now() >= deadline.at) return this.stop(new RunDeadline(deadline.ms));
         const n = ready.pop();
         if (n.state !== PENDING) continue;
         n.state = RUNNING;
@@ -385,22 +424,25 @@ export class Session {
         if (listeners.length > 0) for (const l of listeners) l.onTaskStart?.(t);
         let result: unknown;
         try {
-          result = isInlineOp(t.op) ? executeTask(t, inputs) : executor.run(t, inputs);
+          result = isInlineOp(t.op) ? executeTask(t, inputs) : executor.run(t, inputs, this.ctx);
         } catch (err) {
           this.fail(n, err);
           continue;
         }
         if (result instanceof Promise) {
           this.inFlight += 1;
+          this.running.add(n);
           result.then(
             (v) => {
               this.inFlight -= 1;
+              this.running.delete(n);
               if (this.closed || n.state !== RUNNING) return;
               this.finish(n, v);
               this.pump();
             },
             (err) => {
               this.inFlight -= 1;
+              this.running.delete(n);
               if (this.closed || n.state !== RUNNING) return;
               this.fail(n, err);
               this.pump();

@@ -4,6 +4,7 @@
 
 import { Data, Message, RecordBatch, Schema, Field, Struct, Table, Vector, makeData, makeVector, tableFromIPC, tableToIPC, type DataType } from 'apache-arrow';
 import { emptyBatch } from '../kernels/arrow-build.ts';
+import { setOwn } from '../kernels/name-records.ts';
 
 export type WireMode = 'shared' | 'ipc';
 
@@ -33,6 +34,8 @@ interface SharedDesc {
 interface IpcDesc {
   [TAG]: Kind;
   ipc: Uint8Array;
+  /** Top-level field names, sent aside: apache-arrow's IPC reader turns an empty name into "null". */
+  names: string[];
 }
 
 /** Encode `value` for a worker: Arrow objects anywhere inside arrays or plain objects are replaced by descriptors. */
@@ -45,7 +48,7 @@ export function toWire(value: unknown, mode: WireMode): unknown {
   if (Array.isArray(value)) return value.map((x) => toWire(x, mode));
   if (isPlain(value)) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value)) out[k] = toWire((value as Record<string, unknown>)[k], mode);
+    for (const k of Object.keys(value)) setOwn(out, k, toWire((value as Record<string, unknown>)[k], mode));
     return out;
   }
   return value; // typed arrays, Maps, Dates...: structured clone handles them (SAB-backed views are shared)
@@ -59,7 +62,7 @@ export function fromWire(value: unknown): unknown {
   const kind = (value as Record<string, unknown>)[TAG] as Kind | undefined;
   if (kind !== undefined) return 'ipc' in value ? decodeIpc(value as IpcDesc) : decodeShared(value as SharedDesc);
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(value)) out[k] = fromWire((value as Record<string, unknown>)[k]);
+  for (const k of Object.keys(value)) setOwn(out, k, fromWire((value as Record<string, unknown>)[k]));
   return out;
 }
 
@@ -85,7 +88,7 @@ function oneField(type: DataType): Schema {
 }
 
 function encodeArrow(kind: Kind, schema: Schema, chunks: readonly Data[], mode: WireMode): SharedDesc | IpcDesc {
-  if (mode === 'ipc') return { [TAG]: kind, ipc: encodeIpc(kind, schema, chunks) };
+  if (mode === 'ipc') return { [TAG]: kind, ipc: encodeIpc(kind, schema, chunks), names: schema.fields.map((f) => f.name) };
   const type = kind === 'batch' || kind === 'table' ? new Struct(schema.fields) : schema.fields[0]!.type;
   return { [TAG]: kind, schema: schemaBytes(schema), chunks: chunks.map((d) => describe(d, type)) };
 }
@@ -111,7 +114,7 @@ function schemaFrom(bytes: Uint8Array): Schema {
   const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   let schema = decodedSchemas.get(key);
   if (!schema) {
-    schema = Message.decode(bytes).header() as Schema;
+    schema = withEmptyNames(Message.decode(bytes).header() as Schema);
     if (decodedSchemas.size >= MAX_DECODED_SCHEMAS) decodedSchemas.delete(decodedSchemas.keys().next().value!);
     decodedSchemas.set(key, schema);
   }
@@ -181,8 +184,21 @@ function encodeIpc(kind: Kind, schema: Schema, chunks: readonly Data[]): Uint8Ar
   return tableToIPC(table, 'stream');
 }
 
+/** apache-arrow decodes an empty field name as null: a column named '' must stay ''. */
+function withEmptyNames(schema: Schema): Schema {
+  if (schema.fields.every((f) => typeof f.name === 'string')) return schema;
+  return new Schema(schema.fields.map((f) => (typeof f.name === 'string' ? f : f.clone({ name: '' }))), schema.metadata);
+}
+
+/** Put back the names the IPC reader lost (an empty name comes back as "null"). */
+function renamed(table: Table, names: readonly string[]): Table {
+  if (table.schema.fields.every((f, i) => f.name === names[i])) return table;
+  const schema = new Schema(table.schema.fields.map((f, i) => f.clone({ name: names[i]! })), table.schema.metadata);
+  return new Table(schema, table.batches.map((b) => new RecordBatch(schema, b.data)));
+}
+
 function decodeIpc(desc: IpcDesc): unknown {
-  const table = tableFromIPC(desc.ipc);
+  const table = renamed(tableFromIPC(desc.ipc), desc.names);
   switch (desc[TAG]) {
     case 'table':
       return table;

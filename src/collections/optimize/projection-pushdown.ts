@@ -64,9 +64,14 @@ export function pushDownProjections(consumers: readonly Consumer[]): (node: Fram
       case 'source':
         out = pruneSource(node, bySource.get(node.token));
         break;
-      case 'project':
-        out = projectNode(rewrite(node.input), node.columns);
+      case 'project': {
+        // A selected column no consumer needs may have been pruned below (select(['x', 'y']).assign({x: ...})
+        // replaces x): keep only what the pruned input still has.
+        const input = rewrite(node.input);
+        const have = new Set(input.schema.fields.map((f) => f.name));
+        out = projectNode(input, node.columns.filter((c) => have.has(c)));
         break;
+      }
       case 'assign':
         out = assignNode(rewrite(node.input), node.assignments);
         break;

@@ -26,6 +26,8 @@ export interface SourceFile {
   readonly path: string;
   readonly compression: Compression;
   readonly size: number;
+  /** Modification time at readCsv(): with size, tasks check the file has not changed since. */
+  readonly mtimeMs: number;
   readonly nfields: number;
   readonly newline: '\n' | '\r\n';
   /** For each schema column (same order as CsvSourceDescription.columns): its field in this file, or -1. */
@@ -84,6 +86,10 @@ export class CsvSource implements PartitionSource {
     return true;
   }
 
+  inputFiles(): readonly string[] {
+    return this.description.files.map((f) => f.path);
+  }
+
   /** Re-cut a file that was cut at plain newlines with the exact quote-aware scan; the partition count stays. */
   recut(path: string): boolean {
     const d = this.description;
@@ -114,7 +120,8 @@ export class CsvSource implements PartitionSource {
     }
     if (e instanceof CsvTypeConflict && e.sourceId === this.id) {
       const column = this.description.columns.find((c) => c.name === e.column);
-      if (!column || column.forced) return null;
+      // A parseDates-listed column is forced, yet a date column may still widen to timestamp (docs/CSV.md).
+      if (!column || (column.forced && !(column.dates && e.widenTo === 'timestamp'))) return null;
       if (column.kind !== e.expected) return `column '${e.column}' is already ${column.kind} (was ${e.expected} when the task was built)`;
       if (!this.widen(e.column!, e.widenTo as ColumnKind)) return null;
       return `column '${e.column}' ${e.expected} -> ${e.widenTo} (${e.location.file} line ${e.location.line}: ${JSON.stringify(e.value)})`;
@@ -142,7 +149,7 @@ export class CsvSource implements PartitionSource {
       }
     }
     const plan: PartitionPlan = {
-      file: file.path, compression: file.compression, start: part.start, end: part.end, nfields: file.nfields, newline: file.newline,
+      file: file.path, pin: { size: file.size, mtimeMs: file.mtimeMs }, compression: file.compression, start: part.start, end: part.end, nfields: file.nfields, newline: file.newline,
       columns: out, dialect: d.dialect, naValues: d.naValues, onBadLines: d.onBadLines, pathColumn,
       engine: d.engine, encodingErrors: d.encodingErrors, rowBytes: d.rowBytes, checkQuotes: file.checkQuotes, sourceId: this.id,
     };

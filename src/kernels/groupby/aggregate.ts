@@ -6,7 +6,8 @@ import { type Data, type DataType, type RecordBatch, Bool, Field, Float64, Int32
 import { makeBatch, primitiveData, sharedArray, utf8Data } from '../arrow-build.ts';
 import { validityOf } from '../validity.ts';
 import { typeFromTag } from '../type-tags.ts';
-import { type CustomAggRef, type LoadedCustomAgg, callCustom, groupValues, loadCustomAggs } from './custom-agg.ts';
+import { nameRecord } from '../name-records.ts';
+import { type CustomAggRef, type LoadedCustomAgg, callCustom, checkDeclared, groupValues, loadCustomAggs } from './custom-agg.ts';
 import { type KeyValue, compareKeys, groupRows, hashKey, tupleKey } from './group-ids.ts';
 
 export type GroupAggName = 'sum' | 'mean' | 'count' | 'size' | 'min' | 'max' | 'var' | 'std' | 'first' | 'last' | 'nunique' | 'median' | 'custom';
@@ -120,13 +121,13 @@ function chunkWith(batch: RecordBatch, keyNames: readonly string[], specs: reado
   const n = batch.numRows;
   const size = new Array<number>(ngroups).fill(0);
   for (let i = 0; i < n; i++) if (ids[i]! >= 0) size[ids[i]!]! += 1;
-  const columns: Record<string, ColumnState> = {};
+  const columns = nameRecord<ColumnState>();
   for (const [name, needs] of needsByColumn(specs)) {
     columns[name] = columnChunk(batch.data.children[columnIndex(batch, name)]!, ids, ngroups, needs);
   }
   const partial: GroupPartial = { keys, ngroups, size, columns };
   if (custom.size > 0) {
-    partial.custom = {};
+    partial.custom = nameRecord();
     for (const s of specs) {
       if (s.fn !== 'custom') continue;
       const c = custom.get(s.out)!;
@@ -239,7 +240,7 @@ export function groupMerge(parts: readonly GroupPartial[], specs: readonly Group
 function mergeWith(parts: readonly GroupPartial[], custom: Map<string, LoadedCustomAgg>): GroupPartial {
   const first = parts[0]!;
   const ncols = first.keys.length;
-  const out: GroupPartial = { keys: Array.from({ length: ncols }, () => []), ngroups: 0, size: [], columns: {} };
+  const out: GroupPartial = { keys: Array.from({ length: ncols }, () => []), ngroups: 0, size: [], columns: nameRecord() };
   for (const [name, st] of Object.entries(first.columns)) out.columns[name] = emptyLike(st);
   const index = new Map<string, number>();
   let pending: Map<string, unknown[][]> | null = null;
@@ -267,7 +268,7 @@ function mergeWith(parts: readonly GroupPartial[], custom: Map<string, LoadedCus
     }
   }
   if (pending) {
-    out.custom = {};
+    out.custom = nameRecord();
     for (const [name, lists] of pending) {
       const c = custom.get(name);
       if (!c) throw new Error(`internal: custom aggregation '${name}' was not loaded for merging`);
@@ -356,7 +357,7 @@ function selectGroups(p: GroupPartial, assign: Int32Array, j: number): GroupPart
   const idx: number[] = [];
   for (let g = 0; g < p.ngroups; g++) if (assign[g] === j) idx.push(g);
   const pickArr = <T>(a: ArrayLike<T> | undefined) => (a ? idx.map((g) => a[g]!) : undefined);
-  const columns: Record<string, ColumnState> = {};
+  const columns = nameRecord<ColumnState>();
   for (const [name, st] of Object.entries(p.columns)) {
     const c: ColumnState = { numeric: st.numeric, n: pickArr<number>(st.n)! };
     for (const k of ['sum', 'min', 'max', 'mean', 'm2', 'first', 'last', 'distinct', 'values'] as const) {
@@ -366,7 +367,10 @@ function selectGroups(p: GroupPartial, assign: Int32Array, j: number): GroupPart
     columns[name] = c;
   }
   const out: GroupPartial = { keys: p.keys.map((k) => idx.map((g) => k[g]!)), ngroups: idx.length, size: idx.map((g) => p.size[g]!), columns };
-  if (p.custom) out.custom = Object.fromEntries(Object.entries(p.custom).map(([name, states]) => [name, idx.map((g) => states[g])]));
+  if (p.custom) {
+    out.custom = nameRecord();
+    for (const [name, states] of Object.entries(p.custom)) out.custom[name] = idx.map((g) => states[g]);
+  }
   return out;
 }
 
@@ -423,10 +427,7 @@ function finalizeWith(
     if (s.fn !== 'custom') return finalValue(p, s, g);
     const c = custom.get(s.out)!;
     const v = callCustom(s.out, 'finalize', c.finalize, [p.custom![s.out]![g], c.params], keyText(p, g));
-    if (v !== null && v !== undefined && !['number', 'string', 'boolean', 'bigint'].includes(typeof v)) {
-      throw new TypeError(`custom aggregation '${s.out}': finalize() returned ${typeof v} for group ${keyText(p, g)()}; return a number, string, boolean or null`);
-    }
-    return (v ?? null) as KeyValue;
+    return checkDeclared(s.out, s.customType ?? 'float64', v, keyText(p, g));
   };
   const values: KeyValue[][] = [...p.keys.map((k) => rows.map((g) => k[g]!)), ...specs.map((s) => rows.map((g) => finalOf(s, g)))];
   const names = [...keyNames, ...specs.map((s) => s.out)];

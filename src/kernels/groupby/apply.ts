@@ -8,6 +8,7 @@ import { project } from '../frame-ops.ts';
 import { concatBatches } from '../concat.ts';
 import { takeBatch } from '../take.ts';
 import { typeFromTag } from '../type-tags.ts';
+import { setOwn } from '../name-records.ts';
 import { buildColumn } from './aggregate.ts';
 import { GroupFrame } from './group-frame.ts';
 import { type KeyValue, compareKeys, groupRows, hashKey, tupleKey } from './group-ids.ts';
@@ -108,7 +109,7 @@ export async function applyBucket(pieces: readonly RecordBatch[], args: ApplyArg
   for (let r = 0; r < g.ngroups; r++) {
     const k = groupOrder[r]!;
     const key: Record<string, KeyValue> = {};
-    args.keys.forEach((name, c) => (key[name] = g.keys[c]![k]!));
+    args.keys.forEach((name, c) => setOwn(key, name, g.keys[c]![k]!));
     const frame = new GroupFrame(visible.slice(start[r]!, start[r + 1]!), key);
     let result: unknown;
     try {

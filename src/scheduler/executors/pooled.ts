@@ -7,13 +7,24 @@ import type { Task } from '../graph.ts';
 import { toWire, fromWire, type WireMode } from '../transport.ts';
 import type { BatchRequest, TaskResult, WireTask } from '../worker/protocol.ts';
 import { deserializeError } from '../remote-errors.ts';
+import { type RunContext, PoolClosedError, TimeoutError } from '../cancel.ts';
 
-/** Something that runs a batch on one worker. Rejects only when that worker died (or the pool was closed). */
+/** How the executor steers one batch on a pool: stop it, and hear when each of its tasks starts. */
+export interface BatchControl {
+  /** Aborting it removes the batch from the queue, or terminates (and replaces) the worker running it. */
+  readonly signal: AbortSignal;
+  /** Called when task `index` of the batch starts on a worker (only when given: it costs a message per task). */
+  readonly onTaskStart?: (index: number) => void;
+}
+
+/** Something that runs a batch on one worker. Rejects only when that worker died, the batch was aborted, or the pool was closed. */
 export interface WorkerPool {
   /** 'thread' or 'process', for messages. */
   readonly kind: string;
   readonly size: number;
-  send(req: BatchRequest): Promise<TaskResult[]>;
+  /** True once close() was called: a rejection then means "closed", not "died". */
+  readonly closed: boolean;
+  send(req: BatchRequest, control: BatchControl): Promise<TaskResult[]>;
   close(): Promise<void>;
 }
 
@@ -41,10 +52,15 @@ export class WorkerDiedError extends Error {
 interface Pending {
   readonly task: Task;
   readonly inputs: readonly unknown[];
+  /** The run it belongs to; null when called without one (a bare executor.run). */
+  readonly ctx: RunContext | null;
   readonly resolve: (v: unknown) => void;
   readonly reject: (e: unknown) => void;
   retried: boolean;
 }
+
+/** A run context for tasks given without one: never aborted, no time limit. */
+const NO_CONTEXT: RunContext = { signal: new AbortController().signal, taskTimeoutMs: null };
 
 // Automatic chunksize: batch tasks until a batch holds about this much worker time, so per-message
 // overhead (~50-80 us) stays small, but never batch tasks that are slow enough to need load balancing.
@@ -74,10 +90,10 @@ export class PooledExecutor implements Executor {
     return this.pool.size;
   }
 
-  run(task: Task, inputs: readonly unknown[]): Promise<unknown> {
+  run(task: Task, inputs: readonly unknown[], ctx: RunContext | null = null): Promise<unknown> {
     return new Promise((resolve, reject) => {
       // Everything the core hands over in one synchronous pass is batched together in a microtask.
-      if (this.queue.push({ task, inputs, resolve, reject, retried: false }) === 1) queueMicrotask(() => this.flush());
+      if (this.queue.push({ task, inputs, ctx, resolve, reject, retried: false }) === 1) queueMicrotask(() => this.flush());
     });
   }
 
@@ -92,8 +108,23 @@ export class PooledExecutor implements Executor {
   }
 
   private flush(): void {
-    const items = this.queue;
+    const all = this.queue;
     this.queue = [];
+    // A batch holds tasks of one run only, so cancelling a run stops no other run's work.
+    const byRun = new Map<RunContext | null, Pending[]>();
+    for (const p of all) {
+      if (p.ctx?.signal.aborted) {
+        p.reject(p.ctx.signal.reason);
+        continue;
+      }
+      const list = byRun.get(p.ctx);
+      if (list) list.push(p);
+      else byRun.set(p.ctx, [p]);
+    }
+    for (const items of byRun.values()) this.flushRun(items);
+  }
+
+  private flushRun(items: Pending[]): void {
     if (this.options.chunksize !== null) {
       // Static: consecutive tasks go together, exactly as many as asked.
       const size = this.options.chunksize;
@@ -132,10 +163,56 @@ export class PooledExecutor implements Executor {
     }
     if (sent.length === 0) return;
     this.inFlight += sent.length;
-    this.pool.send({ mode: this.mode, modules: this.options.modules, tasks }).then(
-      (results) => this.settle(sent, results),
-      (err) => this.onDeath(sent, err),
+    const ctx = sent[0]!.ctx ?? NO_CONTEXT;
+    // Each batch has its own switch: the run's cancellation flips it, and so does one task's time limit.
+    const batch = new AbortController();
+    const onRunAbort = (): void => batch.abort(ctx.signal.reason);
+    ctx.signal.addEventListener('abort', onRunAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut: Pending | null = null;
+    const limit = ctx.taskTimeoutMs;
+    const onTaskStart =
+      limit === null
+        ? undefined
+        : (index: number): void => {
+            clearTimeout(timer);
+            const p = sent[index]!;
+            timer = setTimeout(() => {
+              timedOut = p;
+              batch.abort(TimeoutError.ofTask(p.task, limit, this.name));
+            }, limit);
+          };
+    const done = (): void => {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onRunAbort);
+    };
+    this.pool.send({ mode: this.mode, modules: this.options.modules, tasks }, { signal: batch.signal, onTaskStart }).then(
+      (results) => {
+        done();
+        this.settle(sent, results);
+      },
+      (err) => {
+        done();
+        if (batch.signal.aborted) this.onAbort(sent, batch.signal.reason, timedOut);
+        else this.onDeath(sent, err);
+      },
     );
+  }
+
+  /**
+   * The batch was stopped on purpose. A timed-out task fails with its TimeoutError; the others of a
+   * timed-out batch lost nothing of their own and are sent again; when the whole run was cancelled, every
+   * task rejects with the run's reason (the core has already settled the run and ignores them).
+   */
+  private onAbort(items: Pending[], reason: unknown, timedOut: Pending | null): void {
+    this.inFlight -= items.length;
+    if (timedOut === null) {
+      for (const p of items) p.reject(reason);
+      return;
+    }
+    timedOut.reject(reason);
+    const others = items.filter((p) => p !== timedOut);
+    if (others.length > 0) this.dispatch(others);
   }
 
   private settle(items: Pending[], results: TaskResult[]): void {
@@ -167,6 +244,12 @@ export class PooledExecutor implements Executor {
           'instances do not cross threads: register an op and pass plain data',
         { cause: err },
       );
+      for (const p of items) p.reject(e);
+      return;
+    }
+    if (this.pool.closed) {
+      // closeExecutors() ended the pool under this batch: say so, rather than retry into a closed pool.
+      const e = new PoolClosedError(this.pool.kind);
       for (const p of items) p.reject(e);
       return;
     }

@@ -3,9 +3,9 @@
 // 'ipc' mode) over Node's IPC channel with V8 serialisation. Prefer 'threads' unless you need isolation.
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { PooledExecutor, type WorkerPool } from './pooled.ts';
+import { type BatchControl, PooledExecutor, type WorkerPool } from './pooled.ts';
 import { workerFile } from './worker-file.ts';
-import type { BatchRequest, TaskResult } from '../worker/protocol.ts';
+import type { BatchRequest, ProcessMessage, TaskResult } from '../worker/protocol.ts';
 
 export interface ProcessesOptions {
   readonly numWorkers: number;
@@ -17,8 +17,9 @@ export interface ProcessesOptions {
 
 interface Job {
   readonly req: BatchRequest;
+  readonly control: BatchControl;
   readonly resolve: (r: TaskResult[]) => void;
-  readonly reject: (e: Error) => void;
+  readonly reject: (e: unknown) => void;
 }
 
 interface Worker {
@@ -36,19 +37,46 @@ export class ProcessPool implements WorkerPool {
   private readonly idle: Worker[] = [];
   private readonly queue: Job[] = [];
   private nextId = 0;
-  private closed = false;
+  closed = false;
 
   constructor(
     readonly size: number,
     private readonly memoryLimitMb: number | null,
   ) {}
 
-  send(req: BatchRequest): Promise<TaskResult[]> {
+  send(req: BatchRequest, control: BatchControl): Promise<TaskResult[]> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new Error('the worker process pool was closed'));
-      this.queue.push({ req, resolve, reject });
+      if (control.signal.aborted) return reject(control.signal.reason);
+      const onAbort = (): void => this.abort(job);
+      const job: Job = {
+        req: control.onTaskStart ? { ...req, reportStarts: true } : req,
+        control,
+        resolve: (r) => {
+          control.signal.removeEventListener('abort', onAbort);
+          resolve(r);
+        },
+        reject: (e) => {
+          control.signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      control.signal.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(job);
       this.pump();
     });
+  }
+
+  /** Stop one batch: drop it from the queue, or kill the process running it (a loop cannot be interrupted otherwise). */
+  private abort(job: Job): void {
+    const reason = job.control.signal.reason;
+    const q = this.queue.indexOf(job);
+    if (q >= 0) {
+      this.queue.splice(q, 1);
+      job.reject(reason);
+      return;
+    }
+    for (const w of this.workers) if (w.job === job) return this.fail(w, reason);
   }
 
   async close(): Promise<void> {
@@ -104,9 +132,10 @@ export class ProcessPool implements WorkerPool {
       w.stderrTail = (w.stderrTail + chunk.toString()).slice(-STDERR_TAIL);
     });
     (child.stderr as unknown as { unref?: () => void }).unref?.();
-    child.on('message', (msg: { id: number; results: TaskResult[] }) => {
+    child.on('message', (msg: ProcessMessage) => {
       const job = w.job;
       if (!job) return;
+      if ('started' in msg) return job.control.onTaskStart?.(msg.started);
       w.job = null;
       holdProcessOpen(child, false);
       this.idle.push(w);
@@ -123,7 +152,7 @@ export class ProcessPool implements WorkerPool {
   }
 
   /** The process is gone or unusable: drop it, fail its batch (the executor retries), start a replacement on demand. */
-  private fail(w: Worker, err: Error): void {
+  private fail(w: Worker, err: unknown): void {
     if (!this.workers.delete(w)) return;
     const i = this.idle.indexOf(w);
     if (i >= 0) this.idle.splice(i, 1);

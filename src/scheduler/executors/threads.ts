@@ -2,7 +2,7 @@
 // SharedArrayBuffer descriptors (transport.ts 'shared' mode): no column data is copied either way.
 
 import { Piscina } from 'piscina';
-import { PooledExecutor, type WorkerPool } from './pooled.ts';
+import { type BatchControl, PooledExecutor, type WorkerPool } from './pooled.ts';
 import { workerFile } from './worker-file.ts';
 import type { BatchRequest, TaskResult } from '../worker/protocol.ts';
 
@@ -18,6 +18,7 @@ export interface ThreadsOptions {
 export class ThreadPool implements WorkerPool {
   readonly kind = 'thread';
   private readonly piscina: Piscina;
+  closed = false;
 
   constructor(readonly size: number, memoryLimitMb: number | null) {
     this.piscina = new Piscina({
@@ -34,13 +35,50 @@ export class ThreadPool implements WorkerPool {
     this.piscina.on('error', () => {});
   }
 
-  send(req: BatchRequest): Promise<TaskResult[]> {
-    return this.piscina.run(req);
+  /** An aborted batch is dropped from piscina's queue, or its thread is terminated and replaced (piscina does both). */
+  send(req: BatchRequest, control: BatchControl): Promise<TaskResult[]> {
+    if (!control.onTaskStart) return this.piscina.run(req, { signal: control.signal });
+    const started = new Int32Array(new SharedArrayBuffer(4));
+    const stop = watchStarts(started, control.onTaskStart);
+    const result = this.piscina.run({ ...req, started }, { signal: control.signal });
+    result.then(stop, stop);
+    return result;
   }
 
   close(): Promise<void> {
+    this.closed = true;
     return this.piscina.destroy();
   }
+}
+
+/**
+ * Call `onTaskStart(i)` whenever the worker stores i + 1 in `flag` (run-batch's start reports), waking on
+ * Atomics.notify rather than polling. Returns the function that stops watching.
+ */
+// Atomics.waitAsync is in Node 20 (V8) but typed only from lib es2024.
+type WaitAsync = (a: Int32Array, index: number, value: number) => { async: boolean; value: Promise<unknown> | string };
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+function watchStarts(flag: Int32Array, onTaskStart: (index: number) => void): () => void {
+  let seen = 0;
+  let stopped = false;
+  const wait = (): void => {
+    if (stopped) return;
+    const v = Atomics.load(flag, 0);
+    if (v !== seen && v > 0) {
+      seen = v;
+      onTaskStart(v - 1);
+    }
+    const w = waitAsync(flag, 0, seen);
+    if (w.async) void (w.value as Promise<unknown>).then(wait);
+    else queueMicrotask(wait);
+  };
+  wait();
+  return () => {
+    stopped = true;
+    Atomics.store(flag, 0, -1);
+    Atomics.notify(flag, 0); // release the pending waitAsync
+  };
 }
 
 export class ThreadsExecutor extends PooledExecutor {

@@ -1,8 +1,9 @@
 // Entry of a worker process (the 'processes' scheduler): receives batches over the IPC channel,
 // answers with one result per task. Arrow data arrives and leaves as Arrow IPC bytes (a copy).
 
+import { Worker } from 'node:worker_threads';
 import { runBatch } from './run-batch.ts';
-import type { BatchRequest, TaskResult } from './protocol.ts';
+import type { BatchRequest, ProcessMessage, TaskResult } from './protocol.ts';
 import { serializeError } from '../remote-errors.ts';
 
 interface Incoming {
@@ -11,7 +12,8 @@ interface Incoming {
 }
 
 process.on('message', async (msg: Incoming) => {
-  const results = await runBatch(msg.req);
+  const onTaskStart = msg.req.reportStarts ? (i: number) => process.send!({ id: msg.id, started: i } satisfies ProcessMessage) : undefined;
+  const results = await runBatch(msg.req, onTaskStart);
   try {
     process.send!({ id: msg.id, results });
   } catch (err) {
@@ -24,3 +26,13 @@ process.on('message', async (msg: Incoming) => {
 
 // The parent went away (crashed or closed the pool): nothing left to do.
 process.on('disconnect', () => process.exit(0));
+
+// 'disconnect' needs this process's event loop, which a task stuck in a loop never gives back; a
+// SIGKILLed parent would leave it spinning forever. A watchdog thread therefore checks every 250 ms
+// whether this process was re-parented (its parent died) and then kills the whole process.
+const watchdog = new Worker(
+  `const { workerData } = require('node:worker_threads');
+   setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, 'SIGKILL'); }, 250);`,
+  { eval: true, workerData: process.ppid },
+);
+watchdog.unref();

@@ -18,7 +18,16 @@ export interface BatchRequest {
   /** Modules (file URLs or specifiers) each worker imports once before running tasks: extra op registrations. */
   readonly modules: readonly string[];
   readonly tasks: readonly WireTask[];
+  /**
+   * Set when the caller times each task (config taskTimeout): the worker reports each task's start, a
+   * thread by storing index + 1 here (a SharedArrayBuffer) and notifying, a process by a message.
+   */
+  readonly started?: Int32Array;
+  readonly reportStarts?: boolean;
 }
+
+/** A worker process's message: a batch's results, or (when asked) the start of one of its tasks. */
+export type ProcessMessage = { readonly id: number; readonly results: TaskResult[] } | { readonly id: number; readonly started: number };
 
 /** A warning a task emitted (process.emitWarning) inside a worker, re-emitted in the caller. */
 export interface SerializedWarning {

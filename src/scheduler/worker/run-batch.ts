@@ -28,7 +28,8 @@ function loadModule(m: string): Promise<unknown> {
   return p;
 }
 
-export async function runBatch(req: BatchRequest): Promise<TaskResult[]> {
+/** Run the batch's tasks in order; `onTaskStart(i)` is told before task i begins (for the caller's time limits). */
+export async function runBatch(req: BatchRequest, onTaskStart?: (index: number) => void): Promise<TaskResult[]> {
   const results: TaskResult[] = [];
   let modulesError: unknown = null;
   try {
@@ -37,7 +38,9 @@ export async function runBatch(req: BatchRequest): Promise<TaskResult[]> {
   } catch (err) {
     modulesError = err;
   }
-  for (const { task, inputs } of req.tasks) {
+  for (let i = 0; i < req.tasks.length; i++) {
+    const { task, inputs } = req.tasks[i]!;
+    onTaskStart?.(i);
     const t0 = performance.now();
     try {
       if (modulesError) throw modulesError;
