@@ -4,6 +4,7 @@
 // in bench/RESULTS.md. usage: node --import tsx bench/array.ts [--scale 1] [--workers N]
 
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { array, random, closeExecutors, type NDArray } from '../src/index.ts';
 
 const argv = process.argv.slice(2);
@@ -22,6 +23,8 @@ const sizes = {
   dRows: Math.max(200, Math.round(20000 * Math.sqrt(scale))),
   dCols: Math.max(50, Math.round(5000 * Math.sqrt(scale))),
 };
+// Debian's python3-numpy / python3-dask install for the system interpreter, which a pyenv shim on PATH may hide.
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const CHUNK = 2 ** 22; // 32 MiB of float64 per block for the 1-D cases
 
 interface Row {
@@ -39,7 +42,7 @@ async function timeIt(fn: () => Promise<unknown>): Promise<number> {
 
 function python(code: string, threads: number | null): number | null {
   const env = { ...process.env, ...(threads === 1 ? { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } : {}) };
-  const r = spawnSync('python3', ['-c', code], { env, encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(PYTHON, ['-c', code], { env, encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) {
     console.log(`  (python failed: ${(r.stderr || '').trim().split('\n').pop()})`);
     return null;
@@ -48,7 +51,7 @@ function python(code: string, threads: number | null): number | null {
 }
 
 function havePython(module: string): boolean {
-  return spawnSync('python3', ['-c', `import ${module}`]).status === 0;
+  return spawnSync(PYTHON, ['-c', `import ${module}`]).status === 0;
 }
 
 function ensurePeer(module: string, pkg: string): boolean {
@@ -74,8 +77,8 @@ const peer = {
     ? `import numpy as np, time\nx = np.random.default_rng(1).random((${sizes.bRows}, ${sizes.bCols}))\nt = time.perf_counter(); g = x.T @ x; np.linalg.cholesky(g + ${sizes.bCols} * np.eye(${sizes.bCols})); print(time.perf_counter() - t)`
     : `import dask.array as da, numpy as np, time\nx = da.random.random((${sizes.bRows}, ${sizes.bCols}), chunks=(${Math.ceil(sizes.bRows / 10)}, ${sizes.bCols})).persist()\nt = time.perf_counter(); g = (x.T @ x).compute(); np.linalg.cholesky(g + ${sizes.bCols} * np.eye(${sizes.bCols})); print(time.perf_counter() - t)`,
   c: (lib: 'np' | 'da') => lib === 'np'
-    ? `import numpy as np, time\nrng = np.random.default_rng(1)\nt = time.perf_counter(); rng.standard_normal(${sizes.c}); print(time.perf_counter() - t)`
-    : `import dask.array as da, time\nt = time.perf_counter(); da.random.default_rng(1).standard_normal(${sizes.c}, chunks=${CHUNK}).sum().compute(); print(time.perf_counter() - t)`,
+    ? `import numpy as np, time\nrng = np.random.default_rng(1)\nt = time.perf_counter(); rng.standard_normal(${sizes.c}).sum(); print(time.perf_counter() - t)`
+    : `import dask.array as da, time\nt = time.perf_counter(); da.random.RandomState(1).standard_normal(${sizes.c}, chunks=${CHUNK}).sum().compute(); print(time.perf_counter() - t)`,
   d: (lib: 'np' | 'da') => lib === 'np'
     ? `import numpy as np, time\nx = np.random.default_rng(1).random((${sizes.dRows}, ${sizes.dCols}))\nt = time.perf_counter(); x.sum(axis=0); print(time.perf_counter() - t)`
     : `import dask.array as da, time\nx = da.random.random((${sizes.dRows}, ${sizes.dCols}), chunks=(${Math.ceil(sizes.dRows / 8)}, ${sizes.dCols})).persist()\nt = time.perf_counter(); x.sum(axis=0).compute(); print(time.perf_counter() - t)`,
