@@ -21,8 +21,8 @@ export class GraphBuilder {
   private readonly reductions = new Map<ReductionRequest, { key: Key; index: number }>();
 
   constructor(
-    private readonly defaultSplitEvery: number,
-    private readonly scheduler: SchedulerName = 'sync',
+    readonly defaultSplitEvery: number,
+    readonly scheduler: SchedulerName = 'sync',
   ) {}
 
   /** Add a task once (equal keys are equal work); returns its key. Outputs use it for their own tasks. */
