@@ -1,17 +1,19 @@
 // tessera convert <inputs...> <output>: between CSV, Parquet and Arrow IPC, chosen by extension. Partitions
 // are converted in parallel inside the workers; a one-partition result becomes the named file, a larger
 // one a directory of part files under that name (which every tessera reader, DuckDB and polars read back).
+// The output appears at once or not at all; Ctrl-C / SIGTERM remove the staging directory before exiting.
 
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { computeOptions, parse, COMMON_HELP } from './args.ts';
 import { UsageError } from './errors.ts';
 import { type Format, formatOfName, openInputs, parseFormat } from './formats.ts';
 import type { CommandIO } from './io.ts';
-import { toCsv } from '../io/csv/read.ts';
-import { toParquet } from '../io/parquet/read.ts';
-import { toArrowIpc } from '../io/arrow-ipc/read.ts';
+import { toCsv } from '../io/csv/write.ts';
+import { toParquet } from '../io/parquet/write.ts';
+import { toArrowIpc } from '../io/arrow-ipc/write.ts';
 import type { ParquetCompression } from '../io/parquet/ops.ts';
+import { removeStagedOutputs, withStagedOutput } from '../io/output-target.ts';
+import { inputFilesOf } from '../io/write-partitions.ts';
 
 export const CONVERT_HELP = `Usage: tessera convert <inputs...> <output> [--overwrite]
 
@@ -25,7 +27,7 @@ Options:
   --from <format>        csv, parquet or arrow (input)
   --to <format>          csv, parquet or arrow (output)
   --compression <codec>  Parquet codec: snappy (default), zstd, gzip, brotli, lz4, none
-  --overwrite            replace <output> if it exists
+  --overwrite            replace <output> if it is a file, or a directory tessera wrote
 ${COMMON_HELP}
 
 Examples:
@@ -50,42 +52,51 @@ export async function convertCommand(argv: readonly string[], io: CommandIO): Pr
   if (to === null) throw new UsageError(`cannot tell the output format of '${out}'; end it in .csv, .parquet or .arrow, or pass --to`, 'convert');
   const opts = computeOptions('convert', values);
   const { df, format: from } = openInputs('convert', inputs, parseFormat('convert', 'from', values.from));
-  const target = path.resolve(out);
-  if (inputs.some((i) => path.resolve(i) === target)) throw new UsageError(`the output '${out}' is also an input`, 'convert');
-  if (fs.existsSync(target)) {
-    if (!values.overwrite) throw new UsageError(`'${out}' exists; pass --overwrite to replace it`, 'convert');
-  }
-
   const t0 = performance.now();
-  // Everything is written beside the target first and moved into place at the end, so a failed
-  // conversion never leaves half an output (or removes the old one).
-  const staging = `${target}.tessera-${process.pid}.tmp`;
-  fs.rmSync(staging, { recursive: true, force: true });
-  let written: string[];
-  try {
-    if (to === 'csv') {
-      written = await toCsv(df, staging, { ...opts, singleFile: true });
-    } else if (to === 'parquet') {
-      const compression = (values.compression ?? 'snappy') as ParquetCompression;
-      written = await toParquet(df, staging, { ...opts, compression });
-    } else {
-      const stream = /\.arrows$/i.test(out);
-      written = await toArrowIpc(df, staging, { ...opts, format: stream ? 'stream' : 'file' });
-    }
-    fs.rmSync(target, { recursive: true, force: true });
-    if (to === 'csv' || written.length === 1) {
-      fs.renameSync(to === 'csv' ? staging : written[0]!, target);
-      fs.rmSync(staging, { recursive: true, force: true });
-      written = [out];
-    } else {
-      fs.renameSync(staging, target);
-    }
-  } catch (err) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw err;
-  }
+  // Everything is written in a hidden staging directory beside the output and moved into place at the
+  // end, so a failed or interrupted conversion never leaves half an output (or removes the old one).
+  const kind = to === 'csv' || df.npartitions <= 1 ? 'file' : 'directory';
+  const request = {
+    target: out, kind, overwrite: values.overwrite === true, what: 'convert', inputs: inputFilesOf(df.node),
+    existsHint: 'pass --overwrite to replace it', fail: (m: string) => new UsageError(m, 'convert'),
+  } as const;
+  const written = await whileCleaningUpOnSignals(() =>
+    withStagedOutput(request, async (staged) => {
+      const inner = path.join(staged.staging, path.basename(out));
+      let files: string[];
+      if (to === 'csv') {
+        files = await toCsv(df, inner, { ...opts, singleFile: true });
+      } else if (to === 'parquet') {
+        const compression = (values.compression ?? 'snappy') as ParquetCompression;
+        files = await toParquet(df, inner, { ...opts, compression });
+      } else {
+        const stream = /\.arrows$/i.test(out);
+        files = await toArrowIpc(df, inner, { ...opts, format: stream ? 'stream' : 'file' });
+      }
+      return kind === 'file' ? { result: [out], from: files[0]! } : { result: files, from: inner };
+    }),
+  );
   const secs = ((performance.now() - t0) / 1000).toFixed(2);
   const what = written.length === 1 ? `'${out}'` : `${written.length} part files in directory '${out}'`;
   io.err(`converted ${from} -> ${to}: ${df.npartitions} partition${df.npartitions === 1 ? '' : 's'} into ${what} in ${secs} s`);
   return 0;
+}
+
+/**
+ * Run `body` with SIGINT/SIGTERM handlers that remove this process's staging outputs and then let the signal
+ * take its normal course (the process ends with the signal's exit status).
+ */
+async function whileCleaningUpOnSignals<T>(body: () => Promise<T>): Promise<T> {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const handler = (sig: NodeJS.Signals) => {
+    removeStagedOutputs();
+    for (const s of signals) process.removeListener(s, handler);
+    process.kill(process.pid, sig);
+  };
+  for (const s of signals) process.on(s, handler);
+  try {
+    return await body();
+  } finally {
+    for (const s of signals) process.removeListener(s, handler);
+  }
 }

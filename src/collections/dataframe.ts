@@ -4,7 +4,8 @@
 import type { DataType, RecordBatch, Schema, Table } from 'apache-arrow';
 import { type ComputeOptions, computeBatches, computeOne, explainOutputs, headOf } from './compute.ts';
 import { COLLECTION, type Collection, type FrameRewrite, type Output, describeReductions, frameOutput, tableOf } from './output.ts';
-import { type ColExpr, type Literal, columnsOf, kindOf, unknownColumn } from './expr.ts';
+import { type FormatOptions, type PlainValue, describeLazy, formatHead, toColumns, toRecords } from './results.ts';
+import { type ColExpr, type Literal, columnsOf, kindOf, unknownColumn } from '../expr.ts';
 import { type FrameNode, type RecordNode, assignNode, filterNode, projectNode, rowAligned, sourceNode } from './plan.ts';
 import { type ReductionOptions, reductionRequest, supports } from './reductions.ts';
 import { Series, isSeries } from './series.ts';
@@ -176,17 +177,49 @@ export class DataFrame implements Collection {
     return this.compute(options);
   }
 
+  /** Compute, then rows as plain objects: nulls stay null, int64 beyond 2^53 is a bigint, dates are Date. */
+  async toRecords(options: ComputeOptions = {}): Promise<Record<string, PlainValue>[]> {
+    return toRecords(await this.compute(options));
+  }
+  /** Same as toRecords(). */
+  toObjects(options: ComputeOptions = {}): Promise<Record<string, PlainValue>[]> {
+    return this.toRecords(options);
+  }
+  /** Compute, then `{column: values}`: typed arrays for null-free numeric columns up to 32 bits, else arrays. */
+  async toColumns(options: ComputeOptions = {}): Promise<ReturnType<typeof toColumns>> {
+    return toColumns(await this.compute(options));
+  }
+
+  /**
+   * Print (and return) the first rows as a table like pandas' repr, with dtypes. Computes only what
+   * head() needs; `rows` (default 10) rows are shown.
+   */
+  async print(format: FormatOptions = {}, options: ComputeOptions = {}): Promise<string> {
+    const rows = Math.max(1, format.rows ?? 10);
+    const head = await this.head(rows + 1, options);
+    const more = head.numRows > rows;
+    const text = formatHead(more ? head.slice(0, rows) : head, more, this.npartitions, format);
+    console.log(text);
+    return text;
+  }
+
+  /** What the frame is, without computing anything: partitions and column dtypes (print() shows rows). */
+  toString(): string {
+    return describeLazy('DataFrame', this.npartitions, this.schema.fields);
+  }
+
   /**
    * Compute every partition and keep it: in memory by default, or spilled to Arrow IPC files with
    * {to: dir} (for results larger than memory). Later work starts from here instead of the sources.
+   * `to` must be a new or empty directory (nothing is ever deleted), not holding an input of this frame.
    */
   async persist(options: ComputeOptions & { to?: string } = {}): Promise<DataFrame> {
     const { to, ...compute } = options;
     if (to !== undefined) {
-      // Loaded lazily: the IPC module imports this one.
-      const ipc = await import('../io/arrow-ipc/read.ts');
-      await ipc.toArrowIpc(this, to, { ...compute, overwrite: true });
-      return ipc.readArrowIpc(to);
+      // Loaded lazily: the IPC modules import this one. A fresh directory only: persist never deletes.
+      const [writer, reader] = await Promise.all([import('../io/arrow-ipc/write.ts'), import('../io/arrow-ipc/read.ts')]);
+      await writer.writeArrowIpc(this, to, compute, 'persist({to})', true);
+      return reader.readArrowIpc(to);
     }
     const batches: RecordBatch[] = await computeBatches(this.node, compute);
     return DataFrame.fromSource(new MemorySource(this.schema, batches, 'persisted'));

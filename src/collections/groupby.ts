@@ -3,7 +3,7 @@
 
 import { availableParallelism } from 'node:os';
 import { type DataFrame } from './dataframe.ts';
-import { type ColExpr, type Literal, kindOf } from './expr.ts';
+import { type ColExpr, type Literal, kindOf } from '../expr.ts';
 import { type FrameNode, type GroupOrder, filterNode, groupAggNode, projectNode } from './plan.ts';
 import { AppliedFrame } from './applied-frame.ts';
 import { type ModuleUdf, isModuleUdf } from './udf.ts';

@@ -5,8 +5,8 @@
 
 import { type Graph, type Key, ref, task } from '../scheduler/graph.ts';
 import { stableStringify, tokenize } from '../scheduler/tokenize.ts';
-import type { ColExpr } from './expr.ts';
-import { exprType, kindOf } from './expr.ts';
+import type { ColExpr } from '../expr.ts';
+import { exprType, kindOf } from '../expr.ts';
 import type { ApplyNode, FrameNode, GroupAggNode, RecordNode, ReductionRequest, ScalarNode } from './plan.ts';
 import type { SchedulerName } from '../config.ts';
 import { shipFunction } from './udf.ts';
@@ -21,8 +21,8 @@ export class GraphBuilder {
   private readonly reductions = new Map<ReductionRequest, { key: Key; index: number }>();
 
   constructor(
-    private readonly defaultSplitEvery: number,
-    private readonly scheduler: SchedulerName = 'sync',
+    readonly defaultSplitEvery: number,
+    readonly scheduler: SchedulerName = 'sync',
   ) {}
 
   /** Add a task once (equal keys are equal work); returns its key. Outputs use it for their own tasks. */

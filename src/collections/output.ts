@@ -8,7 +8,7 @@ import { emptyBatch } from '../kernels/arrow-build.ts';
 import type { GraphBuilder } from './lower.ts';
 import type { Consumer } from './optimize/projection-pushdown.ts';
 import { type FrameNode, type ReductionRequest, describePlan } from './plan.ts';
-import { describeExpr } from './expr.ts';
+import { describeExpr } from '../expr.ts';
 
 /** Brand of every lazy collection. Symbol.for, so two copies of tessera in one process recognise each other's. */
 export const COLLECTION = Symbol.for('tessera.collection');

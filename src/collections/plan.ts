@@ -4,7 +4,7 @@
 import { type Schema, Field, Schema as ArrowSchema } from 'apache-arrow';
 import { tokenize } from '../scheduler/tokenize.ts';
 import type { PartitionSource } from './source.ts';
-import { type ColExpr, columnsOf, describeExpr, exprType, kindOf, unknownColumn } from './expr.ts';
+import { type ColExpr, columnsOf, describeExpr, exprType, kindOf, unknownColumn } from '../expr.ts';
 import type { ReductionName } from '../kernels/summary.ts';
 import { type GroupAggSpec, groupAggType, groupKeyType } from '../kernels/groupby/aggregate.ts';
 import { typeFromTag } from '../kernels/type-tags.ts';

@@ -13,7 +13,7 @@ import { predicatePushdown } from './optimize/predicate-pushdown.ts';
 import { type FrameNode, type ReductionRequest, exprColumns } from './plan.ts';
 import type { PartitionSource } from './source.ts';
 import { supports } from './reductions.ts';
-import { describeExpr, exprType, kindOf } from './expr.ts';
+import { describeExpr, exprType, kindOf } from '../expr.ts';
 
 /** A prepared computation: the optimised graph, the keys each output needs, and how to finish them. */
 export interface Prepared {

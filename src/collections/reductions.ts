@@ -1,7 +1,7 @@
 // Building reduction requests: validated against the column's type when the user writes them, so
 // `df.col('name').mean()` fails at once with a message instead of deep inside a worker.
 
-import { type ColExpr, describeExpr, exprType, kindOf } from './expr.ts';
+import { type ColExpr, describeExpr, exprType, kindOf } from '../expr.ts';
 import type { FrameNode, ReductionRequest } from './plan.ts';
 import { REDUCTIONS, type ReductionName } from '../kernels/summary.ts';
 import { assertKnownOptions } from '../config.ts';

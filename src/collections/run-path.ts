@@ -119,9 +119,9 @@ function cancellation(s: RunSettings): { signal: AbortSignal | undefined; dispos
   const onAbort = () => controller.abort(s.signal!.reason);
   if (s.signal?.aborted) controller.abort(s.signal.reason);
   else s.signal?.addEventListener('abort', onAbort, { once: true });
-  // The session turns a RunDeadline into a TimeoutError naming the tasks that were running.
+  // The session turns a RunDeadline into a TimeoutError naming the tasks that were running. The timer stays
+  // referenced: a pending compute with a timeout must see it fire, not let the process exit under it.
   const timer = setTimeout(() => controller.abort(new RunDeadline(s.timeout!)), s.timeout);
-  timer.unref?.();
   return {
     signal: controller.signal,
     dispose() {

@@ -2,7 +2,7 @@
 // A source describes partition i as one task (op + args) so reading runs inside whatever executor runs the graph.
 
 import type { Schema } from 'apache-arrow';
-import type { ComparisonOp, Literal } from './expr.ts';
+import type { ComparisonOp, Literal } from '../expr.ts';
 
 export interface PartitionTaskSpec {
   /** Registered op id, e.g. 'io.csv.read' (see src/ops.ts). */
@@ -28,6 +28,8 @@ export interface PartitionSource {
   readonly supportsProjection: boolean;
   /** One line for explain(): e.g. "read-csv 8 files, 42 partitions of 64 MiB". */
   describe(): string;
+  /** The files this source reads (writers refuse to write over or around them). Absent: none. */
+  inputFiles?(): readonly string[];
   /**
    * Optional predicate pushdown (optimize/predicate-pushdown.ts): the conjuncts `column op literal` of a
    * filter above this source. A source that can skip data with them (Parquet row-group statistics) returns

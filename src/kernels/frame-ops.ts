@@ -1,7 +1,7 @@
 // Partition-wise DataFrame operations, each a pure function of one RecordBatch (plus plain-data args).
 
 import { type Data, type RecordBatch, Field, Schema } from 'apache-arrow';
-import type { ColExpr } from '../collections/expr.ts';
+import type { ColExpr } from '../expr.ts';
 import { makeBatch } from './arrow-build.ts';
 import { evaluate, evaluateColumn, type Evaluated } from './evaluate.ts';
 import { kernelStats } from './stats.ts';

@@ -2,7 +2,7 @@
 // single scan each), combine (merge up to splitEvery partials), finalize (partials -> requested values).
 
 import type { RecordBatch } from 'apache-arrow';
-import type { ColExpr, Literal } from '../collections/expr.ts';
+import type { ColExpr, Literal } from '../expr.ts';
 import { evaluate, type Evaluated } from './evaluate.ts';
 import { recordOf } from './name-records.ts';
 import {

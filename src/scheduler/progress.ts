@@ -54,8 +54,9 @@ class Tally {
     this.bytes = null;
     this.t0 = performance.now();
   }
-  finish(task: Task, done: number): void {
+  finish(task: Task, done: number, total: number): void {
     this.done = done;
+    this.total = Math.max(this.total, total); // a session may be handed more work while it runs (head, futures)
     const b = bytesReadBy(task);
     if (b !== null) this.bytes = (this.bytes ?? 0) + b;
   }
@@ -71,8 +72,8 @@ export function progressCallback(cb: ProgressCallback): RunListener {
   let broken = false;
   return {
     onStart: ({ total }) => tally.start(total),
-    onTaskFinish: ({ task, done }) => {
-      tally.finish(task, done);
+    onTaskFinish: ({ task, done, total }) => {
+      tally.finish(task, done, total);
       if (broken) return;
       try {
         cb(tally.snapshot());
@@ -155,9 +156,12 @@ export function progressBar(options: BarOptions = {}): RunListener {
       }, delayMs);
       timer.unref(); // a pending bar must never keep a process alive
     },
-    onTaskFinish: ({ task, done }) => {
-      tally.finish(task, done);
-      if (bar) bar.update(done, payload());
+    onTaskFinish: ({ task, done, total }) => {
+      tally.finish(task, done, total);
+      if (bar) {
+        if (bar.getTotal() !== tally.total) bar.setTotal(tally.total);
+        bar.update(done, payload());
+      }
     },
     onFinish: stop,
   };

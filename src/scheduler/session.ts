@@ -290,7 +290,7 @@ export class Session {
     this.cancelReason = error;
     this.ready.clear();
     for (const n of this.nodes.values()) {
-      if (n.state === PENDING || n.state === RUNNING) this.settleFailed(n, error);
+      if (n.needed && (n.state === PENDING || n.state === RUNNING)) this.settleFailed(n, error);
     }
     this.end(error);
     this.controller.abort(error);
@@ -299,7 +299,7 @@ export class Session {
   /** Drop every value and stop; the session accepts nothing more. */
   close(): void {
     if (this.closed) return;
-    for (const n of this.nodes.values()) if (n.state === PENDING || n.state === RUNNING) this.settleFailed(n, new Error('the session was closed'));
+    for (const n of this.nodes.values()) if (n.needed && (n.state === PENDING || n.state === RUNNING)) this.settleFailed(n, new Error('the session was closed'));
     this.end(undefined);
   }
 

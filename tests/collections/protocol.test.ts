@@ -124,6 +124,28 @@ test('nunique honours dropna; valueCounts, groupby and reductions reject unknown
   assert.throws(() => fromColumns({ x: [1] }).col('x').std({ dof: 0 } as never), /std\(\): unknown option 'dof'/);
 });
 
+registerOp('prototest.never', () => new Promise(() => {}));
+
+/** An output whose one task never settles: only cancellation can end its compute. */
+const stuck: Output<never> = {
+  frames: [],
+  reductions: [],
+  withFrames: () => stuck,
+  lower: (builder) => [builder.addTask('prototest-never', 'prototest.never', [])],
+  finish: () => assert.unreachable() as never,
+  explain: () => 'never',
+};
+const stuckCollection = { [Symbol.for('tessera.collection')]: () => stuck };
+
+test('a timeout or an abort mid-run rejects compute() promptly, naming why', async () => {
+  const t0 = performance.now();
+  await rejects(compute(stuckCollection, { ...SYNC, timeout: 50 }), /timed out after 50 ms/);
+  assert.ok(performance.now() - t0 < 5000);
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(new Error('user pressed stop')), 20);
+  await rejects(compute(stuckCollection, { ...SYNC, signal: ac.signal }), /was aborted \(user pressed stop\)/);
+});
+
 // ---- one run path: a CSV column widened mid-run, for every entry point ------------------------------
 
 /** 6000 rows; samples see integers in `a` and `b`, a float in `a` at row 3600, text in `b` at row 4800 and a quoted field at row 5400. */
@@ -175,12 +197,17 @@ test('10 computes at once on one CSV frame that needs a widening and a quote re-
   const dir = fs.mkdtempSync(`${os.tmpdir()}/tessera-proto-`);
   const { path, sumA } = lateCsv(dir);
   const df = readCsv(path, csvOptions);
+  // The premise: samples saw no quote (newline cuts, checked by tasks) and an int32 column `a`.
+  const cutsChecked = () => (df.node as unknown as { source: { description: { files: Array<{ checkQuotes: boolean }> } } }).source.description.files[0]!.checkQuotes;
+  assert.ok(cutsChecked());
+  assert.match(df.dtypes.a!, /Int32/);
   const runs = Array.from({ length: 10 }, (_, i) =>
     compute(df.col('a').sum(), df.col('c').count(), df.col('b').count(), { scheduler: i % 2 === 0 ? 'sync' : 'threads', numWorkers: 2 }),
   );
   const results = await Promise.all(runs);
   for (const r of results) assert.equal(r, [sumA, 6000, 6000]);
   assert.match(df.dtypes.a!, /Float64/);
+  assert.not.ok(cutsChecked(), 'the file was re-cut with the quote-aware scan');
   fs.rmSync(dir, { recursive: true });
 });
 

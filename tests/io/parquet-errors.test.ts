@@ -133,7 +133,7 @@ test('toParquet: refuses a non-empty directory unless told, and checks its optio
   await assertRejects(toParquet(df, d, { rowGroupSize: 0 }), /rowGroupSize must be a positive integer/);
   const again = await toParquet(df, dir, { overwrite: true });
   assert.is(again.length, 3);
-  assert.equal(fs.readdirSync(dir).sort(), ['part-0.parquet', 'part-1.parquet', 'part-2.parquet']);
+  assert.equal(fs.readdirSync(dir).sort(), ['_tessera.json', 'part-0.parquet', 'part-1.parquet', 'part-2.parquet']);
 });
 
 async function assertRejects(p: Promise<unknown>, re: RegExp): Promise<void> {

@@ -3,8 +3,8 @@
 // row groups whose statistics rule them out. The filter itself stays: statistics only prune, rows are
 // still checked exactly. Pure: returns the same node object when nothing changes (tokens stay stable).
 
-import type { ColExpr, ComparisonOp, Literal } from '../expr.ts';
-import { COMPARISON } from '../expr.ts';
+import type { ColExpr, ComparisonOp, Literal } from '../../expr.ts';
+import { COMPARISON } from '../../expr.ts';
 import { type FrameNode, assignNode, filterNode, projectNode, sourceNode } from '../plan.ts';
 import type { SourceFilter } from '../source.ts';
 

@@ -3,35 +3,35 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { threadId } from 'node:worker_threads';
 import { type RecordBatch, Table, tableToIPC } from 'apache-arrow';
 import { project } from '../../kernels/frame-ops.ts';
 import { kernelStats } from '../../kernels/stats.ts';
 import { registerOp } from '../../scheduler/registry.ts';
 import { emptyBatch } from '../../kernels/arrow-build.ts';
 import { ArrowIpcFileError } from './errors.ts';
-import { batchesFromIpc, oneBatch } from './shared-ipc.ts';
+import { batchesFromIpc, oneBatch } from '../shared-ipc.ts';
 import { IPC_READ_OP, type IpcReadPlan } from './source.ts';
 import { readFully } from '../read-fully.ts';
+import { checkPin } from '../files.ts';
+import { writeFileDurably } from '../manifest.ts';
+import { mkdirBelow } from '../output-target.ts';
+import type { WrittenFile } from '../write-partitions.ts';
 
 export { IPC_READ_OP };
 export const IPC_WRITE_OP = 'io.arrow-ipc.write';
 
 export function readIpcPartition(plan: IpcReadPlan): RecordBatch {
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(plan.path);
-  } catch (e) {
-    throw new ArrowIpcFileError(`cannot read Arrow IPC file '${plan.path}': ${(e as Error).message}`);
-  }
-  if (st.size !== plan.size || st.mtimeMs !== plan.mtimeMs) {
-    throw new ArrowIpcFileError(`Arrow IPC file '${plan.path}' changed on disk since readArrowIpc() was called; call readArrowIpc again`);
-  }
   const total = plan.schema.length + plan.ranges.reduce((s, r) => s + (r.end - r.start), 0);
   const bytes = new Uint8Array(total + 8);
   bytes.set(plan.schema);
-  const fd = fs.openSync(plan.path, 'r');
+  let fd: number;
   try {
+    fd = fs.openSync(plan.path, 'r');
+  } catch (e) {
+    throw new ArrowIpcFileError(`cannot read Arrow IPC file '${plan.path}': ${(e as Error).message}; if it was removed since readArrowIpc() was called, call readArrowIpc() again`);
+  }
+  try {
+    checkPin(plan.path, plan, { label: `Arrow IPC file '${plan.path}'`, reader: 'readArrowIpc', fail: (m) => new ArrowIpcFileError(m) }, fd);
     let at = plan.schema.length;
     for (const r of plan.ranges) {
       const got = readFully(fd, bytes, at, r.end - r.start, r.start);
@@ -57,16 +57,18 @@ export function readIpcPartition(plan: IpcReadPlan): RecordBatch {
 }
 
 export interface IpcWritePlan {
-  readonly file: string;
+  /** Directory to write into (a private staging directory). */
+  readonly dir: string;
+  /** File name of this partition inside `dir`. */
+  readonly name: string;
   readonly format: 'file' | 'stream';
 }
 
-export function writeIpcPartition(batch: RecordBatch, plan: IpcWritePlan): string {
-  fs.mkdirSync(path.dirname(plan.file), { recursive: true });
-  const tmp = `${plan.file}.${process.pid}-${threadId}.tmp`;
-  fs.writeFileSync(tmp, tableToIPC(new Table([batch]), plan.format));
-  fs.renameSync(tmp, plan.file);
-  return plan.file;
+/** Write one partition as one IPC file below plan.dir; returns what was written. Registered as 'io.arrow-ipc.write'. */
+export function writeIpcPartition(batch: RecordBatch, plan: IpcWritePlan): WrittenFile {
+  const file = path.join(plan.dir, plan.name);
+  mkdirBelow(plan.dir, path.dirname(plan.name));
+  return { file, rows: batch.numRows, bytes: writeFileDurably(file, tableToIPC(new Table([batch]), plan.format)) };
 }
 
 registerOp(IPC_READ_OP, readIpcPartition);

@@ -52,6 +52,10 @@ export class ArrowIpcSource implements PartitionSource {
     return { op: IPC_READ_OP, args: [plan] };
   }
 
+  inputFiles(): readonly string[] {
+    return this.files.map((f) => f.path);
+  }
+
   describe(): string {
     const n = this.files.length;
     const formats = [...new Set(this.files.map((f) => f.format))].join('/');

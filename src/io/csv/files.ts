@@ -1,11 +1,11 @@
-// Turning `readCsv`'s first argument (a path, a glob, or a list of either) into stat'ed files.
-// Everything is checked up front so a missing file fails at readCsv time, not in partition 37.
+// Turning `readCsv`'s first argument (a path, a directory, a glob, or a list of them; io/files.ts) into
+// stat'ed files, and reading their bytes, checked against the size and mtime they had at readCsv time.
 
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
-import { globSync, isDynamicPattern } from 'tinyglobby';
 import { CsvFileError } from './errors.ts';
+import { type FilePin, checkPin, findFiles } from '../files.ts';
 import { readAt } from '../read-fully.ts';
 
 export type Compression = 'none' | 'gzip' | 'bz2';
@@ -24,22 +24,24 @@ export function compressionOf(path: string): Compression {
   return 'none';
 }
 
-/** Expand globs, keep list order (each glob's matches sorted), drop duplicates, stat everything. */
+/** Files a directory of CSV is made of (compressed ones included). */
+const EXTENSIONS = ['.csv', '.tsv', '.txt', '.csv.gz', '.tsv.gz', '.txt.gz', '.csv.bz2', '.tsv.bz2', '.txt.bz2'];
+
+/** Expand globs and directories, keep list order (each one's matches sorted), drop duplicates, stat everything. */
 export function resolveFiles(input: string | readonly string[]): CsvFile[] {
-  const patterns = typeof input === 'string' ? [input] : [...input];
-  if (patterns.length === 0) throw new CsvFileError('readCsv needs at least one path or glob; got an empty list');
-  const paths: string[] = [];
-  for (const p of patterns) {
-    if (typeof p !== 'string' || p.length === 0) throw new CsvFileError(`readCsv paths must be non-empty strings, got ${JSON.stringify(p)}`);
-    if (isDynamicPattern(p) && !fs.existsSync(p)) {
-      const matches = globSync(p, { absolute: false, onlyFiles: true, expandDirectories: false }).sort();
-      if (matches.length === 0) throw new CsvFileError(`glob '${p}' matched no files (relative to ${process.cwd()})`);
-      paths.push(...matches);
-    } else {
-      paths.push(p);
-    }
+  const found = findFiles(input, { what: 'readCsv', extensions: EXTENSIONS, format: 'csv', noun: 'CSV file', fail: (m) => new CsvFileError(m) });
+  return found.map((f) => statFile(f.path));
+}
+
+const PIN_CHECK = (path: string) => ({ label: `CSV file '${path}'`, reader: 'readCsv' });
+
+function openFile(path: string, pin: FilePin | undefined): number {
+  try {
+    return fs.openSync(path, 'r');
+  } catch (e) {
+    if (pin) checkPin(path, pin, PIN_CHECK(path)); // says it was removed since readCsv()
+    throw new CsvFileError(`cannot open CSV file '${path}': ${(e as Error).message}`);
   }
-  return [...new Set(paths)].map(statFile);
 }
 
 function statFile(path: string): CsvFile {
@@ -55,10 +57,11 @@ function statFile(path: string): CsvFile {
   return { path, size: st.size, mtimeMs: st.mtimeMs, compression: compressionOf(path) };
 }
 
-/** Read bytes [start, end) of an uncompressed file (clamped to its size). */
-export function readRange(path: string, start: number, end: number): Uint8Array {
-  const fd = fs.openSync(path, 'r');
+/** Read bytes [start, end) of an uncompressed file (clamped to its size); with a pin, fail if the file changed. */
+export function readRange(path: string, start: number, end: number, pin?: FilePin): Uint8Array {
+  const fd = openFile(path, pin);
   try {
+    if (pin) checkPin(path, pin, PIN_CHECK(path), fd);
     return readAt(fd, start, end - start);
   } finally {
     fs.closeSync(fd);
@@ -66,8 +69,15 @@ export function readRange(path: string, start: number, end: number): Uint8Array 
 }
 
 /** The whole decompressed content of a file (compressed files are one partition: they cannot be split). */
-export function readWhole(file: { path: string; compression: Compression }): Uint8Array {
-  const raw = fs.readFileSync(file.path);
+export function readWhole(file: { path: string; compression: Compression }, pin?: FilePin): Uint8Array {
+  let raw: Uint8Array;
+  const fd = openFile(file.path, pin);
+  try {
+    if (pin) checkPin(file.path, pin, PIN_CHECK(file.path), fd);
+    raw = fs.readFileSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
   if (file.compression === 'gzip') return gunzip(file.path, raw, false);
   if (file.compression === 'bz2') return bunzip(file.path, raw);
   return raw;

@@ -15,18 +15,19 @@ import { readRange, readWhole } from './files.ts';
 import { parsePapa } from './papa-parser.ts';
 import type { PartitionPlan } from './plan.ts';
 import { RowProblems } from './problems.ts';
-import { writePartitionCsv } from './write.ts';
+import { CSV_WRITE_OP, writePartitionCsv } from './write-op.ts';
 
 export const CSV_READ_OP = 'io.csv.read';
-export const CSV_WRITE_OP = 'io.csv.write';
+export { CSV_WRITE_OP };
+
 
 export function readPartition(plan: PartitionPlan): RecordBatch {
   let bytes: Uint8Array;
   let whole: Uint8Array | null = null;
   if (plan.compression === 'none') {
-    bytes = readRange(plan.file, plan.start, plan.end);
+    bytes = readRange(plan.file, plan.start, plan.end, plan.pin);
   } else {
-    whole = readWhole({ path: plan.file, compression: plan.compression });
+    whole = readWhole({ path: plan.file, compression: plan.compression }, plan.pin);
     bytes = whole.subarray(plan.start, plan.end < 0 ? whole.length : plan.end);
   }
   if (plan.checkQuotes && bytes.indexOf(plan.dialect.quoteChar.charCodeAt(0)) >= 0) {

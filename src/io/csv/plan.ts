@@ -5,6 +5,7 @@ import type { ColumnBuilder, ColumnKind } from './builders.ts';
 import type { Dialect } from './dialect.ts';
 import type { EncodingErrors } from './encoding.ts';
 import type { Compression } from './files.ts';
+import type { FilePin } from '../files.ts';
 import type { OnBadLines } from './options.ts';
 
 export interface OutColumn {
@@ -22,6 +23,8 @@ export interface OutColumn {
 
 export interface PartitionPlan {
   readonly file: string;
+  /** The file's size and mtime at readCsv(): the task fails if it changed since (io/files.ts checkPin). */
+  readonly pin: FilePin;
   readonly compression: Compression;
   /** Byte range of the (decompressed) content; end -1 = to the end. Starts at a row start, after any header. */
   readonly start: number;

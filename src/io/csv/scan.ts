@@ -32,7 +32,7 @@ export function csvSource(input: string | readonly string[], options: CsvOptions
     token: tokenize('read-csv', files.map((f) => [f.path, f.size, f.mtimeMs]), opts),
     columns: projected,
     files: layouts.map((l, i) => ({
-      path: l.file.path, compression: l.file.compression, size: l.file.size, nfields: l.names.length, newline: l.newline,
+      path: l.file.path, compression: l.file.compression, size: l.file.size, mtimeMs: l.file.mtimeMs, nfields: l.names.length, newline: l.newline,
       fieldOf: projectedFieldOf[i]!, checkQuotes: ranges[i]!.checkQuotes,
     })),
     parts: partsOf(layouts, ranges),

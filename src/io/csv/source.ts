@@ -26,6 +26,8 @@ export interface SourceFile {
   readonly path: string;
   readonly compression: Compression;
   readonly size: number;
+  /** Modification time at readCsv(): with size, tasks check the file has not changed since. */
+  readonly mtimeMs: number;
   readonly nfields: number;
   readonly newline: '\n' | '\r\n';
   /** For each schema column (same order as CsvSourceDescription.columns): its field in this file, or -1. */
@@ -82,6 +84,10 @@ export class CsvSource implements PartitionSource {
     this.token = this.description.token;
     this.schema = CsvSource.schemaOf(this.description);
     return true;
+  }
+
+  inputFiles(): readonly string[] {
+    return this.description.files.map((f) => f.path);
   }
 
   /** Re-cut a file that was cut at plain newlines with the exact quote-aware scan; the partition count stays. */
@@ -143,7 +149,7 @@ export class CsvSource implements PartitionSource {
       }
     }
     const plan: PartitionPlan = {
-      file: file.path, compression: file.compression, start: part.start, end: part.end, nfields: file.nfields, newline: file.newline,
+      file: file.path, pin: { size: file.size, mtimeMs: file.mtimeMs }, compression: file.compression, start: part.start, end: part.end, nfields: file.nfields, newline: file.newline,
       columns: out, dialect: d.dialect, naValues: d.naValues, onBadLines: d.onBadLines, pathColumn,
       engine: d.engine, encodingErrors: d.encodingErrors, rowBytes: d.rowBytes, checkQuotes: file.checkQuotes, sourceId: this.id,
     };

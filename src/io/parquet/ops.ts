@@ -4,9 +4,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { threadId } from 'node:worker_threads';
 import { type Data, type RecordBatch, Message, Schema, Table, tableToIPC } from 'apache-arrow';
-import { Compression, Table as WasmTable, WriterPropertiesBuilder, readParquet as readParquetBytes, writeParquet } from 'parquet-wasm';
+import { parquetWasm } from './wasm.ts';
 import { type OpenedFooter, extract, openFooter } from './extract.ts';
 import { emptyBatch } from '../../kernels/arrow-build.ts';
 import { narrowBatch } from '../../kernels/large-strings.ts';
@@ -14,9 +13,12 @@ import { project } from '../../kernels/frame-ops.ts';
 import { kernelStats } from '../../kernels/stats.ts';
 import { takeBatch } from '../../kernels/take.ts';
 import { registerOp } from '../../scheduler/registry.ts';
-import { batchOf, batchesFromIpc, oneBatch } from '../arrow-ipc/shared-ipc.ts';
+import { batchOf, batchesFromIpc, oneBatch } from '../shared-ipc.ts';
 import { ParquetFileError } from './errors.ts';
-import { encodeHiveValue } from './files.ts';
+import { checkPin, encodeHiveValue } from '../files.ts';
+import { writeFileDurably } from '../manifest.ts';
+import { mkdirBelow } from '../output-target.ts';
+import type { WrittenFile } from '../write-partitions.ts';
 import { HIVE_SCHEMA_KEY, constantColumn, encodeHiveSchema, formatHiveValue } from './hive.ts';
 import { filterRows } from './row-filter.ts';
 import { PARQUET_READ_OP, type ParquetReadPlan } from './source.ts';
@@ -75,15 +77,12 @@ export function readParquetPartition(plan: ParquetReadPlan): RecordBatch {
     throw new ParquetFileError(`cannot read ${where}: ${(e as Error).message}`);
   }
   try {
-    const st = fs.fstatSync(fd);
-    if (st.size !== plan.size || st.mtimeMs !== plan.mtimeMs) {
-      throw new ParquetFileError(`${where} changed on disk since readParquet() was called (size ${plan.size} -> ${st.size}); call readParquet again`);
-    }
+    checkPin(plan.path, plan, { label: where, reader: 'readParquet', fail: (m) => new ParquetFileError(m) }, fd);
     if (plan.read.length > 0) {
       let bytes: Uint8Array;
       try {
         const mini = extract(fd, footerOf(fd, plan), plan.read, plan.rowGroups);
-        bytes = readParquetBytes(mini, { batchSize: Math.max(1, plan.rows) }).intoIPCStream();
+        bytes = parquetWasm().readParquet(mini, { batchSize: Math.max(1, plan.rows) }).intoIPCStream();
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         throw new ParquetFileError(`cannot read ${where}: ${msg}`);
@@ -130,17 +129,18 @@ export function readParquetPartition(plan: ParquetReadPlan): RecordBatch {
 
 export type ParquetCompression = 'snappy' | 'gzip' | 'brotli' | 'lz4' | 'zstd' | 'none';
 
-export const COMPRESSIONS: Record<ParquetCompression, Compression> = {
-  snappy: Compression.SNAPPY,
-  gzip: Compression.GZIP,
-  brotli: Compression.BROTLI,
-  lz4: Compression.LZ4_RAW,
-  zstd: Compression.ZSTD,
-  none: Compression.UNCOMPRESSED,
+// Names of parquet-wasm's Compression enum members (the enum itself would load the WASM at import).
+export const COMPRESSIONS: Record<ParquetCompression, 'SNAPPY' | 'GZIP' | 'BROTLI' | 'LZ4_RAW' | 'ZSTD' | 'UNCOMPRESSED'> = {
+  snappy: 'SNAPPY',
+  gzip: 'GZIP',
+  brotli: 'BROTLI',
+  lz4: 'LZ4_RAW',
+  zstd: 'ZSTD',
+  none: 'UNCOMPRESSED',
 };
 
 export interface ParquetWritePlan {
-  /** Directory to write into. */
+  /** Directory to write into (a private staging directory). */
   readonly dir: string;
   /** File name of this partition (inside each hive folder when partitionOn is set). */
   readonly name: string;
@@ -150,13 +150,9 @@ export interface ParquetWritePlan {
   readonly partitionOn: readonly string[];
 }
 
-/** Write one partition; returns the paths written. Registered as 'io.parquet.write'. */
-export function writeParquetPartition(batch: RecordBatch, plan: ParquetWritePlan): string[] {
-  if (plan.partitionOn.length === 0) {
-    const file = path.join(plan.dir, plan.name);
-    writeFile(batch, file, plan, null);
-    return [file];
-  }
+/** Write one partition below plan.dir (a private staging directory); returns the files written. Registered as 'io.parquet.write'. */
+export function writeParquetPartition(batch: RecordBatch, plan: ParquetWritePlan): WrittenFile[] {
+  if (plan.partitionOn.length === 0) return [writeFile(batch, plan.dir, plan.name, plan, null)];
   // One file per distinct combination of partition values, in first-seen order.
   const keyCols = plan.partitionOn.map((c) => batch.getChild(c)!);
   const groups = new Map<string, { values: (string | null)[]; rows: number[] }>();
@@ -170,31 +166,29 @@ export function writeParquetPartition(batch: RecordBatch, plan: ParquetWritePlan
   const keep = batch.schema.fields.map((f) => f.name).filter((n) => !plan.partitionOn.includes(n));
   const hiveFields = plan.partitionOn.map((c) => batch.schema.fields.find((f) => f.name === c)!);
   const note = encodeHiveSchema(hiveFields);
-  const written: string[] = [];
+  const written: WrittenFile[] = [];
   for (const g of groups.values()) {
-    const folder = path.join(plan.dir, ...plan.partitionOn.map((c, k) => `${c}=${encodeHiveValue(g.values[k]!)}`));
+    const folder = plan.partitionOn.map((c, k) => `${c}=${encodeHiveValue(g.values[k]!)}`).join('/');
     const part = project(takeBatch(batch, Int32Array.from(g.rows)), keep);
-    const file = path.join(folder, plan.name);
-    writeFile(part, file, plan, note);
-    written.push(file);
+    written.push(writeFile(part, plan.dir, `${folder}/${plan.name}`, plan, note));
   }
   return written;
 }
 
-function writeFile(batch: RecordBatch, file: string, plan: ParquetWritePlan, hiveNote: string | null): void {
-  let props = new WriterPropertiesBuilder().setCompression(COMPRESSIONS[plan.compression]).setMaxRowGroupSize(plan.rowGroupSize);
+function writeFile(batch: RecordBatch, root: string, rel: string, plan: ParquetWritePlan, hiveNote: string | null): WrittenFile {
+  const file = path.join(root, rel);
+  const wasm = parquetWasm();
+  let props = new wasm.WriterPropertiesBuilder().setCompression(wasm.Compression[COMPRESSIONS[plan.compression]]).setMaxRowGroupSize(plan.rowGroupSize);
   if (hiveNote !== null) props = props.setKeyValueMetadata(new Map([[HIVE_SCHEMA_KEY, hiveNote]]));
   let bytes: Uint8Array;
   try {
-    bytes = writeParquet(WasmTable.fromIPCStream(tableToIPC(new Table([batch]), 'stream')), props.build());
+    bytes = wasm.writeParquet(wasm.Table.fromIPCStream(tableToIPC(new Table([batch]), 'stream')), props.build());
   } catch (e) {
     throw new ParquetFileError(`cannot write Parquet file '${file}': ${e instanceof Error ? e.message : String(e)}`);
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  // Write to a temporary name and rename, so a failed write never leaves a file that looks complete.
-  const tmp = `${file}.${process.pid}-${threadId}.tmp`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, file);
+  // The root is a private staging directory renamed into place once every part is on disk (io/output-target.ts).
+  mkdirBelow(root, path.dirname(rel));
+  return { file, rows: batch.numRows, bytes: writeFileDurably(file, bytes) };
 }
 
 registerOp(PARQUET_READ_OP, readParquetPartition);

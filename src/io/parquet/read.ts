@@ -1,20 +1,14 @@
-// The public Parquet entry points. readParquet is synchronous and lazy: it reads only footers (a few KB
-// per file) to learn the schema, the row groups and their statistics; toParquet writes one file per
-// partition (or hive `key=value` folders) from inside the tasks, so writes run in parallel.
+// readParquet: synchronous and lazy, it reads only footers (a few KB per file) to learn the schema, the
+// row groups and their statistics; partitions are read inside the tasks (ops.ts). Writing is in write.ts.
 
-import * as fs from 'node:fs';
 import { type DataType, Dictionary, Field, Schema } from 'apache-arrow';
 import { DataFrame } from '../../collections/dataframe.ts';
-import type { ComputeOptions } from '../../collections/compute.ts';
-import { runPartitionSinks } from '../../collections/run-path.ts';
 import { sourceNode } from '../../collections/plan.ts';
 import { ParquetFileError, ParquetOptionError } from './errors.ts';
 import { type Filters, resolveFilters } from './filters.ts';
-import { findFiles } from './files.ts';
+import { findFiles } from '../files.ts';
 import { type ParquetFooter, readFooter } from './footer.ts';
 import { HIVE_SCHEMA_KEY, decodeHiveSchema, inferHiveType, isHiveType, parseHiveValue } from './hive.ts';
-import { COMPRESSIONS, type ParquetCompression, PARQUET_WRITE_OP, type ParquetWritePlan, writeParquetPartition } from './ops.ts';
-import { emptyBatch } from '../../kernels/arrow-build.ts';
 import { type ParquetFileInfo, ParquetSource } from './source.ts';
 import type { TermValue } from './filters.ts';
 
@@ -46,7 +40,7 @@ export function readParquet(input: string | readonly string[], options: ParquetR
   if (rgpp !== 'auto' && !(Number.isInteger(rgpp) && rgpp >= 1)) {
     throw new ParquetOptionError(`rowGroupsPerPartition must be a positive integer or 'auto'; got ${JSON.stringify(rgpp)}`);
   }
-  const found = findFiles(input, EXTENSIONS, 'readParquet', (m) => new ParquetFileError(m));
+  const found = findFiles(input, { what: 'readParquet', extensions: EXTENSIONS, format: 'parquet', fail: (m) => new ParquetFileError(m) });
   const footers = found.map((f) => readFooter(f.path));
   const fileSchema = commonSchema(footers);
   const where = footers.length === 1 ? `'${footers[0]!.path}'` : `${footers.length} files ('${footers[0]!.path}', ...)`;
@@ -139,69 +133,4 @@ function maxDictionaryId(schema: Schema): number {
   let max = -1;
   for (const f of schema.fields) if (f.type instanceof Dictionary) max = Math.max(max, f.type.id);
   return max;
-}
-
-// ---- writing ---------------------------------------------------------------------------------------
-
-export interface ToParquetOptions extends ComputeOptions {
-  /** 'snappy' (default), 'zstd', 'gzip', 'brotli', 'lz4', or 'none'. */
-  compression?: ParquetCompression;
-  /** Write hive folders `col=value/` per distinct value of these columns (dropped from the files). */
-  partitionOn?: readonly string[];
-  /** Maximum rows per row group (default 1,048,576). */
-  rowGroupSize?: number;
-  /** File name of partition i (default `part-${i}.parquet`). */
-  nameFunction?: (i: number) => string;
-  /** Replace an existing non-empty directory (default false: refuse). */
-  overwrite?: boolean;
-}
-
-/** Write a frame as Parquet into directory `dir`; returns the paths written. readParquet(dir) reads it back. */
-export async function toParquet(df: DataFrame, dir: string, options: ToParquetOptions = {}): Promise<string[]> {
-  const {
-    compression = 'snappy', partitionOn = [], rowGroupSize = 1024 * 1024,
-    nameFunction = (i: number) => `part-${i}.parquet`, overwrite = false, onProgress, listeners = [], ...config
-  } = options;
-  if (typeof dir !== 'string' || dir.length === 0) throw new ParquetOptionError('toParquet needs a directory path');
-  if (!(compression in COMPRESSIONS)) throw new ParquetOptionError(`compression must be one of ${Object.keys(COMPRESSIONS).map((c) => `'${c}'`).join(', ')}; got ${JSON.stringify(compression)}`);
-  if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) throw new ParquetOptionError(`rowGroupSize must be a positive integer; got ${JSON.stringify(rowGroupSize)}`);
-  if (!Array.isArray(partitionOn)) throw new ParquetOptionError('partitionOn must be an array of column names');
-  for (const c of partitionOn) {
-    const f = df.schema.fields.find((x) => x.name === c);
-    if (!f) throw new ParquetOptionError(`partitionOn column '${c}' does not exist; the columns are: ${df.columns.map((n) => `'${n}'`).join(', ')}`);
-    if (!isHiveType(f.type)) throw new ParquetOptionError(`partitionOn column '${c}' is ${String(f.type)}; only integer, float, boolean and string columns can name folders`);
-  }
-  if (partitionOn.length >= df.columns.length && df.columns.length > 0) throw new ParquetOptionError('partitionOn cannot name every column: the files would hold none');
-  prepareDirectory(dir, overwrite, 'toParquet');
-  const results = await writePartitions<string[]>(df, PARQUET_WRITE_OP, (n) => {
-    const names = Array.from({ length: n }, (_, i) => nameFunction(i));
-    if (new Set(names).size !== names.length) throw new ParquetOptionError('toParquet nameFunction must give a different name to every partition');
-    return names.map((name): ParquetWritePlan => ({ dir, name, compression, rowGroupSize, partitionOn: [...partitionOn] }));
-  }, { ...config, onProgress, listeners });
-  if (results.length === 0 && partitionOn.length === 0) {
-    // A frame with no partitions still leaves a file holding its schema, so it reads back.
-    return writeParquetPartition(emptyBatch(df.schema), { dir, name: nameFunction(0), compression, rowGroupSize, partitionOn: [] });
-  }
-  return results.flat();
-}
-
-/** Refuse to write into a non-empty directory unless overwrite is set (then empty it first). */
-export function prepareDirectory(dir: string, overwrite: boolean, what: string): void {
-  if (fs.existsSync(dir)) {
-    if (!fs.statSync(dir).isDirectory()) throw new ParquetOptionError(`${what}: '${dir}' exists and is not a directory`);
-    if (fs.readdirSync(dir).length > 0) {
-      if (!overwrite) throw new ParquetOptionError(`${what}: directory '${dir}' is not empty; pass {overwrite: true} to replace its contents`);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  fs.mkdirSync(dir, { recursive: true });
-}
-
-/**
- * Compute a frame's partitions and hand each to a write op in the same graph: the write runs where the
- * partition was computed (fused into its chain), so files are written in parallel without shipping data back.
- */
-export async function writePartitions<T>(df: DataFrame, op: string, plansFor: (npartitions: number) => readonly unknown[], options: ComputeOptions): Promise<T[]> {
-  // The one run path (collections/run-path.ts): a CSV column widened mid-run re-prepares and restarts.
-  return (await runPartitionSinks(df.node, op, (n) => plansFor(n).map((plan) => [plan]), options)) as T[];
 }

@@ -85,6 +85,10 @@ export class ParquetSource implements PartitionSource {
     );
   }
 
+  inputFiles(): readonly string[] {
+    return this.options.files.map((f) => f.footer.path);
+  }
+
   partitionTask(i: number, columns: readonly string[] | null): PartitionTaskSpec {
     const part = this.parts[i];
     if (!part) throw new RangeError(`read-parquet has ${this.npartitions} partitions; partition ${i} does not exist`);

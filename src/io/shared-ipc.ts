@@ -3,7 +3,7 @@
 // from Parquet (via parquet-wasm's IPC export) or from Arrow files cross to worker threads as handles.
 
 import { type Data, type RecordBatch, type Schema, RecordBatch as RB, Struct, makeData, tableFromIPC } from 'apache-arrow';
-import { concatBatches } from '../../kernels/concat.ts';
+import { concatBatches } from '../kernels/concat.ts';
 
 /** Decode an IPC stream (or file) into its schema and batches, all over one shared copy of `bytes`. */
 export function batchesFromIpc(bytes: Uint8Array): { schema: Schema; batches: RecordBatch[] } {
