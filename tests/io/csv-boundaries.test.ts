@@ -6,6 +6,13 @@ import { readParts, rowsOf } from '../fixtures/csv/expect.ts';
 import { readCsv } from '../../src/index.ts';
 import { CsvBoundaryConflict } from '../../src/io/csv/errors.ts';
 import { csvSource } from '../../src/io/csv/scan.ts';
+import { cutTuning } from '../../src/io/csv/partitions.ts';
+
+// These files are tiny: let them take the newline-cut shortcut that only big files take by default.
+const defaultTuning = { ...cutTuning };
+cutTuning.exactScanBelow = 0;
+cutTuning.lookback = 0;
+test.after(() => { Object.assign(cutTuning, defaultTuning); });
 import { readPartition } from '../../src/io/csv/ops.ts';
 import { bufferReader, rowStartsAtOrAfter } from '../../src/io/csv/boundaries.ts';
 

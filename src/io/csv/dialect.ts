@@ -1,4 +1,4 @@
-// The dialect of a set of CSV files: delimiter (sniffed by papaparse when not given), quote, comment prefix,
+// The dialect of a set of CSV files: delimiter (sniffed from the first rows when not given), quote, comment prefix,
 // and whether the byte-level fast parser can read it (single-byte delimiter and quote).
 
 import Papa from 'papaparse';
@@ -11,8 +11,10 @@ export interface Dialect {
   readonly comment: string | null;
 }
 
-/** Delimiters papaparse chooses among when sniffing (its own default list plus the ASCII separators). */
-const CANDIDATES = [',', '\t', '|', ';', Papa.RECORD_SEP, Papa.UNIT_SEP];
+/** Delimiters the sniffer chooses among, in order of preference on a tie (comma first). */
+const CANDIDATES = [',', '\t', ';', '|', Papa.RECORD_SEP, Papa.UNIT_SEP];
+/** Rows looked at when sniffing. */
+const SNIFF_ROWS = 50;
 
 export function resolveDialect(opts: ResolvedCsvOptions, sampleText: string): Dialect {
   return {
@@ -22,17 +24,32 @@ export function resolveDialect(opts: ResolvedCsvOptions, sampleText: string): Di
   };
 }
 
-/** papaparse scores each candidate by how consistent the field counts are over the first rows. */
+/**
+ * The delimiter that splits the first row (the header) into more than one field and the most following
+ * rows into as many fields as the header; ties go to the earlier candidate, so comma wins them. Blank lines
+ * (a trailing newline too) are not rows. Values holding another candidate (`1,x;y;z`) do not mislead it:
+ * the header has one field for that candidate, or the rows disagree with it.
+ */
 export function sniffDelimiter(text: string, quoteChar: string, comment: string | null): string {
-  if (text.length === 0) return ',';
-  const res = Papa.parse<string[]>(text, {
-    preview: 50,
-    quoteChar,
-    comments: comment ?? false,
-    delimitersToGuess: CANDIDATES,
-  } as Papa.ParseConfig<string[]>);
-  const d = res.meta.delimiter;
-  return typeof d === 'string' && d.length > 0 ? d : ',';
+  const ended = /\n\s*$/.test(text);
+  let best = ',';
+  let bestScore = -1;
+  for (const d of CANDIDATES) {
+    const res = Papa.parse<string[]>(text, {
+      delimiter: d, quoteChar, escapeChar: quoteChar, comments: comment ?? false, skipEmptyLines: true, preview: SNIFF_ROWS + 1,
+    });
+    // The sniffed text may end mid-row: its last row only counts when the text ends with a newline.
+    const rows = ended || res.data.length <= 2 ? res.data : res.data.slice(0, -1);
+    const header = rows[0]?.length ?? 0;
+    if (header < 2) continue;
+    const agree = rows.filter((r) => r.length === header).length;
+    const score = agree / rows.length;
+    if (score > bestScore) {
+      best = d;
+      bestScore = score;
+    }
+  }
+  return best;
 }
 
 /** The fast parser works on bytes: delimiter and quote must each be one byte (ASCII). */

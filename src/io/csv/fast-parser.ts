@@ -6,7 +6,7 @@
 import type { BigIntBuilder, BoolBuilder, ColumnBuilder, DictBuilder, Float64Builder, Int32Builder, Utf8Builder } from './builders.ts';
 import { makeBuilder } from './builders.ts';
 import { NaMatcher } from './na-matcher.ts';
-import { NOT_INT, isNanText, latin1, parseFloatBytes, parseIntBytes, utf8Text } from './number-bytes.ts';
+import { NOT_INT, isNanText, isStringNumber, latin1, parseFloatBytes, parseIntBytes, utf8Text } from './number-bytes.ts';
 import type { OutColumn, ParsedColumns, PartitionPlan } from './plan.ts';
 import type { RowProblems } from './problems.ts';
 import { parseBool, parseDate, parseInt64, parseTimestamp } from './values.ts';
@@ -179,7 +179,8 @@ function tokenize(ctx: Ctx, batch: Batch, p: number): number {
             q++;
           }
           const nd = q - ds;
-          if (nd > 0 && nd <= 15) {
+          // A leading zero ("007") is a code, not a number, for inferred columns: the converter decides.
+          if (nd > 0 && nd <= 15 && (nd === 1 || b[ds] !== 48)) {
             if (q >= n) ok = 1;
             else {
               const t = b[q]!;
@@ -265,13 +266,14 @@ function convertFloat64(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, bu
   const { starts, ends, nums, numOk } = batch;
   const values = builder.values;
   const from = builder.length;
+  const strict = !col.forced;
   for (let r = 0, i = slot << SLOT_SHIFT; r < batch.rows; r++, i++) {
     if (numOk[i] === 1) { values[from + r] = nums[i]!; continue; }
     const s = starts[i]!;
     const e = ends[i]!;
     if (na.test(b, s, e)) { builder.markNull(from + r); continue; }
     const v = parseFloatBytes(b, s, e);
-    if (v !== v && !isNanText(b, s, e)) fail(ctx, batch, col, r, b, s, e);
+    if ((v !== v && !isNanText(b, s, e)) || (strict && isStringNumber(b, s, e))) fail(ctx, batch, col, r, b, s, e);
     values[from + r] = v;
   }
   builder.length = from + batch.rows;
@@ -282,6 +284,7 @@ function convertInt32(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, buil
   const { starts, ends, nums, numOk } = batch;
   const values = builder.values;
   const from = builder.length;
+  const strict = !col.forced;
   for (let r = 0, i = slot << SLOT_SHIFT; r < batch.rows; r++, i++) {
     let v: number;
     if (numOk[i] === 1) v = nums[i]!;
@@ -290,6 +293,7 @@ function convertInt32(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, buil
       const e = ends[i]!;
       if (na.test(b, s, e)) { builder.markNull(from + r); continue; }
       v = parseIntBytes(b, s, e);
+      if (strict && isStringNumber(b, s, e)) v = NOT_INT;
     }
     if (v === NOT_INT || v < -2147483648 || v > 2147483647) fail(ctx, batch, col, r, b, starts[i]!, ends[i]!);
     values[from + r] = v;
@@ -350,6 +354,8 @@ function convertGeneric(ctx: Ctx, batch: Batch, col: OutColumn, slot: number, bu
 }
 
 function appendValue(src: Uint8Array, s: number, e: number, col: OutColumn, builder: ColumnBuilder): boolean {
+  const numeric = col.kind === 'float64' || col.kind === 'int32' || col.kind === 'int64';
+  if (numeric && !col.forced && isStringNumber(src, s, e)) return false;
   switch (col.kind) {
     case 'float64': {
       const v = parseFloatBytes(src, s, e);

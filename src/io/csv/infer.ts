@@ -66,11 +66,11 @@ export function addSample(text: string, truncated: boolean, file: { path: string
 }
 
 /** The kind of one column from its stats and the options; `forced` when the user fixed it. */
-export function resolveKind(s: ColumnStats, opts: ResolvedCsvOptions): { kind: ColumnKind; forced: boolean } {
+export function resolveKind(s: ColumnStats, opts: ResolvedCsvOptions): { kind: ColumnKind; forced: boolean; dates?: boolean } {
   const fixed = opts.dtype[s.name];
   if (fixed) return { kind: fixed === 'category' ? 'category' : fixed, forced: true };
   const datesListed = Array.isArray(opts.parseDates) && opts.parseDates.includes(s.name);
-  if (datesListed) return { kind: dateKind(s), forced: true };
+  if (datesListed) return { kind: dateKind(s), forced: true, dates: true };
   const k = s.kinds;
   if (k === 0) return { kind: 'string', forced: false };
   if (!(k & KIND_STRING)) {

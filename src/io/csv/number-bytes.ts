@@ -2,7 +2,7 @@
 // (at most 15 significant digits and a power of ten up to 1e22: one correctly rounded IEEE operation);
 // anything longer falls back to Number() on the text, so results always equal Number(text).
 
-import { parseFloat64 } from './values.ts';
+import { parseFloat64, parseInt64 } from './values.ts';
 
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
@@ -71,9 +71,9 @@ export function parseFloatBytes(b: Uint8Array, s: number, e: number): number {
     exp += eneg ? -ev : ev;
   }
   if (i !== e) return special(b, s, e);
-  let v: number;
-  if (!exact || exp > 22 || exp < -22) v = Number(latin1(b, s, e));
-  else v = exp === 0 ? m : exp > 0 ? m * POW10[exp]! : m / POW10[-exp]!;
+  // Number() reads the sign itself: only the exact path applies `neg`.
+  if (!exact || exp > 22 || exp < -22) return Number(latin1(b, s, e));
+  const v = exp === 0 ? m : exp > 0 ? m * POW10[exp]! : m / POW10[-exp]!;
   return neg ? -v : v;
 }
 
@@ -104,4 +104,18 @@ export function parseIntBytes(b: Uint8Array, s: number, e: number): number {
     v = v * 10 + c;
   }
   return neg ? -v : v;
+}
+
+/**
+ * True for number text that inference classifies as a string (values.ts): a leading zero before a digit
+ * ("007", "-00.5": codes, kept verbatim) or an integer beyond int64. Met outside the samples in an inferred
+ * numeric column, it must widen the column to a string as it would have had it been sampled.
+ */
+export function isStringNumber(b: Uint8Array, s: number, e: number): boolean {
+  let i = s;
+  if (i < e && (b[i] === 45 || b[i] === 43)) i++;
+  if (e - i >= 2 && b[i] === 48 && b[i + 1]! >= 48 && b[i + 1]! <= 57) return true;
+  if (e - i < 19) return false;
+  for (let k = i; k < e; k++) if (b[k]! < 48 || b[k]! > 57) return false;
+  return parseInt64(latin1(b, s, e)) === undefined;
 }

@@ -33,6 +33,7 @@ export function readPartition(plan: PartitionPlan): RecordBatch {
   }
   const problems = new RowProblems(plan, whole);
   const { builders, rows } = plan.engine === 'fast' ? parseFast(bytes, plan, problems) : parsePapa(bytes, plan, problems);
+  problems.finish(rows);
   const fields = plan.columns.map((c) => new Field(c.name, arrowType(c.kind, c.dictId), true));
   const columns = builders.map((b) => b.finish());
   if (plan.pathColumn) {

@@ -6,7 +6,7 @@ import type { BigIntBuilder, BoolBuilder, ColumnBuilder, DictBuilder, Float64Bui
 import { makeBuilder } from './builders.ts';
 import type { OutColumn, ParsedColumns, PartitionPlan } from './plan.ts';
 import type { RowProblems } from './problems.ts';
-import { parseBool, parseDate, parseFloat64, parseInt32, parseInt64, parseTimestamp } from './values.ts';
+import { isStringNumberText, parseBool, parseDate, parseFloat64, parseInt32, parseInt64, parseTimestamp } from './values.ts';
 
 const decoder = new TextDecoder();
 
@@ -54,6 +54,8 @@ function convertRow(fields: string[], columns: readonly OutColumn[], builders: C
 }
 
 function appendValue(text: string, col: OutColumn, builder: ColumnBuilder): boolean {
+  const numeric = col.kind === 'float64' || col.kind === 'int32' || col.kind === 'int64';
+  if (numeric && !col.forced && isStringNumberText(text)) return false;
   switch (col.kind) {
     case 'float64': return appendIf(parseFloat64(text), (v) => (builder as Float64Builder).append(v));
     case 'int32': return appendIf(parseInt32(text), (v) => (builder as Int32Builder).append(v));

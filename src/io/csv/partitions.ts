@@ -38,6 +38,16 @@ export interface FileRanges {
 
 /** Spread-out sample ranges per file besides its start (at 1/4, 2/4, 3/4 of the data). */
 const SPREAD = 3;
+/** Thresholds of the newline-cut shortcut; tests lower them to exercise it on small files. */
+export const cutTuning = {
+  /**
+   * Files with less data than this always get the exact quote-aware scan: it costs a few milliseconds, and
+   * newline cuts could put a sample inside a quoted field, whose text would then be typed as rows.
+   */
+  exactScanBelow: 16 << 20,
+  /** Bytes before each sample of a newline-cut file that must hold no quote either. */
+  lookback: 1 << 20,
+};
 
 export function fileRanges(layout: FileLayout, dialect: Dialect, opts: ResolvedCsvOptions): FileRanges {
   if (layout.empty) return { partitions: [], samples: [], checkQuotes: false };
@@ -56,13 +66,15 @@ export function fileRanges(layout: FileLayout, dialect: Dialect, opts: ResolvedC
   }
   const targets = [...cuts, ...spread].sort((a, b) => a - b);
   const quote = quoteDialect(dialect).quote;
-  if (opts.sampleBytes !== 'full' && targets.length > 0) {
-    // Newline cuts, kept only if no sampled byte is a quote.
+  if (opts.sampleBytes !== 'full' && targets.length > 0 && size - start >= cutTuning.exactScanBelow) {
+    // Newline cuts, kept only if no sampled byte is a quote, nor any byte in a window before each sample
+    // (a sample starting inside a quoted field would classify the field's text as rows).
     const fd = fs.openSync(layout.file.path, 'r');
     try {
       const starts = targets.map((t) => newlineRowStart(fd, size, start, t));
       const ranges = layoutRanges(start, size, cuts, spread, targets, starts, opts, sampleSize);
-      if (!ranges.samples.some((r) => rangeHas(fd, r.start, r.end, quote))) return { ...ranges, checkQuotes: ranges.partitions.length > 1 };
+      const quoted = ranges.samples.some((r) => rangeHas(fd, Math.max(start, r.start - cutTuning.lookback), r.end, quote));
+      if (!quoted) return { ...ranges, checkQuotes: ranges.partitions.length > 1 };
     } finally {
       fs.closeSync(fd);
     }

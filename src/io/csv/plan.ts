@@ -15,6 +15,8 @@ export interface OutColumn {
   readonly dictId: number;
   /** True when the type comes from options.dtype / parseDates (the error message then says so). */
   readonly forced: boolean;
+  /** Listed in options.parseDates: a date column meeting a timestamp widens to timestamp; anything else fails. */
+  readonly dates?: boolean;
 }
 
 export interface PartitionPlan {

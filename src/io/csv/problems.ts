@@ -23,10 +23,11 @@ export class RowProblems {
 
   /** A row with the wrong number of fields or broken quoting; returns normally when the row is to be dropped. */
   badLine(rowOffset: number, fields: number, reason: string | null): void {
-    const what = reason ?? `expected ${this.plan.nfields} fields, saw ${fields}`;
+    const what = reason ?? `expected ${this.plan.nfields} fields, saw ${fields} (delimiter ${JSON.stringify(this.plan.dialect.delimiter)})`;
     if (this.plan.onBadLines === 'error') {
       const loc = this.locate(rowOffset);
-      throw new CsvParseError(`bad line at ${where(loc)}: ${what}; pass onBadLines: 'skip' or 'warn' to drop such rows`, loc);
+      const fix = reason === null ? 'if the delimiter is wrong pass options.delimiter; to drop such rows pass' : 'pass';
+      throw new CsvParseError(`bad line at ${where(loc)}: ${what}; ${fix} onBadLines: 'skip' or 'warn'`, loc);
     }
     this.skipped++;
     if (this.plan.onBadLines === 'warn' && this.skipped <= WARN_LIMIT) {
@@ -36,11 +37,25 @@ export class RowProblems {
     }
   }
 
+  /**
+   * Called once the partition is parsed: dropping every row is never silent, even under 'skip' (a wrong
+   * delimiter or quote makes every line bad; skipping them would return an empty frame without a word).
+   */
+  finish(rows: number): void {
+    if (rows > 0 || this.skipped === 0 || this.plan.onBadLines === 'error') return;
+    const p = this.plan;
+    process.emitWarning(
+      `every one of the ${this.skipped} rows of ${p.file} bytes ${p.start}-${p.end < 0 ? 'end' : p.end} is a bad line (expected ${p.nfields} fields, delimiter ${JSON.stringify(p.dialect.delimiter)}); nothing was read from them: check options.delimiter and options.quoteChar`,
+      'CsvBadLineWarning',
+    );
+  }
+
   badValue(rowOffset: number, column: OutColumn, text: string): never {
     const loc = this.locate(rowOffset);
-    if (!column.forced) {
-      // An inferred type was too narrow: ask for the column to be widened everywhere, not failed.
-      const widenTo = widenedKind(column.kind, text);
+    // An inferred type was too narrow (or a parseDates column of dates meets a timestamp): ask for the
+    // column to be widened everywhere, not failed.
+    const widenTo = widenedKind(column.kind, text);
+    if (!column.forced || (column.dates && widenTo === 'timestamp')) {
       throw new CsvTypeConflict(
         `${where(loc)}, column '${column.name}': value ${JSON.stringify(shorten(text))} does not fit the inferred ${column.kind}; widening to ${widenTo}`,
         loc, column.name, text, column.kind, this.plan.sourceId, widenTo,

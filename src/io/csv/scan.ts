@@ -5,11 +5,12 @@ import { tokenize } from '../../scheduler/tokenize.ts';
 import type { ColumnKind } from './builders.ts';
 import { type Dialect, fastPathAllowed, resolveDialect } from './dialect.ts';
 import { CsvFileError, CsvOptionError } from './errors.ts';
-import { type CsvFile, readHead, readRange, resolveFiles } from './files.ts';
+import { type CsvFile, resolveFiles } from './files.ts';
 import { ColumnStats, type SampleTotals, addSample, resolveKind } from './infer.ts';
 import { type FileLayout, fileLayout, headText } from './layout.ts';
 import { type CsvOptions, type ResolvedCsvOptions, resolveOptions } from './options.ts';
 import { type FileRanges, fileRanges } from './partitions.ts';
+import { readSample } from './samples.ts';
 import { CsvSource, type CsvSourceDescription, type SchemaColumn } from './source.ts';
 
 export function csvSource(input: string | readonly string[], options: CsvOptions = {}): CsvSource {
@@ -92,22 +93,17 @@ function sampleAll(layouts: readonly FileLayout[], ranges: readonly FileRanges[]
   const decoder = new TextDecoder();
   layouts.forEach((l, i) => {
     for (const r of ranges[i]!.samples) {
-      const bytes = sampleBytes(l.file, r.start, r.end);
-      addSample(decoder.decode(bytes), r.truncated && bytes.length > 0, { path: l.file.path, newline: l.newline, nfields: l.names.length }, fieldOf[i]!, stats, na, dialect, totals);
+      const { bytes, truncated } = readSample(l.file, r, dialect);
+      addSample(decoder.decode(bytes), truncated && bytes.length > 0, { path: l.file.path, newline: l.newline, nfields: l.names.length }, fieldOf[i]!, stats, na, dialect, totals);
     }
   });
   return stats;
 }
 
-function sampleBytes(file: CsvFile, start: number, end: number): Uint8Array {
-  if (file.compression === 'none') return readRange(file.path, start, end);
-  return readHead(file, end < 0 ? Number.MAX_SAFE_INTEGER : end).subarray(start);
-}
-
 function schemaColumns(stats: readonly ColumnStats[], opts: ResolvedCsvOptions): SchemaColumn[] {
   return stats.map((s) => {
-    const { kind, forced } = resolveKind(s, opts);
-    return { name: s.name, kind: kind as ColumnKind, forced };
+    const { kind, forced, dates } = resolveKind(s, opts);
+    return dates ? { name: s.name, kind, forced, dates } : { name: s.name, kind, forced };
   });
 }
 

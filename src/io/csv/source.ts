@@ -18,6 +18,8 @@ export interface SchemaColumn {
   readonly name: string;
   readonly kind: ColumnKind;
   readonly forced: boolean;
+  /** Listed in options.parseDates: forced to a date or timestamp, yet a date column may still widen to timestamp. */
+  readonly dates?: boolean;
 }
 
 export interface SourceFile {
@@ -75,7 +77,8 @@ export class CsvSource implements PartitionSource {
   widen(column: string, kind: ColumnKind): boolean {
     const d = this.description;
     const c = d.columns.findIndex((col) => col.name === column);
-    if (c < 0 || d.columns[c]!.forced || d.columns[c]!.kind === kind) return false;
+    const col = d.columns[c];
+    if (!col || (col.forced && !(col.dates && kind === 'timestamp')) || col.kind === kind) return false;
     const columns = d.columns.map((col, i) => (i === c ? { ...col, kind } : col));
     this.description = { ...d, columns, token: tokenize('read-csv-widened', d.token, columns) };
     this.token = this.description.token;
@@ -114,7 +117,7 @@ export class CsvSource implements PartitionSource {
       const c = d.columns.findIndex((col) => col.name === name);
       if (c >= 0) {
         const col = d.columns[c]!;
-        out.push({ name, kind: col.kind, field: file.fieldOf[c]!, dictId: c, forced: col.forced });
+        out.push({ name, kind: col.kind, field: file.fieldOf[c]!, dictId: c, forced: col.forced, dates: col.dates });
       } else if (name === d.pathColumn) {
         pathColumn = { name, dictId: d.columns.length, position: out.length };
       } else {

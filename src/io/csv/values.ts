@@ -43,6 +43,12 @@ export function classify(s: string, dates: boolean): number {
   return KIND_STRING;
 }
 
+/** String twin of number-bytes' isStringNumber: number text that inference reads as a string. */
+export function isStringNumberText(s: string): boolean {
+  if (/^[+-]?0\d/.test(s)) return true;
+  return INT_LENIENT.test(s) && parseInt64(s) === undefined;
+}
+
 export function parseFloat64(s: string): number | undefined {
   if (FLOAT_LENIENT.test(s)) return Number(s);
   const m = FLOAT_SPECIAL.exec(s);
@@ -76,10 +82,16 @@ export function parseDate(s: string): number | undefined {
   return ms === undefined ? undefined : ms / DAY_MS;
 }
 
-/** Milliseconds since the epoch (UTC) of an ISO timestamp; an offset (+02:00, Z) is applied; sub-ms digits are dropped. */
+/**
+ * Milliseconds since the epoch (UTC) of an ISO timestamp; an offset (+02:00, Z) is applied; sub-ms digits are
+ * dropped. A plain date is its midnight UTC, so a column mixing dates and timestamps is a timestamp column.
+ */
 export function parseTimestamp(s: string): number | undefined {
   const m = TIMESTAMP.exec(s);
-  if (!m) return undefined;
+  if (!m) {
+    const days = parseDate(s);
+    return days === undefined ? undefined : days * DAY_MS;
+  }
   const frac = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
   const ms = utcMs(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, m[6] ? +m[6] : 0, frac);
   if (ms === undefined) return undefined;
