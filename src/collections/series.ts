@@ -61,7 +61,14 @@ export class Series implements Collection {
   add(o: SeriesOperand): Series { return this.binary('add', o); }
   sub(o: SeriesOperand): Series { return this.binary('sub', o); }
   mul(o: SeriesOperand): Series { return this.binary('mul', o); }
+  /** True division: always float64. */
   div(o: SeriesOperand): Series { return this.binary('div', o); }
+  /** Floor division (rounds toward -infinity, as pandas `//`); integers stay integers, x // 0 is null for integers. */
+  floordiv(o: SeriesOperand): Series { return this.binary('floordiv', o); }
+  /** Remainder with the divisor's sign (pandas `%`); integers stay integers, x % 0 is null for integers. */
+  mod(o: SeriesOperand): Series { return this.binary('mod', o); }
+  /** Power (pandas `**`); integer ** integer stays an integer and a negative integer exponent is an error. */
+  pow(o: SeriesOperand): Series { return this.binary('pow', o); }
   gt(o: SeriesOperand): Series { return this.binary('gt', o); }
   ge(o: SeriesOperand): Series { return this.binary('ge', o); }
   lt(o: SeriesOperand): Series { return this.binary('lt', o); }

@@ -172,13 +172,20 @@ export function groupRows(keyColumns: readonly Data[], dropna: boolean): Groupin
   return { ids, ngroups, keys };
 }
 
-/** A stable text key for a tuple of key values (used to merge partials from different partitions). */
+/**
+ * A text key for a tuple of key values, used to merge partials of different partitions by value. Every
+ * value is tagged with its kind and strings with their length, so no two distinct tuples share a key
+ * whatever their strings contain (a joined key let ('a', 'b\u0001sc') meet ('a\u0001sb', 'c')).
+ */
 export function tupleKey(keys: readonly KeyValue[][], g: number): string {
   let s = '';
   for (let c = 0; c < keys.length; c++) {
     const v = keys[c]![g];
-    s += v === null ? '\u0000N' : typeof v === 'string' ? `s${v}` : typeof v === 'bigint' ? `b${v}` : typeof v === 'boolean' ? `t${v}` : `n${v}`;
-    s += '\u0001';
+    if (v === null || v === undefined) s += 'N;';
+    else if (typeof v === 'string') s += `s${v.length}:${v}`;
+    else if (typeof v === 'bigint') s += `b${v};`;
+    else if (typeof v === 'boolean') s += v ? 'T;' : 'F;';
+    else s += `n${v === 0 ? 0 : v};`; // -0 and 0 are one group
   }
   return s;
 }
