@@ -1,9 +1,10 @@
-// npm run fuzz -- --seed N --cases K [--queries Q] [--pooled-every P] [--shrink-budget B]: the differential
-// suite at any length; prints a minimal reproduction (shrunk) for the first failure of each class.
+// npm run fuzz -- --seed N --cases K [--queries Q] [--pooled-every P] [--shrink-budget B] [--avoid a,b]: the
+// differential suite at any length; prints a minimal reproduction (shrunk) for the first failure of each class.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { closeExecutors } from '../../src/index.ts';
+import { FEATURES, type Feature } from './generate.ts';
 import { byClass, formatFailure, runSuite, shrink } from './run-case.ts';
 
 function arg(name: string, dflt: number): number {
@@ -19,11 +20,14 @@ const cases = arg('cases', 200);
 const queries = arg('queries', 8);
 const pooledEvery = arg('pooled-every', 5);
 const budget = arg('shrink-budget', 400);
+const avoidArg = process.argv.indexOf('--avoid');
+const avoid = new Set(avoidArg < 0 ? [] : (process.argv[avoidArg + 1] ?? '').split(',').filter(Boolean)) as Set<Feature>;
+for (const a of avoid) if (!FEATURES.includes(a)) throw new TypeError(`--avoid takes a comma list of ${FEATURES.join(', ')}; got '${a}'`);
 const root = fs.mkdtempSync(`${os.tmpdir()}/tessera-fuzz-`);
 const t0 = Date.now();
 try {
   const res = await runSuite({
-    seed, cases, queriesPerCase: queries, pooledEvery, root,
+    seed, cases, queriesPerCase: queries, pooledEvery, root, avoid,
     onCase: (i, r) => {
       if (r.failures.length > 0 || (i + 1) % 50 === 0) process.stderr.write(`case ${i + 1}/${cases}: ${r.failures.length} failure(s)\n`);
     },

@@ -29,6 +29,10 @@ export interface CsvCase {
 }
 
 export type Rand = () => number;
+
+/** Features a longer fuzz run can switch off to look past a known, still-open failure. */
+export const FEATURES = ['hostile-names', 'mixed-newlines', 'sniffing', 'late-changes', 'single-column'] as const;
+export type Feature = (typeof FEATURES)[number];
 export const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 export const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const chance = (r: Rand, p: number): boolean => r() < p;
@@ -94,7 +98,8 @@ function timestampText(r: Rand): string {
   let t = `${date}${pick(r, ['T', ' '])}${hh}:${mm}`;
   if (chance(r, 0.8)) t += `:${String(int(r, 0, 59)).padStart(2, '0')}`;
   if (t.length > 16 && chance(r, 0.4)) t += `.${String(int(r, 0, 999)).padStart(3, '0')}`;
-  if (chance(r, 0.4)) t += pick(r, ['Z', '+02:00', '-05:30', '+0100', '+00:00']);
+  // Offsets only after seconds: DuckDB reads 'HH:MM+02:00' as null (no error), so it cannot judge those.
+  if (t.length > 16 && chance(r, 0.4)) t += pick(r, ['Z', '+02:00', '-05:30', '+0100', '+00:00']);
   return t;
 }
 
@@ -102,7 +107,11 @@ function valueCell(r: Rand, p: Profile, distinct: number): { text: string; cls: 
   switch (p) {
     case 'int32': return intText(r, false);
     case 'int64': return intText(r, true);
-    case 'float': return { text: floatText(r), cls: 'float' };
+    case 'float': {
+      const text = floatText(r);
+      // Integer text in a float column is an integer by itself; the column is float64 by the join.
+      return { text, cls: /^[+-]?\d+$/.test(text) ? (Math.abs(Number(text)) < 2 ** 31 ? 'int32' : 'int64') : 'float' };
+    }
     case 'bool': return { text: pick(r, ['true', 'false', 'True', 'False', 'TRUE', 'FALSE']), cls: 'bool' };
     case 'string': return { text: stringText(r, 0), cls: 'string' };
     case 'category': return { text: stringText(r, distinct), cls: 'string' };
@@ -134,24 +143,24 @@ function cellOf(r: Rand, v: { text: string; cls: CellClass }, delimiter: string)
 }
 
 /** One random case from a seed: dialect, columns, files, layout and read options. */
-export function generateCase(seed: number): CsvCase {
+export function generateCase(seed: number, avoid: ReadonlySet<Feature> = new Set()): CsvCase {
   const r = rng(seed);
   const delimiter = pick(r, [',', ',', ';', '\t', '|'] as const);
   const parseDates = chance(r, 0.25);
-  const ncols = int(r, 1, 6);
+  const ncols = int(r, avoid.has('single-column') ? 2 : 1, 6);
   const profiles: Profile[] = ['int32', 'int64', 'float', 'float', 'bool', 'string', 'category', 'category'];
   if (parseDates) profiles.push('date', 'timestamp', 'date');
   const names: string[] = [];
   const cols: { p: Profile; nullRate: number; distinct: number; late: boolean }[] = [];
   for (let c = 0; c < ncols; c++) {
-    let name = chance(r, 0.25) ? pick(r, HOSTILE_NAMES) : `c${c}`;
+    let name = chance(r, 0.25) && !avoid.has('hostile-names') ? pick(r, HOSTILE_NAMES) : `c${c}`;
     while (names.includes(name)) name = `${name}_${c}`;
     names.push(name);
-    cols.push({ p: pick(r, profiles), nullRate: pick(r, [0, 0, 0.05, 0.3, 1]), distinct: int(r, 1, 12), late: chance(r, 0.12) });
+    cols.push({ p: pick(r, profiles), nullRate: pick(r, [0, 0, 0.05, 0.3, 1]), distinct: int(r, 1, 12), late: chance(r, 0.12) && !avoid.has('late-changes') });
   }
   const nfiles = chance(r, 0.7) ? 1 : int(r, 2, 4);
   const totalRows = pick(r, [0, 1, 2, 5, 20, 60, 200, 600]);
-  const newline = pick(r, ['lf', 'crlf', 'mixed'] as const);
+  const newline = pick(r, ['lf', 'crlf', avoid.has('mixed-newlines') ? 'crlf' : 'mixed'] as const);
   const end = (): string => (newline === 'lf' ? '\n' : newline === 'crlf' ? '\r\n' : pick(r, ['\n', '\r\n']));
   const files: CsvFile[] = [];
   for (let f = 0; f < nfiles; f++) {
@@ -182,24 +191,82 @@ export function generateCase(seed: number): CsvCase {
   for (const f of files) if (chance(r, 0.3)) f.ends[f.ends.length - 1] = '';
   const blocksize = pick(r, [undefined, 64, 64, 100, 257, 1000, 4096, int(r, 64, 20000)]);
   const sampleBytes = pick(r, [undefined, undefined, 'full' as const, int(r, 16, 128), int(r, 129, 2048)]);
-  return { delimiter, giveDelimiter: !(ncols > 1 && chance(r, 0.2)), names, files, blocksize, sampleBytes, parseDates };
+  return { delimiter, giveDelimiter: !(ncols > 1 && chance(r, 0.2)) || avoid.has('sniffing'), names, files, blocksize, sampleBytes, parseDates };
 }
 
 /** The header and rows as CSV text, exactly as written to disk. */
 export function renderFile(c: CsvCase, f: CsvFile): string {
-  const field = (text: string, quoted: boolean): string => (quoted ? `"${text.replace(/"/g, '""')}"` : text);
   let out = f.bom ? '\ufeff' : '';
   out += c.names.map((n) => field(n, needsQuotes(n, c.delimiter))).join(c.delimiter);
-  const ends = f.rows.length === 0 ? f.ends : f.ends;
-  out += ends[0]!;
+  out += f.ends[0]!;
   f.rows.forEach((row, i) => {
-    out += row.map((cell) => field(cell.text, cell.quoted)).join(c.delimiter) + ends[i + 1]!;
+    out += renderRow(c, row) + f.ends[i + 1]!;
   });
   return out;
 }
 
-/** The type docs/CSV.md promises for a column, from the classes of all its cells (the join). */
+const field = (text: string, quoted: boolean): string => (quoted ? `"${text.replace(/"/g, '""')}"` : text);
+
+function renderRow(c: CsvCase, row: Cell[]): string {
+  return row.map((cell) => field(cell.text, cell.quoted)).join(c.delimiter);
+}
+
+/**
+ * Which rows type inference certainly reads (true), certainly not (false) or may read (null): the first
+ * sampleBytes after the header, and three ranges of a quarter of that near 1/4, 2/4, 3/4 of the file.
+ */
+function sampledRows(c: CsvCase, f: CsvFile): (boolean | null)[] {
+  const S = c.sampleBytes ?? 256 * 1024;
+  if (S === 'full') return f.rows.map(() => true);
+  const bytes = (s: string): number => Buffer.byteLength(s);
+  const dataStart = (f.bom ? 3 : 0) + bytes(renderFile({ ...c }, { rows: [], ends: [f.ends[0]!], bom: false }));
+  const starts: number[] = [];
+  let at = dataStart;
+  f.rows.forEach((row, i) => {
+    starts.push(at);
+    at += bytes(renderRow(c, row)) + bytes(f.ends[i + 1]!);
+  });
+  const size = at;
+  return starts.map((s) => {
+    if (s < dataStart + S) return true;
+    // Spread ranges begin at the first row start after their target: rows near a target are uncertain.
+    for (const k of [1, 2, 3]) {
+      const t = Math.floor((size * k) / 4);
+      if (s >= t - 2 * S - 256 && s <= t + S) return null;
+    }
+    return false;
+  });
+}
+
+function sampledValues(c: CsvCase, col: number): { certain: boolean; maybe: boolean } {
+  let certain = false;
+  let maybe = false;
+  for (const f of c.files) {
+    const seen = sampledRows(c, f);
+    f.rows.forEach((row, i) => {
+      if (row[col]!.cls === 'null') return;
+      if (seen[i] === true) certain = true;
+      else if (seen[i] === null) maybe = true;
+    });
+  }
+  return { certain, maybe };
+}
+
+/** A column's expected type: the join of its values, or Utf8 when the samples hold none of them. */
 export function expectedType(c: CsvCase, col: number): ColType {
+  // docs/CSV.md: "a column with only nulls in the samples is a nullable Utf8"; later values then fit it.
+  const { certain, maybe } = sampledValues(c, col);
+  return certain || maybe ? joinedType(c, col) : 'string';
+}
+
+/** True when whether the samples see a value of this column is too fine to predict (queries avoid it). */
+export function typeUnsure(c: CsvCase, col: number): boolean {
+  const { certain, maybe } = sampledValues(c, col);
+  return !certain && maybe && joinedType(c, col) !== 'string';
+}
+
+/** The join docs/CSV.md promises over all of a column's values (widening covers values outside the samples). */
+function joinedType(c: CsvCase, col: number): ColType {
   const seen = new Set<CellClass>();
   for (const f of c.files) for (const row of f.rows) seen.add(row[col]!.cls);
   seen.delete('null');

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SchedulerName } from '../../src/index.ts';
 import { rng } from '../helpers.ts';
-import { type ColType, type CsvCase, type CsvFile, expectedType, generateCase, renderFile } from './generate.ts';
+import { type ColType, type CsvCase, type CsvFile, type Feature, expectedType, generateCase, renderFile } from './generate.ts';
 import { loadCase } from './oracle.ts';
 import {
   type Expected, type ExpectedRefusal, type Outcome, type Query, compareOutcome, describeQuery, generateQueries,
@@ -67,8 +67,8 @@ async function load(c: CsvCase, root: string): Promise<{ dir: string; paths: str
 export interface CaseResult { failures: Failure[]; queries: number; runs: number }
 
 /** Generate case `seed`, run `nqueries` queries; `schedulersFor(i)` says where query i runs. */
-export async function runCase(seed: number, root: string, nqueries: number, schedulersFor: (i: number) => SchedulerName[]): Promise<CaseResult> {
-  const c = generateCase(seed);
+export async function runCase(seed: number, root: string, nqueries: number, schedulersFor: (i: number) => SchedulerName[], avoid?: ReadonlySet<Feature>): Promise<CaseResult> {
+  const c = generateCase(seed, avoid);
   const { dir, paths, types, error } = await load(c, root);
   const failures: Failure[] = [];
   let runs = 0;
@@ -219,6 +219,8 @@ export interface SuiteOptions {
   /** Every `pooledEvery`-th case also runs its queries on threads and processes (0: never). */
   pooledEvery: number;
   root: string;
+  /** Generator features to leave out (npm run fuzz -- --avoid mixed-newlines,...). */
+  avoid?: ReadonlySet<Feature>;
   onCase?: (i: number, r: CaseResult) => void;
 }
 
@@ -231,7 +233,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   for (let i = 0; i < o.cases; i++) {
     const pooled = o.pooledEvery > 0 && i % o.pooledEvery === 0;
     const schedulers: SchedulerName[] = pooled ? ['sync', 'threads', 'processes'] : ['sync'];
-    const r = await runCase(caseSeed(o.seed, i), o.root, o.queriesPerCase, () => schedulers);
+    const r = await runCase(caseSeed(o.seed, i), o.root, o.queriesPerCase, () => schedulers, o.avoid);
     out.cases++;
     out.queries += r.queries;
     out.runs += r.runs;
