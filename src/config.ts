@@ -22,6 +22,11 @@ export interface Config {
   workerModules: readonly string[];
   /** Heap limit per worker in MB; a worker that exceeds it dies and its task is retried once. null = V8's default. */
   workerMemoryLimitMb: number | null;
+  /**
+   * Kernel backend whose kernels run the tasks ('cpu', the default; others are registered with
+   * registerKernelBackend, in every worker through workerModules). Chosen per task in executeTask.
+   */
+  backend: string;
 }
 
 /** What config.set / withConfig / compute accept: any subset; numWorkers: null restores the default. */
@@ -38,10 +43,28 @@ function defaults(): Config {
     progress: true,
     workerModules: [],
     workerMemoryLimitMb: null,
+    backend: 'cpu',
   };
 }
 
 const KNOWN = Object.keys(defaults());
+
+/**
+ * Throws a TypeError naming an unknown key of an options object and the known ones: a misspelt option
+ * must never run silently with its default. `where` names the call ('valueCounts()').
+ */
+export function assertKnownOptions(where: string, options: unknown, known: readonly string[]): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new TypeError(`${where}: options must be an object; got ${String(options)}`);
+  for (const k of Object.keys(options)) {
+    if (!known.includes(k)) throw new TypeError(`${where}: unknown option '${k}'; known options: ${known.join(', ')}`);
+  }
+}
+
+/** Names of every config option. */
+export function configKeys(): readonly string[] {
+  return KNOWN;
+}
 
 const positiveIntOrNull = (k: string, v: unknown): void => {
   if (v !== null && !(Number.isInteger(v) && (v as number) >= 1)) {
@@ -69,6 +92,9 @@ export function validateConfig(options: ConfigOptions): void {
         break;
       case 'progress':
         if (typeof v !== 'boolean') throw new TypeError(`progress must be true or false; got ${JSON.stringify(v)}`);
+        break;
+      case 'backend':
+        if (typeof v !== 'string' || v.length === 0) throw new TypeError(`backend must be the name of a kernel backend (a string such as 'cpu'); got ${JSON.stringify(v)}`);
         break;
       case 'workerModules':
         if (!Array.isArray(v) || !v.every((m) => typeof m === 'string' && m.length > 0)) {

@@ -27,3 +27,5 @@ export { readParquet, toParquet, type ParquetReadOptions, type ToParquetOptions 
 export { ParquetFileError, ParquetOptionError } from './io/parquet/errors.ts';
 export { readArrowIpc, toArrowIpc, type ArrowIpcReadOptions, type ToArrowIpcOptions } from './io/arrow-ipc/read.ts';
 export { ArrowIpcFileError } from './io/arrow-ipc/errors.ts';
+export { COLLECTION, isCollection, type Collection, type Output } from './collections/output.ts';
+export { registerKernelBackend, type KernelBackend, type KernelOp } from './kernels/backend.ts';

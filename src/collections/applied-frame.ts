@@ -2,27 +2,42 @@
 // returns for real groups (never from running it on fake data), so it is known after compute();
 // persist() turns it into an ordinary lazy DataFrame to continue from.
 
-import type { Table } from 'apache-arrow';
-import { COLLECTION, type Collection, type ComputeOptions, type OutputPlan, explainPlans, run } from './compute.ts';
+import type { RecordBatch, Table } from 'apache-arrow';
+import { type ComputeOptions, computeOne, explainOutputs } from './compute.ts';
+import { COLLECTION, type Collection, type Output } from './output.ts';
+import { assembleApplied } from './apply-result.ts';
+import { describePlan } from './plan.ts';
 import { DataFrame } from './dataframe.ts';
 import { fromArrow } from './constructors.ts';
 import type { ApplyNode } from './plan.ts';
 
+/** Buckets of a shuffle, each running the user's function on its groups; finished into one sorted Table. */
+function appliedOutput(node: ApplyNode): Output<Table> {
+  return {
+    frames: [{ node: node.input, need: null }],
+    reductions: [],
+    withFrames: (rw) => appliedOutput({ ...node, input: rw.frame(node.input) }),
+    lower: (builder) => builder.applied(node),
+    finish: (values) => assembleApplied(values as Array<RecordBatch | null>, node),
+    explain: () =>
+      `groupby [${node.keys.join(', ')}] ${node.mode} ${typeof node.fn === 'function' ? node.fn.name || 'function' : 'module function'} over ${node.nbuckets} shuffle buckets\n${describePlan(node.input, '  ')}`,
+  };
+}
+
 export class AppliedFrame implements Collection {
-  readonly [COLLECTION] = true as const;
   constructor(readonly node: ApplyNode) {}
 
   get npartitions(): number {
     return this.node.nbuckets;
   }
 
-  _output(): OutputPlan {
-    return { kind: 'applied', node: this.node };
+  [COLLECTION](): Output<Table> {
+    return appliedOutput(this.node);
   }
 
   /** One row per group (or per returned row), key columns first, sorted by key. */
   async compute(options: ComputeOptions = {}): Promise<Table> {
-    return (await run([this._output()], options))[0] as Table;
+    return computeOne(appliedOutput(this.node), options);
   }
   toArrow(options: ComputeOptions = {}): Promise<Table> {
     return this.compute(options);
@@ -35,6 +50,6 @@ export class AppliedFrame implements Collection {
   }
 
   explain(options: ComputeOptions = {}): string {
-    return explainPlans([this._output()], options);
+    return explainOutputs([appliedOutput(this.node)], options);
   }
 }

@@ -2,28 +2,32 @@
 // input against the schema (known without reading data) and returns a new lazy value.
 
 import type { DataType, RecordBatch, Schema, Table } from 'apache-arrow';
-import {
-  COLLECTION,
-  type Collection,
-  type ComputeOptions,
-  type OutputPlan,
-  computeBatches,
-  explainPlans,
-  headOf,
-  run,
-} from './compute.ts';
+import { type ComputeOptions, computeBatches, computeOne, explainOutputs, headOf } from './compute.ts';
+import { COLLECTION, type Collection, type FrameRewrite, type Output, describeReductions, frameOutput, tableOf } from './output.ts';
 import { type ColExpr, type Literal, columnsOf, kindOf, unknownColumn } from './expr.ts';
 import { type FrameNode, type RecordNode, assignNode, filterNode, projectNode, rowAligned, sourceNode } from './plan.ts';
 import { type ReductionOptions, reductionRequest, supports } from './reductions.ts';
-import { Series } from './series.ts';
+import { Series, isSeries } from './series.ts';
 import { GroupBy, type GroupByOptions } from './groupby.ts';
 import type { PartitionSource } from './source.ts';
 import { MemorySource } from './memory-source.ts';
+import { assertKnownOptions } from '../config.ts';
 import { pushDownProjections } from './optimize/projection-pushdown.ts';
 
 /** The plan rebuilt from its sources' current schemas. */
 function refreshNode(node: FrameNode): FrameNode {
   return pushDownProjections([{ node, need: null }])(node);
+}
+
+function sourcesUnder(node: FrameNode): Array<readonly [PartitionSource, string]> {
+  const out: Array<readonly [PartitionSource, string]> = [];
+  const stack = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.kind === 'source') out.push([n.source, n.source.token]);
+    else stack.push(n.input);
+  }
+  return out;
 }
 import type { ReductionName, ScalarValue } from '../kernels/summary.ts';
 
@@ -32,9 +36,43 @@ export interface FrameReductionOptions extends ReductionOptions {
   numericOnly?: boolean;
 }
 
+/** A frame's output: its partitions as one Table. */
+const frameTable = (node: FrameNode): Output<Table> => frameOutput(node, tableOf);
+
+/** A record's output: one reduction per column, lowered fused with every other output's reductions. */
+function recordOutput(node: RecordNode): Output<Record<string, ScalarValue>> {
+  return {
+    frames: [],
+    reductions: node.requests,
+    withFrames: (rw: FrameRewrite) => recordOutput({ names: node.names, requests: node.requests.map((r) => rw.request(r)) }),
+    lower: (builder) => [builder.record(node)],
+    finish: (values) => values[0] as Record<string, ScalarValue>,
+    explain: () => describeReductions(node.requests),
+  };
+}
+
 export class DataFrame implements Collection {
-  readonly [COLLECTION] = true as const;
-  constructor(readonly node: FrameNode) {}
+  #node: FrameNode;
+  /** Each source under the plan and its token when #node was built: a changed token means a stale plan. */
+  #sources: Array<readonly [PartitionSource, string]>;
+
+  constructor(node: FrameNode) {
+    this.#node = node;
+    this.#sources = sourcesUnder(node);
+  }
+
+  /**
+   * The plan. A compute may have widened a source's column (CSV type conflicts) since it was built: then
+   * it is rebuilt from the sources' current schemas, so expressions built from here on (df.col('b').eq('x'))
+   * see the type the data has, as `dtypes` does.
+   */
+  get node(): FrameNode {
+    if (this.#sources.some(([source, token]) => source.token !== token)) {
+      this.#node = refreshNode(this.#node);
+      this.#sources = sourcesUnder(this.#node);
+    }
+    return this.#node;
+  }
 
   static fromSource(source: PartitionSource): DataFrame {
     return new DataFrame(sourceNode(source));
@@ -42,7 +80,7 @@ export class DataFrame implements Collection {
 
   /** The current schema: a source that widened a column during a compute (CSV type conflicts) shows it here. */
   get schema(): Schema {
-    return refreshNode(this.node).schema;
+    return this.node.schema;
   }
   get columns(): string[] {
     return this.schema.fields.map((f) => f.name);
@@ -77,8 +115,10 @@ export class DataFrame implements Collection {
   }
 
   private exprFor(v: Series | Literal, where: string): ColExpr {
-    if (v instanceof Series) {
-      if (v.frame.token !== this.node.token && !rowAligned(this.node, v.frame, columnsOf(v.expr))) {
+    if (isSeries(v)) {
+      // A Series built before a widening holds the plan of then: compare it as rebuilt today.
+      const frame = v.frame.token === this.node.token ? v.frame : refreshNode(v.frame);
+      if (frame.token !== this.node.token && !rowAligned(this.node, frame, columnsOf(v.expr))) {
         throw new Error(`${where}: the Series was built from a different DataFrame whose rows do not line up with this one; build it from this DataFrame (df.col(...))`);
       }
       return v.expr;
@@ -113,6 +153,7 @@ export class DataFrame implements Collection {
 
   /** Group rows by one or several key columns: df.groupby('Origin').agg({...}), .apply(fn), .getGroup(key). */
   groupby(keys: string | readonly string[], options: GroupByOptions = {}): GroupBy {
+    assertKnownOptions('groupby()', options, ['dropna', 'sort']);
     return new GroupBy(this, typeof keys === 'string' ? [keys] : [...keys], { dropna: options.dropna ?? true, sort: options.sort ?? true });
   }
 
@@ -122,13 +163,13 @@ export class DataFrame implements Collection {
     return headOf(this.node, n, options);
   }
 
-  _output(): OutputPlan {
-    return { kind: 'frame', node: this.node };
+  [COLLECTION](): Output<Table> {
+    return frameTable(this.node);
   }
 
   /** Compute into one Arrow Table (one record batch per non-empty partition). */
   async compute(options: ComputeOptions = {}): Promise<Table> {
-    return (await run([this._output()], options))[0] as Table;
+    return computeOne(frameTable(this.node), options);
   }
   toArrow(options: ComputeOptions = {}): Promise<Table> {
     return this.compute(options);
@@ -152,22 +193,21 @@ export class DataFrame implements Collection {
 
   /** The optimised plan and the number of tasks it runs as. */
   explain(options: ComputeOptions = {}): string {
-    return explainPlans([this._output()], options);
+    return explainOutputs([frameTable(this.node)], options);
   }
 }
 
 /** One reduction per column (df.sum()): computes to {column: value}. */
 export class ReducedRow implements Collection {
-  readonly [COLLECTION] = true as const;
   constructor(readonly node: RecordNode) {}
-  _output(): OutputPlan {
-    return { kind: 'record', node: this.node };
+  [COLLECTION](): Output<Record<string, ScalarValue>> {
+    return recordOutput(this.node);
   }
   async compute(options: ComputeOptions = {}): Promise<Record<string, ScalarValue>> {
-    return (await run([this._output()], options))[0] as Record<string, ScalarValue>;
+    return computeOne(recordOutput(this.node), options);
   }
   explain(options: ComputeOptions = {}): string {
-    return explainPlans([this._output()], options);
+    return explainOutputs([recordOutput(this.node)], options);
   }
 }
 

@@ -8,6 +8,7 @@ import { type FrameNode, type GroupOrder, filterNode, groupAggNode, projectNode 
 import { AppliedFrame } from './applied-frame.ts';
 import { type ModuleUdf, isModuleUdf } from './udf.ts';
 import { tokenize } from '../scheduler/tokenize.ts';
+import { assertKnownOptions } from '../config.ts';
 import { registerLocalFunction } from '../kernels/groupby/udf-runtime.ts';
 import type { GroupFrame } from '../kernels/groupby/group-frame.ts';
 import { GROUP_AGGS, type GroupAggName, type GroupAggSpec } from '../kernels/groupby/aggregate.ts';
@@ -112,6 +113,7 @@ export class GroupBy {
   }
 
   private build(specs: GroupAggSpec[], options: AggOptions, order?: GroupOrder): DataFrame {
+    assertKnownOptions('groupby aggregation', options, ['splitOut', 'splitEvery', 'ddof', 'numericOnly']);
     const splitOut = options.splitOut ?? 1;
     if (!Number.isInteger(splitOut) || splitOut < 1) throw new TypeError(`splitOut must be a positive integer; got ${String(options.splitOut)}`);
     const splitEvery = options.splitEvery ?? null;
@@ -200,6 +202,7 @@ export class GroupBy {
   }
 
   private applyLike(mode: 'apply' | 'transform', fn: GroupFunction | ModuleUdf, options: ApplyOptions): AppliedFrame {
+    assertKnownOptions(`groupby ${mode}()`, options, ['params', 'npartitions', 'columns', 'name']);
     if (typeof fn !== 'function' && !isModuleUdf(fn)) throw new TypeError(`${mode}() takes a function or udf(import.meta.url, 'name'); got ${String(fn)}`);
     let input = this.df.node;
     if (options.columns) {

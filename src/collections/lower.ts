@@ -25,7 +25,8 @@ export class GraphBuilder {
     private readonly scheduler: SchedulerName = 'sync',
   ) {}
 
-  private add(key: Key, op: string, args: unknown[]): Key {
+  /** Add a task once (equal keys are equal work); returns its key. Outputs use it for their own tasks. */
+  addTask(key: Key, op: string, args: unknown[]): Key {
     if (!this.graph.has(key)) this.graph.set(key, task(key, op, args));
     return key;
   }
@@ -42,22 +43,22 @@ export class GraphBuilder {
           const src = node.source;
           if (src.supportsProjection || node.columns === null) {
             const spec = src.partitionTask(i, node.columns);
-            this.add(key, spec.op, [...spec.args]);
+            this.addTask(key, spec.op, [...spec.args]);
           } else {
             const spec = src.partitionTask(i, null);
-            const raw = this.add(`${tokenize(src.name, src.token, null)}#${i}`, spec.op, [...spec.args]);
-            this.add(key, 'frame.project', [ref(raw), node.columns]);
+            const raw = this.addTask(`${tokenize(src.name, src.token, null)}#${i}`, spec.op, [...spec.args]);
+            this.addTask(key, 'frame.project', [ref(raw), node.columns]);
           }
           break;
         }
         case 'project':
-          this.add(key, 'frame.project', [ref(this.frame(node.input)[i]!), node.columns]);
+          this.addTask(key, 'frame.project', [ref(this.frame(node.input)[i]!), node.columns]);
           break;
         case 'assign':
-          this.add(key, 'frame.assign', [ref(this.frame(node.input)[i]!), node.assignments]);
+          this.addTask(key, 'frame.assign', [ref(this.frame(node.input)[i]!), node.assignments]);
           break;
         case 'filter':
-          this.add(key, 'frame.filter', [ref(this.frame(node.input)[i]!), node.predicate]);
+          this.addTask(key, 'frame.filter', [ref(this.frame(node.input)[i]!), node.predicate]);
           break;
         case 'groupby-agg':
           // all output partitions come from one shuffle-free tree: lowered together below
@@ -87,22 +88,22 @@ export class GraphBuilder {
     const chunkToken = tokenize('groupby-chunk', node.token, node.dropna);
     const chunks =
       node.input.npartitions === 0
-        ? [this.add(`${chunkToken}-empty`, 'groupby.empty', [node.keys.length])]
-        : this.frame(node.input).map((p, i) => this.add(`${chunkToken}#${i}`, 'groupby.chunk', [ref(p), node.keys, specs, node.dropna]));
+        ? [this.addTask(`${chunkToken}-empty`, 'groupby.empty', [node.keys.length])]
+        : this.frame(node.input).map((p, i) => this.addTask(`${chunkToken}#${i}`, 'groupby.chunk', [ref(p), node.keys, specs, node.dropna]));
     const nout = outKeys.length;
-    const splits = nout === 1 ? chunks : chunks.map((c, i) => this.add(`${chunkToken}-split${nout}#${i}`, 'groupby.split', [ref(c), nout]));
+    const splits = nout === 1 ? chunks : chunks.map((c, i) => this.addTask(`${chunkToken}-split${nout}#${i}`, 'groupby.split', [ref(c), nout]));
     const tags = node.schema.fields.map((f) => typeTag(f.type));
     outKeys.forEach((outKey, j) => {
-      let level = nout === 1 ? splits : splits.map((s, i) => this.add(`${chunkToken}-piece${nout}.${j}#${i}`, 'reduce.pick', [ref(s), j]));
+      let level = nout === 1 ? splits : splits.map((s, i) => this.addTask(`${chunkToken}-piece${nout}.${j}#${i}`, 'reduce.pick', [ref(s), j]));
       for (let depth = 0; level.length > 1; depth++) {
         const next: Key[] = [];
         for (let k = 0; k < level.length; k += splitEvery) {
           const group = level.slice(k, k + splitEvery);
-          next.push(group.length === 1 ? group[0]! : this.add(`${chunkToken}-merge${nout}.${j}.${splitEvery}.${depth}#${k / splitEvery}`, 'groupby.merge', [group.map(ref), specs]));
+          next.push(group.length === 1 ? group[0]! : this.addTask(`${chunkToken}-merge${nout}.${j}.${splitEvery}.${depth}#${k / splitEvery}`, 'groupby.merge', [group.map(ref), specs]));
         }
         level = next;
       }
-      this.add(outKey, 'groupby.finalize', [ref(level[0]!), node.keys, specs, tags, node.order]);
+      this.addTask(outKey, 'groupby.finalize', [ref(level[0]!), node.keys, specs, tags, node.order]);
     });
   }
 
@@ -114,16 +115,16 @@ export class GraphBuilder {
     const splitToken = tokenize('shuffle', node.input.token, node.keys, node.nbuckets, node.dropna);
     // A transform carries each row's position through the shuffle, so the result can come back in input order.
     const position = (i: number) => (node.mode === 'transform' ? i : null);
-    const splits = this.frame(node.input).map((p, i) => this.add(`${splitToken}-${node.mode}#${i}`, 'groupby.shuffle-split', [ref(p), node.keys, node.nbuckets, node.dropna, position(i)]));
+    const splits = this.frame(node.input).map((p, i) => this.addTask(`${splitToken}-${node.mode}#${i}`, 'groupby.shuffle-split', [ref(p), node.keys, node.nbuckets, node.dropna, position(i)]));
     const fn = shipFunction(node.fn, this.scheduler, `groupby.${node.mode}`);
     const keyTags = node.keys.map((k) => typeTag(groupKeyType(node.input.schema.fields.find((f) => f.name === k)!.type)));
     const out: Key[] = [];
     for (let j = 0; j < node.nbuckets; j++) {
       // Piece j of every split (picked in place by the scheduler: an inline op), so a bucket task receives
       // only its own rows rather than every split's pieces.
-      const pieces = splits.map((s, i) => this.add(`${splitToken}-piece${j}#${i}`, 'reduce.pick', [ref(s), j]));
+      const pieces = splits.map((s, i) => this.addTask(`${splitToken}-piece${j}#${i}`, 'reduce.pick', [ref(s), j]));
       const args = { keys: node.keys, keyTags, fn, params: node.params, mode: node.mode, name: node.name, bucket: j, dropna: node.dropna };
-      out.push(this.add(`${node.token}#${j}`, 'groupby.apply', [pieces.map(ref), args]));
+      out.push(this.addTask(`${node.token}#${j}`, 'groupby.apply', [pieces.map(ref), args]));
     }
     return out;
   }
@@ -176,10 +177,10 @@ export class GraphBuilder {
     let level: Key[];
     if (frame.npartitions === 0) {
       const integral = exprs.map((e) => ['int', 'bigint', 'bool'].includes(kindOf(exprType(e, frame.schema))));
-      level = [this.add(`${chunkToken}-empty`, 'reduce.empty', [integral])];
+      level = [this.addTask(`${chunkToken}-empty`, 'reduce.empty', [integral])];
     } else {
       const parts = this.frame(frame);
-      level = parts.map((p, i) => this.add(`${chunkToken}#${i}`, 'reduce.chunk', [ref(p), exprs, needs]));
+      level = parts.map((p, i) => this.addTask(`${chunkToken}#${i}`, 'reduce.chunk', [ref(p), exprs, needs]));
     }
     // Combine in a tree of width splitEvery until one partial is left.
     for (let depth = 0; level.length > 1; depth++) {
@@ -187,11 +188,11 @@ export class GraphBuilder {
       for (let j = 0; j < level.length; j += splitEvery) {
         const group = level.slice(j, j + splitEvery);
         // splitEvery is part of the key: trees of different widths over the same chunks differ from level 1 on.
-        next.push(group.length === 1 ? group[0]! : this.add(`${chunkToken}-combine${splitEvery}.${depth}#${j / splitEvery}`, 'reduce.combine', [group.map(ref)]));
+        next.push(group.length === 1 ? group[0]! : this.addTask(`${chunkToken}-combine${splitEvery}.${depth}#${j / splitEvery}`, 'reduce.combine', [group.map(ref)]));
       }
       level = next;
     }
-    const finalKey = this.add(tokenize('reduce-agg', chunkToken, splitEvery, outputs), 'reduce.finalize', [ref(level[0]!), outputs]);
+    const finalKey = this.addTask(tokenize('reduce-agg', chunkToken, splitEvery, outputs), 'reduce.finalize', [ref(level[0]!), outputs]);
     requests.forEach((r, i) => this.reductions.set(r, { key: finalKey, index: slots[i]! }));
   }
 
@@ -200,12 +201,12 @@ export class GraphBuilder {
     if (node.kind === 'reduce') {
       const where = this.reductions.get(node.request);
       if (!where) throw new Error('internal: reduction was not lowered before use');
-      return this.add(`${where.key}-pick${where.index}`, 'reduce.pick', [ref(where.key), where.index]);
+      return this.addTask(`${where.key}-pick${where.index}`, 'reduce.pick', [ref(where.key), where.index]);
     }
     const side = (x: ScalarNode | number) => (typeof x === 'number' ? x : ref(this.scalar(x)));
     const l = side(node.l);
     const r = side(node.r);
-    return this.add(tokenize('scalar', node.op, l, r), 'scalar.binary', [l, r, node.op]);
+    return this.addTask(tokenize('scalar', node.op, l, r), 'scalar.binary', [l, r, node.op]);
   }
 
   /** Key of a record of per-column reductions. */
@@ -214,7 +215,7 @@ export class GraphBuilder {
     if (finals.size !== 1) throw new Error('internal: record reductions must share one tree');
     const [finalKey] = finals;
     const indices = node.requests.map((r) => this.reductions.get(r)!.index);
-    return this.add(tokenize('record', finalKey, node.names, indices), 'reduce.pick-record', [ref(finalKey!), node.names, indices]);
+    return this.addTask(tokenize('record', finalKey, node.names, indices), 'reduce.pick-record', [ref(finalKey!), node.names, indices]);
   }
 }
 

@@ -4,6 +4,7 @@
 import { type ColExpr, describeExpr, exprType, kindOf } from './expr.ts';
 import type { FrameNode, ReductionRequest } from './plan.ts';
 import { REDUCTIONS, type ReductionName } from '../kernels/summary.ts';
+import { assertKnownOptions } from '../config.ts';
 
 export interface ReductionOptions {
   /** Delta degrees of freedom for var/std (default 1, as in pandas). */
@@ -13,6 +14,7 @@ export interface ReductionOptions {
 }
 
 export function reductionRequest(frame: FrameNode, expr: ColExpr, name: ReductionName, options: ReductionOptions = {}): ReductionRequest {
+  assertKnownOptions(`${name}()`, options, ['ddof', 'splitEvery', 'numericOnly']);
   if (!REDUCTIONS.includes(name)) throw new TypeError(`unknown reduction '${name}'; known: ${REDUCTIONS.join(', ')}`);
   const type = exprType(expr, frame.schema);
   const kind = kindOf(type);

@@ -1,21 +1,52 @@
 // A lazy scalar: a reduction of a column, or arithmetic on such reductions (s.sum().div(s.count())).
 
-import { COLLECTION, type Collection, type ComputeOptions, type OutputPlan, explainPlans, run } from './compute.ts';
-import type { ScalarNode } from './plan.ts';
+import { type ComputeOptions, computeOne, explainOutputs } from './compute.ts';
+import { COLLECTION, type Collection, type FrameRewrite, type Output, describeReductions } from './output.ts';
+import type { ReductionRequest, ScalarNode } from './plan.ts';
+import { requestsOf } from './lower.ts';
 import type { ScalarValue } from '../kernels/summary.ts';
+
+const SCALAR = Symbol.for('tessera.scalar');
+
+/** True for a Scalar of any copy of tessera (a brand, not instanceof). */
+export function isScalar(x: unknown): x is Scalar {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[SCALAR] === true;
+}
+
+/** A scalar's output: its reductions are lowered fused with every other output's; it finishes to one value. */
+function scalarOutput(node: ScalarNode): Output<ScalarValue> {
+  return {
+    frames: [],
+    reductions: requestsOf(node),
+    withFrames: (rw) => scalarOutput(mapRequests(node, rw)),
+    lower: (builder) => [builder.scalar(node)],
+    finish: (values) => values[0] as ScalarValue,
+    explain: () => describeReductions(requestsOf(node)),
+  };
+}
+
+function mapRequests(n: ScalarNode, rw: FrameRewrite): ScalarNode {
+  if (n.kind === 'reduce') {
+    const request: ReductionRequest = rw.request(n.request);
+    return request === n.request ? n : { kind: 'reduce', request };
+  }
+  const l = typeof n.l === 'number' ? n.l : mapRequests(n.l, rw);
+  const r = typeof n.r === 'number' ? n.r : mapRequests(n.r, rw);
+  return l === n.l && r === n.r ? n : { ...n, l, r };
+}
 
 type Operand = Scalar | number;
 
 export class Scalar implements Collection {
-  readonly [COLLECTION] = true as const;
+  readonly [SCALAR] = true;
   constructor(readonly node: ScalarNode) {}
 
-  _output(): OutputPlan {
-    return { kind: 'scalar', node: this.node };
+  [COLLECTION](): Output<ScalarValue> {
+    return scalarOutput(this.node);
   }
 
   private binary(op: 'add' | 'sub' | 'mul' | 'div' | 'pow', other: Operand): Scalar {
-    if (typeof other !== 'number' && !(other instanceof Scalar)) throw new TypeError(`${op}() takes a Scalar or a number; got ${String(other)}`);
+    if (typeof other !== 'number' && !isScalar(other)) throw new TypeError(`${op}() takes a Scalar or a number; got ${String(other)}`);
     return new Scalar({ kind: 'binary', op, l: this.node, r: typeof other === 'number' ? other : other.node });
   }
   add(o: Operand): Scalar {
@@ -36,10 +67,10 @@ export class Scalar implements Collection {
 
   /** The value: a number, a bigint for integers beyond 2^53, a boolean (any/all), or null (no data). */
   async compute(options: ComputeOptions = {}): Promise<ScalarValue> {
-    return (await run([this._output()], options))[0] as ScalarValue;
+    return computeOne(scalarOutput(this.node), options);
   }
 
   explain(options: ComputeOptions = {}): string {
-    return explainPlans([this._output()], options);
+    return explainOutputs([scalarOutput(this.node)], options);
   }
 }

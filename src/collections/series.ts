@@ -2,7 +2,10 @@
 // expression (evaluated in one kernel call per partition); reductions give a Scalar.
 
 import type { DataType, Vector } from 'apache-arrow';
-import { COLLECTION, type Collection, type ComputeOptions, type OutputPlan, explainPlans, run } from './compute.ts';
+import { type ComputeOptions, computeOne, explainOutputs } from './compute.ts';
+import { COLLECTION, type Collection, type Output, frameOutput, tableOf } from './output.ts';
+import { describePlan } from './plan.ts';
+import { assertKnownOptions } from '../config.ts';
 import { type BinaryOp, type ColExpr, type Literal, type UnaryOp, columnsOf, exprType } from './expr.ts';
 import { type FrameNode, assignNode, projectNode, rowAligned } from './plan.ts';
 import { type ReductionOptions, reductionRequest } from './reductions.ts';
@@ -12,8 +15,20 @@ import type { ReductionName } from '../kernels/summary.ts';
 
 export type SeriesOperand = Series | Literal;
 
+const SERIES = Symbol.for('tessera.series');
+
+/** True for a Series of any copy of tessera (a brand, not instanceof). */
+export function isSeries(x: unknown): x is Series {
+  return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[SERIES] === true;
+}
+
+/** A series' output: its one-column frame, finished to that column as a Vector. */
+function seriesOutput(node: FrameNode, name: string): Output<Vector> {
+  return frameOutput(node, (batches, n) => tableOf(batches, n).getChild(name) as Vector, (n) => `series '${name}'\n${describePlan(n, '  ')}`);
+}
+
 export class Series implements Collection {
-  readonly [COLLECTION] = true as const;
+  readonly [SERIES] = true;
   /** Result type, known without computing anything. */
   readonly dtype: DataType;
 
@@ -45,7 +60,7 @@ export class Series implements Collection {
   }
 
   private binary(op: BinaryOp, other: SeriesOperand): Series {
-    if (other instanceof Series) {
+    if (isSeries(other)) {
       const frame = this.align(other);
       return new Series(frame, { t: 'bin', op, l: this.expr, r: other.expr }, this.name);
     }
@@ -101,14 +116,20 @@ export class Series implements Collection {
 
   /** Count of each distinct value, most frequent first (nulls dropped unless {dropna: false}). */
   valueCounts(options: { dropna?: boolean; splitOut?: number } = {}): DataFrame {
+    assertKnownOptions('valueCounts()', options, ['dropna', 'splitOut']);
     const df = new DataFrame(this.asFrame());
     return df.groupby(this.name, { dropna: options.dropna ?? true })._build([{ out: 'count', column: null, fn: 'size', ddof: 0 }], { splitOut: options.splitOut }, { by: 'output-desc', column: 'count' });
   }
 
-  /** Number of distinct non-null values. */
-  nunique(): Scalar {
-    const groups = new DataFrame(this.asFrame()).groupby(this.name).size();
-    return groups.col(this.name).count();
+  /** Number of distinct values; null counts as one more value with {dropna: false} (pandas' default is true). */
+  nunique(options: { dropna?: boolean } = {}): Scalar {
+    assertKnownOptions('nunique()', options, ['dropna']);
+    const dropna = options.dropna ?? true;
+    if (typeof dropna !== 'boolean') throw new TypeError(`nunique(): dropna must be true or false; got ${String(dropna)}`);
+    // One row per distinct value (null is a group of its own when kept); the size column is never null.
+    const n = `${this.name}_size`;
+    const groups = new DataFrame(this.asFrame()).groupby(this.name, { dropna })._build([{ out: n, column: null, fn: 'size', ddof: 0 }], {});
+    return groups.col(n).count();
   }
 
   /** The one-column frame this series materialises as. */
@@ -117,16 +138,16 @@ export class Series implements Collection {
     return projectNode(assignNode(this.frame, [[this.name, this.expr]]), [this.name]);
   }
 
-  _output(): OutputPlan {
-    return { kind: 'series', node: this.asFrame(), name: this.name };
+  [COLLECTION](): Output<Vector> {
+    return seriesOutput(this.asFrame(), this.name);
   }
 
   /** All values as an Arrow Vector (one chunk per partition). */
   async compute(options: ComputeOptions = {}): Promise<Vector> {
-    return (await run([this._output()], options))[0] as Vector;
+    return computeOne(this[COLLECTION](), options);
   }
 
   explain(options: ComputeOptions = {}): string {
-    return explainPlans([this._output()], options);
+    return explainOutputs([this[COLLECTION]()], options);
   }
 }

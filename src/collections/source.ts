@@ -35,6 +35,16 @@ export interface PartitionSource {
    * source only has to keep every partition that MAY hold a matching row.
    */
   withFilters?(filters: readonly SourceFilter[]): PartitionSource | null;
+  /**
+   * Optional: a task of this source failed because the data contradicts what the source inferred from
+   * samples (a CSV value wider than its column's type, a quote in a file cut at plain newlines). Adapt for
+   * every partition (widen the column, re-cut the file) and return a description of the change for
+   * messages; return null when the error is not this source's or cannot be resolved. The run path then
+   * prepares the graph again from the source's current state.
+   * Must be idempotent: when several computes share the source, another one may already have made the
+   * change (or a wider one); then change nothing and still return a description, so this run retries.
+   */
+  resolveConflict?(error: unknown): string | null;
 }
 
 /** One conjunct offered to a source: `column op value`, e.g. Year >= 2005. */

@@ -2,7 +2,8 @@
 // Shared by every executor, in the main thread and inside workers, so all of them agree on semantics.
 
 import { type Key, type Task, isRef, isPlainObject } from './graph.ts';
-import { getOp } from './registry.ts';
+import { type OpFunction, getOp } from './registry.ts';
+import { type KernelBackend, CPU_BACKEND, kernelBackend } from '../kernels/backend.ts';
 
 /** Op id of a fused linear chain: args[0] is the list of inner tasks, run in order; the last one's value is the result. */
 export const CHAIN_OP = 'tessera.chain';
@@ -43,26 +44,35 @@ function substitute(x: unknown, values: ReadonlyMap<Key, unknown>): unknown {
   return x;
 }
 
-/** Run `task` with `inputs[i]` the value of `task.deps[i]`. May return a Promise (async ops, e.g. file reads). */
-export function executeTask(task: Task, inputs: readonly unknown[]): unknown {
-  const values = new Map<Key, unknown>();
-  for (let i = 0; i < task.deps.length; i++) values.set(task.deps[i]!, inputs[i]);
-  if (task.op === CHAIN_OP) return runChain(task.args[0] as ChainStep[], values);
-  const args = task.deps.length === 0 ? task.args : (substitute(task.args, values) as unknown[]);
-  return getOp(task.op)(...args);
+/** The function that runs `op` on `backend`: the backend's kernel if it has one, else the registered (CPU) op. */
+function opFor(backend: KernelBackend, op: string): OpFunction {
+  return (backend.kernels as Record<string, OpFunction | undefined>)[op] ?? getOp(op);
 }
 
-function runChain(steps: readonly ChainStep[], values: Map<Key, unknown>): unknown {
+/**
+ * Run `task` with `inputs[i]` the value of `task.deps[i]`. May return a Promise (async ops, e.g. file reads).
+ * The kernel backend comes from the task's own settings, so every executor and worker chooses alike.
+ */
+export function executeTask(task: Task, inputs: readonly unknown[]): unknown {
+  const backend = task.settings ? kernelBackend(task.settings.backend) : CPU_BACKEND;
+  const values = new Map<Key, unknown>();
+  for (let i = 0; i < task.deps.length; i++) values.set(task.deps[i]!, inputs[i]);
+  if (task.op === CHAIN_OP) return runChain(task.args[0] as ChainStep[], values, backend);
+  const args = task.deps.length === 0 ? task.args : (substitute(task.args, values) as unknown[]);
+  return opFor(backend, task.op)(...args);
+}
+
+function runChain(steps: readonly ChainStep[], values: Map<Key, unknown>, backend: KernelBackend): unknown {
   let last: unknown;
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
     const args = substitute(step.args, values) as unknown[];
-    last = getOp(step.op)(...args);
+    last = opFor(backend, step.op)(...args);
     if (last instanceof Promise) {
       // An async step: finish the rest of the chain once it settles.
       return last.then((v) => {
         values.set(step.key, v);
-        return i + 1 < steps.length ? runChain(steps.slice(i + 1), values) : v;
+        return i + 1 < steps.length ? runChain(steps.slice(i + 1), values, backend) : v;
       });
     }
     values.set(step.key, last);

@@ -17,6 +17,21 @@ export interface Task {
   readonly args: readonly unknown[];
   /** Keys whose results this task reads, in the order they are handed to the executor. */
   readonly deps: readonly Key[];
+  /** How to run it, where that is not the default: travels with the task to whichever worker runs it. */
+  readonly settings?: TaskSettings;
+}
+
+/** Per-task settings a worker needs (execute.ts reads them); absent = defaults (the CPU kernels). */
+export interface TaskSettings {
+  /** Name of the kernel backend (kernels/backend.ts) whose kernels run this task's ops. */
+  readonly backend: string;
+}
+
+/** The same graph with `settings` on every task (one shared object: it costs a reference per task). */
+export function withSettings(graph: Graph, settings: TaskSettings): Graph {
+  const out: Graph = new Map();
+  for (const [k, t] of graph) out.set(k, { ...t, settings });
+  return out;
 }
 
 /** Keys map to tasks; insertion order carries no meaning. */

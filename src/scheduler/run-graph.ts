@@ -1,229 +1,31 @@
-// The one scheduler core. Given a graph, the keys wanted and an executor, it runs tasks in priority
-// order as their inputs become ready, keeps at most `executor.concurrency` in flight, releases each
-// intermediate result once its last reader has run, and tells listeners about every task.
-// Inline executors return values synchronously and the loop runs without a microtask per task.
+// Run one finished graph to the end: a Session (session.ts, the scheduler core) opened for these tasks,
+// asked for `outputs`, and closed. Fails fast: the first failing task cancels everything else.
 
-import type { Graph, Key, Task } from './graph.ts';
+import type { Graph, Key } from './graph.ts';
 import type { Executor } from './executor.ts';
 import { cull } from './optimize-graph.ts';
-import { isInlineOp } from './registry.ts';
-import { executeTask } from './execute.ts';
-import { order } from './order.ts';
+import { type RunListener, Session } from './session.ts';
 
-export interface TaskEvent {
-  readonly task: Task;
-  /** Ordinal among this run's tasks, and the total, for progress reporting. */
-  readonly done: number;
-  readonly total: number;
-}
-
-export interface RunListener {
-  onStart?(info: { total: number; executor: string }): void;
-  onTaskStart?(task: Task): void;
-  onTaskFinish?(event: TaskEvent): void;
-  /** An intermediate result was dropped (its last reader ran). */
-  onRelease?(key: Key): void;
-  onFinish?(info: { total: number; error?: unknown }): void;
-}
-
-/** A task failed: names the task, its op and partition, and keeps the original error as `cause`. */
-export class TaskError extends Error {
-  readonly key: Key;
-  readonly op: string;
-  readonly partition: number | null;
-  constructor(task: Task, cause: unknown, executor: string) {
-    const partition = partitionOf(task.key);
-    const original = cause instanceof Error ? cause.message : String(cause);
-    super(
-      `task '${task.key}' (op ${describeOp(task)}${partition === null ? '' : `, partition ${partition}`}) failed on the ` +
-        `'${executor}' scheduler: ${original}`,
-      { cause },
-    );
-    this.name = 'TaskError';
-    this.key = task.key;
-    this.op = task.op;
-    this.partition = partition;
-    if (cause instanceof Error && cause.stack) this.stack = `${this.name}: ${this.message}\nCaused by: ${cause.stack}`;
-  }
-}
-
-function describeOp(task: Task): string {
-  if (task.op !== 'tessera.chain') return task.op;
-  const steps = task.args[0] as Array<{ op: string }>;
-  return `chain ${steps.map((s) => s.op).join(' > ')}`;
-}
-
-/** Keys of partition tasks end in `#<index>` (see collections/lower.ts). */
-export function partitionOf(key: Key): number | null {
-  const m = /#(\d+)$/.exec(key);
-  return m ? Number(m[1]) : null;
-}
-
-/** Binary min-heap of task indices by priority. */
-class ReadyQueue {
-  private readonly items: number[] = [];
-  constructor(private readonly prio: Int32Array) {}
-  get size(): number {
-    return this.items.length;
-  }
-  push(t: number): void {
-    const { items, prio } = this;
-    const p = prio[t]!;
-    let i = items.length;
-    items.push(t);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (prio[items[parent]!]! <= p) break;
-      items[i] = items[parent]!;
-      i = parent;
-    }
-    items[i] = t;
-  }
-  pop(): number {
-    const { items, prio } = this;
-    const top = items[0]!;
-    const last = items.pop()!;
-    const n = items.length;
-    if (n > 0) {
-      const p = prio[last]!;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && prio[items[r]!]! < prio[items[l]!]! ? r : l;
-        if (prio[items[c]!]! >= p) break;
-        items[i] = items[c]!;
-        i = c;
-      }
-      items[i] = last;
-    }
-    return top;
-  }
-}
+export { type RunListener, type TaskEvent, TaskError, partitionOf } from './session.ts';
 
 export interface RunOptions {
   readonly listeners?: readonly RunListener[];
   /** Skip culling when the caller already culled (compute() does). */
   readonly culled?: boolean;
+  /** Aborting it cancels the run. */
+  readonly signal?: AbortSignal;
 }
 
 /** Run `graph` and resolve to the values of `outputs`. Rejects with TaskError on the first failure. */
-export function runGraph(graph: Graph, outputs: readonly Key[], executor: Executor, options: RunOptions = {}): Promise<Map<Key, unknown>> {
-  const g = options.culled ? graph : cull(graph, outputs);
-  const listeners = options.listeners ?? [];
-  const priorityByKey = order(g, outputs);
-  // Work on dense integer ids: string-keyed maps in the hot loop cost more than the tasks themselves.
-  const tasks: Task[] = [...g.values()];
-  const total = tasks.length;
-  const id = new Map<Key, number>();
-  tasks.forEach((t, i) => id.set(t.key, i));
-  const prio = new Int32Array(total);
-  const waiting = new Int32Array(total);
-  const readers = new Int32Array(total);
-  const deps: Int32Array[] = new Array(total);
-  const dependents: number[][] = Array.from({ length: total }, () => []);
-  const wanted = new Uint8Array(total);
-  for (const k of outputs) wanted[id.get(k)!] = 1;
-  const ready = new ReadyQueue(prio);
-  for (let i = 0; i < total; i++) {
-    const t = tasks[i]!;
-    prio[i] = priorityByKey.get(t.key)!;
-    const d = new Int32Array(t.deps.length);
-    for (let j = 0; j < d.length; j++) {
-      const di = id.get(t.deps[j]!)!;
-      d[j] = di;
-      readers[di]! += 1;
-      dependents[di]!.push(i);
-    }
-    deps[i] = d;
-    waiting[i] = d.length;
+export async function runGraph(graph: Graph, outputs: readonly Key[], executor: Executor, options: RunOptions = {}): Promise<Map<Key, unknown>> {
+  const session = new Session(executor, { listeners: options.listeners, signal: options.signal });
+  try {
+    session.submit(options.culled ? graph : cull(graph, outputs), outputs);
+    const values = await session.gather(outputs);
+    session.close();
+    return new Map(outputs.map((k, i) => [k, values[i]]));
+  } catch (e) {
+    session.cancel(e);
+    throw e;
   }
-  for (let i = 0; i < total; i++) if (waiting[i] === 0) ready.push(i);
-  const values: unknown[] = new Array(total);
-  for (const l of listeners) l.onStart?.({ total, executor: executor.name });
-
-  return new Promise<Map<Key, unknown>>((resolve, reject) => {
-    let inFlight = 0;
-    let done = 0;
-    let failed = false;
-    let pumping = false;
-
-    const fail = (t: Task, err: unknown): void => {
-      if (failed) return;
-      failed = true;
-      const e = err instanceof TaskError ? err : new TaskError(t, err, executor.name);
-      for (const l of listeners) l.onFinish?.({ total, error: e });
-      reject(e);
-    };
-
-    const finish = (i: number, value: unknown): void => {
-      done += 1;
-      values[i] = value;
-      const d = deps[i]!;
-      for (let j = 0; j < d.length; j++) {
-        const di = d[j]!;
-        if (--readers[di]! === 0 && wanted[di] === 0) {
-          values[di] = undefined;
-          if (listeners.length > 0) for (const l of listeners) l.onRelease?.(tasks[di]!.key);
-        }
-      }
-      const ds = dependents[i]!;
-      for (let j = 0; j < ds.length; j++) {
-        const k = ds[j]!;
-        if (--waiting[k]! === 0) ready.push(k);
-      }
-      if (listeners.length > 0) for (const l of listeners) l.onTaskFinish?.({ task: tasks[i]!, done, total });
-    };
-
-    const pump = (): void => {
-      if (pumping) return; // re-entrancy from a synchronously settled task: the running loop picks it up
-      pumping = true;
-      try {
-        while (!failed && ready.size > 0 && inFlight < executor.concurrency) {
-          const i = ready.pop();
-          const t = tasks[i]!;
-          const d = deps[i]!;
-          const inputs = new Array(d.length);
-          for (let j = 0; j < d.length; j++) inputs[j] = values[d[j]!];
-          if (listeners.length > 0) for (const l of listeners) l.onTaskStart?.(t);
-          let result: unknown;
-          try {
-            result = isInlineOp(t.op) ? executeTask(t, inputs) : executor.run(t, inputs);
-          } catch (err) {
-            fail(t, err);
-            return;
-          }
-          if (result instanceof Promise) {
-            inFlight += 1;
-            result.then(
-              (v) => {
-                inFlight -= 1;
-                if (failed) return;
-                finish(i, v);
-                pump();
-              },
-              (err) => {
-                inFlight -= 1;
-                fail(t, err);
-              },
-            );
-          } else {
-            finish(i, result);
-          }
-        }
-      } finally {
-        pumping = false;
-      }
-      if (!failed && done === total) {
-        for (const l of listeners) l.onFinish?.({ total });
-        const out = new Map<Key, unknown>();
-        for (const k of outputs) out.set(k, values[id.get(k)!]);
-        resolve(out);
-      } else if (!failed && inFlight === 0 && ready.size === 0) {
-        fail(tasks[0]!, new Error(`scheduler stalled with ${total - done} tasks not run (missing dependency?)`));
-      }
-    };
-    pump();
-  });
 }

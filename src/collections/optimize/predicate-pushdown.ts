@@ -3,10 +3,9 @@
 // row groups whose statistics rule them out. The filter itself stays: statistics only prune, rows are
 // still checked exactly. Pure: returns the same node object when nothing changes (tokens stay stable).
 
-import type { OutputPlan } from '../compute.ts';
 import type { ColExpr, ComparisonOp, Literal } from '../expr.ts';
 import { COMPARISON } from '../expr.ts';
-import { type FrameNode, type ReductionRequest, type ScalarNode, assignNode, filterNode, projectNode, sourceNode } from '../plan.ts';
+import { type FrameNode, assignNode, filterNode, projectNode, sourceNode } from '../plan.ts';
 import type { SourceFilter } from '../source.ts';
 
 const FLIP: Record<ComparisonOp, ComparisonOp> = { gt: 'lt', ge: 'le', lt: 'gt', le: 'ge', eq: 'eq', ne: 'ne' };
@@ -66,53 +65,11 @@ export function predicatePushdown(): (node: FrameNode) => FrameNode {
   return (node) => visit(node, []);
 }
 
-/** Push filters down in every output of a compute() call (prepare() runs this before projection pushdown). */
-export function pushDownPredicates(plans: readonly OutputPlan[]): OutputPlan[] {
+/** Push filters down under each plan's frame, sharing work between them; unchanged plans come back as the same objects. */
+export function pushDownPredicates<P extends { readonly node: FrameNode }>(plans: readonly P[]): P[] {
   const rewrite = predicatePushdown();
-  const requests = new Map<ReductionRequest, ReductionRequest>();
-  const request = (r: ReductionRequest): ReductionRequest => {
-    let out = requests.get(r);
-    if (!out) {
-      const frame = rewrite(r.frame);
-      out = frame === r.frame ? r : { ...r, frame };
-      requests.set(r, out);
-    }
-    return out;
-  };
-  const scalar = (n: ScalarNode): ScalarNode => {
-    if (n.kind === 'reduce') {
-      const r = request(n.request);
-      return r === n.request ? n : { kind: 'reduce', request: r };
-    }
-    const l = typeof n.l === 'number' ? n.l : scalar(n.l);
-    const r = typeof n.r === 'number' ? n.r : scalar(n.r);
-    return l === n.l && r === n.r ? n : { ...n, l, r };
-  };
-  return plans.map((p): OutputPlan => {
-    switch (p.kind) {
-      case 'frame':
-      case 'series': {
-        const node = rewrite(p.node);
-        return node === p.node ? p : { ...p, node };
-      }
-      case 'scalar': {
-        const node = scalar(p.node);
-        return node === p.node ? p : { kind: 'scalar', node };
-      }
-      case 'record': {
-        const reqs = p.node.requests.map(request);
-        return reqs.every((r, i) => r === p.node.requests[i]) ? p : { kind: 'record', node: { names: p.node.names, requests: reqs } };
-      }
-      default: {
-        // Outputs over a frame input (e.g. groupby-apply): rewrite that input.
-        const q = p as { node: { input?: FrameNode } };
-        const input = q.node.input;
-        if (input && typeof input === 'object' && 'kind' in input && 'token' in input) {
-          const next = rewrite(input);
-          return next === input ? p : ({ ...p, node: { ...q.node, input: next } } as OutputPlan);
-        }
-        return p;
-      }
-    }
+  return plans.map((p) => {
+    const node = rewrite(p.node);
+    return node === p.node ? p : { ...p, node };
   });
 }

@@ -8,7 +8,6 @@ import type { Dialect } from './dialect.ts';
 import { CsvBoundaryConflict, CsvOptionError, CsvTypeConflict } from './errors.ts';
 import { exactRanges } from './partitions.ts';
 import { tokenize, uniqueToken } from '../../scheduler/tokenize.ts';
-import { registerConflictHandler } from '../../collections/schema-conflicts.ts';
 import type { Compression } from './files.ts';
 import { CSV_READ_OP } from './ops.ts';
 import type { OnBadLines } from './options.ts';
@@ -49,12 +48,10 @@ export interface CsvSourceDescription {
   readonly blocksize: number;
 }
 
-/** Live sources by id, so a type conflict raised in a worker can widen the source it came from. */
-const live = new Map<string, WeakRef<CsvSource>>();
-
 export class CsvSource implements PartitionSource {
   readonly name = 'read-csv';
   readonly supportsProjection = true;
+  /** Identity carried by partition plans, so a conflict raised in a worker names the source it came from. */
   readonly id = uniqueToken('csv');
   token: string;
   schema: Schema;
@@ -64,7 +61,6 @@ export class CsvSource implements PartitionSource {
     this.token = description.token;
     this.npartitions = description.parts.length;
     this.schema = CsvSource.schemaOf(description);
-    live.set(this.id, new WeakRef(this));
   }
 
   private static schemaOf(d: CsvSourceDescription): Schema {
@@ -101,8 +97,27 @@ export class CsvSource implements PartitionSource {
     return true;
   }
 
-  static byId(id: string): CsvSource | undefined {
-    return live.get(id)?.deref();
+  /**
+   * A conflict from one of this source's tasks: re-cut the file or widen the column for every partition.
+   * Idempotent for concurrent computes: a task built before another compute made the change (or a wider
+   * one) changes nothing here, and the caller retries from the current description.
+   */
+  resolveConflict(e: unknown): string | null {
+    if (e instanceof CsvBoundaryConflict && e.sourceId === this.id) {
+      const file = this.description.files.find((f) => f.path === e.file);
+      if (!file) return null;
+      if (!file.checkQuotes) return `'${e.file}' was already re-cut with a quote-aware scan`;
+      this.recut(e.file);
+      return `'${e.file}' re-cut with a quote-aware scan (it holds quote characters its samples did not show)`;
+    }
+    if (e instanceof CsvTypeConflict && e.sourceId === this.id) {
+      const column = this.description.columns.find((c) => c.name === e.column);
+      if (!column || column.forced) return null;
+      if (column.kind !== e.expected) return `column '${e.column}' is already ${column.kind} (was ${e.expected} when the task was built)`;
+      if (!this.widen(e.column!, e.widenTo as ColumnKind)) return null;
+      return `column '${e.column}' ${e.expected} -> ${e.widenTo} (${e.location.file} line ${e.location.line}: ${JSON.stringify(e.value)})`;
+    }
+    return null;
   }
 
   partitionTask(i: number, columns: readonly string[] | null): PartitionTaskSpec {
@@ -138,17 +153,3 @@ export class CsvSource implements PartitionSource {
     return `read-csv ${d.files.length} file${d.files.length === 1 ? '' : 's'}, ${this.npartitions} partitions of ${mib} MiB (${d.engine} parser)`;
   }
 }
-
-registerConflictHandler((e) => {
-  if (!(e instanceof CsvBoundaryConflict)) return null;
-  const source = CsvSource.byId(e.sourceId);
-  if (!source || !source.recut(e.file)) return null;
-  return `'${e.file}' re-cut with a quote-aware scan (it holds quote characters its samples did not show)`;
-});
-
-registerConflictHandler((e) => {
-  if (!(e instanceof CsvTypeConflict)) return null;
-  const source = CsvSource.byId(e.sourceId);
-  if (!source || !source.widen(e.column!, e.widenTo as ColumnKind)) return null;
-  return `column '${e.column}' ${e.expected} -> ${e.widenTo} (${e.location.file} line ${e.location.line}: ${JSON.stringify(e.value)})`;
-});

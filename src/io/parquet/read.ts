@@ -5,15 +5,9 @@
 import * as fs from 'node:fs';
 import { type DataType, Dictionary, Field, Schema } from 'apache-arrow';
 import { DataFrame } from '../../collections/dataframe.ts';
-import { type ComputeOptions, prepare } from '../../collections/compute.ts';
+import type { ComputeOptions } from '../../collections/compute.ts';
+import { runPartitionSinks } from '../../collections/run-path.ts';
 import { sourceNode } from '../../collections/plan.ts';
-import { resolveConfig } from '../../config.ts';
-import { getExecutor } from '../../scheduler/get-executor.ts';
-import { type Graph, type Key, ref, task } from '../../scheduler/graph.ts';
-import { fuseLinearChains } from '../../scheduler/optimize-graph.ts';
-import { type RunListener, runGraph } from '../../scheduler/run-graph.ts';
-import { progressListeners } from '../../scheduler/progress.ts';
-import { tokenize } from '../../scheduler/tokenize.ts';
 import { ParquetFileError, ParquetOptionError } from './errors.ts';
 import { type Filters, resolveFilters } from './filters.ts';
 import { findFiles } from './files.ts';
@@ -208,19 +202,6 @@ export function prepareDirectory(dir: string, overwrite: boolean, what: string):
  * partition was computed (fused into its chain), so files are written in parallel without shipping data back.
  */
 export async function writePartitions<T>(df: DataFrame, op: string, plansFor: (npartitions: number) => readonly unknown[], options: ComputeOptions): Promise<T[]> {
-  const { onProgress, listeners = [], ...configOptions } = options;
-  const cfg = resolveConfig(configOptions);
-  const prepared = prepare([{ kind: 'frame', node: df.node }], cfg);
-  // After optimisation (filters may have pruned partitions): one plan per partition that will exist.
-  const plans = plansFor(prepared.keys.length);
-  const graph: Graph = new Map(prepared.graph);
-  const base = tokenize(op, df.node.token, plans);
-  const keys: Key[] = prepared.keys.map((k, i) => {
-    const key = `${base}#${i}`;
-    graph.set(key, task(key, op, [ref(k), plans[i]]));
-    return key;
-  });
-  const all: RunListener[] = [...listeners, ...progressListeners({ progress: cfg.progress, onProgress })];
-  const values = await runGraph(fuseLinearChains(graph, keys), keys, getExecutor(cfg), { listeners: all, culled: true });
-  return keys.map((k) => values.get(k) as T);
+  // The one run path (collections/run-path.ts): a CSV column widened mid-run re-prepares and restarts.
+  return (await runPartitionSinks(df.node, op, (n) => plansFor(n).map((plan) => [plan]), options)) as T[];
 }

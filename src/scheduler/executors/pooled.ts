@@ -123,7 +123,8 @@ export class PooledExecutor implements Executor {
       try {
         const t = p.task;
         const args = t.args.length === 0 ? t.args : (toWire(t.args, this.mode) as unknown[]);
-        tasks.push({ task: { key: t.key, op: t.op, args, deps: t.deps }, inputs: p.inputs.map((x) => toWire(x, this.mode)) });
+        // The whole task travels (its settings too: which kernel backend runs it), with encoded args.
+        tasks.push({ task: { ...t, args }, inputs: p.inputs.map((x) => toWire(x, this.mode)) });
         sent.push(p);
       } catch (err) {
         p.reject(err);
