@@ -1,6 +1,7 @@
 // Where each file's data begins and what its columns are called: BOM, skipRows, leading blank and comment
 // lines, then the header row (which may itself hold quoted newlines). Read with a few synchronous reads.
 
+import { isUtf8 } from 'node:buffer';
 import Papa from 'papaparse';
 import { rowEnd } from './boundaries.ts';
 import { type Dialect, quoteDialect } from './dialect.ts';
@@ -42,6 +43,9 @@ export function fileLayout(file: CsvFile, dialect: Dialect, opts: ResolvedCsvOpt
     }
     const end = rowEnd(head, p, quoteDialect(dialect));
     if (end >= head.length && !complete) continue; // the first row is longer than what was read
+    if (opts.encodingErrors === 'error' && !isUtf8(head.subarray(p, end))) {
+      throw new CsvFileError(`the first row of '${file.path}' (bytes ${p}-${end}) is not valid UTF-8; convert the file to UTF-8, or pass encodingErrors: 'replace' to read invalid bytes as U+FFFD`);
+    }
     const fields = splitRow(head.subarray(p, end), dialect);
     const names = columnNames(file, fields, opts);
     const newline = end >= 2 && head[end - 1] === NL && head[end - 2] === 13 ? '\r\n' : '\n';

@@ -9,6 +9,7 @@ import { registerErrorClass } from '../../scheduler/remote-errors.ts';
 import { registerBytesRead } from '../../scheduler/progress.ts';
 import { CsvBoundaryConflict, CsvFileError, CsvOptionError, CsvParseError, CsvTypeConflict } from './errors.ts';
 import { arrowType, utf8Bytes } from './builders.ts';
+import { checkedUtf8 } from './encoding.ts';
 import { parseFast } from './fast-parser.ts';
 import { readRange, readWhole } from './files.ts';
 import { parsePapa } from './papa-parser.ts';
@@ -32,6 +33,7 @@ export function readPartition(plan: PartitionPlan): RecordBatch {
     throw new CsvBoundaryConflict(`'${plan.file}' holds the quote character ${JSON.stringify(plan.dialect.quoteChar)} in bytes ${plan.start}-${plan.end}, but was cut at plain newlines (its samples held none); re-cutting it with a quote-aware scan`, plan.sourceId, plan.file);
   }
   const problems = new RowProblems(plan, whole);
+  bytes = checkedUtf8(bytes, plan, problems);
   const { builders, rows } = plan.engine === 'fast' ? parseFast(bytes, plan, problems) : parsePapa(bytes, plan, problems);
   problems.finish(rows);
   const fields = plan.columns.map((c) => new Field(c.name, arrowType(c.kind, c.dictId), true));

@@ -1,6 +1,7 @@
 // readCsv options: the public shape, validation at the edge, and the resolved plain-data form that
 // travels inside partition tasks (so workers re-derive everything from JSON, never from closures).
 
+import { ENCODING_ERRORS, type EncodingErrors } from './encoding.ts';
 import { CsvOptionError } from './errors.ts';
 
 /** Column types a user may force with `dtype` (and that inference produces). */
@@ -44,6 +45,8 @@ export interface CsvOptions {
   sampleBytes?: number | 'full';
   /** Strings become dictionary columns when sampled distinct/non-null is at most this ratio. Default 0.5. */
   dictionaryRatio?: number;
+  /** Invalid UTF-8: 'error' (default) names file, line, byte and column; 'replace' reads it as U+FFFD. */
+  encodingErrors?: EncodingErrors;
 }
 
 /** Options after validation and defaults: plain JSON, part of every partition task and of the source token. */
@@ -65,6 +68,7 @@ export interface ResolvedCsvOptions {
   engine: 'auto' | 'fast' | 'papaparse';
   sampleBytes: number | 'full';
   dictionaryRatio: number;
+  encodingErrors: EncodingErrors;
 }
 
 export const DEFAULT_NA_VALUES = ['', 'NA', 'NaN', 'null', 'NULL'];
@@ -72,7 +76,7 @@ export const DEFAULT_BLOCKSIZE = 64 * 1024 * 1024;
 
 const KNOWN = new Set([
   'blocksize', 'header', 'names', 'delimiter', 'quoteChar', 'columns', 'dtype', 'naValues', 'parseDates',
-  'includePathColumn', 'skipRows', 'comment', 'onBadLines', 'alignColumns', 'engine', 'sampleBytes', 'dictionaryRatio',
+  'includePathColumn', 'skipRows', 'comment', 'onBadLines', 'alignColumns', 'engine', 'sampleBytes', 'dictionaryRatio', 'encodingErrors',
 ]);
 
 const UNITS: Record<string, number> = {
@@ -108,7 +112,8 @@ export function resolveOptions(opts: CsvOptions = {}): ResolvedCsvOptions {
   for (const k of Object.keys(opts)) {
     if (!KNOWN.has(k)) throw new CsvOptionError(`unknown option '${k}'; known options: ${[...KNOWN].join(', ')}`);
   }
-  const dtype: Record<string, CsvDtype> = {};
+  // Column names are data: a null-prototype record, so '__proto__' or 'constructor' are ordinary keys.
+  const dtype: Record<string, CsvDtype> = Object.create(null);
   for (const [col, t] of Object.entries(opts.dtype ?? {})) dtype[col] = oneOf(t, DTYPES, `dtype.${col}`, 'string');
   const quoteChar = opts.quoteChar ?? '"';
   if (quoteChar.length !== 1) throw new CsvOptionError(`options.quoteChar must be one character, got ${JSON.stringify(quoteChar)}`);
@@ -143,5 +148,6 @@ export function resolveOptions(opts: CsvOptions = {}): ResolvedCsvOptions {
     engine: oneOf(opts.engine, ['auto', 'fast', 'papaparse'] as const, 'engine', 'auto'),
     sampleBytes,
     dictionaryRatio: ratio,
+    encodingErrors: oneOf(opts.encodingErrors, ENCODING_ERRORS, 'encodingErrors', 'error'),
   };
 }

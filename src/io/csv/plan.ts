@@ -3,6 +3,7 @@
 
 import type { ColumnBuilder, ColumnKind } from './builders.ts';
 import type { Dialect } from './dialect.ts';
+import type { EncodingErrors } from './encoding.ts';
 import type { Compression } from './files.ts';
 import type { OnBadLines } from './options.ts';
 
@@ -36,6 +37,8 @@ export interface PartitionPlan {
   /** The file-path column, if asked for, and its position among the output columns. */
   readonly pathColumn: { readonly name: string; readonly dictId: number; readonly position: number } | null;
   readonly engine: 'fast' | 'papaparse';
+  /** Invalid UTF-8 in a requested column: an error naming where ('error'), or U+FFFD ('replace'). */
+  readonly encodingErrors: EncodingErrors;
   /** Average bytes per row seen in the samples: sizes the first allocation of each column. */
   readonly rowBytes: number;
   /** The range was cut at plain newlines: the task must raise CsvBoundaryConflict if it holds the quote character. */

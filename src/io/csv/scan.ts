@@ -36,7 +36,7 @@ export function csvSource(input: string | readonly string[], options: CsvOptions
       fieldOf: projectedFieldOf[i]!, checkQuotes: ranges[i]!.checkQuotes,
     })),
     parts: partsOf(layouts, ranges),
-    dialect, naValues: opts.naValues, onBadLines: opts.onBadLines, pathColumn: opts.pathColumn, engine,
+    dialect, naValues: opts.naValues, onBadLines: opts.onBadLines, pathColumn: opts.pathColumn, engine, encodingErrors: opts.encodingErrors,
     rowBytes: totals.rows > 0 ? Math.max(1, totals.bytes / totals.rows) : 64,
     blocksize: opts.blocksize,
   };

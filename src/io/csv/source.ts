@@ -5,6 +5,7 @@ import { Field, Schema } from 'apache-arrow';
 import type { PartitionSource, PartitionTaskSpec } from '../../collections/source.ts';
 import { arrowType, type ColumnKind } from './builders.ts';
 import type { Dialect } from './dialect.ts';
+import type { EncodingErrors } from './encoding.ts';
 import { CsvBoundaryConflict, CsvOptionError, CsvTypeConflict } from './errors.ts';
 import { exactRanges } from './partitions.ts';
 import { tokenize, uniqueToken } from '../../scheduler/tokenize.ts';
@@ -44,6 +45,7 @@ export interface CsvSourceDescription {
   readonly onBadLines: OnBadLines;
   readonly pathColumn: string | null;
   readonly engine: 'fast' | 'papaparse';
+  readonly encodingErrors: EncodingErrors;
   readonly rowBytes: number;
   readonly blocksize: number;
 }
@@ -142,7 +144,7 @@ export class CsvSource implements PartitionSource {
     const plan: PartitionPlan = {
       file: file.path, compression: file.compression, start: part.start, end: part.end, nfields: file.nfields, newline: file.newline,
       columns: out, dialect: d.dialect, naValues: d.naValues, onBadLines: d.onBadLines, pathColumn,
-      engine: d.engine, rowBytes: d.rowBytes, checkQuotes: file.checkQuotes, sourceId: this.id,
+      engine: d.engine, encodingErrors: d.encodingErrors, rowBytes: d.rowBytes, checkQuotes: file.checkQuotes, sourceId: this.id,
     };
     return { op: CSV_READ_OP, args: [plan] };
   }
