@@ -86,6 +86,12 @@ for (const scheduler of SCHEDULERS) {
     }
   });
 
+  test(`[${scheduler}] value columns named __proto__ and constructor aggregate like any other (partials keyed by a Map)`, async () => {
+    const df = fromColumns({ k: ['a', 'a', 'b'], ['__proto__']: [1, 2, 3], constructor: [0.5, 1, 2] } as never, { npartitions: 3 });
+    const out = await df.groupby('k').agg({ s: ['__proto__', 'sum'], m: ['constructor', 'max'] }).compute(opts);
+    assert.equal(rowsOf(out), [{ k: 'a', s: 3n, m: 1 }, { k: 'b', s: 3n, m: 2 }]);
+  });
+
   test(`[${scheduler}] finding 10: apply/transform results that are whole numbers are integers`, async () => {
     const df = fromColumns({ k: ['a', 'b', 'a', 'c', 'b', 'a'], x: [1, 2, 3, 4, 5, 6] }, { npartitions: 3 });
     // all whole and within int32: Int32 (JS numbers)

@@ -52,9 +52,10 @@ export interface GroupPartial {
   keys: KeyValue[][];
   ngroups: number;
   size: number[];
-  columns: Record<string, ColumnState>;
+  /** By value column name; Maps, not objects, so a column named '__proto__' is an ordinary key. */
+  columns: Map<string, ColumnState>;
   /** Custom aggregation states by output name, per group. */
-  custom?: Record<string, unknown[]>;
+  custom?: Map<string, unknown[]>;
 }
 
 interface ColumnNeeds {
@@ -125,13 +126,13 @@ function chunkWith(batch: RecordBatch, keyNames: readonly string[], specs: reado
   const n = batch.numRows;
   const size = new Array<number>(ngroups).fill(0);
   for (let i = 0; i < n; i++) if (ids[i]! >= 0) size[ids[i]!]! += 1;
-  const columns: Record<string, ColumnState> = {};
+  const columns = new Map<string, ColumnState>();
   for (const [name, needs] of needsByColumn(specs)) {
-    columns[name] = columnChunk(batch.data.children[columnIndex(batch, name)]!, ids, ngroups, needs);
+    columns.set(name, columnChunk(batch.data.children[columnIndex(batch, name)]!, ids, ngroups, needs));
   }
   const partial: GroupPartial = { keys, ngroups, size, columns };
   if (custom.size > 0) {
-    partial.custom = {};
+    partial.custom = new Map();
     for (const s of specs) {
       if (s.fn !== 'custom') continue;
       const c = custom.get(s.out)!;
@@ -143,7 +144,7 @@ function chunkWith(batch: RecordBatch, keyNames: readonly string[], specs: reado
         const g = ids[i]!;
         if (g >= 0 && (valid === null || ((valid[i >> 3]! >> (i & 7)) & 1) === 1)) perGroup[g]!.push(get(i));
       }
-      partial.custom[s.out] = perGroup.map((vals, g) => callCustom(s.out, 'chunk', c.chunk, [groupValues(vals), c.params], keyText(partial, g)));
+      partial.custom.set(s.out, perGroup.map((vals, g) => callCustom(s.out, 'chunk', c.chunk, [groupValues(vals), c.params], keyText(partial, g))));
     }
   }
   return partial;
@@ -296,8 +297,8 @@ export function groupMerge(parts: readonly GroupPartial[], specs: readonly Group
 function mergeWith(parts: readonly GroupPartial[], custom: Map<string, LoadedCustomAgg>): GroupPartial {
   const first = parts[0]!;
   const ncols = first.keys.length;
-  const out: GroupPartial = { keys: Array.from({ length: ncols }, () => []), ngroups: 0, size: [], columns: {} };
-  for (const [name, st] of Object.entries(first.columns)) out.columns[name] = emptyLike(st);
+  const out: GroupPartial = { keys: Array.from({ length: ncols }, () => []), ngroups: 0, size: [], columns: new Map() };
+  for (const [name, st] of first.columns) out.columns.set(name, emptyLike(st));
   const index = new Map<string, number>();
   let pending: Map<string, unknown[][]> | null = null;
   for (const p of parts) {
@@ -309,13 +310,13 @@ function mergeWith(parts: readonly GroupPartial[], custom: Map<string, LoadedCus
         index.set(tk, t);
         for (let c = 0; c < ncols; c++) out.keys[c]!.push(p.keys[c]![g]!);
         out.size.push(0);
-        for (const st of Object.values(out.columns)) growState(st);
+        for (const st of out.columns.values()) growState(st);
       }
       out.size[t]! += p.size[g]!;
-      for (const [name, st] of Object.entries(p.columns)) mergeInto(out.columns[name]!, t, st, g);
+      for (const [name, st] of p.columns) mergeInto(out.columns.get(name)!, t, st, g);
       if (p.custom) {
         pending ??= new Map();
-        for (const [name, states] of Object.entries(p.custom)) {
+        for (const [name, states] of p.custom) {
           let lists = pending.get(name);
           if (!lists) pending.set(name, (lists = []));
           (lists[t] ??= []).push(states[g]);
@@ -324,14 +325,17 @@ function mergeWith(parts: readonly GroupPartial[], custom: Map<string, LoadedCus
     }
   }
   if (pending) {
-    out.custom = {};
+    out.custom = new Map();
     for (const [name, lists] of pending) {
       const c = custom.get(name);
       if (!c) throw new Error(`internal: custom aggregation '${name}' was not loaded for merging`);
-      out.custom[name] = Array.from({ length: out.ngroups }, (_, t) => {
-        const states = lists[t] ?? [];
-        return states.length === 1 ? states[0] : callCustom(name, 'combine', c.combine, [states, c.params], keyText(out, t));
-      });
+      out.custom.set(
+        name,
+        Array.from({ length: out.ngroups }, (_, t) => {
+          const states = lists[t] ?? [];
+          return states.length === 1 ? states[0] : callCustom(name, 'combine', c.combine, [states, c.params], keyText(out, t));
+        }),
+      );
     }
   }
   return out;
@@ -428,17 +432,17 @@ function selectGroups(p: GroupPartial, assign: Int32Array, j: number): GroupPart
   const idx: number[] = [];
   for (let g = 0; g < p.ngroups; g++) if (assign[g] === j) idx.push(g);
   const pickArr = <T>(a: ArrayLike<T> | undefined) => (a ? idx.map((g) => a[g]!) : undefined);
-  const columns: Record<string, ColumnState> = {};
-  for (const [name, st] of Object.entries(p.columns)) {
+  const columns = new Map<string, ColumnState>();
+  for (const [name, st] of p.columns) {
     const c: ColumnState = { numeric: st.numeric, n: pickArr<number>(st.n)! };
     for (const k of ['sum', 'isum', 'min', 'max', 'imin', 'imax', 'mean', 'm2', 'first', 'last', 'distinct', 'values'] as const) {
       const v = pickArr(st[k] as ArrayLike<unknown> | undefined);
       if (v) (c as unknown as Record<string, unknown>)[k] = v;
     }
-    columns[name] = c;
+    columns.set(name, c);
   }
   const out: GroupPartial = { keys: p.keys.map((k) => idx.map((g) => k[g]!)), ngroups: idx.length, size: idx.map((g) => p.size[g]!), columns };
-  if (p.custom) out.custom = Object.fromEntries(Object.entries(p.custom).map(([name, states]) => [name, idx.map((g) => states[g])]));
+  if (p.custom) out.custom = new Map([...p.custom].map(([name, states]) => [name, idx.map((g) => states[g])]));
   return out;
 }
 
@@ -506,7 +510,7 @@ function finalizeWith(
   const finalOf = (s: GroupAggSpec, g: number): KeyValue => {
     if (s.fn !== 'custom') return finalValue(p, s, g);
     const c = custom.get(s.out)!;
-    const v = callCustom(s.out, 'finalize', c.finalize, [p.custom![s.out]![g], c.params], keyText(p, g));
+    const v = callCustom(s.out, 'finalize', c.finalize, [p.custom!.get(s.out)![g], c.params], keyText(p, g));
     if (v !== null && v !== undefined && !['number', 'string', 'boolean', 'bigint'].includes(typeof v)) {
       throw new TypeError(`custom aggregation '${s.out}': finalize() returned ${typeof v} for group ${keyText(p, g)()}; return a number, string, boolean or null`);
     }
@@ -538,7 +542,7 @@ function finalizeWith(
 
 /** An empty partial (a frame with no partitions). */
 export function groupEmpty(nkeys: number): GroupPartial {
-  return { keys: Array.from({ length: nkeys }, () => []), ngroups: 0, size: [], columns: {} };
+  return { keys: Array.from({ length: nkeys }, () => []), ngroups: 0, size: [], columns: new Map() };
 }
 
 function median(xs: number[]): number | null {
@@ -551,7 +555,7 @@ function median(xs: number[]): number | null {
 
 function finalValue(p: GroupPartial, s: GroupAggSpec, g: number): KeyValue {
   if (s.fn === 'size') return p.size[g]!;
-  const st = p.columns[s.column!]!;
+  const st = p.columns.get(s.column!)!;
   const n = st.n[g]!;
   switch (s.fn) {
     case 'count':
