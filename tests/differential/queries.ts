@@ -371,7 +371,11 @@ function compareScalar(actual: unknown, expected: unknown, fn: ReduceFn | AggFn,
   return Math.abs(a - e) <= bound ? null : `expected ${show(e)} (±${bound.toExponential(2)} from summation order), got ${show(actual)}; diff ${Math.abs(a - e).toExponential(3)}`;
 }
 
-const keyText = (vs: Value[]): string => vs.map(show).join('\u241f');
+/** Group identity: 0 and -0 are one group (which sign represents it is not a rule either side makes). */
+const keyText = (vs: Value[]): string => vs.map((v) => show(typeof v === 'number' && v === 0 ? 0 : v)).join('\u241f');
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 function cmpKey(a: Value[], b: Value[]): number {
   for (let i = 0; i < a.length; i++) {
@@ -420,6 +424,15 @@ function compareTables(c: CsvCase, q: Query, actual: Answer, expected: Expected)
 /** null when tessera's outcome is right, else a one-line reason. */
 export function compareOutcome(c: CsvCase, types: ColType[], q: Query, actual: Outcome, expected: Expected | ExpectedRefusal): string | null {
   if (!expected.ok) return actual.ok ? `expected a refusal (${expected.why}), got ${show(actual.value)}` : null;
+  if (q.kind === 'groupAgg') {
+    // docs/TYPES.md: a groupby sum of integers beyond int64 is a RangeError naming the column and group.
+    const nk = q.keys.length;
+    const overflow = q.aggs.some((a, i) => a.fn === 'sum' && isInt(types[a.col]!) && (expected.value as unknown[][]).some((r) => {
+      const v = BigInt(r[nk + i] as bigint);
+      return v < INT64_MIN || v > INT64_MAX;
+    }));
+    if (overflow) return !actual.ok && /beyond int64/.test(actual.error) ? null : `a group sum beyond int64 must be a RangeError; got ${actual.ok ? 'an answer' : actual.error}`;
+  }
   if (!actual.ok) return `threw ${actual.error.split('\n')[0]}`;
   switch (q.kind) {
     case 'reduce':
