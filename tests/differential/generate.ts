@@ -40,7 +40,10 @@ const chance = (r: Rand, p: number): boolean => r() < p;
 const NA_TEXTS = ['', 'NA', 'NaN', 'null', 'NULL'];
 const HOSTILE_NAMES = ['__proto__', 'constructor', 'toString', 'naïve', '数量', 'a b', 'x;y', 'q"t', 'hasOwnProperty', 'Ω'];
 
-type Profile = 'int32' | 'int64' | 'float' | 'bool' | 'string' | 'category' | 'date' | 'timestamp';
+type Profile = 'int32' | 'int64' | 'float' | 'bool' | 'string' | 'category' | 'control' | 'date' | 'timestamp';
+
+/** Keys holding control characters: (a, b\u0001c) and (a\u0001b, c) must stay two groups (issue 10, finding 4). */
+const CONTROL_WORDS = ['a', 'b', 'c', 'a\u0001b', 'b\u0001c', 'a\u0001sb', 'x\u0000y', 'x'];
 
 function intText(r: Rand, wide: boolean): { text: string; cls: CellClass } {
   const near = (base: bigint): bigint => base + BigInt(int(r, -3, 3));
@@ -115,6 +118,7 @@ function valueCell(r: Rand, p: Profile, distinct: number): { text: string; cls: 
     case 'bool': return { text: pick(r, ['true', 'false', 'True', 'False', 'TRUE', 'FALSE']), cls: 'bool' };
     case 'string': return { text: stringText(r, 0), cls: 'string' };
     case 'category': return { text: stringText(r, distinct), cls: 'string' };
+    case 'control': return { text: pick(r, CONTROL_WORDS), cls: 'string' };
     case 'date': return { text: dateText(r), cls: 'date' };
     case 'timestamp': return { text: timestampText(r), cls: 'timestamp' };
   }
@@ -148,7 +152,7 @@ export function generateCase(seed: number, avoid: ReadonlySet<Feature> = new Set
   const delimiter = pick(r, [',', ',', ';', '\t', '|'] as const);
   const parseDates = chance(r, 0.25);
   const ncols = int(r, avoid.has('single-column') ? 2 : 1, 6);
-  const profiles: Profile[] = ['int32', 'int64', 'float', 'float', 'bool', 'string', 'category', 'category'];
+  const profiles: Profile[] = ['int32', 'int64', 'float', 'float', 'bool', 'string', 'category', 'category', 'control'];
   if (parseDates) profiles.push('date', 'timestamp', 'date');
   const names: string[] = [];
   const cols: { p: Profile; nullRate: number; distinct: number; late: boolean }[] = [];
