@@ -10,7 +10,6 @@ import { cutTuning } from '../../src/io/csv/partitions.ts';
 
 // These files are tiny: let them take the newline-cut shortcut that only big files take by default.
 const defaultTuning = { ...cutTuning };
-cutTuning.exactScanBelow = 0;
 cutTuning.lookback = 0;
 test.after(() => { Object.assign(cutTuning, defaultTuning); });
 import { readPartition } from '../../src/io/csv/ops.ts';

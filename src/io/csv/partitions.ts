@@ -41,12 +41,11 @@ const SPREAD = 3;
 /** Thresholds of the newline-cut shortcut; tests lower them to exercise it on small files. */
 export const cutTuning = {
   /**
-   * Files with less data than this always get the exact quote-aware scan: it costs a few milliseconds, and
-   * newline cuts could put a sample inside a quoted field, whose text would then be typed as rows.
+   * Bytes before each sample of a newline-cut file that must hold no quote either: a sample starting inside a
+   * quoted field would have its text typed as rows, and such a start needs a quote before it. This covers
+   * every small file whole, and quoted fields up to this long in big ones (a few small reads per file).
    */
-  exactScanBelow: 16 << 20,
-  /** Bytes before each sample of a newline-cut file that must hold no quote either. */
-  lookback: 1 << 20,
+  lookback: 256 << 10,
 };
 
 export function fileRanges(layout: FileLayout, dialect: Dialect, opts: ResolvedCsvOptions): FileRanges {
@@ -66,7 +65,7 @@ export function fileRanges(layout: FileLayout, dialect: Dialect, opts: ResolvedC
   }
   const targets = [...cuts, ...spread].sort((a, b) => a - b);
   const quote = quoteDialect(dialect).quote;
-  if (opts.sampleBytes !== 'full' && targets.length > 0 && size - start >= cutTuning.exactScanBelow) {
+  if (opts.sampleBytes !== 'full' && targets.length > 0) {
     // Newline cuts, kept only if no sampled byte is a quote, nor any byte in a window before each sample
     // (a sample starting inside a quoted field would classify the field's text as rows).
     const fd = fs.openSync(layout.file.path, 'r');
