@@ -224,19 +224,22 @@ function sampledRows(c: CsvCase, f: CsvFile): (boolean | null)[] {
   if (S === 'full') return f.rows.map(() => true);
   const bytes = (s: string): number => Buffer.byteLength(s);
   const dataStart = (f.bom ? 3 : 0) + bytes(renderFile({ ...c }, { rows: [], ends: [f.ends[0]!], bom: false }));
-  const starts: number[] = [];
+  const spans: [number, number][] = [];
   let at = dataStart;
   f.rows.forEach((row, i) => {
-    starts.push(at);
-    at += bytes(renderRow(c, row)) + bytes(f.ends[i + 1]!);
+    const len = bytes(renderRow(c, row)) + bytes(f.ends[i + 1]!);
+    spans.push([at, at + len]);
+    at += len;
   });
   const size = at;
-  return starts.map((s) => {
+  // Spread ranges begin at the first row start at or after their target (k/4 of the file, give or take the
+  // header) and run a quarter of sampleBytes, extended to a row end: rows around a target are uncertain.
+  const windows = [1, 2, 3].map((k) => [Math.floor((size * k) / 4) - 2 * S - 512, Math.floor((size * k) / 4) + S + 512] as const);
+  return spans.map(([s, e], i) => {
     if (s < dataStart + S) return true;
-    // Spread ranges begin at the first row start after their target: rows near a target are uncertain.
-    for (const k of [1, 2, 3]) {
-      const t = Math.floor((size * k) / 4);
-      if (s >= t - 2 * S - 256 && s <= t + S) return null;
+    for (const [lo, hi] of windows) {
+      if (e > lo && s < hi) return null;
+      if (s >= hi && i > 0 && spans[i - 1]![0] < hi) return null; // the first row starting past the window
     }
     return false;
   });
