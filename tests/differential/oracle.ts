@@ -29,7 +29,8 @@ export function duck(): Promise<DuckDBConnection> {
   return connection;
 }
 
-export const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+/** A SQL string literal; NUL cannot appear inside one, so it is spliced in with chr(0). */
+export const sqlString = (s: string): string => s.split('\u0000').map((part) => `'${part.replace(/'/g, "''")}'`).join(' || chr(0) || ');
 /** Column j of the case is c{j} in DuckDB, so hostile names never reach SQL. */
 export const dcol = (j: number): string => `c${j}`;
 
