@@ -56,7 +56,7 @@ console.log('\n1. One compute() call, one graph, every partition read once for a
 console.table([{ 'delay min': min, max, mean: fixed(mean, 3), std: fixed(std, 3), flights: count, 'mean distance': fixed(meanDistance, 1), 'mean distance of >60 min delays': fixed(lateDistance, 1) }]);
 
 const [[origins, models], groupSecs] = await timed(() => compute(perOrigin, fits));
-const busiest = rows(origins).sort((a, b) => (b.flights as number) - (a.flights as number));
+const busiest = rows(origins).sort((a, b) => Number(b.flights) - Number(a.flights)); // counts are Int64 (bigint)
 console.log(`\n2. Mean delay per origin (groupby-aggregate over ${busiest.length} airports); the busiest 8:`);
 console.table(busiest.slice(0, 8).map((r) => ({ ...r, meanDelay: fixed(r.meanDelay, 2) })));
 

@@ -8,7 +8,7 @@ import { takeBatch } from '../kernels/take.ts';
 import { project } from '../kernels/frame-ops.ts';
 import { FROM_NUMBERS, POSITION_COLUMNS } from '../kernels/groupby/apply.ts';
 import { buildColumn } from '../kernels/groupby/aggregate.ts';
-import type { KeyValue } from '../kernels/groupby/group-ids.ts';
+import { type KeyValue, compareKeys } from '../kernels/groupby/group-ids.ts';
 import type { ApplyNode } from './plan.ts';
 
 export function assembleApplied(buckets: ReadonlyArray<RecordBatch | null>, node: ApplyNode): Table {
@@ -60,8 +60,8 @@ function widenNumbers(current: DataType, f: Field, batches: readonly RecordBatch
     const g = b.schema.fields.find((x) => x.name === f.name)!;
     return g.type.typeId !== Type.Int || g.metadata.get(FROM_NUMBERS) === '1';
   });
-  if (!fromNumbers) return null;
-  if (current.typeId === Type.Float || f.type.typeId === Type.Float) return new Float64();
+  // Integers of different widths meet losslessly in int64; integers meet floats only when they came from JS numbers.
+  if (current.typeId === Type.Float || f.type.typeId === Type.Float) return fromNumbers ? new Float64() : null;
   return new Int64();
 }
 
@@ -83,12 +83,8 @@ function sortByKeys(batch: RecordBatch, keys: readonly string[]): RecordBatch {
   const value = (c: number, i: number): KeyValue => (valid[c]!.isValid(i) ? (cols[c]![i] as KeyValue) : null);
   idx.sort((x, y) => {
     for (let c = 0; c < keys.length; c++) {
-      const a = value(c, x);
-      const b = value(c, y);
-      if (a === b) continue;
-      if (a === null) return 1;
-      if (b === null) return -1;
-      return a < b ? -1 : 1;
+      const d = compareKeys(value(c, x), value(c, y));
+      if (d !== 0) return d;
     }
     return x - y;
   });

@@ -137,6 +137,7 @@ function narrowIntColumn(
   const out = sharedArray(Ctor, n);
   const lo = signed ? -(2 ** (bits - 1)) : 0;
   const hi = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  if ((op === 'add' || op === 'sub' || op === 'mul') && fastIntLoop(op, l, r, n, out, lo, hi)) return primitiveData(type, n, out, valid);
   const a = 'lit' in l ? null : asFloat64(l.data);
   const b = 'lit' in r ? null : asFloat64(r.data);
   const ka = 'lit' in l ? Number(l.lit) : 0;
@@ -162,6 +163,38 @@ function narrowIntColumn(
     out[i] = v;
   }
   return primitiveData(type, n, out, outValid);
+}
+
+/** The integer values of a narrow integer column without a copy, or null (booleans, other types). */
+function intValues(e: Operand): ArrayLike<number> | null {
+  if ('lit' in e) return null;
+  const v = e.data.values as unknown;
+  if (e.data.typeId !== Type.Int || v instanceof BigInt64Array || v instanceof BigUint64Array) return null;
+  return v as ArrayLike<number>;
+}
+
+/**
+ * add/sub/mul in monomorphic loops straight over the input arrays (the common case). Returns false when
+ * some row left the type's range (maybe only a null slot): the caller then redoes it row by row, checked.
+ */
+function fastIntLoop(op: 'add' | 'sub' | 'mul', l: Operand, r: Operand, n: number, out: Int32Array, lo: number, hi: number): boolean {
+  const a = intValues(l);
+  const b = intValues(r);
+  let ok = true;
+  if (a && b) {
+    if (op === 'add') for (let i = 0; i < n; i++) { const v = a[i]! + b[i]!; out[i] = v; if (v < lo || v > hi) ok = false; }
+    else if (op === 'sub') for (let i = 0; i < n; i++) { const v = a[i]! - b[i]!; out[i] = v; if (v < lo || v > hi) ok = false; }
+    else for (let i = 0; i < n; i++) { const v = a[i]! * b[i]!; out[i] = v; if (v < lo || v > hi) ok = false; }
+    return ok;
+  }
+  if (a && 'lit' in r && typeof r.lit === 'number') {
+    const k = r.lit;
+    if (op === 'add') for (let i = 0; i < n; i++) { const v = a[i]! + k; out[i] = v; if (v < lo || v > hi) ok = false; }
+    else if (op === 'sub') for (let i = 0; i < n; i++) { const v = a[i]! - k; out[i] = v; if (v < lo || v > hi) ok = false; }
+    else for (let i = 0; i < n; i++) { const v = a[i]! * k; out[i] = v; if (v < lo || v > hi) ok = false; }
+    return ok;
+  }
+  return false;
 }
 
 /** Integer semantics on exact small integers held as numbers. */

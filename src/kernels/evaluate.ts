@@ -255,6 +255,15 @@ function compare(op: ComparisonOp, l: Evaluated, r: Evaluated, n: number): Evalu
     }
     return boolResult(bytes, valid);
   }
+  if ('data' in l && 'lit' in r && typeof r.lit === 'number' && kindOf(l.data.type) === 'bigint') {
+    compareBigIntWithNumber(op, l.data.values as BigInt64Array | BigUint64Array, r.lit, n, bytes);
+    return boolResult(bytes, valid);
+  }
+  if ('lit' in l && typeof l.lit === 'number' && 'data' in r && kindOf(r.data.type) === 'bigint') {
+    const flipped: Record<ComparisonOp, ComparisonOp> = { gt: 'lt', ge: 'le', lt: 'gt', le: 'ge', eq: 'eq', ne: 'ne' };
+    compareBigIntWithNumber(flipped[op], r.data.values as BigInt64Array | BigUint64Array, l.lit, n, bytes);
+    return boolResult(bytes, valid);
+  }
   if (anyBigInt(l) || anyBigInt(r)) {
     // An int64 side: compare exactly (a float64 copy would make 2^53 + 1 equal 2^53).
     const a = exactAt(l);
@@ -280,6 +289,23 @@ function compare(op: ComparisonOp, l: Evaluated, r: Evaluated, n: number): Evalu
     }
   }
   return boolResult(bytes, valid);
+}
+
+/** int64 column vs a JS number literal, exactly: the literal becomes floor + "has a fraction" once, then bigint compares. */
+function compareBigIntWithNumber(op: ComparisonOp, v: BigInt64Array | BigUint64Array, lit: number, n: number, out: Uint8Array): void {
+  if (lit !== lit || lit === Infinity || lit === -Infinity) {
+    // NaN: only ne holds; ±Infinity is beyond every integer.
+    const c = lit !== lit ? NaN : lit === Infinity ? -1 : 1;
+    out.fill(cmpResult(op, c));
+    return;
+  }
+  const fl = Math.floor(lit);
+  const floor = BigInt(fl);
+  const atFloor = fl === lit ? 0 : -1; // x == floor(lit) < lit when lit has a fraction
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    out[i] = cmpResult(op, x < floor ? -1 : x > floor ? 1 : atFloor);
+  }
 }
 
 function anyBigInt(e: Evaluated): boolean {

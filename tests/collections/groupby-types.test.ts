@@ -86,6 +86,18 @@ for (const scheduler of SCHEDULERS) {
     }
   });
 
+  test(`[${scheduler}] group rows sort strings by code point (as string comparisons do) and NaN keys after numbers`, async () => {
+    const df = fromColumns({ k: ['😀', '\uFFFD', 'a', '😀'], f: [NaN, 2, -1, NaN], v: [1, 2, 3, 4] }, { npartitions: 2 });
+    const byString = await df.groupby('k').size().compute(opts);
+    assert.equal(byString.getChild('k')!.toJSON(), ['a', '\uFFFD', '😀']);
+    assert.equal(await df.filter(df.col('k').gt('\uFFFD')).col('v').count().compute(opts), 2);
+    const byFloat = await df.groupby('f', { dropna: false }).size().compute(opts);
+    assert.equal(byFloat.getChild('f')!.toJSON(), [-1, 2, NaN]);
+    assert.equal(byFloat.getChild('size')!.toJSON(), [1n, 1n, 2n]);
+    const applied = await df.groupby('k').apply((g) => ({ n: g.numRows }), { npartitions: 3 }).compute(opts);
+    assert.equal(applied.getChild('k')!.toJSON(), ['a', '\uFFFD', '😀']);
+  });
+
   test(`[${scheduler}] value columns named __proto__ and constructor aggregate like any other (partials keyed by a Map)`, async () => {
     const df = fromColumns({ k: ['a', 'a', 'b'], ['__proto__']: [1, 2, 3], constructor: [0.5, 1, 2] } as never, { npartitions: 3 });
     const out = await df.groupby('k').agg({ s: ['__proto__', 'sum'], m: ['constructor', 'max'] }).compute(opts);
@@ -102,6 +114,9 @@ for (const scheduler of SCHEDULERS) {
     const big = await df.groupby('k').apply((g) => ({ v: g.key.k === 'c' ? 2 ** 40 : 1 }), { npartitions: 3 }).compute(opts);
     assert.equal(typesOf(big).v, 'Int64');
     assert.equal(rowsOf(big).map((r) => r.v), [1n, 1n, 2n ** 40n]);
+    // bigints in one group, whole JS numbers in others: Int64 whichever buckets they land in
+    const mixed = await df.groupby('k').apply((g) => ({ v: g.key.k === 'a' ? 2n ** 60n : 3 }), { npartitions: 2 }).compute(opts);
+    assert.equal(rowsOf(mixed).map((r) => r.v), [2n ** 60n, 3n, 3n]);
     // a fraction in one group (maybe another bucket): Float64 for all
     const frac = await df.groupby('k').apply((g) => ({ v: g.key.k === 'b' ? 0.5 : 1 }), { npartitions: 3 }).compute(opts);
     assert.equal(typesOf(frac).v, 'Float64');

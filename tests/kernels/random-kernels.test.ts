@@ -441,6 +441,22 @@ async function checkGroup(df: DataFrame, f: Frame, q: Extract<Query, { kind: 'gr
   }
   if (out.numRows !== groups.size) return `got ${out.numRows} groups, want ${groups.size}`;
   const keyCols = q.keys.map((k) => out.getChild(f.names[k]!)!);
+  // rows come sorted by key (within each output partition: check with one): numbers (NaN last), strings by
+  // code point, false before true, nulls last
+  const order = (x: V, y: V): number => {
+    if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
+    if (typeof x === 'string') return utf8Cmp(x, y as string);
+    if (typeof x === 'boolean') return Number(x) - Number(y);
+    const c = exactCmp(x as number | bigint, y as number | bigint);
+    return Number.isNaN(c) ? (x !== x ? (y !== y ? 0 : 1) : -1) : c;
+  };
+  for (let row = 1; q.splitOut === 1 && row < out.numRows; row++) {
+    for (let c = 0; c < keyCols.length; c++) {
+      const d = order(keyCols[c]!.get(row - 1) as V, keyCols[c]!.get(row) as V);
+      if (d < 0) break;
+      if (d > 0) return `rows ${row - 1} and ${row} are out of key order`;
+    }
+  }
   const outCols = fns.map((_, i) => out.getChild(`o${i}`)!);
   for (let row = 0; row < out.numRows; row++) {
     const text = keyCols.map((c) => keyText(c.get(row) as V)).join('|');

@@ -114,7 +114,8 @@ export class CsvSource implements PartitionSource {
     }
     if (e instanceof CsvTypeConflict && e.sourceId === this.id) {
       const column = this.description.columns.find((c) => c.name === e.column);
-      if (!column || column.forced) return null;
+      // A parseDates-listed column is forced, yet a date column may still widen to timestamp (docs/CSV.md).
+      if (!column || (column.forced && !(column.dates && e.widenTo === 'timestamp'))) return null;
       if (column.kind !== e.expected) return `column '${e.column}' is already ${column.kind} (was ${e.expected} when the task was built)`;
       if (!this.widen(e.column!, e.widenTo as ColumnKind)) return null;
       return `column '${e.column}' ${e.expected} -> ${e.widenTo} (${e.location.file} line ${e.location.line}: ${JSON.stringify(e.value)})`;

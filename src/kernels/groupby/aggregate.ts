@@ -158,7 +158,12 @@ function columnChunk(data: Data, ids: Int32Array, ngroups: number, needs: Column
   const cnt = new Float64Array(ngroups);
   const st: ColumnState = { numeric, n: cnt };
   // Integer sums are exact (a separate pass); only float columns keep a float sum.
-  if (needs.sum && integral) st.isum = integerSums(data, ids, ngroups, valid);
+  const onlyCounts = !needs.minmax && !needs.moments && !needs.values && !needs.first && !needs.last && !needs.distinct;
+  if (needs.sum && integral) {
+    // sum / mean / count of an integer column: the sums pass counts too, so it is the only pass
+    st.isum = integerSums(data, ids, ngroups, valid, onlyCounts ? cnt : null);
+    if (onlyCounts) return st;
+  }
   const sum = needs.sum && !integral ? new Float64Array(ngroups) : null;
   if (sum) st.sum = sum;
   const bigs = data.values instanceof BigInt64Array || data.values instanceof BigUint64Array ? (data.values as ArrayLike<bigint>) : null;
@@ -233,7 +238,7 @@ function columnChunk(data: Data, ids: Int32Array, ngroups: number, needs: Column
 const SUM_BLOCK = 1 << 21; // rows: 2^21 values below 2^32 in magnitude sum exactly in a double
 
 /** Exact per-group sums of an integer or boolean column (nulls and dropped rows skipped). */
-function integerSums(data: Data, ids: Int32Array, ngroups: number, valid: Uint8Array | null): bigint[] {
+function integerSums(data: Data, ids: Int32Array, ngroups: number, valid: Uint8Array | null, counts: Float64Array | null): bigint[] {
   const out = new Array<bigint>(ngroups).fill(0n);
   const len = data.length;
   const v = data.values as unknown;
@@ -242,6 +247,7 @@ function integerSums(data: Data, ids: Int32Array, ngroups: number, valid: Uint8A
       const g = ids[i]!;
       if (g < 0 || (valid !== null && ((valid[i >> 3]! >> (i & 7)) & 1) === 0)) continue;
       out[g]! += v[i]!;
+      if (counts) counts[g]! += 1;
     }
     return out;
   }
@@ -250,7 +256,15 @@ function integerSums(data: Data, ids: Int32Array, ngroups: number, valid: Uint8A
   const acc = new Float64Array(ngroups);
   for (let start = 0; start < len; start += SUM_BLOCK) {
     const end = Math.min(len, start + SUM_BLOCK);
-    if (valid === null) {
+    if (valid === null && counts) {
+      for (let i = start; i < end; i++) {
+        const g = ids[i]!;
+        if (g >= 0) {
+          acc[g]! += numbers[i]!;
+          counts[g]! += 1;
+        }
+      }
+    } else if (valid === null) {
       for (let i = start; i < end; i++) {
         const g = ids[i]!;
         if (g >= 0) acc[g]! += numbers[i]!;
@@ -258,7 +272,10 @@ function integerSums(data: Data, ids: Int32Array, ngroups: number, valid: Uint8A
     } else {
       for (let i = start; i < end; i++) {
         const g = ids[i]!;
-        if (g >= 0 && ((valid[i >> 3]! >> (i & 7)) & 1) === 1) acc[g]! += numbers[i]!;
+        if (g >= 0 && ((valid[i >> 3]! >> (i & 7)) & 1) === 1) {
+          acc[g]! += numbers[i]!;
+          if (counts) counts[g]! += 1;
+        }
       }
     }
     for (let g = 0; g < ngroups; g++) {

@@ -243,8 +243,8 @@ function inferType(values: readonly Cell[], name: string, declared: DataType | u
   for (const v of values) {
     if (v === null || v === undefined) continue;
     const t = typeof v;
-    if (kind === null) kind = t;
-    else if (kind !== t) throw new TypeError(`groupby.apply: column '${name}' holds both ${kind} and ${t} values across groups; return one type per field`);
+    if (kind === null || (kind === 'number' && t === 'bigint')) kind = t;
+    else if (kind !== t && !(kind === 'bigint' && t === 'number')) throw new TypeError(`groupby.apply: column '${name}' holds both ${kind} and ${t} values across groups; return one type per field`);
     if (t === 'number' && integers) {
       if (!Number.isSafeInteger(v)) integers = false;
       else if ((v as number) < -2147483648 || (v as number) > 2147483647) int32 = false;
@@ -261,6 +261,8 @@ function inferType(values: readonly Cell[], name: string, declared: DataType | u
     case 'boolean':
       return new Bool();
     case 'bigint':
+      // bigints next to JS numbers: int64 when the numbers are whole (buildColumn converts them exactly)
+      if (!integers) throw new TypeError(`groupby.apply: column '${name}' holds bigints and fractional numbers; return one type per field`);
       return new Int64();
     default:
       return new Null();

@@ -200,10 +200,33 @@ export function hashKey(s: string): number {
   return h >>> 0;
 }
 
-/** Order of key values in results: natural order of numbers, strings (code units) and booleans; nulls last. */
+/**
+ * Order of key values in results: numbers (NaN after them), strings by Unicode code point (the order of
+ * string comparisons and of DuckDB, not JS's UTF-16 `<`), booleans false first; nulls last.
+ */
 export function compareKeys(a: KeyValue, b: KeyValue): number {
   if (a === b) return 0;
   if (a === null) return 1;
   if (b === null) return -1;
+  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
+  if (a !== a) return b !== b ? 0 : 1;
+  if (b !== b) return -1;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Code point order of two strings; differs from `<` only where a surrogate meets U+E000..U+FFFF. */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      // surrogates (astral code points) sort above U+E000..U+FFFF
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
 }
