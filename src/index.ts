@@ -34,3 +34,4 @@ export { toArrowIpc, type ToArrowIpcOptions } from './io/arrow-ipc/write.ts';
 export { ArrowIpcFileError } from './io/arrow-ipc/errors.ts';
 export { COLLECTION, isCollection, type Collection, type Output } from './collections/output.ts';
 export { registerKernelBackend, type KernelBackend, type KernelOp } from './kernels/backend.ts';
+export { delayed, Delayed, type DelayedOptions } from './collections/delayed/delayed.ts';

@@ -5,3 +5,4 @@ import './kernels/ops.ts';
 import './io/csv/ops.ts';
 import './io/parquet/ops.ts';
 import './io/arrow-ipc/ops.ts';
+import './collections/delayed/ops.ts';

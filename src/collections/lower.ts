@@ -22,7 +22,7 @@ export class GraphBuilder {
 
   constructor(
     private readonly defaultSplitEvery: number,
-    private readonly scheduler: SchedulerName = 'sync',
+    readonly scheduler: SchedulerName = 'sync',
   ) {}
 
   /** Add a task once (equal keys are equal work); returns its key. Outputs use it for their own tasks. */
