@@ -35,3 +35,6 @@ export { ArrowIpcFileError } from './io/arrow-ipc/errors.ts';
 export { COLLECTION, isCollection, type Collection, type Output } from './collections/output.ts';
 export { registerKernelBackend, type KernelBackend, type KernelOp } from './kernels/backend.ts';
 export { delayed, Delayed, type DelayedOptions } from './collections/delayed/delayed.ts';
+export { createClient, Client, type ClientOptions, type MapOptions, type GatherOptions, type WaitOptions } from './futures/client.ts';
+export { Future, ClientClosedError, type FutureStatus } from './futures/future.ts';
+export { CancelledError } from './scheduler/session.ts';
