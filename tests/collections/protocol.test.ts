@@ -139,11 +139,11 @@ const stuckCollection = { [Symbol.for('tessera.collection')]: () => stuck };
 
 test('a timeout or an abort mid-run rejects compute() promptly, naming why', async () => {
   const t0 = performance.now();
-  await rejects(compute(stuckCollection, { ...SYNC, timeout: 50 }), /did not finish within its timeout of 50 ms/);
+  await rejects(compute(stuckCollection, { ...SYNC, timeout: 50 }), /timed out after 50 ms/);
   assert.ok(performance.now() - t0 < 5000);
   const ac = new AbortController();
   setTimeout(() => ac.abort(new Error('user pressed stop')), 20);
-  await rejects(compute(stuckCollection, { ...SYNC, signal: ac.signal }), /^user pressed stop$/);
+  await rejects(compute(stuckCollection, { ...SYNC, signal: ac.signal }), /was aborted \(user pressed stop\)/);
 });
 
 // ---- one run path: a CSV column widened mid-run, for every entry point ------------------------------
