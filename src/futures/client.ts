@@ -5,9 +5,9 @@
 import { type Config, assertKnownOptions, resolveConfig } from '../config.ts';
 import { type RunListener, Session } from '../scheduler/session.ts';
 import { getExecutor } from '../scheduler/get-executor.ts';
-import { task } from '../scheduler/graph.ts';
+import { ref, task } from '../scheduler/graph.ts';
 import { registerOp } from '../scheduler/registry.ts';
-import { uniqueToken } from '../scheduler/tokenize.ts';
+import { hashString, uniqueToken } from '../scheduler/tokenize.ts';
 import { prepare } from '../collections/prepare.ts';
 import { type Collection, isCollection, outputOf } from '../collections/output.ts';
 import { Delayed, type DelayedFunction, delayed, isDelayed } from '../collections/delayed/delayed.ts';
@@ -112,10 +112,14 @@ export class Client {
     if (isDelayed(collection)) return this.run([collection])[0] as Future<T>;
     const prepared = prepare([outputOf(collection)], this.config);
     const keys = prepared.outputKeys[0]!;
-    this.session.submit(prepared.graph, keys);
-    const lease = new Lease(this.session, keys);
-    const values = this.session.gather(keys).then((vs) => prepared.outputs[0]!.finish(vs));
-    return new Future<T>(keys[0] ?? 'empty', collection.constructor?.name ?? 'collection', lease, values);
+    const out = prepared.outputs[0]!;
+    // One key for the finished result (the collection's finish runs in the core), so the Future can be an
+    // argument of other work like any other: its key stands for the whole result, not a partition.
+    const key = `compute-${hashString(`${out.explain()}|${keys.join(',')}`)}`;
+    const graph = new Map(prepared.graph);
+    graph.set(key, task(key, 'delayed.finish-collection', [(values: unknown[]) => out.finish(values), keys.map(ref)]));
+    this.session.submit(graph, [key]);
+    return new Future<T>(key, collection.constructor?.name ?? 'collection', new Lease(this.session, [key]), this.session.get(key));
   }
 
   /**

@@ -139,6 +139,12 @@ test('delayed() validates its inputs and options; reserved and hostile argument 
   const inner = add(1, 1);
   assert.is(await keys(hostile).compute(SYNC), '__proto__,constructor');
   assert.is(await delayed((o: Record<string, number>) => o.constructor)({ constructor: inner } as never).compute(SYNC), 2);
+  // A Delayed under an own '__proto__' key is substituted as an own property, not as the object's prototype.
+  const own: Record<string, unknown> = {};
+  Object.defineProperty(own, '__proto__', { value: inner, enumerable: true, writable: true, configurable: true });
+  const viaProto = delayed((o: Record<string, unknown>) => `${Object.keys(o).join(',')}=${Object.getOwnPropertyDescriptor(o, '__proto__')?.value}`);
+  assert.is(await viaProto(own).compute(SYNC), '__proto__=2');
+  assert.is(await viaProto(own).compute({ scheduler: 'threads', numWorkers: 1 }), '__proto__=2');
 });
 
 test('explain() shows the calls and the collections they read', () => {

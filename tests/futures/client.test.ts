@@ -183,7 +183,11 @@ test('client.compute runs a collection on the client; options are validated', as
   const client = await createClient({ scheduler: 'sync' });
   const df = fromColumns({ x: [1, 2, 3, 4] }, { npartitions: 2 });
   assert.is(await client.compute<number>(df.col('x').sum()).result(), 10);
-  assert.is(((await client.compute(df).result()) as { numRows: number }).numRows, 4);
+  const table = client.compute(df);
+  assert.is(((await table.result()) as { numRows: number }).numRows, 4);
+  // Its Future stands for the whole result (not the first partition) as an argument of other work.
+  assert.is(await client.submit((t: { numRows: number }) => t.numRows, table).result(), 4);
+  assert.is(await client.submit((s: number) => s * 2, client.compute(df.col('x').sum())).result(), 20);
   assert.throws(() => client.map((x: number) => x, [1], { chunksize: 0 }), /chunksize must be a positive integer or null; got 0/);
   assert.throws(() => client.map((x: number) => x, [1], { chunk: 2 } as never), /map\(\): unknown option 'chunk'; known options: chunksize, pure/);
   await rejects(client.gather([], { errors: 'ignore' as never }), /errors must be 'raise' or 'skip'/);
