@@ -179,6 +179,29 @@ test('scatter: tasks on threads read the same shared memory (no copy), results e
   }
 });
 
+test('map chunksize k runs ceil(n/k) tasks of k items; 1 and null run one task per item', async () => {
+  const ops: string[] = [];
+  // A fused chain (a last batch of one item with its pick) counts its steps.
+  const record = (t: { op: string; args: readonly unknown[] }) => void (t.op === 'tessera.chain' ? ops.push(...(t.args[0] as Array<{ op: string }>).map((s) => s.op)) : ops.push(t.op));
+  const client = await createClient({ scheduler: 'sync', listeners: [{ onTaskStart: record }] });
+  const items = Array.from({ length: 10 }, (_, i) => i);
+  const count = (op: string) => ops.filter((o) => o === op).length;
+  assert.equal(await client.gather(client.map((x: number) => x * 3, items, { chunksize: 3 })), items.map((x) => x * 3));
+  assert.is(count('delayed.batch'), 4);
+  assert.is(count('delayed.call'), 0);
+  // (different functions: equal work already held by the first map's futures would not run again)
+  for (const [chunksize, fn, k] of [[1, (x: number) => x * 5, 5], [null, (x: number) => x * 7, 7]] as const) {
+    ops.length = 0;
+    assert.equal(await client.gather(client.map(fn, items, { chunksize })), items.map((x) => x * k));
+    assert.is(count('delayed.call'), 10);
+    assert.is(count('delayed.batch'), 0);
+  }
+  ops.length = 0;
+  await client.gather(client.map((x: number) => x * 3, items, { chunksize: 3 }));
+  assert.is(ops.length, 0, 'the same map again is held work: nothing runs');
+  await client.close();
+});
+
 test('client.compute runs a collection on the client; options are validated', async () => {
   const client = await createClient({ scheduler: 'sync' });
   const df = fromColumns({ x: [1, 2, 3, 4] }, { npartitions: 2 });
