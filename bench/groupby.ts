@@ -82,7 +82,7 @@ const duckOls = async (from: string) => (await duckRows(q3sql(from))).filter((r)
 const flights = readCsv(files);
 const q2 = (df: DataFrame) => df.groupby('UniqueCarrier').agg({ mean: ['ArrDelay', 'mean'], n: ['ArrDelay', 'count'] });
 const tesseraCarriers = async (df: DataFrame, scheduler: 'sync' | 'threads') =>
-  (await q2(df).compute({ scheduler })).toArray().map((r) => ({ key: r.UniqueCarrier, mean: r.mean, n: r.n }));
+  (await q2(df).compute({ scheduler })).toArray().map((r) => ({ key: r.UniqueCarrier, mean: r.mean, n: Number(r.n) })); // counts are Int64 (bigint)
 const OLS = udf(new URL('../examples/ols.ts', import.meta.url).href, 'fitOls');
 const q3params = { y: 'ArrDelay', x: ['DepDelay', 'Distance'] };
 const tesseraOls = async (df: DataFrame, scheduler: 'sync' | 'threads') =>

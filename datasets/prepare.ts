@@ -1,12 +1,13 @@
-// npm run datasets: turns the real flights bundled with the `vega-datasets` dev dependency
-// (data/flights-3m.parquet: 3,000,000 US flights, Jan-Jun 2001) into CSV files, with tessera itself.
-// Nothing is downloaded: the Parquet file is already in node_modules after `npm ci`.
+// npm run datasets: turns the real flights of the `vega-datasets` package (data/flights-3m.parquet:
+// 3,000,000 US flights, Jan-Jun 2001) into CSV files, with tessera itself. The package is installed
+// into datasets/node_modules the first time (datasets/package.json, kept out of the root `npm ci`).
 // usage: node --import tsx datasets/prepare.ts [--force] [--row-groups-per-file N]
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import { compute, readCsv, readParquet, toCsv } from '../src/index.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,9 +17,10 @@ const perFile = Number(values['row-groups-per-file']);
 if (!Number.isInteger(perFile) || perFile < 1) throw new Error(`--row-groups-per-file must be a positive integer; got ${values['row-groups-per-file']}`);
 
 // The package's `exports` map hides its data folder from require.resolve, so find it on disk.
-const source = path.join(root, 'node_modules', 'vega-datasets', 'data', 'flights-3m.parquet');
+const source = path.join(root, 'datasets', 'node_modules', 'vega-datasets', 'data', 'flights-3m.parquet');
+if (!fs.existsSync(source)) execFileSync(process.execPath, [path.join(root, 'scripts', 'install-tools.mjs'), path.join(root, 'datasets')], { stdio: 'inherit' });
 if (!fs.existsSync(source)) {
-  console.error(`datasets: ${path.relative(root, source)} is missing; run \`npm ci\` (vega-datasets is a dev dependency)`);
+  console.error(`datasets: ${path.relative(root, source)} is missing; run \`node scripts/install-tools.mjs datasets\``);
   process.exit(1);
 }
 

@@ -1,5 +1,5 @@
 // npm run demo: tessera's three jobs on the real flights bundled with the project (3M US flights, Jan-Jun
-// 2001, from the vega-datasets dev dependency; `npm run datasets` turns them into CSV files the first time):
+// 2001, from the vega-datasets package; `npm run datasets` fetches it once and turns them into CSV files):
 //   1. several reductions over the same data in one pass,
 //   2. a groupby-aggregate,
 //   3. a stratified model: one least-squares fit of delay on distance per origin airport (groupby-apply),
@@ -56,7 +56,7 @@ console.log('\n1. One compute() call, one graph, every partition read once for a
 console.table([{ 'delay min': min, max, mean: fixed(mean, 3), std: fixed(std, 3), flights: count, 'mean distance': fixed(meanDistance, 1), 'mean distance of >60 min delays': fixed(lateDistance, 1) }]);
 
 const [[origins, models], groupSecs] = await timed(() => compute(perOrigin, fits));
-const busiest = rows(origins).sort((a, b) => (b.flights as number) - (a.flights as number));
+const busiest = rows(origins).sort((a, b) => Number(b.flights) - Number(a.flights)); // counts are Int64 (bigint)
 console.log(`\n2. Mean delay per origin (groupby-aggregate over ${busiest.length} airports); the busiest 8:`);
 console.table(busiest.slice(0, 8).map((r) => ({ ...r, meanDelay: fixed(r.meanDelay, 2) })));
 

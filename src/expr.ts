@@ -4,7 +4,7 @@
 
 import { type DataType, type Schema, Bool, Dictionary, Float64, Int64, Null, Utf8, Type } from 'apache-arrow';
 
-export type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div';
+export type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'floordiv' | 'mod' | 'pow';
 export type ComparisonOp = 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
 export type LogicalOp = 'and' | 'or';
 export type BinaryOp = ArithmeticOp | ComparisonOp | LogicalOp;
@@ -17,7 +17,7 @@ export type ColExpr =
   | { readonly t: 'bin'; readonly op: BinaryOp; readonly l: ColExpr; readonly r: ColExpr }
   | { readonly t: 'un'; readonly op: UnaryOp; readonly x: ColExpr };
 
-export const ARITHMETIC: readonly ArithmeticOp[] = ['add', 'sub', 'mul', 'div'];
+export const ARITHMETIC: readonly ArithmeticOp[] = ['add', 'sub', 'mul', 'div', 'floordiv', 'mod', 'pow'];
 export const COMPARISON: readonly ComparisonOp[] = ['gt', 'ge', 'lt', 'le', 'eq', 'ne'];
 
 /** Broad kinds that decide which kernels and reductions apply. */
@@ -112,7 +112,8 @@ export function exprType(e: ColExpr, schema: Schema): DataType {
         return new Bool();
       }
       if (!isNumericKind(k) || k === 'bool') throw typeError(e, `${e.op}() needs a number, got ${t}`);
-      return k === 'bigint' ? new Int64() : new Float64();
+      // neg/abs keep an integer type (overflow, e.g. -(-2^31) in int32, is an error at run time).
+      return k === 'bigint' ? new Int64() : k === 'int' ? signedIntType(t) : new Float64();
     }
     case 'bin': {
       const lt = exprType(e.l, schema);
@@ -121,8 +122,7 @@ export function exprType(e: ColExpr, schema: Schema): DataType {
       const rk = kindOf(rt);
       if ((ARITHMETIC as readonly string[]).includes(e.op)) {
         if (!isNumericKind(lk) || !isNumericKind(rk)) throw typeError(e, `${e.op} needs numbers, got ${lt} and ${rt}`);
-        // Exact 64-bit integer arithmetic when both sides are int64; otherwise JS-number (float64) semantics.
-        return lk === 'bigint' && rk === 'bigint' && e.op !== 'div' ? new Int64() : new Float64();
+        return arithmeticType(e.op as ArithmeticOp, e.l, lt, e.r, rt);
       }
       if (e.op === 'and' || e.op === 'or') {
         if (!['bool', 'null'].includes(lk) || !['bool', 'null'].includes(rk)) throw typeError(e, `${e.op} needs booleans, got ${lt} and ${rt}`);
@@ -134,6 +134,53 @@ export function exprType(e: ColExpr, schema: Schema): DataType {
       return new Bool();
     }
   }
+}
+
+/** Width and signedness of an integer type, or null for every other type. */
+export function intInfo(t: DataType): { readonly bits: number; readonly signed: boolean } | null {
+  if (t.typeId !== Type.Int) return null;
+  const i = t as unknown as { bitWidth: number; isSigned: boolean };
+  return { bits: i.bitWidth, signed: i.isSigned };
+}
+
+function signedIntType(t: DataType): DataType {
+  const i = intInfo(t)!;
+  // neg/abs of an unsigned value can be negative or need the next width: int64 holds every case.
+  return i.signed ? t : new Int64();
+}
+
+/** A JS number literal that is a safe integer counts as an integer next to an integer column (as in pandas and polars). */
+function isIntegerLiteral(e: ColExpr): boolean {
+  return e.t === 'lit' && typeof e.value === 'number' && Number.isSafeInteger(e.value);
+}
+
+function literalFits(v: number, t: DataType): boolean {
+  const i = intInfo(t);
+  if (!i) return false;
+  if (i.bits === 64) return true;
+  const lo = i.signed ? -(2 ** (i.bits - 1)) : 0;
+  const hi = i.signed ? 2 ** (i.bits - 1) - 1 : 2 ** i.bits - 1;
+  return v >= lo && v <= hi;
+}
+
+/**
+ * Result type of `l op r` (see docs/TYPES.md): `/` gives float64; other operators on two integers give
+ * the shared integer type when both sides have the same one, int64 otherwise; anything with a float is float64.
+ */
+function arithmeticType(op: ArithmeticOp, l: ColExpr, lt: DataType, r: ColExpr, rt: DataType): DataType {
+  if (op === 'div') return new Float64();
+  // A null side takes the other side's type (the result is all null anyway).
+  if (lt.typeId === Type.Null && rt.typeId === Type.Null) return new Float64();
+  if (lt.typeId === Type.Null) return intInfo(rt) ? rt : new Float64();
+  if (rt.typeId === Type.Null) return intInfo(lt) ? lt : new Float64();
+  const li = intInfo(lt);
+  const ri = intInfo(rt);
+  // An integer literal next to an integer column takes the column's type when it fits (int64 when not).
+  if (!li && ri && isIntegerLiteral(l)) return ri.bits < 64 && literalFits((l as { value: number }).value, rt) ? rt : new Int64();
+  if (!ri && li && isIntegerLiteral(r)) return li.bits < 64 && literalFits((r as { value: number }).value, lt) ? lt : new Int64();
+  if (!li || !ri) return new Float64();
+  if (li.bits === ri.bits && li.signed === ri.signed) return li.bits === 64 ? new Int64() : lt;
+  return new Int64();
 }
 
 export function unknownColumn(name: string, schema: Schema): Error {

@@ -4,6 +4,10 @@ export { DataFrame, ReducedRow, type FrameReductionOptions } from './collections
 export { Series, type SeriesOperand } from './collections/series.ts';
 export { Scalar } from './collections/scalar.ts';
 export { compute, type ComputeOptions, type ProgressInfo } from './collections/compute.ts';
+export type { Computed, ComputeResults } from './collections/result-types.ts';
+export { toRecords, toObjects, toColumns, formatTable, vectorValues, type PlainValue, type FormatOptions } from './collections/results.ts';
+// The Arrow classes results are made of, from the same apache-arrow copy tessera uses (instanceof works).
+export { Table, Vector, RecordBatch, Schema, Field, DataType, type TypeMap } from 'apache-arrow';
 export { fromArrow, fromColumns, fromRecordBatches, type PartitionOptions, type ColumnInput } from './collections/constructors.ts';
 export type { PartitionSource, PartitionTaskSpec } from './collections/source.ts';
 export type { ReductionOptions } from './collections/reductions.ts';
@@ -25,6 +29,7 @@ export { GroupBy, GroupedColumn, customAgg, type CustomAggregation, type GroupBy
 export { AppliedFrame } from './collections/applied-frame.ts';
 export { GroupFrame } from './kernels/groupby/group-frame.ts';
 export { udf, type ModuleUdf } from './collections/udf.ts';
+export { isTesseraWorker, WorkerComputeError } from './scheduler/worker-guard.ts';
 export type { GroupAggName } from './kernels/groupby/aggregate.ts';
 export { readParquet, type ParquetReadOptions } from './io/parquet/read.ts';
 export { toParquet, type ToParquetOptions } from './io/parquet/write.ts';
@@ -32,6 +37,10 @@ export { ParquetFileError, ParquetOptionError } from './io/parquet/errors.ts';
 export { readArrowIpc, type ArrowIpcReadOptions } from './io/arrow-ipc/read.ts';
 export { toArrowIpc, type ToArrowIpcOptions } from './io/arrow-ipc/write.ts';
 export { ArrowIpcFileError } from './io/arrow-ipc/errors.ts';
+export * as array from './collections/ndarray/index.ts';
+export * as random from './random/index.ts';
+export { NDArray, type Operand, type ReduceOptions, type VarOptions } from './collections/ndarray/ndarray.ts';
+export type { DType } from './kernels/array/dtypes.ts';
 export { COLLECTION, isCollection, type Collection, type Output } from './collections/output.ts';
 export { registerKernelBackend, type KernelBackend, type KernelOp } from './kernels/backend.ts';
 export { delayed, Delayed, type DelayedOptions } from './collections/delayed/delayed.ts';

@@ -24,6 +24,8 @@ test("README's quickstart runs and matches DuckDB", async () => {
   assert.ok(Math.abs((r.lateArr as number) - Number(row!.la)) < 1e-9);
   assert.ok(Math.abs((r.maxMph as number) - Number(row!.mph)) < 1e-9);
   assert.is(r.first.numRows, 5);
+  assert.is(r.rows.length, 5);
+  assert.is(r.rows[0]!.DepDelay, Number(r.first.getChild('DepDelay')!.get(0)));
   assert.match(r.plan, /columns=\[ArrDelay, DepDelay, Cancelled\]/);
   rmSync(dir, { recursive: true });
 });

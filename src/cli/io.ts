@@ -9,3 +9,18 @@ export const processIO: CommandIO = {
   out: (line) => void process.stdout.write(`${line}\n`),
   err: (line) => void process.stderr.write(`${line}\n`),
 };
+
+/**
+ * `tessera head big.csv --json | head -1`: the reader closes the pipe early and the next write fails with
+ * EPIPE. That is the reader's choice, not a failure: stop quietly, as Unix tools do when SIGPIPE ends them
+ * (Node ignores the signal itself, so it arrives as that write error, or as the signal if sent by hand).
+ */
+export function exitQuietlyWhenOutputCloses(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
+  process.on('SIGPIPE', () => process.exit(0));
+}

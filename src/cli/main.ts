@@ -6,7 +6,7 @@ import { describeCommand, DESCRIBE_HELP } from './describe.ts';
 import { convertCommand, CONVERT_HELP } from './convert.ts';
 import { headCommand, HEAD_HELP } from './head.ts';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError, oneLine } from './errors.ts';
-import { type CommandIO, processIO } from './io.ts';
+import { type CommandIO, exitQuietlyWhenOutputCloses, processIO } from './io.ts';
 
 type Command = (argv: readonly string[], io: CommandIO) => Promise<number>;
 
@@ -28,6 +28,7 @@ directory, or a glob in quotes ('data/*.csv').`;
 
 export async function main(argv: readonly string[], io: CommandIO = processIO): Promise<number> {
   const debug = argv.includes('--debug');
+  if (io === processIO) exitQuietlyWhenOutputCloses();
   const [name, ...rest] = argv;
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

@@ -10,6 +10,7 @@ import { type Output, frameOutput, isCollection, outputOf, tableOf } from './out
 import { prepare } from './prepare.ts';
 import { type ComputeOptions, runOutputs, runSettings } from './run-path.ts';
 import type { FrameNode } from './plan.ts';
+import type { ComputeResults } from './result-types.ts';
 
 export { COLLECTION, type Collection, type Output, isCollection } from './output.ts';
 export { type Prepared, prepare } from './prepare.ts';
@@ -22,7 +23,8 @@ export type ProgressInfo = Progress;
  * argument is options when it is a plain object (never a collection): compute(a, b, {scheduler: 'sync'}).
  * Unknown option keys throw a TypeError naming them, so a typo never runs silently with defaults.
  */
-export async function compute(...args: unknown[]): Promise<unknown[]> {
+export async function compute<const A extends readonly unknown[]>(...given: A): Promise<ComputeResults<A>> {
+  const args: unknown[] = [...given];
   const last = args[args.length - 1];
   const options = args.length > 0 && isPlainObject(last) && !isCollection(last) ? (args.pop() as ComputeOptions) : {};
   const settings = runSettings(options);
@@ -35,7 +37,7 @@ export async function compute(...args: unknown[]): Promise<unknown[]> {
     } else slots.push(null);
   }
   const results = outputs.length > 0 ? await runOutputs(outputs, settings) : [];
-  return args.map((a, i) => (slots[i] === null ? a : results[slots[i]!]));
+  return args.map((a, i) => (slots[i] === null ? a : results[slots[i]!])) as ComputeResults<A>;
 }
 
 /** Compute one output (what each collection's compute() calls). */

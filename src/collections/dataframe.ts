@@ -4,6 +4,7 @@
 import type { DataType, RecordBatch, Schema, Table } from 'apache-arrow';
 import { type ComputeOptions, computeBatches, computeOne, explainOutputs, headOf } from './compute.ts';
 import { COLLECTION, type Collection, type FrameRewrite, type Output, describeReductions, frameOutput, tableOf } from './output.ts';
+import { type FormatOptions, type PlainValue, describeLazy, formatHead, toColumns, toRecords } from './results.ts';
 import { type ColExpr, type Literal, columnsOf, kindOf, unknownColumn } from '../expr.ts';
 import { type FrameNode, type RecordNode, assignNode, filterNode, projectNode, rowAligned, sourceNode } from './plan.ts';
 import { type ReductionOptions, reductionRequest, supports } from './reductions.ts';
@@ -174,6 +175,37 @@ export class DataFrame implements Collection {
   }
   toArrow(options: ComputeOptions = {}): Promise<Table> {
     return this.compute(options);
+  }
+
+  /** Compute, then rows as plain objects: nulls stay null, int64 beyond 2^53 is a bigint, dates are Date. */
+  async toRecords(options: ComputeOptions = {}): Promise<Record<string, PlainValue>[]> {
+    return toRecords(await this.compute(options));
+  }
+  /** Same as toRecords(). */
+  toObjects(options: ComputeOptions = {}): Promise<Record<string, PlainValue>[]> {
+    return this.toRecords(options);
+  }
+  /** Compute, then `{column: values}`: typed arrays for null-free numeric columns up to 32 bits, else arrays. */
+  async toColumns(options: ComputeOptions = {}): Promise<ReturnType<typeof toColumns>> {
+    return toColumns(await this.compute(options));
+  }
+
+  /**
+   * Print (and return) the first rows as a table like pandas' repr, with dtypes. Computes only what
+   * head() needs; `rows` (default 10) rows are shown.
+   */
+  async print(format: FormatOptions = {}, options: ComputeOptions = {}): Promise<string> {
+    const rows = Math.max(1, format.rows ?? 10);
+    const head = await this.head(rows + 1, options);
+    const more = head.numRows > rows;
+    const text = formatHead(more ? head.slice(0, rows) : head, more, this.npartitions, format);
+    console.log(text);
+    return text;
+  }
+
+  /** What the frame is, without computing anything: partitions and column dtypes (print() shows rows). */
+  toString(): string {
+    return describeLazy('DataFrame', this.npartitions, this.schema.fields);
   }
 
   /**

@@ -21,7 +21,7 @@ export class GraphBuilder {
   private readonly reductions = new Map<ReductionRequest, { key: Key; index: number }>();
 
   constructor(
-    private readonly defaultSplitEvery: number,
+    readonly defaultSplitEvery: number,
     readonly scheduler: SchedulerName = 'sync',
   ) {}
 

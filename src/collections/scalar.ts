@@ -37,7 +37,12 @@ function mapRequests(n: ScalarNode, rw: FrameRewrite): ScalarNode {
 
 type Operand = Scalar | number;
 
-export class Scalar implements Collection {
+/**
+ * A lazy value of type `T`: `col.mean()` is a `Scalar<number | null>` (null when there is no data),
+ * `col.count()` a `Scalar<number>`, `col.sum()` a `Scalar<number | bigint>` (exact integer sums beyond
+ * 2^53 are bigints). Arithmetic on scalars gives a `Scalar` of any scalar value.
+ */
+export class Scalar<T extends ScalarValue = ScalarValue> implements Collection {
   readonly [SCALAR] = true;
   constructor(readonly node: ScalarNode) {}
 
@@ -66,8 +71,8 @@ export class Scalar implements Collection {
   }
 
   /** The value: a number, a bigint for integers beyond 2^53, a boolean (any/all), or null (no data). */
-  async compute(options: ComputeOptions = {}): Promise<ScalarValue> {
-    return computeOne(scalarOutput(this.node), options);
+  async compute(options: ComputeOptions = {}): Promise<T> {
+    return (await computeOne(scalarOutput(this.node), options)) as T;
   }
 
   explain(options: ComputeOptions = {}): string {

@@ -10,6 +10,8 @@ import { type BinaryOp, type ColExpr, type Literal, type UnaryOp, columnsOf, exp
 import { type FrameNode, assignNode, projectNode, rowAligned } from './plan.ts';
 import { type ReductionOptions, reductionRequest } from './reductions.ts';
 import { Scalar } from './scalar.ts';
+import { type FormatOptions, type PlainValue, describeLazy, vectorValues } from './results.ts';
+import type { ScalarValue } from '../kernels/summary.ts';
 import { DataFrame } from './dataframe.ts';
 import type { ReductionName } from '../kernels/summary.ts';
 
@@ -76,7 +78,14 @@ export class Series implements Collection {
   add(o: SeriesOperand): Series { return this.binary('add', o); }
   sub(o: SeriesOperand): Series { return this.binary('sub', o); }
   mul(o: SeriesOperand): Series { return this.binary('mul', o); }
+  /** True division: always float64. */
   div(o: SeriesOperand): Series { return this.binary('div', o); }
+  /** Floor division (rounds toward -infinity, as pandas `//`); integers stay integers, x // 0 is null for integers. */
+  floordiv(o: SeriesOperand): Series { return this.binary('floordiv', o); }
+  /** Remainder with the divisor's sign (pandas `%`); integers stay integers, x % 0 is null for integers. */
+  mod(o: SeriesOperand): Series { return this.binary('mod', o); }
+  /** Power (pandas `**`); integer ** integer stays an integer and a negative integer exponent is an error. */
+  pow(o: SeriesOperand): Series { return this.binary('pow', o); }
   gt(o: SeriesOperand): Series { return this.binary('gt', o); }
   ge(o: SeriesOperand): Series { return this.binary('ge', o); }
   lt(o: SeriesOperand): Series { return this.binary('lt', o); }
@@ -91,21 +100,21 @@ export class Series implements Collection {
   isNull(): Series { return this.unary('isNull'); }
   notNull(): Series { return this.unary('notNull'); }
 
-  private reduce(name: ReductionName, options?: ReductionOptions): Scalar {
-    return new Scalar({ kind: 'reduce', request: reductionRequest(this.frame, this.expr, name, options) });
+  private reduce<T extends ScalarValue>(name: ReductionName, options?: ReductionOptions): Scalar<T> {
+    return new Scalar<T>({ kind: 'reduce', request: reductionRequest(this.frame, this.expr, name, options) });
   }
-  /** Sum of non-null values (0 when there are none); integers are summed exactly. */
-  sum(o?: ReductionOptions): Scalar { return this.reduce('sum', o); }
-  mean(o?: ReductionOptions): Scalar { return this.reduce('mean', o); }
-  min(o?: ReductionOptions): Scalar { return this.reduce('min', o); }
-  max(o?: ReductionOptions): Scalar { return this.reduce('max', o); }
+  /** Sum of non-null values (0 when there are none); integers are summed exactly (a bigint beyond 2^53). */
+  sum(o?: ReductionOptions): Scalar<number | bigint> { return this.reduce('sum', o); }
+  mean(o?: ReductionOptions): Scalar<number | null> { return this.reduce('mean', o); }
+  min(o?: ReductionOptions): Scalar<number | bigint | boolean | null> { return this.reduce('min', o); }
+  max(o?: ReductionOptions): Scalar<number | bigint | boolean | null> { return this.reduce('max', o); }
   /** Number of non-null values. */
-  count(o?: ReductionOptions): Scalar { return this.reduce('count', o); }
-  var(o?: ReductionOptions): Scalar { return this.reduce('var', o); }
-  std(o?: ReductionOptions): Scalar { return this.reduce('std', o); }
-  prod(o?: ReductionOptions): Scalar { return this.reduce('prod', o); }
-  any(o?: ReductionOptions): Scalar { return this.reduce('any', o); }
-  all(o?: ReductionOptions): Scalar { return this.reduce('all', o); }
+  count(o?: ReductionOptions): Scalar<number> { return this.reduce('count', o); }
+  var(o?: ReductionOptions): Scalar<number | null> { return this.reduce('var', o); }
+  std(o?: ReductionOptions): Scalar<number | null> { return this.reduce('std', o); }
+  prod(o?: ReductionOptions): Scalar<number> { return this.reduce('prod', o); }
+  any(o?: ReductionOptions): Scalar<boolean> { return this.reduce('any', o); }
+  all(o?: ReductionOptions): Scalar<boolean> { return this.reduce('all', o); }
 
   /** Count of each distinct value, most frequent first (nulls dropped unless {dropna: false}). */
   valueCounts(options: { dropna?: boolean; splitOut?: number } = {}): DataFrame {
@@ -115,7 +124,7 @@ export class Series implements Collection {
   }
 
   /** Number of distinct values; null counts as one more value with {dropna: false} (pandas' default is true). */
-  nunique(options: { dropna?: boolean } = {}): Scalar {
+  nunique(options: { dropna?: boolean } = {}): Scalar<number> {
     assertKnownOptions('nunique()', options, ['dropna']);
     const dropna = options.dropna ?? true;
     if (typeof dropna !== 'boolean') throw new TypeError(`nunique(): dropna must be true or false; got ${String(dropna)}`);
@@ -133,6 +142,21 @@ export class Series implements Collection {
 
   [COLLECTION](): Output<Vector> {
     return seriesOutput(this.asFrame(), this.name);
+  }
+
+  /** Compute, then the values as a plain array: nulls stay null, int64 beyond 2^53 a bigint, dates Date. */
+  async toList(options: ComputeOptions = {}): Promise<PlainValue[]> {
+    return vectorValues(await this.compute(options));
+  }
+
+  /** Print (and return) the first rows of this column as a table, computing only what head() needs. */
+  async print(format: FormatOptions = {}, options: ComputeOptions = {}): Promise<string> {
+    return new DataFrame(this.asFrame()).print(format, options);
+  }
+
+  /** What the series is, without computing anything. */
+  toString(): string {
+    return describeLazy('Series', this.frame.npartitions, [{ name: this.name, type: this.dtype }]);
   }
 
   /** All values as an Arrow Vector (one chunk per partition). */

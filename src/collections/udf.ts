@@ -5,7 +5,7 @@
 
 import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
-import { registerLocalFunction, type UdfRef } from '../kernels/groupby/udf-runtime.ts';
+import { EMIT_HELPERS, registerLocalFunction, type UdfRef } from '../kernels/groupby/udf-runtime.ts';
 import type { SchedulerName } from '../config.ts';
 
 /** A function exported by a module: udf(import.meta.url, 'fitOls'). Works on every scheduler. */
@@ -118,7 +118,17 @@ export function shipFunction(fn: unknown, scheduler: SchedulerName, where: strin
   if (scheduler === 'sync') return { kind: 'local', id: registerLocalFunction(fn as (...a: unknown[]) => unknown) };
   const source = fn.toString();
   if (/\[native code\]/.test(source)) throw new TypeError(`${where}: a built-in or bound function cannot be shipped to workers; wrap it in a function or use udf(import.meta.url, 'name')`);
-  const free = freeVariables(source);
+  // Helpers a compiler inserted (esbuild under tsx adds __name) are not the user's: they travel with the source.
+  const free = freeVariables(source).filter((v) => !Object.hasOwn(EMIT_HELPERS, v));
+  const emitted = free.filter((v) => /^__[a-zA-Z]+$/.test(v));
+  if (emitted.length > 0) {
+    throw new TypeError(
+      `${where}: the function's compiled source uses ${emitted.map((v) => `'${v}'`).join(', ')}, a helper your compiler ` +
+        `(TypeScript, esbuild, Babel) inserted for an older JavaScript target, which cannot travel to '${scheduler}' workers. ` +
+        `Compile for ES2022 or newer (tsconfig "target"), or move the function into a module and use ` +
+        `udf(import.meta.url, '${fn.name || 'exportName'}').`,
+    );
+  }
   if (free.length > 0) {
     throw new TypeError(
       `${where}: the function uses ${free.map((v) => `'${v}'`).join(', ')} from outside itself, which cannot travel to ` +

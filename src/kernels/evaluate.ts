@@ -2,14 +2,17 @@
 // (float64) except int64 op int64, which stays exact in BigInt; comparisons and logic give booleans with
 // SQL null semantics (null in -> null out; `and`/`or` use three-valued logic).
 
-import { type Data, type RecordBatch, Bool, Float64, Int64, Null, Type, makeData } from 'apache-arrow';
+import { type Data, type DataType, type RecordBatch, Bool, Float64, Int64, Null, Type, makeData } from 'apache-arrow';
+import { arithmeticColumn, floatOp } from './arithmetic.ts';
 import {
   type ArithmeticOp,
   type ColExpr,
   type ComparisonOp,
   type Literal,
   ARITHMETIC,
+  describeExpr,
   exprType,
+  intInfo,
   kindOf,
   unknownColumn,
 } from '../expr.ts';
@@ -35,12 +38,12 @@ export function evaluate(batch: RecordBatch, expr: ColExpr, cache: Map<string, E
   if (hit) return hit;
   let out: Evaluated;
   if (expr.t === 'un') {
-    out = unary(expr.op, evaluate(batch, expr.x, cache), batch.numRows);
+    out = unary(expr.op, evaluate(batch, expr.x, cache), batch.numRows, describeExpr(expr));
   } else {
     const l = evaluate(batch, expr.l, cache);
     const r = evaluate(batch, expr.r, cache);
     if ((ARITHMETIC as readonly string[]).includes(expr.op)) {
-      out = arithmetic(expr.op as ArithmeticOp, l, r, batch.numRows, exprType(expr, batch.schema).typeId === Type.Int);
+      out = arithmetic(expr.op as ArithmeticOp, l, r, batch.numRows, exprType(expr, batch.schema), describeExpr(expr));
     } else if (expr.op === 'and' || expr.op === 'or') {
       out = logical(expr.op, l, r, batch.numRows);
     } else {
@@ -93,61 +96,25 @@ function validityOfEval(e: Evaluated, n: number): Uint8Array | null {
   return validityOf(e.data);
 }
 
-function arithmetic(op: ArithmeticOp, l: Evaluated, r: Evaluated, n: number, exactInt: boolean): Evaluated {
+function arithmetic(op: ArithmeticOp, l: Evaluated, r: Evaluated, n: number, type: DataType, what: string): Evaluated {
   if ('lit' in l && 'lit' in r) return { lit: foldArithmetic(op, l.lit, r.lit) };
-  const valid = andValidity(validityOfEval(l, n), validityOfEval(r, n), n);
-  if (exactInt) {
-    const a = 'lit' in l ? null : (l.data.values as BigInt64Array);
-    const b = 'lit' in r ? null : (r.data.values as BigInt64Array);
-    const ka = 'lit' in l ? BigInt((l.lit as bigint | null) ?? 0n) : 0n;
-    const kb = 'lit' in r ? BigInt((r.lit as bigint | null) ?? 0n) : 0n;
-    const out = sharedArray(BigInt64Array, n);
-    for (let i = 0; i < n; i++) {
-      const x = a ? a[i]! : ka;
-      const y = b ? b[i]! : kb;
-      out[i] = op === 'add' ? x + y : op === 'sub' ? x - y : x * y;
-    }
-    return { data: primitiveData(new Int64(), n, out, valid) };
-  }
-  const out = sharedArray(Float64Array, n);
-  const a = 'lit' in l ? null : asFloat64(l.data);
-  const b = 'lit' in r ? null : asFloat64(r.data);
-  const ka = 'lit' in l ? Number(l.lit) : 0;
-  const kb = 'lit' in r ? Number(r.lit) : 0;
-  // One loop per case keeps each loop monomorphic and branch-free.
-  if (a && b) {
-    if (op === 'add') for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
-    else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = a[i]! - b[i]!;
-    else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
-    else for (let i = 0; i < n; i++) out[i] = a[i]! / b[i]!;
-  } else if (a) {
-    if (op === 'add') for (let i = 0; i < n; i++) out[i] = a[i]! + kb;
-    else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = a[i]! - kb;
-    else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = a[i]! * kb;
-    else for (let i = 0; i < n; i++) out[i] = a[i]! / kb;
-  } else {
-    const bb = b!;
-    if (op === 'add') for (let i = 0; i < n; i++) out[i] = ka + bb[i]!;
-    else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = ka - bb[i]!;
-    else if (op === 'mul') for (let i = 0; i < n; i++) out[i] = ka * bb[i]!;
-    else for (let i = 0; i < n; i++) out[i] = ka / bb[i]!;
-  }
-  return { data: primitiveData(new Float64(), n, out, valid) };
+  return { data: arithmeticColumn(op, l, r, n, type, what) };
 }
 
 function foldArithmetic(op: ArithmeticOp, a: Literal, b: Literal): Literal {
   if (a === null || b === null) return null;
-  if (typeof a === 'bigint' && typeof b === 'bigint' && op !== 'div') return op === 'add' ? a + b : op === 'sub' ? a - b : a * b;
-  const x = Number(a);
-  const y = Number(b);
-  return op === 'add' ? x + y : op === 'sub' ? x - y : op === 'mul' ? x * y : x / y;
+  if (typeof a === 'bigint' && typeof b === 'bigint' && op !== 'div') {
+    const col = arithmeticColumn(op, { lit: a }, { lit: b }, 1, new Int64(), `${op}(${a}, ${b})`);
+    return col.nullCount > 0 ? null : (col.values as BigInt64Array)[0]!;
+  }
+  return floatOp(op)(Number(a), Number(b));
 }
 
 function boolResult(bytes: Uint8Array, valid: Uint8Array | null): Evaluated {
   return { data: primitiveData(new Bool(), bytes.length, packBits(bytes), valid) };
 }
 
-function unary(op: string, x: Evaluated, n: number): Evaluated {
+function unary(op: string, x: Evaluated, n: number, what: string): Evaluated {
   if ('lit' in x) {
     const v = x.lit;
     if (op === 'isNull') return { lit: v === null };
@@ -170,17 +137,34 @@ function unary(op: string, x: Evaluated, n: number): Evaluated {
     for (let i = 0; i < n; i++) b[i] = b[i] ? 0 : 1;
     return boolResult(b, valid);
   }
-  if (kindOf(d.type) === 'bigint') {
-    const v = d.values as BigInt64Array;
-    const out = sharedArray(BigInt64Array, n);
-    for (let i = 0; i < n; i++) out[i] = op === 'neg' ? -v[i]! : v[i]! < 0n ? -v[i]! : v[i]!;
-    return { data: primitiveData(new Int64(), n, out, valid) };
+  if (intInfo(d.type)) {
+    // Integers keep an integer type (signed: the same; unsigned: int64); -(-2^31) in int32 is an overflow.
+    const info = intInfo(d.type)!;
+    const zero: Evaluated = info.bits === 64 || !info.signed ? { lit: 0n } : { lit: 0 };
+    const type = info.bits === 64 || !info.signed ? new Int64() : d.type;
+    if (op === 'neg') return { data: arithmeticColumn('sub', zero, x, n, type, what) };
+    const negated = arithmeticColumn('sub', zero, x, n, type, what);
+    return { data: pickNonNegative(d, negated, type) };
   }
   const v = asFloat64(d);
   const out = sharedArray(Float64Array, n);
   if (op === 'neg') for (let i = 0; i < n; i++) out[i] = -v[i]!;
   else for (let i = 0; i < n; i++) out[i] = Math.abs(v[i]!);
   return { data: primitiveData(new Float64(), n, out, valid) };
+}
+
+/** abs(): each row from the column itself when it is >= 0, else from its negation (already range-checked). */
+function pickNonNegative(d: Data, negated: Data, type: DataType): Data {
+  const n = d.length;
+  const v = d.values as ArrayLike<number | bigint>;
+  const neg = negated.values as ArrayLike<number | bigint>;
+  const wide = type.typeId === Type.Int && (type as unknown as { bitWidth: number }).bitWidth === 64;
+  const out = wide ? sharedArray(BigInt64Array, n) : sharedArray((type as unknown as { ArrayType: any }).ArrayType, n);
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    (out as any)[i] = x >= 0 ? (wide ? BigInt(x) : x) : neg[i]!;
+  }
+  return primitiveData(type, n, out as ArrayBufferView, validityOf(d));
 }
 
 function logical(op: 'and' | 'or', l: Evaluated, r: Evaluated, n: number): Evaluated {
@@ -271,6 +255,22 @@ function compare(op: ComparisonOp, l: Evaluated, r: Evaluated, n: number): Evalu
     }
     return boolResult(bytes, valid);
   }
+  if ('data' in l && 'lit' in r && typeof r.lit === 'number' && kindOf(l.data.type) === 'bigint') {
+    compareBigIntWithNumber(op, l.data.values as BigInt64Array | BigUint64Array, r.lit, n, bytes);
+    return boolResult(bytes, valid);
+  }
+  if ('lit' in l && typeof l.lit === 'number' && 'data' in r && kindOf(r.data.type) === 'bigint') {
+    const flipped: Record<ComparisonOp, ComparisonOp> = { gt: 'lt', ge: 'le', lt: 'gt', le: 'ge', eq: 'eq', ne: 'ne' };
+    compareBigIntWithNumber(flipped[op], r.data.values as BigInt64Array | BigUint64Array, l.lit, n, bytes);
+    return boolResult(bytes, valid);
+  }
+  if (anyBigInt(l) || anyBigInt(r)) {
+    // An int64 side: compare exactly (a float64 copy would make 2^53 + 1 equal 2^53).
+    const a = exactAt(l);
+    const b = exactAt(r);
+    for (let i = 0; i < n; i++) bytes[i] = cmpResult(op, compareExact(a(i), b(i)));
+    return boolResult(bytes, valid);
+  }
   const a = 'lit' in l ? null : asFloat64(l.data);
   const b = 'lit' in r ? null : asFloat64(r.data);
   const ka = 'lit' in l ? Number(l.lit) : 0;
@@ -289,6 +289,59 @@ function compare(op: ComparisonOp, l: Evaluated, r: Evaluated, n: number): Evalu
     }
   }
   return boolResult(bytes, valid);
+}
+
+/** int64 column vs a JS number literal, exactly: the literal becomes floor + "has a fraction" once, then bigint compares. */
+function compareBigIntWithNumber(op: ComparisonOp, v: BigInt64Array | BigUint64Array, lit: number, n: number, out: Uint8Array): void {
+  if (lit !== lit || lit === Infinity || lit === -Infinity) {
+    // NaN: only ne holds; ±Infinity is beyond every integer.
+    const c = lit !== lit ? NaN : lit === Infinity ? -1 : 1;
+    out.fill(cmpResult(op, c));
+    return;
+  }
+  const fl = Math.floor(lit);
+  const floor = BigInt(fl);
+  const atFloor = fl === lit ? 0 : -1; // x == floor(lit) < lit when lit has a fraction
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    out[i] = cmpResult(op, x < floor ? -1 : x > floor ? 1 : atFloor);
+  }
+}
+
+function anyBigInt(e: Evaluated): boolean {
+  return 'lit' in e ? typeof e.lit === 'bigint' : kindOf(e.data.type) === 'bigint';
+}
+
+/** Row i of a numeric operand as its exact value: bigint for 64-bit integers, number otherwise. */
+function exactAt(e: Evaluated): (i: number) => number | bigint {
+  if ('lit' in e) {
+    const k = typeof e.lit === 'bigint' ? e.lit : Number(e.lit);
+    return () => k;
+  }
+  const v = e.data.values as ArrayLike<number | bigint>;
+  if (v instanceof BigInt64Array || v instanceof BigUint64Array) return (i) => v[i]!;
+  const f = asFloat64(e.data);
+  return (i) => f[i]!;
+}
+
+/**
+ * Exact order of two numbers that may be bigints: -1, 0, 1, or NaN when either is NaN (so every comparison
+ * but ne is false, as IEEE). A number is compared with a bigint through its floor, which is exact.
+ */
+export function compareExact(x: number | bigint, y: number | bigint): number {
+  if (typeof x === 'bigint' && typeof y === 'bigint') return x < y ? -1 : x > y ? 1 : 0;
+  if (typeof x === 'number' && typeof y === 'number') return x < y ? -1 : x > y ? 1 : x === y ? 0 : NaN;
+  if (typeof x === 'number') return -compareExact(y, x);
+  const big = x as bigint;
+  const num = y as number;
+  if (num !== num) return NaN;
+  if (num === Infinity) return -1;
+  if (num === -Infinity) return 1;
+  const fl = Math.floor(num);
+  const bf = BigInt(fl);
+  if (big < bf) return -1;
+  if (big > bf) return 1;
+  return fl === num ? 0 : -1; // big = floor(num) < num
 }
 
 function bothBigInt(l: Evaluated, r: Evaluated): boolean {

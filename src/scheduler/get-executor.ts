@@ -8,6 +8,7 @@ import type { WorkerPool } from './executors/pooled.ts';
 import { SyncExecutor } from './executors/sync.ts';
 import { ThreadPool, ThreadsExecutor } from './executors/threads.ts';
 import { ProcessPool, ProcessesExecutor } from './executors/processes.ts';
+import { assertMayCompute } from './worker-guard.ts';
 
 const sync = new SyncExecutor();
 const pools = new Map<string, WorkerPool>();
@@ -24,6 +25,7 @@ function poolFor(kind: 'threads' | 'processes', cfg: Config): WorkerPool {
 }
 
 export function getExecutor(cfg: Config): Executor {
+  assertMayCompute(cfg.scheduler); // inside a worker: refused when it would re-run an analysis or start a pool
   if (cfg.scheduler === 'sync') return sync;
   const kind = cfg.scheduler;
   const key = `${kind}/${cfg.numWorkers}/${cfg.workerMemoryLimitMb}/${cfg.chunksize}/${cfg.workerModules.join('\n')}`;

@@ -61,8 +61,9 @@ for (const scheduler of SCHEDULERS) {
       for (const row of rows) {
         const e = ref.get(JSON.stringify(row.k))!;
         const want: Record<string, unknown> = {
-          sum: naive.sum(e.xs), mean: naive.mean(e.xs), count: naive.count(e.xs), size: e.size, min: naive.min(e.xs), max: naive.max(e.xs),
-          var: naive.var(e.xs), std: naive.std(e.xs), first: firstOf(e.xs), last: lastOf(e.xs), nunique: nuniq(e.xs), median: median(e.xs),
+          // counts are int64 (bigint), as pandas
+          sum: naive.sum(e.xs), mean: naive.mean(e.xs), count: BigInt(naive.count(e.xs)), size: BigInt(e.size), min: naive.min(e.xs), max: naive.max(e.xs),
+          var: naive.var(e.xs), std: naive.std(e.xs), first: firstOf(e.xs), last: lastOf(e.xs), nunique: BigInt(nuniq(e.xs)), median: median(e.xs),
         };
         for (const [name, v] of Object.entries(want)) assertClose(row[name], v, 1e-9, `${np} partitions, group ${String(row.k)}, ${name}`);
       }
@@ -72,9 +73,9 @@ for (const scheduler of SCHEDULERS) {
   test(`[${scheduler}] null keys kept as their own group with dropna: false; several key columns`, async () => {
     const df = fromColumns({ a: ['x', 'x', null, 'y', null, 'x'], b: [1, 2, 1, 1, 1, 1], v: [1, 2, 3, 4, 5, 6] }, { npartitions: 3 });
     const kept = await df.groupby('a', { dropna: false }).col('v').sum().compute(opts);
-    assert.equal(kept.toArray().map((r) => r.toJSON()), [{ a: 'x', v: 9 }, { a: 'y', v: 4 }, { a: null, v: 8 }]);
+    assert.equal(kept.toArray().map((r) => r.toJSON()), [{ a: 'x', v: 9n }, { a: 'y', v: 4n }, { a: null, v: 8n }]); // int32 sums are int64
     const two = await df.groupby(['a', 'b']).agg({ total: ['v', 'sum'], n: ['v', 'size'] }).compute(opts);
-    assert.equal(two.toArray().map((r) => r.toJSON()), [{ a: 'x', b: 1, total: 7, n: 2 }, { a: 'x', b: 2, total: 2, n: 1 }, { a: 'y', b: 1, total: 4, n: 1 }]);
+    assert.equal(two.toArray().map((r) => r.toJSON()), [{ a: 'x', b: 1, total: 7n, n: 2n }, { a: 'x', b: 2, total: 2n, n: 1n }, { a: 'y', b: 1, total: 4n, n: 1n }]);
   });
 
   test(`[${scheduler}] NaN is a value inside groups; integer, boolean and float keys`, async () => {
@@ -84,9 +85,9 @@ for (const scheduler of SCHEDULERS) {
     assert.equal(rows[0], { i: 1, s: 4, m: 3 });
     assert.ok(Number.isNaN(rows[1]!.s) && Number.isNaN(rows[1]!.m));
     const byFloat = await df.groupby('f').size().compute(opts);
-    assert.equal(byFloat.toArray().map((r) => r.toJSON()), [{ f: 0, size: 2 }, { f: 0.5, size: 2 }], '-0 and 0 are one group');
+    assert.equal(byFloat.toArray().map((r) => r.toJSON()), [{ f: 0, size: 2n }, { f: 0.5, size: 2n }], '-0 and 0 are one group');
     const byBool = await df.groupby('b').col('i').count().compute(opts);
-    assert.equal(byBool.toArray().map((r) => r.toJSON()), [{ b: false, i: 1 }, { b: true, i: 2 }]);
+    assert.equal(byBool.toArray().map((r) => r.toJSON()), [{ b: false, i: 1n }, { b: true, i: 2n }]);
   });
 
   test(`[${scheduler}] one group spread over every partition, and a single group overall`, async () => {
@@ -127,9 +128,9 @@ for (const scheduler of SCHEDULERS) {
     for (const t of [ta, tb]) {
       const k = t.getChild('k')!.toArray() as Int32Array;
       const s = t.getChild('s')!.toArray() as Float64Array;
-      const c = t.getChild('c')!.toArray() as Int32Array;
+      const c = t.getChild('c')!.toArray() as BigInt64Array;
       for (let i = 0; i < t.numRows; i++) {
-        if (s[i] !== refSum[k[i]!] || c[i] !== refCount[k[i]!]) assert.unreachable(`group ${k[i]}: ${s[i]}/${c[i]} != ${refSum[k[i]!]}/${refCount[k[i]!]}`);
+        if (s[i] !== refSum[k[i]!] || Number(c[i]) !== refCount[k[i]!]) assert.unreachable(`group ${k[i]}: ${s[i]}/${c[i]} != ${refSum[k[i]!]}/${refCount[k[i]!]}`);
       }
     }
     assert.equal(tb.getChild('k')!.toArray().slice(0, 3), new Int32Array([0, 1, 2]), 'splitOut 1 result is sorted by key');
@@ -138,7 +139,7 @@ for (const scheduler of SCHEDULERS) {
   test(`[${scheduler}] valueCounts sorts by count; nunique; getGroup`, async () => {
     const df = fromColumns({ k: ['b', 'a', 'b', 'c', 'b', 'a', null], v: [1, 2, 3, 4, 5, 6, 7] }, { npartitions: 3 });
     const vc = await df.col('k').valueCounts().compute(opts);
-    assert.equal(vc.toArray().map((r) => r.toJSON()), [{ k: 'b', count: 3 }, { k: 'a', count: 2 }, { k: 'c', count: 1 }]);
+    assert.equal(vc.toArray().map((r) => r.toJSON()), [{ k: 'b', count: 3n }, { k: 'a', count: 2n }, { k: 'c', count: 1n }]);
     assert.is(await df.col('k').nunique().compute(opts), 3);
     const g = await df.groupby('k').getGroup('a').compute(opts);
     assert.equal(g.getChild('v')!.toJSON(), [2, 6]);
@@ -150,7 +151,7 @@ for (const scheduler of SCHEDULERS) {
     const df = fromColumns({ k: ['a', 'b'], x: [1, 2] }, { npartitions: 2 });
     const out = await df.filter(df.col('x').gt(5)).groupby('k').col('x').sum().compute(opts);
     assert.is(out.numRows, 0);
-    assert.equal(out.schema.fields.map((f) => `${f.name}:${String(f.type)}`), ['k:Utf8', 'x:Float64']);
+    assert.equal(out.schema.fields.map((f) => `${f.name}:${String(f.type)}`), ['k:Utf8', 'x:Int64']); // sum of an int32 column
   });
 }
 
@@ -181,7 +182,7 @@ for (const scheduler of SCHEDULERS) {
       const v = e.xs.filter((x): x is number => x !== null);
       assertClose(row.ms, v.length === 0 ? null : v.reduce((s, x) => s + x * x, 0) / v.length, 1e-9, `group ${String(row.k)}`);
       assert.is(row.l, `<${String(row.k)}>`);
-      assert.is(row.n, v.length);
+      assert.is(row.n, BigInt(v.length));
     }
   });
 }

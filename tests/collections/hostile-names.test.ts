@@ -81,13 +81,14 @@ for (const scheduler of SCHEDULERS) {
     const byKey = await full.groupby(KEY).agg(spec).compute(opts);
     assert.equal(byKey.schema.fields.map((f) => f.name), [KEY, '__proto__', 'toString', '']);
     assert.equal(column(byKey, KEY), ['a', 'b']);
-    assert.equal(column(byKey, '__proto__'), [sumOf(1, [0, 2]), sumOf(1, [1, 3])]);
+    // group sums of int32 columns are Int64 (bigint), docs/TYPES.md
+    assert.equal(column(byKey, '__proto__'), [sumOf(1, [0, 2]), sumOf(1, [1, 3])].map(BigInt));
     assert.equal(column(byKey, 'toString'), [value(0, 2), value(0, 3)]);
-    assert.equal(column(byKey, ''), [sumOf(6, [0, 2]), sumOf(6, [1, 3])]);
+    assert.equal(column(byKey, ''), [sumOf(6, [0, 2]), sumOf(6, [1, 3])].map(BigInt));
     // Whole-frame groupby sum keyed by a hostile name, every other hostile column summed.
     const byProto = await full.select(HOSTILE).groupby('__proto__').sum().compute(opts);
     assert.equal(byProto.schema.fields.map((f) => f.name), HOSTILE);
-    assert.equal(column(byProto, 'valueOf'), [0, 1, 2, 3].map((r) => value(4, r)));
+    assert.equal(column(byProto, 'valueOf'), [0, 1, 2, 3].map((r) => BigInt(value(4, r))));
     // A JSON-parsed spec with an own '__proto__' key, and a custom aggregation named 'constructor'.
     const count = customAgg({ chunk: (v: Float64Array | unknown[]) => v.length, combine: (p: number[]) => p.reduce((s, x) => s + x, 0), finalize: (n: number) => n, type: 'int32' });
     const jsonSpec = JSON.parse('{"__proto__": ["hasOwnProperty", "mean"]}') as AggSpec;
@@ -138,7 +139,7 @@ for (const scheduler of SCHEDULERS) {
       assert.equal(Object.keys(sums), names, format);
       names.forEach((n) => assert.is(sums[n], sumOf(HOSTILE.indexOf(n === `column6` ? '' : n)), `${format} ${n}`));
       const grouped = await back.groupby(KEY).agg(new Map([['__proto__', ['__proto__', 'sum'] as const]])).compute({ scheduler: scheduler as SchedulerName });
-      assert.equal(column(grouped, '__proto__'), [sumOf(0, [0, 2]), sumOf(0, [1, 3])], format);
+      assert.equal(column(grouped, '__proto__'), [sumOf(0, [0, 2]), sumOf(0, [1, 3])].map(BigInt), format); // Int64 group sums
     }
   });
 }

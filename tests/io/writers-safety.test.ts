@@ -132,6 +132,16 @@ test('a cancelled or timed-out write removes its staging directory and leaves th
   }
 });
 
+test('a mistyped writer option is a TypeError naming it and the known ones, before anything is written', async () => {
+  const d = fresh('typo');
+  await rejects(toParquet(ints(3, 1), d, { overwrit: true } as never), /toParquet\(\): unknown option 'overwrit'; known options: compression, .*overwrite/);
+  await rejects(toArrowIpc(ints(3, 1), d, { formt: 'stream' } as never), /toArrowIpc\(\): unknown option 'formt'/);
+  await rejects(toCsv(ints(3, 1), d, { singlefile: true } as never), /toCsv\(\): unknown option 'singlefile'; known options: singleFile/);
+  await rejects(ints(3, 1).persist({ to: d, overwrite: true } as never), /persist\(\{to\}\): unknown option 'overwrite'/);
+  assert.not.ok(fs.existsSync(d));
+  assert.equal(leftovers(d), []);
+});
+
 test('toCsv: rewriting 3 partitions over 10 leaves no stale part; a directory is refused without overwrite', async () => {
   const d = fresh('csvdir');
   await toCsv(ints(100, 10), d, sync);

@@ -92,10 +92,12 @@ for (const [name, ex] of executors.slice(1)) {
       ? new ThreadsExecutor({ numWorkers: 1, chunksize: 4, modules: [CANCEL_OPS_URL] })
       : new ProcessesExecutor({ numWorkers: 1, chunksize: 4, modules: [CANCEL_OPS_URL] });
     try {
-      const g = graphOf(['a#0', 'test.sleep', [150]], ['b#1', 'test.sleep', [150]], ['c#2', 'test.loopForever', []], ['d#3', 'test.add', [1, 2]]);
-      const err = await rejection(within(30_000, runGraph(g, ['a#0', 'b#1', 'c#2', 'd#3'], batched, { taskTimeoutMs: 250 })));
+      // Two tasks of 700 ms each (blocked, not spinning: no CPU needed under load) under a 1000 ms limit:
+      // a clock per batch would fire during the second one.
+      const g = graphOf(['a#0', 'test.block', [700]], ['b#1', 'test.block', [700]], ['c#2', 'test.loopForever', []], ['d#3', 'test.add', [1, 2]]);
+      const err = await rejection(within(30_000, runGraph(g, ['a#0', 'b#1', 'c#2', 'd#3'], batched, { taskTimeoutMs: 1000 })));
       assert.instance(err, TimeoutError);
-      assert.match(err.message, /task 'c#2' \(op test\.loopForever, partition 2\) ran longer than taskTimeout \(250 ms\)/);
+      assert.match(err.message, /task 'c#2' \(op test\.loopForever, partition 2\) ran longer than taskTimeout \(1000 ms\)/, err.message);
       await nextRunWorks(batched);
     } finally {
       await batched.close();

@@ -109,14 +109,22 @@ test('cancel(reason) rejects every pending key at once, aborts the session signa
   await tick();
 });
 
-test('an AbortSignal given to the session cancels it with the signal reason', async () => {
+test('an AbortSignal given to the session cancels it with an AbortError naming the reason and the running task', async () => {
   const ac = new AbortController();
   const s = new Session(concurrent, { signal: ac.signal });
   s.submit(graphOf(task('g3', 'sessiontest.gate', ['g3'])));
   const p = s.get('g3');
   await tick();
-  ac.abort(new Error('deadline'));
-  await p.then(() => assert.unreachable(), (err) => assert.match(err.message, /\bdeadline\b/));
+  const reason = new Error('deadline');
+  ac.abort(reason);
+  await p.then(
+    () => assert.unreachable(),
+    (err) => {
+      assert.is(err.name, 'AbortError');
+      assert.is(err.cause, reason);
+      assert.match(err.message, /aborted \(deadline\) while running task 'g3'/);
+    },
+  );
   gates.get('g3')!(0);
 });
 

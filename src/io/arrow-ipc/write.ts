@@ -1,7 +1,8 @@
 // toArrowIpc: one Arrow IPC file per partition, written by the task that computed it; the directory appears
 // at once with a manifest (io/write-partitions.ts). persist({to}) writes through here into a fresh directory.
 
-import type { ComputeOptions } from '../../collections/compute.ts';
+import { COMPUTE_OPTION_KEYS, type ComputeOptions } from '../../collections/run-path.ts';
+import { assertKnownOptions } from '../../config.ts';
 import type { DataFrame } from '../../collections/dataframe.ts';
 import { emptyBatch } from '../../kernels/arrow-build.ts';
 import { checkNames, writeDirectory } from '../write-partitions.ts';
@@ -27,6 +28,7 @@ export function toArrowIpc(df: DataFrame, dir: string, options: ToArrowIpcOption
 
 /** toArrowIpc under another name; `fresh` (persist) refuses any existing non-empty target and never deletes. */
 export async function writeArrowIpc(df: DataFrame, dir: string, options: ToArrowIpcOptions, what: string, fresh = false): Promise<string[]> {
+  assertKnownOptions(`${what}${what.endsWith(')') ? '' : '()'}`, options, [...(fresh ? [] : ['format', 'nameFunction', 'overwrite']), ...COMPUTE_OPTION_KEYS]);
   const { format = 'file', overwrite = false, nameFunction, ...compute } = options;
   const fail = (m: string) => new ArrowIpcFileError(m);
   if (typeof dir !== 'string' || dir.length === 0) throw fail(`${what} needs a directory path`);

@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DataFrame } from '../../collections/dataframe.ts';
-import { type ComputeOptions, runPartitionSinks } from '../../collections/run-path.ts';
+import { COMPUTE_OPTION_KEYS, type ComputeOptions, runPartitionSinks } from '../../collections/run-path.ts';
+import { assertKnownOptions } from '../../config.ts';
 import { emptyBatch } from '../../kernels/arrow-build.ts';
 import { withStagedOutput } from '../output-target.ts';
 import { type WrittenFile, checkNames, inputFilesOf, writeDirectory } from '../write-partitions.ts';
@@ -27,6 +28,7 @@ export interface ToCsvOptions extends ComputeOptions {
 
 /** Write a frame as CSV, atomically; returns the paths written. Reading them back with readCsv gives the same frame. */
 export async function toCsv(df: DataFrame, target: string, options: ToCsvOptions = {}): Promise<string[]> {
+  assertKnownOptions('toCsv()', options, ['singleFile', 'nameFunction', 'delimiter', 'header', 'overwrite', ...COMPUTE_OPTION_KEYS]);
   const { singleFile = false, nameFunction = (i: number) => `part-${i}.csv`, delimiter, header, overwrite = false, ...compute } = options;
   const fail = (m: string) => new CsvOptionError(m);
   if (typeof target !== 'string' || target.length === 0) throw fail('toCsv needs a target path');

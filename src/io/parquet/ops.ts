@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Data, type RecordBatch, Message, Schema, Table, tableToIPC } from 'apache-arrow';
-import { Compression, Table as WasmTable, WriterPropertiesBuilder, readParquet as readParquetBytes, writeParquet } from 'parquet-wasm';
+import { parquetWasm } from './wasm.ts';
 import { type OpenedFooter, extract, openFooter } from './extract.ts';
 import { emptyBatch } from '../../kernels/arrow-build.ts';
 import { narrowBatch } from '../../kernels/large-strings.ts';
@@ -82,7 +82,7 @@ export function readParquetPartition(plan: ParquetReadPlan): RecordBatch {
       let bytes: Uint8Array;
       try {
         const mini = extract(fd, footerOf(fd, plan), plan.read, plan.rowGroups);
-        bytes = readParquetBytes(mini, { batchSize: Math.max(1, plan.rows) }).intoIPCStream();
+        bytes = parquetWasm().readParquet(mini, { batchSize: Math.max(1, plan.rows) }).intoIPCStream();
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         throw new ParquetFileError(`cannot read ${where}: ${msg}`);
@@ -129,13 +129,14 @@ export function readParquetPartition(plan: ParquetReadPlan): RecordBatch {
 
 export type ParquetCompression = 'snappy' | 'gzip' | 'brotli' | 'lz4' | 'zstd' | 'none';
 
-export const COMPRESSIONS: Record<ParquetCompression, Compression> = {
-  snappy: Compression.SNAPPY,
-  gzip: Compression.GZIP,
-  brotli: Compression.BROTLI,
-  lz4: Compression.LZ4_RAW,
-  zstd: Compression.ZSTD,
-  none: Compression.UNCOMPRESSED,
+// Names of parquet-wasm's Compression enum members (the enum itself would load the WASM at import).
+export const COMPRESSIONS: Record<ParquetCompression, 'SNAPPY' | 'GZIP' | 'BROTLI' | 'LZ4_RAW' | 'ZSTD' | 'UNCOMPRESSED'> = {
+  snappy: 'SNAPPY',
+  gzip: 'GZIP',
+  brotli: 'BROTLI',
+  lz4: 'LZ4_RAW',
+  zstd: 'ZSTD',
+  none: 'UNCOMPRESSED',
 };
 
 export interface ParquetWritePlan {
@@ -176,11 +177,12 @@ export function writeParquetPartition(batch: RecordBatch, plan: ParquetWritePlan
 
 function writeFile(batch: RecordBatch, root: string, rel: string, plan: ParquetWritePlan, hiveNote: string | null): WrittenFile {
   const file = path.join(root, rel);
-  let props = new WriterPropertiesBuilder().setCompression(COMPRESSIONS[plan.compression]).setMaxRowGroupSize(plan.rowGroupSize);
+  const wasm = parquetWasm();
+  let props = new wasm.WriterPropertiesBuilder().setCompression(wasm.Compression[COMPRESSIONS[plan.compression]]).setMaxRowGroupSize(plan.rowGroupSize);
   if (hiveNote !== null) props = props.setKeyValueMetadata(new Map([[HIVE_SCHEMA_KEY, hiveNote]]));
   let bytes: Uint8Array;
   try {
-    bytes = writeParquet(WasmTable.fromIPCStream(tableToIPC(new Table([batch]), 'stream')), props.build());
+    bytes = wasm.writeParquet(wasm.Table.fromIPCStream(tableToIPC(new Table([batch]), 'stream')), props.build());
   } catch (e) {
     throw new ParquetFileError(`cannot write Parquet file '${file}': ${e instanceof Error ? e.message : String(e)}`);
   }

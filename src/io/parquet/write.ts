@@ -1,7 +1,8 @@
 // toParquet: one file per partition (or per hive `key=value` folder), written by the task that computed the
 // partition; the whole directory appears at once with a manifest (io/write-partitions.ts, io/output-target.ts).
 
-import type { ComputeOptions } from '../../collections/compute.ts';
+import { COMPUTE_OPTION_KEYS, type ComputeOptions } from '../../collections/run-path.ts';
+import { assertKnownOptions } from '../../config.ts';
 import type { DataFrame } from '../../collections/dataframe.ts';
 import { emptyBatch } from '../../kernels/arrow-build.ts';
 import { checkNames, writeDirectory } from '../write-partitions.ts';
@@ -25,8 +26,11 @@ export interface ToParquetOptions extends ComputeOptions {
   overwrite?: boolean;
 }
 
+const WRITE_KEYS = ['compression', 'partitionOn', 'rowGroupSize', 'nameFunction', 'overwrite'];
+
 /** Write a frame as Parquet into directory `dir`, atomically; returns the paths written. readParquet(dir) reads it back. */
 export async function toParquet(df: DataFrame, dir: string, options: ToParquetOptions = {}): Promise<string[]> {
+  assertKnownOptions('toParquet()', options, [...WRITE_KEYS, ...COMPUTE_OPTION_KEYS]);
   const {
     compression = 'snappy', partitionOn = [], rowGroupSize = 1024 * 1024,
     nameFunction = (i: number) => `part-${i}.parquet`, overwrite = false, ...compute

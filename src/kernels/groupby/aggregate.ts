@@ -6,7 +6,6 @@ import { type Data, type DataType, type RecordBatch, Bool, Field, Float64, Int32
 import { makeBatch, primitiveData, sharedArray, utf8Data } from '../arrow-build.ts';
 import { validityOf } from '../validity.ts';
 import { typeFromTag } from '../type-tags.ts';
-import { nameRecord } from '../name-records.ts';
 import { type CustomAggRef, type LoadedCustomAgg, callCustom, checkDeclared, groupValues, loadCustomAggs } from './custom-agg.ts';
 import { type KeyValue, compareKeys, groupRows, hashKey, tupleKey } from './group-ids.ts';
 
@@ -33,9 +32,14 @@ type Numbers = Float64Array | number[];
 export interface ColumnState {
   numeric: boolean;
   n: Numbers;
+  /** Float sum (float columns); integer and boolean columns sum exactly in `isum` instead. */
   sum?: Numbers;
+  isum?: bigint[];
+  /** min/max as numbers; 64-bit integer columns keep them exact in `imin`/`imax` instead (null = none yet). */
   min?: Numbers;
   max?: Numbers;
+  imin?: Array<bigint | null>;
+  imax?: Array<bigint | null>;
   mean?: Numbers;
   m2?: Numbers;
   first?: KeyValue[];
@@ -48,9 +52,10 @@ export interface GroupPartial {
   keys: KeyValue[][];
   ngroups: number;
   size: number[];
-  columns: Record<string, ColumnState>;
+  /** By value column name; Maps, not objects, so a column named '__proto__' is an ordinary key. */
+  columns: Map<string, ColumnState>;
   /** Custom aggregation states by output name, per group. */
-  custom?: Record<string, unknown[]>;
+  custom?: Map<string, unknown[]>;
 }
 
 interface ColumnNeeds {
@@ -121,13 +126,13 @@ function chunkWith(batch: RecordBatch, keyNames: readonly string[], specs: reado
   const n = batch.numRows;
   const size = new Array<number>(ngroups).fill(0);
   for (let i = 0; i < n; i++) if (ids[i]! >= 0) size[ids[i]!]! += 1;
-  const columns = nameRecord<ColumnState>();
+  const columns = new Map<string, ColumnState>();
   for (const [name, needs] of needsByColumn(specs)) {
-    columns[name] = columnChunk(batch.data.children[columnIndex(batch, name)]!, ids, ngroups, needs);
+    columns.set(name, columnChunk(batch.data.children[columnIndex(batch, name)]!, ids, ngroups, needs));
   }
   const partial: GroupPartial = { keys, ngroups, size, columns };
   if (custom.size > 0) {
-    partial.custom = nameRecord();
+    partial.custom = new Map();
     for (const s of specs) {
       if (s.fn !== 'custom') continue;
       const c = custom.get(s.out)!;
@@ -139,7 +144,7 @@ function chunkWith(batch: RecordBatch, keyNames: readonly string[], specs: reado
         const g = ids[i]!;
         if (g >= 0 && (valid === null || ((valid[i >> 3]! >> (i & 7)) & 1) === 1)) perGroup[g]!.push(get(i));
       }
-      partial.custom[s.out] = perGroup.map((vals, g) => callCustom(s.out, 'chunk', c.chunk, [groupValues(vals), c.params], keyText(partial, g)));
+      partial.custom.set(s.out, perGroup.map((vals, g) => callCustom(s.out, 'chunk', c.chunk, [groupValues(vals), c.params], keyText(partial, g))));
     }
   }
   return partial;
@@ -147,13 +152,25 @@ function chunkWith(batch: RecordBatch, keyNames: readonly string[], specs: reado
 
 function columnChunk(data: Data, ids: Int32Array, ngroups: number, needs: ColumnNeeds): ColumnState {
   const numeric = data.typeId === Type.Int || data.typeId === Type.Float || data.typeId === Type.Bool;
+  const integral = data.typeId === Type.Int || data.typeId === Type.Bool;
   const valid = validityOf(data);
   const len = data.length;
   const cnt = new Float64Array(ngroups);
   const st: ColumnState = { numeric, n: cnt };
-  const sum = needs.sum ? new Float64Array(ngroups) : null;
+  // Integer sums are exact (a separate pass); only float columns keep a float sum.
+  const onlyCounts = !needs.minmax && !needs.moments && !needs.values && !needs.first && !needs.last && !needs.distinct;
+  if (needs.sum && integral) {
+    // sum / mean / count of an integer column: the sums pass counts too, so it is the only pass
+    st.isum = integerSums(data, ids, ngroups, valid, onlyCounts ? cnt : null);
+    if (onlyCounts) return st;
+  }
+  const sum = needs.sum && !integral ? new Float64Array(ngroups) : null;
   if (sum) st.sum = sum;
-  if (needs.minmax) {
+  const bigs = data.values instanceof BigInt64Array || data.values instanceof BigUint64Array ? (data.values as ArrayLike<bigint>) : null;
+  if (needs.minmax && bigs) {
+    st.imin = new Array<bigint | null>(ngroups).fill(null);
+    st.imax = new Array<bigint | null>(ngroups).fill(null);
+  } else if (needs.minmax) {
     st.min = new Float64Array(ngroups).fill(Infinity);
     st.max = new Float64Array(ngroups).fill(-Infinity);
   }
@@ -191,7 +208,11 @@ function columnChunk(data: Data, ids: Int32Array, ngroups: number, needs: Column
     if (numbers) {
       const x = numbers[i]!;
       if (sum) sum[g]! += x;
-      if (st.min) {
+      if (st.imin) {
+        const b = bigs![i]!;
+        if (st.imin[g] === null || b < st.imin[g]!) st.imin[g] = b;
+        if (st.imax![g] === null || b > st.imax![g]!) st.imax![g] = b;
+      } else if (st.min) {
         // NaN is a value: it wins min and max, as in the scalar reductions.
         if (x < st.min[g]! || x !== x) st.min[g] = x;
         if (x > st.max![g]! || x !== x) st.max![g] = x;
@@ -212,6 +233,59 @@ function columnChunk(data: Data, ids: Int32Array, ngroups: number, needs: Column
     }
   }
   return st;
+}
+
+const SUM_BLOCK = 1 << 21; // rows: 2^21 values below 2^32 in magnitude sum exactly in a double
+
+/** Exact per-group sums of an integer or boolean column (nulls and dropped rows skipped). */
+function integerSums(data: Data, ids: Int32Array, ngroups: number, valid: Uint8Array | null, counts: Float64Array | null): bigint[] {
+  const out = new Array<bigint>(ngroups).fill(0n);
+  const len = data.length;
+  const v = data.values as unknown;
+  if (v instanceof BigInt64Array || v instanceof BigUint64Array) {
+    for (let i = 0; i < len; i++) {
+      const g = ids[i]!;
+      if (g < 0 || (valid !== null && ((valid[i >> 3]! >> (i & 7)) & 1) === 0)) continue;
+      out[g]! += v[i]!;
+      if (counts) counts[g]! += 1;
+    }
+    return out;
+  }
+  // 8-32 bit integers and booleans: double accumulators, flushed to BigInt before they could round.
+  const numbers = numericValues(data);
+  const acc = new Float64Array(ngroups);
+  for (let start = 0; start < len; start += SUM_BLOCK) {
+    const end = Math.min(len, start + SUM_BLOCK);
+    if (valid === null && counts) {
+      for (let i = start; i < end; i++) {
+        const g = ids[i]!;
+        if (g >= 0) {
+          acc[g]! += numbers[i]!;
+          counts[g]! += 1;
+        }
+      }
+    } else if (valid === null) {
+      for (let i = start; i < end; i++) {
+        const g = ids[i]!;
+        if (g >= 0) acc[g]! += numbers[i]!;
+      }
+    } else {
+      for (let i = start; i < end; i++) {
+        const g = ids[i]!;
+        if (g >= 0 && ((valid[i >> 3]! >> (i & 7)) & 1) === 1) {
+          acc[g]! += numbers[i]!;
+          if (counts) counts[g]! += 1;
+        }
+      }
+    }
+    for (let g = 0; g < ngroups; g++) {
+      if (acc[g] !== 0) {
+        out[g]! += BigInt(acc[g]!);
+        acc[g] = 0;
+      }
+    }
+  }
+  return out;
 }
 
 /** Values as numbers without copying when the column already is a JS-number typed array. */
@@ -240,8 +314,8 @@ export function groupMerge(parts: readonly GroupPartial[], specs: readonly Group
 function mergeWith(parts: readonly GroupPartial[], custom: Map<string, LoadedCustomAgg>): GroupPartial {
   const first = parts[0]!;
   const ncols = first.keys.length;
-  const out: GroupPartial = { keys: Array.from({ length: ncols }, () => []), ngroups: 0, size: [], columns: nameRecord() };
-  for (const [name, st] of Object.entries(first.columns)) out.columns[name] = emptyLike(st);
+  const out: GroupPartial = { keys: Array.from({ length: ncols }, () => []), ngroups: 0, size: [], columns: new Map() };
+  for (const [name, st] of first.columns) out.columns.set(name, emptyLike(st));
   const index = new Map<string, number>();
   let pending: Map<string, unknown[][]> | null = null;
   for (const p of parts) {
@@ -253,13 +327,13 @@ function mergeWith(parts: readonly GroupPartial[], custom: Map<string, LoadedCus
         index.set(tk, t);
         for (let c = 0; c < ncols; c++) out.keys[c]!.push(p.keys[c]![g]!);
         out.size.push(0);
-        for (const st of Object.values(out.columns)) growState(st);
+        for (const st of out.columns.values()) growState(st);
       }
       out.size[t]! += p.size[g]!;
-      for (const [name, st] of Object.entries(p.columns)) mergeInto(out.columns[name]!, t, st, g);
+      for (const [name, st] of p.columns) mergeInto(out.columns.get(name)!, t, st, g);
       if (p.custom) {
         pending ??= new Map();
-        for (const [name, states] of Object.entries(p.custom)) {
+        for (const [name, states] of p.custom) {
           let lists = pending.get(name);
           if (!lists) pending.set(name, (lists = []));
           (lists[t] ??= []).push(states[g]);
@@ -268,14 +342,17 @@ function mergeWith(parts: readonly GroupPartial[], custom: Map<string, LoadedCus
     }
   }
   if (pending) {
-    out.custom = nameRecord();
+    out.custom = new Map();
     for (const [name, lists] of pending) {
       const c = custom.get(name);
       if (!c) throw new Error(`internal: custom aggregation '${name}' was not loaded for merging`);
-      out.custom[name] = Array.from({ length: out.ngroups }, (_, t) => {
-        const states = lists[t] ?? [];
-        return states.length === 1 ? states[0] : callCustom(name, 'combine', c.combine, [states, c.params], keyText(out, t));
-      });
+      out.custom.set(
+        name,
+        Array.from({ length: out.ngroups }, (_, t) => {
+          const states = lists[t] ?? [];
+          return states.length === 1 ? states[0] : callCustom(name, 'combine', c.combine, [states, c.params], keyText(out, t));
+        }),
+      );
     }
   }
   return out;
@@ -284,9 +361,14 @@ function mergeWith(parts: readonly GroupPartial[], custom: Map<string, LoadedCus
 function emptyLike(st: ColumnState): ColumnState {
   const e: ColumnState = { numeric: st.numeric, n: [] };
   if (st.sum) e.sum = [];
+  if (st.isum) e.isum = [];
   if (st.min) {
     e.min = [];
     e.max = [];
+  }
+  if (st.imin) {
+    e.imin = [];
+    e.imax = [];
   }
   if (st.mean) {
     e.mean = [];
@@ -303,6 +385,9 @@ function growState(st: ColumnState): void {
   // merged states are built from emptyLike(), whose numbers are growable arrays
   (st.n as number[]).push(0);
   (st.sum as number[] | undefined)?.push(0);
+  st.isum?.push(0n);
+  st.imin?.push(null);
+  st.imax?.push(null);
   (st.min as number[] | undefined)?.push(Infinity);
   (st.max as number[] | undefined)?.push(-Infinity);
   (st.mean as number[] | undefined)?.push(0);
@@ -319,6 +404,13 @@ function mergeInto(a: ColumnState, t: number, b: ColumnState, g: number): void {
   if (nb === 0) return;
   const n = na + nb;
   if (a.sum) a.sum[t]! += b.sum![g]!;
+  if (a.isum) a.isum[t]! += b.isum![g]!;
+  if (a.imin) {
+    const mn = b.imin![g]!;
+    const mx = b.imax![g]!;
+    if (a.imin[t] === null || mn < a.imin[t]!) a.imin[t] = mn;
+    if (a.imax![t] === null || mx > a.imax![t]!) a.imax![t] = mx;
+  }
   if (a.min) {
     const mn = b.min![g]!;
     const mx = b.max![g]!;
@@ -357,40 +449,49 @@ function selectGroups(p: GroupPartial, assign: Int32Array, j: number): GroupPart
   const idx: number[] = [];
   for (let g = 0; g < p.ngroups; g++) if (assign[g] === j) idx.push(g);
   const pickArr = <T>(a: ArrayLike<T> | undefined) => (a ? idx.map((g) => a[g]!) : undefined);
-  const columns = nameRecord<ColumnState>();
-  for (const [name, st] of Object.entries(p.columns)) {
+  const columns = new Map<string, ColumnState>();
+  for (const [name, st] of p.columns) {
     const c: ColumnState = { numeric: st.numeric, n: pickArr<number>(st.n)! };
-    for (const k of ['sum', 'min', 'max', 'mean', 'm2', 'first', 'last', 'distinct', 'values'] as const) {
+    for (const k of ['sum', 'isum', 'min', 'max', 'imin', 'imax', 'mean', 'm2', 'first', 'last', 'distinct', 'values'] as const) {
       const v = pickArr(st[k] as ArrayLike<unknown> | undefined);
       if (v) (c as unknown as Record<string, unknown>)[k] = v;
     }
-    columns[name] = c;
+    columns.set(name, c);
   }
   const out: GroupPartial = { keys: p.keys.map((k) => idx.map((g) => k[g]!)), ngroups: idx.length, size: idx.map((g) => p.size[g]!), columns };
-  if (p.custom) {
-    out.custom = nameRecord();
-    for (const [name, states] of Object.entries(p.custom)) out.custom[name] = idx.map((g) => states[g]);
-  }
+  if (p.custom) out.custom = new Map([...p.custom].map(([name, states]) => [name, idx.map((g) => states[g])]));
   return out;
 }
 
-/** Output type of one aggregation, given the input column's type (null for size). */
+/**
+ * Output type of one aggregation, given the input column's type (null for size); the table in
+ * docs/TYPES.md. Counts are int64; sum of integers or booleans is int64 (exact); min/max/first/last keep
+ * the column's type; mean/var/std/median are float64 (a median of two integers can be a half).
+ */
 export function groupAggType(fn: GroupAggName, input: DataType | null): DataType {
   switch (fn) {
     case 'count':
     case 'size':
     case 'nunique':
-      return new Int32();
-    case 'custom':
-      return new Float64();
+      return new Int64();
+    case 'sum':
+      return input && (input.typeId === Type.Int || input.typeId === Type.Bool) ? new Int64() : new Float64();
+    case 'min':
+    case 'max':
     case 'first':
     case 'last':
-      if (input && (input.typeId === Type.Utf8 || input.typeId === Type.Dictionary)) return new Utf8();
-      if (input && input.typeId === Type.Bool) return new Bool();
-      return new Float64();
+      return input ? keptType(input) : new Float64();
     default:
       return new Float64();
   }
+}
+
+/** The column's own type as an output type: strings as Utf8, floats as float64, integers and booleans as they are. */
+function keptType(input: DataType): DataType {
+  if (input.typeId === Type.Utf8 || input.typeId === Type.Dictionary) return new Utf8();
+  if (input.typeId === Type.Bool) return new Bool();
+  if (input.typeId === Type.Int) return (input as unknown as { bitWidth: number }).bitWidth === 64 && (input as unknown as { isSigned: boolean }).isSigned ? new Int64() : input;
+  return new Float64();
 }
 
 /** Output type of a key column. */
@@ -426,7 +527,7 @@ function finalizeWith(
   const finalOf = (s: GroupAggSpec, g: number): KeyValue => {
     if (s.fn !== 'custom') return finalValue(p, s, g);
     const c = custom.get(s.out)!;
-    const v = callCustom(s.out, 'finalize', c.finalize, [p.custom![s.out]![g], c.params], keyText(p, g));
+    const v = callCustom(s.out, 'finalize', c.finalize, [p.custom!.get(s.out)![g], c.params], keyText(p, g));
     return checkDeclared(s.out, s.customType ?? 'float64', v, keyText(p, g));
   };
   const values: KeyValue[][] = [...p.keys.map((k) => rows.map((g) => k[g]!)), ...specs.map((s) => rows.map((g) => finalOf(s, g)))];
@@ -455,7 +556,7 @@ function finalizeWith(
 
 /** An empty partial (a frame with no partitions). */
 export function groupEmpty(nkeys: number): GroupPartial {
-  return { keys: Array.from({ length: nkeys }, () => []), ngroups: 0, size: [], columns: {} };
+  return { keys: Array.from({ length: nkeys }, () => []), ngroups: 0, size: [], columns: new Map() };
 }
 
 function median(xs: number[]): number | null {
@@ -467,20 +568,21 @@ function median(xs: number[]): number | null {
 }
 
 function finalValue(p: GroupPartial, s: GroupAggSpec, g: number): KeyValue {
-  if (s.fn === 'size') return checkedCount(p.size[g]!, s.out);
-  const st = p.columns[s.column!]!;
+  if (s.fn === 'size') return p.size[g]!;
+  const st = p.columns.get(s.column!)!;
   const n = st.n[g]!;
   switch (s.fn) {
     case 'count':
-      return checkedCount(n, s.out);
+      return n;
     case 'sum':
-      return st.sum![g]!;
+      return st.isum ? checkedInt64(st.isum[g]!, s.out, p, g) : st.sum![g]!;
     case 'mean':
-      return n === 0 ? null : st.sum![g]! / n;
+      if (n === 0) return null;
+      return st.isum ? Number(st.isum[g]!) / n : st.sum![g]! / n;
     case 'min':
-      return n === 0 ? null : st.min![g]!;
+      return n === 0 ? null : st.imin ? st.imin[g]! : st.min![g]!;
     case 'max':
-      return n === 0 ? null : st.max![g]!;
+      return n === 0 ? null : st.imax ? st.imax[g]! : st.max![g]!;
     case 'var':
     case 'std': {
       if (n - s.ddof <= 0) return null;
@@ -488,11 +590,11 @@ function finalValue(p: GroupPartial, s: GroupAggSpec, g: number): KeyValue {
       return s.fn === 'var' ? v : Math.sqrt(v);
     }
     case 'first':
-      return n === 0 ? null : toOutput(st.first![g]!);
+      return n === 0 ? null : st.first![g]!;
     case 'last':
-      return n === 0 ? null : toOutput(st.last![g]!);
+      return n === 0 ? null : st.last![g]!;
     case 'nunique':
-      return checkedCount(st.distinct![g]!.size, s.out);
+      return st.distinct![g]!.size;
     case 'median':
       return median(st.values![g]!);
     case 'custom':
@@ -500,13 +602,14 @@ function finalValue(p: GroupPartial, s: GroupAggSpec, g: number): KeyValue {
   }
 }
 
-function toOutput(v: KeyValue): KeyValue {
-  return typeof v === 'bigint' ? Number(v) : v;
-}
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
 
-function checkedCount(n: number, out: string): number {
-  if (n > 2147483647) throw new RangeError(`count '${out}' exceeds the int32 range (${n}); split the data further`);
-  return n;
+function checkedInt64(x: bigint, out: string, p: GroupPartial, g: number): bigint {
+  if (x < I64_MIN || x > I64_MAX) {
+    throw new RangeError(`sum '${out}' for group ${keyText(p, g)()} is ${x}, beyond int64; sum a float64 copy instead (e.g. assign col.div(1))`);
+  }
+  return x;
 }
 
 const encoder = new TextEncoder();
@@ -529,16 +632,17 @@ export function buildColumn(type: DataType, values: readonly KeyValue[]): Data {
     case Type.Bool: {
       const bits = sharedArray(Uint8Array, (n + 7) >> 3);
       values.forEach((v, i) => {
-        if (v === true) bits[i >> 3]! |= 1 << (i & 7);
+        if (v === true || v === 1) bits[i >> 3]! |= 1 << (i & 7); // min/max of booleans are tracked as 0/1
       });
       return primitiveData(type, n, bits, valid);
     }
     case Type.Int: {
       const width = (type as unknown as { bitWidth: number }).bitWidth;
       if (width === 64) {
-        const a = sharedArray(BigInt64Array, n);
+        const unsigned = !(type as unknown as { isSigned: boolean }).isSigned;
+        const a = unsigned ? sharedArray(BigUint64Array, n) : sharedArray(BigInt64Array, n);
         values.forEach((v, i) => (a[i] = v === null ? 0n : BigInt(v as number | bigint)));
-        return primitiveData(new Int64(), n, a, valid);
+        return primitiveData(type, n, a, valid);
       }
       const Ctor = (type as unknown as { ArrayType: { new (b: ArrayBufferLike, o: number, l: number): Int32Array; BYTES_PER_ELEMENT: number } }).ArrayType;
       const a = new Ctor(new SharedArrayBuffer(Math.max(8, n * Ctor.BYTES_PER_ELEMENT)), 0, n);

@@ -131,6 +131,8 @@ class ResultRows {
   private names: string[] | null = null;
   private firstKey = '';
   private readonly columns: Cell[][] = [];
+  /** Types of fields the function returned inside Arrow batches (a float column of whole numbers stays float). */
+  private readonly declared = new Map<string, DataType>();
   constructor(private readonly args: ApplyArgs) {
     this.keyValues = args.keys.map(() => []);
   }
@@ -156,6 +158,7 @@ class ResultRows {
     if (result instanceof GroupFrame) result = result.batch;
     if (isBatchLike(result)) {
       const b = result as RecordBatch;
+      for (const f of b.schema.fields) if (!this.declared.has(f.name)) this.declared.set(f.name, f.type);
       for (let i = 0; i < b.numRows; i++) this.pushRow(key, (b.get(i) as { toJSON(): Record<string, unknown> }).toJSON());
     } else if (Array.isArray(result)) {
       for (const r of result) {
@@ -211,8 +214,9 @@ class ResultRows {
     }
     names.forEach((n, i) => {
       const values = this.columns[i]!;
-      const type = inferType(values, n);
-      fields.push(new Field(n, type, true));
+      const type = inferType(values, n, this.declared.get(n));
+      const fromNumbers = type.typeId === Type.Int && values.some((v) => typeof v === 'number');
+      fields.push(new Field(n, type, true, fromNumbers ? new Map([[FROM_NUMBERS, '1']]) : undefined));
       data.push(type.typeId === Type.Null ? makeData({ type: new Null(), length: values.length, nullCount: values.length } as any) : buildColumn(type, values as KeyValue[]));
     });
     return makeBatch(new Schema(fields), data);
@@ -230,22 +234,36 @@ function cell(v: unknown, key: Record<string, KeyValue>, name: string, mode: str
   throw new TypeError(`groupby.${mode}: group ${describeKey(key)} returned ${Array.isArray(v) ? 'an array' : t} for '${name}'; fields must be numbers, strings, booleans, bigints or null`);
 }
 
-function inferType(values: readonly Cell[], name: string): DataType {
+/** Field metadata marking an integer column inferred from JS numbers: other buckets may still widen it (to int64 or float64). */
+export const FROM_NUMBERS = 'tessera.from-numbers';
+
+function inferType(values: readonly Cell[], name: string, declared: DataType | undefined): DataType {
   let kind: string | null = null;
+  let integers = true;
+  let int32 = true;
   for (const v of values) {
     if (v === null || v === undefined) continue;
     const t = typeof v;
-    if (kind === null) kind = t;
-    else if (kind !== t) throw new TypeError(`groupby.apply: column '${name}' holds both ${kind} and ${t} values across groups; return one type per field`);
+    if (kind === null || (kind === 'number' && t === 'bigint')) kind = t;
+    else if (kind !== t && !(kind === 'bigint' && t === 'number')) throw new TypeError(`groupby.apply: column '${name}' holds both ${kind} and ${t} values across groups; return one type per field`);
+    if (t === 'number' && integers) {
+      if (!Number.isSafeInteger(v)) integers = false;
+      else if ((v as number) < -2147483648 || (v as number) > 2147483647) int32 = false;
+    }
   }
   switch (kind) {
     case 'number':
-      return new Float64();
+      // JS numbers that are all safe integers are integers: int32 when they fit (so they stay JS numbers), else
+      // int64. A float column the function handed back stays float.
+      if (!integers || (declared && declared.typeId === Type.Float)) return new Float64();
+      return int32 ? new Int32() : new Int64();
     case 'string':
       return new Utf8();
     case 'boolean':
       return new Bool();
     case 'bigint':
+      // bigints next to JS numbers: int64 when the numbers are whole (buildColumn converts them exactly)
+      if (!integers) throw new TypeError(`groupby.apply: column '${name}' holds bigints and fractional numbers; return one type per field`);
       return new Int64();
     default:
       return new Null();

@@ -172,13 +172,20 @@ export function groupRows(keyColumns: readonly Data[], dropna: boolean): Groupin
   return { ids, ngroups, keys };
 }
 
-/** A stable text key for a tuple of key values (used to merge partials from different partitions). */
+/**
+ * A text key for a tuple of key values, used to merge partials of different partitions by value. Every
+ * value is tagged with its kind and strings with their length, so no two distinct tuples share a key
+ * whatever their strings contain (a joined key let ('a', 'b\u0001sc') meet ('a\u0001sb', 'c')).
+ */
 export function tupleKey(keys: readonly KeyValue[][], g: number): string {
   let s = '';
   for (let c = 0; c < keys.length; c++) {
     const v = keys[c]![g];
-    s += v === null ? '\u0000N' : typeof v === 'string' ? `s${v}` : typeof v === 'bigint' ? `b${v}` : typeof v === 'boolean' ? `t${v}` : `n${v}`;
-    s += '\u0001';
+    if (v === null || v === undefined) s += 'N;';
+    else if (typeof v === 'string') s += `s${v.length}:${v}`;
+    else if (typeof v === 'bigint') s += `b${v};`;
+    else if (typeof v === 'boolean') s += v ? 'T;' : 'F;';
+    else s += `n${v === 0 ? 0 : v};`; // -0 and 0 are one group
   }
   return s;
 }
@@ -193,10 +200,33 @@ export function hashKey(s: string): number {
   return h >>> 0;
 }
 
-/** Order of key values in results: natural order of numbers, strings (code units) and booleans; nulls last. */
+/**
+ * Order of key values in results: numbers (NaN after them), strings by Unicode code point (the order of
+ * string comparisons and of DuckDB, not JS's UTF-16 `<`), booleans false first; nulls last.
+ */
 export function compareKeys(a: KeyValue, b: KeyValue): number {
   if (a === b) return 0;
   if (a === null) return 1;
   if (b === null) return -1;
+  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b);
+  if (a !== a) return b !== b ? 0 : 1;
+  if (b !== b) return -1;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Code point order of two strings; differs from `<` only where a surrogate meets U+E000..U+FFFF. */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      // surrogates (astral code points) sort above U+E000..U+FFFF
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
 }

@@ -4,7 +4,7 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { type BatchControl, PooledExecutor, type WorkerPool } from './pooled.ts';
-import { workerFile } from './worker-file.ts';
+import { loaderExecArgv, workerFile } from './worker-file.ts';
 import type { BatchRequest, ProcessMessage, TaskResult } from '../worker/protocol.ts';
 
 export interface ProcessesOptions {
@@ -121,7 +121,8 @@ export class ProcessPool implements WorkerPool {
     const file = workerFile('process-worker');
     const child = fork(file.url, [], {
       serialization: 'advanced', // V8 serialisation: typed arrays and bigints survive, no JSON
-      execArgv: this.memoryLimitMb ? [`--max-old-space-size=${this.memoryLimitMb}`] : [],
+      // Same module loading as this process (tsx's loader included), so workers load the same module graph.
+      execArgv: [...loaderExecArgv(), ...(this.memoryLimitMb ? [`--max-old-space-size=${this.memoryLimitMb}`] : [])],
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
     const w: Worker = { child, job: null, stderrTail: '' };

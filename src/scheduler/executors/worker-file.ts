@@ -18,3 +18,24 @@ export function workerFile(name: string): WorkerFile {
   if (existsSync(fileURLToPath(shim))) return { url: shim, fromSources: true };
   throw new Error(`tessera worker entry not found: neither ${fileURLToPath(js)} nor ${fileURLToPath(shim)} exists`);
 }
+
+// Flags that decide how modules load: a worker process must resolve and compile exactly as its parent,
+// so that a TypeScript user module works under tsx (`node --import tsx`, or the `tsx` CLI, which adds
+// `--require` and `--import` of its own loader). Debugger and memory flags stay with the parent.
+const LOADING_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C']);
+const LOADING_SWITCHES = /^--(experimental-[a-z-]+|no-experimental-[a-z-]+|enable-source-maps|no-warnings|disable-warning=.*|input-type=.*)$/;
+
+/** The parent's module-loading flags (of `process.execArgv`), to start a worker process with. */
+export function loaderExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i]!;
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (LOADING_FLAGS.has(name)) {
+      if (eq > 0) out.push(a);
+      else if (i + 1 < execArgv.length) out.push(a, execArgv[++i]!);
+    } else if (LOADING_SWITCHES.test(a)) out.push(a);
+  }
+  return out;
+}

@@ -3,4 +3,5 @@
 import { register } from 'tsx/esm/api';
 
 register();
+globalThis[Symbol.for('tessera.tsx-registered')] = true; // see typescript-in-workers.ts
 await import('./process-worker.ts');

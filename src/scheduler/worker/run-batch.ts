@@ -7,6 +7,7 @@ import type { BatchRequest, TaskResult } from './protocol.ts';
 import { serializeError } from '../remote-errors.ts';
 import { captureWarnings, takeWarnings } from './warnings.ts';
 import { collectIfGrown } from './shared-gc.ts';
+import { importUserModule, markWorker } from '../worker-guard.ts';
 
 // Every op registration (src/ops.ts, .js once built), then the extra modules of the request. All are
 // imported lazily inside a task rather than at worker start-up: a module that fails to load surfaces as
@@ -15,11 +16,12 @@ const OPS = new URL(`../../ops${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}
 const loaded = new Map<string, Promise<unknown>>();
 
 captureWarnings();
+markWorker();
 
 function loadModule(m: string): Promise<unknown> {
   let p = loaded.get(m);
   if (!p) {
-    p = import(m).catch((err: unknown) => {
+    p = (m === OPS ? import(m) : importUserModule(m)).catch((err: unknown) => {
       loaded.delete(m); // retry the import next time rather than caching the failure
       throw new Error(`a worker could not import module '${m}': ${(err as Error)?.message ?? String(err)}`, { cause: err });
     });

@@ -4,5 +4,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
+globalThis[Symbol.for('tessera.tsx-registered')] = true; // see typescript-in-workers.ts
 const mod = await import('./thread-worker.ts');
 export default mod.default;

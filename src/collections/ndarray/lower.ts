@@ -1,0 +1,267 @@
+// Lowering array nodes to tasks: one task per output block (keyed `<token>#<block index>`), reductions
+// and matmul sums as trees of width splitEvery, TSQR as two levels. Work is emitted once per token.
+
+import { ref, type Key } from '../../scheduler/graph.ts';
+import type { SchedulerName } from '../../config.ts';
+import { shipFunction } from '../udf.ts';
+import { blockIndices, offsets, regionOf } from './chunks.ts';
+import type { ArrayNode } from './node.ts';
+import { axisPieces } from './slicing.ts';
+import { contiguousStrides, forEachIndex } from '../../kernels/array/strided.ts';
+
+/** Where tasks go: the compute graph builder (or anything with the same method). */
+export interface TaskSink {
+  addTask(key: Key, op: string, args: unknown[]): Key;
+}
+
+export interface ArrayLowering {
+  readonly sink: TaskSink;
+  readonly scheduler: SchedulerName;
+  readonly splitEvery: number;
+  /** token -> block keys in C order, so shared inputs are lowered once */
+  readonly done: Map<string, Key[]>;
+}
+
+export function newLowering(sink: TaskSink, scheduler: SchedulerName, splitEvery: number): ArrayLowering {
+  return { sink, scheduler, splitEvery, done: new Map() };
+}
+
+/** Flat C-order position of a block index within a grid of `counts` blocks per axis. */
+function flatBlock(block: readonly number[], counts: readonly number[]): number {
+  let f = 0;
+  for (let i = 0; i < counts.length; i++) f = f * counts[i]! + block[i]!;
+  return f;
+}
+
+/** A C-order copy of one region of C-order data (plain memory: it is serialised to a process anyway). */
+function copyRegion(data: ArrayLike<number | bigint>, fullShape: readonly number[], start: readonly number[], shape: readonly number[]): ArrayLike<number | bigint> {
+  const strides = contiguousStrides(fullShape);
+  const Ctor = (data as unknown as { constructor: new (n: number) => { [i: number]: number | bigint } & ArrayLike<number | bigint> }).constructor;
+  const out = new Ctor(shape.reduce((a, b) => a * b, 1));
+  const base = start.reduce((s, c, i) => s + c * strides[i]!, 0);
+  forEachIndex(shape, strides, base, (flat, i) => {
+    out[flat] = data[i]!;
+  });
+  return out;
+}
+
+const keyOf = (node: ArrayNode, block: readonly number[]): Key => `${node.token}#${block.join('.')}`;
+
+/** The block of an input (right-aligned, broadcast axes of length 1 use their only block) that feeds an output block. */
+function inputBlock(input: ArrayNode, outShape: readonly number[], block: readonly number[]): number[] {
+  const extra = outShape.length - input.shape.length;
+  return input.shape.map((n, i) => (n === 1 && outShape[i + extra] !== 1 ? 0 : block[i + extra]!));
+}
+
+function blockKey(lw: ArrayLowering, node: ArrayNode, block: readonly number[]): Key {
+  const keys = lowerArray(lw, node);
+  return keys[flatBlock(block, node.chunks.map((c) => c.length))]!;
+}
+
+/** Sums `keys` in a tree of width splitEvery with `op` taking a list; returns the root key. */
+function tree(lw: ArrayLowering, keys: Key[], op: string, prefix: string, width: number): Key {
+  let level = keys;
+  let depth = 0;
+  while (level.length > 1) {
+    const next: Key[] = [];
+    for (let i = 0; i < level.length; i += width) {
+      const group = level.slice(i, i + width);
+      next.push(group.length === 1 ? group[0]! : lw.sink.addTask(`${prefix}-t${depth}.${i / width}`, op, [group.map(ref)]));
+    }
+    level = next;
+    depth++;
+  }
+  return level[0]!;
+}
+
+export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
+  const hit = lw.done.get(node.token);
+  if (hit) return hit;
+  const keys: Key[] = [];
+  const add = (block: number[], op: string, args: unknown[]): void => {
+    keys.push(lw.sink.addTask(keyOf(node, block), op, args));
+  };
+  const blocks = blockIndices(node.chunks);
+  switch (node.kind) {
+    case 'data':
+      for (const b of blocks) {
+        const { start, shape } = regionOf(node.chunks, b);
+        // Threads see the whole buffer as a handle; a child process would be sent all of it with every
+        // task, so it gets a copy of its own block instead.
+        if (lw.scheduler === 'processes') add(b, 'array.data', [copyRegion(node.data, node.shape, start, shape), shape, shape.map(() => 0), shape, node.dtype]);
+        else add(b, 'array.data', [node.data, [...node.shape], start, shape, node.dtype]);
+      }
+      break;
+    case 'fill':
+    case 'random':
+      for (const b of blocks) {
+        const { start, shape } = regionOf(node.chunks, b);
+        add(b, `array.${node.kind}`, [node.kind === 'fill' ? node.fill : node.random, [...node.shape], start, shape, node.dtype]);
+      }
+      break;
+    case 'elementwise':
+      for (const b of blocks) {
+        const inputs = node.inputs.map((x) => ref(blockKey(lw, x, inputBlock(x, node.shape, b))));
+        add(b, 'array.elementwise', [node.expr, inputs, node.dtype]);
+      }
+      break;
+    case 'map-blocks': {
+      const fnRef = shipFunction(node.fn, lw.scheduler, 'mapBlocks');
+      for (const b of blocks) {
+        const inputs = node.inputs.map((x) => ref(blockKey(lw, x, inputBlock(x, node.shape, b))));
+        add(b, 'array.map-blocks', [fnRef, inputs, node.params ?? null, node.dtype, regionOf(node.chunks, b).shape]);
+      }
+      break;
+    }
+    case 'rechunk': {
+      const input = node.input;
+      const inStarts = input.chunks.map(offsets);
+      for (const b of blocks) {
+        const { start, shape } = regionOf(node.chunks, b);
+        // per axis: the input blocks overlapping [start, start + shape)
+        const perAxis = shape.map((len, axis) => {
+          const out: Array<{ block: number; from: number; to: number; len: number }> = [];
+          const s = inStarts[axis]!;
+          for (let k = 0; k < input.chunks[axis]!.length; k++) {
+            const lo = Math.max(s[k]!, start[axis]!), hi = Math.min(s[k + 1]!, start[axis]! + len);
+            if (hi > lo || (len === 0 && k === 0)) out.push({ block: k, from: lo - s[k]!, to: lo - start[axis]!, len: Math.max(0, hi - lo) });
+          }
+          return out;
+        });
+        const pieces: unknown[] = [];
+        const combos = blockIndices(perAxis.map((p) => p.map(() => 1)));
+        for (const c of combos) {
+          const parts = c.map((i, axis) => perAxis[axis]![i]!);
+          pieces.push({ chunk: ref(blockKey(lw, input, parts.map((p) => p.block))), from: parts.map((p) => p.from), to: parts.map((p) => p.to), shape: parts.map((p) => p.len) });
+        }
+        add(b, 'array.assemble', [pieces, shape, node.dtype]);
+      }
+      break;
+    }
+    case 'transpose': {
+      const inverse = new Array<number>(node.axes.length);
+      node.axes.forEach((a, i) => (inverse[a] = i));
+      for (const b of blocks) add(b, 'array.transpose', [ref(blockKey(lw, node.input, inverse.map((i) => b[i]!))), [...node.axes]]);
+      break;
+    }
+    case 'slice': {
+      const pieces = node.selection.map((sel, axis) => axisPieces(node.input.chunks[axis]!, sel));
+      const kept = node.selection.map((s, axis) => (s.kind === 'range' ? axis : -1)).filter((a) => a >= 0);
+      for (const b of blocks) {
+        // output block b indexes the kept axes; dropped axes have their one piece
+        const chosen = pieces.map((p, axis) => p[kept.includes(axis) ? b[kept.indexOf(axis)]! : 0]!);
+        add(b, 'array.slice', [ref(blockKey(lw, node.input, chosen.map((c) => c.block))), chosen.map((c) => c.local)]);
+      }
+      break;
+    }
+    case 'expand':
+      for (const b of blocks) add(b, 'array.expand', [ref(blockKey(lw, node.input, b.filter((_, i) => i !== node.axis))), node.axis]);
+      break;
+    case 'reshape': {
+      // one input block per output block: the whole array, or row block i with its trailing axes whole
+      const inKeys = lowerArray(lw, node.input);
+      blocks.forEach((b, i) => add(b, 'array.reshape', [ref(inKeys[i]!), regionOf(node.chunks, b).shape]));
+      break;
+    }
+    case 'reduce': {
+      const input = node.input;
+      const inBlocks = blockIndices(input.chunks);
+      const width = node.splitEvery ?? lw.splitEvery;
+      // group input blocks by their kept-axis block indices
+      const groups = new Map<string, Key[]>();
+      for (const ib of inBlocks) {
+        const { start } = regionOf(input.chunks, ib);
+        const pk = lw.sink.addTask(`${node.token}-p#${ib.join('.')}`, 'array.reduce-partial', [ref(blockKey(lw, input, ib)), node.name, [...node.axes], start, [...input.shape]]);
+        const g = ib.map((x, i) => (node.axes.includes(i) ? 0 : x)).join('.');
+        const list = groups.get(g) ?? [];
+        list.push(pk);
+        groups.set(g, list);
+      }
+      for (const b of blocks) {
+        // output block b: kept axes (keepdims adds zeros on reduced axes)
+        const full: number[] = [];
+        let k = 0;
+        for (let axis = 0; axis < input.shape.length; axis++) {
+          if (node.axes.includes(axis)) {
+            full.push(0);
+            if (node.keepdims) k++;
+          } else full.push(b[k++]!);
+        }
+        const g = full.join('.');
+        const root = tree(lw, groups.get(g)!, 'array.reduce-combine', `${node.token}-c#${g}`, width);
+        add(b, 'array.reduce-finalize', [ref(root), [...node.axes], node.keepdims, node.ddof]);
+      }
+      break;
+    }
+    case 'scan': {
+      const input = node.input;
+      const byBlock = new Map<string, Key>();
+      for (const b of blocks) {
+        let carry: unknown = null;
+        if (b[node.axis]! > 0) {
+          const prev = [...b];
+          prev[node.axis]!--;
+          const prevKey = byBlock.get(prev.join('.'))!;
+          carry = ref(lw.sink.addTask(`${node.token}-carry#${prev.join('.')}`, 'array.scan-last', [ref(prevKey), node.axis]));
+        }
+        const key = lw.sink.addTask(keyOf(node, b), 'array.scan', [ref(blockKey(lw, input, b)), node.name, node.axis, carry]);
+        byBlock.set(b.join('.'), key);
+      }
+      // blocks are visited in C order, so every block's predecessor along the axis exists already
+      keys.push(...blocks.map((b) => byBlock.get(b.join('.'))!));
+      break;
+    }
+    case 'matmul': {
+      const inner = node.a.chunks[1]!.length;
+      const width = node.splitEvery ?? lw.splitEvery;
+      for (const b of blocks) {
+        const [i, j] = b as [number, number];
+        const parts: Key[] = [];
+        for (let p = 0; p < inner; p++) {
+          parts.push(lw.sink.addTask(`${node.token}-p#${i}.${j}.${p}`, 'array.matmul', [ref(blockKey(lw, node.a, [i, p])), ref(blockKey(lw, node.b, [p, j]))]));
+        }
+        const root = tree(lw, parts, 'array.add', `${node.token}-s#${i}.${j}`, width);
+        // the block's key is the root of its sum: a pick keeps the naming uniform
+        keys.push(root);
+      }
+      break;
+    }
+    case 'concatenate': {
+      const axis = node.axis;
+      for (const b of blocks) {
+        let k = b[axis]!;
+        let which = 0;
+        while (k >= node.inputs[which]!.chunks[axis]!.length) {
+          k -= node.inputs[which]!.chunks[axis]!.length;
+          which++;
+        }
+        const ib = [...b];
+        ib[axis] = k;
+        keys.push(blockKey(lw, node.inputs[which]!, ib));
+      }
+      break;
+    }
+    case 'linalg':
+      add(node.shape.map(() => 0), 'array.linalg', [node.op, node.inputs.map((x) => ref(lowerArray(lw, x)[0]!))]);
+      break;
+    case 'tsqr': {
+      const input = node.input;
+      const inKeys = lowerArray(lw, input);
+      const qr = inKeys.map((k, i) => lw.sink.addTask(`${input.token}-qr#${i}`, 'array.qr-block', [ref(k)]));
+      const rs = qr.map((k, i) => lw.sink.addTask(`${input.token}-qr-r#${i}`, 'array.pick', [ref(k), 'r']));
+      const stacked = lw.sink.addTask(`${input.token}-qr-stacked`, 'array.qr-stacked', [rs.map(ref)]);
+      if (node.part === 'r') keys.push(lw.sink.addTask(`${node.token}#0.0`, 'array.pick', [ref(stacked), 'r']));
+      else {
+        const q2s = lw.sink.addTask(`${input.token}-qr-q2`, 'array.pick', [ref(stacked), 'q2']);
+        qr.forEach((k, i) => {
+          const q1 = lw.sink.addTask(`${input.token}-qr-q1#${i}`, 'array.pick', [ref(k), 'q']);
+          const q2 = lw.sink.addTask(`${input.token}-qr-q2#${i}`, 'array.pick', [ref(q2s), i]);
+          keys.push(lw.sink.addTask(`${node.token}#${i}.0`, 'array.matmul', [ref(q1), ref(q2)]));
+        });
+      }
+      break;
+    }
+  }
+  lw.done.set(node.token, keys);
+  return keys;
+}

@@ -1,0 +1,265 @@
+// The array ops tasks name: each makes or transforms one chunk (a plain {data, shape, stride, offset,
+// dtype} view, its data on a SharedArrayBuffer) and runs the same in the main thread, a worker or a child.
+
+import { registerOp } from '../../scheduler/registry.ts';
+import { allocate, type DType } from '../../kernels/array/dtypes.ts';
+import { evaluate, type ArrayExpr } from '../../kernels/array/elementwise.ts';
+import { combinePartials, finalizePartial, partialReduce, type Partial, type ReductionName } from '../../kernels/array/reduce.ts';
+import { scan, type ScanName } from '../../kernels/array/scan.ts';
+import { gemm } from '../../kernels/array/gemm.ts';
+import { cholesky, inv, qr, solve, solveTriangular } from '../../kernels/array/linalg.ts';
+import { contiguousStrides, forEachIndex, sizeOf, view, type Strided } from '../../kernels/array/strided.ts';
+import {
+  fillBinomial, fillExponential, fillGamma, fillIntegers, fillNormal, fillPermutation, fillPoisson, fillUniform, fillWeightedChoice,
+} from '../../random/distributions.ts';
+import { loadUdf, type UdfRef } from '../../kernels/groupby/udf-runtime.ts';
+import ndarray from 'ndarray';
+import type { AxisSelection, FillSpec, LinalgOp, RandomSpec } from './node.ts';
+
+export type Chunk = Strided & { readonly dtype: DType };
+
+const chunk = (x: Strided, dtype: DType): Chunk => ({ data: x.data, shape: [...x.shape], stride: [...x.stride], offset: x.offset, dtype });
+
+/** Calls fn(flat index in the whole array, position in the chunk) for each row-run of a region. */
+function forEachRun(fullShape: readonly number[], start: readonly number[], shape: readonly number[], fn: (flatStart: number, at: number, length: number) => void): void {
+  const nd = shape.length;
+  if (sizeOf(shape) === 0) return;
+  if (nd === 0) return fn(0, 0, 1);
+  const full = contiguousStrides(fullShape);
+  const inner = shape[nd - 1]!;
+  const outerShape = shape.slice(0, -1);
+  let at = 0;
+  forEachIndex(outerShape, contiguousStrides(outerShape), 0, (flat) => {
+    // coordinates of this row inside the region
+    let rest = flat;
+    let base = start[nd - 1]! * full[nd - 1]!;
+    for (let i = nd - 2; i >= 0; i--) {
+      const c = rest % outerShape[i]!;
+      rest = Math.floor(rest / outerShape[i]!);
+      base += (start[i]! + c) * full[i]!;
+    }
+    fn(base, at, inner);
+    at += inner;
+  });
+}
+
+function fromData(data: ArrayLike<number | bigint>, fullShape: number[], start: number[], shape: number[], dtype: DType): Chunk {
+  const stride = contiguousStrides(fullShape);
+  const offset = start.reduce((s, c, i) => s + c * stride[i]!, 0);
+  return { data: data as Strided['data'], shape, stride, offset, dtype };
+}
+
+function fill(spec: FillSpec, fullShape: number[], start: number[], shape: number[], dtype: DType): Chunk {
+  const out = allocate(dtype, sizeOf(shape)) as { [i: number]: number | bigint } & { fill(v: never): void };
+  if (spec.kind === 'full') {
+    const v = typeof spec.value === 'boolean' ? (spec.value ? 1 : 0) : spec.value;
+    if (v !== 0 && v !== 0n) out.fill((dtype === 'int64' ? BigInt(v) : Number(v)) as never);
+  } else if (spec.kind === 'arange') {
+    const big = dtype === 'int64';
+    forEachRun(fullShape, start, shape, (flat, at, n) => {
+      for (let j = 0; j < n; j++) {
+        const v = spec.start + (flat + j) * spec.step;
+        out[at + j] = big ? BigInt(v) : v;
+      }
+    });
+  } else {
+    // eye: ones where column - row === k
+    const [r0, c0] = start as [number, number];
+    const [rows, cols] = shape as [number, number];
+    for (let i = 0; i < rows; i++) {
+      const j = r0 + i + spec.k - c0;
+      if (j >= 0 && j < cols) out[i * cols + j] = dtype === 'int64' ? 1n : 1;
+    }
+  }
+  return chunk(view(out as never, shape), dtype);
+}
+
+function random(spec: RandomSpec, fullShape: number[], start: number[], shape: number[], dtype: DType): Chunk {
+  const values = new Float64Array(sizeOf(shape));
+  const p = spec.params;
+  const s = spec.start;
+  const cumulative = spec.cumulative ? Float64Array.from(spec.cumulative) : undefined;
+  forEachRun(fullShape, start, shape, (first, at, n) => {
+    switch (spec.dist) {
+      case 'uniform': return fillUniform(s, first, n, values, at, p.low, p.high);
+      case 'normal': return fillNormal(s, first, n, values, at, p.loc, p.scale);
+      case 'exponential': return fillExponential(s, first, n, values, at, p.scale);
+      case 'gamma': return fillGamma(s, first, n, values, at, p.shape!, p.scale);
+      case 'poisson': return fillPoisson(s, first, n, values, at, p.lam!);
+      case 'binomial': return fillBinomial(s, first, n, values, at, p.n!, p.p!);
+      case 'integers': return fillIntegers(s, first, n, values, at, p.low!, p.high!);
+      case 'choice': return fillWeightedChoice(s, first, n, values, at, cumulative!);
+      case 'permutation': return fillPermutation(s, first, n, values, at, p.n!);
+    }
+  });
+  if (dtype === 'float64') return chunk(view(shareCopy(values), shape), dtype);
+  const out = allocate(dtype, values.length) as { [i: number]: number | bigint };
+  for (let i = 0; i < values.length; i++) out[i] = dtype === 'int64' ? BigInt(values[i]!) : values[i]!;
+  return chunk(view(out as never, shape), dtype);
+}
+
+function shareCopy(values: Float64Array): Float64Array {
+  const out = allocate('float64', values.length) as Float64Array;
+  out.set(values);
+  return out;
+}
+
+/** A rechunked block: pieces of input chunks copied into place. */
+function assemble(pieces: ReadonlyArray<{ chunk: Chunk; from: number[]; to: number[]; shape: number[] }>, shape: number[], dtype: DType): Chunk {
+  const out = allocate(dtype, sizeOf(shape)) as { [i: number]: number | bigint };
+  const outStride = contiguousStrides(shape);
+  for (const p of pieces) {
+    const src = p.chunk.data as ArrayLike<number | bigint>;
+    const srcOffset = p.chunk.offset + p.from.reduce((s, c, i) => s + c * p.chunk.stride[i]!, 0);
+    const dstOffset = p.to.reduce((s, c, i) => s + c * outStride[i]!, 0);
+    // walk the piece in both layouts at once
+    const dst: number[] = [];
+    forEachIndex(p.shape, outStride, dstOffset, (_, i) => dst.push(i));
+    forEachIndex(p.shape, p.chunk.stride, srcOffset, (flat, i) => {
+      out[dst[flat]!] = src[i]!;
+    });
+  }
+  return chunk(view(out as never, shape), dtype);
+}
+
+function transpose(x: Chunk, axes: number[]): Chunk {
+  return { data: x.data, shape: axes.map((a) => x.shape[a]!), stride: axes.map((a) => x.stride[a]!), offset: x.offset, dtype: x.dtype };
+}
+
+function slice(x: Chunk, selection: AxisSelection[]): Chunk {
+  const shape: number[] = [];
+  const stride: number[] = [];
+  let offset = x.offset;
+  selection.forEach((s, axis) => {
+    if (s.kind === 'index') offset += s.index * x.stride[axis]!;
+    else {
+      offset += s.start * x.stride[axis]!;
+      shape.push(s.count);
+      stride.push(s.step * x.stride[axis]!);
+    }
+  });
+  return { data: x.data, shape, stride, offset, dtype: x.dtype };
+}
+
+function reshape(x: Chunk, shape: number[]): Chunk {
+  const flat = contiguousCopy(x);
+  return { ...flat, shape, stride: contiguousStrides(shape), offset: 0 };
+}
+
+function contiguousCopy(x: Chunk): Chunk {
+  const n = sizeOf(x.shape);
+  const out = allocate(x.dtype, n) as { [i: number]: number | bigint };
+  const src = x.data as ArrayLike<number | bigint>;
+  forEachIndex(x.shape, x.stride, x.offset, (flat, i) => {
+    out[flat] = src[i]!;
+  });
+  return chunk(view(out as never, x.shape), x.dtype);
+}
+
+function addChunks(parts: Chunk[]): Chunk {
+  const first = parts[0]!;
+  const n = sizeOf(first.shape);
+  const out = allocate('float64', n) as Float64Array;
+  for (const p of parts) {
+    const d = p.data as Float64Array;
+    forEachIndex(p.shape, p.stride, p.offset, (flat, i) => {
+      out[flat] += d[i]!;
+    });
+  }
+  return chunk(view(out, first.shape), 'float64');
+}
+
+function linalg(op: LinalgOp, inputs: Chunk[]): Chunk {
+  const [a, b] = inputs as [Chunk, Chunk];
+  switch (op) {
+    case 'cholesky': return chunk(cholesky(a), 'float64');
+    case 'inv': return chunk(inv(a), 'float64');
+    case 'solve': return chunk(solve(a, b), 'float64');
+    case 'solve-lower': return chunk(solveTriangular(a, b, { lower: true }), 'float64');
+    case 'solve-upper': return chunk(solveTriangular(a, b, { lower: false }), 'float64');
+    case 'qr-q': return chunk(qr(a).q, 'float64');
+    case 'qr-r': return chunk(qr(a).r, 'float64');
+  }
+}
+
+/** TSQR step 1: each row block's (Q, R). */
+function qrBlock(a: Chunk): { q: Chunk; r: Chunk } {
+  const { q, r } = qr(a);
+  return { q: chunk(q, 'float64'), r: chunk(r, 'float64') };
+}
+
+/** TSQR step 2: QR of the stacked R factors; returns the final R and one n x n piece of Q2 per block. */
+function qrStacked(rs: Chunk[]): { r: Chunk; q2: Chunk[] } {
+  const n = rs[0]!.shape[1]!;
+  const stacked = assemble(rs.map((r, i) => ({ chunk: r, from: [0, 0], to: [i * n, 0], shape: [r.shape[0]!, n] })), [rs.length * n, n], 'float64');
+  const { q, r } = qr(stacked);
+  const q2 = rs.map((_, i) => chunk({ data: q.data, shape: [n, n], stride: [n, 1], offset: i * n * n }, 'float64'));
+  return { r: chunk(r, 'float64'), q2 };
+}
+
+async function mapBlocks(ref: UdfRef, inputs: Chunk[], params: unknown, dtype: DType, shape: number[] | null): Promise<Chunk> {
+  const fn = await loadUdf(ref);
+  const views = inputs.map((c) => ndarray(c.data as never, [...c.shape], [...c.stride], c.offset));
+  const out = (await fn(...views, params)) as { data?: unknown; shape?: number[]; stride?: number[]; offset?: number } | ArrayLike<number>;
+  const asChunk = (): Chunk => {
+    if (out && typeof out === 'object' && 'data' in out && Array.isArray((out as { shape?: unknown }).shape)) {
+      const o = out as { data: Strided['data']; shape: number[]; stride: number[]; offset: number };
+      return { data: o.data, shape: [...o.shape], stride: [...o.stride], offset: o.offset ?? 0, dtype };
+    }
+    if (ArrayBuffer.isView(out)) {
+      const s = shape ?? inputs[0]!.shape;
+      const n = (out as unknown as ArrayLike<number>).length;
+      if (n !== sizeOf(s)) throw new RangeError(`mapBlocks: the function returned a block of shape (${n}) where (${s.join(', ')}) was declared; pass {chunks} that match what it returns`);
+      return chunk(view(out as never, s), dtype);
+    }
+    throw new TypeError(`mapBlocks: the function must return an ndarray or a typed array, got ${Object.prototype.toString.call(out)}`);
+  };
+  const c = asChunk();
+  if (shape && c.shape.join() !== shape.join()) throw new RangeError(`mapBlocks: the function returned a block of shape (${c.shape.join(', ')}) where (${shape.join(', ')}) was declared; pass {chunks} that match what it returns`);
+  // results are copied onto shared memory in the declared dtype, so later tasks may share them
+  const out2 = allocate(dtype, sizeOf(c.shape)) as { [i: number]: number | bigint };
+  const src = c.data as ArrayLike<number | bigint>;
+  forEachIndex(c.shape, c.stride, c.offset, (flat, i) => {
+    const v = src[i]!;
+    out2[flat] = dtype === 'int64' ? BigInt(v) : Number(v);
+  });
+  return chunk(view(out2 as never, c.shape), dtype);
+}
+
+registerOp('array.data', fromData);
+registerOp('array.fill', fill);
+registerOp('array.random', random);
+registerOp('array.elementwise', (expr: ArrayExpr, inputs: Chunk[], dtype: DType) => chunk(evaluate(expr, inputs, dtype), dtype));
+registerOp('array.assemble', assemble);
+registerOp('array.transpose', transpose);
+registerOp('array.slice', slice);
+registerOp('array.reshape', reshape);
+registerOp('array.expand', (x: Chunk, axis: number): Chunk => {
+  const shape = [...x.shape];
+  const stride = [...x.stride];
+  shape.splice(axis, 0, 1);
+  stride.splice(axis, 0, 0);
+  return { data: x.data, shape, stride, offset: x.offset, dtype: x.dtype };
+});
+registerOp('array.reduce-partial', (x: Chunk, name: ReductionName, axes: number[], origin: number[], fullShape: number[]) => partialReduce(name, x, axes, { origin, fullShape, dtype: x.dtype }));
+registerOp('array.reduce-combine', (parts: Partial[]) => parts.reduce((a, b) => combinePartials(a, b)));
+registerOp('array.reduce-finalize', (p: Partial, axes: number[], keepdims: boolean, ddof: number) => {
+  const r = finalizePartial(p, { axes, keepdims, ddof });
+  return chunk(r, r.dtype);
+});
+registerOp('array.scan', (x: Chunk, name: ScanName, axis: number, carry: Chunk | null) => {
+  const r = scan(name, x, axis, carry ?? undefined, x.dtype);
+  return chunk(r, r.dtype);
+});
+/** The carry into the next block: the last slice along `axis` of this block's scan result. */
+registerOp('array.scan-last', (scanned: Chunk, axis: number) => {
+  const sel: AxisSelection[] = scanned.shape.map((n, i) => (i === axis ? { kind: 'range', start: n - 1, step: 1, count: 1 } : { kind: 'range', start: 0, step: 1, count: n }));
+  return contiguousCopy(slice(scanned, sel));
+}, { inline: false });
+registerOp('array.matmul', (a: Chunk, b: Chunk) => chunk(gemm(a, b), 'float64'));
+registerOp('array.add', (parts: Chunk[]) => addChunks(parts));
+registerOp('array.linalg', (op: LinalgOp, inputs: Chunk[]) => linalg(op, inputs));
+registerOp('array.qr-block', qrBlock);
+registerOp('array.qr-stacked', qrStacked);
+registerOp('array.pick', (x: Record<string, unknown> | unknown[], key: string | number) => (x as Record<string, unknown>)[key as string], { inline: true });
+registerOp('array.map-blocks', mapBlocks);

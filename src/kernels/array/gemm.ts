@@ -1,0 +1,123 @@
+// Cache-blocked matrix multiply (the GotoBLAS layout): B is packed into kc x nc panels of NR columns,
+// A into mc x kc panels of MR rows, and a 4x4 register-blocked micro-kernel runs over the packed panels.
+// Strided inputs (transposed views) are read once while packing, so x.T @ x needs no transposed copy.
+
+import { allocate } from './dtypes.ts';
+import { view, type Strided } from './strided.ts';
+
+const MR = 4;
+const NR = 4;
+const KC = 256;
+const MC = 128;
+const NC = 2048;
+
+export class ShapeMismatchError extends RangeError {
+  override name = 'ShapeMismatchError';
+}
+
+/** Packs rows [i0, i0 + mc) x cols [p0, p0 + kc) of A into MR-row panels, k-major, zero-padded. */
+function packA(a: Strided, i0: number, mc: number, p0: number, kc: number, out: Float64Array): void {
+  const d = a.data as ArrayLike<number | bigint>;
+  const big = a.data instanceof BigInt64Array;
+  const [rs, cs] = a.stride as [number, number];
+  let at = 0;
+  for (let ip = 0; ip < mc; ip += MR) {
+    const rows = Math.min(MR, mc - ip);
+    for (let p = 0; p < kc; p++) {
+      const base = a.offset + (p0 + p) * cs + (i0 + ip) * rs;
+      for (let r = 0; r < MR; r++) out[at++] = r < rows ? (big ? Number(d[base + r * rs]!) : (d[base + r * rs] as number)) : 0;
+    }
+  }
+}
+
+/** Packs rows [p0, p0 + kc) x cols [j0, j0 + nc) of B into NR-column panels, k-major, zero-padded. */
+function packB(b: Strided, p0: number, kc: number, j0: number, nc: number, out: Float64Array): void {
+  const d = b.data as ArrayLike<number | bigint>;
+  const big = b.data instanceof BigInt64Array;
+  const [rs, cs] = b.stride as [number, number];
+  let at = 0;
+  for (let jp = 0; jp < nc; jp += NR) {
+    const cols = Math.min(NR, nc - jp);
+    for (let p = 0; p < kc; p++) {
+      const base = b.offset + (p0 + p) * rs + (j0 + jp) * cs;
+      for (let c = 0; c < NR; c++) out[at++] = c < cols ? (big ? Number(d[base + c * cs]!) : (d[base + c * cs] as number)) : 0;
+    }
+  }
+}
+
+/** C[i0.., j0..] += Apanel * Bpanel for one MR x NR tile (only `rows` x `cols` of it are real). */
+function microKernel(kc: number, ap: Float64Array, aAt: number, bp: Float64Array, bAt: number, c: Float64Array, cAt: number, ldc: number, rows: number, cols: number): void {
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  for (let p = 0; p < kc; p++, aAt += MR, bAt += NR) {
+    const a0 = ap[aAt]!, a1 = ap[aAt + 1]!, a2 = ap[aAt + 2]!, a3 = ap[aAt + 3]!;
+    const b0 = bp[bAt]!, b1 = bp[bAt + 1]!, b2 = bp[bAt + 2]!, b3 = bp[bAt + 3]!;
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+  }
+  if (rows === MR && cols === NR) {
+    let r = cAt;
+    c[r] += c00; c[r + 1] += c01; c[r + 2] += c02; c[r + 3] += c03; r += ldc;
+    c[r] += c10; c[r + 1] += c11; c[r + 2] += c12; c[r + 3] += c13; r += ldc;
+    c[r] += c20; c[r + 1] += c21; c[r + 2] += c22; c[r + 3] += c23; r += ldc;
+    c[r] += c30; c[r + 1] += c31; c[r + 2] += c32; c[r + 3] += c33;
+    return;
+  }
+  const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) c[cAt + i * ldc + j] += tile[i * NR + j]!;
+}
+
+/**
+ * C = A @ B for 2-D strided A (m x k) and B (k x n), any numeric dtype, into a new contiguous float64
+ * array on a SharedArrayBuffer; `into` accumulates into an existing contiguous m x n Float64Array instead.
+ */
+export function gemm(a: Strided, b: Strided, into?: Float64Array): Strided<Float64Array> {
+  if (a.shape.length !== 2 || b.shape.length !== 2) throw new ShapeMismatchError(`gemm takes 2-D arrays, got shapes (${a.shape.join(', ')}) and (${b.shape.join(', ')})`);
+  const [m, k] = a.shape as [number, number];
+  const [k2, n] = b.shape as [number, number];
+  if (k !== k2) throw new ShapeMismatchError(`matmul: inner dimensions differ: (${m}, ${k}) @ (${k2}, ${n}); the first's columns must equal the second's rows`);
+  const c = into ?? (allocate('float64', m * n) as Float64Array);
+  if (into && into.length < m * n) throw new RangeError(`gemm: the output holds ${into.length} values, needs ${m * n}`);
+  const bPack = new Float64Array(KC * (Math.ceil(Math.min(NC, n) / NR) * NR));
+  const aPack = new Float64Array(KC * (Math.ceil(Math.min(MC, m) / MR) * MR));
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = Math.min(NC, n - j0);
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = Math.min(KC, k - p0);
+      packB(b, p0, kc, j0, nc, bPack);
+      for (let i0 = 0; i0 < m; i0 += MC) {
+        const mc = Math.min(MC, m - i0);
+        packA(a, i0, mc, p0, kc, aPack);
+        for (let jp = 0; jp < nc; jp += NR) {
+          const cols = Math.min(NR, nc - jp);
+          const bAt = (jp / NR) * kc * NR;
+          for (let ip = 0; ip < mc; ip += MR) {
+            const rows = Math.min(MR, mc - ip);
+            microKernel(kc, aPack, (ip / MR) * kc * MR, bPack, bAt, c, (i0 + ip) * n + j0 + jp, n, rows, cols);
+          }
+        }
+      }
+    }
+  }
+  return view(c, [m, n]);
+}
+
+/** The naive triple loop, kept as the reference the tests compare gemm with. */
+export function naiveMatmul(a: Strided, b: Strided): Float64Array {
+  const [m, k] = a.shape as [number, number];
+  const n = b.shape[1]!;
+  const out = new Float64Array(m * n);
+  const ad = a.data as ArrayLike<number>, bd = b.data as ArrayLike<number>;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += Number(ad[a.offset + i * a.stride[0]! + p * a.stride[1]!]) * Number(bd[b.offset + p * b.stride[0]! + j * b.stride[1]!]);
+      out[i * n + j] = s;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,196 @@
+// Dense linear algebra on one in-memory matrix: Cholesky, triangular solve, LU solve and inverse,
+// Householder QR (the in-chunk step of TSQR). Inputs are any 2-D strided views; results are
+// contiguous float64 on SharedArrayBuffers.
+
+import { allocate } from './dtypes.ts';
+import { view, type Strided } from './strided.ts';
+import { ShapeMismatchError } from './gemm.ts';
+
+export class LinAlgError extends RangeError {
+  override name = 'LinAlgError';
+}
+
+/** A contiguous float64 copy of a 2-D view (kernels below work in place on it). */
+function dense(x: Strided, what: string): { d: Float64Array; m: number; n: number } {
+  if (x.shape.length !== 2) throw new ShapeMismatchError(`${what} takes a 2-D array, got shape (${x.shape.join(', ')})`);
+  const [m, n] = x.shape as [number, number];
+  const d = allocate('float64', m * n) as Float64Array;
+  const src = x.data as ArrayLike<number | bigint>;
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) d[i * n + j] = Number(src[x.offset + i * x.stride[0]! + j * x.stride[1]!]!);
+  return { d, m, n };
+}
+
+function square(x: Strided, what: string): { d: Float64Array; n: number } {
+  const { d, m, n } = dense(x, what);
+  if (m !== n) throw new ShapeMismatchError(`${what} takes a square matrix, got shape (${m}, ${n})`);
+  return { d, n };
+}
+
+/** Lower-triangular L with L @ L.T = A, for symmetric positive definite A (only its lower half is read). */
+export function cholesky(a: Strided): Strided<Float64Array> {
+  const { d, n } = square(a, 'cholesky');
+  for (let j = 0; j < n; j++) {
+    let s = d[j * n + j]!;
+    for (let k = 0; k < j; k++) s -= d[j * n + k]! * d[j * n + k]!;
+    if (!(s > 0)) throw new LinAlgError(`cholesky: the matrix is not positive definite (pivot ${j} is ${s}); check it is symmetric with positive eigenvalues, or add a small multiple of the identity`);
+    const ljj = Math.sqrt(s);
+    d[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let t = d[i * n + j]!;
+      const ri = i * n, rj = j * n;
+      for (let k = 0; k < j; k++) t -= d[ri + k]! * d[rj + k]!;
+      d[i * n + j] = t / ljj;
+    }
+    for (let k = j + 1; k < n; k++) d[j * n + k] = 0;
+  }
+  return view(d, [n, n]);
+}
+
+function rhs(b: Strided, n: number, what: string): { d: Float64Array; cols: number; vector: boolean } {
+  const vector = b.shape.length === 1;
+  const b2 = vector ? { ...b, shape: [b.shape[0]!, 1], stride: [b.stride[0]!, 0] } : b;
+  const { d, m, n: cols } = dense(b2, what);
+  if (m !== n) throw new ShapeMismatchError(`${what}: the right-hand side has ${m} rows, the matrix ${n}; they must match`);
+  return { d, cols, vector };
+}
+
+/** Solves T @ X = B for triangular T (lower by default); B a vector or a matrix. */
+export function solveTriangular(t: Strided, b: Strided, options: { lower?: boolean } = {}): Strided<Float64Array> {
+  const lower = options.lower ?? true;
+  const { d: T, n } = square(t, 'solveTriangular');
+  const { d: X, cols, vector } = rhs(b, n, 'solveTriangular');
+  for (let c = 0; c < cols; c++) {
+    for (let s = 0; s < n; s++) {
+      const i = lower ? s : n - 1 - s;
+      let v = X[i * cols + c]!;
+      if (lower) for (let k = 0; k < i; k++) v -= T[i * n + k]! * X[k * cols + c]!;
+      else for (let k = i + 1; k < n; k++) v -= T[i * n + k]! * X[k * cols + c]!;
+      const diag = T[i * n + i]!;
+      if (diag === 0) throw new LinAlgError(`solveTriangular: the matrix is singular (zero on the diagonal at ${i})`);
+      X[i * cols + c] = v / diag;
+    }
+  }
+  return view(X, vector ? [n] : [n, cols]);
+}
+
+/** LU with partial pivoting, in place; returns the row permutation. */
+function lu(d: Float64Array, n: number, what: string): Int32Array {
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  let scale = 0;
+  for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(d[i]!));
+  for (let j = 0; j < n; j++) {
+    let p = j;
+    for (let i = j + 1; i < n; i++) if (Math.abs(d[i * n + j]!) > Math.abs(d[p * n + j]!)) p = i;
+    if (!(Math.abs(d[p * n + j]!) > scale * n * Number.EPSILON)) throw new LinAlgError(`${what}: the matrix is singular (no usable pivot in column ${j})`);
+    if (p !== j) {
+      for (let k = 0; k < n; k++) {
+        const t = d[j * n + k]!;
+        d[j * n + k] = d[p * n + k]!;
+        d[p * n + k] = t;
+      }
+      const t = perm[j]!;
+      perm[j] = perm[p]!;
+      perm[p] = t;
+    }
+    const pivot = d[j * n + j]!;
+    for (let i = j + 1; i < n; i++) {
+      const f = (d[i * n + j]! /= pivot);
+      if (f === 0) continue;
+      for (let k = j + 1; k < n; k++) d[i * n + k] -= f * d[j * n + k]!;
+    }
+  }
+  return perm;
+}
+
+function luSolve(d: Float64Array, n: number, perm: Int32Array, b: Float64Array, cols: number): Float64Array {
+  const x = allocate('float64', n * cols) as Float64Array;
+  for (let i = 0; i < n; i++) for (let c = 0; c < cols; c++) x[i * cols + c] = b[perm[i]! * cols + c]!;
+  for (let c = 0; c < cols; c++) {
+    for (let i = 0; i < n; i++) {
+      let v = x[i * cols + c]!;
+      for (let k = 0; k < i; k++) v -= d[i * n + k]! * x[k * cols + c]!;
+      x[i * cols + c] = v;
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let v = x[i * cols + c]!;
+      for (let k = i + 1; k < n; k++) v -= d[i * n + k]! * x[k * cols + c]!;
+      x[i * cols + c] = v / d[i * n + i]!;
+    }
+  }
+  return x;
+}
+
+/** Solves A @ X = B (LU with partial pivoting). */
+export function solve(a: Strided, b: Strided): Strided<Float64Array> {
+  const { d, n } = square(a, 'solve');
+  const { d: B, cols, vector } = rhs(b, n, 'solve');
+  const perm = lu(d, n, 'solve');
+  return view(luSolve(d, n, perm, B, cols), vector ? [n] : [n, cols]);
+}
+
+export function inv(a: Strided): Strided<Float64Array> {
+  const { d, n } = square(a, 'inv');
+  const perm = lu(d, n, 'inv');
+  const eye = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) eye[i * n + i] = 1;
+  return view(luSolve(d, n, perm, eye, n), [n, n]);
+}
+
+/**
+ * Thin Householder QR of an m x n matrix with m >= n: Q (m x n, orthonormal columns) and R (n x n,
+ * upper triangular, diagonal made non-negative so the factorisation is unique).
+ */
+export function qr(a: Strided): { q: Strided<Float64Array>; r: Strided<Float64Array> } {
+  const { d, m, n } = dense(a, 'qr');
+  if (m < n) throw new ShapeMismatchError(`qr: needs at least as many rows as columns (tall-and-skinny), got (${m}, ${n})`);
+  const vs: Float64Array[] = [];
+  for (let j = 0; j < n; j++) {
+    // Householder vector for column j below the diagonal
+    let norm = 0;
+    for (let i = j; i < m; i++) norm += d[i * n + j]! * d[i * n + j]!;
+    norm = Math.sqrt(norm);
+    const v = new Float64Array(m - j);
+    if (norm === 0) {
+      vs.push(v);
+      continue;
+    }
+    const x0 = d[j * n + j]!;
+    const alpha = x0 >= 0 ? -norm : norm;
+    for (let i = j; i < m; i++) v[i - j] = d[i * n + j]!;
+    v[0] = x0 - alpha;
+    let vnorm2 = 0;
+    for (let i = 0; i < v.length; i++) vnorm2 += v[i]! * v[i]!;
+    if (vnorm2 > 0) {
+      for (let c = j; c < n; c++) {
+        let s = 0;
+        for (let i = j; i < m; i++) s += v[i - j]! * d[i * n + c]!;
+        const f = (2 * s) / vnorm2;
+        for (let i = j; i < m; i++) d[i * n + c] -= f * v[i - j]!;
+      }
+      for (let i = 0; i < v.length; i++) v[i] /= Math.sqrt(vnorm2);
+    }
+    vs.push(v);
+  }
+  const r = allocate('float64', n * n) as Float64Array;
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) r[i * n + j] = d[i * n + j]!;
+  // Q = H0 H1 ... H(n-1) applied to the first n columns of the identity
+  const q = allocate('float64', m * n) as Float64Array;
+  for (let i = 0; i < n; i++) q[i * n + i] = 1;
+  for (let j = n - 1; j >= 0; j--) {
+    const v = vs[j]!;
+    for (let c = 0; c < n; c++) {
+      let s = 0;
+      for (let i = j; i < m; i++) s += v[i - j]! * q[i * n + c]!;
+      if (s === 0) continue;
+      for (let i = j; i < m; i++) q[i * n + c] -= 2 * s * v[i - j]!;
+    }
+  }
+  // sign convention: non-negative diagonal of R
+  for (let i = 0; i < n; i++) {
+    if (r[i * n + i]! < 0) {
+      for (let j = i; j < n; j++) r[i * n + j] = -r[i * n + j]!;
+      for (let row = 0; row < m; row++) q[row * n + i] = -q[row * n + i]!;
+    }
+  }
+  return { q: view(q, [m, n]), r: view(r, [n, n]) };
+}

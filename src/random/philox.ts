@@ -1,0 +1,102 @@
+// Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11), the counter-based
+// bijection behind numpy's Philox, JAX and cuRAND: 128-bit counter + 64-bit key -> 128 random bits.
+
+// Round multipliers and the Weyl increments that bump the key between rounds (the published constants).
+const M0 = 0xd2511f53;
+const M1 = 0xcd9e8d57;
+const W0 = 0x9e3779b9;
+const W1 = 0xbb67ae85;
+
+// mulhi(M, c) is computed from exact double products of c with M's 16-bit halves (each < 2^48), so the
+// hot loop needs neither BigInt nor 64-bit integers.
+const M0_LO = M0 & 0xffff;
+const M0_HI = M0 >>> 16;
+const M1_LO = M1 & 0xffff;
+const M1_HI = M1 >>> 16;
+const TWO16 = 65536;
+// Multiplying by a power of two is exact in doubles and cheaper than dividing.
+const INV_TWO16 = 1 / 65536;
+const INV_TWO32 = 1 / 4294967296;
+
+export const PHILOX_ROUNDS = 10;
+
+/**
+ * Philox4x32 with `rounds` rounds on counter (c0..c3) and key (k0, k1); the four output words go to
+ * out[offset..offset+3] as unsigned 32-bit integers.
+ */
+export function philox4x32(
+  c0: number, c1: number, c2: number, c3: number,
+  k0: number, k1: number,
+  out: Uint32Array, offset: number,
+  rounds: number = PHILOX_ROUNDS,
+): void {
+  let x0 = c0 >>> 0, x1 = c1 >>> 0, x2 = c2 >>> 0, x3 = c3 >>> 0;
+  let key0 = k0 >>> 0, key1 = k1 >>> 0;
+  for (let r = 0; r < rounds; r++) {
+    if (r > 0) {
+      key0 = (key0 + W0) >>> 0;
+      key1 = (key1 + W1) >>> 0;
+    }
+    // hi/lo of M0 * x0
+    const a = x0 * M0_LO;
+    const b = x0 * M0_HI;
+    const hi0 = ((b * INV_TWO16) >>> 0) + (((b & 0xffff) * TWO16 + a) * INV_TWO32 >>> 0);
+    const lo0 = Math.imul(M0, x0) >>> 0;
+    // hi/lo of M1 * x2
+    const c = x2 * M1_LO;
+    const d = x2 * M1_HI;
+    const hi1 = ((d * INV_TWO16) >>> 0) + (((d & 0xffff) * TWO16 + c) * INV_TWO32 >>> 0);
+    const lo1 = Math.imul(M1, x2) >>> 0;
+    const n0 = (hi1 ^ x1 ^ key0) >>> 0;
+    const n2 = (hi0 ^ x3 ^ key1) >>> 0;
+    x0 = n0;
+    x1 = lo1;
+    x2 = n2;
+    x3 = lo0;
+  }
+  out[offset] = x0;
+  out[offset + 1] = x1;
+  out[offset + 2] = x2;
+  out[offset + 3] = x3;
+}
+
+/**
+ * `count` consecutive blocks starting at counter (c0, c1, c2, c3), incrementing the 96-bit (c0, c1, c2),
+ * written as 4 words each to out[0..4*count). The same rounds as philox4x32, kept in one loop so a bulk
+ * fill pays no call per block.
+ */
+export function philoxBlocks(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, count: number, out: Uint32Array): void {
+  let ctr0 = c0 >>> 0, ctr1 = c1 >>> 0, ctr2 = c2 >>> 0;
+  const ctr3 = c3 >>> 0;
+  for (let i = 0, o = 0; i < count; i++, o += 4) {
+    let x0 = ctr0, x1 = ctr1, x2 = ctr2, x3 = ctr3;
+    let key0 = k0 >>> 0, key1 = k1 >>> 0;
+    for (let r = 0; r < PHILOX_ROUNDS; r++) {
+      if (r > 0) {
+        key0 = (key0 + W0) >>> 0;
+        key1 = (key1 + W1) >>> 0;
+      }
+      const a = x0 * M0_LO;
+      const b = x0 * M0_HI;
+      const hi0 = ((b * INV_TWO16) >>> 0) + (((b & 0xffff) * TWO16 + a) * INV_TWO32 >>> 0);
+      const lo0 = Math.imul(M0, x0) >>> 0;
+      const c = x2 * M1_LO;
+      const d = x2 * M1_HI;
+      const hi1 = ((d * INV_TWO16) >>> 0) + (((d & 0xffff) * TWO16 + c) * INV_TWO32 >>> 0);
+      const lo1 = Math.imul(M1, x2) >>> 0;
+      x0 = (hi1 ^ x1 ^ key0) >>> 0;
+      x1 = lo1;
+      x2 = (hi0 ^ x3 ^ key1) >>> 0;
+      x3 = lo0;
+    }
+    out[o] = x0;
+    out[o + 1] = x1;
+    out[o + 2] = x2;
+    out[o + 3] = x3;
+    ctr0 = (ctr0 + 1) >>> 0;
+    if (ctr0 === 0) {
+      ctr1 = (ctr1 + 1) >>> 0;
+      if (ctr1 === 0) ctr2 = (ctr2 + 1) >>> 0;
+    }
+  }
+}

@@ -1,0 +1,103 @@
+// gemm against the naive triple loop on odd shapes and strided views; Cholesky, solves, inverse and QR
+// by reconstruction to 1e-10; the failure paths name what is wrong.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { gemm, naiveMatmul, ShapeMismatchError } from '../../../src/kernels/array/gemm.ts';
+import { cholesky, inv, qr, solve, solveTriangular, LinAlgError } from '../../../src/kernels/array/linalg.ts';
+import { view, type Strided } from '../../../src/kernels/array/strided.ts';
+import { rng } from '../../helpers.ts';
+
+function random(m: number, n: number, seed: number): Strided<Float64Array> {
+  const r = rng(seed);
+  return view(Float64Array.from({ length: m * n }, () => r() * 2 - 1), [m, n]);
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.is(a.length, b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i]! - b[i]!));
+  return d;
+}
+
+const T = (x: Strided): Strided => ({ ...x, shape: [x.shape[1]!, x.shape[0]!], stride: [x.stride[1]!, x.stride[0]!] });
+
+test('gemm equals the triple loop on odd shapes, across block edges, on transposed views', () => {
+  for (const [m, k, n] of [[1, 1, 1], [3, 5, 2], [7, 1, 9], [5, 257, 3], [130, 17, 6], [33, 300, 35], [0, 4, 3], [4, 0, 3]] as const) {
+    const a = random(m, k, m * 31 + k), b = random(k, n, n * 17 + k);
+    assert.ok(maxDiff(gemm(a, b).data, naiveMatmul(a, b)) < 1e-12, `(${m},${k}) @ (${k},${n})`);
+  }
+  const x = random(301, 7, 5);
+  assert.ok(maxDiff(gemm(T(x), x).data, naiveMatmul(T(x), x)) < 1e-12, 'x.T @ x from strided views');
+  // accumulate into an existing output
+  const a = random(3, 4, 1), b = random(4, 2, 2);
+  const c = new Float64Array(6).fill(1);
+  gemm(a, b, c);
+  assert.ok(maxDiff(c, naiveMatmul(a, b).map((v) => v + 1)) < 1e-14);
+  const ints = view(Int32Array.from([1, 2, 3, 4]), [2, 2]);
+  assert.equal([...gemm(ints, ints).data], [7, 10, 15, 22]);
+  assert.throws(() => gemm(random(2, 3, 1), random(2, 3, 1)), (e: Error) => e instanceof ShapeMismatchError && /\(2, 3\) @ \(2, 3\)/.test(e.message));
+});
+
+function spd(n: number, seed: number): Strided<Float64Array> {
+  const x = random(n + 5, n, seed);
+  const g = gemm(T(x), x);
+  for (let i = 0; i < n; i++) g.data[i * n + i] += 0.1;
+  return g;
+}
+
+test('cholesky: L lower triangular and L @ L.T reconstructs A to 1e-10', () => {
+  for (const n of [1, 2, 5, 40]) {
+    const a = spd(n, n);
+    const l = cholesky(a);
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) assert.is(l.data[i * n + j], 0);
+    assert.ok(maxDiff(gemm(l, T(l)).data, a.data) < 1e-10, `n = ${n}`);
+  }
+  assert.throws(() => cholesky(view(Float64Array.from([1, 2, 2, 1]), [2, 2])), (e: Error) => e instanceof LinAlgError && /not positive definite \(pivot 1/.test(e.message));
+  assert.throws(() => cholesky(random(2, 3, 1)), /square matrix, got shape \(2, 3\)/);
+});
+
+test('solve, solveTriangular and inv by reconstruction', () => {
+  const n = 30;
+  const a = random(n, n, 9);
+  const b = random(n, 3, 10);
+  const x = solve(a, b);
+  assert.ok(maxDiff(gemm(a, x).data, b.data) < 1e-10, 'A @ solve(A, B) = B');
+  const v = view(Float64Array.from({ length: n }, (_, i) => i - 3), [n]);
+  const xv = solve(a, v);
+  assert.equal(xv.shape, [n]);
+  assert.ok(maxDiff(gemm(a, { ...xv, shape: [n, 1], stride: [1, 1] }).data, v.data) < 1e-10, 'vector right-hand side');
+  const ai = inv(a);
+  const eye = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) eye[i * n + i] = 1;
+  assert.ok(maxDiff(gemm(a, ai).data, eye) < 1e-10, 'A @ inv(A) = I');
+  const l = cholesky(spd(n, 3));
+  const y = solveTriangular(l, b);
+  assert.ok(maxDiff(gemm(l, y).data, b.data) < 1e-10, 'lower');
+  const u = T(l);
+  const z = solveTriangular(u, b, { lower: false });
+  assert.ok(maxDiff(gemm(u, z).data, b.data) < 1e-10, 'upper (a transposed view)');
+  assert.throws(() => solve(view(Float64Array.from([1, 2, 2, 4]), [2, 2]), view(Float64Array.of(1, 1), [2])), /singular/);
+  assert.throws(() => solve(a, random(n + 1, 1, 2)), /right-hand side has 31 rows, the matrix 30/);
+});
+
+test('qr: Q orthonormal, R upper with non-negative diagonal, Q @ R = A', () => {
+  for (const [m, n] of [[1, 1], [5, 3], [100, 7], [8, 8]] as const) {
+    const a = random(m, n, m + n);
+    const { q, r } = qr(a);
+    assert.ok(maxDiff(gemm(q, r).data, a.data) < 1e-10, `(${m}, ${n}) reconstruction`);
+    const eye = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) eye[i * n + i] = 1;
+    assert.ok(maxDiff(gemm(T(q), q).data, eye) < 1e-10, 'Q.T Q = I');
+    for (let i = 0; i < n; i++) {
+      assert.ok(r.data[i * n + i]! >= 0);
+      for (let j = 0; j < i; j++) assert.is(r.data[i * n + j], 0);
+    }
+  }
+  // a rank-deficient column
+  const z = view(Float64Array.from([1, 0, 2, 0, 3, 0]), [3, 2]);
+  const { q, r } = qr(z);
+  assert.ok(maxDiff(gemm(q, r).data, z.data) < 1e-12);
+  assert.throws(() => qr(random(2, 3, 1)), /tall-and-skinny/);
+});
+
+test.run();

@@ -1,0 +1,136 @@
+// Reductions and scans: every axis set against a naive loop over the nested values, partials of any split
+// merged equal the whole, NaN/empty handling, exact int64 sums, var with a 1e8 offset.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { combinePartials, finalizePartial, partialReduce, reduce, REDUCTIONS, EmptyReductionError, type ReductionName } from '../../../src/kernels/array/reduce.ts';
+import { scan } from '../../../src/kernels/array/scan.ts';
+import { toArray, view } from '../../../src/kernels/array/strided.ts';
+import { assertClose, rng } from '../../helpers.ts';
+
+/** Naive: values of a C-order 3-D array reduced over `axes` by a plain JS function of the list. */
+function naiveReduce(xs: number[], shape: number[], axes: number[], fn: (v: number[], firstIndex: number[]) => number): number[] {
+  const [a, b, c] = shape as [number, number, number];
+  const keep = [0, 1, 2].filter((i) => !axes.includes(i));
+  const groups = new Map<string, { v: number[]; idx: number[] }>();
+  for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) for (let k = 0; k < c; k++) {
+    const co = [i, j, k];
+    const key = keep.map((x) => co[x]).join();
+    // index over the reduced axes, C order
+    let r = 0;
+    for (const ax of axes) r = r * shape[ax]! + co[ax]!;
+    const g = groups.get(key) ?? { v: [], idx: [] };
+    g.v.push(xs[(i * b + j) * c + k]!);
+    g.idx.push(r);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map((g) => fn(g.v, g.idx));
+}
+
+const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+const NAIVE: Record<ReductionName, (v: number[], idx: number[]) => number> = {
+  sum: (v) => v.reduce((s, x) => s + x, 0),
+  prod: (v) => v.reduce((s, x) => s * x, 1),
+  mean,
+  var: (v) => v.reduce((s, x) => s + (x - mean(v)) ** 2, 0) / v.length,
+  std: (v) => Math.sqrt(v.reduce((s, x) => s + (x - mean(v)) ** 2, 0) / v.length),
+  min: (v) => (v.some(Number.isNaN) ? NaN : Math.min(...v)),
+  max: (v) => (v.some(Number.isNaN) ? NaN : Math.max(...v)),
+  argmin: (v, idx) => { const f = v.findIndex(Number.isNaN); if (f >= 0) return idx[f]!; const m = Math.min(...v); return idx[v.indexOf(m)]!; },
+  argmax: (v, idx) => { const f = v.findIndex(Number.isNaN); if (f >= 0) return idx[f]!; const m = Math.max(...v); return idx[v.indexOf(m)]!; },
+  any: (v) => (v.some((x) => x !== 0) ? 1 : 0),
+  all: (v) => (v.every((x) => x !== 0) ? 1 : 0),
+  nansum: (v) => v.filter((x) => !Number.isNaN(x)).reduce((s, x) => s + x, 0),
+  nanmean: (v) => mean(v.filter((x) => !Number.isNaN(x))),
+  nanvar: (v) => { const w = v.filter((x) => !Number.isNaN(x)); return w.reduce((s, x) => s + (x - mean(w)) ** 2, 0) / w.length; },
+  nanstd: (v) => { const w = v.filter((x) => !Number.isNaN(x)); return Math.sqrt(w.reduce((s, x) => s + (x - mean(w)) ** 2, 0) / w.length); },
+  nanmin: (v) => { const w = v.filter((x) => !Number.isNaN(x)); return w.length ? Math.min(...w) : NaN; },
+  nanmax: (v) => { const w = v.filter((x) => !Number.isNaN(x)); return w.length ? Math.max(...w) : NaN; },
+};
+
+const AXIS_SETS = [[0], [1], [2], [0, 1], [0, 2], [1, 2], [0, 1, 2]];
+
+test('every reduction over every axis set equals a naive loop (3-D with NaN, ties and zeros)', () => {
+  const r = rng(3);
+  const shape = [3, 4, 5];
+  const xs = Array.from({ length: 60 }, () => (r() < 0.08 ? NaN : r() < 0.1 ? 0 : Math.round((r() - 0.5) * 20) / 4));
+  const x = view(Float64Array.from(xs), shape);
+  for (const name of REDUCTIONS) {
+    for (const axes of AXIS_SETS) {
+      if ((name === 'argmin' || name === 'argmax') && axes.length === 2) continue;
+      const got = toArray(reduce(name, x, axes)).map(Number);
+      const want = naiveReduce(xs, shape, axes, NAIVE[name]);
+      assert.is(got.length, want.length);
+      got.forEach((g, i) => assertClose(g, want[i]!, 1e-12, `${name} over ${axes} cell ${i}`));
+    }
+  }
+});
+
+test('partials of any split along the reduced axis merge to the whole (argmin keeps the first index)', () => {
+  const r = rng(4);
+  const xs = Array.from({ length: 7 * 3 }, () => (r() < 0.1 ? NaN : Math.floor(r() * 5)));
+  const x = view(Float64Array.from(xs), [7, 3]);
+  for (const name of REDUCTIONS) {
+    const whole = toArray(reduce(name, x, [0], { ddof: 1 })).map(Number);
+    for (const cuts of [[0, 7], [0, 1, 7], [0, 3, 4, 7], [0, 0, 2, 2, 7], [0, 1, 2, 3, 4, 5, 6, 7]]) {
+      const parts = cuts.slice(1).map((end, i) => {
+        const start = cuts[i]!;
+        const piece = { ...x, shape: [end - start, 3], offset: start * 3 };
+        return partialReduce(name, piece, [0], { origin: [start, 0], fullShape: [7, 3] });
+      });
+      const merged = parts.reduce((a, b) => combinePartials(a, b));
+      const got = toArray(finalizePartial(merged, { axes: [0], ddof: 1 })).map(Number);
+      got.forEach((g, i) => assertClose(g, whole[i]!, 1e-12, `${name} cuts ${cuts} column ${i}`));
+    }
+  }
+});
+
+test('integer sums are exact int64; int64 data sums beyond 2^53', () => {
+  const n = 3_000_000;
+  const d = new Int32Array(n).fill(2147483647);
+  const s = reduce('sum', view(d, [n]), null);
+  assert.is(s.dtype, 'int64');
+  assert.equal(toArray(s), [2147483647n * BigInt(n)]);
+  const big = BigInt64Array.from([2n ** 62n, 2n ** 61n + 1n, -5n, 7n]);
+  assert.equal(toArray(reduce('sum', view(big, [4]), null)), [2n ** 62n + 2n ** 61n + 3n]);
+  assert.equal(toArray(reduce('max', view(big, [4]), null)), [2n ** 62n]);
+  assert.equal(toArray(reduce('argmin', view(big, [4]), 0)), [2n]);
+  assert.equal(toArray(reduce('sum', view(Uint8Array.from([255, 255]), [2]), null)), [510n]);
+});
+
+test('var with data offset by 1e8 loses nothing; ddof; float32 keeps float32', () => {
+  const xs = Array.from({ length: 1000 }, (_, i) => 1e8 + (i % 7) - 3);
+  const want = NAIVE.var(xs.map((x) => x - 1e8), []);
+  assertClose(Number(toArray(reduce('var', view(Float64Array.from(xs), [1000]), null))[0]), want, 1e-12, 'var 1e8');
+  assertClose(Number(toArray(reduce('var', view(Float64Array.from([1, 2, 3, 4]), [4]), null, { ddof: 1 }))[0]), 5 / 3, 1e-15, 'ddof 1');
+  assert.is(reduce('sum', view(Float32Array.from([1, 2]), [2]), null).dtype, 'float32');
+  assert.ok(Number.isNaN(Number(toArray(reduce('var', view(Float64Array.of(1), [1]), null, { ddof: 1 }))[0])), 'ddof >= n gives NaN');
+});
+
+test('empty: sums are 0, min/max/argmin raise a clear error, keepdims keeps axes', () => {
+  const e = view(new Float64Array(0), [0, 3]);
+  assert.equal(toArray(reduce('sum', e, 0)), [0, 0, 0]);
+  assert.equal(reduce('sum', e, 1).shape, [0]);
+  assert.ok(Number.isNaN(Number(toArray(reduce('mean', e, null))[0])));
+  assert.throws(() => reduce('min', e, 0), (err: Error) => err instanceof EmptyReductionError && /min of an empty array/.test(err.message));
+  assert.throws(() => reduce('argmax', e, null), /argmax of an empty array/);
+  assert.equal(reduce('max', view(Float64Array.of(1, 5, 2, 0), [2, 2]), 1, { keepdims: true }).shape, [2, 1]);
+  assert.throws(() => reduce('sum', e, 2), /axis 2 is out of bounds for an array of 2 dimensions/);
+  assert.throws(() => reduce('argmin', view(new Float64Array(8), [2, 2, 2]), [0, 1]), /one axis or none/);
+  // all-NaN nanmin is NaN (not an error): there were elements
+  assert.ok(Number.isNaN(Number(toArray(reduce('nanmin', view(Float64Array.of(NaN, NaN), [2]), null))[0])));
+});
+
+test('cumsum/cumprod along each axis, with a carry, ints exact in int64', () => {
+  const x = view(Float64Array.from([1, 2, 3, 4, 5, 6]), [2, 3]);
+  assert.equal(toArray(scan('cumsum', x, 0)), [1, 2, 3, 5, 7, 9]);
+  assert.equal(toArray(scan('cumsum', x, 1)), [1, 3, 6, 4, 9, 15]);
+  assert.equal(toArray(scan('cumprod', x, 1)), [1, 2, 6, 4, 20, 120]);
+  assert.equal(toArray(scan('cumsum', x, 1, view(Float64Array.from([10, 100]), [2, 1]))), [11, 13, 16, 104, 109, 115]);
+  const ints = scan('cumsum', view(Int32Array.from([2147483647, 2147483647, 2147483647]), [3]), 0);
+  assert.is(ints.dtype, 'int64');
+  assert.equal(toArray(ints), [2147483647n, 4294967294n, 6442450941n]);
+  const nan = toArray(scan('cumsum', view(Float64Array.from([1, NaN, 2]), [3]), 0)) as number[];
+  assert.ok(nan[0] === 1 && Number.isNaN(nan[1]!) && Number.isNaN(nan[2]!));
+});
+
+test.run();
