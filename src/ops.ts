@@ -5,4 +5,5 @@ import './kernels/ops.ts';
 import './io/csv/ops.ts';
 import './io/parquet/ops.ts';
 import './io/arrow-ipc/ops.ts';
+import './collections/delayed/ops.ts';
 import './collections/ndarray/ops.ts';
