@@ -40,6 +40,10 @@ test('other delimiters are still found when values hold commas; one column stays
   assert.is(sniffDelimiter('a|b|c\n1|2|3\n', '"', null), '|');
   assert.is(sniffDelimiter('only\n1\n2\n', '"', null), ',');
   assert.is(sniffDelimiter('', '"', null), ',');
+  // Header only: no row can judge, so the candidate splitting the header most wins (fuzz finding F7).
+  assert.is(sniffDelimiter('c0|c1|x;y|c3|c4\n', '"', null), '|');
+  assert.is(sniffDelimiter('a;b;c,d', '"', null), ';');
+  assert.is(sniffDelimiter('a,b\n', '"', null), ',');
   // A tie (both split every row alike) goes to the comma.
   assert.is(sniffDelimiter('a;b,c;d\n1;2,3;4\n', '"', null), ',');
   // Quoted fields holding the comma do not count as splits.

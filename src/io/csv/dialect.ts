@@ -26,7 +26,9 @@ export function resolveDialect(opts: ResolvedCsvOptions, sampleText: string): Di
 
 /**
  * The delimiter that splits the first row (the header) into more than one field and the most following
- * rows into as many fields as the header; ties go to the earlier candidate, so comma wins them. Blank lines
+ * rows into as many fields as the header; ties go to the earlier candidate, so comma wins them, except in a
+ * header-only text, where no row can judge: there the candidate giving the header most fields wins
+ * (`c0|c1|x;y` splits at `|`). Blank lines
  * (a trailing newline too) are not rows. Values holding another candidate (`1,x;y;z`) do not mislead it:
  * the header has one field for that candidate, or the rows disagree with it.
  */
@@ -34,6 +36,7 @@ export function sniffDelimiter(text: string, quoteChar: string, comment: string 
   const ended = /\n\s*$/.test(text);
   let best = ',';
   let bestScore = -1;
+  let bestFields = 0;
   for (const d of CANDIDATES) {
     const res = Papa.parse<string[]>(text, {
       delimiter: d, quoteChar, escapeChar: quoteChar, comments: comment ?? false, skipEmptyLines: true, preview: SNIFF_ROWS + 1,
@@ -44,9 +47,11 @@ export function sniffDelimiter(text: string, quoteChar: string, comment: string 
     if (header < 2) continue;
     const agree = rows.filter((r) => r.length === header).length;
     const score = agree / rows.length;
-    if (score > bestScore) {
+    const headerOnly = rows.length === 1;
+    if (score > bestScore || (headerOnly && score === bestScore && header > bestFields)) {
       best = d;
       bestScore = score;
+      bestFields = header;
     }
   }
   return best;
