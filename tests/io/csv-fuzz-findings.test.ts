@@ -40,4 +40,22 @@ test('F3: signed 10-digit integers that fit int32 are Int32; one past the edge i
   }
 });
 
+test('F2: a row holding only "" in a one-column file is one null row; lines with no bytes stay skipped', async () => {
+  for (const engine of ENGINES) {
+    for (const [text, want] of [
+      ['a\n1\n""\n3\n', [1, null, 3]],
+      ['a\r\n1\r\n""\r\n3', [1, null, 3]],
+      ['a\n""\n', [null]],
+      ['a\n1\n\n""\n\n3\n\n', [1, null, 3]],
+      ['a\r\n""\r\n\r\n""\r\n', [null, null]],
+    ] as const) {
+      const got = await read(text, { engine });
+      assert.equal(got.a!.values, want, `${engine} ${JSON.stringify(text)}`);
+    }
+    const s = await read('s\nx\n""\n\ny\n', { engine });
+    assert.equal(s.s!.values.length, 3, `${engine} string column keeps the "" row`);
+    assert.is(s.s!.values[1] ?? null, null, `${engine} "" reads as null like an empty field`);
+  }
+});
+
 test.run();

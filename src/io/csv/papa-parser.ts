@@ -25,11 +25,13 @@ export function parsePapa(bytes: Uint8Array, plan: PartitionPlan, problems: RowP
     escapeChar: plan.dialect.quoteChar,
     comments: plan.dialect.comment ?? false,
     newline: plan.newline,
-    skipEmptyLines: true,
+    // Only a line with no bytes is blank: papaparse's skipEmptyLines would also drop a row holding just `""`.
+    skipEmptyLines: false,
     step(results) {
       const fields = results.data;
       const at = rowStartChar;
       rowStartChar = results.meta.cursor;
+      if (fields.length === 1 && fields[0] === '' && !text.startsWith(plan.dialect.quoteChar, at)) return;
       if (results.errors.length > 0) {
         problems.badLine(byteOffset(at), fields.length, `broken quoting (${results.errors[0]!.message})`);
       } else if (fields.length !== plan.nfields) {
