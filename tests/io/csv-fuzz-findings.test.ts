@@ -58,4 +58,34 @@ test('F2: a row holding only "" in a one-column file is one null row; lines with
   }
 });
 
+test('F4: a file mixing LF and CRLF row ends infers types as the parsers read the values', async () => {
+  for (const engine of ENGINES) {
+    const bool = await read('a\r\nTRUE\n', { engine });
+    assert.equal(bool.a, { type: 'Bool', values: [true] }, engine);
+    const big = await read('a\n9007199254740992\r\n', { engine });
+    assert.equal(big.a, { type: 'Int64', values: [9007199254740992n] }, engine);
+    const two = await read('a,b\r\n1,x\n2,true\r\n', { engine });
+    assert.equal(two.a, { type: 'Int32', values: [1, 2] }, engine);
+    assert.equal(two.b!.values.map(String), ['x', 'true'], engine);
+    // A quoted \r\n is data; a quoted field may end a CRLF row; a final \r ends the last row.
+    const quoted = await read('a,b\n1,"x"\r\n2,"y\r\nz"\n-3,w\r', { engine });
+    assert.equal(quoted.a, { type: 'Int32', values: [1, 2, -3] }, engine);
+    assert.equal(quoted.b!.values.map(String), ['x', 'y\r\nz', 'w'], engine);
+    // A lone \r inside a value stays data on both paths.
+    const lone = await read('a,b\r\n1,p\rq\n2,r\r\n', { engine });
+    assert.equal(lone.a, { type: 'Int32', values: [1, 2] }, engine);
+    assert.equal(lone.b!.values.map(String), ['p\rq', 'r'], engine);
+  }
+});
+
+test('F4: a bad line after mixed row ends is reported at its byte offset in the file (papaparse path)', async () => {
+  const text = 'a,b\r\n1,x\r\n2,y\n3,z,extra\r\n';
+  try {
+    await read(text, { engine: 'papaparse', dtype: { a: 'int32', b: 'string' } });
+    assert.unreachable('a bad line must fail');
+  } catch (e) {
+    assert.match(String((e as Error).message), `byte ${text.indexOf('3,z')}`);
+  }
+});
+
 test.run();
