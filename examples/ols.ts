@@ -10,8 +10,8 @@ export interface OlsParams {
 }
 
 export function fitOls(group: GroupFrame, params: OlsParams): Record<string, number | null> {
-  const y = group.col(params.y) as Float64Array;
-  const xs = params.x.map((name) => group.col(name) as Float64Array);
+  const y = group.numbers(params.y);
+  const xs = params.x.map((name) => group.numbers(name));
   const p = xs.length + 1;
   const xtx = new Float64Array(p * p);
   const xty = new Float64Array(p);

@@ -43,3 +43,13 @@ export async function typedResults(df: DataFrame, s: Series): Promise<void> {
 export function fit(g: GroupFrame): { n: number } {
   return { n: g.numRows };
 }
+
+// Typed group columns: no cast needed, and the union accessor is not a Float64Array.
+export function typedColumns(g: GroupFrame): number {
+  const y: Float64Array = g.numbers('y');
+  const names: Array<string | null> = g.strings('name');
+  const flags: Array<boolean | null> = g.booleans('ok');
+  // @ts-expect-error col() is the untyped union accessor
+  const z: Float64Array = g.col('y');
+  return y.length + names.length + flags.length + z.length;
+}

@@ -49,4 +49,30 @@ export class GroupFrame {
     }
     return vec.toArray() as Array<string | null>;
   }
+
+  /** A numeric column as a Float64Array (nulls become NaN), typed as such; any other column is a TypeError. */
+  numbers(name: string): Float64Array {
+    this.expect(name, [Type.Float, Type.Int], 'numeric');
+    return this.col(name) as Float64Array;
+  }
+
+  /** A string column as (string | null)[] (dictionary-encoded columns decoded); any other column is a TypeError. */
+  strings(name: string): Array<string | null> {
+    this.expect(name, [Type.Utf8, Type.LargeUtf8, Type.Dictionary], 'string');
+    return Array.from(this.vector(name), (v) => (v === null || v === undefined ? null : String(v)));
+  }
+
+  /** A boolean column as (boolean | null)[]; any other column is a TypeError. */
+  booleans(name: string): Array<boolean | null> {
+    this.expect(name, [Type.Bool], 'boolean');
+    return Array.from(this.vector(name), (v) => (v === null || v === undefined ? null : Boolean(v)));
+  }
+
+  private expect(name: string, types: readonly Type[], what: string): void {
+    const type = this.vector(name).type;
+    if (!types.includes(type.typeId)) {
+      const other = type.typeId === Type.Bool ? 'booleans()' : type.typeId === Type.Float || type.typeId === Type.Int ? 'numbers()' : 'strings() or vector()';
+      throw new TypeError(`group column '${name}' is ${type}, not ${what}; read it with ${other}`);
+    }
+  }
 }
