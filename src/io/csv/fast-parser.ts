@@ -109,7 +109,6 @@ function tokenize(ctx: Ctx, batch: Batch, p: number): number {
     }
     const base = r;
     let f = 0;
-    let firstEmpty = false;
     let broken: string | null = null;
     for (;;) {
       const slot = f < nfields ? slotOf[f]! : -1;
@@ -208,7 +207,6 @@ function tokenize(ctx: Ctx, batch: Batch, p: number): number {
         if (slot >= 0) numOk[base + (slot << SLOT_SHIFT)] = ok === 0 ? 0 : 1;
       }
       if (slot >= 0) { starts[base + (slot << SLOT_SHIFT)] = s; ends[base + (slot << SLOT_SHIFT)] = e!; }
-      if (f === 0) firstEmpty = e! === s;
       f++;
       if (p >= n) break;
       if (b[p] === D) {
@@ -224,11 +222,10 @@ function tokenize(ctx: Ctx, batch: Batch, p: number): number {
       p++; // the newline
       break;
     }
-    // A row of one empty field (quoted or not) is a blank line, as papaparse's skipEmptyLines has it.
-    const blank = broken === null && f === 1 && firstEmpty;
-    if (broken !== null || blank || f !== nfields) {
+    // Blank lines (no bytes before the newline) were skipped above; a row holding only `""` is a row.
+    if (broken !== null || f !== nfields) {
       if (batch.anyEscaped) for (let k = 0; k < nslots; k++) escaped[(k << SLOT_SHIFT) + base] = 0; // reused by the next row
-      if (!blank) ctx.problems.badLine(rowStart, f, broken);
+      ctx.problems.badLine(rowStart, f, broken);
       continue;
     }
     rowOffsets[r++] = rowStart;

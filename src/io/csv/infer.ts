@@ -8,6 +8,7 @@ import type { ColumnKind } from './builders.ts';
 import type { Dialect } from './dialect.ts';
 import { CsvParseError } from './errors.ts';
 import type { ResolvedCsvOptions } from './options.ts';
+import { lfRowEnds } from './row-ends.ts';
 import {
   KIND_BOOL, KIND_DATE, KIND_FLOAT, KIND_INT32, KIND_INT64, KIND_STRING, KIND_TIMESTAMP, classify,
 } from './values.ts';
@@ -47,9 +48,10 @@ export interface SampleTotals {
 export function addSample(text: string, truncated: boolean, file: { path: string; newline: string; nfields: number }, fieldOf: readonly number[],
   stats: ColumnStats[], na: ReadonlySet<string>, dialect: Dialect, totals: SampleTotals): void {
   const nfields = file.nfields;
-  const res = Papa.parse<string[]>(text, {
+  // A file may mix LF and CRLF: samples end rows at both, exactly as the parsers do.
+  const res = Papa.parse<string[]>(lfRowEnds(text, dialect).text, {
     delimiter: dialect.delimiter, quoteChar: dialect.quoteChar, escapeChar: dialect.quoteChar,
-    comments: dialect.comment ?? false, skipEmptyLines: true, newline: file.newline as '\n' | '\r\n',
+    comments: dialect.comment ?? false, skipEmptyLines: true, newline: '\n',
   });
   const rows = truncated ? res.data.slice(0, -1) : res.data;
   totals.bytes += Buffer.byteLength(text);

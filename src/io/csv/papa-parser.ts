@@ -6,17 +6,21 @@ import type { BigIntBuilder, BoolBuilder, ColumnBuilder, DictBuilder, Float64Bui
 import { makeBuilder } from './builders.ts';
 import type { OutColumn, ParsedColumns, PartitionPlan } from './plan.ts';
 import type { RowProblems } from './problems.ts';
+import { inputIndex, lfRowEnds } from './row-ends.ts';
 import { isStringNumberText, parseBool, parseDate, parseFloat64, parseInt32, parseInt64, parseTimestamp } from './values.ts';
 
 const decoder = new TextDecoder();
 
 export function parsePapa(bytes: Uint8Array, plan: PartitionPlan, problems: RowProblems): ParsedColumns {
-  const text = decoder.decode(bytes);
+  // Rows end at `\n` and at `\r\n` alike, as in the fast parser (a file may mix them).
+  const raw = decoder.decode(bytes);
+  const lf = lfRowEnds(raw, plan.dialect);
+  const text = lf.text;
   const capacity = Math.ceil((bytes.length / Math.max(1, plan.rowBytes)) * 1.1) + 16;
   const builders = plan.columns.map((c) => makeBuilder(c.kind, c.dictId, capacity, Math.ceil(bytes.length / Math.max(1, plan.columns.length))));
   const na = new Set(plan.naValues);
   // Char offsets from papaparse become byte offsets (for error messages) only when a row fails.
-  const byteOffset = (charIndex: number): number => Buffer.byteLength(text.slice(0, charIndex));
+  const byteOffset = (charIndex: number): number => Buffer.byteLength(raw.slice(0, inputIndex(lf, charIndex)));
   let rowStartChar = 0;
   let rows = 0;
   Papa.parse<string[]>(text, {
@@ -24,12 +28,14 @@ export function parsePapa(bytes: Uint8Array, plan: PartitionPlan, problems: RowP
     quoteChar: plan.dialect.quoteChar,
     escapeChar: plan.dialect.quoteChar,
     comments: plan.dialect.comment ?? false,
-    newline: plan.newline,
-    skipEmptyLines: true,
+    newline: '\n',
+    // Only a line with no bytes is blank: papaparse's skipEmptyLines would also drop a row holding just `""`.
+    skipEmptyLines: false,
     step(results) {
       const fields = results.data;
       const at = rowStartChar;
       rowStartChar = results.meta.cursor;
+      if (fields.length === 1 && fields[0] === '' && !text.startsWith(plan.dialect.quoteChar, at)) return;
       if (results.errors.length > 0) {
         problems.badLine(byteOffset(at), fields.length, `broken quoting (${results.errors[0]!.message})`);
       } else if (fields.length !== plan.nfields) {

@@ -28,7 +28,8 @@ const DAY_MS = 86400000;
 /** The narrowest kind of a non-null field text (dates only where the column may hold dates). */
 export function classify(s: string, dates: boolean): number {
   if (INT_STRICT.test(s)) {
-    if (s.length <= 10) {
+    // Up to 10 digits after an optional sign may fit int32; Number() is exact there and the range decides.
+    if (s.length - (s.charCodeAt(0) === 45 || s.charCodeAt(0) === 43 ? 1 : 0) <= 10) {
       const n = Number(s);
       if (n >= INT32_MIN && n <= INT32_MAX) return KIND_INT32;
     }
