@@ -272,10 +272,24 @@ export function typeUnsure(c: CsvCase, col: number): boolean {
   return !certain && maybe && joinedType(c, col) !== 'string';
 }
 
+/**
+ * True when the type inferred from the rows the samples certainly read can differ from the column's final
+ * type (late values widen it at compute), or when whether the samples see a value is too fine to predict.
+ */
+export function typeDiffersFromSamples(c: CsvCase, col: number): boolean {
+  if (typeUnsure(c, col)) return true;
+  const certainRows = (f: CsvFile): boolean[] => sampledRows(c, f).map((s) => s === true);
+  const seen = c.files.map(certainRows);
+  const sampledType = joinedType(c, col, (fi, ri) => seen[fi]![ri]!);
+  return sampledType !== expectedType(c, col);
+}
+
 /** The join docs/CSV.md promises over all of a column's values (widening covers values outside the samples). */
-function joinedType(c: CsvCase, col: number): ColType {
+function joinedType(c: CsvCase, col: number, include: (file: number, row: number) => boolean = () => true): ColType {
   const seen = new Set<CellClass>();
-  for (const f of c.files) for (const row of f.rows) seen.add(row[col]!.cls);
+  c.files.forEach((f, fi) => f.rows.forEach((row, ri) => {
+    if (include(fi, ri)) seen.add(row[col]!.cls);
+  }));
   seen.delete('null');
   if (seen.size === 0 || seen.has('string') || seen.has('huge')) return 'string';
   const only = (...ks: CellClass[]): boolean => [...seen].every((k) => ks.includes(k));
