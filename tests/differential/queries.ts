@@ -295,7 +295,8 @@ function reduceSql(fn: ReduceFn, j: number, t: ColType): string {
     case 'std': {
       const agg = fn === 'var' ? 'var_samp' : 'stddev_samp';
       // DuckDB raises "out of range" on NaN/inf inputs; tessera's arithmetic propagates them as NaN.
-      return float ? `CASE WHEN bool_or(isnan(${x}) OR isinf(${x})) THEN 'NaN'::DOUBLE ELSE ${agg}(${x}::DOUBLE) FILTER (WHERE NOT (isnan(${x}) OR isinf(${x}))) END` : `${agg}(${x}::DOUBLE)`;
+      // A sample variance of fewer than two values is null (ddof 1) even when the one value is NaN.
+      return float ? `CASE WHEN count(${x}) < 2 THEN NULL WHEN bool_or(isnan(${x}) OR isinf(${x})) THEN 'NaN'::DOUBLE ELSE ${agg}(${x}::DOUBLE) FILTER (WHERE NOT (isnan(${x}) OR isinf(${x}))) END` : `${agg}(${x}::DOUBLE)`;
     }
   }
 }
