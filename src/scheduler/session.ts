@@ -6,6 +6,7 @@
 // State of a task: pending (not needed, or waiting for inputs) -> running -> done | failed; a done task
 // whose value was dropped is `released` and runs again if something needs it later.
 
+import { setMaxListeners } from 'node:events';
 import type { Graph, Key, Task } from './graph.ts';
 import type { Executor } from './executor.ts';
 import { isInlineOp } from './registry.ts';
@@ -178,6 +179,9 @@ export class Session {
     private readonly options: SessionOptions = {},
   ) {
     this.listeners = options.listeners ?? [];
+    // Every batch in flight listens on this session's own signal (and removes its listener when it settles):
+    // many batches at once is normal, not a leak, so Node's 10-listener warning would only mislead users.
+    setMaxListeners(0, this.controller.signal);
     this.ctx = { signal: this.controller.signal, taskTimeoutMs: options.taskTimeoutMs ?? null };
     this.deadline = options.deadline ?? null;
     const outer = options.signal;
