@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Table } from 'apache-arrow';
-import { compute, readCsv, udf, type SchedulerName } from '../src/index.ts';
+import { compute, readCsv, toRecords, udf, type SchedulerName } from '../src/index.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.join(root, 'datasets', 'generated', 'flights');
@@ -26,7 +26,8 @@ const flights = readCsv(files, { blocksize: '16MiB' });
 console.log(`\n${path.relative(root, files)}: ${mb.toFixed(0)} MB, ${flights.npartitions} partitions (lazy: only samples read so far)`);
 console.log(Object.entries(flights.dtypes).map(([k, v]) => `  ${k}: ${v}`).join('\n'));
 
-const rows = (t: unknown) => (t as Table).toArray().map((r) => r.toJSON() as Record<string, unknown>);
+// Plain JS rows: nulls stay null, Int64 counts below 2^53 become numbers (bigint only beyond).
+const rows = (t: unknown) => toRecords(t as Table);
 const fixed = (x: unknown, digits: number) => (typeof x === 'number' ? Number(x.toFixed(digits)) : x);
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
@@ -56,7 +57,7 @@ console.log('\n1. One compute() call, one graph, every partition read once for a
 console.table([{ 'delay min': min, max, mean: fixed(mean, 3), std: fixed(std, 3), flights: count, 'mean distance': fixed(meanDistance, 1), 'mean distance of >60 min delays': fixed(lateDistance, 1) }]);
 
 const [[origins, models], groupSecs] = await timed(() => compute(perOrigin, fits));
-const busiest = rows(origins).sort((a, b) => Number(b.flights) - Number(a.flights)); // counts are Int64 (bigint)
+const busiest = rows(origins).sort((a, b) => Number(b.flights) - Number(a.flights));
 console.log(`\n2. Mean delay per origin (groupby-aggregate over ${busiest.length} airports); the busiest 8:`);
 console.table(busiest.slice(0, 8).map((r) => ({ ...r, meanDelay: fixed(r.meanDelay, 2) })));
 
