@@ -78,3 +78,16 @@ export function chunks<T>(xs: T[], n: number): T[][] {
   for (let i = 0; i < n; i++) out.push(xs.slice(Math.round((xs.length * i) / n), Math.round((xs.length * (i + 1)) / n)));
   return out;
 }
+
+/** Awaits `p`, which must reject with a message matching `re` (and be a `type`, if given); returns the error. */
+export async function rejects(p: Promise<unknown>, re: RegExp, type?: new (...a: any[]) => Error): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    if (type) assert.instance(e, type);
+    assert.match((e as Error).message, re);
+    return e as Error;
+  }
+  assert.unreachable(`expected a rejection matching ${re}`);
+  throw new Error('unreachable');
+}

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Table } from 'apache-arrow';
 import { compute, delayed, fromColumns, udf, TaskError, type RunListener } from '../../src/index.ts';
-import { SCHEDULERS } from '../helpers.ts';
+import { SCHEDULERS, rejects } from '../helpers.ts';
 
 const MODELS = new URL('../futures/fixtures/models.ts', import.meta.url).href;
 const SYNC = { scheduler: 'sync' } as const;
@@ -20,18 +20,6 @@ function callCounter(): { listener: RunListener; calls: () => number } {
     },
   };
   return { listener, calls: () => n };
-}
-
-async function rejects(p: Promise<unknown>, re: RegExp, type?: new (...a: any[]) => Error): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    if (type) assert.instance(e, type);
-    assert.match((e as Error).message, re);
-    return e as Error;
-  }
-  assert.unreachable(`expected a rejection matching ${re}`);
-  throw new Error('unreachable');
 }
 
 const add = delayed((a: number, b: number) => a + b);

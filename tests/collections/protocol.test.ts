@@ -4,6 +4,7 @@
 // CSV column mid-run for every entry point (compute, persist, toParquet), also with 10 computes at once.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rejects } from '../helpers.ts';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { RecordBatch } from 'apache-arrow';
@@ -15,17 +16,6 @@ import { registerOp } from '../../src/scheduler/registry.ts';
 import { TOY_BACKEND_URL, toyCalls } from './fixtures/toy-backend.ts';
 
 const SYNC = { scheduler: 'sync' } as const;
-
-async function rejects(p: Promise<unknown>, re: RegExp, type?: new (...a: any[]) => Error): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    if (type) assert.instance(e, type);
-    assert.match((e as Error).message, re);
-    return;
-  }
-  assert.unreachable(`expected a rejection matching ${re}`);
-}
 
 // ---- a toy collection kind: the number of rows of a frame, defined only through the protocol ----------
 

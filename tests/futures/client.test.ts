@@ -8,24 +8,12 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CancelledError, ClientClosedError, TaskError, createClient, delayed, fromColumns, udf, type Future } from '../../src/index.ts';
-import { SCHEDULERS } from '../helpers.ts';
+import { SCHEDULERS, rejects } from '../helpers.ts';
 
 const MODELS = new URL('./fixtures/models.ts', import.meta.url).href;
 const fitLine = udf(MODELS, 'fitLine');
 const slowSquare = udf(MODELS, 'slowSquare');
 const failOn = udf(MODELS, 'failOn');
-
-async function rejects(p: Promise<unknown>, re: RegExp, type?: new (...a: any[]) => Error): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    if (type) assert.instance(e, type);
-    assert.match((e as Error).message, re);
-    return e as Error;
-  }
-  assert.unreachable(`expected a rejection matching ${re}`);
-  throw new Error('unreachable');
-}
 
 /** 10 folds of a noisy line y = 3x + 1: fit each fold's training set (a cross-validation as a map). */
 function folds(): Array<{ x: number[]; y: number[] }> {

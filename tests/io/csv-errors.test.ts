@@ -2,18 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rejects } from '../helpers.ts';
 import { CsvFileError, CsvOptionError, CsvParseError, readCsv } from '../../src/index.ts';
 import { fixture, readAll, readParts, rowsOf } from '../fixtures/csv/expect.ts';
-
-async function rejects(p: Promise<unknown>, re: RegExp): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    assert.match((e as Error).message, re);
-    return e as Error;
-  }
-  throw new assert.Assertion({ message: `expected a rejection matching ${re}`, operator: 'rejects' } as any);
-}
 
 test('missing file and glob matching nothing fail at readCsv time', () => {
   assert.throws(() => readCsv(fixture('nope.csv')), (e: Error) => e instanceof CsvFileError && /CSV file not found: '.*nope\.csv'/.test(e.message));

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rejects } from '../helpers.ts';
 import {
   type DataFrame, ArrowIpcFileError, CsvFileError, InputChangedError, ParquetFileError, ParquetOptionError, compute, fromColumns,
   closeExecutors, readArrowIpc, readCsv, readParquet, toArrowIpc, toCsv, toParquet,
@@ -15,16 +16,6 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-writers-'));
 let n = 0;
 const fresh = (tag: string) => path.join(root, `${n++}-${tag}`);
 const sync = { scheduler: 'sync' } as const;
-
-async function rejects(p: Promise<unknown>, re: RegExp): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    assert.match((e as Error).message, re);
-    return e as Error;
-  }
-  throw new Error(`expected a rejection matching ${re}`);
-}
 
 /** Hidden staging or moved-aside names a writer leaves beside `target` (there must be none). */
 function leftovers(target: string): string[] {
