@@ -5,7 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { availableParallelism } from 'node:os';
 
-export type SchedulerName = 'sync' | 'threads' | 'processes';
+export type SchedulerName = 'sync' | 'threads' | 'processes' | 'distributed';
 
 export interface Config {
   /** Where tasks run: inline ('sync', for debugging), worker threads (default), or worker processes. */
@@ -32,12 +32,24 @@ export interface Config {
    * and replaced. null = no limit. On 'sync' only asynchronous work (reads) can be stopped.
    */
   taskTimeout: number | null;
+  /** 'distributed' only: the Redis that carries task descriptors (redis://[:password@]host:port, rediss:// for TLS). */
+  redis: string | null;
+  /** 'distributed' only: a file:// URL of a directory every worker host reaches (a shared filesystem) where partitions travel. */
+  storage: string | null;
+  /** 'distributed' only: the BullMQ queue name; workers started with the same --queue take the tasks. */
+  queue: string;
+  /** 'distributed' only: times a task that threw is run again before compute() fails with its error. */
+  retries: number;
+  /** 'distributed' only: ms to wait for a worker to connect while work is queued, before failing clearly. */
+  workerTimeout: number;
+  /** 'distributed' only: ms a lost Redis connection is retried before the run fails. */
+  redisTimeout: number;
 }
 
 /** What config.set / withConfig / compute accept: any subset; numWorkers: null restores the default. */
 export type ConfigOptions = Partial<Omit<Config, 'numWorkers'>> & { numWorkers?: number | null };
 
-const SCHEDULERS: readonly SchedulerName[] = ['sync', 'threads', 'processes'];
+const SCHEDULERS: readonly SchedulerName[] = ['sync', 'threads', 'processes', 'distributed'];
 
 function defaults(): Config {
   return {
@@ -50,6 +62,12 @@ function defaults(): Config {
     workerMemoryLimitMb: null,
     backend: 'cpu',
     taskTimeout: null,
+    redis: null,
+    storage: null,
+    queue: 'tessera',
+    retries: 2,
+    workerTimeout: 60_000,
+    redisTimeout: 30_000,
   };
 }
 
@@ -97,6 +115,26 @@ export function validateConfig(options: ConfigOptions): void {
         if (v !== null && !(typeof v === 'number' && v > 0 && v <= 2 ** 31 - 1)) {
           throw new TypeError(`taskTimeout must be a number of milliseconds > 0 (at most 2^31 - 1) or null; got ${JSON.stringify(v)}`);
         }
+        break;
+      case 'redis':
+        if (v !== null && !(typeof v === 'string' && /^rediss?:\/\/[^/?#]/i.test(v))) {
+          throw new TypeError(`redis must be a URL like 'redis://host:6379' (or 'redis://:password@host:6379', 'rediss://' for TLS) or null; got ${typeof v === 'string' ? `'${v.replace(/\/\/[^@/]*@/, '//***@')}'` : JSON.stringify(v)}`);
+        }
+        break;
+      case 'storage':
+        if (v !== null && !(typeof v === 'string' && v.startsWith('file:///'))) {
+          throw new TypeError(`storage must be a file:/// URL of a directory every worker host can reach (e.g. 'file:///shared/scratch/tessera') or null; got ${JSON.stringify(v)}`);
+        }
+        break;
+      case 'queue':
+        if (!(typeof v === 'string' && /^[A-Za-z0-9_.-]{1,100}$/.test(v))) throw new TypeError(`queue must be a name of letters, digits, '_', '.' or '-' (at most 100); got ${JSON.stringify(v)}`);
+        break;
+      case 'retries':
+        if (!(Number.isInteger(v) && (v as number) >= 0)) throw new TypeError(`retries must be an integer >= 0; got ${JSON.stringify(v)}`);
+        break;
+      case 'workerTimeout':
+      case 'redisTimeout':
+        if (!(typeof v === 'number' && v > 0 && v <= 2 ** 31 - 1)) throw new TypeError(`${k} must be a number of milliseconds > 0 (at most 2^31 - 1); got ${JSON.stringify(v)}`);
         break;
       case 'splitEvery':
         if (!(Number.isInteger(v) && (v as number) >= 2)) throw new TypeError(`splitEvery must be an integer >= 2; got ${JSON.stringify(v)}`);

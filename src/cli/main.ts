@@ -5,6 +5,7 @@ import { closeExecutors } from '../scheduler/get-executor.ts';
 import { describeCommand, DESCRIBE_HELP } from './describe.ts';
 import { convertCommand, CONVERT_HELP } from './convert.ts';
 import { headCommand, HEAD_HELP } from './head.ts';
+import { workerCommand, WORKER_HELP } from './worker.ts';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError, oneLine } from './errors.ts';
 import { type CommandIO, exitQuietlyWhenOutputCloses, processIO } from './io.ts';
 
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   describe: { run: describeCommand, help: DESCRIBE_HELP, summary: 'schema and one-pass statistics of every column' },
   head: { run: headCommand, help: HEAD_HELP, summary: 'the first rows' },
   convert: { run: convertCommand, help: CONVERT_HELP, summary: 'CSV <-> Parquet <-> Arrow IPC' },
+  worker: { run: workerCommand, help: WORKER_HELP, summary: "run tasks of the 'distributed' scheduler on this host" },
 };
 
 export const MAIN_HELP = `Usage: tessera <command> [options]

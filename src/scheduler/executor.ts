@@ -19,4 +19,16 @@ export interface Executor {
   run(task: Task, inputs: readonly unknown[], ctx?: RunContext | null): unknown;
   /** Release pools, processes, connections. Executors may be reused across compute() calls until closed. */
   close?(): Promise<void>;
+
+  // Executors whose results stay elsewhere (the distributed one keeps partitions on shared storage and
+  // hands the core small references) implement these; the core calls them, and they are absent otherwise.
+  /** The real value behind `value`, before the core hands it to a caller (get/gather). */
+  fetch?(value: unknown, ctx: RunContext): unknown;
+  /** Run an inline op (registry `inline`) whose inputs may be such references; default: executeTask in place. */
+  runInline?(task: Task, inputs: readonly unknown[], ctx: RunContext): unknown;
+  /** The core now holds `value` as a task's result / dropped it (no holder and no reader left). */
+  hold?(value: unknown, ctx: RunContext): void;
+  drop?(value: unknown, ctx: RunContext): void;
+  /** The run (session) ended, closed or cancelled: free everything kept for it. */
+  endRun?(ctx: RunContext): void;
 }

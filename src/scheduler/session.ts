@@ -272,7 +272,9 @@ export class Session {
       for (const l of this.listeners) l.onStart?.({ total: this.total, executor: this.executor.name });
     }
     this.pump();
-    return Promise.all(promises);
+    const all = Promise.all(promises);
+    const fetch = this.executor.fetch?.bind(this.executor);
+    return fetch ? all.then((vs) => Promise.all(vs.map((v) => fetch(v, this.ctx)))) : all;
   }
 
   /** Stop holding `key`: its value is dropped once no dependent still needs it. */
@@ -314,6 +316,7 @@ export class Session {
     clearTimeout(this.deadlineTimer);
     for (const n of this.nodes.values()) n.value = undefined;
     if (this.onAbort) this.options.signal!.removeEventListener('abort', this.onAbort);
+    this.executor.endRun?.(this.ctx);
     if (this.started) for (const l of this.listeners) l.onFinish?.(error === undefined ? { total: this.total } : { total: this.total, error });
   }
 
@@ -353,6 +356,7 @@ export class Session {
 
   private maybeDrop(n: Node): void {
     if (n.state !== DONE || n.holders > 0 || n.readers > 0) return;
+    this.executor.drop?.(n.value, this.ctx);
     n.value = undefined;
     n.state = RELEASED;
     n.needed = false;
@@ -382,6 +386,7 @@ export class Session {
     this.done += 1;
     n.state = DONE;
     n.value = value;
+    this.executor.hold?.(value, this.ctx);
     const deps = n.deps;
     for (let j = 0; j < deps.length; j++) {
       const d = deps[j]!;
@@ -428,7 +433,7 @@ export class Session {
         if (listeners.length > 0) for (const l of listeners) l.onTaskStart?.(t);
         let result: unknown;
         try {
-          result = isInlineOp(t.op) ? executeTask(t, inputs) : executor.run(t, inputs, this.ctx);
+          result = !isInlineOp(t.op) ? executor.run(t, inputs, this.ctx) : executor.runInline ? executor.runInline(t, inputs, this.ctx) : executeTask(t, inputs);
         } catch (err) {
           this.fail(n, err);
           continue;

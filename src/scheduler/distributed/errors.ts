@@ -1,0 +1,34 @@
+// The ways a distributed run fails that are not a task's own error: each says what happened, where,
+// and what to do, so that compute() never waits without end and never fails with a bare socket error.
+
+/** No tessera worker was connected to the queue for `workerTimeout` ms while tasks were waiting. */
+export class NoWorkerError extends Error {
+  constructor(queue: string, redis: string, waitedMs: number) {
+    super(
+      `no tessera worker is connected to queue '${queue}' on ${redis} (waited ${Math.round(waitedMs / 1000)} s with tasks queued). ` +
+        `Start one on a host that reaches Redis and the shared storage: \`tessera worker --redis ${redis} --storage <storage URL> --queue ${queue}\` ` +
+        `(see docs/DISTRIBUTED.md), or raise the workerTimeout option`,
+    );
+    this.name = 'NoWorkerError';
+  }
+}
+
+/** The connection to Redis was down longer than `redisTimeout` ms (or never came up). */
+export class RedisUnavailableError extends Error {
+  constructor(redis: string, downMs: number, lastError: string | null, everConnected: boolean) {
+    super(
+      `${everConnected ? 'lost the connection to' : 'cannot connect to'} Redis at ${redis} for ${Math.round(downMs / 1000)} s` +
+        `${lastError ? ` (${lastError})` : ''}: check that redis-server is running there and reachable from this host ` +
+        `(host, port, password, TLS for rediss://), or raise the redisTimeout option`,
+    );
+    this.name = 'RedisUnavailableError';
+  }
+}
+
+/** A worker refused the task: its tessera version or a user module differs from the client's. */
+export class VersionMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VersionMismatchError';
+  }
+}

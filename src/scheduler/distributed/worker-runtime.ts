@@ -1,0 +1,131 @@
+// A `tessera worker` process: takes jobs from the BullMQ queue and runs each on a local pool of worker
+// threads, so this process's event loop only talks to Redis (BullMQ renews job locks from it: a long task
+// on this thread would let the lock expire and the job would run twice). Publishes a heartbeat.
+
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { type ConnectionOptions, Worker as BullWorker, type Job } from 'bullmq';
+import { HEARTBEAT_MS, HEARTBEAT_TTL_MS, connect, keys, redisTarget } from './connection.ts';
+import { storageRoot } from './storage.ts';
+import { PACKAGE_VERSION } from './version.ts';
+import type { JobData, JobResult } from './protocol.ts';
+import type { JobRequest } from './run-job.ts';
+
+export interface WorkerOptions {
+  readonly redis: string;
+  readonly storage: string;
+  readonly queue: string;
+  readonly threads: number;
+  /** BullMQ job lock: a job whose worker stopped renewing it for this long is run again elsewhere. */
+  readonly lockMs: number;
+  /** Shown in messages and heartbeats; defaults to host:pid. */
+  readonly name?: string;
+  /** Where progress lines go (the CLI prints them). */
+  readonly log?: (line: string) => void;
+}
+
+function jobThreadFile(): string {
+  const js = new URL('./job-thread.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return js.href;
+  return new URL('./job-thread-shim.mjs', import.meta.url).href;
+}
+
+export class DistributedWorker {
+  readonly id: string;
+  readonly host = hostname();
+  private readonly pool: Piscina;
+  private readonly bull: BullWorker;
+  private readonly redis;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | null = null;
+  private readonly member: string;
+
+  private constructor(private readonly options: WorkerOptions) {
+    const target = redisTarget(options.redis);
+    const root = storageRoot(options.storage);
+    this.id = options.name ?? `${this.host}:${process.pid}`;
+    this.member = JSON.stringify({ id: this.id, host: this.host, pid: process.pid, threads: options.threads, version: PACKAGE_VERSION });
+    this.redis = connect(target);
+    this.pool = new Piscina({ filename: jobThreadFile(), minThreads: options.threads, maxThreads: options.threads, atomics: 'disabled', idleTimeout: 60_000 });
+    this.pool.on('error', () => {}); // a thread that died between jobs: piscina replaces it
+    const queueName = options.queue;
+    this.bull = new BullWorker(
+      queueName,
+      async (job: Job) => this.process(job, root),
+      {
+        connection: target.options as ConnectionOptions,
+        concurrency: options.threads,
+        lockDuration: options.lockMs,
+        stalledInterval: options.lockMs,
+        // A job is run again after its worker vanished (kill -9, a lost host) up to this many times.
+        maxStalledCount: 5,
+        autorun: false,
+      },
+    );
+    this.bull.on('error', (e) => options.log?.(`tessera worker ${this.id}: ${e.message}`));
+  }
+
+  /** Connect, start taking jobs, and publish the heartbeat. Rejects when Redis cannot be reached within `connectMs`. */
+  static async start(options: WorkerOptions, connectMs = 30_000): Promise<DistributedWorker> {
+    const w = new DistributedWorker(options);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`cannot connect to Redis at ${redisTarget(options.redis).display} within ${connectMs / 1000} s: check that redis-server runs there and this host reaches it`)), connectMs);
+    });
+    try {
+      await Promise.race([Promise.all([w.bull.waitUntilReady(), w.redis.ping()]), timeout]);
+    } catch (err) {
+      await w.close();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    void w.bull.run().catch((e: Error) => options.log?.(`tessera worker ${w.id}: ${e.message}`));
+    await w.beat();
+    w.heartbeat = setInterval(() => void w.beat(), HEARTBEAT_MS);
+    return w;
+  }
+
+  private async beat(): Promise<void> {
+    const k = keys.workers(this.options.queue);
+    try {
+      await this.redis.zadd(k, Date.now() + HEARTBEAT_TTL_MS, this.member);
+      await this.redis.zremrangebyscore(k, '-inf', Date.now());
+    } catch {
+      // Redis is down: ioredis reconnects; the next beat publishes again
+    }
+  }
+
+  private async process(job: Job, root: string): Promise<JobResult> {
+    const data = job.data as JobData;
+    if (data?.v !== 1) throw new Error(`job ${job.id} is not a tessera task batch (format ${String(data?.v)}); is another program using queue '${this.options.queue}'?`);
+    // A run that ended (finished, failed, cancelled, client gone) has no key: its leftover jobs are skipped.
+    if (!(await this.redis.exists(keys.run(this.options.queue, data.run)))) return { host: this.host, worker: this.id, skipped: true };
+    const req: JobRequest = { data, root, host: this.host };
+    const results = (await this.pool.run(req)) as string;
+    return { host: this.host, worker: this.id, results };
+  }
+
+  /** Finish the jobs in hand, stop taking new ones, leave the heartbeat set. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.heartbeat);
+      // Each step is bounded: with Redis down, a graceful close would wait for a reconnect that may never come.
+      await bounded(this.bull.close(), 10_000);
+      await bounded(this.redis.zrem(keys.workers(this.options.queue), this.member), 2000); // else the heartbeat expires by itself
+      this.redis.disconnect();
+      await bounded(this.bull.disconnect(), 2000);
+      await this.pool.destroy();
+    })();
+    return this.closing;
+  }
+}
+
+/** Wait for `p` at most `ms`; its failure or lateness is not this caller's concern. */
+async function bounded(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => {}), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
