@@ -162,13 +162,18 @@ function apply(base: Config, options: ConfigOptions): Config {
   return out;
 }
 
-/** TESSERA_SCHEDULER / TESSERA_NUM_WORKERS let a whole test suite run under another scheduler unchanged. */
+/** TESSERA_SCHEDULER / TESSERA_NUM_WORKERS (and TESSERA_REDIS_URL / TESSERA_STORAGE / TESSERA_QUEUE) let a whole test suite run under another scheduler unchanged. */
 function fromEnvironment(): ConfigOptions {
   const out: ConfigOptions = {};
   const s = process.env.TESSERA_SCHEDULER;
   if (s) out.scheduler = s as SchedulerName;
   const n = process.env.TESSERA_NUM_WORKERS;
   if (n) out.numWorkers = Number(n);
+  // The distributed scheduler's place, so a script or a test suite can run on a cluster unchanged (and a
+  // Redis password stays out of source files).
+  if (process.env.TESSERA_REDIS_URL) out.redis = process.env.TESSERA_REDIS_URL;
+  if (process.env.TESSERA_STORAGE) out.storage = process.env.TESSERA_STORAGE;
+  if (process.env.TESSERA_QUEUE) out.queue = process.env.TESSERA_QUEUE;
   try {
     validateConfig(out);
   } catch (err) {

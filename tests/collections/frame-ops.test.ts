@@ -161,7 +161,7 @@ test('compute passes non-collections through and accepts a trailing options obje
   assert.equal(await compute(), []);
   await compute(df.col('a').sum(), { scheduler: 'gpu' as SchedulerName }).then(
     () => assert.unreachable(),
-    (e) => assert.match(e.message, /scheduler must be one of 'sync', 'threads', 'processes'; got "gpu"/),
+    (e) => assert.match(e.message, /scheduler must be one of 'sync', 'threads', 'processes', 'distributed'; got "gpu"/),
   );
 });
 

@@ -19,7 +19,7 @@ test('defaults: numWorkers is the available parallelism, chunksize automatic', (
 });
 
 test('validation names the option, what is allowed and what was given', () => {
-  assert.throws(() => config.set({ scheduler: 'thread' as never }), /scheduler must be one of 'sync', 'threads', 'processes'; got "thread"/);
+  assert.throws(() => config.set({ scheduler: 'thread' as never }), /scheduler must be one of 'sync', 'threads', 'processes', 'distributed'; got "thread"/);
   assert.throws(() => config.set({ numWorkers: 0 }), /numWorkers must be a positive integer or null; got 0/);
   assert.throws(() => config.set({ chunksize: 2.5 }), /chunksize must be a positive integer or null; got 2.5/);
   assert.throws(() => config.set({ splitEvery: 1 }), /splitEvery must be an integer >= 2; got 1/);

@@ -545,6 +545,8 @@ export class DistributedExecutor implements Executor {
   private failAll(err: Error): void {
     for (const b of [...this.batches.values()]) {
       this.take(b.id);
+      // Its job must not run later for a worker that connects after the failure.
+      void this.conn?.queue.remove(b.id).catch(() => {});
       for (const p of b.items) p.reject(err);
     }
     for (const p of this.buffer.splice(0)) p.reject(err);
