@@ -68,5 +68,7 @@ export async function workerCommand(argv: readonly string[], io: CommandIO): Pro
     process.on('SIGINT', onInt);
   });
   await worker.close();
+  // A Redis that went away leaves reconnect timers in BullMQ's clients: they must not keep a stopped worker alive.
+  setTimeout(() => process.exit(0), 2000).unref();
   return 0;
 }

@@ -169,7 +169,7 @@ if (reason !== null) {
     try {
       await events.waitUntilReady();
       await redis.set(keys.run(cluster.queue, 'vtest'), '1', 'PX', 60_000);
-      const data: JobData = { v: 1, run: 'vtest', dir: 'none', version: '0.0.0-elsewhere', modules: {}, load: [], tasks: pack([{ task: task('t', 'test.noop', []), inputs: [], stem: 's' }]) };
+      const data: JobData = { v: 1, run: 'vtest', reply: 'tessera:none', dir: 'none', version: '0.0.0-elsewhere', modules: {}, load: [], tasks: pack([{ task: task('t', 'test.noop', []), inputs: [], stem: 's' }]) };
       const job = await queue.add('tasks', data);
       const result = (await job.waitUntilFinished(events, 20_000)) as { host: string; results: string };
       const [outcome] = unpack(result.results) as TaskOutcome[];

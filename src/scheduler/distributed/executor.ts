@@ -6,7 +6,7 @@
 import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { type ConnectionOptions, Queue, QueueEvents, Job } from 'bullmq';
+import { type ConnectionOptions, Queue, Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Executor } from '../executor.ts';
 import type { Key, Task } from '../graph.ts';
@@ -89,16 +89,22 @@ interface RunState {
 }
 
 interface Connections {
+  /** Bookkeeping (heartbeats, run keys) and the queue's commands. */
   readonly redis: Redis;
+  /** The blocking reads of this client's reply list need a connection of their own. */
+  readonly replies: Redis;
   readonly queue: Queue;
-  readonly events: QueueEvents;
-  /** Settles when the queue and its event stream are connected. */
+  /** Settles when the queue is connected. */
   readonly ready: Promise<void>;
+  /** Set when closing: the reply loop stops. */
+  closed: boolean;
 }
 
 export class DistributedExecutor implements Executor {
   readonly name = 'distributed';
   private readonly target: RedisTarget;
+  /** This client's reply list: workers push job answers here. */
+  private readonly replyKey: string;
   private readonly root: string;
   private conn: Connections | null = null;
   /** Tasks waiting for the connection to come up. */
@@ -120,6 +126,7 @@ export class DistributedExecutor implements Executor {
 
   constructor(private readonly options: DistributedOptions) {
     this.target = redisTarget(options.redis);
+    this.replyKey = keys.replies(options.queue, randomBytes(8).toString('hex'));
     this.root = storageRoot(options.storage);
   }
 
@@ -263,27 +270,50 @@ export class DistributedExecutor implements Executor {
   /** The connections, made on first use (the sockets are opened in the background). */
   private connection(): Connections {
     if (this.conn) return this.conn;
-    const connection = this.target.options as ConnectionOptions;
+    // Our own ioredis clients, the queue's handed to BullMQ as a shared connection: closing them ourselves
+    // is what also stops their reconnect timers when Redis is down.
     const redis = connect(this.target);
+    const replies = connect(this.target);
     redis.on('error', (e: Error) => (this.lastRedisError = e.message));
     redis.on('ready', () => {
       this.everConnected = true;
       this.lastRedisError = null;
     });
-    const queue = new Queue(this.options.queue, { connection });
-    const events = new QueueEvents(this.options.queue, { connection });
+    const queue = new Queue(this.options.queue, { connection: redis as unknown as ConnectionOptions });
     queue.on('error', (e: Error) => (this.lastRedisError = e.message));
-    events.on('error', (e: Error) => (this.lastRedisError = e.message));
-    events.on('completed', ({ jobId, returnvalue }) => this.onCompleted(jobId, returnvalue as unknown));
-    events.on('failed', ({ jobId, failedReason }) => this.onFailed(jobId, failedReason));
-    events.on('active', ({ jobId }) => {
-      const b = this.batches.get(jobId);
-      if (b) b.seen = performance.now();
-    });
-    const ready = Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).then(() => {});
+    const ready = queue.waitUntilReady().then(() => {});
     ready.catch(() => {}); // a failure to connect is reported by the monitor, with the URL
-    this.conn = { redis, queue, events, ready };
-    return this.conn;
+    const conn: Connections = { redis, replies, queue, ready, closed: false };
+    this.conn = conn;
+    void this.readReplies(conn);
+    return conn;
+  }
+
+  /**
+   * Workers push each finished job's answer onto this client's reply list (a Redis list survives a
+   * reconnect, unlike pub/sub); one blocking read loop takes them. Answers lost anyway (a worker that
+   * died between finishing and replying) are found by the monitor's poll of the job itself.
+   */
+  private async readReplies(conn: Connections): Promise<void> {
+    while (!conn.closed) {
+      let item: [string, string] | null;
+      try {
+        item = await conn.replies.blpop(this.replyKey, 1);
+      } catch {
+        if (conn.closed) return;
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      if (!item || conn.closed) continue;
+      let reply: { id: string; result?: unknown; failed?: string };
+      try {
+        reply = JSON.parse(item[1]) as typeof reply;
+      } catch {
+        continue; // not ours
+      }
+      if (reply.failed !== undefined) this.onFailed(reply.id, reply.failed);
+      else this.onCompleted(reply.id, reply.result);
+    }
   }
 
   private async disconnect(): Promise<void> {
@@ -367,7 +397,7 @@ export class DistributedExecutor implements Executor {
     if (sent.length === 0) return;
     const hashes: Record<string, string> = {};
     for (const m of modules) hashes[m] = moduleHash(m);
-    const data: JobData = { v: 1, run: run.id, dir: run.dir, version: PACKAGE_VERSION, modules: hashes, load: this.options.modules, tasks: pack(tasks) };
+    const data: JobData = { v: 1, run: run.id, reply: this.replyKey, dir: run.dir, version: PACKAGE_VERSION, modules: hashes, load: this.options.modules, tasks: pack(tasks) };
     this.addJob(conn, run, sent, data, 0);
   }
 
@@ -556,21 +586,12 @@ export class DistributedExecutor implements Executor {
 }
 
 async function closeConnections(conn: Connections): Promise<void> {
-  const quietly = async (f: () => Promise<unknown>): Promise<void> => {
-    try {
-      await f();
-    } catch {
-      // closing a connection that is already down
-    }
-  };
-  if (conn.redis.status !== 'ready') {
-    // Down or still trying: a graceful close would wait for a connection that may never come.
-    await Promise.all([quietly(() => conn.events.disconnect()), quietly(() => conn.queue.disconnect())]);
-    conn.redis.disconnect();
-    return;
-  }
-  await Promise.all([quietly(() => conn.events.close()), quietly(() => conn.queue.close())]);
-  await quietly(() => conn.redis.quit());
+  conn.closed = true;
+  let timer: NodeJS.Timeout | undefined;
+  // Shared connection: BullMQ's close leaves the client to us; a client that is down is not waited for.
+  await Promise.race([conn.queue.close().catch(() => {}), new Promise<void>((r) => (timer = setTimeout(r, 2000)))]);
+  clearTimeout(timer);
+  conn.replies.disconnect();
   conn.redis.disconnect();
 }
 

@@ -10,6 +10,8 @@ export interface JobData {
   readonly v: 1;
   /** The run (client session) the tasks belong to; workers skip jobs of runs that ended. */
   readonly run: string;
+  /** Redis list the worker pushes this job's answer onto (the client's reply list). */
+  readonly reply: string;
   /** The run's directory, relative to the storage root. */
   readonly dir: string;
   /** tessera version of the client, and content hash of each user module the tasks load. */

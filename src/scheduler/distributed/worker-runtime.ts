@@ -65,6 +65,11 @@ export class DistributedWorker {
       },
     );
     this.bull.on('error', (e) => options.log?.(`tessera worker ${this.id}: ${e.message}`));
+    // Tell the client once BullMQ has recorded the outcome (its stored copy is what the client falls back on).
+    this.bull.on('completed', (job, result) => this.reply(job, { id: job.id, result }));
+    this.bull.on('failed', (job, err) => {
+      if (job) this.reply(job, { id: job.id, failed: `${err.message} (worker ${this.id} at host ${this.host})` });
+    });
   }
 
   /** Connect, start taking jobs, and publish the heartbeat. Rejects when Redis cannot be reached within `connectMs`. */
@@ -96,6 +101,17 @@ export class DistributedWorker {
     } catch {
       // Redis is down: ioredis reconnects; the next beat publishes again
     }
+  }
+
+  private reply(job: Job, message: object): void {
+    const key = (job.data as JobData | undefined)?.reply;
+    if (typeof key !== 'string' || !key.startsWith('tessera:')) return;
+    void this.redis
+      .multi()
+      .rpush(key, JSON.stringify(message))
+      .pexpire(key, 3_600_000) // a client that went away leaves nothing behind for long
+      .exec()
+      .catch(() => {});
   }
 
   private async process(job: Job, root: string): Promise<JobResult> {
