@@ -1,0 +1,13 @@
+// Registers the kernels of the reshaping verbs (concat, repartition, mapPartitions, sort, merge, sample)
+// under the op ids their graphs use. Imported by src/ops.ts, so workers resolve them too.
+
+import { registerOp } from '../scheduler/registry.ts';
+import { batchSize, concatPieces, conformTo, sliceConcat, splitEven } from './split-concat.ts';
+import { mapPartition } from './map-partitions.ts';
+
+registerOp('reshape.conform', conformTo);
+registerOp('reshape.concat', concatPieces);
+registerOp('reshape.split-even', splitEven);
+registerOp('reshape.slice-concat', sliceConcat);
+registerOp('reshape.size', batchSize);
+registerOp('frame.map-partitions', mapPartition);
