@@ -16,6 +16,7 @@ import { assertKnownOptions } from '../config.ts';
 import { pushDownProjections } from './optimize/projection-pushdown.ts';
 import * as reshape from './verbs/reshape.ts';
 import * as mapParts from './verbs/map-partitions.ts';
+import * as mergeVerb from './verbs/merge.ts';
 import type { ModuleUdf } from './udf.ts';
 
 /** The plan rebuilt from its sources' current schemas. */
@@ -186,6 +187,13 @@ export class DataFrame implements Collection {
     if (options.meta !== undefined) return new DataFrame(mapParts.mapPartitionsWithMeta(this.node, fn, options));
     return mapParts.mapPartitionsInferred(this.node, fn, options).then((n) => new DataFrame(n));
   }
+  /** SQL join with another frame: {on | leftOn/rightOn, how: inner|left|right|outer|semi|anti, suffixes, broadcast}. */
+  merge(other: DataFrame, options: mergeVerb.MergeOptions = {}): DataFrame {
+    if (!(other instanceof DataFrame)) throw new TypeError('merge(other, options): other must be a DataFrame');
+    return new DataFrame(mergeVerb.merge(this.node, other.node, options));
+  }
+  /** This frame's partitions followed by those of `others` (columns unioned; see concat()). */
+  concat(others: readonly DataFrame[]): DataFrame { return new DataFrame(reshape.concatNode([this.node, ...others.map((o) => o.node)])); }
   // --- end verbs-reshape ---
 
   [COLLECTION](): Output<Table> {

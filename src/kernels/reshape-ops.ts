@@ -11,3 +11,9 @@ registerOp('reshape.split-even', splitEven);
 registerOp('reshape.slice-concat', sliceConcat);
 registerOp('reshape.size', batchSize);
 registerOp('frame.map-partitions', mapPartition);
+
+import { hashSplit } from './hash-partition.ts';
+import { joinPieces } from './join.ts';
+registerOp('shuffle.hash-split', hashSplit);
+/** One merge output partition: its pieces of both sides, joined locally. */
+registerOp('join.pieces', joinPieces);
