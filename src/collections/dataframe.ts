@@ -17,6 +17,7 @@ import { pushDownProjections } from './optimize/projection-pushdown.ts';
 import * as reshape from './verbs/reshape.ts';
 import * as mapParts from './verbs/map-partitions.ts';
 import * as mergeVerb from './verbs/merge.ts';
+import * as sortVerb from './verbs/sort.ts';
 import type { ModuleUdf } from './udf.ts';
 
 /** The plan rebuilt from its sources' current schemas. */
@@ -194,6 +195,10 @@ export class DataFrame implements Collection {
   }
   /** This frame's partitions followed by those of `others` (columns unioned; see concat()). */
   concat(others: readonly DataFrame[]): DataFrame { return new DataFrame(reshape.concatNode([this.node, ...others.map((o) => o.node)])); }
+  /** Sort by one or several columns (sampled range partitioning: the result stays partitioned). */
+  sortValues(by: string | readonly string[], options: sortVerb.SortOptions = {}): DataFrame {
+    return new DataFrame(sortVerb.sortNode(this.node, sortVerb.sortSpecOf(this.node, by, options), options.npartitions ?? this.npartitions));
+  }
   // --- end verbs-reshape ---
 
   [COLLECTION](): Output<Table> {

@@ -17,3 +17,11 @@ import { joinPieces } from './join.ts';
 registerOp('shuffle.hash-split', hashSplit);
 /** One merge output partition: its pieces of both sides, joined locally. */
 registerOp('join.pieces', joinPieces);
+
+import { sortBatch, sortBoundaries, sortSample, sortSplit, type SortSpec } from './sort.ts';
+import type { RecordBatch } from 'apache-arrow';
+registerOp('sort.sample', sortSample);
+registerOp('sort.boundaries', sortBoundaries);
+registerOp('sort.split', sortSplit);
+/** One sorted output partition: its pieces of every input, concatenated in input order, sorted stably. */
+registerOp('sort.pieces', (pieces: readonly RecordBatch[], like: RecordBatch, spec: SortSpec) => sortBatch(concatPieces(pieces, like), spec));
