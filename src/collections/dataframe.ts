@@ -18,6 +18,7 @@ import * as reshape from './verbs/reshape.ts';
 import * as mapParts from './verbs/map-partitions.ts';
 import * as mergeVerb from './verbs/merge.ts';
 import * as sortVerb from './verbs/sort.ts';
+import * as sampleVerb from './verbs/sample.ts';
 import type { ModuleUdf } from './udf.ts';
 
 /** The plan rebuilt from its sources' current schemas. */
@@ -198,6 +199,12 @@ export class DataFrame implements Collection {
   /** Sort by one or several columns (sampled range partitioning: the result stays partitioned). */
   sortValues(by: string | readonly string[], options: sortVerb.SortOptions = {}): DataFrame {
     return new DataFrame(sortVerb.sortNode(this.node, sortVerb.sortSpecOf(this.node, by, options), options.npartitions ?? this.npartitions));
+  }
+  /** Each row kept with probability frac, drawn from {seed}: the same rows for the same seed and partitions on any scheduler. */
+  sample(options: sampleVerb.SampleOptions): DataFrame { return new DataFrame(sampleVerb.sampleNode(this.node, options)); }
+  /** Disjoint frames holding about fracs[i] / sum(fracs) of the rows each, together every row. */
+  randomSplit(fracs: readonly number[], options: { seed?: number | bigint }): DataFrame[] {
+    return sampleVerb.randomSplitNodes(this.node, fracs, options).map((n) => new DataFrame(n));
   }
   // --- end verbs-reshape ---
 

@@ -25,3 +25,6 @@ registerOp('sort.boundaries', sortBoundaries);
 registerOp('sort.split', sortSplit);
 /** One sorted output partition: its pieces of every input, concatenated in input order, sorted stably. */
 registerOp('sort.pieces', (pieces: readonly RecordBatch[], like: RecordBatch, spec: SortSpec) => sortBatch(concatPieces(pieces, like), spec));
+
+import { sampleRows } from './sample-rows.ts';
+registerOp('sample.rows', sampleRows);
