@@ -34,7 +34,7 @@ const decoder = new TextDecoder();
 
 /** The types a sort key may have (checked when the plan is built). */
 export function sortableType(typeId: Type): boolean {
-  return [Type.Int, Type.Float, Type.Bool, Type.Utf8, Type.Dictionary, Type.Date, Type.Timestamp].includes(typeId);
+  return [Type.Null, Type.Int, Type.Float, Type.Bool, Type.Utf8, Type.Dictionary, Type.Date, Type.Timestamp].includes(typeId);
 }
 
 function sortColumn(data: Data, name: string): SortColumn {
@@ -43,6 +43,9 @@ function sortColumn(data: Data, name: string): SortColumn {
   const cls = new Uint8Array(n);
   if (valid) for (let i = 0; i < n; i++) if (((valid[i >> 3]! >> (i & 7)) & 1) === 0) cls[i] = NULL;
   switch (data.typeId) {
+    case Type.Null:
+      cls.fill(NULL);
+      return { cls, strings: false, value: () => 0, compareRows: () => 0 };
     case Type.Utf8: {
       const offs = data.valueOffsets as Int32Array;
       const bytes = data.values as Uint8Array;
