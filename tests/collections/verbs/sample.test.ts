@@ -2,12 +2,12 @@
 // different rows for another seed, about frac of the rows, and randomSplit's parts disjoint and complete.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fromColumns } from '../../../src/index.ts';
+import { fromColumns, type SchedulerName } from '../../../src/index.ts';
 import { SCHEDULERS } from '../../helpers.ts';
 
 const id = Array.from({ length: 5000 }, (_, k) => k);
 const df = fromColumns({ id }, { npartitions: 5 });
-const ids = async (d: typeof df, scheduler: 'sync' | 'threads' | 'processes' = 'sync') => Array.from((await d.compute({ scheduler })).getChild('id')!.toArray() as Int32Array);
+const ids = async (d: typeof df, scheduler: SchedulerName = 'sync') => Array.from((await d.compute({ scheduler })).getChild('id')!.toArray() as Int32Array);
 
 test('sample: reproducible across schedulers and runs, about frac of the rows, a subsequence of the input', async () => {
   const s = df.sample({ frac: 0.2, seed: 7 });
