@@ -15,7 +15,7 @@ import { summarize } from '../collections/delayed/identity.ts';
 import { ClientClosedError, Future, Lease, isFutureObject } from './future.ts';
 
 export interface ClientOptions {
-  /** Where tasks run: 'threads' (default), 'processes' or 'sync'. */
+  /** Where tasks run: 'threads' (default), 'processes', 'sync' or 'distributed'. */
   scheduler?: Config['scheduler'];
   numWorkers?: number | null;
   /** How the pool batches tasks: 1 = one at a time per worker, k = batches of k, null = adapt to task duration (default). */
@@ -26,9 +26,16 @@ export interface ClientOptions {
   taskTimeout?: number | null;
   /** Scheduler listeners (tracing, tests): task starts and finishes, values released. */
   listeners?: readonly RunListener[];
+  /** scheduler 'distributed' (docs/DISTRIBUTED.md): where Redis and the shared storage are, the queue, retries, waits. */
+  redis?: string | null;
+  storage?: string | null;
+  queue?: string;
+  retries?: number;
+  workerTimeout?: number;
+  redisTimeout?: number;
 }
 
-const CLIENT_KEYS = ['scheduler', 'numWorkers', 'chunksize', 'workerModules', 'workerMemoryLimitMb', 'taskTimeout', 'listeners'];
+const CLIENT_KEYS = ['scheduler', 'numWorkers', 'chunksize', 'workerModules', 'workerMemoryLimitMb', 'taskTimeout', 'listeners', 'redis', 'storage', 'queue', 'retries', 'workerTimeout', 'redisTimeout'];
 
 export interface MapOptions {
   /** Items per task: 1 = one task per item, k = batches of k items (one task, k futures), null = one task per item with the pool's automatic batching (default). */

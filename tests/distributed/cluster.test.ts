@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { array, closeExecutors, compute, fromColumns, random, toRecords, udf, type Table } from '../../src/index.ts';
+import { array, closeExecutors, compute, createClient, fromColumns, random, toRecords, udf, type Table } from '../../src/index.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { getExecutor } from '../../src/scheduler/get-executor.ts';
 import { runGraph } from '../../src/scheduler/run-graph.ts';
@@ -24,6 +24,7 @@ import { rng } from '../helpers.ts';
 import { type Cluster, scratchDir, skipReason, startCluster } from './harness.ts';
 
 const FUNCS = new URL('./fixtures/funcs.ts', import.meta.url).href;
+const MODELS = new URL('../futures/fixtures/models.ts', import.meta.url).href;
 const reason = skipReason();
 let cluster: Cluster;
 
@@ -181,6 +182,37 @@ if (reason !== null) {
       await events.close();
       await queue.close();
     }
+  });
+
+  test('futures on distributed: map/submit/gather equal sync; scatter writes once to storage; a failure names its host; close cleans up', async () => {
+    const data = Array.from({ length: 10 }, (_, k) => ({ x: [0, 1, 2, 3, k + 4], y: [1, 3, 5, 7, 2 * k + 9 + (k % 3) / 10] }));
+    const local = await createClient({ scheduler: 'sync' });
+    const want = await local.gather(local.map(udf(MODELS, 'fitLine'), data));
+    await local.close();
+    const client = await createClient(cluster.config);
+    try {
+      for (const chunksize of [null, 3]) assert.equal(await client.gather(client.map(udf(MODELS, 'fitLine'), data, { chunksize })), want, `chunksize ${chunksize}`);
+      // a Future as an argument: the worker reads the stored result, the client never fetches it
+      const first = client.submit(udf(MODELS, 'fitLine'), data[0]);
+      const again = client.submit((f: { slope: number }) => f.slope * 2, first);
+      assert.is(await again.result(), (want[0] as { slope: number }).slope * 2);
+      // scatter: a 800 KB array written once, read by four tasks
+      const big = Float64Array.from({ length: 100_000 }, (_, i) => i % 1000);
+      const placed = client.scatter(big);
+      const sums = await client.gather([1, 2, 3, 4].map(() => client.submit(udf(MODELS, 'sumArray'), placed)));
+      assert.equal(sums, [1, 2, 3, 4].map(() => 100 * (999 * 1000) / 2));
+      const dirs = runDirs();
+      assert.is(dirs.length, 1, 'one run directory for the client');
+      const uploads = readdirSync(join(cluster.storagePath, dirs[0]!)).filter((f) => f.startsWith('in-'));
+      assert.is(uploads.length, 1, `the scattered array was written once: ${uploads.join(', ')}`);
+      const bad = client.submit(udf(MODELS, 'failOn'), 3, 3);
+      const good = client.submit(udf(MODELS, 'failOn'), 2, 3);
+      await bad.result().then(() => assert.unreachable(), (e: Error) => assert.match(e.message, new RegExp(`at host ${hostname()}`)));
+      assert.is(await good.result(), 20);
+    } finally {
+      await client.close();
+    }
+    assert.equal(runDirs(), [], 'closing the client deleted its files');
   });
 
   test('the storage option must name a directory this host sees; redis and storage are required', async () => {
