@@ -15,9 +15,11 @@ const BIN = join(ROOT, 'bin/tessera.mjs');
 /** Every process this module started that may still run: killed by PID when the test process exits. */
 const live = new Set<ChildProcess>();
 const dirs = new Set<string>();
+/** Network namespaces a test made: deleted at exit, after the processes in them are killed. */
+export const namespaces = new Set<string>();
 let hooked = false;
 
-function hookExit(): void {
+export function hookExit(): void {
   if (hooked) return;
   hooked = true;
   const killAll = (): void => {
@@ -29,6 +31,8 @@ function hookExit(): void {
       }
     }
     live.clear();
+    for (const ns of namespaces) spawnSync('ip', ['netns', 'del', ns]);
+    namespaces.clear();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   };
   process.on('exit', killAll);
@@ -131,8 +135,8 @@ export interface RedisServer {
 
 export interface RedisOptions {
   readonly password?: string;
-  /** Address to listen on (default 127.0.0.1); never anything but loopback or a test's own namespace. */
-  readonly bind?: string;
+  /** Addresses to listen on (default 127.0.0.1); never anything but loopback or a test's own namespaces. */
+  readonly bind?: string | readonly string[];
   /** Command prefix to run it under (e.g. ['ip', 'netns', 'exec', 'ns1']). */
   readonly wrap?: readonly string[];
   readonly port?: number;
@@ -141,10 +145,11 @@ export interface RedisOptions {
 export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
   const found = findRedisServer();
   if ('reason' in found) throw new Error(found.reason);
-  const bind = options.bind ?? '127.0.0.1';
+  const binds = typeof options.bind === 'string' ? [options.bind] : options.bind ?? ['127.0.0.1'];
+  const bind = binds[0]!;
   const port = options.port ?? (await freePort());
   const dir = scratchDir('redis');
-  const args = ['--port', String(port), '--bind', bind, '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no', '--loglevel', 'notice'];
+  const args = ['--port', String(port), '--bind', ...binds, '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no', '--loglevel', 'notice'];
   if (options.password) args.push('--requirepass', options.password);
   const launch = async (): Promise<ChildProcess> => {
     const [cmd, ...pre] = options.wrap && options.wrap.length > 0 ? [...options.wrap, found.path] : [found.path];
