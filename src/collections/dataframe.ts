@@ -14,6 +14,9 @@ import type { PartitionSource } from './source.ts';
 import { MemorySource } from './memory-source.ts';
 import { assertKnownOptions } from '../config.ts';
 import { pushDownProjections } from './optimize/projection-pushdown.ts';
+import { type CorrOptions, type CovOptions, type DescribeOptions, type QuantileOptions, frameCorrCov, frameDescribe, frameNumRows, frameQuantile } from './verbs/summaries.ts';
+import type { SummaryTable } from './verbs/summary-table.ts';
+import type { Scalar } from './scalar.ts';
 
 /** The plan rebuilt from its sources' current schemas. */
 function refreshNode(node: FrameNode): FrameNode {
@@ -152,6 +155,22 @@ export class DataFrame implements Collection {
   prod(o?: FrameReductionOptions): ReducedRow { return this.reduce('prod', o); }
   any(o?: FrameReductionOptions): ReducedRow { return this.reduce('any', o); }
   all(o?: FrameReductionOptions): ReducedRow { return this.reduce('all', o); }
+
+  // --- verbs: summaries, cumulative, duplicates (verbs-summary) ---
+  /** count, mean, std, min, 25%, 50%, 75%, max of every numeric column (dates: count, min, max), one pass per partition. */
+  describe(o?: DescribeOptions): SummaryTable { return frameDescribe(this.node, o); }
+  /** Per-column quantile: a record for one q, a table [quantile, columns...] for a list. Exact unless {approx: true}. */
+  quantile(q: number, o?: QuantileOptions & { numericOnly?: boolean }): ReducedRow;
+  quantile(q: readonly number[], o?: QuantileOptions & { numericOnly?: boolean }): SummaryTable;
+  quantile(q: number | readonly number[], o?: QuantileOptions & { numericOnly?: boolean }): ReducedRow | SummaryTable { return frameQuantile(this.node, q, o); }
+  median(o?: QuantileOptions & { numericOnly?: boolean }): ReducedRow { return frameQuantile(this.node, 0.5, o) as ReducedRow; }
+  /** Pairwise Pearson correlation matrix of the numeric columns, as a table [column, columns...]. */
+  corr(o?: CorrOptions): SummaryTable { return frameCorrCov('corr', this.node, o); }
+  /** Pairwise covariance matrix (ddof 1 by default). */
+  cov(o?: CovOptions): SummaryTable { return frameCorrCov('cov', this.node, o); }
+  /** Number of rows (len(df)) as a lazy Scalar; count() stays pandas' per-column non-null count. */
+  numRows(): Scalar<number> { return frameNumRows(this.node); }
+  // --- end verbs-summary ---
 
   /** Group rows by one or several key columns: df.groupby('Origin').agg({...}), .apply(fn), .getGroup(key). */
   groupby(keys: string | readonly string[], options: GroupByOptions = {}): GroupBy {

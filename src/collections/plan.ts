@@ -146,6 +146,11 @@ export interface ReductionRequest {
   readonly name: ReductionName;
   readonly ddof: number;
   readonly splitEvery: number | null;
+  /** quantile: which one (0..1), and whether a sketch may answer ({approx: true}). */
+  readonly q?: number;
+  readonly approx?: boolean;
+  /** cov/corr: the second column, reduced over the rows where both are non-null. */
+  readonly other?: ColExpr;
 }
 
 /** A lazily computed scalar: a reduction, or arithmetic on scalars. */

@@ -14,6 +14,8 @@ import { type FormatOptions, type PlainValue, describeLazy, vectorValues } from 
 import type { ScalarValue } from '../kernels/summary.ts';
 import { DataFrame } from './dataframe.ts';
 import type { ReductionName } from '../kernels/summary.ts';
+import { type CorrOptions, type CovOptions, type DescribeOptions, type QuantileOptions, seriesCorrCov, seriesDescribe, seriesMedian, seriesQuantile } from './verbs/summaries.ts';
+import type { SummaryTable } from './verbs/summary-table.ts';
 
 export type SeriesOperand = Series | Literal;
 
@@ -133,6 +135,20 @@ export class Series implements Collection {
     const groups = new DataFrame(this.asFrame()).groupby(this.name, { dropna })._build([{ out: n, column: null, fn: 'size', ddof: 0 }], {});
     return groups.col(n).count();
   }
+
+  // --- verbs: summaries, cumulative, duplicates (verbs-summary) ---
+  /** Quantile(s) by linear interpolation (pandas' default), exact unless {approx: true}: a Scalar for one q, a table for a list. */
+  quantile(q: number, o?: QuantileOptions): Scalar<number | null>;
+  quantile(q: readonly number[], o?: QuantileOptions): SummaryTable;
+  quantile(q: number | readonly number[], o?: QuantileOptions): Scalar<number | null> | SummaryTable { return seriesQuantile(this, q, o); }
+  median(o?: QuantileOptions): Scalar<number | null> { return seriesMedian(this, o); }
+  /** count, mean, std, min, 25%, 50%, 75%, max as a table [statistic, name]. */
+  describe(o?: DescribeOptions): SummaryTable { return seriesDescribe(this, o); }
+  /** Pearson correlation with another column of the same frame, over rows where both are non-null. */
+  corr(other: Series, o: CorrOptions = {}): Scalar<number | null> { return seriesCorrCov('corr', this, other, this.align(other), o); }
+  /** Covariance (ddof 1 by default) over rows where both are non-null. */
+  cov(other: Series, o: CovOptions = {}): Scalar<number | null> { return seriesCorrCov('cov', this, other, this.align(other), o); }
+  // --- end verbs-summary ---
 
   /** The one-column frame this series materialises as. */
   private asFrame(): FrameNode {
