@@ -39,7 +39,7 @@ export function sketchColumn(data: Data): QuantileSketch {
   if (data.typeId === Type.Null) return s;
   const xs = asFloat64(data);
   const valid = validityOf(data);
-  const level0 = s.levels[0]!;
+  let level0 = s.levels[0]!;
   for (let i = 0; i < data.length; i++) {
     if (valid !== null && ((valid[i >> 3]! >> (i & 7)) & 1) === 0) continue;
     const x = xs[i]!;
@@ -49,7 +49,10 @@ export function sketchColumn(data: Data): QuantileSketch {
     }
     level0.push(x);
     s.n++;
-    if (level0.length >= SKETCH_K) compactFrom(s, 0);
+    if (level0.length >= SKETCH_K) {
+      compactFrom(s, 0);
+      level0 = s.levels[0]!; // compaction replaced the level's array
+    }
   }
   return s;
 }
