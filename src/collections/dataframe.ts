@@ -17,6 +17,7 @@ import { pushDownProjections } from './optimize/projection-pushdown.ts';
 import { type CorrOptions, type CovOptions, type DescribeOptions, type QuantileOptions, frameCorrCov, frameDescribe, frameNumRows, frameQuantile } from './verbs/summaries.ts';
 import type { SummaryTable } from './verbs/summary-table.ts';
 import type { Scalar } from './scalar.ts';
+import { frameCarry, frameLagged, frameShift } from './verbs/cumulative.ts';
 
 /** The plan rebuilt from its sources' current schemas. */
 function refreshNode(node: FrameNode): FrameNode {
@@ -170,6 +171,19 @@ export class DataFrame implements Collection {
   cov(o?: CovOptions): SummaryTable { return frameCorrCov('cov', this.node, o); }
   /** Number of rows (len(df)) as a lazy Scalar; count() stays pandas' per-column non-null count. */
   numRows(): Scalar<number> { return frameNumRows(this.node); }
+  /** Running sums of every numeric column (booleans count as 0/1; {numericOnly: true} passes other columns through). */
+  cumsum(o: { numericOnly?: boolean } = {}): DataFrame { return new DataFrame(frameCarry(this.node, { kind: 'cum', op: 'cumsum' }, 'cumsum()', o.numericOnly)); }
+  cumprod(o: { numericOnly?: boolean } = {}): DataFrame { return new DataFrame(frameCarry(this.node, { kind: 'cum', op: 'cumprod' }, 'cumprod()', o.numericOnly)); }
+  cummin(o: { numericOnly?: boolean } = {}): DataFrame { return new DataFrame(frameCarry(this.node, { kind: 'cum', op: 'cummin' }, 'cummin()', o.numericOnly)); }
+  cummax(o: { numericOnly?: boolean } = {}): DataFrame { return new DataFrame(frameCarry(this.node, { kind: 'cum', op: 'cummax' }, 'cummax()', o.numericOnly)); }
+  /** Every column moved down by `periods` rows (up when negative), across partitions; vacated rows are null. */
+  shift(periods = 1): DataFrame { return new DataFrame(frameShift(this.node, periods)); }
+  diff(periods = 1, o: { numericOnly?: boolean } = {}): DataFrame { return new DataFrame(frameLagged(this.node, periods, 'diff', o.numericOnly)); }
+  pctChange(periods = 1, o: { numericOnly?: boolean } = {}): DataFrame { return new DataFrame(frameLagged(this.node, periods, 'pctChange', o.numericOnly)); }
+  /** Nulls of every column replaced by the last non-null value before them (across partitions). */
+  ffill(): DataFrame { return new DataFrame(frameCarry(this.node, { kind: 'fill', direction: 'forward' }, 'ffill()')); }
+  /** Nulls of every column replaced by the next non-null value after them (across partitions). */
+  bfill(): DataFrame { return new DataFrame(frameCarry(this.node, { kind: 'fill', direction: 'backward' }, 'bfill()')); }
   // --- end verbs-summary ---
 
   /** Group rows by one or several key columns: df.groupby('Origin').agg({...}), .apply(fn), .getGroup(key). */

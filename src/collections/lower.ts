@@ -63,10 +63,14 @@ export class GraphBuilder {
         case 'groupby-agg':
           // all output partitions come from one shuffle-free tree: lowered together below
           break;
+        case 'verb':
+          // the verb emits all its partitions together below (they may depend on each other)
+          break;
       }
       keys.push(key);
     }
     if (node.kind === 'groupby-agg') this.groupAgg(node, keys);
+    if (node.kind === 'verb') node.verb.lower(this, this.frame(node.input), keys, node);
     this.frames.set(node.token, keys);
     return keys;
   }

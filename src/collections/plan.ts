@@ -9,6 +9,7 @@ import type { ReductionName } from '../kernels/summary.ts';
 import { type GroupAggSpec, groupAggType, groupKeyType } from '../kernels/groupby/aggregate.ts';
 import { typeFromTag } from '../kernels/type-tags.ts';
 import { registerLocalFunction } from '../kernels/groupby/udf-runtime.ts';
+import type { GraphBuilder } from './lower.ts';
 
 interface NodeBase {
   readonly token: string;
@@ -52,7 +53,37 @@ export interface GroupAggNode extends NodeBase {
 /** Row order of a groupby result: by key (pandas' default), as found, or by one output column, descending. */
 export type GroupOrder = { readonly by: 'keys' } | { readonly by: 'none' } | { readonly by: 'output-desc'; readonly column: string };
 
-export type FrameNode = SourceNode | ProjectNode | AssignNode | FilterNode | GroupAggNode;
+/**
+ * A frame made from another by a verb that lowers itself (collections/verbs/: cumulative sums, shifts,
+ * fills, top-n, de-duplication). The plan passes treat it as opaque: they ask the verb which input columns
+ * it reads and rebuild it over a rewritten input; filters are never pushed through it.
+ */
+export interface VerbNode extends NodeBase {
+  readonly kind: 'verb';
+  readonly input: FrameNode;
+  readonly verb: FrameVerb;
+}
+
+export interface FrameVerb {
+  /** Shown by explain(); with `params`, the token material (params are plain data). */
+  readonly name: string;
+  readonly params: unknown;
+  /** Output schema and partition count over a given input (rebuilt after projection pushdown). */
+  schemaOver(input: FrameNode): Schema;
+  npartitionsOver(input: FrameNode): number;
+  /** Input columns needed for the output columns `need` (null = all of them). */
+  inputColumns(need: ReadonlySet<string> | null, input: FrameNode): ReadonlySet<string> | null;
+  /** Columns the verb (re)defines when every other column passes through row for row; null when rows change. */
+  readonly rowPreservingExcept: readonly string[] | null;
+  /** Emit the tasks computing output partition i under outKeys[i], from the input's partition keys. */
+  lower(builder: GraphBuilder, inputKeys: readonly string[], outKeys: readonly string[], node: VerbNode): void;
+}
+
+export function verbNode(input: FrameNode, verb: FrameVerb): VerbNode {
+  return { kind: 'verb', input, verb, schema: verb.schemaOver(input), npartitions: verb.npartitionsOver(input), token: tokenize('verb', verb.name, input.token, verb.params) };
+}
+
+export type FrameNode = SourceNode | ProjectNode | AssignNode | FilterNode | GroupAggNode | VerbNode;
 
 export function sourceNode(source: PartitionSource, columns: readonly string[] | null = null): SourceNode {
   let schema = source.schema;
@@ -178,6 +209,9 @@ export function rowAligned(node: FrameNode, ancestor: FrameNode, cols: ReadonlyS
     } else if (cur.kind === 'assign') {
       if (cur.assignments.some(([name]) => cols.has(name))) return false;
       cur = cur.input;
+    } else if (cur.kind === 'verb' && cur.verb.rowPreservingExcept !== null) {
+      if (cur.verb.rowPreservingExcept.some((name) => cols.has(name))) return false;
+      cur = cur.input;
     } else return false;
   }
 }
@@ -213,6 +247,8 @@ export function describePlan(node: FrameNode, indent = ''): string {
         return `assign ${node.assignments.map(([n, e]) => `${n}=${describeExpr(e)}`).join(', ')}`;
       case 'filter':
         return `filter ${describeExpr(node.predicate)}`;
+      case 'verb':
+        return node.verb.name;
       case 'groupby-agg':
         return `groupby [${node.keys.join(', ')}] agg ${node.specs.map((s) => `${s.out}=${s.fn}(${s.column ?? ''})`).join(', ')}${node.dropna ? '' : ' (null keys kept)'}`;
     }

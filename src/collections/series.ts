@@ -16,6 +16,7 @@ import { DataFrame } from './dataframe.ts';
 import type { ReductionName } from '../kernels/summary.ts';
 import { type CorrOptions, type CovOptions, type DescribeOptions, type QuantileOptions, seriesCorrCov, seriesDescribe, seriesMedian, seriesQuantile } from './verbs/summaries.ts';
 import type { SummaryTable } from './verbs/summary-table.ts';
+import { laggedExpr, seriesCumulative, seriesFill, seriesLagged, seriesShift } from './verbs/cumulative.ts';
 
 export type SeriesOperand = Series | Literal;
 
@@ -148,6 +149,22 @@ export class Series implements Collection {
   corr(other: Series, o: CorrOptions = {}): Scalar<number | null> { return seriesCorrCov('corr', this, other, this.align(other), o); }
   /** Covariance (ddof 1 by default) over rows where both are non-null. */
   cov(other: Series, o: CovOptions = {}): Scalar<number | null> { return seriesCorrCov('cov', this, other, this.align(other), o); }
+  /** Running sum (nulls skipped and kept null; NaN propagates); integers and booleans give exact int64. */
+  cumsum(): Series { return this.carried(seriesCumulative(this, 'cumsum')); }
+  cumprod(): Series { return this.carried(seriesCumulative(this, 'cumprod')); }
+  cummin(): Series { return this.carried(seriesCumulative(this, 'cummin')); }
+  cummax(): Series { return this.carried(seriesCumulative(this, 'cummax')); }
+  /** Values moved down by `periods` rows (up when negative), across partition boundaries; vacated rows are null. */
+  shift(periods = 1): Series { return this.carried(seriesShift(this, periods)); }
+  /** x - x.shift(periods); integers stay integers. */
+  diff(periods = 1): Series { const v = seriesLagged(this, periods, 'diff()'); return new Series(v.frame, laggedExpr('diff', this.expr, v.column), this.name); }
+  /** x / x.shift(periods) - 1 (float64; no filling of nulls first). */
+  pctChange(periods = 1): Series { const v = seriesLagged(this, periods, 'pctChange()'); return new Series(v.frame, laggedExpr('pctChange', this.expr, v.column), this.name); }
+  /** Nulls replaced by the last non-null value before them (from earlier partitions too); NaN is a value and stays. */
+  ffill(): Series { return this.carried(seriesFill(this, 'forward')); }
+  /** Nulls replaced by the next non-null value after them (from later partitions too). */
+  bfill(): Series { return this.carried(seriesFill(this, 'backward')); }
+  private carried(v: { frame: FrameNode; column: string }): Series { return new Series(v.frame, { t: 'col', name: v.column }, this.name); }
   // --- end verbs-summary ---
 
   /** The one-column frame this series materialises as. */

@@ -11,6 +11,7 @@ import {
   groupAggNode,
   projectNode,
   sourceNode,
+  verbNode,
 } from '../plan.ts';
 
 /** A consumer: a frame and the columns of it that will be read (null = all, e.g. a DataFrame output). */
@@ -51,6 +52,8 @@ export function pushDownProjections(consumers: readonly Consumer[]): (node: Fram
         return visit(node.input, need === null ? null : new Set([...need, ...exprColumns(node.predicate)]));
       case 'groupby-agg':
         return visit(node.input, new Set([...node.keys, ...node.specs.flatMap((s) => (s.column === null ? [] : [s.column]))]));
+      case 'verb':
+        return visit(node.input, node.verb.inputColumns(need, node.input));
     }
   };
   for (const c of consumers) visit(c.node, c.need);
@@ -80,6 +83,9 @@ export function pushDownProjections(consumers: readonly Consumer[]): (node: Fram
         break;
       case 'groupby-agg':
         out = groupAggNode(rewrite(node.input), node.keys, node.specs, { dropna: node.dropna, order: node.order, splitOut: node.npartitions, splitEvery: node.splitEvery });
+        break;
+      case 'verb':
+        out = verbNode(rewrite(node.input), node.verb);
         break;
     }
     memo.set(node.token, out);

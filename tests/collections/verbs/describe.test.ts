@@ -27,7 +27,7 @@ test('describe of a frame with hostile and unicode column names matches DuckDB o
   const values = [column(1, n, true), column(2, n, false), column(3, n, false)];
   const expected = await duckDescribe(values);
   for (const np of [1, 4, 11, 50]) {
-    const df = fromColumns(new Map([...names.map((k, j) => [k, values[j]!] as const), ['label', Array.from({ length: n }, (_, i) => `r${i}`)]]), { npartitions: np });
+    const df = fromColumns(new Map<string, unknown[]>([...names.map((k, j) => [k, values[j]!] as const), ['label', Array.from({ length: n }, (_, i) => `r${i}`)]]), { npartitions: np });
     const t = await df.describe().compute({ scheduler: 'sync' });
     assert.equal(t.schema.fields.map((f) => f.name), ['statistic', ...names], 'text columns are left out');
     assert.equal([...t.getChild('statistic')!], STATS);

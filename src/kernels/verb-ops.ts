@@ -1,0 +1,11 @@
+// Registers the kernels of the summary, cumulative and de-duplication verbs (collections/verbs/) under
+// their op ids; imported by src/ops.ts, so workers resolve them too. Op ids are part of the graph format.
+
+import { registerOp } from '../scheduler/registry.ts';
+import { carryApply, carryEdge, carryStep } from './carry-ops.ts';
+
+registerOp('verbs.carry-edge', carryEdge);
+// A step folds one tiny edge into the carry (a running total, at most |periods| rows): cheap enough to
+// run in place in the scheduler core, which saves a worker round trip per partition of the chain.
+registerOp('verbs.carry-step', carryStep, { inline: true });
+registerOp('verbs.carry-apply', carryApply);
