@@ -93,7 +93,8 @@ export function cumulativeColumn(op: CumOp, data: Data, carry: CumValue, column:
     if (bigOut) {
       const b = BigInt(acc as number | bigint);
       if ((op === 'cumsum' || op === 'cumprod') && (b < I64_MIN || b > I64_MAX)) {
-        throw new RangeError(`${op} of '${column}' reaches ${b}, beyond int64; take it of a float64 copy instead (col.div(1))`);
+        const what = column.startsWith(`${op}(`) ? column : `${op} of '${column}'`;
+        throw new RangeError(`${what} reaches ${b}, beyond int64; take it of a float64 copy instead (col.div(1))`);
       }
       (out as BigInt64Array)[i] = b;
     } else (out as Float64Array)[i] = Number(acc);
