@@ -18,6 +18,8 @@ import { type CorrOptions, type CovOptions, type DescribeOptions, type QuantileO
 import type { SummaryTable } from './verbs/summary-table.ts';
 import type { Scalar } from './scalar.ts';
 import { frameCarry, frameLagged, frameShift } from './verbs/cumulative.ts';
+import { type DropDuplicatesOptions, dropDuplicatesNode } from './verbs/duplicates.ts';
+import { topNode } from './verbs/top-n.ts';
 
 /** The plan rebuilt from its sources' current schemas. */
 function refreshNode(node: FrameNode): FrameNode {
@@ -184,6 +186,11 @@ export class DataFrame implements Collection {
   ffill(): DataFrame { return new DataFrame(frameCarry(this.node, { kind: 'fill', direction: 'forward' }, 'ffill()')); }
   /** Nulls of every column replaced by the next non-null value after them (across partitions). */
   bfill(): DataFrame { return new DataFrame(frameCarry(this.node, { kind: 'fill', direction: 'backward' }, 'bfill()')); }
+  /** Rows without repeats of `subset` (default all columns), in input order; keep 'first', 'last' or false. */
+  dropDuplicates(o?: DropDuplicatesOptions): DataFrame { return new DataFrame(dropDuplicatesNode(this.node, o)); }
+  /** The n rows with the largest values of `columns` (later columns break ties; then the earlier row). One partition. */
+  nlargest(n: number, columns: string | readonly string[]): DataFrame { return new DataFrame(topNode(this.node, n, columns, true, 'nlargest()')); }
+  nsmallest(n: number, columns: string | readonly string[]): DataFrame { return new DataFrame(topNode(this.node, n, columns, false, 'nsmallest()')); }
   // --- end verbs-summary ---
 
   /** Group rows by one or several key columns: df.groupby('Origin').agg({...}), .apply(fn), .getGroup(key). */

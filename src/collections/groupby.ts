@@ -13,6 +13,7 @@ import { registerLocalFunction } from '../kernels/groupby/udf-runtime.ts';
 import type { GroupFrame } from '../kernels/groupby/group-frame.ts';
 import { GROUP_AGGS, type GroupAggName, type GroupAggSpec } from '../kernels/groupby/aggregate.ts';
 import { entriesOf } from '../kernels/name-records.ts';
+import { type ValueCountsOptions, groupedValueCounts } from './verbs/value-counts.ts';
 
 export interface GroupByOptions {
   /** Drop rows whose key is null (default true, as pandas); false keeps null as its own group. */
@@ -259,4 +260,8 @@ export class GroupedColumn {
   last(o?: AggOptions): DataFrame { return this.one('last', o); }
   nunique(o?: AggOptions): DataFrame { return this.one('nunique', o); }
   median(o?: AggOptions): DataFrame { return this.one('median', o); }
+  // --- verbs: summaries, cumulative, duplicates (verbs-summary) ---
+  /** Count of each value of this column within each group: [keys..., column, count], by key then most frequent first. */
+  valueCounts(o?: Omit<ValueCountsOptions, 'splitOut'>): DataFrame { return groupedValueCounts(this.gb.frame, this.gb.keys, this.gb.dropna, this.name, o); }
+  // --- end verbs-summary ---
 }

@@ -17,6 +17,9 @@ import type { ReductionName } from '../kernels/summary.ts';
 import { type CorrOptions, type CovOptions, type DescribeOptions, type QuantileOptions, seriesCorrCov, seriesDescribe, seriesMedian, seriesQuantile } from './verbs/summaries.ts';
 import type { SummaryTable } from './verbs/summary-table.ts';
 import { laggedExpr, seriesCumulative, seriesFill, seriesLagged, seriesShift } from './verbs/cumulative.ts';
+import { type DropDuplicatesOptions, dropDuplicatesNode } from './verbs/duplicates.ts';
+import { topNode } from './verbs/top-n.ts';
+import { type ValueCountsOptions, seriesValueCounts } from './verbs/value-counts.ts';
 
 export type SeriesOperand = Series | Literal;
 
@@ -119,11 +122,9 @@ export class Series implements Collection {
   any(o?: ReductionOptions): Scalar<boolean> { return this.reduce('any', o); }
   all(o?: ReductionOptions): Scalar<boolean> { return this.reduce('all', o); }
 
-  /** Count of each distinct value, most frequent first (nulls dropped unless {dropna: false}). */
-  valueCounts(options: { dropna?: boolean; splitOut?: number } = {}): DataFrame {
-    assertKnownOptions('valueCounts()', options, ['dropna', 'splitOut']);
-    const df = new DataFrame(this.asFrame());
-    return df.groupby(this.name, { dropna: options.dropna ?? true })._build([{ out: 'count', column: null, fn: 'size', ddof: 0 }], { splitOut: options.splitOut }, { by: 'output-desc', column: 'count' });
+  /** Count of each distinct value, most frequent first (nulls dropped unless {dropna: false}); {normalize: true} gives proportions, {sort: false} first-seen order. */
+  valueCounts(options: ValueCountsOptions = {}): DataFrame {
+    return seriesValueCounts(this.asFrame(), this.name, options);
   }
 
   /** Number of distinct values; null counts as one more value with {dropna: false} (pandas' default is true). */
@@ -165,6 +166,13 @@ export class Series implements Collection {
   /** Nulls replaced by the next non-null value after them (from later partitions too). */
   bfill(): Series { return this.carried(seriesFill(this, 'backward')); }
   private carried(v: { frame: FrameNode; column: string }): Series { return new Series(v.frame, { t: 'col', name: v.column }, this.name); }
+  /** Distinct values in order of first appearance (null and NaN included once, as pandas). */
+  unique(): Series { return new Series(dropDuplicatesNode(this.asFrame()), { t: 'col', name: this.name }, this.name); }
+  /** Values without repeats; keep 'first' (default), 'last' or false (drop every repeated value). */
+  dropDuplicates(o: Omit<DropDuplicatesOptions, 'subset'> = {}): Series { return new Series(dropDuplicatesNode(this.asFrame(), o), { t: 'col', name: this.name }, this.name); }
+  /** The n largest values, largest first (nulls and NaN last; ties keep the earlier row). */
+  nlargest(n = 5): Series { return new Series(topNode(this.asFrame(), n, [this.name], true, 'nlargest()'), { t: 'col', name: this.name }, this.name); }
+  nsmallest(n = 5): Series { return new Series(topNode(this.asFrame(), n, [this.name], false, 'nsmallest()'), { t: 'col', name: this.name }, this.name); }
   // --- end verbs-summary ---
 
   /** The one-column frame this series materialises as. */

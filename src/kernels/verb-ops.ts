@@ -9,3 +9,18 @@ registerOp('verbs.carry-edge', carryEdge);
 // run in place in the scheduler core, which saves a worker round trip per partition of the chain.
 registerOp('verbs.carry-step', carryStep, { inline: true });
 registerOp('verbs.carry-apply', carryApply);
+
+import { duplicateChunk, duplicateKeptRows, duplicateMerge, takeRows } from './duplicates.ts';
+registerOp('verbs.duplicates-chunk', duplicateChunk);
+registerOp('verbs.duplicates-merge', duplicateMerge);
+registerOp('verbs.duplicates-rows', duplicateKeptRows);
+registerOp('verbs.take-rows', takeRows);
+
+import { topMerge, topRows } from './top-n.ts';
+registerOp('verbs.top-n', topRows);
+registerOp('verbs.top-n-merge', topMerge);
+
+import { countTotal, groupedCounts, normalizeCounts } from './value-counts.ts';
+registerOp('verbs.count-total', countTotal);
+registerOp('verbs.normalize-counts', normalizeCounts);
+registerOp('verbs.grouped-counts', groupedCounts);
