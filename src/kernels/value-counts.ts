@@ -63,3 +63,13 @@ export function groupedCounts(batch: RecordBatch, nkeys: number, column: string,
   for (let r = 0; r < ordered.numRows; r++) totals[ids[r]!]! += c[r]!;
   return proportions(ordered, column, normalize, (r) => totals[ids[r]!]!);
 }
+
+/** Rows with a null in `column` moved after the others, order otherwise kept (valueCounts' null row goes last). */
+export function nullKeyLast(batch: RecordBatch, column: string): RecordBatch {
+  const d = batch.data.children[columnAt(batch, column)]!;
+  if (d.nullCount === 0) return batch;
+  const v = makeVector(d);
+  const rows = Array.from({ length: batch.numRows }, (_, i) => i);
+  const order = [...rows.filter((i) => v.get(i) !== null), ...rows.filter((i) => v.get(i) === null)];
+  return takeBatch(batch, Int32Array.from(order));
+}

@@ -24,3 +24,5 @@ import { countTotal, groupedCounts, normalizeCounts } from './value-counts.ts';
 registerOp('verbs.count-total', countTotal);
 registerOp('verbs.normalize-counts', normalizeCounts);
 registerOp('verbs.grouped-counts', groupedCounts);
+import { nullKeyLast } from './value-counts.ts';
+registerOp('verbs.null-key-last', nullKeyLast);

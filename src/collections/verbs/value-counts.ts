@@ -11,7 +11,7 @@ import { DataFrame } from '../dataframe.ts';
 export interface ValueCountsOptions {
   /** Proportions (column 'proportion') instead of counts (column 'count'). Default false. */
   normalize?: boolean;
-  /** Most frequent first (default true); false keeps the order values first appear in. */
+  /** Most frequent first (default true); false keeps the order values first appear in (null, when kept, last). */
   sort?: boolean;
   /** Leave out nulls (default true). */
   dropna?: boolean;
@@ -60,6 +60,21 @@ function groupedVerb(nkeys: number, sortCounts: boolean, normalize: boolean): Fr
   };
 }
 
+/** The null value's row after the others (groups of a partial list it after that partial's values). */
+function nullLastVerb(column: string): FrameVerb {
+  return {
+    name: 'null value last',
+    params: column,
+    schemaOver: (input) => input.schema,
+    npartitionsOver: (input) => input.npartitions,
+    inputColumns: () => null,
+    rowPreservingExcept: null,
+    lower(builder: GraphBuilder, inputKeys: readonly string[], outKeys: readonly string[]) {
+      inputKeys.forEach((k, i) => builder.addTask(outKeys[i]!, 'verbs.null-key-last', [ref(k), column]));
+    },
+  };
+}
+
 /** Series.valueCounts over the series' one-column frame. */
 export function seriesValueCounts(frame: FrameNode, name: string, options: ValueCountsOptions = {}): DataFrame {
   const where = 'valueCounts()';
@@ -68,9 +83,10 @@ export function seriesValueCounts(frame: FrameNode, name: string, options: Value
   const normalize = flag(o, 'normalize', false, where);
   const sort = flag(o, 'sort', true, where);
   const dropna = flag(o, 'dropna', true, where);
-  const counted = new DataFrame(frame)
+  let counted = new DataFrame(frame)
     .groupby(name, { dropna })
     ._build([{ out: 'count', column: null, fn: 'size', ddof: 0 }], { splitOut: options.splitOut }, sort ? { by: 'output-desc', column: 'count' } : { by: 'none' });
+  if (!sort && !dropna) counted = new DataFrame(verbNode(counted.node, nullLastVerb(name)));
   return normalize ? new DataFrame(verbNode(counted.node, normalizeVerb())) : counted;
 }
 
