@@ -35,6 +35,11 @@ export class GraphBuilder {
   frame(node: FrameNode): Key[] {
     const hit = this.frames.get(node.token);
     if (hit) return hit;
+    if (node.kind === 'derived') {
+      const derived = node.verb.lower(this, node);
+      this.frames.set(node.token, derived);
+      return derived;
+    }
     const keys: Key[] = [];
     for (let i = 0; i < node.npartitions; i++) {
       const key = `${node.token}#${i}`;
@@ -63,14 +68,10 @@ export class GraphBuilder {
         case 'groupby-agg':
           // all output partitions come from one shuffle-free tree: lowered together below
           break;
-        case 'verb':
-          // the verb emits all its partitions together below (they may depend on each other)
-          break;
       }
       keys.push(key);
     }
     if (node.kind === 'groupby-agg') this.groupAgg(node, keys);
-    if (node.kind === 'verb') node.verb.lower(this, this.frame(node.input), keys, node);
     this.frames.set(node.token, keys);
     return keys;
   }

@@ -54,36 +54,45 @@ export interface GroupAggNode extends NodeBase {
 export type GroupOrder = { readonly by: 'keys' } | { readonly by: 'none' } | { readonly by: 'output-desc'; readonly column: string };
 
 /**
- * A frame made from another by a verb that lowers itself (collections/verbs/: cumulative sums, shifts,
- * fills, top-n, de-duplication). The plan passes treat it as opaque: they ask the verb which input columns
- * it reads and rebuild it over a rewritten input; filters are never pushed through it.
+ * A frame made by a verb module (collections/verbs/: merge, concat, sortValues, mapPartitions, ...): any
+ * number of input frames and its own lowering, so such verbs need no case of their own in the optimisers.
  */
-export interface VerbNode extends NodeBase {
-  readonly kind: 'verb';
-  readonly input: FrameNode;
-  readonly verb: FrameVerb;
+export interface DerivedNode extends NodeBase {
+  readonly kind: 'derived';
+  readonly inputs: readonly FrameNode[];
+  readonly verb: DerivedVerb;
 }
 
-export interface FrameVerb {
-  /** Shown by explain(); with `params`, the token material (params are plain data). */
-  readonly name: string;
-  readonly params: unknown;
-  /** Output schema and partition count over a given input (rebuilt after projection pushdown). */
-  schemaOver(input: FrameNode): Schema;
-  npartitionsOver(input: FrameNode): number;
-  /** Input columns needed for the output columns `need` (null = all of them). */
-  inputColumns(need: ReadonlySet<string> | null, input: FrameNode): ReadonlySet<string> | null;
-  /** Columns the verb (re)defines when every other column passes through row for row; null when rows change. */
-  readonly rowPreservingExcept: readonly string[] | null;
-  /** Emit the tasks computing output partition i under outKeys[i], from the input's partition keys. */
-  lower(builder: GraphBuilder, inputKeys: readonly string[], outKeys: readonly string[], node: VerbNode): void;
+/** What a verb tells the planner about itself. Plain methods; the node holds no data, only the plan. */
+export interface DerivedVerb {
+  /** One line for explain(), e.g. "merge inner on [k]". */
+  describe(): string;
+  /** Columns each input must provide when the consumers read `need` of the output (null = all columns). */
+  inputNeeds(need: ReadonlySet<string> | null, node: DerivedNode): Array<ReadonlySet<string> | null>;
+  /** The same verb over rewritten inputs (columns pruned by projection pushdown, a source's type widened). */
+  rebuild(inputs: readonly FrameNode[]): FrameNode;
+  /** Emit the tasks of the node's partitions; returns exactly npartitions keys. */
+  lower(builder: GraphBuilder, node: DerivedNode): string[];
+  /**
+   * Set when the node has one input and keeps its rows one for one (cumsum, shift, ffill): the columns it
+   * (re)defines. Every other column lines up with the input's, so a Series of either can meet the other.
+   */
+  readonly rowsKeptExcept?: readonly string[];
 }
 
-export function verbNode(input: FrameNode, verb: FrameVerb): VerbNode {
-  return { kind: 'verb', input, verb, schema: verb.schemaOver(input), npartitions: verb.npartitionsOver(input), token: tokenize('verb', verb.name, input.token, verb.params) };
+/** `identity` is the verb's token material (options, function identity) beside its inputs' tokens. */
+export function derivedNode(name: string, inputs: readonly FrameNode[], verb: DerivedVerb, schema: Schema, npartitions: number, identity: unknown): DerivedNode {
+  return { kind: 'derived', inputs, verb, schema, npartitions, token: tokenize('derived', name, inputs.map((i) => i.token), identity) };
 }
 
-export type FrameNode = SourceNode | ProjectNode | AssignNode | FilterNode | GroupAggNode | VerbNode;
+/** The frames a node reads (none for a source). */
+export function inputsOf(node: FrameNode): readonly FrameNode[] {
+  if (node.kind === 'source') return [];
+  if (node.kind === 'derived') return node.inputs;
+  return [node.input];
+}
+
+export type FrameNode = SourceNode | ProjectNode | AssignNode | FilterNode | GroupAggNode | DerivedNode;
 
 export function sourceNode(source: PartitionSource, columns: readonly string[] | null = null): SourceNode {
   let schema = source.schema;
@@ -209,9 +218,9 @@ export function rowAligned(node: FrameNode, ancestor: FrameNode, cols: ReadonlyS
     } else if (cur.kind === 'assign') {
       if (cur.assignments.some(([name]) => cols.has(name))) return false;
       cur = cur.input;
-    } else if (cur.kind === 'verb' && cur.verb.rowPreservingExcept !== null) {
-      if (cur.verb.rowPreservingExcept.some((name) => cols.has(name))) return false;
-      cur = cur.input;
+    } else if (cur.kind === 'derived' && cur.verb.rowsKeptExcept && cur.inputs.length === 1) {
+      if (cur.verb.rowsKeptExcept.some((name) => cols.has(name))) return false;
+      cur = cur.inputs[0]!;
     } else return false;
   }
 }
@@ -247,12 +256,12 @@ export function describePlan(node: FrameNode, indent = ''): string {
         return `assign ${node.assignments.map(([n, e]) => `${n}=${describeExpr(e)}`).join(', ')}`;
       case 'filter':
         return `filter ${describeExpr(node.predicate)}`;
-      case 'verb':
-        return node.verb.name;
       case 'groupby-agg':
         return `groupby [${node.keys.join(', ')}] agg ${node.specs.map((s) => `${s.out}=${s.fn}(${s.column ?? ''})`).join(', ')}${node.dropna ? '' : ' (null keys kept)'}`;
+      case 'derived':
+        return node.verb.describe();
     }
   })();
   const line = `${indent}${head}  (${node.npartitions} partitions)`;
-  return node.kind === 'source' ? line : `${line}\n${describePlan(node.input, `${indent}  `)}`;
+  return [line, ...inputsOf(node).map((i) => describePlan(i, `${indent}  `))].join('\n');
 }

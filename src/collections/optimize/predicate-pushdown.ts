@@ -5,7 +5,7 @@
 
 import type { ColExpr, ComparisonOp, Literal } from '../../expr.ts';
 import { COMPARISON } from '../../expr.ts';
-import { type FrameNode, assignNode, filterNode, projectNode, sourceNode, verbNode } from '../plan.ts';
+import { type FrameNode, assignNode, filterNode, projectNode, sourceNode } from '../plan.ts';
 import type { SourceFilter } from '../source.ts';
 
 const FLIP: Record<ComparisonOp, ComparisonOp> = { gt: 'lt', ge: 'le', lt: 'gt', le: 'ge', eq: 'eq', ne: 'ne' };
@@ -58,10 +58,10 @@ export function predicatePushdown(): (node: FrameNode) => FrameNode {
         if (input !== node.input) out = assignNode(input, node.assignments);
         break;
       }
-      case 'verb': {
-        // A filter above a verb (cumsum, shift, top-n) cannot move below it; filters under it still can.
-        const input = visit(node.input, []);
-        if (input !== node.input) out = verbNode(input, node.verb);
+      case 'derived': {
+        // Filters above a verb (merge, sort, ...) stay above it; filters inside each input still go down.
+        const inputs = node.inputs.map((i) => visit(i, []));
+        if (inputs.some((x, k) => x !== node.inputs[k])) out = node.verb.rebuild(inputs);
         break;
       }
     }

@@ -11,7 +11,6 @@ import {
   groupAggNode,
   projectNode,
   sourceNode,
-  verbNode,
 } from '../plan.ts';
 
 /** A consumer: a frame and the columns of it that will be read (null = all, e.g. a DataFrame output). */
@@ -52,8 +51,11 @@ export function pushDownProjections(consumers: readonly Consumer[]): (node: Fram
         return visit(node.input, need === null ? null : new Set([...need, ...exprColumns(node.predicate)]));
       case 'groupby-agg':
         return visit(node.input, new Set([...node.keys, ...node.specs.flatMap((s) => (s.column === null ? [] : [s.column]))]));
-      case 'verb':
-        return visit(node.input, node.verb.inputColumns(need, node.input));
+      case 'derived': {
+        const needs = node.verb.inputNeeds(need, node);
+        node.inputs.forEach((input, k) => visit(input, needs[k] ?? null));
+        return;
+      }
     }
   };
   for (const c of consumers) visit(c.node, c.need);
@@ -84,8 +86,8 @@ export function pushDownProjections(consumers: readonly Consumer[]): (node: Fram
       case 'groupby-agg':
         out = groupAggNode(rewrite(node.input), node.keys, node.specs, { dropna: node.dropna, order: node.order, splitOut: node.npartitions, splitEvery: node.splitEvery });
         break;
-      case 'verb':
-        out = verbNode(rewrite(node.input), node.verb);
+      case 'derived':
+        out = node.verb.rebuild(node.inputs.map(rewrite));
         break;
     }
     memo.set(node.token, out);

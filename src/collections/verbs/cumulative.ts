@@ -5,9 +5,10 @@
 
 import { type DataType, Field, Schema, Type } from 'apache-arrow';
 import { type ColExpr, columnsOf, describeExpr, exprType, kindOf } from '../../expr.ts';
-import { type FrameNode, type FrameVerb, type VerbNode, assignNode, projectNode, verbNode } from '../plan.ts';
+import { type FrameNode, type DerivedNode, assignNode, projectNode } from '../plan.ts';
 import { ref } from '../../scheduler/graph.ts';
 import type { GraphBuilder } from '../lower.ts';
+import { type UnaryVerb, unaryNode } from './unary-verb.ts';
 import { type CumOp, cumulativeType } from '../../kernels/cumulative.ts';
 import { type CarryMode, type Definitions, carryDirection } from '../../kernels/carry-ops.ts';
 
@@ -22,7 +23,7 @@ function outputType(mode: CarryMode, input: DataType): DataType {
 }
 
 /** The verb: `defs` (output name, expression) computed with `mode`, every other column passed through. */
-export function carryVerb(defs: Definitions, mode: CarryMode): FrameVerb {
+export function carryVerb(defs: Definitions, mode: CarryMode): UnaryVerb {
   const names = defs.map(([n]) => n);
   return {
     name: `${describeMode(mode)} ${defs.map(([n, e]) => (e.t === 'col' && e.name === n ? n : `${n}=${describeExpr(e)}`)).join(', ')}`,
@@ -48,9 +49,9 @@ export function carryVerb(defs: Definitions, mode: CarryMode): FrameVerb {
       return new Set([...out].filter((c) => have.has(c)));
     },
     rowPreservingExcept: names,
-    lower(builder: GraphBuilder, inputKeys: readonly string[], outKeys: readonly string[], node: VerbNode) {
+    lower(builder: GraphBuilder, inputKeys: readonly string[], outKeys: readonly string[], node: DerivedNode) {
       const exact = defs.map(([, e]) => {
-        const t = exprType(e, node.input.schema);
+        const t = exprType(e, node.inputs[0]!.schema);
         return t.typeId === Type.Int || t.typeId === Type.Bool;
       });
       const p = inputKeys.length;
@@ -90,7 +91,7 @@ function seriesVerb(s: ColumnRef, mode: CarryMode): { frame: FrameNode; column: 
   const taken = new Set(s.frame.schema.fields.map((f) => f.name));
   let column = `${describeMode(mode)}(${describeExpr(s.expr)})`;
   while (taken.has(column)) column += "'";
-  return { frame: verbNode(s.frame, carryVerb([[column, s.expr]], mode)), column };
+  return { frame: unaryNode(s.frame, carryVerb([[column, s.expr]], mode)), column };
 }
 
 export function seriesCumulative(s: ColumnRef, op: CumOp): { frame: FrameNode; column: string } {
@@ -131,7 +132,7 @@ export function frameCarry(frame: FrameNode, mode: CarryMode, where: string, num
   }
   if (skipped.length > 0 && !numericOnly) throw new TypeError(`${where} does not apply to ${skipped.join(', ')}; select other columns or pass {numericOnly: true}`);
   if (defs.length === 0) throw new TypeError(`${where}: no column to compute`);
-  return verbNode(frame, carryVerb(defs, mode));
+  return unaryNode(frame, carryVerb(defs, mode));
 }
 
 export function frameShift(frame: FrameNode, periods: number): FrameNode {
@@ -156,7 +157,7 @@ export function frameLagged(frame: FrameNode, periods: number, kind: 'diff' | 'p
     taken.add(h);
     return h;
   });
-  const shifted = verbNode(frame, carryVerb(numeric.map((c, i) => [hidden[i]!, { t: 'col', name: c }] as const), { kind: 'shift', periods }));
+  const shifted = unaryNode(frame, carryVerb(numeric.map((c, i) => [hidden[i]!, { t: 'col', name: c }] as const), { kind: 'shift', periods }));
   const assigned = assignNode(shifted, numeric.map((c, i) => [c, laggedExpr(kind, { t: 'col', name: c }, hidden[i]!)] as const));
   return projectNode(assigned, frame.schema.fields.map((f) => f.name));
 }

@@ -2,9 +2,10 @@
 // and last position) merge in a tree of width splitEvery; the root tells each partition which rows it
 // keeps, so the output keeps input order and partitioning. Memory: one entry per distinct key tuple.
 
-import { type FrameNode, type FrameVerb, type VerbNode, verbNode } from '../plan.ts';
+import { type FrameNode, type DerivedNode } from '../plan.ts';
 import { ref } from '../../scheduler/graph.ts';
 import type { GraphBuilder } from '../lower.ts';
+import { type UnaryVerb, unaryNode } from './unary-verb.ts';
 import { kindOf, unknownColumn } from '../../expr.ts';
 import { assertKnownOptions } from '../../config.ts';
 import type { Keep } from '../../kernels/duplicates.ts';
@@ -18,7 +19,7 @@ export interface DropDuplicatesOptions {
   splitEvery?: number;
 }
 
-function duplicatesVerb(subset: readonly string[], keep: Keep, splitEvery: number | null): FrameVerb {
+function duplicatesVerb(subset: readonly string[], keep: Keep, splitEvery: number | null): UnaryVerb {
   return {
     name: `dropDuplicates subset=[${subset.join(', ')}] keep=${keep === 'none' ? 'false' : keep}`,
     params: { subset, keep, splitEvery },
@@ -26,7 +27,7 @@ function duplicatesVerb(subset: readonly string[], keep: Keep, splitEvery: numbe
     npartitionsOver: (input) => input.npartitions,
     inputColumns: (need) => (need === null ? null : new Set([...need, ...subset])),
     rowPreservingExcept: null,
-    lower(builder: GraphBuilder, inputKeys: readonly string[], outKeys: readonly string[], node: VerbNode) {
+    lower(builder: GraphBuilder, inputKeys: readonly string[], outKeys: readonly string[], node: DerivedNode) {
       const width = splitEvery ?? builder.defaultSplitEvery;
       let level = inputKeys.map((k, i) => builder.addTask(`${node.token}-chunk#${i}`, 'verbs.duplicates-chunk', [ref(k), subset, i]));
       for (let depth = 0; level.length > 1; depth++) {
@@ -62,5 +63,5 @@ export function dropDuplicatesNode(frame: FrameNode, options: DropDuplicatesOpti
   if (keep !== 'first' && keep !== 'last' && keep !== false) throw new TypeError(`dropDuplicates(): keep must be 'first', 'last' or false; got ${String(keep)}`);
   const splitEvery = options.splitEvery ?? null;
   if (splitEvery !== null && (!Number.isInteger(splitEvery) || splitEvery < 2)) throw new TypeError(`splitEvery must be an integer >= 2; got ${String(splitEvery)}`);
-  return verbNode(frame, duplicatesVerb(subset, keep === false ? 'none' : keep, splitEvery));
+  return unaryNode(frame, duplicatesVerb(subset, keep === false ? 'none' : keep, splitEvery));
 }

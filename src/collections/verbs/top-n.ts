@@ -1,12 +1,13 @@
 // nlargest / nsmallest: a verb node with one output partition: top n rows of each input partition, then
 // merged in a tree of width splitEvery (partials concatenated in partition order: ties keep the first row).
 
-import { type FrameNode, type FrameVerb, type VerbNode, verbNode } from '../plan.ts';
+import { type FrameNode, type DerivedNode } from '../plan.ts';
 import { ref } from '../../scheduler/graph.ts';
 import type { GraphBuilder } from '../lower.ts';
+import { type UnaryVerb, unaryNode } from './unary-verb.ts';
 import { kindOf, unknownColumn } from '../../expr.ts';
 
-function topVerb(columns: readonly string[], n: number, largest: boolean): FrameVerb {
+function topVerb(columns: readonly string[], n: number, largest: boolean): UnaryVerb {
   return {
     name: `${largest ? 'nlargest' : 'nsmallest'}(${n}) by [${columns.join(', ')}]`,
     params: { columns, n, largest },
@@ -14,7 +15,7 @@ function topVerb(columns: readonly string[], n: number, largest: boolean): Frame
     npartitionsOver: (input) => (input.npartitions === 0 ? 0 : 1),
     inputColumns: (need) => (need === null ? null : new Set([...need, ...columns])),
     rowPreservingExcept: null,
-    lower(builder: GraphBuilder, inputKeys: readonly string[], outKeys: readonly string[], node: VerbNode) {
+    lower(builder: GraphBuilder, inputKeys: readonly string[], outKeys: readonly string[], node: DerivedNode) {
       if (inputKeys.length === 0) return;
       const width = builder.defaultSplitEvery;
       let level = inputKeys.map((k, i) => builder.addTask(`${node.token}-top#${i}`, 'verbs.top-n', [ref(k), columns, n, largest]));
@@ -40,5 +41,5 @@ export function topNode(frame: FrameNode, n: number, columns: string | readonly 
     if (!f) throw unknownColumn(c, frame.schema);
     if (!['int', 'bigint', 'float', 'bool', 'null'].includes(kindOf(f.type))) throw new TypeError(`${where}: '${c}' is ${String(f.type)}; rank by numeric columns`);
   }
-  return verbNode(frame, topVerb(cols, n, largest));
+  return unaryNode(frame, topVerb(cols, n, largest));
 }

@@ -2,9 +2,10 @@
 // verb node) proportions of the total over every output partition, or per group for the grouped form.
 
 import { Field, Float64, Schema } from 'apache-arrow';
-import { type FrameNode, type FrameVerb, type VerbNode, filterNode, verbNode } from '../plan.ts';
+import { type FrameNode, type DerivedNode, filterNode } from '../plan.ts';
 import { ref } from '../../scheduler/graph.ts';
 import type { GraphBuilder } from '../lower.ts';
+import { type UnaryVerb, unaryNode } from './unary-verb.ts';
 import { assertKnownOptions } from '../../config.ts';
 import { DataFrame } from '../dataframe.ts';
 
@@ -30,7 +31,7 @@ function replaceCount(input: FrameNode, out: string): Schema {
 }
 
 /** count -> proportion of the sum of counts over every partition. */
-function normalizeVerb(): FrameVerb {
+function normalizeVerb(): UnaryVerb {
   return {
     name: 'normalize count -> proportion',
     params: null,
@@ -38,7 +39,7 @@ function normalizeVerb(): FrameVerb {
     npartitionsOver: (input) => input.npartitions,
     inputColumns: () => null,
     rowPreservingExcept: null,
-    lower(builder: GraphBuilder, inputKeys: readonly string[], outKeys: readonly string[], node: VerbNode) {
+    lower(builder: GraphBuilder, inputKeys: readonly string[], outKeys: readonly string[], node: DerivedNode) {
       const totals = inputKeys.map((k, i) => builder.addTask(`${node.token}-total#${i}`, 'verbs.count-total', [ref(k), 'count']));
       inputKeys.forEach((k, i) => builder.addTask(outKeys[i]!, 'verbs.normalize-counts', [ref(k), totals.map(ref), 'count', 'proportion']));
     },
@@ -46,7 +47,7 @@ function normalizeVerb(): FrameVerb {
 }
 
 /** Grouped counts: rows by key, then by count; proportions within each group when normalized. */
-function groupedVerb(nkeys: number, sortCounts: boolean, normalize: boolean): FrameVerb {
+function groupedVerb(nkeys: number, sortCounts: boolean, normalize: boolean): UnaryVerb {
   return {
     name: `valueCounts per group${normalize ? ' (normalized)' : ''}`,
     params: { nkeys, sortCounts, normalize },
@@ -61,7 +62,7 @@ function groupedVerb(nkeys: number, sortCounts: boolean, normalize: boolean): Fr
 }
 
 /** The null value's row after the others (groups of a partial list it after that partial's values). */
-function nullLastVerb(column: string): FrameVerb {
+function nullLastVerb(column: string): UnaryVerb {
   return {
     name: 'null value last',
     params: column,
@@ -86,8 +87,8 @@ export function seriesValueCounts(frame: FrameNode, name: string, options: Value
   let counted = new DataFrame(frame)
     .groupby(name, { dropna })
     ._build([{ out: 'count', column: null, fn: 'size', ddof: 0 }], { splitOut: options.splitOut }, sort ? { by: 'output-desc', column: 'count' } : { by: 'none' });
-  if (!sort && !dropna) counted = new DataFrame(verbNode(counted.node, nullLastVerb(name)));
-  return normalize ? new DataFrame(verbNode(counted.node, normalizeVerb())) : counted;
+  if (!sort && !dropna) counted = new DataFrame(unaryNode(counted.node, nullLastVerb(name)));
+  return normalize ? new DataFrame(unaryNode(counted.node, normalizeVerb())) : counted;
 }
 
 /** groupby(keys).col(c).valueCounts(): counts of each value of c within each group, [keys..., c, count]. */
@@ -105,5 +106,5 @@ export function groupedValueCounts(frame: FrameNode, keys: readonly string[], gr
   if (dropna) node = filterNode(node, notNull(column));
   if (groupDropna) for (const k of keys) node = filterNode(node, notNull(k));
   const counted = new DataFrame(node).groupby([...keys, column], { dropna: false })._build([{ out: 'count', column: null, fn: 'size', ddof: 0 }], {}, { by: 'keys' });
-  return new DataFrame(verbNode(counted.node, groupedVerb(keys.length, sort, normalize)));
+  return new DataFrame(unaryNode(counted.node, groupedVerb(keys.length, sort, normalize)));
 }
