@@ -7,6 +7,7 @@ import type { ReductionName } from '../../kernels/array/reduce.ts';
 import type { ScanName } from '../../kernels/array/scan.ts';
 import type { StreamStart } from '../../random/stream.ts';
 import type { Chunks } from './chunks.ts';
+import type { FrameNode } from '../plan.ts';
 
 export interface ArrayMeta {
   readonly token: string;
@@ -51,5 +52,21 @@ export type ArrayNode = ArrayMeta & (
   | { readonly kind: 'concatenate'; readonly inputs: readonly ArrayNode[]; readonly axis: number }
   | { readonly kind: 'linalg'; readonly op: LinalgOp; readonly inputs: readonly ArrayNode[] }
   | { readonly kind: 'tsqr'; readonly input: ArrayNode; readonly part: 'q' | 'r' }
+  /** numeric columns of a DataFrame: one row block per partition, rows unknown until read */
+  | { readonly kind: 'frame'; readonly frame: FrameNode; readonly columns: readonly string[] }
+  /** the input with chunk lengths now known (computeChunkSizes): the same blocks, nothing recomputed differently */
+  | { readonly kind: 'known-chunks'; readonly input: ArrayNode }
+  /** 1-D boolean-mask selection: each block keeps its elements where the mask's block is true */
+  | { readonly kind: 'mask'; readonly input: ArrayNode; readonly mask: ArrayNode }
+  | { readonly kind: 'blockwise'; readonly fn: unknown; readonly inputs: readonly ArrayNode[]; readonly indices: readonly string[]; readonly inputIndices: readonly (readonly string[])[]; readonly params: unknown; readonly fnToken: string }
   | { readonly kind: 'map-blocks'; readonly fn: unknown; readonly inputs: readonly ArrayNode[]; readonly params: unknown; readonly fnToken: string }
 );
+
+/** The nodes a node reads. */
+export function childrenOf(n: ArrayNode): readonly ArrayNode[] {
+  switch (n.kind) {
+    case 'matmul': return [n.a, n.b];
+    case 'mask': return [n.input, n.mask];
+    default: return 'inputs' in n ? n.inputs : 'input' in n ? [n.input] : [];
+  }
+}

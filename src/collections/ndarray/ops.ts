@@ -14,9 +14,44 @@ import {
 } from '../../random/distributions.ts';
 import { loadUdf, type UdfRef } from '../../kernels/groupby/udf-runtime.ts';
 import ndarray from 'ndarray';
+import type { RecordBatch } from 'apache-arrow';
+import { batchToChunk } from '../../kernels/array/from-arrow.ts';
 import type { AxisSelection, FillSpec, LinalgOp, RandomSpec } from './node.ts';
 
 export type Chunk = Strided & { readonly dtype: DType };
+
+/**
+ * Inputs with chunks of unknown length were assumed to line up (same partitions); here the blocks prove it.
+ * A block of length 1 would otherwise broadcast silently against a longer one.
+ */
+function checkUnknownAxesMatch(inputs: readonly Chunk[], unknownAxes: readonly (readonly number[])[]): void {
+  const nd = Math.max(...inputs.map((x) => x.shape.length));
+  const seen = new Map<number, number>();
+  inputs.forEach((x, k) => {
+    for (const axis of unknownAxes[k]!) {
+      const n = x.shape[axis - (nd - x.shape.length)]!;
+      const prev = seen.get(axis);
+      if (prev !== undefined && prev !== n) {
+        throw new RangeError(`arrays with chunks of unknown length do not line up: along axis ${axis} one block has ${prev} elements and another ${n} (they come from frames or masks with different lengths); call computeChunkSizes() on each and rechunk them alike`);
+      }
+      seen.set(axis, n);
+    }
+  });
+}
+
+/** Boolean-mask selection of one 1-D block: the elements where the mask block is true, copied. */
+function maskBlock(x: Chunk, mask: Chunk): Chunk {
+  const n = x.shape[0]!;
+  if (mask.shape[0] !== n) throw new RangeError(`boolean mask: a block of the array has ${n} elements and its mask block ${mask.shape[0]}; the mask must have the array's length and line up with it`);
+  const m = mask.data as Uint8Array;
+  const src = x.data as ArrayLike<number | bigint>;
+  let count = 0;
+  for (let i = 0; i < n; i++) if (m[mask.offset + i * mask.stride[0]!]) count++;
+  const out = allocate(x.dtype, count) as { [i: number]: number | bigint };
+  let at = 0;
+  for (let i = 0; i < n; i++) if (m[mask.offset + i * mask.stride[0]!]) out[at++] = src[x.offset + i * x.stride[0]!]!;
+  return chunk(view(out as never, [count]), x.dtype);
+}
 
 const chunk = (x: Strided, dtype: DType): Chunk => ({ data: x.data, shape: [...x.shape], stride: [...x.stride], offset: x.offset, dtype });
 
@@ -134,7 +169,7 @@ function slice(x: Chunk, selection: AxisSelection[]): Chunk {
     if (s.kind === 'index') offset += s.index * x.stride[axis]!;
     else {
       offset += s.start * x.stride[axis]!;
-      shape.push(s.count);
+      shape.push(s.count < 0 ? x.shape[axis]! - s.start : s.count);
       stride.push(s.step * x.stride[axis]!);
     }
   });
@@ -229,7 +264,17 @@ async function mapBlocks(ref: UdfRef, inputs: Chunk[], params: unknown, dtype: D
 registerOp('array.data', fromData);
 registerOp('array.fill', fill);
 registerOp('array.random', random);
-registerOp('array.elementwise', (expr: ArrayExpr, inputs: Chunk[], dtype: DType) => chunk(evaluate(expr, inputs, dtype), dtype));
+registerOp('array.elementwise', (expr: ArrayExpr, inputs: Chunk[], dtype: DType, unknownAxes: number[][] | null = null) => {
+  if (unknownAxes) checkUnknownAxesMatch(inputs, unknownAxes);
+  return chunk(evaluate(expr, inputs, dtype), dtype);
+});
+registerOp('array.from-frame', (batch: RecordBatch, columns: string[], dtype: DType, partition: number) => chunk(batchToChunk(batch, columns, dtype, partition), dtype));
+registerOp('array.mask', maskBlock);
+registerOp('array.block-shape', (x: Chunk) => [...x.shape]);
+registerOp('array.check-shape', (x: Chunk, shape: number[]) => {
+  if (x.shape.join() !== shape.join()) throw new RangeError(`a block has shape (${x.shape.join(', ')}) but computeChunkSizes() recorded (${shape.join(', ')}): the data under the array changed since; call computeChunkSizes() again`);
+  return x;
+});
 registerOp('array.assemble', assemble);
 registerOp('array.transpose', transpose);
 registerOp('array.slice', slice);
