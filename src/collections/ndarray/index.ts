@@ -4,3 +4,4 @@ export { fromTypedArray, fromNdarray, zeros, ones, full, arange, linspace, eye, 
 export * as linalg from './linalg.ts';
 export { UnknownChunksError } from './unknown-chunks.ts';
 export type { ToArrayOptions } from './from-frame.ts';
+export { blockwise, type BlockwiseOptions } from './blockwise.ts';

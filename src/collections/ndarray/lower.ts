@@ -135,7 +135,20 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
       for (const b of blocks) {
         const inputs = node.inputs.map((x) => ref(blockKey(lw, x, inputBlock(x, node.shape, b))));
         const shape = regionOf(node.chunks, b).shape;
-        add(b, 'array.map-blocks', [fnRef, inputs, node.params ?? null, node.dtype, shape.some((n) => Number.isNaN(n)) ? null : shape]);
+        add(b, 'array.map-blocks', [fnRef, inputs, node.params ?? null, node.dtype, shape]);
+      }
+      break;
+    }
+    case 'blockwise': {
+      const fnRef = shipFunction(node.fn, lw.scheduler, 'blockwise');
+      for (const b of blocks) {
+        const args = node.args.map((a) => {
+          if (!('input' in a)) return { value: a.value };
+          // contracted letters were rechunked to one chunk: block 0 there
+          const x = node.inputs[a.input]!;
+          return { chunk: ref(blockKey(lw, x, a.index.map((letter) => { const at = node.outIndex.indexOf(letter); return at >= 0 ? b[at]! : 0; }))) };
+        });
+        add(b, 'array.blockwise', [fnRef, args, node.params ?? null, node.dtype, regionOf(node.chunks, b).shape]);
       }
       break;
     }

@@ -16,6 +16,7 @@ import { parseSelection, slicedChunks } from './slicing.ts';
 import type { UserFunction } from '../udf.ts';
 import { arrayOutput, computeArray, computeChunks, explainArray, type ArrayComputeOptions } from './run.ts';
 import { COLLECTION, type Output } from '../output.ts';
+import { registerLocalFunction } from '../../kernels/groupby/udf-runtime.ts';
 
 export type Operand = NDArray | number | bigint | boolean;
 
@@ -339,7 +340,8 @@ export class NDArray {
     const chunks = options.chunks === undefined ? this.node.chunks : normalizeBlockChunks(options.chunks, this.node.chunks);
     const shape = chunks.map((c) => c.reduce((s, x) => s + x, 0));
     const inputs = [this.node, ...others.map((o) => alignTo(o.node, this.node.chunks, this.node.shape))];
-    const fnToken = typeof fn === 'function' ? `fn:${fn.toString()}` : JSON.stringify(fn);
+    // a closure counts by identity: two with the same source may capture different values
+    const fnToken = typeof fn === 'function' ? `fn${registerLocalFunction(fn as (...a: unknown[]) => unknown)}` : JSON.stringify(fn);
     return new NDArray({ kind: 'map-blocks', fn, inputs, params: options.params, fnToken, ...meta('map-blocks', [inputs.map((x) => x.token), fnToken, options.params ?? null], shape, chunks, dtype) });
   }
 

@@ -34,6 +34,8 @@ export type AxisSelection =
   | { readonly kind: 'range'; readonly start: number; readonly step: number; readonly count: number }
   | { readonly kind: 'index'; readonly index: number };
 
+export type BlockwiseArg = { readonly input: number; readonly index: readonly string[] } | { readonly value: unknown };
+
 export type LinalgOp = 'cholesky' | 'inv' | 'solve' | 'solve-lower' | 'solve-upper' | 'qr-q' | 'qr-r';
 
 export type ArrayNode = ArrayMeta & (
@@ -58,7 +60,8 @@ export type ArrayNode = ArrayMeta & (
   | { readonly kind: 'known-chunks'; readonly input: ArrayNode }
   /** 1-D boolean-mask selection: each block keeps its elements where the mask's block is true */
   | { readonly kind: 'mask'; readonly input: ArrayNode; readonly mask: ArrayNode }
-  | { readonly kind: 'blockwise'; readonly fn: unknown; readonly inputs: readonly ArrayNode[]; readonly indices: readonly string[]; readonly inputIndices: readonly (readonly string[])[]; readonly params: unknown; readonly fnToken: string }
+  /** array.blockwise: fn over aligned blocks; `args` are arrays (by input number, with one index letter per axis) or plain values */
+  | { readonly kind: 'blockwise'; readonly fn: unknown; readonly inputs: readonly ArrayNode[]; readonly outIndex: readonly string[]; readonly args: readonly BlockwiseArg[]; readonly params: unknown; readonly fnToken: string }
   | { readonly kind: 'map-blocks'; readonly fn: unknown; readonly inputs: readonly ArrayNode[]; readonly params: unknown; readonly fnToken: string }
 );
 

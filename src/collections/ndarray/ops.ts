@@ -234,31 +234,51 @@ function qrStacked(rs: Chunk[]): { r: Chunk; q2: Chunk[] } {
 
 async function mapBlocks(ref: UdfRef, inputs: Chunk[], params: unknown, dtype: DType, shape: number[] | null): Promise<Chunk> {
   const fn = await loadUdf(ref);
-  const views = inputs.map((c) => ndarray(c.data as never, [...c.shape], [...c.stride], c.offset));
-  const out = (await fn(...views, params)) as { data?: unknown; shape?: number[]; stride?: number[]; offset?: number } | ArrayLike<number>;
-  const asChunk = (): Chunk => {
+  const out = await fn(...inputs.map(ndarrayView), params);
+  return userBlock(out, dtype, shape, inputs[0]!.shape, 'mapBlocks');
+}
+
+/** array.blockwise: the function gets each argument in order (array blocks as ndarrays, plain values as given), then params. */
+async function blockwise(ref: UdfRef, args: Array<{ chunk: Chunk } | { value: unknown }>, params: unknown, dtype: DType, shape: number[]): Promise<Chunk> {
+  const fn = await loadUdf(ref);
+  const out = await fn(...args.map((a) => ('chunk' in a ? ndarrayView(a.chunk) : a.value)), params);
+  return userBlock(out, dtype, shape, shape, 'blockwise');
+}
+
+const ndarrayView = (c: Chunk) => ndarray(c.data as never, [...c.shape], [...c.stride], c.offset);
+
+/**
+ * What a user function returned (an ndarray or a typed array) as a block of `dtype` on shared memory, checked
+ * against the declared shape (null: unknown, a typed array then takes `fallback`).
+ */
+function userBlock(out: unknown, dtype: DType, shape: number[] | null, fallback: readonly number[], what: string): Chunk {
+  const asChunk = (): Strided => {
     if (out && typeof out === 'object' && 'data' in out && Array.isArray((out as { shape?: unknown }).shape)) {
       const o = out as { data: Strided['data']; shape: number[]; stride: number[]; offset: number };
-      return { data: o.data, shape: [...o.shape], stride: [...o.stride], offset: o.offset ?? 0, dtype };
+      return { data: o.data, shape: [...o.shape], stride: [...o.stride], offset: o.offset ?? 0 };
     }
     if (ArrayBuffer.isView(out)) {
-      const s = shape ?? inputs[0]!.shape;
       const n = (out as unknown as ArrayLike<number>).length;
-      if (n !== sizeOf(s)) throw new RangeError(`mapBlocks: the function returned a block of shape (${n}) where (${s.join(', ')}) was declared; pass {chunks} that match what it returns`);
-      return chunk(view(out as never, s), dtype);
+      let s = shape ?? fallback;
+      // one axis of unknown length (df.toArray rows) takes what is left
+      const unknown = s.filter((d) => Number.isNaN(d)).length;
+      if (unknown === 1) s = s.map((d) => (Number.isNaN(d) ? n / sizeOf(s.filter((x) => !Number.isNaN(x))) : d));
+      else if (unknown > 1) throw new TypeError(`${what}: blocks of unknown shape (${s.join(', ')}) must be returned as ndarrays, not flat typed arrays`);
+      if (n !== sizeOf(s) || !s.every(Number.isInteger)) throw new RangeError(`${what}: the function returned a block of shape (${n}) where (${s.join(', ')}) was declared; pass {chunks} that match what it returns`);
+      return view(out as never, s);
     }
-    throw new TypeError(`mapBlocks: the function must return an ndarray or a typed array, got ${Object.prototype.toString.call(out)}`);
+    throw new TypeError(`${what}: the function must return an ndarray or a typed array, got ${Object.prototype.toString.call(out)}`);
   };
   const c = asChunk();
-  if (shape && c.shape.join() !== shape.join()) throw new RangeError(`mapBlocks: the function returned a block of shape (${c.shape.join(', ')}) where (${shape.join(', ')}) was declared; pass {chunks} that match what it returns`);
+  if (shape && (c.shape.length !== shape.length || c.shape.some((d, i) => !Number.isNaN(shape[i]!) && d !== shape[i]))) throw new RangeError(`${what}: the function returned a block of shape (${c.shape.join(', ')}) where (${shape.join(', ')}) was declared; pass {chunks} that match what it returns`);
   // results are copied onto shared memory in the declared dtype, so later tasks may share them
-  const out2 = allocate(dtype, sizeOf(c.shape)) as { [i: number]: number | bigint };
+  const copy = allocate(dtype, sizeOf(c.shape)) as { [i: number]: number | bigint };
   const src = c.data as ArrayLike<number | bigint>;
   forEachIndex(c.shape, c.stride, c.offset, (flat, i) => {
     const v = src[i]!;
-    out2[flat] = dtype === 'int64' ? BigInt(v) : Number(v);
+    copy[flat] = dtype === 'int64' ? BigInt(v) : Number(v);
   });
-  return chunk(view(out2 as never, c.shape), dtype);
+  return chunk(view(copy as never, c.shape), dtype);
 }
 
 registerOp('array.data', fromData);
@@ -308,3 +328,4 @@ registerOp('array.qr-block', qrBlock);
 registerOp('array.qr-stacked', qrStacked);
 registerOp('array.pick', (x: Record<string, unknown> | unknown[], key: string | number) => (x as Record<string, unknown>)[key as string], { inline: true });
 registerOp('array.map-blocks', mapBlocks);
+registerOp('array.blockwise', blockwise);
