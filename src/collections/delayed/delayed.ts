@@ -173,14 +173,14 @@ function lowerDelayed(d: Delayed, ctx: LowerContext): Key {
       const fnRef = shipFunction(s.fn, builder.scheduler, `delayed '${s.name}'`);
       const [args, token] = lowerArg(s.args, ctx);
       key = `${keyName(s.name)}-${hashString(`${functionToken(s.fn)}|${token}|${s.unique ?? ''}`)}`;
-      builder.addTask(key, 'delayed.call', [fnRef, args, `${s.name}(${summarizeArgs(s.args)})`]);
+      builder.addTask(key, 'delayed.call', [fnRef, args, `${s.name}(${summarizeArgs(s.args)})`, key]);
       break;
     }
     case 'batch': {
       const fnRef = shipFunction(s.fn, builder.scheduler, `map '${s.name}'`);
       const [items, token] = lowerArg(s.items, ctx);
       key = `${keyName(s.name)}-batch-${hashString(`${functionToken(s.fn)}|${token}|${s.unique ?? ''}`)}`;
-      builder.addTask(key, 'delayed.batch', [fnRef, items, s.items.map((x) => `${s.name}(${summarize(x)})`)]);
+      builder.addTask(key, 'delayed.batch', [fnRef, items, s.items.map((x) => `${s.name}(${summarize(x)})`), key]);
       break;
     }
     case 'get': {
