@@ -85,6 +85,18 @@ test('cancelling the outer future cancels the tasks it submitted: their workers 
   }
 });
 
+test('a task computes a DataFrame reduction, a filtered frame and a delayed call on its client', async () => {
+  for (const scheduler of ['sync', 'threads'] as const) {
+    const client = await createClient({ scheduler, numWorkers: 1 });
+    try {
+      const got = await within(60_000, client.submit(udf(NESTED, 'computeInside'), 100).result(), scheduler);
+      assert.equal(got, { sum: 4950, doubled: 200, rows: 5 }, scheduler); // sum 0..99 by hand
+    } finally {
+      await client.close();
+    }
+  }
+});
+
 test('getClient() outside a task returns the open client made last, and says how to make one otherwise', async () => {
   const client = await createClient({ scheduler: 'sync' });
   assert.is(getClient(), client);
