@@ -32,7 +32,9 @@ async function median(fn: () => Promise<unknown>): Promise<number> {
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
 }
 
-const rows: Array<[string, string, string]> = [];
+// Rows are printed as they are measured, so a run cut short still reports what it finished.
+console.log(`| case | scheduler | median of ${REPS} |\n|---|---|---|`);
+const rows = { push: (r: [string, string, string]) => console.log(`| ${r.join(' | ')} |`) };
 const cluster = await startCluster({ workers: 2, threads: 1 });
 try {
   const dist = { ...cluster.config, workerModules: [TEST_OPS_URL] };
@@ -78,6 +80,3 @@ try {
   await closeExecutors();
   await cluster.stop();
 }
-
-console.log(`| case | scheduler | median of ${REPS} |\n|---|---|---|`);
-for (const r of rows) console.log(`| ${r.join(' | ')} |`);
