@@ -206,6 +206,12 @@ export class DataFrame implements Collection {
   randomSplit(fracs: readonly number[], options: { seed?: number | bigint }): DataFrame[] {
     return sampleVerb.randomSplitNodes(this.node, fracs, options).map((n) => new DataFrame(n));
   }
+  /** Sort by `column` with known divisions (each value in one partition); input already in order stays put. */
+  setIndex(column: string): DataFrame { return new DataFrame(sortVerb.setIndexNode(this.node, column)); }
+  /** The same rows without the index; {drop: true} drops the index column too. */
+  resetIndex(options: { drop?: boolean } = {}): DataFrame { return new DataFrame(sortVerb.resetIndexNode(this.node, options)); }
+  /** The index column (setIndex), or null. */
+  get index(): string | null { return sortVerb.indexOf(this.node); }
   // --- end verbs-reshape ---
 
   [COLLECTION](): Output<Table> {

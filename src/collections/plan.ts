@@ -73,6 +73,8 @@ export interface DerivedVerb {
   rebuild(inputs: readonly FrameNode[]): FrameNode;
   /** Emit the tasks of the node's partitions; returns exactly npartitions keys. */
   lower(builder: GraphBuilder, node: DerivedNode): string[];
+  /** The column the frame is indexed by: sorted, each value in one partition, partitions in order (setIndex). */
+  readonly index?: string;
 }
 
 /** `identity` is the verb's token material (options, function identity) beside its inputs' tokens. */

@@ -54,6 +54,9 @@ export function hashBuckets(batch: RecordBatch, keys: readonly string[], n: numb
 export function splitByBucket(batch: RecordBatch, bucket: Int32Array, buckets: number): RecordBatch[] {
   const counts = new Int32Array(buckets);
   for (let i = 0; i < bucket.length; i++) counts[bucket[i]!]! += 1;
+  // Every row in one bucket (sorted input, one key): that piece is the batch itself, no copy.
+  const whole = counts.indexOf(bucket.length);
+  if (whole >= 0 && bucket.length > 0) return Array.from(counts, (_, b) => (b === whole ? batch : takeBatch(batch, new Int32Array(0))));
   const idx = Array.from(counts, (c) => new Int32Array(c));
   const fill = new Int32Array(buckets);
   for (let i = 0; i < bucket.length; i++) {

@@ -69,6 +69,16 @@ for (const keys of [['k'], ['k', 's']] as const) {
   }
 }
 
+for (const how of HOWS) {
+  test(`merge how=${how} of two frames indexed by the key (setIndex) takes the sorted path and equals DuckDB`, async () => {
+    const want = sorted(await duckRows(sqlFor(how, ['k'])));
+    const m = frame(L, 5).setIndex('k').merge(frame(R, 3).setIndex('k'), { on: 'k', how });
+    assert.match(m.explain(), /\(sorted\)/);
+    assert.is(m.npartitions, 5);
+    assert.equal(sorted(rowStrings(await m.toRecords({ scheduler: 'sync' }), outColumns(how, ['k']))), want);
+  });
+}
+
 test('merge explain names the plan: broadcast of a one-partition side, hash otherwise, outer never broadcast', () => {
   assert.match(frame(L, 4).merge(frame(R, 1), { on: 'k' }).explain(), /broadcast-right/);
   assert.match(frame(L, 1).merge(frame(R, 4), { on: 'k', how: 'right' }).explain(), /broadcast-left/);
