@@ -19,6 +19,7 @@ import * as mapParts from './verbs/map-partitions.ts';
 import * as mergeVerb from './verbs/merge.ts';
 import * as sortVerb from './verbs/sort.ts';
 import * as sampleVerb from './verbs/sample.ts';
+import * as pivotVerb from './verbs/pivot.ts';
 import type { ModuleUdf } from './udf.ts';
 
 /** The plan rebuilt from its sources' current schemas. */
@@ -212,6 +213,13 @@ export class DataFrame implements Collection {
   resetIndex(options: { drop?: boolean } = {}): DataFrame { return new DataFrame(sortVerb.resetIndexNode(this.node, options)); }
   /** The index column (setIndex), or null. */
   get index(): string | null { return sortVerb.indexOf(this.node); }
+  /** Wide table of aggfunc(values) per index value and column value: lazy with {columnValues}, else a Promise (the values are counted first). */
+  pivotTable(options: pivotVerb.PivotOptions & { columnValues: readonly unknown[] }): DataFrame;
+  pivotTable(options: pivotVerb.PivotOptions, compute?: ComputeOptions): Promise<DataFrame>;
+  pivotTable(options: pivotVerb.PivotOptions, compute: ComputeOptions = {}): DataFrame | Promise<DataFrame> {
+    if (options?.columnValues !== undefined) return new DataFrame(pivotVerb.pivotLazy(this.node, options));
+    return pivotVerb.pivotCounted(this.node, options, compute).then((n) => new DataFrame(n));
+  }
   // --- end verbs-reshape ---
 
   [COLLECTION](): Output<Table> {

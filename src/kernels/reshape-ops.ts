@@ -30,3 +30,6 @@ registerOp('sort.pieces', (pieces: readonly RecordBatch[], like: RecordBatch, sp
 
 import { sampleRows } from './sample-rows.ts';
 registerOp('sample.rows', sampleRows);
+
+import { pivotWide } from './pivot.ts';
+registerOp('pivot.wide', pivotWide);
