@@ -32,6 +32,12 @@ export interface Config {
    * and replaced. null = no limit. On 'sync' only asynchronous work (reads) can be stopped.
    */
   taskTimeout: number | null;
+  /**
+   * Where shuffle pieces (merge by hash, sortValues, setIndex) wait between the task that cuts a partition
+   * and the tasks that take them: 'memory' (default), or 'disk': Arrow IPC files in a directory under the
+   * OS temp dir that the compute creates and removes.
+   */
+  shuffle: 'memory' | 'disk';
 }
 
 /** What config.set / withConfig / compute accept: any subset; numWorkers: null restores the default. */
@@ -50,6 +56,7 @@ function defaults(): Config {
     workerMemoryLimitMb: null,
     backend: 'cpu',
     taskTimeout: null,
+    shuffle: 'memory',
   };
 }
 
@@ -97,6 +104,9 @@ export function validateConfig(options: ConfigOptions): void {
         if (v !== null && !(typeof v === 'number' && v > 0 && v <= 2 ** 31 - 1)) {
           throw new TypeError(`taskTimeout must be a number of milliseconds > 0 (at most 2^31 - 1) or null; got ${JSON.stringify(v)}`);
         }
+        break;
+      case 'shuffle':
+        if (v !== 'memory' && v !== 'disk') throw new TypeError(`shuffle must be 'memory' or 'disk'; got ${JSON.stringify(v)}`);
         break;
       case 'splitEvery':
         if (!(Number.isInteger(v) && (v as number) >= 2)) throw new TypeError(`splitEvery must be an integer >= 2; got ${JSON.stringify(v)}`);

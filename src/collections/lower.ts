@@ -14,16 +14,28 @@ import { groupKeyType } from '../kernels/groupby/aggregate.ts';
 import { typeTag } from '../kernels/type-tags.ts';
 import { type Needs, needsOf } from '../kernels/summary.ts';
 import type { ReductionOutput } from '../kernels/reduce-ops.ts';
+import { type SpillTarget, newSpillDir } from './shuffle/spill.ts';
 
 export class GraphBuilder {
   readonly graph: Graph = new Map();
   private readonly frames = new Map<string, Key[]>();
   private readonly reductions = new Map<ReductionRequest, { key: Key; index: number }>();
 
+  /** Directories for shuffle pieces on disk, made and removed by the run path around the run. */
+  readonly spillDirs: string[] = [];
+
   constructor(
     readonly defaultSplitEvery: number,
     readonly scheduler: SchedulerName = 'sync',
+    readonly shuffle: 'memory' | 'disk' = 'memory',
   ) {}
+
+  /** Where a shuffle's split task `name` writes its pieces: null keeps them in memory (config `shuffle`). */
+  spillTarget(name: string): SpillTarget | null {
+    if (this.shuffle !== 'disk') return null;
+    if (this.spillDirs.length === 0) this.spillDirs.push(newSpillDir());
+    return { dir: this.spillDirs[0]!, name: tokenize('piece', name) };
+  }
 
   /** Add a task once (equal keys are equal work); returns its key. Outputs use it for their own tasks. */
   addTask(key: Key, op: string, args: unknown[]): Key {

@@ -28,6 +28,8 @@ export interface Prepared {
   readonly sources: readonly PartitionSource[];
   /** Values by key -> one result per output. */
   finish(values: ReadonlyMap<Key, unknown>): unknown[];
+  /** Directories the run must create before running and remove after (shuffle pieces on disk). */
+  readonly spillDirs: readonly string[];
 }
 
 export function prepare(outputs: readonly Output[], cfg: Config): Prepared {
@@ -44,7 +46,7 @@ export function prepare(outputs: readonly Output[], cfg: Config): Prepared {
   outs = outs.map((o) => o.withFrames(rewriter(pushDownProjections(consumers), true)));
 
   // 2. Lower: every reduction first (fused per frame), then each output.
-  const builder = new GraphBuilder(cfg.splitEvery, cfg.scheduler);
+  const builder = new GraphBuilder(cfg.splitEvery, cfg.scheduler, cfg.shuffle);
   builder.reduce([...new Set(outs.flatMap((o) => o.reductions))]);
   const outputKeys = outs.map((o) => o.lower(builder));
   const keys = [...new Set(outputKeys.flat())];
@@ -56,7 +58,7 @@ export function prepare(outputs: readonly Output[], cfg: Config): Prepared {
   if (settings) graph = withSettings(graph, settings);
 
   const finish = (values: ReadonlyMap<Key, unknown>): unknown[] => outs.map((o, i) => o.finish(outputKeys[i]!.map((k) => values.get(k))));
-  return { graph, keys, outputKeys, outputs: outs, sources: sourcesOf(outs), finish };
+  return { graph, keys, outputKeys, outputs: outs, sources: sourcesOf(outs), finish, spillDirs: builder.spillDirs };
 }
 
 /** Rewrites frames with `frame`, and requests over them; `check` re-validates each request's type. */

@@ -5,6 +5,7 @@
 
 import type { Data, RecordBatch } from 'apache-arrow';
 import { takeBatch } from './take.ts';
+import { type SpillTarget, type SpilledPiece, spillPieces } from '../collections/shuffle/spill.ts';
 import { type KeyValue, groupRows, hashKey } from './groupby/group-ids.ts';
 
 export function keyColumns(batch: RecordBatch, keys: readonly string[]): Data[] {
@@ -66,7 +67,7 @@ export function splitByBucket(batch: RecordBatch, bucket: Int32Array, buckets: n
   return idx.map((ix) => takeBatch(batch, ix));
 }
 
-/** One partition cut into n pieces by key hash (a merge's shuffle). */
-export function hashSplit(batch: RecordBatch, keys: readonly string[], n: number): RecordBatch[] {
-  return splitByBucket(batch, hashBuckets(batch, keys, n), n);
+/** One partition cut into n pieces by key hash (a merge's shuffle); written to disk when `spill` says where. */
+export function hashSplit(batch: RecordBatch, keys: readonly string[], n: number, spill: SpillTarget | null = null): Array<RecordBatch | SpilledPiece> {
+  return spillPieces(splitByBucket(batch, hashBuckets(batch, keys, n), n), spill);
 }

@@ -9,6 +9,7 @@ import { takeBatch } from './take.ts';
 import { validityOf } from './validity.ts';
 import { compareCodePoints } from './groupby/group-ids.ts';
 import { splitByBucket } from './hash-partition.ts';
+import { type SpillTarget, type SpilledPiece, spillPieces } from '../collections/shuffle/spill.ts';
 
 export interface SortSpec {
   readonly by: readonly string[];
@@ -261,7 +262,7 @@ export function sortBoundaries(samples: readonly PartitionSample[], spec: SortSp
 }
 
 /** Cut a partition into nout pieces: row r goes to the number of boundaries at or below its point. */
-export function sortSplit(batch: RecordBatch, spec: SortSpec, strings: readonly boolean[], boundaries: ReadonlyArray<SortPoint | null>, partition: number, nout: number): RecordBatch[] {
+export function sortSplit(batch: RecordBatch, spec: SortSpec, strings: readonly boolean[], boundaries: ReadonlyArray<SortPoint | null>, partition: number, nout: number, spill: SpillTarget | null = null): Array<RecordBatch | SpilledPiece> {
   const cols = columnsOf(batch, spec);
   const bucket = new Int32Array(batch.numRows);
   for (let i = 0; i < batch.numRows; i++) {
@@ -275,5 +276,5 @@ export function sortSplit(batch: RecordBatch, spec: SortSpec, strings: readonly 
     }
     bucket[i] = lo;
   }
-  return splitByBucket(batch, bucket, nout);
+  return spillPieces(splitByBucket(batch, bucket, nout), spill);
 }

@@ -201,7 +201,7 @@ export function mergeNode(left: FrameNode, right: FrameNode, plan: Plan): Derive
         const strings = [kind(field(left, plan.leftKeys[0]!).type) === 'string'];
         const firsts = lk.map((k, i) => builder.addTask(`${node.token}-range#${i}`, 'sort.sample', [ref(k), leftSpec, i, 0]));
         const bounds = builder.addTask(`${node.token}-divisions`, 'sort.divisions', [firsts.map(ref)]);
-        const cuts = rk.map((k, j) => builder.addTask(`${node.token}-cut#${j}`, 'sort.split', [ref(k), rightSpec, strings, ref(bounds), j, lk.length]));
+        const cuts = rk.map((k, j) => builder.addTask(`${node.token}-cut#${j}`, 'sort.split', [ref(k), rightSpec, strings, ref(bounds), j, lk.length, builder.spillTarget(`${node.token}-cut#${j}`)]));
         return lk.map((k, i) => {
           const pieces = cuts.map((c, j) => ref(builder.addTask(`${node.token}-cut-piece${i}#${j}`, 'reduce.pick', [ref(c), i])));
           return builder.addTask(`${node.token}#${i}`, 'join.pieces', [[ref(k)], pieces, spec]);
@@ -209,7 +209,10 @@ export function mergeNode(left: FrameNode, right: FrameNode, plan: Plan): Derive
       }
       const n = plan.npartitions;
       const split = (keys: string[], cols: readonly string[], side: string) =>
-        keys.map((k, i) => builder.addTask(`${node.token}-${side}-split${n}#${i}`, 'shuffle.hash-split', [ref(k), cols, n]));
+        keys.map((k, i) => {
+          const key = `${node.token}-${side}-split${n}#${i}`;
+          return builder.addTask(key, 'shuffle.hash-split', [ref(k), cols, n, builder.spillTarget(key)]);
+        });
       const ls = split(lk, plan.leftKeys, 'left');
       const rs = split(rk, plan.rightKeys, 'right');
       const out: string[] = [];

@@ -62,7 +62,7 @@ export function sortNode(input: FrameNode, spec: SortSpec, nout: number, index?:
       const size = Math.min(2000, 32 * nout + 32);
       const samples = parts.map((p, i) => builder.addTask(`${t}-sample#${i}`, 'sort.sample', [ref(p), spec, i, size]));
       const bounds = builder.addTask(`${t}-boundaries`, 'sort.boundaries', [samples.map(ref), spec, strings, nout]);
-      const splits = parts.map((p, i) => builder.addTask(`${t}-split#${i}`, 'sort.split', [ref(p), spec, strings, ref(bounds), i, nout]));
+      const splits = parts.map((p, i) => builder.addTask(`${t}-split#${i}`, 'sort.split', [ref(p), spec, strings, ref(bounds), i, nout, builder.spillTarget(`${t}-split#${i}`)]));
       return Array.from({ length: nout }, (_, j) => {
         const pieces = splits.map((s, i) => ref(builder.addTask(`${t}-piece${j}#${i}`, 'reduce.pick', [ref(s), j])));
         return builder.addTask(`${t}#${j}`, 'sort.pieces', [pieces, like, spec]);
