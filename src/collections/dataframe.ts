@@ -211,6 +211,8 @@ export class DataFrame implements Collection {
   setIndex(column: string): DataFrame { return new DataFrame(sortVerb.setIndexNode(this.node, column)); }
   /** The same rows without the index; {drop: true} drops the index column too. */
   resetIndex(options: { drop?: boolean } = {}): DataFrame { return new DataFrame(sortVerb.resetIndexNode(this.node, options)); }
+  /** Where each partition of an indexed frame starts, and where the last ends (npartitions + 1 values; null: empty). */
+  divisions(options: ComputeOptions = {}): Promise<unknown[]> { return sortVerb.divisionsOf(this.node, options); }
   /** The index column (setIndex), or null. */
   get index(): string | null { return sortVerb.indexOf(this.node); }
   /** Wide table of aggfunc(values) per index value and column value: lazy with {columnValues}, else a Promise (the values are counted first). */

@@ -6,7 +6,11 @@
 import { Type } from 'apache-arrow';
 import { ref } from '../../scheduler/graph.ts';
 import { emptyBatch } from '../../kernels/arrow-build.ts';
-import { type SortSpec, sortableType } from '../../kernels/sort.ts';
+import { type PartitionSample, type SortPoint, type SortSpec, sortableType } from '../../kernels/sort.ts';
+import type { KeyValue } from '../../kernels/groupby/group-ids.ts';
+import { tokenize } from '../../scheduler/tokenize.ts';
+import { type Output, frameOutput } from '../output.ts';
+import { type ComputeOptions, runOutputs, runSettings } from '../run-path.ts';
 import { assertKnownOptions } from '../../config.ts';
 import { unknownColumn } from '../../expr.ts';
 import { type DerivedNode, type FrameNode, derivedNode, projectNode } from '../plan.ts';
@@ -100,6 +104,28 @@ export function indexOf(node: FrameNode): string | null {
       return idx !== null && !cur.assignments.some(([n]) => n === idx) ? idx : null;
     } else return null;
   }
+}
+
+/**
+ * divisions(): where each partition of an indexed frame starts, and where the last one ends (npartitions + 1
+ * values, Dask's divisions); an empty partition's start is null. Reads every partition once.
+ */
+export async function divisionsOf(node: FrameNode, options: ComputeOptions = {}): Promise<Array<KeyValue | null>> {
+  const idx = indexOf(node);
+  if (idx === null) throw new Error('divisions(): the frame has no index; setIndex(column) makes one');
+  const spec = { by: [idx], ascending: [true], nullsFirst: false, spreadTies: false };
+  const ranges = (n: FrameNode): Output<PartitionSample[]> => ({
+    ...frameOutput(n, () => []),
+    withFrames: (rw) => ranges(rw.frame(n)),
+    lower: (builder) => builder.frame(n).map((k, i) => builder.addTask(tokenize('divisions', k), 'sort.sample', [ref(k), spec, i, 0])),
+    finish: (values) => values as PartitionSample[],
+  });
+  const [samples] = (await runOutputs([ranges(node)], runSettings(options, 'divisions()'))) as [PartitionSample[]];
+  const value = (p: SortPoint | null) => (p === null || p.cls[0] !== 0 ? null : (p.values[0] as KeyValue));
+  const out = samples.map((s) => value(s.first));
+  const last = [...samples].reverse().find((s) => s.last !== null);
+  out.push(last ? value(last.last) : null);
+  return out;
 }
 
 /** resetIndex(): the same rows without the index (drop: without the index column too). */

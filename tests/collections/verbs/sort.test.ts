@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fromColumns } from '../../../src/index.ts';
-import { SCHEDULERS, rng } from '../../helpers.ts';
+import { SCHEDULERS, rejects, rng } from '../../helpers.ts';
 import { duckRows, duckTable, rowStrings } from './duck-tables.ts';
 
 const r = rng(21);
@@ -96,6 +96,10 @@ test('setIndex: sorted, every key value in one partition, partitions in order; i
     owner.set(v, n);
   }));
   assert.ok(Math.max(...parts.map((p) => p.length)) < 600, 'more than one partition used');
+  const divisions = await df.divisions({ scheduler: 'sync' });
+  assert.is(divisions.length, 7);
+  parts.forEach((p, n) => assert.is(divisions[n], p.length > 0 && p[0] !== null ? p[0] : null, `division ${n}`));
+  await rejects(base.divisions(), /no index/);
   assert.is(df.filter(df.col('j').gt(3)).index, 'k');
   assert.is(df.select(['j']).index, null);
   assert.is(df.resetIndex().index, null);
