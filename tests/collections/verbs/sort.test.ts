@@ -124,6 +124,15 @@ test('setIndex on data already in order keeps every partition as it is (no copy)
   assert.equal(Array.from(fixed.getChild('k')!), [...bad].sort((a, b) => a - b));
 });
 
+test('hostile column names sort and index like any other', async () => {
+  const df = fromColumns(new Map<string, unknown[]>([['__proto__', [3, 1, 2, null]], ['constructor', ['c', 'a', 'b', 'd']]]), { npartitions: 2 });
+  const t = await df.sortValues('__proto__', { ascending: false }).toRecords({ scheduler: 'sync' });
+  assert.equal(t.map((r) => r['constructor']), ['c', 'b', 'a', 'd']);
+  const i = df.setIndex('constructor');
+  assert.is(i.index, 'constructor');
+  assert.equal((await i.toRecords({ scheduler: 'sync' })).map((r) => r['__proto__']), [1, 2, 3, null]);
+});
+
 test('sortValues validates before any work', () => {
   const df = fromColumns({ a: [1, 2], b: ['x', 'y'] });
   assert.throws(() => df.sortValues('nope'), /nope/);
