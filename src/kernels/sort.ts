@@ -264,14 +264,29 @@ export function sortBoundaries(samples: readonly PartitionSample[], spec: SortSp
 /** Cut a partition into nout pieces: row r goes to the number of boundaries at or below its point. */
 export function sortSplit(batch: RecordBatch, spec: SortSpec, strings: readonly boolean[], boundaries: ReadonlyArray<SortPoint | null>, partition: number, nout: number, spill: SpillTarget | null = null): Array<RecordBatch | SpilledPiece> {
   const cols = columnsOf(batch, spec);
-  const bucket = new Int32Array(batch.numRows);
-  for (let i = 0; i < batch.numRows; i++) {
-    const p = pointAt(cols, i, partition);
+  const n = batch.numRows;
+  const bucket = new Int32Array(n);
+  // Row i against a boundary, without building a point per row: keys, then (partition, row) when ties spread.
+  const boundaryVsRow = (b: SortPoint | null, i: number): number => {
+    if (b === null) return 1;
+    for (let c = 0; c < cols.length; c++) {
+      const col = cols[c]!;
+      const cb = b.cls[c]!;
+      const ci = col.cls[i]!;
+      if (cb !== ci) return classOrder(cb, ci, spec.ascending[c]!, spec.nullsFirst);
+      if (cb !== NORMAL) continue;
+      const d = compareValues(b.values[c]!, col.value(i), strings[c]!);
+      if (d !== 0) return spec.ascending[c] ? d : -d;
+    }
+    if (spec.spreadTies === false) return 0;
+    return b.partition - partition || b.row - i;
+  };
+  for (let i = 0; i < n; i++) {
     let lo = 0;
     let hi = boundaries.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (comparePoints(boundaries[mid]!, p, spec, strings) <= 0) lo = mid + 1;
+      if (boundaryVsRow(boundaries[mid]!, i) <= 0) lo = mid + 1;
       else hi = mid;
     }
     bucket[i] = lo;
