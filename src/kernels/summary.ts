@@ -242,7 +242,13 @@ export function mergeSummaries(a: Summary, b: Summary): Summary {
     any: a.any || b.any,
     all: a.all && b.all,
   };
-  if (a.extra || b.extra) merged.extra = mergeExtras(a.extra ?? {}, b.extra ?? {});
+  if (a.extra || b.extra) {
+    // A partial with values but without the extras its sibling has would silently drop its rows from a
+    // quantile or correlation (a kernel backend whose chunk does not gather them): refuse instead.
+    const lacking = a.extra ? b : a;
+    if (!lacking.extra && lacking.n > 0) throw new Error('internal: a reduce.chunk partial lacks the sorted values, sketch or co-moments that quantile/corr need (a kernel backend that does not gather them?); run with {backend: \'cpu\'}');
+    merged.extra = mergeExtras(a.extra ?? {}, b.extra ?? {});
+  }
   return merged;
 }
 
@@ -280,9 +286,9 @@ export function finalizeSummary(s: Summary, name: ReductionName, ddof = 1, extra
     case 'all':
       return s.all;
     case 'quantile':
-      return finalizeQuantile(s.extra ?? {}, extra);
     case 'cov':
     case 'corr':
-      return finalizeCo(s.extra ?? {}, name, ddof, extra);
+      if (!s.extra && s.n > 0) throw new Error(`internal: the partial of ${name}() lacks what it needs (a kernel backend that does not gather it?); run with {backend: 'cpu'}`);
+      return name === 'quantile' ? finalizeQuantile(s.extra ?? {}, extra) : finalizeCo(s.extra ?? {}, name, ddof, extra);
   }
 }
