@@ -10,7 +10,10 @@ import { type ExtraNeeds, type ExtraOutput, type ExtraStats, finalizeCo, finaliz
 import { temporalSummary } from './temporal-summary.ts';
 
 export type ReductionName = 'sum' | 'mean' | 'min' | 'max' | 'count' | 'var' | 'std' | 'prod' | 'any' | 'all' | 'quantile' | 'cov' | 'corr';
-export const REDUCTIONS: readonly ReductionName[] = ['sum', 'mean', 'min', 'max', 'count', 'var', 'std', 'prod', 'any', 'all', 'quantile', 'cov', 'corr'];
+/** The reductions a summary alone answers (Series methods of the same names). */
+export const REDUCTIONS: readonly ReductionName[] = ['sum', 'mean', 'min', 'max', 'count', 'var', 'std', 'prod', 'any', 'all'];
+/** Reductions that need extras gathered by lowering (summary-extras.ts); built by their verbs with parameters. */
+export const EXTRA_REDUCTIONS: readonly ReductionName[] = ['quantile', 'cov', 'corr'];
 
 /** Which statistics a scan must gather (quantile/cov/corr: the extras, set by lowering). */
 export interface Needs extends ExtraNeeds {
