@@ -46,6 +46,8 @@ function sourcesUnder(node: FrameNode): Array<readonly [PartitionSource, string]
 }
 import type { ReductionName, ScalarValue } from '../kernels/summary.ts';
 import { entriesOf, recordOf } from '../kernels/name-records.ts';
+import { frameToArray, type ToArrayOptions } from './ndarray/from-frame.ts';
+import type { NDArray } from './ndarray/ndarray.ts';
 
 export interface FrameReductionOptions extends ReductionOptions {
   /** Reduce only the columns the reduction applies to (numbers, booleans) and skip the rest. */
@@ -313,6 +315,10 @@ export class DataFrame implements Collection {
   }
 
   /** The optimised plan and the number of tasks it runs as. */
+  // ---- arrays (issue 14): logic in collections/ndarray/from-frame.ts ----
+  /** Numeric columns as a 2-D NDArray, one row block per partition (row counts unknown until read); nulls -> NaN. */
+  toArray(columns?: readonly string[], options?: ToArrayOptions): NDArray { return frameToArray(this.node, columns, options); }
+
   explain(options: ComputeOptions = {}): string {
     return explainOutputs([frameTable(this.node)], options);
   }
