@@ -20,6 +20,8 @@ import type { Scalar } from './scalar.ts';
 import { frameCarry, frameLagged, frameShift } from './verbs/cumulative.ts';
 import { type DropDuplicatesOptions, dropDuplicatesNode } from './verbs/duplicates.ts';
 import { topNode } from './verbs/top-n.ts';
+import { frameNunique } from './verbs/nunique.ts';
+import type { ScalarRecord } from './verbs/summary-table.ts';
 import * as reshape from './verbs/reshape.ts';
 import * as mapParts from './verbs/map-partitions.ts';
 import * as mergeVerb from './verbs/merge.ts';
@@ -200,6 +202,8 @@ export class DataFrame implements Collection {
   /** The n rows with the largest values of `columns` (later columns break ties; then the earlier row). One partition. */
   nlargest(n: number, columns: string | readonly string[]): DataFrame { return new DataFrame(topNode(this.node, n, columns, true, 'nlargest()')); }
   nsmallest(n: number, columns: string | readonly string[]): DataFrame { return new DataFrame(topNode(this.node, n, columns, false, 'nsmallest()')); }
+  /** Distinct values of every column as a record {column: n}; {dropna: false} counts null as a value. */
+  nunique(o?: { dropna?: boolean }): ScalarRecord { return frameNunique(this.node, o); }
   // --- end verbs-summary ---
 
   /** Group rows by one or several key columns: df.groupby('Origin').agg({...}), .apply(fn), .getGroup(key). */

@@ -15,6 +15,7 @@ import { GROUP_AGGS, type GroupAggName, type GroupAggSpec } from '../kernels/gro
 import { entriesOf } from '../kernels/name-records.ts';
 import { type ValueCountsOptions, groupedValueCounts } from './verbs/value-counts.ts';
 import { type AggFn, isAggFnSpec, parseAggFn } from './verbs/agg-fn.ts';
+import { dropnaOption, groupedNuniqueWithNulls } from './verbs/nunique.ts';
 
 export interface GroupByOptions {
   /** Drop rows whose key is null (default true, as pandas); false keeps null as its own group. */
@@ -191,7 +192,11 @@ export class GroupBy {
   count(o?: AggOptions): DataFrame { return this.all('count', o); }
   first(o?: AggOptions): DataFrame { return this.all('first', o); }
   last(o?: AggOptions): DataFrame { return this.all('last', o); }
-  nunique(o?: AggOptions): DataFrame { return this.all('nunique', o); }
+  /** Distinct values per group; {dropna: false} counts null as one more value (as pandas). */
+  nunique(o: AggOptions & { dropna?: boolean } = {}): DataFrame {
+    const { dropna: _d, ...rest } = o;
+    return dropnaOption(o, 'nunique()') ? this.all('nunique', rest) : groupedNuniqueWithNulls(this.valueColumns(), (specs) => this.build(specs, rest));
+  }
   /** Rows per group (nulls in value columns included). */
   size(o?: AggOptions): DataFrame {
     return this.build([{ out: 'size', column: null, fn: 'size', ddof: 0 }], o ?? {});
@@ -268,7 +273,10 @@ export class GroupedColumn {
   std(o?: AggOptions): DataFrame { return this.one('std', o); }
   first(o?: AggOptions): DataFrame { return this.one('first', o); }
   last(o?: AggOptions): DataFrame { return this.one('last', o); }
-  nunique(o?: AggOptions): DataFrame { return this.one('nunique', o); }
+  nunique(o: AggOptions & { dropna?: boolean } = {}): DataFrame {
+    const { dropna: _d, ...rest } = o;
+    return dropnaOption(o, 'nunique()') ? this.one('nunique', rest) : groupedNuniqueWithNulls([this.name], (specs) => this.gb._build(specs, rest));
+  }
   median(o?: AggOptions): DataFrame { return this.one('median', o); }
   // --- verbs: summaries, cumulative, duplicates (verbs-summary) ---
   /** Count of each value of this column within each group: [keys..., column, count], by key then most frequent first. */
