@@ -3,7 +3,8 @@
 // processes and with threads) and dask.delayed on the threaded scheduler; 4 slow + 12 fast tasks under
 // dynamic and static allocation; 8 tasks over one 400 MB array (time and peak memory). Every case checks
 // its answer before its time counts.
-// usage: node --import tsx bench/futures.ts [overhead] [mix] [shared] [--n 100000] [--dask-n 100000] [--reps 3]
+// usage: node --import tsx bench/futures.ts [overhead] [mix] [shared] [--n 100000] [--dask-n 100000] [--reps 3] [--dask-reps 3]
+// (--dask-n below --n also times tessera at Dask's task count, so per-task costs compare at the same n)
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,6 +21,7 @@ const option = (name: string, fallback: number): number => {
 const N = option('n', 100_000);
 const DASK_N = option('dask-n', N);
 const REPS = option('reps', 3);
+const DASK_REPS = option('dask-reps', REPS);
 const WORKERS = 2;
 const sections = args.filter((a) => !a.startsWith('--') && !/^\d+$/.test(a));
 const want = (s: string): boolean => sections.length === 0 || sections.includes(s);
@@ -108,7 +110,7 @@ function dask(what: 'overhead' | 'shared', n: number): Record<string, unknown> |
     console.log(`(Dask distributed is not importable with ${PYTHON}: its columns are skipped)`);
     return null;
   }
-  const r = spawnSync(PYTHON, ['-c', DASK, String(n), String(REPS), String(WORKERS), what], { encoding: 'utf8', maxBuffer: 1 << 24, timeout: 3_600_000 });
+  const r = spawnSync(PYTHON, ['-c', DASK, String(n), String(DASK_REPS), String(WORKERS), what], { encoding: 'utf8', maxBuffer: 1 << 24, timeout: 3_600_000 });
   if (r.status !== 0) throw new Error(`the Dask run failed: ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 }
@@ -119,18 +121,23 @@ const rate = (secs: number, n: number): string => `${Math.round(n / secs).toLoca
 console.log(`bench/futures.ts ${new Date().toISOString()} Node ${process.version}, ${WORKERS} workers, medians of ${REPS}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 
 if (want('overhead')) {
-  console.log(`\n## map of ${N.toLocaleString('en-US')} tiny tasks (x + 1), submit to gathered`);
+  console.log(`\n## map of ${N.toLocaleString('en-US')} tiny tasks (x + 1), submit to gathered${DASK_N !== N ? ` (Dask: ${DASK_N.toLocaleString('en-US')})` : ''}`);
   const rows: Array<[string, number, number]> = [];
   rows.push(['tessera threads, chunksize 1', await tesseraMap(N, 1, 'threads'), N]);
   rows.push(['tessera threads, automatic', await tesseraMap(N, null, 'threads'), N]);
   rows.push(['tessera processes, automatic', await tesseraMap(N, null, 'processes'), N]);
   rows.push(['tessera sync', await tesseraMap(N, null, 'sync'), N]);
+  if (DASK_N !== N) {
+    rows.push([`tessera threads, chunksize 1, n=${DASK_N}`, await tesseraMap(DASK_N, 1, 'threads'), DASK_N]);
+    rows.push([`tessera threads, automatic, n=${DASK_N}`, await tesseraMap(DASK_N, null, 'threads'), DASK_N]);
+  }
   const d = dask('overhead', DASK_N);
   if (d) for (const [name, secs] of Object.entries(d)) rows.push([`dask ${name}`, secs as number, DASK_N]);
-  for (const [name, secs, n] of rows) console.log(`${name.padEnd(34)} ${secs.toFixed(2).padStart(7)} s  ${rate(secs, n).padStart(16)}  ${us(secs, n)}`);
+  for (const [name, secs, n] of rows) console.log(`${name.padEnd(44)} ${secs.toFixed(2).padStart(7)} s  ${rate(secs, n).padStart(16)}  ${us(secs, n)}`);
   if (d) {
     const perTask = (name: string) => { const r = rows.find((x) => x[0] === name)!; return r[1] / r[2]; };
-    for (const ours of ['tessera threads, chunksize 1', 'tessera threads, automatic']) {
+    const sameN = DASK_N !== N ? `, n=${DASK_N}` : '';
+    for (const ours of [`tessera threads, chunksize 1${sameN}`, `tessera threads, automatic${sameN}`]) {
       for (const theirs of ['dask distributed processes', 'dask distributed threads', 'dask delayed threads']) {
         console.log(`per-task overhead, ${theirs} / ${ours}: ${(perTask(theirs) / perTask(ours)).toFixed(1)}x`);
       }
