@@ -7,15 +7,21 @@ import { COLLECTION, type Collection, type Output, frameOutput, tableOf } from '
 import { describePlan } from './plan.ts';
 import { assertKnownOptions } from '../config.ts';
 import { type BinaryOp, type ColExpr, type Literal, type UnaryOp, columnsOf, exprType } from '../expr.ts';
-import { type FrameNode, assignNode, projectNode, rowAligned } from './plan.ts';
+import { type FrameNode, assignNode, filterNode, projectNode, rowAligned } from './plan.ts';
 import { type ReductionOptions, reductionRequest } from './reductions.ts';
-import { Scalar } from './scalar.ts';
+import { Scalar, isScalar } from './scalar.ts';
+import { compareWith } from './verbs/operands.ts';
+import * as cleaning from './verbs/cleaning.ts';
+import { type MapOptions, mapSeries } from './verbs/arithmetic.ts';
+import { StringAccessor } from './verbs/strings.ts';
+import { DatetimeAccessor } from './verbs/dates.ts';
+import type { ModuleUdf } from './udf.ts';
 import { type FormatOptions, type PlainValue, describeLazy, vectorValues } from './results.ts';
 import type { ScalarValue } from '../kernels/summary.ts';
 import { DataFrame } from './dataframe.ts';
 import type { ReductionName } from '../kernels/summary.ts';
 
-export type SeriesOperand = Series | Literal;
+export type SeriesOperand = Series | Literal | Scalar | Date;
 
 const SERIES = Symbol.for('tessera.series');
 
@@ -62,6 +68,7 @@ export class Series implements Collection {
   }
 
   private binary(op: BinaryOp, other: SeriesOperand): Series {
+    if (isScalar(other) || other instanceof Date) return compareWith(this, op, other, `${op}()`);
     if (isSeries(other)) {
       const frame = this.align(other);
       return new Series(frame, { t: 'bin', op, l: this.expr, r: other.expr }, this.name);
@@ -99,6 +106,25 @@ export class Series implements Collection {
   not(): Series { return this.unary('not'); }
   isNull(): Series { return this.unary('isNull'); }
   notNull(): Series { return this.unary('notNull'); }
+
+  // --- verbs: cleaning, arithmetic, strings, dates (verbs-elem) ---
+  /** Same as isNull(): true where the value is missing (null; NaN is a value). */
+  isna(): Series { return this.isNull(); }
+  notna(): Series { return this.notNull(); }
+  /** The rows whose value is not null. */
+  dropna(): Series { return new Series(filterNode(this.frame, { t: 'un', op: 'notNull', x: this.expr }), this.expr, this.name); }
+  fillna(value: cleaning.FillValue): Series { return cleaning.fillnaSeries(this, value); }
+  astype(dtype: string): Series { return cleaning.astypeSeries(this, dtype); }
+  where(cond: Series, other?: SeriesOperand): Series { return cleaning.where(this, cond, other); }
+  mask(cond: Series, other?: SeriesOperand): Series { return cleaning.mask(this, cond, other); }
+  clip(lower?: SeriesOperand, upper?: SeriesOperand): Series { return cleaning.clip(this, lower, upper); }
+  isin(values: Iterable<Literal | Date>): Series { return cleaning.isin(this, values); }
+  between(left: SeriesOperand, right: SeriesOperand, options?: { inclusive?: 'both' | 'neither' | 'left' | 'right' }): Series { return cleaning.between(this, left, right, options); }
+  round(decimals?: number): Series { return cleaning.round(this, decimals); }
+  map(fn: ((value: any, params?: any) => unknown) | ModuleUdf, options?: MapOptions): Series { return mapSeries(this, fn, options); }
+  get str(): StringAccessor { return new StringAccessor(this); }
+  get dt(): DatetimeAccessor { return new DatetimeAccessor(this); }
+  // --- end verbs-elem ---
 
   private reduce<T extends ScalarValue>(name: ReductionName, options?: ReductionOptions): Scalar<T> {
     return new Scalar<T>({ kind: 'reduce', request: reductionRequest(this.frame, this.expr, name, options) });
