@@ -6,7 +6,7 @@ import { type ComputeOptions, computeOne, explainOutputs } from './compute.ts';
 import { COLLECTION, type Collection, type Output, frameOutput, tableOf } from './output.ts';
 import { describePlan } from './plan.ts';
 import { assertKnownOptions } from '../config.ts';
-import { type BinaryOp, type ColExpr, type Literal, type UnaryOp, columnsOf, exprType } from '../expr.ts';
+import { type BinaryOp, type ColExpr, type Literal, type UnaryOp, columnsOf, exprType, isTemporal } from '../expr.ts';
 import { type FrameNode, assignNode, filterNode, projectNode, rowAligned } from './plan.ts';
 import { type ReductionOptions, reductionRequest } from './reductions.ts';
 import { Scalar, isScalar } from './scalar.ts';
@@ -14,7 +14,7 @@ import { compareWith } from './verbs/operands.ts';
 import * as cleaning from './verbs/cleaning.ts';
 import { type MapOptions, mapSeries } from './verbs/arithmetic.ts';
 import { StringAccessor } from './verbs/strings.ts';
-import { DatetimeAccessor } from './verbs/dates.ts';
+import { DatetimeAccessor, temporalExtreme } from './verbs/dates.ts';
 import type { ModuleUdf } from './udf.ts';
 import { type FormatOptions, type PlainValue, describeLazy, vectorValues } from './results.ts';
 import type { ScalarValue } from '../kernels/summary.ts';
@@ -127,6 +127,7 @@ export class Series implements Collection {
   // --- end verbs-elem ---
 
   private reduce<T extends ScalarValue>(name: ReductionName, options?: ReductionOptions): Scalar<T> {
+    if ((name === 'min' || name === 'max') && isTemporal(this.dtype)) return temporalExtreme(this, name, options) as unknown as Scalar<T>;
     return new Scalar<T>({ kind: 'reduce', request: reductionRequest(this.frame, this.expr, name, options) });
   }
   /** Sum of non-null values (0 when there are none); integers are summed exactly (a bigint beyond 2^53). */

@@ -1,7 +1,7 @@
 // Kernels for Arrow date and timestamp columns: comparisons (with each other and ISO literals, exact in
 // the column's own unit), `.dt` fields, floor/ceil to a unit, and parsing text into timestamps.
 
-import { type Data, type DataType, DateDay, Int32, TimestampMillisecond, Type } from 'apache-arrow';
+import { type Data, type DataType, DateDay, Float64, Int32, TimestampMillisecond, Type } from 'apache-arrow';
 import type { ComparisonOp, Literal } from '../expr.ts';
 import { type FnOperand, registerExprFunction } from './expr-functions.ts';
 import { primitiveData, sharedArray } from './arrow-build.ts';
@@ -206,6 +206,23 @@ registerExprFunction('dt_field', {
       for (let i = 0; i < n; i++) if (valid === null || (valid[i >> 3]! >> (i & 7)) & 1) out[i] = fieldOf(opts.field, ms(i));
     }
     return { data: primitiveData(new Int32(), n, out, d.typeId === Type.Null ? sharedArray(Uint8Array, (n + 7) >> 3) : validityOf(d)) };
+  },
+});
+
+// epoch_ms(x): a date/timestamp as float64 milliseconds since the epoch (how min/max of dates are reduced).
+registerExprFunction('epoch_ms', {
+  type([t], _opts, _args, what) {
+    temporalArg(t!, what);
+    return new Float64();
+  },
+  evaluate([x], n) {
+    if ('lit' in x!) return { lit: null };
+    const d = x.data;
+    const out = sharedArray(Float64Array, n);
+    if (d.typeId === Type.Null) return { data: primitiveData(new Float64(), n, out, sharedArray(Uint8Array, (n + 7) >> 3)) };
+    const ms = epochMsReader(d);
+    for (let i = 0; i < n; i++) out[i] = ms(i);
+    return { data: primitiveData(new Float64(), n, out, validityOf(d)) };
   },
 });
 

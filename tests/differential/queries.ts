@@ -181,7 +181,7 @@ export function openFrame(c: CsvCase, paths: string[]): DataFrame {
     ...(c.giveDelimiter ? { delimiter: c.delimiter } : {}),
     ...(c.blocksize !== undefined ? { blocksize: c.blocksize } : {}),
     ...(c.sampleBytes !== undefined ? { sampleBytes: c.sampleBytes } : {}),
-    ...(c.parseDates ? { parseDates: true } : {}),
+    parseDates: c.parseDates,
   });
 }
 
@@ -190,7 +190,7 @@ export function readOptionsText(c: CsvCase): string {
   if (c.giveDelimiter) o.delimiter = c.delimiter;
   if (c.blocksize !== undefined) o.blocksize = c.blocksize;
   if (c.sampleBytes !== undefined) o.sampleBytes = c.sampleBytes;
-  if (c.parseDates) o.parseDates = true;
+  o.parseDates = c.parseDates;
   return JSON.stringify(o);
 }
 

@@ -2,6 +2,11 @@
 // numbers into timestamps (milliseconds, UTC).
 
 import { Series, isSeries } from '../series.ts';
+import { Scalar } from '../scalar.ts';
+import { COLLECTION, type Output } from '../output.ts';
+import { type ComputeOptions, computeOne } from '../compute.ts';
+import { type ReductionOptions, reductionRequest } from '../reductions.ts';
+import type { ScalarNode } from '../plan.ts';
 import { optionsOf } from './operands.ts';
 import { type DtField, ROUND_UNITS, type ToDatetimeOptions } from '../../kernels/dates.ts';
 
@@ -46,4 +51,34 @@ export function toDatetime(s: Series, options?: { format?: string; errors?: 'rai
   if (o.unit !== undefined && !['s', 'ms', 'D'].includes(o.unit)) throw new TypeError(`toDatetime(): unit must be 's', 'ms' or 'D'; got ${String(o.unit)}`);
   const opts: ToDatetimeOptions = { format: o.format ?? null, errors: o.errors ?? 'raise', unit: o.unit ?? null };
   return new Series(s.frame, { t: 'call', fn: 'to_datetime', args: [s.expr], opts }, s.name);
+}
+
+/** A Scalar whose value is a moment: it computes to a JS Date (or null when there is no data). */
+export class DateScalar extends Scalar<any> {
+  constructor(node: ScalarNode) {
+    super(node);
+  }
+  override [COLLECTION](): Output<any> {
+    return asDates(super[COLLECTION]());
+  }
+  override async compute(options: ComputeOptions = {}): Promise<Date | null> {
+    return computeOne(this[COLLECTION](), options) as Promise<Date | null>;
+  }
+}
+
+function asDates(o: Output<any>): Output<any> {
+  return {
+    ...o,
+    withFrames: (rw) => asDates(o.withFrames(rw)),
+    finish: (values) => {
+      const ms = o.finish(values);
+      return ms === null || ms === undefined ? null : new Date(Number(ms));
+    },
+  };
+}
+
+/** min/max of a date or timestamp Series: reduced as epoch milliseconds, computed to a Date. */
+export function temporalExtreme(s: Series, name: 'min' | 'max', options?: ReductionOptions): DateScalar {
+  const expr = { t: 'call', fn: 'epoch_ms', args: [s.expr], opts: null } as const;
+  return new DateScalar({ kind: 'reduce', request: reductionRequest(s.frame, expr, name, options) });
 }
