@@ -27,7 +27,7 @@ import { registerExprFunction } from './expr-functions.ts';
 import { buildColumn } from './cleaning.ts';
 import { boolBytes } from './column-values.ts';
 import { validityOf } from './validity.ts';
-import { stringAt } from './strings.ts';
+import { derivedDictionary, stringAt } from './strings.ts';
 import { civilFromDays, epochMsReader, isTemporalType, msPerUnit } from './dates.ts';
 import { parseFloat64, parseTimestamp } from '../io/csv/values.ts';
 
@@ -45,7 +45,7 @@ export function castTarget(name: unknown): CastTarget | null {
   return ALIASES[name] ?? ALIASES[name.toLowerCase()] ?? null;
 }
 
-function targetType(to: CastTarget, from: DataType): DataType {
+function targetType(to: CastTarget, from: DataType, what: string): DataType {
   switch (to) {
     case 'int8': return new Int8();
     case 'int16': return new Int16();
@@ -59,7 +59,7 @@ function targetType(to: CastTarget, from: DataType): DataType {
     case 'float64': return new Float64();
     case 'bool': return new Bool();
     case 'string': return new Utf8();
-    case 'category': return from.typeId === Type.Dictionary ? from : new Dictionary(new Utf8(), new Int32());
+    case 'category': return from.typeId === Type.Dictionary ? from : derivedDictionary(what);
     case 'date': return new DateDay();
     case 'timestamp': return new TimestampMillisecond();
   }
@@ -73,12 +73,12 @@ registerExprFunction('cast', {
     const numeric = k === 'int' || k === 'bigint' || k === 'float' || k === 'bool';
     const temporal = isTemporalType(from);
     const toNumber = to !== 'string' && to !== 'category' && to !== 'date' && to !== 'timestamp';
-    if (k === 'null') return targetType(to, from);
+    if (k === 'null') return targetType(to, from, what);
     if (toNumber && to !== 'bool' && !(numeric || k === 'string')) throw new TypeError(`${what}: cannot make ${String(from)} into ${to}; ${temporal ? 'use .dt fields (year, month, ...) for numbers from dates' : 'convert it to text first'}`);
     if (to === 'bool' && !numeric) throw new TypeError(`${what}: cannot make ${String(from)} into bool; compare instead (e.g. .eq('yes'))`);
     if ((to === 'date' || to === 'timestamp') && !(temporal || k === 'string')) throw new TypeError(`${what}: cannot make ${String(from)} into ${to}; for numbers since the epoch use toDatetime(series, {unit: 's' | 'ms' | 'D'})`);
     if (k === 'other' && !temporal) throw new TypeError(`${what}: cannot convert ${String(from)}`);
-    return targetType(to, from);
+    return targetType(to, from, what);
   },
   evaluate([x], n, opts: { to: CastTarget }, type, what) {
     if ('lit' in x!) throw new Error(`internal: ${what} of a literal`);

@@ -8,7 +8,7 @@ import { type FnOperand, registerExprFunction } from './expr-functions.ts';
 import { dictionaryData, primitiveData, sharedArray } from './arrow-build.ts';
 import { asFloat64, boolBytes, packBits } from './column-values.ts';
 import { validityOf } from './validity.ts';
-import { isStringType, stringAt, utf8FromStrings } from './strings.ts';
+import { derivedDictionary, isStringType, stringAt, utf8FromStrings } from './strings.ts';
 import { epochMsReader, isTemporalType, msPerUnit } from './dates.ts';
 import { parseTimestamp } from '../io/csv/values.ts';
 
@@ -44,7 +44,7 @@ export function commonType(a: DataType, ea: ColExpr, b: DataType, eb: ColExpr, w
     return new Float64();
   }
   if (ka === 'bool' && kb === 'bool') return new Bool();
-  if (ka === 'string' && kb === 'string') return a.typeId === Type.Dictionary ? a : b.typeId === Type.Dictionary && ea.t === 'lit' ? b : new Utf8();
+  if (ka === 'string' && kb === 'string') return a.typeId === Type.Dictionary || (b.typeId === Type.Dictionary && ea.t === 'lit') ? derivedDictionary(what) : new Utf8();
   if (isTemporalType(a) && (isTemporalType(b) || (eb.t === 'lit' && typeof eb.value === 'string'))) {
     if (isTemporalType(b) && (a.typeId !== b.typeId || msPerUnit(a) !== msPerUnit(b))) throw new TypeError(`${what}: ${String(a)} and ${String(b)} differ; convert one with astype first`);
     if (eb.t === 'lit' && parseTimestamp(eb.value as string) === undefined) throw new TypeError(`${what}: ${JSON.stringify(eb.value)} is not an ISO date or timestamp`);

@@ -6,9 +6,24 @@ import { type FnOperand, registerExprFunction } from './expr-functions.ts';
 import { dictionaryData, primitiveData, sharedArray, utf8Data } from './arrow-build.ts';
 import { validityOf } from './validity.ts';
 import { packBits } from './column-values.ts';
+import { hashString } from '../scheduler/tokenize.ts';
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
+
+const derived = new Map<number, Dictionary>();
+
+/**
+ * The type of a dictionary column an expression makes: its id comes from the expression's text, so every
+ * thread and process agrees on it, and it differs from the input's (one batch may hold both, and Arrow IPC
+ * needs one dictionary per id). The same id always gives the same type object.
+ */
+export function derivedDictionary(what: string): Dictionary {
+  const id = 1_000_000 + (Number.parseInt(hashString(what).slice(-7), 16) % 1_000_000_000);
+  let t = derived.get(id);
+  if (!t) derived.set(id, (t = new Dictionary(new Utf8(), new Int32(), id)));
+  return t;
+}
 
 function isStringType(t: DataType): boolean {
   return t.typeId === Type.Utf8 || (t.typeId === Type.Dictionary && (t as Dictionary).dictionary.typeId === Type.Utf8);
@@ -243,7 +258,7 @@ registerExprFunction('str_map', {
         throw new TypeError(`${what}: invalid regular expression ${JSON.stringify(opts.pat)}: ${(e as Error).message}`);
       }
     }
-    return t!.typeId === Type.Dictionary ? t! : new Utf8();
+    return t!.typeId === Type.Dictionary ? derivedDictionary(what) : new Utf8();
   },
   evaluate([x], _n, opts: StrMapOp, type) {
     if ('lit' in x!) return { lit: x.lit === null ? null : strMapper(opts)(String(x.lit)) };

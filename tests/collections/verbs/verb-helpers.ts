@@ -15,8 +15,12 @@ export function frameOf(columns: Columns, npartitions: number, dictionary: reado
   const entries = columns instanceof Map ? [...columns.entries()] : Object.entries(columns);
   if (dictionary.length === 0) return fromColumns(columns as Record<string, unknown[]>, { npartitions });
   // Arrow builds these: a dictionary column made independently of tessera's own kernels.
-  const vectors: Record<string, unknown> = {};
-  for (const [k, v] of entries) vectors[k] = dictionary.includes(k) ? vectorFromArray(v as (string | null)[], new Dictionary(new Utf8(), new Int32())) : vectorFromArray(v as never);
+  // An own property even for '__proto__' (plain assignment would set the prototype).
+  const vectors: Record<string, unknown> = Object.create(null);
+  for (const [k, v] of entries) {
+    const vec = dictionary.includes(k) ? vectorFromArray(v as (string | null)[], new Dictionary(new Utf8(), new Int32())) : vectorFromArray(v as never);
+    Object.defineProperty(vectors, k, { value: vec, enumerable: true });
+  }
   return fromArrow(new Table(vectors as never), { npartitions });
 }
 
