@@ -5,7 +5,7 @@ import type { ColExpr } from '../expr.ts';
 import { exprType, kindOf } from '../expr.ts';
 import { typeTag } from '../kernels/type-tags.ts';
 import { tokenize } from '../scheduler/tokenize.ts';
-import type { FrameNode, ReductionRequest, ScalarNode } from './plan.ts';
+import { type FrameNode, type ReductionRequest, type ScalarNode, inputsOf } from './plan.ts';
 
 /** What a scalar leaf holds before lowering; `__token` makes task tokens name the scalar, not its whole plan. */
 export interface ScalarSlot {
@@ -135,9 +135,15 @@ export function leafRequests(e: ColExpr, out: ReductionRequest[] = []): Reductio
 
 /** Requests of scalar leaves in the expressions of a frame plan (assign and filter nodes), all the way down. */
 export function frameLeafRequests(node: FrameNode, out: ReductionRequest[] = []): ReductionRequest[] {
-  for (let n: FrameNode | null = node; n !== null; n = (n as { input?: FrameNode }).input ?? null) {
+  const seen = new Set<string>();
+  const stack: FrameNode[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (seen.has(n.token)) continue;
+    seen.add(n.token);
     if (n.kind === 'assign') for (const [, e] of n.assignments) leafRequests(e, out);
     else if (n.kind === 'filter') leafRequests(n.predicate, out);
+    stack.push(...inputsOf(n));
   }
   return out;
 }
