@@ -11,7 +11,6 @@ import { type Operand, callSeries, compareWith, operandOf, optionsOf } from './o
 import { type CastTarget, CAST_TARGETS, castTarget } from '../../kernels/cast.ts';
 import { entriesOf } from '../../kernels/name-records.ts';
 import { isTemporalType } from '../../kernels/dates.ts';
-import { parseTimestamp } from '../../io/csv/values.ts';
 
 export interface DropnaOptions {
   /** 'any' (default): drop a row with a null in any of `subset`; 'all': only when every one is null. */
@@ -68,22 +67,26 @@ export function fillna(df: DataFrame, value: FillValue | Record<string, FillValu
   let node = df.node;
   const assignments: Array<[string, ColExpr]> = [];
   for (const [name, v] of entries) {
-    if (!perColumn && !isSeries(v) && !isScalar(v) && !fillFits(df, name, v)) continue; // pandas leaves columns the value does not fit
-    const s = fillnaSeries(new Series(node, { t: 'col', name }, name), v);
+    const column = new Series(node, { t: 'col', name }, name);
+    // One value for every column: columns it does not fit keep their nulls (df.fillna(0) leaves text alone).
+    if (!perColumn && !fits(column, v)) continue;
+    const s = fillnaSeries(column, v);
     node = s.frame;
     assignments.push([name, s.expr]);
   }
   return new DataFrame(assignNode(node, assignments));
 }
 
-/** Whether a literal fill value fits a column, for the fill-every-column form (df.fillna(0) leaves text alone). */
-function fillFits(df: DataFrame, name: string, v: FillValue): boolean {
-  const t = df.schema.fields.find((f) => f.name === name)!.type;
-  const k = kindOf(t);
+/** Whether a fill value (a literal, a Series, a Scalar) shares a type with a column. */
+function fits(column: Series, v: FillValue): boolean {
   if (v === null) return false;
-  if (v instanceof Date || typeof v === 'string') return k === 'string' || (isTemporalType(t) && (typeof v !== 'string' || parseTimestamp(v) !== undefined));
-  if (typeof v === 'boolean') return k === 'bool';
-  return k === 'int' || k === 'bigint' || k === 'float' || k === 'null';
+  try {
+    fillnaSeries(column, v);
+    return true;
+  } catch (e) {
+    if (e instanceof TypeError) return false;
+    throw e;
+  }
 }
 
 export function fillnaSeries(s: Series, value: FillValue): Series {

@@ -42,6 +42,8 @@ test('dropna: options are validated', () => {
 });
 
 test('fillna: one value for every column it fits, per column, a Series, a lazy Scalar', async () => {
+  const nonNull = X.filter((v): v is number => v !== null);
+  const mean = nonNull.reduce((a, b) => a + b, 0) / nonNull.length;
   const all = await samePerPartitioning((p) => frame(p).fillna(0));
   assert.equal(col(all, 'x'), X.map((v) => v ?? 0));
   assert.equal(show(col(all, '__proto__')), show(F.map((v) => v ?? 0)), 'NaN stays: it is a value');
@@ -57,13 +59,19 @@ test('fillna: one value for every column it fits, per column, a Series, a lazy S
     return df.col('x').fillna(df.col('__proto__'));
   });
   assert.equal(show(col(fromOther, 'x')), show(X.map((v, i) => v ?? F[i])));
-  const nonNull = X.filter((v): v is number => v !== null);
-  const mean = nonNull.reduce((a, b) => a + b, 0) / nonNull.length;
   const fromMean = await samePerPartitioning((p) => {
     const x = frame(p).col('x');
     return x.fillna(x.mean());
   });
   col(fromMean, 'x').forEach((v, i) => assert.ok(Math.abs((v as number) - (X[i] ?? mean)) < 1e-12));
+  // A lazy Scalar for the whole frame: numeric columns take it, the text column keeps its nulls.
+  const byScalar = await samePerPartitioning((p) => {
+    const df = frame(p);
+    return df.fillna(df.col('x').mean());
+  });
+  assert.equal(col(byScalar, 'constructor'), S);
+  col(byScalar, '__proto__').forEach((v, i) => assert.ok(F[i] === null ? Math.abs((v as number) - mean) < 1e-12 : Object.is(v, F[i]), `row ${i}`));
+  col(byScalar, 'x').forEach((v, i) => assert.ok(Math.abs((v as number) - (X[i] ?? mean)) < 1e-12, `row ${i}`));
   assert.throws(() => frame(1).col('x').fillna('text'), /no common type/);
   assert.throws(() => frame(1).fillna({ nope: 1 }), /no column named 'nope'/);
 });
