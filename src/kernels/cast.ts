@@ -7,7 +7,6 @@ import {
   type DataType,
   Bool,
   DateDay,
-  Dictionary,
   Float32,
   Float64,
   Int8,

@@ -149,24 +149,22 @@ export function drop(df: DataFrame, columns: string | readonly string[], options
   return new DataFrame(projectNode(df.node, df.columns.filter((c) => !gone.has(c))));
 }
 
-function boolCondition(s: Series, cond: Series, where: string): void {
+/** The condition of where/mask: a boolean Series. */
+function checkCondition(s: Series, cond: unknown, verb: string): asserts cond is Series {
+  if (!isSeries(cond)) throw new TypeError(`${verb}('${s.name}'): the condition must be a boolean Series`);
   const k = kindOf(cond.dtype);
-  if (k !== 'bool' && k !== 'null') throw new TypeError(`${where}: the condition must be a boolean Series, got ${String(cond.dtype)}`);
-  if (!isSeries(cond)) throw new TypeError(`${where}: the condition must be a Series`);
-  void s;
+  if (k !== 'bool' && k !== 'null') throw new TypeError(`${verb}('${s.name}'): the condition must be a boolean Series, got ${String(cond.dtype)}`);
 }
 
 /** Values where `cond` is true, `other` (default null) where it is false or null (pandas' where). */
 export function where(s: Series, cond: Series, other: Operand = null): Series {
-  if (!isSeries(cond)) throw new TypeError(`where('${s.name}'): the condition must be a boolean Series`);
-  boolCondition(s, cond, `where('${s.name}')`);
+  checkCondition(s, cond, 'where');
   return ifElse(s, cond, s, other, 'where');
 }
 
 /** `other` (default null) where `cond` is true, the values elsewhere (pandas' mask). */
 export function mask(s: Series, cond: Series, other: Operand = null): Series {
-  if (!isSeries(cond)) throw new TypeError(`mask('${s.name}'): the condition must be a boolean Series`);
-  boolCondition(s, cond, `mask('${s.name}')`);
+  checkCondition(s, cond, 'mask');
   return ifElse(s, cond, other, s, 'mask');
 }
 
