@@ -36,6 +36,8 @@ export type { AggFn, AggFnSpec } from './collections/verbs/agg-fn.ts';
 export { AppliedFrame } from './collections/applied-frame.ts';
 export { GroupFrame } from './kernels/groupby/group-frame.ts';
 export { udf, type ModuleUdf } from './collections/udf.ts';
+export { toDatetime, DatetimeAccessor } from './collections/verbs/dates.ts';
+export { StringAccessor } from './collections/verbs/strings.ts';
 export { isTesseraWorker, WorkerComputeError } from './scheduler/worker-guard.ts';
 export type { GroupAggName } from './kernels/groupby/aggregate.ts';
 export { readParquet, type ParquetReadOptions } from './io/parquet/read.ts';

@@ -14,6 +14,7 @@ import type { PartitionSource } from './source.ts';
 import { MemorySource } from './memory-source.ts';
 import { assertKnownOptions } from '../config.ts';
 import { pushDownProjections } from './optimize/projection-pushdown.ts';
+import * as cleaning from './verbs/cleaning.ts';
 import { type CorrOptions, type CovOptions, type DescribeOptions, type QuantileOptions, frameCorrCov, frameDescribe, frameNumRows, frameQuantile } from './verbs/summaries.ts';
 import type { SummaryTable } from './verbs/summary-table.ts';
 import type { Scalar } from './scalar.ts';
@@ -169,6 +170,20 @@ export class DataFrame implements Collection {
   prod(o?: FrameReductionOptions): ReducedRow { return this.reduce('prod', o); }
   any(o?: FrameReductionOptions): ReducedRow { return this.reduce('any', o); }
   all(o?: FrameReductionOptions): ReducedRow { return this.reduce('all', o); }
+
+  // --- verbs: cleaning, arithmetic, strings, dates (verbs-elem) ---
+  /** Rows without nulls: {how: 'any' | 'all', subset, thresh} as pandas (NaN is a value, not missing). */
+  dropna(options?: cleaning.DropnaOptions): DataFrame { return cleaning.dropna(this, options); }
+  /** Nulls replaced: fillna(0) fills every column the value fits; fillna({a: 0, b: 'x'}) per column. */
+  fillna(value: cleaning.FillValue | Record<string, cleaning.FillValue> | ReadonlyMap<string, cleaning.FillValue>): DataFrame { return cleaning.fillna(this, value); }
+  isna(): DataFrame { return cleaning.isnaFrame(this, false); }
+  notna(): DataFrame { return cleaning.isnaFrame(this, true); }
+  astype(dtypes: string | Record<string, string> | ReadonlyMap<string, string>): DataFrame { return cleaning.astype(this, dtypes); }
+  rename(mapping: Record<string, string> | ReadonlyMap<string, string> | ((name: string) => string)): DataFrame { return cleaning.rename(this, mapping); }
+  drop(columns: string | readonly string[], options?: { errors?: 'raise' | 'ignore' }): DataFrame { return cleaning.drop(this, columns, options); }
+  round(decimals?: number | Record<string, number>): DataFrame { return cleaning.roundFrame(this, decimals); }
+  clip(lower?: Literal, upper?: Literal): DataFrame { return cleaning.clipFrame(this, lower, upper); }
+  // --- end verbs-elem ---
 
   // --- verbs: summaries, cumulative, duplicates (verbs-summary) ---
   /** count, mean, std, min, 25%, 50%, 75%, max of every numeric column (dates: count, min, max), one pass per partition. */

@@ -3,7 +3,7 @@
 
 import { availableParallelism } from 'node:os';
 import { type DataFrame } from './dataframe.ts';
-import { type ColExpr, type Literal, kindOf } from '../expr.ts';
+import { type ColExpr, type Literal, isTemporal, kindOf } from '../expr.ts';
 import { type FrameNode, type GroupOrder, filterNode, groupAggNode, projectNode } from './plan.ts';
 import { AppliedFrame } from './applied-frame.ts';
 import { type ModuleUdf, isModuleUdf } from './udf.ts';
@@ -102,7 +102,7 @@ export class GroupBy {
       const f = df.schema.fields.find((x) => x.name === k);
       if (!f) throw new Error(`groupby: no column named '${k}'; the columns are: ${df.columns.map((c) => `'${c}'`).join(', ')}`);
       const kind = kindOf(f.type);
-      if (!['string', 'int', 'bigint', 'float', 'bool'].includes(kind)) throw new TypeError(`groupby: cannot group by '${k}' of type ${String(f.type)}`);
+      if (!['string', 'int', 'bigint', 'float', 'bool'].includes(kind) && !isTemporal(f.type)) throw new TypeError(`groupby: cannot group by '${k}' of type ${String(f.type)}`);
     }
     if (keys.length === 0) throw new TypeError('groupby needs at least one key column');
   }
@@ -134,7 +134,9 @@ export class GroupBy {
       const numeric = ['int', 'bigint', 'float', 'bool', 'null'].includes(kind);
       if (s.fn === 'custom') continue;
       if (NUMERIC_ONLY.includes(s.fn) && !numeric) throw new TypeError(`agg '${s.out}': ${s.fn}() needs a numeric column, '${s.column}' is ${String(f.type)}`);
-      if (!numeric && kind !== 'string') throw new TypeError(`agg '${s.out}': cannot aggregate '${s.column}' of type ${String(f.type)}`);
+      // Dates and timestamps: counted, and first/last/nunique on their stored integers (exact).
+      const temporalOk = isTemporal(f.type) && ['count', 'nunique', 'first', 'last', 'size'].includes(s.fn);
+      if (!numeric && kind !== 'string' && !temporalOk) throw new TypeError(`agg '${s.out}': cannot aggregate '${s.column}' of type ${String(f.type)}${isTemporal(f.type) ? ' with ' + s.fn + ' (dates and timestamps take count, nunique, first, last)' : ''}`);
     }
     const node = groupAggNode(this.df.node, this.keys, specs, {
       dropna: this.options.dropna,
