@@ -44,6 +44,12 @@ export interface Config {
   workerTimeout: number;
   /** 'distributed' only: ms a lost Redis connection is retried before the run fails. */
   redisTimeout: number;
+  /**
+   * Where shuffle pieces (merge by hash, sortValues, setIndex) wait between the task that cuts a partition
+   * and the tasks that take them: 'memory' (default), or 'disk': Arrow IPC files in a directory under the
+   * OS temp dir that the compute creates and removes.
+   */
+  shuffle: 'memory' | 'disk';
 }
 
 /** What config.set / withConfig / compute accept: any subset; numWorkers: null restores the default. */
@@ -68,6 +74,7 @@ function defaults(): Config {
     retries: 2,
     workerTimeout: 60_000,
     redisTimeout: 30_000,
+    shuffle: 'memory',
   };
 }
 
@@ -135,6 +142,9 @@ export function validateConfig(options: ConfigOptions): void {
       case 'workerTimeout':
       case 'redisTimeout':
         if (!(typeof v === 'number' && v > 0 && v <= 2 ** 31 - 1)) throw new TypeError(`${k} must be a number of milliseconds > 0 (at most 2^31 - 1); got ${JSON.stringify(v)}`);
+        break;
+      case 'shuffle':
+        if (v !== 'memory' && v !== 'disk') throw new TypeError(`shuffle must be 'memory' or 'disk'; got ${JSON.stringify(v)}`);
         break;
       case 'splitEvery':
         if (!(Number.isInteger(v) && (v as number) >= 2)) throw new TypeError(`splitEvery must be an integer >= 2; got ${JSON.stringify(v)}`);

@@ -3,6 +3,9 @@
 // type from a schema, so a bad column or a type mismatch fails when the expression is built.
 
 import { type DataType, type Schema, Bool, Dictionary, Float64, Int64, Null, Utf8, Type } from 'apache-arrow';
+import { exprFunction } from './kernels/expr-functions.ts';
+import { typeFromTag } from './kernels/type-tags.ts';
+import { parseTimestamp } from './io/csv/values.ts';
 
 export type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'floordiv' | 'mod' | 'pow';
 export type ComparisonOp = 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
@@ -15,7 +18,14 @@ export type ColExpr =
   | { readonly t: 'col'; readonly name: string }
   | { readonly t: 'lit'; readonly value: Literal }
   | { readonly t: 'bin'; readonly op: BinaryOp; readonly l: ColExpr; readonly r: ColExpr }
-  | { readonly t: 'un'; readonly op: UnaryOp; readonly x: ColExpr };
+  | { readonly t: 'un'; readonly op: UnaryOp; readonly x: ColExpr }
+  /** A named element-wise function (kernels/expr-functions.ts): fill, cast, string and date kernels. */
+  | { readonly t: 'call'; readonly fn: string; readonly args: readonly ColExpr[]; readonly opts: unknown }
+  /**
+   * A lazy Scalar broadcast to every row (x.sub(x.mean())). Before lowering `slot` holds the scalar's plan
+   * (collections/scalar-leaf.ts); lowering replaces it with a Ref to the scalar's task, so tasks carry its value.
+   */
+  | { readonly t: 'scalar'; readonly type: string; readonly slot: unknown };
 
 export const ARITHMETIC: readonly ArithmeticOp[] = ['add', 'sub', 'mul', 'div', 'floordiv', 'mod', 'pow'];
 export const COMPARISON: readonly ComparisonOp[] = ['gt', 'ge', 'lt', 'le', 'eq', 'ne'];
@@ -62,6 +72,9 @@ export function columnsOf(e: ColExpr, out: Set<string> = new Set()): Set<string>
     case 'un':
       columnsOf(e.x, out);
       break;
+    case 'call':
+      for (const a of e.args) columnsOf(a, out);
+      break;
   }
   return out;
 }
@@ -76,6 +89,10 @@ export function describeExpr(e: ColExpr): string {
       return `${e.op}(${describeExpr(e.l)}, ${describeExpr(e.r)})`;
     case 'un':
       return `${e.op}(${describeExpr(e.x)})`;
+    case 'call':
+      return `${e.fn}(${e.args.map(describeExpr).join(', ')})`;
+    case 'scalar':
+      return `scalar<${e.type}>`;
   }
 }
 
@@ -103,6 +120,12 @@ export function exprType(e: ColExpr, schema: Schema): DataType {
     }
     case 'lit':
       return literalType(e.value);
+    case 'scalar':
+      return typeFromTag(e.type);
+    case 'call': {
+      const f = exprFunction(e.fn);
+      return f.type(e.args.map((a) => exprType(a, schema)), e.opts, e.args, describeExpr(e));
+    }
     case 'un': {
       const t = exprType(e.x, schema);
       const k = kindOf(t);
@@ -129,11 +152,33 @@ export function exprType(e: ColExpr, schema: Schema): DataType {
         return new Bool();
       }
       const comparable =
-        lk === 'null' || rk === 'null' || (isNumericKind(lk) && isNumericKind(rk) && lk !== 'bool' && rk !== 'bool') || lk === rk;
+        lk === 'null' ||
+        rk === 'null' ||
+        (isNumericKind(lk) && isNumericKind(rk) && lk !== 'bool' && rk !== 'bool') ||
+        lk === rk ||
+        temporalComparable(e.l, lt, e.r, rt);
       if (!comparable) throw typeError(e, `cannot compare ${lt} with ${rt}`);
       return new Bool();
     }
   }
+}
+
+/** True for Arrow date and timestamp types. */
+export function isTemporal(t: DataType): boolean {
+  return t.typeId === Type.Date || t.typeId === Type.Timestamp;
+}
+
+/** Dates and timestamps compare with each other and with ISO text literals (checked when built). */
+function temporalComparable(l: ColExpr, lt: DataType, r: ColExpr, rt: DataType): boolean {
+  const isoLiteral = (e: ColExpr) => {
+    if (e.t !== 'lit' || typeof e.value !== 'string') return false;
+    if (parseTimestamp(e.value) === undefined) {
+      throw new TypeError(`'${e.value}' is not an ISO date (YYYY-MM-DD) or timestamp (YYYY-MM-DDTHH:MM[:SS[.fff]][Z|+HH:MM]) to compare a ${String(isTemporal(lt) ? lt : rt)} column with`);
+    }
+    return true;
+  };
+  if (isTemporal(lt) && isTemporal(rt)) return true;
+  return (isTemporal(lt) && isoLiteral(r)) || (isTemporal(rt) && isoLiteral(l));
 }
 
 /** Width and signedness of an integer type, or null for every other type. */

@@ -27,9 +27,17 @@ export type { CsvOptions, CsvDtype } from './io/csv/options.ts';
 export { CsvParseError, CsvFileError, CsvOptionError } from './io/csv/errors.ts';
 export { InputChangedError } from './io/files.ts';
 export { GroupBy, GroupedColumn, customAgg, type CustomAggregation, type GroupByOptions, type AggOptions, type AggSpec, type ApplyOptions, type GroupFunction } from './collections/groupby.ts';
+// Summary, cumulative and de-duplication verbs (verbs-summary): result collections and option types.
+export { SummaryTable, ScalarRecord } from './collections/verbs/summary-table.ts';
+export type { QuantileOptions, DescribeOptions, CorrOptions, CovOptions } from './collections/verbs/summaries.ts';
+export type { DropDuplicatesOptions } from './collections/verbs/duplicates.ts';
+export type { ValueCountsOptions } from './collections/verbs/value-counts.ts';
+export type { AggFn, AggFnSpec } from './collections/verbs/agg-fn.ts';
 export { AppliedFrame } from './collections/applied-frame.ts';
 export { GroupFrame } from './kernels/groupby/group-frame.ts';
 export { udf, type ModuleUdf } from './collections/udf.ts';
+export { toDatetime, DatetimeAccessor } from './collections/verbs/dates.ts';
+export { StringAccessor } from './collections/verbs/strings.ts';
 export { isTesseraWorker, WorkerComputeError } from './scheduler/worker-guard.ts';
 export type { GroupAggName } from './kernels/groupby/aggregate.ts';
 export { readParquet, type ParquetReadOptions } from './io/parquet/read.ts';

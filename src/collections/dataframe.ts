@@ -14,17 +14,21 @@ import type { PartitionSource } from './source.ts';
 import { MemorySource } from './memory-source.ts';
 import { assertKnownOptions } from '../config.ts';
 import { pushDownProjections } from './optimize/projection-pushdown.ts';
+import * as cleaning from './verbs/cleaning.ts';
 import { type CorrOptions, type CovOptions, type DescribeOptions, type QuantileOptions, frameCorrCov, frameDescribe, frameNumRows, frameQuantile } from './verbs/summaries.ts';
 import type { SummaryTable } from './verbs/summary-table.ts';
 import type { Scalar } from './scalar.ts';
 import { frameCarry, frameLagged, frameShift } from './verbs/cumulative.ts';
 import { type DropDuplicatesOptions, dropDuplicatesNode } from './verbs/duplicates.ts';
 import { topNode } from './verbs/top-n.ts';
+import { frameNunique } from './verbs/nunique.ts';
+import type { ScalarRecord } from './verbs/summary-table.ts';
 import * as reshape from './verbs/reshape.ts';
 import * as mapParts from './verbs/map-partitions.ts';
 import * as mergeVerb from './verbs/merge.ts';
 import * as sortVerb from './verbs/sort.ts';
 import * as sampleVerb from './verbs/sample.ts';
+import * as pivotVerb from './verbs/pivot.ts';
 import type { ModuleUdf } from './udf.ts';
 
 /** The plan rebuilt from its sources' current schemas. */
@@ -167,6 +171,20 @@ export class DataFrame implements Collection {
   any(o?: FrameReductionOptions): ReducedRow { return this.reduce('any', o); }
   all(o?: FrameReductionOptions): ReducedRow { return this.reduce('all', o); }
 
+  // --- verbs: cleaning, arithmetic, strings, dates (verbs-elem) ---
+  /** Rows without nulls: {how: 'any' | 'all', subset, thresh} as pandas (NaN is a value, not missing). */
+  dropna(options?: cleaning.DropnaOptions): DataFrame { return cleaning.dropna(this, options); }
+  /** Nulls replaced: fillna(0) fills every column the value fits; fillna({a: 0, b: 'x'}) per column. */
+  fillna(value: cleaning.FillValue | Record<string, cleaning.FillValue> | ReadonlyMap<string, cleaning.FillValue>): DataFrame { return cleaning.fillna(this, value); }
+  isna(): DataFrame { return cleaning.isnaFrame(this, false); }
+  notna(): DataFrame { return cleaning.isnaFrame(this, true); }
+  astype(dtypes: string | Record<string, string> | ReadonlyMap<string, string>): DataFrame { return cleaning.astype(this, dtypes); }
+  rename(mapping: Record<string, string> | ReadonlyMap<string, string> | ((name: string) => string)): DataFrame { return cleaning.rename(this, mapping); }
+  drop(columns: string | readonly string[], options?: { errors?: 'raise' | 'ignore' }): DataFrame { return cleaning.drop(this, columns, options); }
+  round(decimals?: number | Record<string, number>): DataFrame { return cleaning.roundFrame(this, decimals); }
+  clip(lower?: Literal, upper?: Literal): DataFrame { return cleaning.clipFrame(this, lower, upper); }
+  // --- end verbs-elem ---
+
   // --- verbs: summaries, cumulative, duplicates (verbs-summary) ---
   /** count, mean, std, min, 25%, 50%, 75%, max of every numeric column (dates: count, min, max), one pass per partition. */
   describe(o?: DescribeOptions): SummaryTable { return frameDescribe(this.node, o); }
@@ -199,6 +217,8 @@ export class DataFrame implements Collection {
   /** The n rows with the largest values of `columns` (later columns break ties; then the earlier row). One partition. */
   nlargest(n: number, columns: string | readonly string[]): DataFrame { return new DataFrame(topNode(this.node, n, columns, true, 'nlargest()')); }
   nsmallest(n: number, columns: string | readonly string[]): DataFrame { return new DataFrame(topNode(this.node, n, columns, false, 'nsmallest()')); }
+  /** Distinct values of every column as a record {column: n}; {dropna: false} counts null as a value. */
+  nunique(o?: { dropna?: boolean }): ScalarRecord { return frameNunique(this.node, o); }
   // --- end verbs-summary ---
 
   /** Group rows by one or several key columns: df.groupby('Origin').agg({...}), .apply(fn), .getGroup(key). */
@@ -247,6 +267,21 @@ export class DataFrame implements Collection {
   /** Disjoint frames holding about fracs[i] / sum(fracs) of the rows each, together every row. */
   randomSplit(fracs: readonly number[], options: { seed?: number | bigint }): DataFrame[] {
     return sampleVerb.randomSplitNodes(this.node, fracs, options).map((n) => new DataFrame(n));
+  }
+  /** Sort by `column` with known divisions (each value in one partition); input already in order stays put. */
+  setIndex(column: string): DataFrame { return new DataFrame(sortVerb.setIndexNode(this.node, column)); }
+  /** The same rows without the index; {drop: true} drops the index column too. */
+  resetIndex(options: { drop?: boolean } = {}): DataFrame { return new DataFrame(sortVerb.resetIndexNode(this.node, options)); }
+  /** Where each partition of an indexed frame starts, and where the last ends (npartitions + 1 values; null: empty). */
+  divisions(options: ComputeOptions = {}): Promise<unknown[]> { return sortVerb.divisionsOf(this.node, options); }
+  /** The index column (setIndex), or null. */
+  get index(): string | null { return sortVerb.indexOf(this.node); }
+  /** Wide table of aggfunc(values) per index value and column value: lazy with {columnValues}, else a Promise (the values are counted first). */
+  pivotTable(options: pivotVerb.PivotOptions & { columnValues: readonly unknown[] }): DataFrame;
+  pivotTable(options: pivotVerb.PivotOptions, compute?: ComputeOptions): Promise<DataFrame>;
+  pivotTable(options: pivotVerb.PivotOptions, compute: ComputeOptions = {}): DataFrame | Promise<DataFrame> {
+    if (options?.columnValues !== undefined) return new DataFrame(pivotVerb.pivotLazy(this.node, options));
+    return pivotVerb.pivotCounted(this.node, options, compute).then((n) => new DataFrame(n));
   }
   // --- end verbs-reshape ---
 

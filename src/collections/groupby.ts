@@ -3,7 +3,7 @@
 
 import { availableParallelism } from 'node:os';
 import { type DataFrame } from './dataframe.ts';
-import { type ColExpr, type Literal, kindOf } from '../expr.ts';
+import { type ColExpr, type Literal, isTemporal, kindOf } from '../expr.ts';
 import { type FrameNode, type GroupOrder, filterNode, groupAggNode, projectNode } from './plan.ts';
 import { AppliedFrame } from './applied-frame.ts';
 import { type ModuleUdf, isModuleUdf } from './udf.ts';
@@ -15,6 +15,7 @@ import { GROUP_AGGS, type GroupAggName, type GroupAggSpec } from '../kernels/gro
 import { entriesOf } from '../kernels/name-records.ts';
 import { type ValueCountsOptions, groupedValueCounts } from './verbs/value-counts.ts';
 import { type AggFn, isAggFnSpec, parseAggFn } from './verbs/agg-fn.ts';
+import { dropnaOption, groupedNuniqueWithNulls } from './verbs/nunique.ts';
 
 export interface GroupByOptions {
   /** Drop rows whose key is null (default true, as pandas); false keeps null as its own group. */
@@ -101,7 +102,7 @@ export class GroupBy {
       const f = df.schema.fields.find((x) => x.name === k);
       if (!f) throw new Error(`groupby: no column named '${k}'; the columns are: ${df.columns.map((c) => `'${c}'`).join(', ')}`);
       const kind = kindOf(f.type);
-      if (!['string', 'int', 'bigint', 'float', 'bool'].includes(kind)) throw new TypeError(`groupby: cannot group by '${k}' of type ${String(f.type)}`);
+      if (!['string', 'int', 'bigint', 'float', 'bool'].includes(kind) && !isTemporal(f.type)) throw new TypeError(`groupby: cannot group by '${k}' of type ${String(f.type)}`);
     }
     if (keys.length === 0) throw new TypeError('groupby needs at least one key column');
   }
@@ -133,7 +134,9 @@ export class GroupBy {
       const numeric = ['int', 'bigint', 'float', 'bool', 'null'].includes(kind);
       if (s.fn === 'custom') continue;
       if (NUMERIC_ONLY.includes(s.fn) && !numeric) throw new TypeError(`agg '${s.out}': ${s.fn}() needs a numeric column, '${s.column}' is ${String(f.type)}`);
-      if (!numeric && kind !== 'string') throw new TypeError(`agg '${s.out}': cannot aggregate '${s.column}' of type ${String(f.type)}`);
+      // Dates and timestamps: counted, and first/last/nunique on their stored integers (exact).
+      const temporalOk = isTemporal(f.type) && ['count', 'nunique', 'first', 'last', 'size'].includes(s.fn);
+      if (!numeric && kind !== 'string' && !temporalOk) throw new TypeError(`agg '${s.out}': cannot aggregate '${s.column}' of type ${String(f.type)}${isTemporal(f.type) ? ' with ' + s.fn + ' (dates and timestamps take count, nunique, first, last)' : ''}`);
     }
     const node = groupAggNode(this.df.node, this.keys, specs, {
       dropna: this.options.dropna,
@@ -191,7 +194,11 @@ export class GroupBy {
   count(o?: AggOptions): DataFrame { return this.all('count', o); }
   first(o?: AggOptions): DataFrame { return this.all('first', o); }
   last(o?: AggOptions): DataFrame { return this.all('last', o); }
-  nunique(o?: AggOptions): DataFrame { return this.all('nunique', o); }
+  /** Distinct values per group; {dropna: false} counts null as one more value (as pandas). */
+  nunique(o: AggOptions & { dropna?: boolean } = {}): DataFrame {
+    const { dropna: _d, ...rest } = o;
+    return dropnaOption(o, 'nunique()') ? this.all('nunique', rest) : groupedNuniqueWithNulls(this.valueColumns(), (specs) => this.build(specs, rest));
+  }
   /** Rows per group (nulls in value columns included). */
   size(o?: AggOptions): DataFrame {
     return this.build([{ out: 'size', column: null, fn: 'size', ddof: 0 }], o ?? {});
@@ -268,7 +275,10 @@ export class GroupedColumn {
   std(o?: AggOptions): DataFrame { return this.one('std', o); }
   first(o?: AggOptions): DataFrame { return this.one('first', o); }
   last(o?: AggOptions): DataFrame { return this.one('last', o); }
-  nunique(o?: AggOptions): DataFrame { return this.one('nunique', o); }
+  nunique(o: AggOptions & { dropna?: boolean } = {}): DataFrame {
+    const { dropna: _d, ...rest } = o;
+    return dropnaOption(o, 'nunique()') ? this.one('nunique', rest) : groupedNuniqueWithNulls([this.name], (specs) => this.gb._build(specs, rest));
+  }
   median(o?: AggOptions): DataFrame { return this.one('median', o); }
   // --- verbs: summaries, cumulative, duplicates (verbs-summary) ---
   /** Count of each value of this column within each group: [keys..., column, count], by key then most frequent first. */

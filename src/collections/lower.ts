@@ -14,16 +14,29 @@ import { groupKeyType } from '../kernels/groupby/aggregate.ts';
 import { typeTag } from '../kernels/type-tags.ts';
 import { type Needs, needsOf } from '../kernels/summary.ts';
 import type { ReductionOutput } from '../kernels/reduce-ops.ts';
+import { type SpillTarget, newSpillDir } from './shuffle/spill.ts';
+import { bindLeaves, embeddedRequests, requestDepth, usesModuleUdf } from './scalar-leaf.ts';
 
 export class GraphBuilder {
   readonly graph: Graph = new Map();
   private readonly frames = new Map<string, Key[]>();
   private readonly reductions = new Map<ReductionRequest, { key: Key; index: number }>();
 
+  /** Directories for shuffle pieces on disk, made and removed by the run path around the run. */
+  readonly spillDirs: string[] = [];
+
   constructor(
     readonly defaultSplitEvery: number,
     readonly scheduler: SchedulerName = 'sync',
+    readonly shuffle: 'memory' | 'disk' = 'memory',
   ) {}
+
+  /** Where a shuffle's split task `name` writes its pieces: null keeps them in memory (config `shuffle`). */
+  spillTarget(name: string): SpillTarget | null {
+    if (this.shuffle !== 'disk') return null;
+    if (this.spillDirs.length === 0) this.spillDirs.push(newSpillDir());
+    return { dir: this.spillDirs[0]!, name: tokenize('piece', name) };
+  }
 
   /** Add a task once (equal keys are equal work); returns its key. Outputs use it for their own tasks. */
   addTask(key: Key, op: string, args: unknown[]): Key {
@@ -59,12 +72,17 @@ export class GraphBuilder {
         case 'project':
           this.addTask(key, 'frame.project', [ref(this.frame(node.input)[i]!), node.columns]);
           break;
-        case 'assign':
-          this.addTask(key, 'frame.assign', [ref(this.frame(node.input)[i]!), node.assignments]);
+        case 'assign': {
+          const assignments = node.assignments.map(([n, e]) => [n, this.bind(e)] as const);
+          const op = assignments.some(([, e]) => usesModuleUdf(e)) ? 'frame.assign-udf' : 'frame.assign';
+          this.addTask(key, op, [ref(this.frame(node.input)[i]!), assignments]);
           break;
-        case 'filter':
-          this.addTask(key, 'frame.filter', [ref(this.frame(node.input)[i]!), node.predicate]);
+        }
+        case 'filter': {
+          const predicate = this.bind(node.predicate);
+          this.addTask(key, usesModuleUdf(predicate) ? 'frame.filter-udf' : 'frame.filter', [ref(this.frame(node.input)[i]!), predicate]);
           break;
+        }
         case 'groupby-agg':
           // all output partitions come from one shuffle-free tree: lowered together below
           break;
@@ -139,9 +157,14 @@ export class GraphBuilder {
    * one tree. Must be called before scalar()/record() for those requests.
    */
   reduce(requests: readonly ReductionRequest[]): void {
+    // Scalars inside expressions (x.sub(x.mean())) are reductions too; a request that needs one runs
+    // in a later round than the requests it needs (depth), so the two are never fused into one pass.
+    const all = [...requests, ...embeddedRequests([], requests)].filter((r) => !this.reductions.has(r));
+    const depths = new Map<ReductionRequest, number>();
+    all.sort((a, b) => requestDepth(a, depths) - requestDepth(b, depths));
     const groups = new Map<string, ReductionRequest[]>();
-    for (const r of requests) {
-      const g = `${r.frame.token}|${r.splitEvery ?? this.defaultSplitEvery}`;
+    for (const r of all) {
+      const g = `${requestDepth(r, depths)}|${r.frame.token}|${r.splitEvery ?? this.defaultSplitEvery}`;
       let list = groups.get(g);
       if (!list) groups.set(g, (list = []));
       list.push(r);
@@ -195,7 +218,9 @@ export class GraphBuilder {
       level = [this.addTask(`${chunkToken}-empty`, 'reduce.empty', [integral])];
     } else {
       const parts = this.frame(frame);
-      level = parts.map((p, i) => this.addTask(`${chunkToken}#${i}`, 'reduce.chunk', [ref(p), exprs, needs]));
+      const bound = exprs.map((e) => this.bind(e));
+      const op = bound.some(usesModuleUdf) ? 'reduce.chunk-udf' : 'reduce.chunk';
+      level = parts.map((p, i) => this.addTask(`${chunkToken}#${i}`, op, [ref(p), bound, needs]));
     }
     // Combine in a tree of width splitEvery until one partial is left.
     for (let depth = 0; level.length > 1; depth++) {
@@ -211,9 +236,16 @@ export class GraphBuilder {
     requests.forEach((r, i) => this.reductions.set(r, { key: finalKey, index: slots[i]! }));
   }
 
+  /** An expression as its tasks carry it: scalar leaves become Refs to their values, user functions shipped. */
+  private bind(e: ColExpr): ColExpr {
+    return bindLeaves(e, (node) => ref(this.scalar(node)), (fn, where) => shipFunction(fn, this.scheduler, where));
+  }
+
   /** Key of a scalar's value. */
   scalar(node: ScalarNode): Key {
     if (node.kind === 'reduce') {
+      // A scalar met only inside a frame's expression is lowered here, on its own.
+      if (!this.reductions.has(node.request)) this.reduce([node.request]);
       const where = this.reductions.get(node.request);
       if (!where) throw new Error('internal: reduction was not lowered before use');
       return this.addTask(`${where.key}-pick${where.index}`, 'reduce.pick', [ref(where.key), where.index]);

@@ -73,6 +73,8 @@ export interface DerivedVerb {
   rebuild(inputs: readonly FrameNode[]): FrameNode;
   /** Emit the tasks of the node's partitions; returns exactly npartitions keys. */
   lower(builder: GraphBuilder, node: DerivedNode): string[];
+  /** The column the frame is indexed by: sorted, each value in one partition, partitions in order (setIndex). */
+  readonly index?: string;
   /**
    * Set when the node has one input and keeps its rows one for one (cumsum, shift, ffill): the columns it
    * (re)defines. Every other column lines up with the input's, so a Series of either can meet the other.

@@ -14,6 +14,7 @@ import { type FrameNode, type ReductionRequest, exprColumns, inputsOf } from './
 import type { PartitionSource } from './source.ts';
 import { supports } from './reductions.ts';
 import { describeExpr, exprType, kindOf } from '../expr.ts';
+import { embeddedRequests, mapExprFrames } from './scalar-leaf.ts';
 
 /** A prepared computation: the optimised graph, the keys each output needs, and how to finish them. */
 export interface Prepared {
@@ -28,6 +29,8 @@ export interface Prepared {
   readonly sources: readonly PartitionSource[];
   /** Values by key -> one result per output. */
   finish(values: ReadonlyMap<Key, unknown>): unknown[];
+  /** Directories the run must create before running and remove after (shuffle pieces on disk). */
+  readonly spillDirs: readonly string[];
 }
 
 export function prepare(outputs: readonly Output[], cfg: Config): Prepared {
@@ -40,12 +43,15 @@ export function prepare(outputs: readonly Output[], cfg: Config): Prepared {
   for (const o of outs) {
     consumers.push(...o.frames);
     for (const r of o.reductions) consumers.push({ node: r.frame, need: r.other ? new Set([...exprColumns(r.expr), ...exprColumns(r.other)]) : exprColumns(r.expr) });
+    // Scalars inside expressions (x.sub(x.mean())) read their frames too.
+    for (const r of embeddedRequests(o.frames.map((c) => c.node), o.reductions)) consumers.push({ node: r.frame, need: exprColumns(r.expr) });
   }
   outs = outs.map((o) => o.withFrames(rewriter(pushDownProjections(consumers), true)));
 
   // 2. Lower: every reduction first (fused per frame), then each output.
-  const builder = new GraphBuilder(cfg.splitEvery, cfg.scheduler);
-  builder.reduce([...new Set(outs.flatMap((o) => o.reductions))]);
+  const builder = new GraphBuilder(cfg.splitEvery, cfg.scheduler, cfg.shuffle);
+  const embedded = embeddedRequests(outs.flatMap((o) => o.frames.map((c) => c.node)), []);
+  builder.reduce([...new Set([...outs.flatMap((o) => o.reductions), ...embedded])]);
   const outputKeys = outs.map((o) => o.lower(builder));
   const keys = [...new Set(outputKeys.flat())];
 
@@ -56,7 +62,7 @@ export function prepare(outputs: readonly Output[], cfg: Config): Prepared {
   if (settings) graph = withSettings(graph, settings);
 
   const finish = (values: ReadonlyMap<Key, unknown>): unknown[] => outs.map((o, i) => o.finish(outputKeys[i]!.map((k) => values.get(k))));
-  return { graph, keys, outputKeys, outputs: outs, sources: sourcesOf(outs), finish };
+  return { graph, keys, outputKeys, outputs: outs, sources: sourcesOf(outs), finish, spillDirs: builder.spillDirs };
 }
 
 /** Rewrites frames with `frame`, and requests over them; `check` re-validates each request's type. */
@@ -68,12 +74,13 @@ function rewriter(frame: (node: FrameNode) => FrameNode, check: boolean) {
       let out = requests.get(r);
       if (!out) {
         const f = frame(r.frame);
+        const expr = mapExprFrames(r.expr, frame);
         if (check) {
           // A source may have widened a column since the request was written (e.g. to text): check again.
-          const type = exprType(r.expr, f.schema);
+          const type = exprType(expr, f.schema);
           if (!supports(kindOf(type), r.name, type)) throw new TypeError(`${r.name}() no longer applies to ${describeExpr(r.expr)}: the data made it ${String(type)}`);
         }
-        out = f === r.frame ? r : { ...r, frame: f };
+        out = f === r.frame && expr === r.expr ? r : { ...r, frame: f, expr };
         requests.set(r, out);
       }
       return out;

@@ -4,7 +4,7 @@
 import { type DataType, Type } from 'apache-arrow';
 import { type ColExpr, describeExpr, exprType, kindOf } from '../expr.ts';
 import type { FrameNode, ReductionRequest } from './plan.ts';
-import { REDUCTIONS, type ReductionName } from '../kernels/summary.ts';
+import { EXTRA_REDUCTIONS, REDUCTIONS, type ReductionName } from '../kernels/summary.ts';
 import { assertKnownOptions } from '../config.ts';
 
 export interface ReductionOptions {
@@ -19,7 +19,7 @@ export type ReductionExtra = Pick<ReductionRequest, 'q' | 'approx' | 'other'>;
 
 export function reductionRequest(frame: FrameNode, expr: ColExpr, name: ReductionName, options: ReductionOptions = {}, extra: ReductionExtra = {}): ReductionRequest {
   assertKnownOptions(`${name}()`, options, ['ddof', 'splitEvery', 'numericOnly']);
-  if (!REDUCTIONS.includes(name)) throw new TypeError(`unknown reduction '${name}'; known: ${REDUCTIONS.join(', ')}`);
+  if (!REDUCTIONS.includes(name) && !EXTRA_REDUCTIONS.includes(name)) throw new TypeError(`unknown reduction '${name}'; known: ${REDUCTIONS.join(', ')}`);
   const type = exprType(expr, frame.schema);
   const kind = kindOf(type);
   if (!supports(kind, name)) {

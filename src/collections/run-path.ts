@@ -14,6 +14,7 @@ import { type FrameNode, describePlan } from './plan.ts';
 import type { Output } from './output.ts';
 import { type Prepared, prepare } from './prepare.ts';
 import { MAX_SCHEMA_RESTARTS, resolveConflict } from './schema-conflicts.ts';
+import { makeSpillDirs, removeSpillDirs } from './shuffle/spill.ts';
 
 /** Options accepted by compute() and by each collection's compute()/toArrow()/head()/persist() and writers. */
 export interface ComputeOptions extends ConfigOptions {
@@ -88,12 +89,16 @@ export async function runOutputs(outputs: readonly Output[], options: ComputeOpt
       let session: Session | null = null;
       try {
         prepared = prepare(outputs, cfg);
+        makeSpillDirs(prepared.spillDirs);
         session = new Session(executor, { listeners, signal: stop.signal, deadline, taskTimeoutMs: cfg.taskTimeout, what: settings.where });
         const result = await drive(prepared, session);
         session.close();
+        removeSpillDirs(prepared.spillDirs);
         return result;
       } catch (e) {
         session?.cancel(e);
+        // Shuffle files of this attempt go with it (a retry prepares new ones).
+        if (prepared) removeSpillDirs(prepared.spillDirs);
         const retry = prepared !== null && changes.length < MAX_SCHEMA_RESTARTS && !stop.signal?.aborted;
         const change = retry ? resolveConflict(e, prepared!.sources) : null;
         if (change === null) {

@@ -6,10 +6,16 @@ import { type ComputeOptions, computeOne, explainOutputs } from './compute.ts';
 import { COLLECTION, type Collection, type Output, frameOutput, tableOf } from './output.ts';
 import { describePlan } from './plan.ts';
 import { assertKnownOptions } from '../config.ts';
-import { type BinaryOp, type ColExpr, type Literal, type UnaryOp, columnsOf, exprType } from '../expr.ts';
-import { type FrameNode, assignNode, projectNode, rowAligned } from './plan.ts';
+import { type BinaryOp, type ColExpr, type Literal, type UnaryOp, columnsOf, exprType, isTemporal } from '../expr.ts';
+import { type FrameNode, assignNode, filterNode, projectNode, rowAligned } from './plan.ts';
 import { type ReductionOptions, reductionRequest } from './reductions.ts';
-import { Scalar } from './scalar.ts';
+import { Scalar, isScalar } from './scalar.ts';
+import { compareWith } from './verbs/operands.ts';
+import * as cleaning from './verbs/cleaning.ts';
+import { type MapOptions, mapSeries } from './verbs/arithmetic.ts';
+import { StringAccessor } from './verbs/strings.ts';
+import { DatetimeAccessor, temporalExtreme } from './verbs/dates.ts';
+import type { ModuleUdf } from './udf.ts';
 import { type FormatOptions, type PlainValue, describeLazy, vectorValues } from './results.ts';
 import type { ScalarValue } from '../kernels/summary.ts';
 import { DataFrame } from './dataframe.ts';
@@ -21,7 +27,7 @@ import { type DropDuplicatesOptions, dropDuplicatesNode } from './verbs/duplicat
 import { topNode } from './verbs/top-n.ts';
 import { type ValueCountsOptions, seriesValueCounts } from './verbs/value-counts.ts';
 
-export type SeriesOperand = Series | Literal;
+export type SeriesOperand = Series | Literal | Scalar | Date;
 
 const SERIES = Symbol.for('tessera.series');
 
@@ -68,6 +74,7 @@ export class Series implements Collection {
   }
 
   private binary(op: BinaryOp, other: SeriesOperand): Series {
+    if (isScalar(other) || other instanceof Date) return compareWith(this, op, other, `${op}()`);
     if (isSeries(other)) {
       const frame = this.align(other);
       return new Series(frame, { t: 'bin', op, l: this.expr, r: other.expr }, this.name);
@@ -106,7 +113,27 @@ export class Series implements Collection {
   isNull(): Series { return this.unary('isNull'); }
   notNull(): Series { return this.unary('notNull'); }
 
+  // --- verbs: cleaning, arithmetic, strings, dates (verbs-elem) ---
+  /** Same as isNull(): true where the value is missing (null; NaN is a value). */
+  isna(): Series { return this.isNull(); }
+  notna(): Series { return this.notNull(); }
+  /** The rows whose value is not null. */
+  dropna(): Series { return new Series(filterNode(this.frame, { t: 'un', op: 'notNull', x: this.expr }), this.expr, this.name); }
+  fillna(value: cleaning.FillValue): Series { return cleaning.fillnaSeries(this, value); }
+  astype(dtype: string): Series { return cleaning.astypeSeries(this, dtype); }
+  where(cond: Series, other?: SeriesOperand): Series { return cleaning.where(this, cond, other); }
+  mask(cond: Series, other?: SeriesOperand): Series { return cleaning.mask(this, cond, other); }
+  clip(lower?: SeriesOperand, upper?: SeriesOperand): Series { return cleaning.clip(this, lower, upper); }
+  isin(values: Iterable<Literal | Date>): Series { return cleaning.isin(this, values); }
+  between(left: SeriesOperand, right: SeriesOperand, options?: { inclusive?: 'both' | 'neither' | 'left' | 'right' }): Series { return cleaning.between(this, left, right, options); }
+  round(decimals?: number): Series { return cleaning.round(this, decimals); }
+  map(fn: ((value: any, params?: any) => unknown) | ModuleUdf, options?: MapOptions): Series { return mapSeries(this, fn, options); }
+  get str(): StringAccessor { return new StringAccessor(this); }
+  get dt(): DatetimeAccessor { return new DatetimeAccessor(this); }
+  // --- end verbs-elem ---
+
   private reduce<T extends ScalarValue>(name: ReductionName, options?: ReductionOptions): Scalar<T> {
+    if ((name === 'min' || name === 'max') && isTemporal(this.dtype)) return temporalExtreme(this, name, options) as unknown as Scalar<T>;
     return new Scalar<T>({ kind: 'reduce', request: reductionRequest(this.frame, this.expr, name, options) });
   }
   /** Sum of non-null values (0 when there are none); integers are summed exactly (a bigint beyond 2^53). */

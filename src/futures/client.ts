@@ -11,7 +11,9 @@ import { registerOp } from '../scheduler/registry.ts';
 import { hashString, uniqueToken } from '../scheduler/tokenize.ts';
 import { prepare } from '../collections/prepare.ts';
 import { type Collection, isCollection, outputOf } from '../collections/output.ts';
-import { Delayed, type DelayedFunction, delayed, isDelayed } from '../collections/delayed/delayed.ts';
+import { Delayed, type DelayedFunction, delayed, isDelayed, lowerPlainDelayeds } from '../collections/delayed/delayed.ts';
+import { GraphBuilder } from '../collections/lower.ts';
+import type { Graph, Key } from '../scheduler/graph.ts';
 import { summarize } from '../collections/delayed/identity.ts';
 import { ClientClosedError, Future, Lease, isFutureObject } from './future.ts';
 
@@ -248,9 +250,20 @@ export class Client {
 
   /** Lower some Delayeds into one graph, add it to the session and hand out a Future per Delayed. */
   private run(ds: readonly Delayed[]): Future[] {
-    const prepared = prepare(ds.map((d) => outputOf(d)), this.config);
-    const keys = prepared.outputKeys.map((ks) => ks[0]!);
-    this.backend.submit(prepared.graph, keys);
+    // Calls over plain data (the usual map) lower directly; any collection argument takes the full preparation.
+    const builder = new GraphBuilder(this.config.splitEvery, this.config.scheduler);
+    const direct = lowerPlainDelayeds(ds, builder);
+    let keys: Key[];
+    let graph: Graph;
+    if (direct) {
+      keys = direct;
+      graph = builder.graph;
+    } else {
+      const prepared = prepare(ds.map((d) => outputOf(d)), this.config);
+      keys = prepared.outputKeys.map((ks) => ks[0]!);
+      graph = prepared.graph;
+    }
+    this.backend.submit(graph, keys);
     return ds.map((d, i) => {
       const key = keys[i]!;
       return new Future(key, d.name, new Lease(this.backend, [key]), this.backend.get(key));

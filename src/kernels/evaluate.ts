@@ -20,6 +20,9 @@ import { sharedArray, utf8Data, primitiveData } from './arrow-build.ts';
 import { asFloat64, boolBytes, compareBytes, packBits } from './column-values.ts';
 import { andValidity, validityOf } from './validity.ts';
 import { stableStringify } from '../scheduler/tokenize.ts';
+import { exprFunction } from './expr-functions.ts';
+import './all-functions.ts';
+import { compareTemporal, isTemporalData, scalarLiteral } from './dates.ts';
 
 export type Evaluated = { readonly data: Data } | { readonly lit: Literal };
 
@@ -28,6 +31,7 @@ const encoder = new TextEncoder();
 /** Evaluate `expr` over `batch`; `cache` shares sub-expressions between several expressions of one task. */
 export function evaluate(batch: RecordBatch, expr: ColExpr, cache: Map<string, Evaluated> = new Map()): Evaluated {
   if (expr.t === 'lit') return { lit: expr.value };
+  if (expr.t === 'scalar') return { lit: scalarLiteral(expr.slot, expr.type) };
   if (expr.t === 'col') {
     const i = batch.schema.fields.findIndex((f) => f.name === expr.name);
     if (i < 0) throw unknownColumn(expr.name, batch.schema);
@@ -39,6 +43,9 @@ export function evaluate(batch: RecordBatch, expr: ColExpr, cache: Map<string, E
   let out: Evaluated;
   if (expr.t === 'un') {
     out = unary(expr.op, evaluate(batch, expr.x, cache), batch.numRows, describeExpr(expr));
+  } else if (expr.t === 'call') {
+    const args = expr.args.map((a) => evaluate(batch, a, cache));
+    out = exprFunction(expr.fn).evaluate(args, batch.numRows, expr.opts, exprType(expr, batch.schema), describeExpr(expr));
   } else {
     const l = evaluate(batch, expr.l, cache);
     const r = evaluate(batch, expr.r, cache);
@@ -210,7 +217,7 @@ function stringRows(d: Data): (i: number) => [Uint8Array, number, number] {
   return (i) => [bytes, offs[i]!, offs[i + 1]!];
 }
 
-function cmpResult(op: ComparisonOp, c: number): number {
+export function cmpResult(op: ComparisonOp, c: number): number {
   switch (op) {
     case 'gt':
       return c > 0 ? 1 : 0;
@@ -238,6 +245,10 @@ function compare(op: ComparisonOp, l: Evaluated, r: Evaluated, n: number): Evalu
   if (('lit' in l && l.lit === null) || ('lit' in r && r.lit === null)) return boolResult(new Uint8Array(n), sharedArray(Uint8Array, (n + 7) >> 3));
   const bytes = new Uint8Array(n);
   const sample = 'data' in l ? l.data : (r as { data: Data }).data;
+  if (isTemporalData(l) || isTemporalData(r)) {
+    compareTemporal(op, l, r, n, bytes);
+    return boolResult(bytes, valid);
+  }
   const kind = kindOf(sample.type);
   if (kind === 'string') {
     compareStrings(op, l, r, n, bytes);

@@ -5,6 +5,7 @@
 
 import type { Data, RecordBatch } from 'apache-arrow';
 import { takeBatch } from './take.ts';
+import { type SpillTarget, type SpilledPiece, spillPieces } from '../collections/shuffle/spill.ts';
 import { type KeyValue, groupRows, hashKey } from './groupby/group-ids.ts';
 
 export function keyColumns(batch: RecordBatch, keys: readonly string[]): Data[] {
@@ -54,6 +55,9 @@ export function hashBuckets(batch: RecordBatch, keys: readonly string[], n: numb
 export function splitByBucket(batch: RecordBatch, bucket: Int32Array, buckets: number): RecordBatch[] {
   const counts = new Int32Array(buckets);
   for (let i = 0; i < bucket.length; i++) counts[bucket[i]!]! += 1;
+  // Every row in one bucket (sorted input, one key): that piece is the batch itself, no copy.
+  const whole = counts.indexOf(bucket.length);
+  if (whole >= 0 && bucket.length > 0) return Array.from(counts, (_, b) => (b === whole ? batch : takeBatch(batch, new Int32Array(0))));
   const idx = Array.from(counts, (c) => new Int32Array(c));
   const fill = new Int32Array(buckets);
   for (let i = 0; i < bucket.length; i++) {
@@ -63,7 +67,7 @@ export function splitByBucket(batch: RecordBatch, bucket: Int32Array, buckets: n
   return idx.map((ix) => takeBatch(batch, ix));
 }
 
-/** One partition cut into n pieces by key hash (a merge's shuffle). */
-export function hashSplit(batch: RecordBatch, keys: readonly string[], n: number): RecordBatch[] {
-  return splitByBucket(batch, hashBuckets(batch, keys, n), n);
+/** One partition cut into n pieces by key hash (a merge's shuffle); written to disk when `spill` says where. */
+export function hashSplit(batch: RecordBatch, keys: readonly string[], n: number, spill: SpillTarget | null = null): Array<RecordBatch | SpilledPiece> {
+  return spillPieces(splitByBucket(batch, hashBuckets(batch, keys, n), n), spill);
 }

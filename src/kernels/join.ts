@@ -9,6 +9,7 @@ import { takeData } from './take.ts';
 import { castData, takeOrNull } from './union-cast.ts';
 import { concatPieces } from './split-concat.ts';
 import { keyGroups } from './hash-partition.ts';
+import type { SpilledPiece } from '../collections/shuffle/spill.ts';
 
 export type JoinHow = 'inner' | 'left' | 'right' | 'outer' | 'semi' | 'anti';
 
@@ -99,7 +100,7 @@ export function joinPairs(left: RecordBatch, right: RecordBatch, spec: Pick<Join
 }
 
 /** One merge output partition from its pieces of each side. */
-export function joinPieces(leftPieces: readonly RecordBatch[], rightPieces: readonly RecordBatch[], spec: JoinSpec): RecordBatch {
+export function joinPieces(leftPieces: ReadonlyArray<RecordBatch | SpilledPiece>, rightPieces: ReadonlyArray<RecordBatch | SpilledPiece>, spec: JoinSpec): RecordBatch {
   const left = concatPieces(leftPieces, spec.leftLike);
   const right = concatPieces(rightPieces, spec.rightLike);
   return joinBatches(left, right, spec);

@@ -18,13 +18,19 @@ registerOp('shuffle.hash-split', hashSplit);
 /** One merge output partition: its pieces of both sides, joined locally. */
 registerOp('join.pieces', joinPieces);
 
-import { sortBatch, sortBoundaries, sortSample, sortSplit, type SortSpec } from './sort.ts';
+import { divisionBoundaries, sortBatch, sortBoundaries, sortSample, sortSplit, type SortSpec } from './sort.ts';
 import type { RecordBatch } from 'apache-arrow';
+import type { SpilledPiece } from '../collections/shuffle/spill.ts';
 registerOp('sort.sample', sortSample);
 registerOp('sort.boundaries', sortBoundaries);
+/** A merge's sorted path: the left side's partition starts (its divisions) cut the right side. */
+registerOp('sort.divisions', divisionBoundaries);
 registerOp('sort.split', sortSplit);
 /** One sorted output partition: its pieces of every input, concatenated in input order, sorted stably. */
-registerOp('sort.pieces', (pieces: readonly RecordBatch[], like: RecordBatch, spec: SortSpec) => sortBatch(concatPieces(pieces, like), spec));
+registerOp('sort.pieces', (pieces: ReadonlyArray<RecordBatch | SpilledPiece>, like: RecordBatch, spec: SortSpec) => sortBatch(concatPieces(pieces, like), spec));
 
 import { sampleRows } from './sample-rows.ts';
 registerOp('sample.rows', sampleRows);
+
+import { pivotWide } from './pivot.ts';
+registerOp('pivot.wide', pivotWide);

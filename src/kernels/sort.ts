@@ -9,11 +9,17 @@ import { takeBatch } from './take.ts';
 import { validityOf } from './validity.ts';
 import { compareCodePoints } from './groupby/group-ids.ts';
 import { splitByBucket } from './hash-partition.ts';
+import { type SpillTarget, type SpilledPiece, spillPieces } from '../collections/shuffle/spill.ts';
 
 export interface SortSpec {
   readonly by: readonly string[];
   readonly ascending: readonly boolean[];
   readonly nullsFirst: boolean;
+  /**
+   * Break ties by input position when cutting into partitions (sortValues: a repeated value spreads). false
+   * for setIndex: every row of one key value lands in one partition, so divisions never split a key.
+   */
+  readonly spreadTies?: boolean;
 }
 
 type Value = number | bigint | string;
@@ -125,6 +131,8 @@ export function sortIndices(batch: RecordBatch, spec: SortSpec): Int32Array {
 }
 
 export function sortBatch(batch: RecordBatch, spec: SortSpec): RecordBatch {
+  // Already in order (the sorted fast path, or sorted input): nothing to move.
+  if (isSorted(columnsOf(batch, spec), batch.numRows, spec)) return batch;
   return takeBatch(batch, sortIndices(batch, spec));
 }
 
@@ -134,13 +142,25 @@ export type SortPoint = { readonly cls: number[]; readonly values: Value[]; read
 export interface PartitionSample {
   readonly rows: number;
   readonly points: SortPoint[];
+  /** Whether the partition is already in order, and its first and last rows (the sorted fast path). */
+  readonly sorted: boolean;
+  readonly first: SortPoint | null;
+  readonly last: SortPoint | null;
 }
 
 function pointAt(cols: readonly SortColumn[], i: number, partition: number): SortPoint {
   return { cls: cols.map((c) => c.cls[i]!), values: cols.map((c) => (c.cls[i] === NORMAL ? c.value(i) : 0)), partition, row: i };
 }
 
-function comparePoints(a: SortPoint, b: SortPoint, spec: SortSpec, strings: readonly boolean[]): number {
+/** Order of two points; a null boundary stands above every row (the end of the data). */
+function comparePoints(a: SortPoint | null, b: SortPoint | null, spec: SortSpec, strings: readonly boolean[]): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
+  const d = compareKeysOf(a, b, spec, strings);
+  if (d !== 0 || spec.spreadTies === false) return d;
+  return a.partition - b.partition || a.row - b.row;
+}
+
+function compareKeysOf(a: SortPoint, b: SortPoint, spec: SortSpec, strings: readonly boolean[]): number {
   for (let c = 0; c < a.cls.length; c++) {
     const ca = a.cls[c]!;
     const cb = b.cls[c]!;
@@ -149,24 +169,78 @@ function comparePoints(a: SortPoint, b: SortPoint, spec: SortSpec, strings: read
     const d = compareValues(a.values[c]!, b.values[c]!, strings[c]!);
     if (d !== 0) return spec.ascending[c] ? d : -d;
   }
-  return a.partition - b.partition || a.row - b.row;
+  return 0;
 }
 
-/** Evenly spaced rows of a partition (deterministic; on sorted input they trace its range exactly). */
+/** Whether rows are already in the spec's order (equal keys in any order). */
+function isSorted(cols: readonly SortColumn[], n: number, spec: SortSpec): boolean {
+  for (let i = 1; i < n; i++) if (compareRows(cols, i - 1, i, spec) > 0) return false;
+  return true;
+}
+
+function compareRows(cols: readonly SortColumn[], a: number, b: number, spec: SortSpec): number {
+  for (let c = 0; c < cols.length; c++) {
+    const col = cols[c]!;
+    const ca = col.cls[a]!;
+    const cb = col.cls[b]!;
+    if (ca !== cb) return classOrder(ca, cb, spec.ascending[c]!, spec.nullsFirst);
+    if (ca !== NORMAL) continue;
+    const d = col.compareRows(a, b);
+    if (d !== 0) return spec.ascending[c] ? d : -d;
+  }
+  return 0;
+}
+
+/**
+ * Evenly spaced rows of a partition (deterministic; on sorted input they trace its range exactly), and
+ * whether the partition is sorted already (checked row by row: never assumed).
+ */
 export function sortSample(batch: RecordBatch, spec: SortSpec, partition: number, size: number): PartitionSample {
   const n = batch.numRows;
   const cols = columnsOf(batch, spec);
   const points: SortPoint[] = [];
   const k = Math.min(n, size);
   for (let j = 0; j < k; j++) points.push(pointAt(cols, Math.floor(((j + 0.5) * n) / k), partition));
-  return { rows: n, points };
+  const sorted = isSorted(cols, n, spec);
+  return { rows: n, points, sorted, first: n > 0 ? pointAt(cols, 0, partition) : null, last: n > 0 ? pointAt(cols, n - 1, partition) : null };
+}
+
+/**
+ * The sorted fast path: when every partition is in order and each one's rows come before the next one's
+ * (strictly, when ties must not spread), partition i's rows stay in output i. Boundary i is the first row
+ * of the next non-empty partition after i (none: the end of the data). Null when the data is not so.
+ */
+function boundariesOfSorted(samples: readonly PartitionSample[], spec: SortSpec, strings: readonly boolean[], nout: number): Array<SortPoint | null> | null {
+  if (samples.length !== nout || !samples.every((s) => s.sorted)) return null;
+  let prev: SortPoint | null = null;
+  for (const s of samples) {
+    if (s.first === null) continue;
+    if (prev !== null) {
+      const d = compareKeysOf(prev, s.first, spec, strings);
+      if (d > 0 || (d === 0 && spec.spreadTies === false)) return null;
+    }
+    prev = s.last;
+  }
+  return divisionBoundaries(samples);
+}
+
+/** Boundary i: the first row of the next non-empty partition after partition i (none: the end of the data). */
+export function divisionBoundaries(samples: readonly PartitionSample[]): Array<SortPoint | null> {
+  const out: Array<SortPoint | null> = [];
+  for (let j = 1; j < samples.length; j++) {
+    const next = samples.slice(j).find((s) => s.first !== null);
+    out.push(next ? next.first : null);
+  }
+  return out;
 }
 
 /**
  * nout - 1 boundaries from every partition's sample, weighting each sampled row by the rows it stands for,
  * so each output gets about total / nout rows.
  */
-export function sortBoundaries(samples: readonly PartitionSample[], spec: SortSpec, strings: readonly boolean[], nout: number): SortPoint[] {
+export function sortBoundaries(samples: readonly PartitionSample[], spec: SortSpec, strings: readonly boolean[], nout: number): Array<SortPoint | null> {
+  const fast = boundariesOfSorted(samples, spec, strings, nout);
+  if (fast) return fast;
   const weighted: Array<{ p: SortPoint; w: number }> = [];
   let total = 0;
   for (const s of samples) {
@@ -176,7 +250,7 @@ export function sortBoundaries(samples: readonly PartitionSample[], spec: SortSp
     total += s.rows;
   }
   weighted.sort((a, b) => comparePoints(a.p, b.p, spec, strings));
-  const out: SortPoint[] = [];
+  const out: Array<SortPoint | null> = [];
   let acc = 0;
   let k = 0;
   for (let j = 1; j < nout; j++) {
@@ -188,19 +262,34 @@ export function sortBoundaries(samples: readonly PartitionSample[], spec: SortSp
 }
 
 /** Cut a partition into nout pieces: row r goes to the number of boundaries at or below its point. */
-export function sortSplit(batch: RecordBatch, spec: SortSpec, strings: readonly boolean[], boundaries: readonly SortPoint[], partition: number, nout: number): RecordBatch[] {
+export function sortSplit(batch: RecordBatch, spec: SortSpec, strings: readonly boolean[], boundaries: ReadonlyArray<SortPoint | null>, partition: number, nout: number, spill: SpillTarget | null = null): Array<RecordBatch | SpilledPiece> {
   const cols = columnsOf(batch, spec);
-  const bucket = new Int32Array(batch.numRows);
-  for (let i = 0; i < batch.numRows; i++) {
-    const p = pointAt(cols, i, partition);
+  const n = batch.numRows;
+  const bucket = new Int32Array(n);
+  // Row i against a boundary, without building a point per row: keys, then (partition, row) when ties spread.
+  const boundaryVsRow = (b: SortPoint | null, i: number): number => {
+    if (b === null) return 1;
+    for (let c = 0; c < cols.length; c++) {
+      const col = cols[c]!;
+      const cb = b.cls[c]!;
+      const ci = col.cls[i]!;
+      if (cb !== ci) return classOrder(cb, ci, spec.ascending[c]!, spec.nullsFirst);
+      if (cb !== NORMAL) continue;
+      const d = compareValues(b.values[c]!, col.value(i), strings[c]!);
+      if (d !== 0) return spec.ascending[c] ? d : -d;
+    }
+    if (spec.spreadTies === false) return 0;
+    return b.partition - partition || b.row - i;
+  };
+  for (let i = 0; i < n; i++) {
     let lo = 0;
     let hi = boundaries.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (comparePoints(boundaries[mid]!, p, spec, strings) <= 0) lo = mid + 1;
+      if (boundaryVsRow(boundaries[mid]!, i) <= 0) lo = mid + 1;
       else hi = mid;
     }
     bucket[i] = lo;
   }
-  return splitByBucket(batch, bucket, nout);
+  return spillPieces(splitByBucket(batch, bucket, nout), spill);
 }

@@ -6,6 +6,7 @@ import { concatBatches } from './concat.ts';
 import { emptyBatch } from './arrow-build.ts';
 import { sliceBatch } from './take.ts';
 import { conformBatch } from './union-cast.ts';
+import { type SpilledPiece, loadPiece } from '../collections/shuffle/spill.ts';
 
 /** Pieces of `batch` in order, `parts` of them, sizes as equal as rows allow. */
 export function splitEven(batch: RecordBatch, parts: number): RecordBatch[] {
@@ -22,9 +23,9 @@ export function splitEven(batch: RecordBatch, parts: number): RecordBatch[] {
  * One batch of several, in order, in the shape of `like` (an empty batch carrying the schema: Arrow types do
  * not survive a structured clone to a worker, a batch does). Pieces whose schema differs are conformed.
  */
-export function concatPieces(pieces: readonly RecordBatch[], like: RecordBatch): RecordBatch {
+export function concatPieces(pieces: ReadonlyArray<RecordBatch | SpilledPiece>, like: RecordBatch): RecordBatch {
   const schema = like.schema;
-  const nonEmpty = pieces.filter((p) => p.numRows > 0).map((p) => conformBatch(p, schema, 'concat'));
+  const nonEmpty = pieces.map(loadPiece).filter((p) => p.numRows > 0).map((p) => conformBatch(p, schema, 'concat'));
   return nonEmpty.length === 0 ? emptyBatch(schema) : concatBatches(schema, nonEmpty);
 }
 

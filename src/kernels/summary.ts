@@ -10,7 +10,10 @@ import { type ExtraNeeds, type ExtraOutput, type ExtraStats, finalizeCo, finaliz
 import { temporalSummary } from './temporal-summary.ts';
 
 export type ReductionName = 'sum' | 'mean' | 'min' | 'max' | 'count' | 'var' | 'std' | 'prod' | 'any' | 'all' | 'quantile' | 'cov' | 'corr';
-export const REDUCTIONS: readonly ReductionName[] = ['sum', 'mean', 'min', 'max', 'count', 'var', 'std', 'prod', 'any', 'all', 'quantile', 'cov', 'corr'];
+/** The reductions a summary alone answers (Series methods of the same names). */
+export const REDUCTIONS: readonly ReductionName[] = ['sum', 'mean', 'min', 'max', 'count', 'var', 'std', 'prod', 'any', 'all'];
+/** Reductions that need extras gathered by lowering (summary-extras.ts); built by their verbs with parameters. */
+export const EXTRA_REDUCTIONS: readonly ReductionName[] = ['quantile', 'cov', 'corr'];
 
 /** Which statistics a scan must gather (quantile/cov/corr: the extras, set by lowering). */
 export interface Needs extends ExtraNeeds {
@@ -242,7 +245,13 @@ export function mergeSummaries(a: Summary, b: Summary): Summary {
     any: a.any || b.any,
     all: a.all && b.all,
   };
-  if (a.extra || b.extra) merged.extra = mergeExtras(a.extra ?? {}, b.extra ?? {});
+  if (a.extra || b.extra) {
+    // A partial with values but without the extras its sibling has would silently drop its rows from a
+    // quantile or correlation (a kernel backend whose chunk does not gather them): refuse instead.
+    const lacking = a.extra ? b : a;
+    if (!lacking.extra && lacking.n > 0) throw new Error('internal: a reduce.chunk partial lacks the sorted values, sketch or co-moments that quantile/corr need (a kernel backend that does not gather them?); run with {backend: \'cpu\'}');
+    merged.extra = mergeExtras(a.extra ?? {}, b.extra ?? {});
+  }
   return merged;
 }
 
@@ -280,9 +289,9 @@ export function finalizeSummary(s: Summary, name: ReductionName, ddof = 1, extra
     case 'all':
       return s.all;
     case 'quantile':
-      return finalizeQuantile(s.extra ?? {}, extra);
     case 'cov':
     case 'corr':
-      return finalizeCo(s.extra ?? {}, name, ddof, extra);
+      if (!s.extra && s.n > 0) throw new Error(`internal: the partial of ${name}() lacks what it needs (a kernel backend that does not gather it?); run with {backend: 'cpu'}`);
+      return name === 'quantile' ? finalizeQuantile(s.extra ?? {}, extra) : finalizeCo(s.extra ?? {}, name, ddof, extra);
   }
 }

@@ -26,3 +26,6 @@ registerOp('verbs.normalize-counts', normalizeCounts);
 registerOp('verbs.grouped-counts', groupedCounts);
 import { nullKeyLast } from './value-counts.ts';
 registerOp('verbs.null-key-last', nullKeyLast);
+
+import { nuniqueWithNulls } from './nunique-nulls.ts';
+registerOp('verbs.nunique-with-nulls', nuniqueWithNulls);

@@ -260,7 +260,17 @@ export class Session {
 
   /** The value of `key` (held until release(key) or close()). */
   get(key: Key): Promise<unknown> {
-    return this.gather([key]).then((vs) => vs[0]);
+    // One key without gather's Promise.all: a futures client asks for keys one at a time, 100k of them.
+    if (this.closed) return Promise.reject(this.cancelReason ?? new Error('the session is closed'));
+    const n = this.nodes.get(key);
+    if (!n) throw new Error(`key '${key}' was never submitted to this session`);
+    n.holders += 1;
+    this.need(n);
+    const value =
+      n.state === DONE ? Promise.resolve(n.value) : n.state === FAILED ? Promise.reject(n.error) : new Promise<unknown>((resolve, reject) => (n.waiters ??= []).push({ resolve, reject }));
+    this.begin();
+    this.pump();
+    return value;
   }
 
   /** The values of `keys`, in order; rejects with the first failure among them. Each key is held. */
@@ -278,14 +288,17 @@ export class Session {
       if (n.state === FAILED) return Promise.reject(n.error);
       return new Promise<unknown>((resolve, reject) => (n.waiters ??= []).push({ resolve, reject }));
     });
-    if (!this.started) {
-      this.started = true;
-      for (const l of this.listeners) l.onStart?.({ total: this.total, executor: this.executor.name });
-    }
+    this.begin();
     this.pump();
     const all = Promise.all(promises);
     const fetch = this.executor.fetch?.bind(this.executor);
     return fetch ? all.then((vs) => Promise.all(vs.map((v) => fetch(v, this.ctx)))) : all;
+  }
+
+  private begin(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const l of this.listeners) l.onStart?.({ total: this.total, executor: this.executor.name });
   }
 
   /** Stop holding `key`: its value is dropped once no dependent still needs it. */

@@ -14,6 +14,7 @@ export type AggFn = 'sum' | 'mean' | 'min' | 'max' | 'count' | 'nunique' | 'size
 export type Query =
   | { kind: 'reduce'; col: number; fn: ReduceFn }
   | { kind: 'filterReduce'; where: number; op: CmpOp; lit: number | string | boolean; col: number; fn: ReduceFn }
+  | { kind: 'dropnaReduce'; subset: number[]; col: number; fn: ReduceFn }
   | { kind: 'groupAgg'; keys: number[]; aggs: { col: number; fn: AggFn }[] }
   | { kind: 'valueCounts'; col: number }
   | { kind: 'nunique'; col: number }
@@ -30,6 +31,7 @@ export function describeQuery(q: Query, names: string[]): string {
   switch (q.kind) {
     case 'reduce': return `df.col(${n(q.col)}).${q.fn}()`;
     case 'filterReduce': return `df.filter(df.col(${n(q.where)}).${q.op}(${JSON.stringify(q.lit)})).col(${n(q.col)}).${q.fn}()`;
+    case 'dropnaReduce': return `df.dropna({subset: [${q.subset.map(n).join(', ')}]}).col(${n(q.col)}).${q.fn}()`;
     case 'groupAgg': return `df.groupby([${q.keys.map(n).join(', ')}]).agg({${q.aggs.map((a, i) => `a${i}: [${n(a.col)}, '${a.fn}']`).join(', ')}}).toArrow()`;
     case 'valueCounts': return `df.col(${n(q.col)}).valueCounts().toArrow()`;
     case 'nunique': return `df.col(${n(q.col)}).nunique()`;
@@ -113,7 +115,28 @@ export function generateQueries(r: Rand, c: CsvCase, types: ColType[], count: nu
       out.push({ kind: 'toArrow' });
     }
   }
+  // dropna (issue 18): drawn from a generator of its own, so the queries above stay what they were per seed.
+  const own = ownRandom(c.names.join('\u0000').length * 7919 + c.files.length * 31 + count);
+  if (own() < 0.5) {
+    const subset = cols.filter(() => own() < 0.4);
+    if (subset.length === 0) subset.push(cols[Math.floor(own() * cols.length)]!);
+    const target = cols[Math.floor(own() * cols.length)]!;
+    const fn: ReduceFn = NUMERIC.includes(types[target]!) ? (['sum', 'min', 'max', 'count'] as const)[Math.floor(own() * 4)]! : 'count';
+    out.push({ kind: 'dropnaReduce', subset, col: target, fn });
+  }
   return out;
+}
+
+/** mulberry32, for the queries added after the seeded stream's. */
+function ownRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -181,7 +204,7 @@ export function openFrame(c: CsvCase, paths: string[]): DataFrame {
     ...(c.giveDelimiter ? { delimiter: c.delimiter } : {}),
     ...(c.blocksize !== undefined ? { blocksize: c.blocksize } : {}),
     ...(c.sampleBytes !== undefined ? { sampleBytes: c.sampleBytes } : {}),
-    ...(c.parseDates ? { parseDates: true } : {}),
+    parseDates: c.parseDates,
   });
 }
 
@@ -190,7 +213,7 @@ export function readOptionsText(c: CsvCase): string {
   if (c.giveDelimiter) o.delimiter = c.delimiter;
   if (c.blocksize !== undefined) o.blocksize = c.blocksize;
   if (c.sampleBytes !== undefined) o.sampleBytes = c.sampleBytes;
-  if (c.parseDates) o.parseDates = true;
+  o.parseDates = c.parseDates;
   return JSON.stringify(o);
 }
 
@@ -219,6 +242,11 @@ export async function runTessera(c: CsvCase, paths: string[], q: Query, schedule
       case 'filterReduce': {
         const cond = df.col(name(q.where))[q.op](q.lit);
         const s = seriesReduce(df.filter(cond).col(name(q.col)), q.fn);
+        const [v] = await run(() => compute(s, opts));
+        return { ok: true, value: v };
+      }
+      case 'dropnaReduce': {
+        const s = seriesReduce(df.dropna({ subset: q.subset.map(name) }).col(name(q.col)), q.fn);
         const [v] = await run(() => compute(s, opts));
         return { ok: true, value: v };
       }
@@ -261,6 +289,8 @@ function queryColumns(q: Query): number[] {
       return [q.col];
     case 'filterReduce':
       return [q.where, q.col];
+    case 'dropnaReduce':
+      return [...q.subset, q.col];
     case 'groupAgg':
       return [...q.keys, ...q.aggs.map((a) => a.col)];
     default:
@@ -324,10 +354,13 @@ export interface ExpectedRefusal { ok: false; why: string }
 export async function runDuck(c: CsvCase, types: ColType[], q: Query): Promise<Expected | ExpectedRefusal> {
   switch (q.kind) {
     case 'reduce':
-    case 'filterReduce': {
+    case 'filterReduce':
+    case 'dropnaReduce': {
       const t = types[q.col]!;
       if (q.fn !== 'count' && !NUMERIC.includes(t)) return { ok: false, why: `${q.fn}() of a ${t} column` };
       let where = '';
+      // dropna: a row stays when none of the subset is null (NaN is a value, not null).
+      if (q.kind === 'dropnaReduce') where = `WHERE ${q.subset.map((j) => `${dcol(j)} IS NOT NULL`).join(' AND ')}`;
       if (q.kind === 'filterReduce') {
         const wt = types[q.where]!;
         where = `WHERE ${dcol(q.where)} ${OPS[q.op]} ${literalSql(q.lit, wt)}`;
@@ -476,6 +509,7 @@ export function compareOutcome(c: CsvCase, types: ColType[], q: Query, actual: O
   switch (q.kind) {
     case 'reduce':
     case 'filterReduce':
+    case 'dropnaReduce':
       return compareScalar(actual.value, expected.value, q.fn, types[q.col]!, expected.tol!);
     case 'nunique':
       return compareScalar(actual.value, expected.value, 'nunique', types[q.col]!, []);

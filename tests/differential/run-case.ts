@@ -122,6 +122,7 @@ function dropColumnFromQuery(q: Query, j: number): Query | null {
   switch (q.kind) {
     case 'reduce': case 'valueCounts': case 'nunique': return q.col === j ? null : { ...q, col: m(q.col) };
     case 'filterReduce': return q.col === j || q.where === j ? null : { ...q, col: m(q.col), where: m(q.where) };
+    case 'dropnaReduce': return q.col === j || q.subset.includes(j) ? null : { ...q, col: m(q.col), subset: q.subset.map(m) };
     case 'groupAgg': return q.keys.includes(j) || q.aggs.some((a) => a.col === j) ? null : { ...q, keys: q.keys.map(m), aggs: q.aggs.map((a) => ({ ...a, col: m(a.col) })) };
     default: return q;
   }

@@ -206,12 +206,12 @@ test('client.compute runs a collection on the client; options are validated', as
   await client.close();
 });
 
-test('a process exits when the user forgets close() (threads and processes pools do not keep it alive)', () => {
+test('a process exits when the user forgets close() (threads and processes pools, and their nested tasks, do not keep it alive)', () => {
   const script = fileURLToPath(new URL('./fixtures/forget-close.ts', import.meta.url));
   const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
   assert.is(r.signal, null, `the process was still running after 60 s: ${r.stderr}`);
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stdout, /threads 49\nprocesses 64\n/);
+  assert.match(r.stdout, /threads 49\nthreads nested 1,2\nprocesses 64\nprocesses nested 1,2\n/);
 });
 
 test.run();

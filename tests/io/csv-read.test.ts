@@ -88,7 +88,10 @@ test('comments skipped, parseDates gives date and timestamp columns', async () =
     { d: Date.UTC(2023, 11, 1), t: Date.UTC(2023, 11, 1), v: 2 },
     { d: null, t: null, v: 3 },
   ]);
-  const s = await readAll(fixture('dates.csv'), { comment: '#' });
+  // Detection is the default (as DuckDB); parseDates: false keeps the text.
+  const byDefault = await readAll(fixture('dates.csv'), { comment: '#' });
+  assert.equal(typesOf(byDefault), typesOf(t));
+  const s = await readAll(fixture('dates.csv'), { comment: '#', parseDates: false });
   assert.equal(typesOf(s).d, 'Utf8');
 });
 

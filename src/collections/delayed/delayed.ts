@@ -148,6 +148,30 @@ function delayedOutput(root: Delayed, subs: ReadonlyMap<Collection, Output>): Ou
   };
 }
 
+/**
+ * Lower Delayeds that read no collection straight into `builder` (no pushdown or fusion to do): the futures
+ * client's fast path for map() over many items. Returns each one's key, or null when some Delayed reads a
+ * collection (then the full preparation, prepare.ts, is needed).
+ */
+export function lowerPlainDelayeds(ds: readonly Delayed[], builder: GraphBuilder): Key[] | null {
+  for (const d of ds) if (readsCollection(d)) return null;
+  const ctx: LowerContext = { builder, subs: new Map(), pins: new Set(), memo: memoOf(builder) };
+  return ds.map((d) => lowerDelayed(d, ctx));
+}
+
+/** Some collection (not a Delayed) among the arguments of `d` or of the Delayeds it depends on. */
+function readsCollection(d: Delayed): boolean {
+  const s = d.spec;
+  if (s.kind === 'get' || s.kind === 'pick') return readsCollection(s.parent);
+  const args = s.kind === 'call' ? s.args : s.items;
+  for (const a of args) {
+    // Numbers, strings and typed arrays are the common case of a big map: answered without a walk.
+    if (typeof a !== 'object' || a === null || ArrayBuffer.isView(a)) continue;
+    if (collectionsUnder(new Delayed({ kind: 'call', fn: s.fn, args: [a], name: '', unique: null })).length > 0) return true;
+  }
+  return false;
+}
+
 interface LowerContext {
   readonly builder: GraphBuilder;
   readonly subs: ReadonlyMap<Collection, Output>;
@@ -162,6 +186,20 @@ function memoOf(builder: GraphBuilder): Map<Delayed, Key> {
   return m;
 }
 
+// Shipping a function parses its source (free-variable check): once per function and scheduler, not per
+// call, so map() over 100k items parses it once.
+const shipped = new WeakMap<object, Map<string, ReturnType<typeof shipFunction>>>();
+function shipOnce(fn: DelayedFunction, scheduler: GraphBuilder['scheduler'], where: string): ReturnType<typeof shipFunction> {
+  let byScheduler = shipped.get(fn);
+  let ref = byScheduler?.get(scheduler);
+  if (ref === undefined) {
+    ref = shipFunction(fn, scheduler, where);
+    if (!byScheduler) shipped.set(fn, (byScheduler = new Map()));
+    byScheduler.set(scheduler, ref);
+  }
+  return ref;
+}
+
 function lowerDelayed(d: Delayed, ctx: LowerContext): Key {
   const hit = ctx.memo.get(d);
   if (hit !== undefined) return hit;
@@ -170,14 +208,14 @@ function lowerDelayed(d: Delayed, ctx: LowerContext): Key {
   let key: Key;
   switch (s.kind) {
     case 'call': {
-      const fnRef = shipFunction(s.fn, builder.scheduler, `delayed '${s.name}'`);
+      const fnRef = shipOnce(s.fn, builder.scheduler, `delayed '${s.name}'`);
       const [args, token] = lowerArg(s.args, ctx);
       key = `${keyName(s.name)}-${hashString(`${functionToken(s.fn)}|${token}|${s.unique ?? ''}`)}`;
       builder.addTask(key, 'delayed.call', [fnRef, args, `${s.name}(${summarizeArgs(s.args)})`, key]);
       break;
     }
     case 'batch': {
-      const fnRef = shipFunction(s.fn, builder.scheduler, `map '${s.name}'`);
+      const fnRef = shipOnce(s.fn, builder.scheduler, `map '${s.name}'`);
       const [items, token] = lowerArg(s.items, ctx);
       key = `${keyName(s.name)}-batch-${hashString(`${functionToken(s.fn)}|${token}|${s.unique ?? ''}`)}`;
       builder.addTask(key, 'delayed.batch', [fnRef, items, s.items.map((x) => `${s.name}(${summarize(x)})`), key]);

@@ -12,6 +12,7 @@ import {
   projectNode,
   sourceNode,
 } from '../plan.ts';
+import { mapExprFrames } from '../scalar-leaf.ts';
 
 /** A consumer: a frame and the columns of it that will be read (null = all, e.g. a DataFrame output). */
 export interface Consumer {
@@ -78,10 +79,11 @@ export function pushDownProjections(consumers: readonly Consumer[]): (node: Fram
         break;
       }
       case 'assign':
-        out = assignNode(rewrite(node.input), node.assignments);
+        // Scalars inside the expressions read frames of their own: those are pruned alike.
+        out = assignNode(rewrite(node.input), node.assignments.map(([n, e]) => [n, mapExprFrames(e, rewrite)] as const));
         break;
       case 'filter':
-        out = filterNode(rewrite(node.input), node.predicate);
+        out = filterNode(rewrite(node.input), mapExprFrames(node.predicate, rewrite));
         break;
       case 'groupby-agg':
         out = groupAggNode(rewrite(node.input), node.keys, node.specs, { dropna: node.dropna, order: node.order, splitOut: node.npartitions, splitEvery: node.splitEvery });

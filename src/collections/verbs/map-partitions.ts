@@ -18,7 +18,7 @@ import { type ModuleUdf, isModuleUdf, shipFunction } from '../udf.ts';
 export type PartitionFunction = (frame: PartitionFrame, params: any) => unknown;
 
 /** The schema of the result: an Arrow Schema, or {column: 'float64' | 'int32' | 'int64' | 'utf8' | 'bool' | ...}. */
-export type Meta = Schema | Record<string, string>;
+export type Meta = Schema | Record<string, string> | ReadonlyMap<string, string>;
 
 export interface MapPartitionsOptions {
   meta?: Meta;
@@ -29,7 +29,7 @@ export interface MapPartitionsOptions {
 function metaSchema(meta: Meta): Schema {
   if (meta instanceof Schema) return meta;
   if (typeof meta !== 'object' || meta === null) throw new TypeError(`mapPartitions: meta must be an Arrow Schema or {column: dtype}; got ${String(meta)}`);
-  const fields = entriesOf(meta as Record<string, string>).map(([name, tag]) => {
+  const fields = entriesOf(meta as Record<string, string> | ReadonlyMap<string, string>).map(([name, tag]) => {
     let type: DataType;
     try {
       type = typeFromTag(String(tag));

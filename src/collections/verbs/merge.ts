@@ -11,6 +11,7 @@ import { unifyTypes } from '../../kernels/union-cast.ts';
 import { assertKnownOptions } from '../../config.ts';
 import { unknownColumn } from '../../expr.ts';
 import { type DerivedNode, type FrameNode, derivedNode } from '../plan.ts';
+import { indexOf } from './sort.ts';
 
 export const JOIN_HOWS: readonly JoinHow[] = ['inner', 'left', 'right', 'outer', 'semi', 'anti'];
 
@@ -29,7 +30,7 @@ export interface MergeOptions {
   npartitions?: number;
 }
 
-type Strategy = 'broadcast-right' | 'broadcast-left' | 'hash';
+type Strategy = 'broadcast-right' | 'broadcast-left' | 'hash' | 'sorted';
 
 /** Output names of each side's columns, decided once from the full schemas so pruning never renames. */
 interface Naming {
@@ -108,10 +109,12 @@ export function planMerge(left: FrameNode, right: FrameNode, options: MergeOptio
     else if (canLeft) strategy = 'broadcast-left';
     else throw new TypeError(`merge(): how '${how}' cannot broadcast a side (an outer join must see every row of both sides together); use broadcast: false`);
   } else if (options.broadcast === undefined && options.npartitions === undefined) {
-    if (canRight && nr <= 1) strategy = 'broadcast-right';
+    // Both sides indexed by the key (setIndex): partition i of the left meets only the right rows in its range.
+    if (leftKeys!.length === 1 && indexOf(left) === leftKeys![0] && indexOf(right) === rightKeys![0]) strategy = 'sorted';
+    else if (canRight && nr <= 1) strategy = 'broadcast-right';
     else if (canLeft && nl <= 1) strategy = 'broadcast-left';
   }
-  const npartitions = strategy === 'broadcast-right' ? nl : strategy === 'broadcast-left' ? nr : options.npartitions ?? Math.max(nl, nr);
+  const npartitions = strategy === 'broadcast-right' || strategy === 'sorted' ? nl : strategy === 'broadcast-left' ? nr : options.npartitions ?? Math.max(nl, nr);
   return { how, leftKeys: leftKeys!, rightKeys: rightKeys!, naming, strategy, npartitions };
 }
 
@@ -190,9 +193,26 @@ export function mergeNode(left: FrameNode, right: FrameNode, plan: Plan): Derive
         const small = whole(lk, 'left', spec.leftLike).map(ref);
         return rk.map((k, j) => builder.addTask(`${node.token}#${j}`, 'join.pieces', [small, [ref(k)], spec]));
       }
+      if (plan.strategy === 'sorted') {
+        // The left side's divisions (first row of each partition) cut every right partition; rows of a
+        // key go to the one left partition that can hold it, right-only keys to exactly one partition.
+        const leftSpec = { by: [plan.leftKeys[0]!], ascending: [true], nullsFirst: false, spreadTies: false };
+        const rightSpec = { ...leftSpec, by: [plan.rightKeys[0]!] };
+        const strings = [kind(field(left, plan.leftKeys[0]!).type) === 'string'];
+        const firsts = lk.map((k, i) => builder.addTask(`${node.token}-range#${i}`, 'sort.sample', [ref(k), leftSpec, i, 0]));
+        const bounds = builder.addTask(`${node.token}-divisions`, 'sort.divisions', [firsts.map(ref)]);
+        const cuts = rk.map((k, j) => builder.addTask(`${node.token}-cut#${j}`, 'sort.split', [ref(k), rightSpec, strings, ref(bounds), j, lk.length, builder.spillTarget(`${node.token}-cut#${j}`)]));
+        return lk.map((k, i) => {
+          const pieces = cuts.map((c, j) => ref(builder.addTask(`${node.token}-cut-piece${i}#${j}`, 'reduce.pick', [ref(c), i])));
+          return builder.addTask(`${node.token}#${i}`, 'join.pieces', [[ref(k)], pieces, spec]);
+        });
+      }
       const n = plan.npartitions;
       const split = (keys: string[], cols: readonly string[], side: string) =>
-        keys.map((k, i) => builder.addTask(`${node.token}-${side}-split${n}#${i}`, 'shuffle.hash-split', [ref(k), cols, n]));
+        keys.map((k, i) => {
+          const key = `${node.token}-${side}-split${n}#${i}`;
+          return builder.addTask(key, 'shuffle.hash-split', [ref(k), cols, n, builder.spillTarget(key)]);
+        });
       const ls = split(lk, plan.leftKeys, 'left');
       const rs = split(rk, plan.rightKeys, 'right');
       const out: string[] = [];

@@ -97,3 +97,35 @@ export class SummaryTable implements Collection {
     return explainOutputs([summaryOutput(this.spec)], options);
   }
 }
+
+function recordOutput(names: readonly string[], nodes: readonly ScalarNode[]): Output<Record<string, ScalarValue>> {
+  return {
+    frames: [],
+    reductions: nodes.flatMap((n) => requestsOf(n)),
+    withFrames: (rw) => recordOutput(names, nodes.map((n) => mapNode(n, rw))),
+    lower: (builder) => nodes.map((n) => builder.scalar(n)),
+    finish: (values) => {
+      const out = Object.create(null) as Record<string, ScalarValue>;
+      names.forEach((n, i) => (out[n] = values[i] as ScalarValue));
+      return out;
+    },
+    explain: () => describeReductions(nodes.flatMap((n) => requestsOf(n))),
+  };
+}
+
+/** A lazy record of scalars over any frames (df.nunique()): compute() gives {name: value}. */
+export class ScalarRecord implements Collection {
+  constructor(
+    readonly names: readonly string[],
+    readonly nodes: readonly ScalarNode[],
+  ) {}
+  [COLLECTION](): Output<Record<string, ScalarValue>> {
+    return recordOutput(this.names, this.nodes);
+  }
+  compute(options: ComputeOptions = {}): Promise<Record<string, ScalarValue>> {
+    return computeOne(recordOutput(this.names, this.nodes), options);
+  }
+  explain(options: ComputeOptions = {}): string {
+    return explainOutputs([recordOutput(this.names, this.nodes)], options);
+  }
+}

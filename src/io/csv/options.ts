@@ -27,7 +27,7 @@ export interface CsvOptions {
   dtype?: Readonly<Record<string, CsvDtype>>;
   /** Field texts read as null. Default: '', 'NA', 'NaN', 'null', 'NULL'. */
   naValues?: readonly string[];
-  /** true: detect ISO dates/timestamps in every column; a list: these columns must be dates/timestamps. */
+  /** true (default): detect ISO dates/timestamps in every column; false: read them as text; a list: these columns must be dates/timestamps. */
   parseDates?: boolean | readonly string[];
   /** Add a dictionary column with each row's file path (true: named 'path'). */
   includePathColumn?: boolean | string;
@@ -126,7 +126,8 @@ export function resolveOptions(opts: CsvOptions = {}): ResolvedCsvOptions {
   if (!(ratio >= 0 && ratio <= 1)) throw new CsvOptionError(`options.dictionaryRatio must be between 0 and 1, got ${ratio}`);
   const sampleBytes = opts.sampleBytes === 'full' ? 'full' : parseByteSize(opts.sampleBytes ?? 256 * 1024, 'sampleBytes');
   const pathColumn = opts.includePathColumn === true ? 'path' : typeof opts.includePathColumn === 'string' ? opts.includePathColumn : null;
-  const parseDates = opts.parseDates === undefined || typeof opts.parseDates === 'boolean' ? !!opts.parseDates : stringList(opts.parseDates, 'parseDates');
+  // ISO dates and timestamps are detected unless turned off (as DuckDB; a column that later holds other text widens to a string).
+  const parseDates = opts.parseDates === undefined ? true : typeof opts.parseDates === 'boolean' ? opts.parseDates : stringList(opts.parseDates, 'parseDates');
   if (opts.comment !== undefined && (opts.comment.length === 0 || /[\r\n]/.test(opts.comment))) {
     throw new CsvOptionError(`options.comment must be a non-empty single-line prefix, got ${JSON.stringify(opts.comment)}`);
   }

@@ -93,7 +93,9 @@ function columnIndex(batch: RecordBatch, name: string): number {
 
 /** Value of row i of a column as a JS value (used for first/last/nunique; numbers stay numbers). */
 function valueGetter(data: Data): (i: number) => KeyValue {
-  if (data.typeId === Type.Float || (data.typeId === Type.Int && (data.type as unknown as { bitWidth: number }).bitWidth < 64)) {
+  // Dates and timestamps as their stored integers, so first/last/nunique stay exact in any unit.
+  const temporal = data.typeId === Type.Date || data.typeId === Type.Timestamp;
+  if (temporal || data.typeId === Type.Float || (data.typeId === Type.Int && (data.type as unknown as { bitWidth: number }).bitWidth < 64)) {
     const v = data.values as ArrayLike<number>;
     return (i) => v[i]!;
   }
@@ -491,6 +493,7 @@ function keptType(input: DataType): DataType {
   if (input.typeId === Type.Utf8 || input.typeId === Type.Dictionary) return new Utf8();
   if (input.typeId === Type.Bool) return new Bool();
   if (input.typeId === Type.Int) return (input as unknown as { bitWidth: number }).bitWidth === 64 && (input as unknown as { isSigned: boolean }).isSigned ? new Int64() : input;
+  if (input.typeId === Type.Date || input.typeId === Type.Timestamp) return input;
   return new Float64();
 }
 
@@ -636,10 +639,13 @@ export function buildColumn(type: DataType, values: readonly KeyValue[]): Data {
       });
       return primitiveData(type, n, bits, valid);
     }
+    case Type.Date:
+    case Type.Timestamp:
     case Type.Int: {
-      const width = (type as unknown as { bitWidth: number }).bitWidth;
+      // Dates and timestamps hold their stored integers (int32 days, or int64 units).
+      const width = type.typeId === Type.Int ? (type as unknown as { bitWidth: number }).bitWidth : (type as unknown as { ArrayType: unknown }).ArrayType === BigInt64Array ? 64 : 32;
       if (width === 64) {
-        const unsigned = !(type as unknown as { isSigned: boolean }).isSigned;
+        const unsigned = type.typeId === Type.Int && !(type as unknown as { isSigned: boolean }).isSigned;
         const a = unsigned ? sharedArray(BigUint64Array, n) : sharedArray(BigInt64Array, n);
         values.forEach((v, i) => (a[i] = v === null ? 0n : BigInt(v as number | bigint)));
         return primitiveData(type, n, a, valid);

@@ -92,7 +92,8 @@ function columnIds(data: Data): ColumnIds {
     }
     return { ids, values, hasNull };
   }
-  if (data.typeId === Type.Int || data.typeId === Type.Float) {
+  // Dates and timestamps group by their stored integers (days, or units since the epoch): exact.
+  if (data.typeId === Type.Int || data.typeId === Type.Float || data.typeId === Type.Date || data.typeId === Type.Timestamp) {
     const v = data.values as ArrayLike<number | bigint>;
     const seen = new Map<number | bigint, number>();
     for (let i = 0; i < n; i++) {
@@ -113,7 +114,7 @@ function columnIds(data: Data): ColumnIds {
     }
     return { ids, values, hasNull };
   }
-  throw new TypeError(`cannot group by a column of type ${String(data.type)}; use strings, integers, floats or booleans`);
+  throw new TypeError(`cannot group by a column of type ${String(data.type)}; use strings, integers, floats, booleans, dates or timestamps`);
 }
 
 /** Group ids for rows of a batch by `keyColumns` (Data of each key, in order). */

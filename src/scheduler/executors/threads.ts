@@ -31,30 +31,42 @@ interface Queued {
 export class ThreadPool implements WorkerPool {
   readonly kind = 'thread';
   private readonly piscina: Piscina;
+  /**
+   * Threads for tasks that wait for nested work, started on demand and stopped after 10 s idle. A pool of
+   * its own: piscina's main pool keeps exactly `size` threads (a maxThreads above minThreads would let it
+   * start extra threads whenever a batch meets a thread being replaced, and keep them for 30 s).
+   */
+  private overflow: Piscina | null = null;
   closed = false;
-  /** Batches handed to piscina and not settled; at most size + seceded, so piscina's own queue stays empty. */
+  /** Batches running on the main pool (at most size) and on the overflow pool (at most seceded). */
   private running = 0;
-  /** Running tasks that wait for nested work: piscina starts that many threads more (up to MAX_SECEDED_THREADS). */
+  private runningOverflow = 0;
+  /** Running tasks that wait for nested work: that many batches may run on the overflow pool. */
   private seceded = 0;
   private readonly queue: Queued[] = [];
 
-  constructor(readonly size: number, memoryLimitMb: number | null) {
-    this.piscina = new Piscina({
+  constructor(
+    readonly size: number,
+    private readonly memoryLimitMb: number | null,
+  ) {
+    this.piscina = this.makePiscina(size, size, 30_000);
+  }
+
+  private makePiscina(min: number, max: number, idleTimeout: number): Piscina {
+    const piscina = new Piscina({
       filename: workerFile('thread-worker').url.href,
-      minThreads: size,
-      // Room to grow only while tasks wait for nested work: this pool never hands piscina more batches than
-      // size + seceded, and piscina starts a thread only for a batch no idle thread can take.
-      maxThreads: size + MAX_SECEDED_THREADS,
+      minThreads: min,
+      maxThreads: max,
       // Plain message passing: the worker's event loop stays free between tasks (Atomics.wait would block
       // timers an async op left behind), and measured no slower here.
       atomics: 'disabled',
-      idleTimeout: 30_000,
-      ...(memoryLimitMb ? { resourceLimits: { maxOldGenerationSizeMb: memoryLimitMb } } : {}),
+      idleTimeout,
+      ...(this.memoryLimitMb ? { resourceLimits: { maxOldGenerationSizeMb: this.memoryLimitMb } } : {}),
     });
     // A worker that dies with no task on it is reported here; piscina replaces it, nothing else to do.
-    this.piscina.on('error', () => {});
+    piscina.on('error', () => {});
     // A task's nested client sends its port here once per thread; its requests and our answers use it.
-    this.piscina.on('message', (msg: unknown) => {
+    piscina.on('message', (msg: unknown) => {
       const port = (msg as { tessera?: string; port?: MessagePort })?.tessera === 'nested-port' ? (msg as { port: MessagePort }).port : null;
       if (!port) return;
       port.on('message', (m: unknown) => {
@@ -62,11 +74,16 @@ export class ThreadPool implements WorkerPool {
       });
       port.unref(); // an idle thread's port must not keep this process alive
     });
+    return piscina;
+  }
+
+  private get hasRoom(): boolean {
+    return this.running < this.size || this.runningOverflow < Math.min(this.seceded, MAX_SECEDED_THREADS);
   }
 
   /** An aborted batch is dropped from the queue, or its thread is terminated and replaced (piscina does both). */
   send(req: BatchRequest, control: BatchControl): Promise<TaskResult[]> {
-    if (this.running < this.size + Math.min(this.seceded, MAX_SECEDED_THREADS) || this.closed) return this.start(req, control);
+    if (this.hasRoom || this.closed) return this.start(req, control);
     return new Promise((resolve, reject) => {
       if (control.signal.aborted) return reject(control.signal.reason);
       const item: Queued = {
@@ -92,7 +109,7 @@ export class ThreadPool implements WorkerPool {
   }
 
   private drain(): void {
-    while (this.queue.length > 0 && this.running < this.size + Math.min(this.seceded, MAX_SECEDED_THREADS)) {
+    while (this.queue.length > 0 && this.hasRoom) {
       const item = this.queue.shift()!;
       item.control.signal.removeEventListener('abort', item.onAbort);
       this.start(item.req, item.control).then(item.resolve, item.reject);
@@ -100,17 +117,21 @@ export class ThreadPool implements WorkerPool {
   }
 
   private start(req: BatchRequest, control: BatchControl): Promise<TaskResult[]> {
-    this.running += 1;
+    const main = this.running < this.size || this.closed;
+    const piscina = main ? this.piscina : (this.overflow ??= this.makePiscina(0, MAX_SECEDED_THREADS, 10_000));
+    if (main) this.running += 1;
+    else this.runningOverflow += 1;
     let result: Promise<TaskResult[]>;
-    if (!control.onTaskStart) result = this.piscina.run(req, { signal: control.signal });
+    if (!control.onTaskStart) result = piscina.run(req, { signal: control.signal });
     else {
       const started = new Int32Array(new SharedArrayBuffer(4));
       const stop = watchStarts(started, control.onTaskStart);
-      result = this.piscina.run({ ...req, started }, { signal: control.signal });
+      result = piscina.run({ ...req, started }, { signal: control.signal });
       result.then(stop, stop);
     }
     const done = (): void => {
-      this.running -= 1;
+      if (main) this.running -= 1;
+      else this.runningOverflow -= 1;
       this.drain();
     };
     result.then(done, done);
@@ -123,7 +144,7 @@ export class ThreadPool implements WorkerPool {
       item.control.signal.removeEventListener('abort', item.onAbort);
       item.reject(new Error('the worker thread pool was closed'));
     }
-    return this.piscina.destroy();
+    return Promise.all([this.piscina.destroy(), this.overflow?.destroy()]).then(() => {});
   }
 }
 

@@ -150,6 +150,19 @@ for (const scheduler of SCHEDULERS) {
   });
 }
 
+test('hidden result columns never clash with user columns named like them; explain shows the verb', async () => {
+  const df = fromColumns(new Map<string, unknown[]>([['x', [1, 2, 3, 4]], ['cumsum(x)', [10, 20, 30, 40]], ['constructor', [5, null, 7, null]]]), { npartitions: 3 });
+  const s = df.col('x').cumsum();
+  const [c, both, filled] = await compute(s, df.col('cumsum(x)').add(s), df.col('constructor').ffill(), { scheduler: 'sync' });
+  assert.equal(plain(c), [1, 3, 6, 10]);
+  assert.equal(plain(both), [11, 23, 36, 50]);
+  assert.equal(plain(filled), [5, 5, 7, 7]);
+  assert.is(c.length, 4);
+  assert.match(s.explain(), /cumsum cumsum\(x\)'=x/);
+  const frame = await df.cumsum().toRecords({ scheduler: 'sync' });
+  assert.equal(frame.map((r) => r['cumsum(x)']), [10, 30, 60, 100]);
+});
+
 test('a filter above cumsum is not pushed below it; errors name the column and the fix', async () => {
   const xs = series(4);
   const df = fromColumns({ x: xs, s: xs.map(String) }, { npartitions: 5 });

@@ -71,6 +71,12 @@ test('user-function rules: captured variables refused before any work on workers
   assert.equal((await mod.toRecords({ scheduler: 'threads' })).map((r) => r.rows), [10, 10, 10, 10]);
 });
 
+test('hostile names in results and meta', async () => {
+  const out = df.mapPartitions((f) => ({ ['__proto__']: [f.numRows], constructor: [f.partition] }), { meta: new Map([['__proto__', 'float64'], ['constructor', 'float64']]) });
+  assert.equal(out.columns, ['__proto__', 'constructor']);
+  assert.equal((await out.toRecords({ scheduler: 'sync' })).map((r) => [r['__proto__'], r['constructor']]), [[10, 0], [10, 1], [10, 2], [10, 3]]);
+});
+
 test('mapPartitions validates fn, meta and options', () => {
   assert.throws(() => df.mapPartitions(42 as never, { meta: { y: 'float64' } }), /fn must be a function/);
   assert.throws(() => df.mapPartitions((f) => f.batch, { meta: { y: 'float128' } }), /dtype 'float128'/);

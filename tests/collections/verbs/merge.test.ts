@@ -3,9 +3,12 @@
 // one side 1000x the other, empty partitions, and the validation errors.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Dictionary, Int32, Utf8, tableFromArrays, vectorFromArray, Table } from 'apache-arrow';
+import { Dictionary, Int32, Utf8, vectorFromArray, Table } from 'apache-arrow';
 import { type DataFrame, fromArrow, fromColumns } from '../../../src/index.ts';
-import { SCHEDULERS, rng } from '../../helpers.ts';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SCHEDULERS, rejects, rng } from '../../helpers.ts';
 import { duckRows, duckTable, rowStrings, sorted } from './duck-tables.ts';
 
 const HOWS = ['inner', 'left', 'right', 'outer', 'semi', 'anti'] as const;
@@ -67,6 +70,16 @@ for (const keys of [['k'], ['k', 's']] as const) {
       }
     });
   }
+}
+
+for (const how of HOWS) {
+  test(`merge how=${how} of two frames indexed by the key (setIndex) takes the sorted path and equals DuckDB`, async () => {
+    const want = sorted(await duckRows(sqlFor(how, ['k'])));
+    const m = frame(L, 5).setIndex('k').merge(frame(R, 3).setIndex('k'), { on: 'k', how });
+    assert.match(m.explain(), /\(sorted\)/);
+    assert.is(m.npartitions, 5);
+    assert.equal(sorted(rowStrings(await m.toRecords({ scheduler: 'sync' }), outColumns(how, ['k']))), want);
+  });
 }
 
 test('merge explain names the plan: broadcast of a one-partition side, hash otherwise, outer never broadcast', () => {
@@ -166,6 +179,31 @@ test('empty partitions and an empty side', async () => {
   const t = await frame(L, 3).merge(none, { on: 'k', how: 'outer' }).compute({ scheduler: 'sync' });
   assert.is(t.numRows, L.k.length);
   assert.is(t.getChild('v_y')!.nullCount, L.k.length);
+});
+
+const shuffleDirs = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith(`tessera-shuffle-${process.pid}-`));
+
+test("shuffle: 'disk' writes pieces to a run-owned directory, gives the same rows, and removes it after success and failure", async () => {
+  assert.equal(shuffleDirs(), []);
+  let most = 0;
+  const listeners = [{ onTaskFinish: () => { for (const d of shuffleDirs()) most = Math.max(most, fs.readdirSync(path.join(os.tmpdir(), d)).length); } }];
+  const m = frame(L, 4).merge(frame(R, 3), { on: 'k', how: 'outer' });
+  const cols = m.columns;
+  const want = sorted(rowStrings(await m.toRecords({ scheduler: 'sync' }), cols));
+  assert.equal(sorted(rowStrings(await m.toRecords({ scheduler: 'sync', shuffle: 'disk', listeners }), cols)), want);
+  assert.ok(most > 0, 'pieces were written to disk');
+  assert.equal(shuffleDirs(), []);
+  const s = frame(L, 4).sortValues(['s', 'v']);
+  assert.equal(rowStrings(await s.toRecords({ scheduler: 'sync', shuffle: 'disk' }), ['k', 's', 'v']), rowStrings(await s.toRecords({ scheduler: 'sync' }), ['k', 's', 'v']));
+  m.explain({ shuffle: 'disk' });
+  assert.equal(shuffleDirs(), [], 'explain() creates nothing');
+  const failing = m.mapPartitions((f) => {
+    if (f.partition === 2) throw new Error('boom');
+    return f.batch;
+  }, { meta: m.schema });
+  await rejects(failing.compute({ scheduler: 'sync', shuffle: 'disk' }), /boom/);
+  assert.equal(shuffleDirs(), []);
+  assert.throws(() => m.explain({ shuffle: 'tape' as never }), /shuffle must be 'memory' or 'disk'/);
 });
 
 test('merge validates its options before any work', () => {

@@ -6,6 +6,7 @@ import { Table, vectorFromArray, Int64 } from 'apache-arrow';
 import { compute, fromArrow, fromColumns, kernelStats, resetKernelStats, type SchedulerName } from '../../../src/index.ts';
 import { SCHEDULERS, assertClose, rng, type Num } from '../../helpers.ts';
 import { duckTable } from './duck-oracle.ts';
+import { emptySummary, finalizeSummary, mergeSummaries } from '../../../src/kernels/summary.ts';
 import { SKETCH_K, emptySketch, mergeSketches, sketchColumn, sketchQuantile } from '../../../src/kernels/sketch.ts';
 
 const QS = [0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1];
@@ -148,6 +149,14 @@ test('{approx: true}: exact below K values; within the stated bound on 200k valu
     assert.ok(withinRank(sorted, q, v, bound), `q=${q}: ${v}`);
   });
   assert.is(got.getChild('x')!.get(0), n);
+});
+
+test('a partial without the sorted values its sibling has is refused, not merged into a wrong quantile', () => {
+  const withRuns = { ...emptySummary(false), n: 2, extra: { runs: { values: Float64Array.of(1, 2), counts: null, n: 2 } } };
+  const without = { ...emptySummary(false), n: 3 };
+  assert.throws(() => mergeSummaries(withRuns, without), /lacks the sorted values, sketch or co-moments/);
+  assert.throws(() => finalizeSummary(without, 'quantile', 0, { q: 0.5 }), /lacks what it needs/);
+  assert.is(finalizeSummary(emptySummary(false), 'quantile', 0, { q: 0.5 }), null);
 });
 
 test.run();

@@ -93,4 +93,36 @@ test('tail(n): the last rows across partition boundaries, reading only the parti
   assert.throws(() => df.tail(-1), /non-negative integer/);
 });
 
+test('pivotTable: one row per index value, one column per column value, against a naive loop; missing cells null', async () => {
+  const carrier = ['AA', 'UA', 'AA', 'DL', 'UA', 'AA', null, 'DL', 'AA', 'UA'];
+  const month = [1, 1, 2, 1, 2, 2, 1, null, 1, 1];
+  const delay = [10, 20, null, 5, 7, 3, 100, 100, 30, 40];
+  const df = fromColumns({ carrier, month, delay }, { npartitions: 3 });
+  const naive = (c: string, m: number, agg: 'mean' | 'count') => {
+    const xs = delay.filter((d, i) => carrier[i] === c && month[i] === m && d !== null) as number[];
+    if (agg === 'count') return carrier.some((cc, i) => cc === c && month[i] === m) ? xs.length : null;
+    return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
+  };
+  for (const aggfunc of ['mean', 'count'] as const) {
+    const p = await df.pivotTable({ index: 'carrier', columns: 'month', values: 'delay', aggfunc }, { scheduler: 'sync' });
+    assert.equal(p.columns, ['carrier', '1', '2']);
+    const rows = await p.toRecords({ scheduler: 'sync' });
+    assert.equal(rows.map((r) => r.carrier), ['AA', 'DL', 'UA']);
+    for (const r of rows) for (const m of [1, 2]) {
+      const got = r[String(m)];
+      assert.equal(got === null ? null : Number(got), naive(r.carrier as string, m, aggfunc), `${aggfunc} ${r.carrier} ${m}`);
+    }
+  }
+  const lazy = df.pivotTable({ index: 'month', columns: 'carrier', values: ['delay'], aggfunc: 'max', columnValues: ['UA', 'ZZ'] });
+  assert.equal(lazy.columns, ['month', 'UA', 'ZZ']);
+  assert.equal((await lazy.toRecords({ scheduler: 'sync' })).map((r) => ({ ...r })), [{ month: 1, UA: 40, ZZ: null }, { month: 2, UA: 7, ZZ: null }]);
+  const many = fromColumns({ i: Array.from({ length: 300 }, (_, k) => k % 3), c: Array.from({ length: 300 }, (_, k) => k), v: Array.from({ length: 300 }, () => 1) });
+  let err: unknown = null;
+  await many.pivotTable({ index: 'i', columns: 'c', values: 'v' }, { scheduler: 'sync' }).catch((e) => (err = e));
+  assert.match(String(err), /has 300 values, more than maxColumns \(100\)/);
+  assert.throws(() => df.pivotTable({ index: 'carrier', columns: 'month', values: 'nope', columnValues: [1] }), /nope/);
+  assert.throws(() => df.pivotTable({ index: 'carrier', columns: 'carrier', values: 'delay', columnValues: [1] }), /different columns/);
+  assert.throws(() => df.pivotTable({ index: 'carrier', columns: 'month', values: 'delay', aggfunc: 'mode' as never, columnValues: [1] }), /aggfunc must be one of/);
+});
+
 test.run();

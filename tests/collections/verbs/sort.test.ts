@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fromColumns } from '../../../src/index.ts';
-import { SCHEDULERS, rng } from '../../helpers.ts';
+import { SCHEDULERS, rejects, rng } from '../../helpers.ts';
 import { duckRows, duckTable, rowStrings } from './duck-tables.ts';
 
 const r = rng(21);
@@ -79,6 +79,58 @@ test('sorted output: each partition sorted and partitions in order; empty input 
   const empty = base.filter(base.col('v').gt(1000)).sortValues('v');
   assert.is((await empty.compute({ scheduler: 'sync' })).numRows, 0);
   assert.equal(empty.columns, ['v']);
+});
+
+test('setIndex: sorted, every key value in one partition, partitions in order; index survives filter and select', async () => {
+  const k = Array.from({ length: 600 }, (_, j) => (j % 50 === 0 ? null : (j * 37) % 41)); // many repeats
+  const base = fromColumns({ k, j: k.map((_, n) => n) }, { npartitions: 6 });
+  const df = base.setIndex('k');
+  assert.is(df.index, 'k');
+  const t = await df.compute({ scheduler: 'sync' });
+  const parts = t.batches.map((b) => Array.from(b.getChild('k')!, (v) => v as number | null));
+  const flat = parts.flat();
+  assert.equal(flat, [...k].sort((a, b) => (a === null ? 1 : b === null ? -1 : a - b)));
+  const owner = new Map<number | null, number>();
+  parts.forEach((p, n) => p.forEach((v) => {
+    assert.ok(owner.get(v) === undefined || owner.get(v) === n, `key ${v} in partitions ${owner.get(v)} and ${n}`);
+    owner.set(v, n);
+  }));
+  assert.ok(Math.max(...parts.map((p) => p.length)) < 600, 'more than one partition used');
+  const divisions = await df.divisions({ scheduler: 'sync' });
+  assert.is(divisions.length, 7);
+  parts.forEach((p, n) => assert.is(divisions[n], p.length > 0 && p[0] !== null ? p[0] : null, `division ${n}`));
+  await rejects(base.divisions(), /no index/);
+  assert.is(df.filter(df.col('j').gt(3)).index, 'k');
+  assert.is(df.select(['j']).index, null);
+  assert.is(df.resetIndex().index, null);
+  assert.equal(df.resetIndex({ drop: true }).columns, ['j']);
+  assert.is(base.index, null);
+  assert.throws(() => base.resetIndex(), /no index/);
+  assert.throws(() => base.setIndex('nope'), /nope/);
+});
+
+test('setIndex on data already in order keeps every partition as it is (no copy); one row out of order is caught', async () => {
+  const k = Array.from({ length: 200 }, (_, j) => j * 3);
+  const df = fromColumns({ k }, { npartitions: 5 });
+  const before = (await df.compute({ scheduler: 'sync' })).batches;
+  const after = (await df.setIndex('k').compute({ scheduler: 'sync' })).batches;
+  assert.equal(after.map((b) => b.numRows), before.map((b) => b.numRows));
+  after.forEach((b, n) => assert.ok(b.data.children[0]!.values === before[n]!.data.children[0]!.values, `partition ${n} was copied`));
+  // never trusted: swap two rows inside partition 2, and make partition 3 overlap partition 4
+  const bad = [...k];
+  [bad[85], bad[86]] = [bad[86]!, bad[85]!];
+  bad[150] = 10_000;
+  const fixed = await fromColumns({ k: bad }, { npartitions: 5 }).setIndex('k').compute({ scheduler: 'sync' });
+  assert.equal(Array.from(fixed.getChild('k')!), [...bad].sort((a, b) => a - b));
+});
+
+test('hostile column names sort and index like any other', async () => {
+  const df = fromColumns(new Map<string, unknown[]>([['__proto__', [3, 1, 2, null]], ['constructor', ['c', 'a', 'b', 'd']]]), { npartitions: 2 });
+  const t = await df.sortValues('__proto__', { ascending: false }).toRecords({ scheduler: 'sync' });
+  assert.equal(t.map((r) => r['constructor']), ['c', 'b', 'a', 'd']);
+  const i = df.setIndex('constructor');
+  assert.is(i.index, 'constructor');
+  assert.equal((await i.toRecords({ scheduler: 'sync' })).map((r) => r['__proto__']), [1, 2, 3, null]);
 });
 
 test('sortValues validates before any work', () => {

@@ -2,7 +2,7 @@
 // per-aggregation ddof in one agg(); numbers of distinct values with and without nulls.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compute, fromColumns, type SchedulerName } from '../../../src/index.ts';
+import { compute, fromColumns, toRecords, type SchedulerName } from '../../../src/index.ts';
 import { SCHEDULERS, assertClose, naive, rng, type Num } from '../../helpers.ts';
 import { duckTable } from './duck-oracle.ts';
 
@@ -93,10 +93,29 @@ test('per-aggregation ddof in one agg(): var with ddof 1 and 0 side by side; the
   assert.throws(() => df.groupby('k').agg({ x: [{ op: 'var', dof: 1 } as never] }), /unknown key 'dof'/);
 });
 
-test('nunique: dropna honoured for a Series (null counts as one more value with {dropna: false})', async () => {
+test('nunique({dropna}) honoured for a Series, a frame (a record) and per group, vs naive counts', async () => {
   const s = fromColumns({ w: ['a', null, 'b', 'a', null] }, { npartitions: 3 }).col('w');
   const [a, b] = await compute(s.nunique(), s.nunique({ dropna: false }), { scheduler: 'sync' });
   assert.equal([a, b], [2, 3]);
+  const r = rng(8);
+  const k = Array.from({ length: 150 }, () => Math.floor(r() * 5));
+  const w = words(9, 150);
+  const x: Num[] = Array.from({ length: 150 }, () => (r() < 0.2 ? null : Math.floor(r() * 7)));
+  const df = fromColumns(new Map<string, unknown[]>([['k', k], ['__proto__', w], ['x', x]]), { npartitions: 6 });
+  const [rec, recNull, g, gNull, gc] = await compute(df.nunique(), df.nunique({ dropna: false }), df.groupby('k').nunique(), df.groupby('k').nunique({ dropna: false }), df.groupby('k').col('x').nunique({ dropna: false }), { scheduler: 'sync' });
+  const distinct = (xs: unknown[], dropna: boolean) => new Set(dropna ? xs.filter((v) => v !== null) : xs).size;
+  assert.equal([rec.k, rec.__proto__, rec.x], [distinct(k, true), distinct(w, true), distinct(x, true)]);
+  assert.equal([recNull.__proto__, recNull.x], [distinct(w, false), distinct(x, false)]);
+  assert.equal(gNull.schema.fields.map((f) => f.name), ['k', '__proto__', 'x']);
+  for (const [table, dropna] of [[g, true], [gNull, false]] as const) {
+    for (const row of toRecords(table)) {
+      const rows = k.map((v, i) => i).filter((i) => k[i] === row.k);
+      assert.is(Number(row.x), distinct(rows.map((i) => x[i]), dropna), `x in group ${row.k} dropna ${dropna}`);
+      assert.is(Number(row.__proto__), distinct(rows.map((i) => w[i]), dropna), `w in group ${row.k}`);
+    }
+  }
+  assert.equal(gc.toArray().map((row) => Number(row.x)), gNull.toArray().map((row) => Number(row.x)));
+  assert.throws(() => df.nunique({ dropna: 'no' } as never), /dropna must be true or false/);
 });
 
 test.run();
