@@ -110,7 +110,8 @@ function fill(spec: FillSpec, fullShape: number[], start: number[], shape: numbe
 }
 
 function random(spec: RandomSpec, fullShape: number[], start: number[], shape: number[], dtype: DType): Chunk {
-  const values = new Float64Array(sizeOf(shape));
+  // float64 draws go straight into shared memory; other dtypes convert from a scratch array
+  const values = dtype === 'float64' ? (allocate('float64', sizeOf(shape)) as Float64Array) : new Float64Array(sizeOf(shape));
   const p = spec.params;
   const s = spec.start;
   const cumulative = spec.cumulative ? Float64Array.from(spec.cumulative) : undefined;
@@ -127,17 +128,12 @@ function random(spec: RandomSpec, fullShape: number[], start: number[], shape: n
       case 'permutation': return fillPermutation(s, first, n, values, at, p.n!);
     }
   });
-  if (dtype === 'float64') return chunk(view(shareCopy(values), shape), dtype);
+  if (dtype === 'float64') return chunk(view(values, shape), dtype);
   const out = allocate(dtype, values.length) as { [i: number]: number | bigint };
   for (let i = 0; i < values.length; i++) out[i] = dtype === 'int64' ? BigInt(values[i]!) : values[i]!;
   return chunk(view(out as never, shape), dtype);
 }
 
-function shareCopy(values: Float64Array): Float64Array {
-  const out = allocate('float64', values.length) as Float64Array;
-  out.set(values);
-  return out;
-}
 
 /** A rechunked block: pieces of input chunks copied into place. */
 function assemble(pieces: ReadonlyArray<{ chunk: Chunk; from: number[]; to: number[]; shape: number[] }>, shape: number[], dtype: DType): Chunk {
