@@ -82,6 +82,9 @@ export function gemm(a: Strided, b: Strided, into?: Float64Array): Strided<Float
   if (k !== k2) throw new ShapeMismatchError(`matmul: inner dimensions differ: (${m}, ${k}) @ (${k2}, ${n}); the first's columns must equal the second's rows`);
   const c = into ?? (allocate('float64', m * n) as Float64Array);
   if (into && into.length < m * n) throw new RangeError(`gemm: the output holds ${into.length} values, needs ${m * n}`);
+  // x.T @ x (A is B transposed, same memory): C is symmetric, so only tiles touching the upper triangle
+  // are computed and the rest mirrored (BLAS's syrk): half the work
+  const symmetric = !into && a.data === b.data && m === n && a.offset === b.offset && a.stride[0] === b.stride[1] && a.stride[1] === b.stride[0];
   const bPack = new Float64Array(KC * (Math.ceil(Math.min(NC, n) / NR) * NR));
   const aPack = new Float64Array(KC * (Math.ceil(Math.min(MC, m) / MR) * MR));
   for (let j0 = 0; j0 < n; j0 += NC) {
@@ -91,18 +94,21 @@ export function gemm(a: Strided, b: Strided, into?: Float64Array): Strided<Float
       packB(b, p0, kc, j0, nc, bPack);
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = Math.min(MC, m - i0);
+        if (symmetric && i0 >= j0 + nc) break; // every later row block is below the diagonal too
         packA(a, i0, mc, p0, kc, aPack);
         for (let jp = 0; jp < nc; jp += NR) {
           const cols = Math.min(NR, nc - jp);
           const bAt = (jp / NR) * kc * NR;
           for (let ip = 0; ip < mc; ip += MR) {
             const rows = Math.min(MR, mc - ip);
+            if (symmetric && i0 + ip >= j0 + jp + cols) break; // strictly below the diagonal
             microKernel(kc, aPack, (ip / MR) * kc * MR, bPack, bAt, c, (i0 + ip) * n + j0 + jp, n, rows, cols);
           }
         }
       }
     }
   }
+  if (symmetric) for (let i = 1; i < m; i++) for (let j = 0; j < i; j++) c[i * n + j] = c[j * n + i]!;
   return view(c, [m, n]);
 }
 

@@ -28,6 +28,16 @@ test('gemm equals the triple loop on odd shapes, across block edges, on transpos
   }
   const x = random(301, 7, 5);
   assert.ok(maxDiff(gemm(T(x), x).data, naiveMatmul(T(x), x)) < 1e-12, 'x.T @ x from strided views');
+  // x.T @ x computes the upper triangle and mirrors it (syrk): tiles across every block edge, exactly symmetric
+  for (const [rows, cols] of [[300, 261], [5, 1], [1, 5], [259, 131], [17, 4]] as const) {
+    const y = random(rows, cols, rows + cols);
+    const g = gemm(T(y), y).data;
+    assert.ok(maxDiff(g, naiveMatmul(T(y), y)) < 1e-11, `syrk (${rows}, ${cols})`);
+    for (let i = 0; i < cols; i++) for (let j = 0; j < i; j++) assert.is(g[i * cols + j], g[j * cols + i], `symmetric [${i},${j}]`);
+  }
+  // the same memory but not a transpose of each other: a full product
+  const sq = random(6, 6, 9);
+  assert.ok(maxDiff(gemm(sq, sq).data, naiveMatmul(sq, sq)) < 1e-12, 'x @ x of a square x');
   // accumulate into an existing output
   const a = random(3, 4, 1), b = random(4, 2, 2);
   const c = new Float64Array(6).fill(1);
