@@ -4,8 +4,8 @@
 /** Blocks one call writes at most (its memory is one 64 KiB page, 16 bytes a block). */
 export const WASM_MAX_BLOCKS = 4096;
 
-// ---- a few opcodes and encoders, enough to assemble the one function below ----
-const I32 = 0x7f, I64 = 0x7e;
+import { I32, I64, funcBody, instantiate, moduleBytes, sleb } from '../kernels/array/wasm-encode.ts';
+
 const op = {
   block: 0x02, loop: 0x03, if: 0x04, end: 0x0b, br: 0x0c, brIf: 0x0d, void: 0x40,
   get: 0x20, set: 0x21,
@@ -16,34 +16,8 @@ const op = {
   i32Store: 0x36,
 };
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(value: bigint): number[] {
-  const out: number[] = [];
-  let v = value;
-  for (;;) {
-    const byte = Number(v & 0x7fn);
-    v >>= 7n;
-    const done = (v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
-
 const i32c = (v: number): number[] => [op.i32Const, ...sleb(BigInt(v | 0))];
 const i64c = (v: number): number[] => [op.i64Const, ...sleb(BigInt(v))];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 
 // params: c0 c1 c2 c3 k0 k1 count rounds; locals: x0..x3 key0 key1 r b (i32), p q (i64)
 const [C0, C1, C2, C3, K0, K1, COUNT, ROUNDS, X0, X1, X2, X3, KEY0, KEY1, R, B, P, Q] = Array.from({ length: 18 }, (_, i) => i);
@@ -88,18 +62,7 @@ function body(): number[] {
     op.end,
     op.end, // function
   ];
-  const locals = vec([[...uleb(8), I32], [...uleb(2), I64]]);
-  const fn = [...locals, ...code];
-  return [...uleb(fn.length), ...fn];
-}
-
-function moduleBytes(): Uint8Array {
-  const type = section(1, vec([[0x60, ...vec(Array.from({ length: 8 }, () => [I32])), 0]]));
-  const funcs = section(3, vec([[0]]));
-  const memory = section(5, vec([[0x00, 1]]));
-  const exports = section(7, vec([[...name('blocks'), 0x00, 0], [...name('memory'), 0x02, 0]]));
-  const code = section(10, vec([body()]));
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...funcs, ...memory, ...exports, ...code]);
+  return funcBody([[8, I32], [2, I64]], code);
 }
 
 export interface WasmPhilox {
@@ -108,21 +71,8 @@ export interface WasmPhilox {
   readonly words: Uint32Array;
 }
 
-// The compiler's lib here has no WebAssembly types: the little this file uses, declared.
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
 /** The compiled kernel, or null where WebAssembly is unavailable (the JavaScript rounds are used then). */
 export const wasmPhilox: WasmPhilox | null = (() => {
-  try {
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    if (!wasm) return null;
-    const instance = new wasm.Instance(new wasm.Module(moduleBytes()), {});
-    const e = instance.exports as { blocks: WasmPhilox['blocks']; memory: { buffer: ArrayBuffer } };
-    return { blocks: e.blocks, words: new Uint32Array(e.memory.buffer, 0, 4 * WASM_MAX_BLOCKS) };
-  } catch {
-    return null;
-  }
+  const m = instantiate<WasmPhilox['blocks']>(moduleBytes(Array.from({ length: 8 }, () => I32), body(), 1));
+  return m && { blocks: m.fn, words: new Uint32Array(m.memory.buffer, 0, 4 * WASM_MAX_BLOCKS) };
 })();
