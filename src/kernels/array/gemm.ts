@@ -4,6 +4,7 @@
 
 import { allocate } from './dtypes.ts';
 import { view, type Strided } from './strided.ts';
+import { A_AT, A_LEN, B_AT, B_LEN, TILE_AT, wasmGemm, type WasmGemm } from './gemm-wasm.ts';
 
 const MR = 4;
 const NR = 4;
@@ -71,6 +72,21 @@ function microKernel(kc: number, ap: Float64Array, aAt: number, bp: Float64Array
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) c[cAt + i * ldc + j] += tile[i * NR + j]!;
 }
 
+/** One tile by the WebAssembly kernel, added into C (only `rows` x `cols` of it are real). */
+function wasmTile(w: WasmGemm, kc: number, aAt: number, bAt: number, c: Float64Array, cAt: number, ldc: number, rows: number, cols: number): void {
+  w.kernel(kc, aAt, bAt);
+  const t = w.memory;
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) c[cAt + i * ldc + j] += t[TILE_AT + i * NR + j]!;
+}
+
+let useWasm = true;
+/** Tests compare both kernels: false uses the JavaScript micro-kernel even where WebAssembly SIMD works. */
+export function setGemmWasm(on: boolean): boolean {
+  const was = useWasm && wasmGemm !== null;
+  useWasm = on;
+  return was;
+}
+
 /**
  * C = A @ B for 2-D strided A (m x k) and B (k x n), any numeric dtype, into a new contiguous float64
  * array on a SharedArrayBuffer; `into` accumulates into an existing contiguous m x n Float64Array instead.
@@ -85,8 +101,10 @@ export function gemm(a: Strided, b: Strided, into?: Float64Array): Strided<Float
   // x.T @ x (A is B transposed, same memory): C is symmetric, so only tiles touching the upper triangle
   // are computed and the rest mirrored (BLAS's syrk): half the work
   const symmetric = !into && a.data === b.data && m === n && a.offset === b.offset && a.stride[0] === b.stride[1] && a.stride[1] === b.stride[0];
-  const bPack = new Float64Array(KC * (Math.ceil(Math.min(NC, n) / NR) * NR));
-  const aPack = new Float64Array(KC * (Math.ceil(Math.min(MC, m) / MR) * MR));
+  // with WebAssembly SIMD the panels are packed straight into the kernel's memory
+  const w = useWasm ? wasmGemm : null;
+  const bPack = w ? w.memory.subarray(B_AT, B_AT + B_LEN) : new Float64Array(KC * (Math.ceil(Math.min(NC, n) / NR) * NR));
+  const aPack = w ? w.memory.subarray(A_AT, A_AT + A_LEN) : new Float64Array(KC * (Math.ceil(Math.min(MC, m) / MR) * MR));
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = Math.min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
@@ -102,7 +120,8 @@ export function gemm(a: Strided, b: Strided, into?: Float64Array): Strided<Float
           for (let ip = 0; ip < mc; ip += MR) {
             const rows = Math.min(MR, mc - ip);
             if (symmetric && i0 + ip >= j0 + jp + cols) break; // strictly below the diagonal
-            microKernel(kc, aPack, (ip / MR) * kc * MR, bPack, bAt, c, (i0 + ip) * n + j0 + jp, n, rows, cols);
+            if (w) wasmTile(w, kc, A_AT + (ip / MR) * kc * MR, B_AT + bAt, c, (i0 + ip) * n + j0 + jp, n, rows, cols);
+            else microKernel(kc, aPack, (ip / MR) * kc * MR, bPack, bAt, c, (i0 + ip) * n + j0 + jp, n, rows, cols);
           }
         }
       }

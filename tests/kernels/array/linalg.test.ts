@@ -2,7 +2,7 @@
 // by reconstruction to 1e-10; the failure paths name what is wrong.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gemm, naiveMatmul, ShapeMismatchError } from '../../../src/kernels/array/gemm.ts';
+import { gemm, naiveMatmul, setGemmWasm, ShapeMismatchError } from '../../../src/kernels/array/gemm.ts';
 import { cholesky, inv, qr, solve, solveTriangular, LinAlgError } from '../../../src/kernels/array/linalg.ts';
 import { view, type Strided } from '../../../src/kernels/array/strided.ts';
 import { rng } from '../../helpers.ts';
@@ -20,6 +20,25 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 const T = (x: Strided): Strided => ({ ...x, shape: [x.shape[1]!, x.shape[0]!], stride: [x.stride[1]!, x.stride[0]!] });
+
+test('the WebAssembly SIMD micro-kernel gives the same bits as the JavaScript one (edges, transposed views, syrk)', () => {
+  const cases: Array<[Strided, Strided]> = [];
+  for (const [m, k, n] of [[1, 1, 1], [7, 3, 5], [130, 300, 9], [5, 257, 2100]] as const) cases.push([random(m, k, m + k), random(k, n, k + n)]);
+  const y = random(301, 133, 4);
+  cases.push([T(y), y]);
+  for (const [a, b] of cases) {
+    const fast = gemm(a, b).data;
+    const was = setGemmWasm(false);
+    let slow: Float64Array;
+    try {
+      slow = gemm(a, b).data;
+    } finally {
+      setGemmWasm(true);
+    }
+    assert.ok(was, 'WebAssembly SIMD is available on Node 20');
+    assert.ok(Buffer.from(fast.buffer, fast.byteOffset, fast.byteLength).equals(Buffer.from(slow.buffer, slow.byteOffset, slow.byteLength)), `(${a.shape}) @ (${b.shape})`);
+  }
+});
 
 test('gemm equals the triple loop on odd shapes, across block edges, on transposed views', () => {
   for (const [m, k, n] of [[1, 1, 1], [3, 5, 2], [7, 1, 9], [5, 257, 3], [130, 17, 6], [33, 300, 35], [0, 4, 3], [4, 0, 3]] as const) {
