@@ -1,4 +1,4 @@
-// The gemm micro-kernel in WebAssembly SIMD: a 4x4 tile of C kept in eight f64x2 registers over packed
+// The gemm micro-kernel in WebAssembly SIMD: a 4x8 tile of C kept in sixteen f64x2 registers over packed
 // panels in the module's memory. Same products, same order and no fused multiply-add, so its results are
 // bit-identical to the JavaScript kernel in gemm.ts; null where WebAssembly SIMD is unavailable.
 
@@ -23,48 +23,54 @@ const f64x2Add = [SIMD, ...uleb(240)];
 const f64x2Mul = [SIMD, ...uleb(242)];
 const i32Const = (v: number) => [0x41, ...uleb(v)]; // small non-negative values only
 
-// params kc, a, b, out (byte offsets); locals p; c00 c01 c10 c11 c20 c21 c30 c31; b01 b23 a
-const [KC, PA, PB, OUT, P] = [0, 1, 2, 3, 4];
-const C = (row: number, half: number) => 5 + 2 * row + half;
-const [B01, B23, AV] = [13, 14, 15];
+// A 4x8 tile: two adjacent 4-column panels of B (b1, b2) against one panel of A, sixteen accumulators
+// (row r, quarter q: columns 2q, 2q+1). params kc, a, b1, b2, out (byte offsets); locals p, c.., b.., a.
+const [KC, PA, PB1, PB2, OUT, P] = [0, 1, 2, 3, 4, 5];
+const C = (row: number, q: number) => 6 + 4 * row + q;
+const BV = (q: number) => 22 + q;
+const AV = 26;
 
 function body(): number[] {
   const rows: number[] = [];
   for (let r = 0; r < 4; r++) {
     rows.push(...get(PA), ...f64Load(8 * r), ...f64x2Splat, ...set(AV));
-    for (let h = 0; h < 2; h++) rows.push(...get(C(r, h)), ...get(AV), ...get(h === 0 ? B01 : B23), ...f64x2Mul, ...f64x2Add, ...set(C(r, h)));
+    for (let q = 0; q < 4; q++) rows.push(...get(C(r, q)), ...get(AV), ...get(BV(q)), ...f64x2Mul, ...f64x2Add, ...set(C(r, q)));
   }
   const code = [
     0x02, 0x40, // block
     0x03, 0x40, // loop
     ...get(P), ...get(KC), 0x4f /* i32.ge_u */, 0x0d, 1,
-    ...get(PB), ...v128Load(0), ...set(B01),
-    ...get(PB), ...v128Load(16), ...set(B23),
+    ...get(PB1), ...v128Load(0), ...set(BV(0)),
+    ...get(PB1), ...v128Load(16), ...set(BV(1)),
+    ...get(PB2), ...v128Load(0), ...set(BV(2)),
+    ...get(PB2), ...v128Load(16), ...set(BV(3)),
     ...rows,
     ...get(PA), ...i32Const(32), 0x6a, ...set(PA),
-    ...get(PB), ...i32Const(32), 0x6a, ...set(PB),
+    ...get(PB1), ...i32Const(32), 0x6a, ...set(PB1),
+    ...get(PB2), ...i32Const(32), 0x6a, ...set(PB2),
     ...get(P), ...i32Const(1), 0x6a, ...set(P),
     0x0c, 0, // br loop
     0x0b, 0x0b,
   ];
-  for (let r = 0; r < 4; r++) for (let h = 0; h < 2; h++) code.push(...get(OUT), ...get(C(r, h)), ...v128Store(32 * r + 16 * h));
+  // the tile row-major, 8 wide
+  for (let r = 0; r < 4; r++) for (let q = 0; q < 4; q++) code.push(...get(OUT), ...get(C(r, q)), ...v128Store(64 * r + 16 * q));
   code.push(0x0b);
-  return funcBody([[1, I32], [11, V128]], code);
+  return funcBody([[1, I32], [21, V128]], code);
 }
 void F64;
 
 export interface WasmGemm {
-  /** tile = Apanel(kc) * Bpanel(kc), offsets in elements of `memory` */
-  kernel(kc: number, aAt: number, bAt: number): void;
+  /** the 4x8 tile at TILE_AT (row-major) = Apanel * [Bpanel1 Bpanel2], offsets in elements of `memory` */
+  kernel(kc: number, aAt: number, b1At: number, b2At: number): void;
   readonly memory: Float64Array;
 }
 
-const pages = Math.ceil(((TILE_AT + 16) * 8) / 65536);
+const pages = Math.ceil(((TILE_AT + 32) * 8) / 65536);
 
 export const wasmGemm: WasmGemm | null = (() => {
-  const m = instantiate<(kc: number, a: number, b: number, out: number) => void>(moduleBytes([I32, I32, I32, I32], body(), pages));
+  const m = instantiate<(kc: number, a: number, b1: number, b2: number, out: number) => void>(moduleBytes([I32, I32, I32, I32, I32], body(), pages));
   if (!m) return null;
   const memory = new Float64Array(m.memory.buffer);
   const fn = m.fn;
-  return { memory, kernel: (kc, aAt, bAt) => fn(kc, aAt * 8, bAt * 8, TILE_AT * 8) };
+  return { memory, kernel: (kc, aAt, b1At, b2At) => fn(kc, aAt * 8, b1At * 8, b2At * 8, TILE_AT * 8) };
 })();

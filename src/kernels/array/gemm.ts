@@ -72,11 +72,11 @@ function microKernel(kc: number, ap: Float64Array, aAt: number, bp: Float64Array
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) c[cAt + i * ldc + j] += tile[i * NR + j]!;
 }
 
-/** One tile by the WebAssembly kernel, added into C (only `rows` x `cols` of it are real). */
-function wasmTile(w: WasmGemm, kc: number, aAt: number, bAt: number, c: Float64Array, cAt: number, ldc: number, rows: number, cols: number): void {
-  w.kernel(kc, aAt, bAt);
+/** One 4x8 tile by the WebAssembly kernel, added into C (only `rows` x `cols` of it are real). */
+function wasmTile(w: WasmGemm, kc: number, aAt: number, b1At: number, b2At: number, c: Float64Array, cAt: number, ldc: number, rows: number, cols: number): void {
+  w.kernel(kc, aAt, b1At, b2At);
   const t = w.memory;
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) c[cAt + i * ldc + j] += t[TILE_AT + i * NR + j]!;
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) c[cAt + i * ldc + j] += t[TILE_AT + i * 2 * NR + j]!;
 }
 
 let useWasm = true;
@@ -114,13 +114,16 @@ export function gemm(a: Strided, b: Strided, into?: Float64Array): Strided<Float
         const mc = Math.min(MC, m - i0);
         if (symmetric && i0 >= j0 + nc) break; // every later row block is below the diagonal too
         packA(a, i0, mc, p0, kc, aPack);
-        for (let jp = 0; jp < nc; jp += NR) {
-          const cols = Math.min(NR, nc - jp);
+        // the WebAssembly kernel takes two B panels (8 columns) at a time
+        const step = w ? 2 * NR : NR;
+        for (let jp = 0; jp < nc; jp += step) {
+          const cols = Math.min(step, nc - jp);
           const bAt = (jp / NR) * kc * NR;
           for (let ip = 0; ip < mc; ip += MR) {
             const rows = Math.min(MR, mc - ip);
             if (symmetric && i0 + ip >= j0 + jp + cols) break; // strictly below the diagonal
-            if (w) wasmTile(w, kc, A_AT + (ip / MR) * kc * MR, B_AT + bAt, c, (i0 + ip) * n + j0 + jp, n, rows, cols);
+            // a missing second panel reads the first again (zero padding is not needed: its columns are dropped)
+            if (w) wasmTile(w, kc, A_AT + (ip / MR) * kc * MR, B_AT + bAt, B_AT + (cols > NR ? bAt + kc * NR : bAt), c, (i0 + ip) * n + j0 + jp, n, rows, cols);
             else microKernel(kc, aPack, (ip / MR) * kc * MR, bPack, bAt, c, (i0 + ip) * n + j0 + jp, n, rows, cols);
           }
         }
