@@ -2,7 +2,7 @@
 // generating call, and element i depends only on (key, call start, i): chunks can be made in any order.
 
 import { philox4x32 } from './philox.ts';
-import { ElementStream, fillPairs, uniform53, type StreamStart } from './stream.ts';
+import { ElementStream, fillPairs, forEachBatch, uniform53, type StreamStart } from './stream.ts';
 
 const TWO_PI = 2 * Math.PI;
 
@@ -15,7 +15,13 @@ export function blocksFor(layout: 'pairs' | 'elements', count: number): number {
 
 export function fillUniform(s: StreamStart, first: number, count: number, out: Float64Array, offset: number, low = 0, high = 1): void {
   const span = high - low;
-  fillPairs(s, first, count, out, offset, (w, o, h) => low + span * uniform53(w[o + 2 * h]!, w[o + 2 * h + 1]!));
+  const end = first + count;
+  forEachBatch(s, first, count, (w, blocks, e0) => {
+    for (let k = 0, o = 0, e = e0; k < blocks; k++, o += 4, e += 2) {
+      if (e >= first) out[offset + e - first] = low + span * uniform53(w[o]!, w[o + 1]!);
+      if (e + 1 < end) out[offset + e + 1 - first] = low + span * uniform53(w[o + 2]!, w[o + 3]!);
+    }
+  });
 }
 
 /**
@@ -23,10 +29,15 @@ export function fillUniform(s: StreamStart, first: number, count: number, out: F
  * in (0, 1], so the log is finite), element 2k the cosine, 2k+1 the sine.
  */
 export function fillNormal(s: StreamStart, first: number, count: number, out: Float64Array, offset: number, loc = 0, scale = 1): void {
-  fillPairs(s, first, count, out, offset, (w, o, h) => {
-    const r = Math.sqrt(-2 * Math.log(1 - uniform53(w[o]!, w[o + 1]!)));
-    const t = TWO_PI * uniform53(w[o + 2]!, w[o + 3]!);
-    return loc + scale * r * (h === 0 ? Math.cos(t) : Math.sin(t));
+  // Both elements of a block share r and t: computed once per block (the values are the same either way)
+  const end = first + count;
+  forEachBatch(s, first, count, (w, blocks, e0) => {
+    for (let k = 0, o = 0, e = e0; k < blocks; k++, o += 4, e += 2) {
+      const r = scale * Math.sqrt(-2 * Math.log(1 - uniform53(w[o]!, w[o + 1]!)));
+      const t = TWO_PI * uniform53(w[o + 2]!, w[o + 3]!);
+      if (e >= first) out[offset + e - first] = loc + r * Math.cos(t);
+      if (e + 1 < end) out[offset + e + 1 - first] = loc + r * Math.sin(t);
+    }
   });
 }
 

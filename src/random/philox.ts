@@ -1,6 +1,8 @@
 // Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11), the counter-based
 // bijection behind numpy's Philox, JAX and cuRAND: 128-bit counter + 64-bit key -> 128 random bits.
 
+import { WASM_MAX_BLOCKS, wasmPhilox } from './philox-wasm.ts';
+
 // Round multipliers and the Weyl increments that bump the key between rounds (the published constants).
 const M0 = 0xd2511f53;
 const M1 = 0xcd9e8d57;
@@ -19,6 +21,14 @@ const INV_TWO16 = 1 / 65536;
 const INV_TWO32 = 1 / 4294967296;
 
 export const PHILOX_ROUNDS = 10;
+
+let useWasm = true;
+/** Tests compare both paths: false runs the JavaScript rounds even where WebAssembly is available. */
+export function setPhiloxWasm(on: boolean): boolean {
+  const was = useWasm;
+  useWasm = on;
+  return was && wasmPhilox !== null;
+}
 
 /**
  * Philox4x32 with `rounds` rounds on counter (c0..c3) and key (k0, k1); the four output words go to
@@ -67,6 +77,21 @@ export function philox4x32(
  */
 export function philoxBlocks(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, count: number, out: Uint32Array): void {
   let ctr0 = c0 >>> 0, ctr1 = c1 >>> 0, ctr2 = c2 >>> 0;
+  if (wasmPhilox && useWasm) {
+    // the same rounds in WebAssembly (one i64.mul per product), a batch at a time through its memory
+    for (let done = 0; done < count; done += WASM_MAX_BLOCKS) {
+      const n = Math.min(WASM_MAX_BLOCKS, count - done);
+      wasmPhilox.blocks(ctr0, ctr1, ctr2, c3, k0, k1, n, PHILOX_ROUNDS);
+      out.set(wasmPhilox.words.subarray(0, 4 * n), 4 * done);
+      const next = ctr0 + n;
+      ctr0 = next >>> 0;
+      if (next >= 4294967296) {
+        ctr1 = (ctr1 + 1) >>> 0;
+        if (ctr1 === 0) ctr2 = (ctr2 + 1) >>> 0;
+      }
+    }
+    return;
+  }
   for (let i = 0, o = 0; i < count; i++, o += 4) {
     philox4x32(ctr0, ctr1, ctr2, c3, k0, k1, out, o);
     ctr0 = (ctr0 + 1) >>> 0;

@@ -66,6 +66,25 @@ export function fillPairs(
 }
 
 /**
+ * The paired layout a batch of blocks at a time: fn(words, blocks, e0) where block k of the batch holds
+ * elements e0 + 2k and e0 + 2k + 1 (those outside [first, first + count) are the caller's to skip). For
+ * distributions that compute both halves of a block together (Box-Muller), with their own tight loop.
+ */
+export function forEachBatch(start: StreamStart, first: number, count: number, fn: (words: Uint32Array, blocks: number, e0: number) => void): void {
+  if (count <= 0) return;
+  const ctr = new Uint32Array(3);
+  const firstBlock = Math.floor(first / 2);
+  const lastBlock = Math.floor((first + count - 1) / 2);
+  const words = new Uint32Array(4 * Math.min(BATCH_BLOCKS, lastBlock - firstBlock + 1));
+  for (let block = firstBlock; block <= lastBlock; block += BATCH_BLOCKS) {
+    const n = Math.min(BATCH_BLOCKS, lastBlock - block + 1);
+    blockCounter(start, block, ctr);
+    philoxBlocks(ctr[0]!, ctr[1]!, ctr[2]!, 0, start.key0, start.key1, n, words);
+    fn(words, n, 2 * block);
+  }
+}
+
+/**
  * The words of one element's own substream: block (start + element) with c3 = 0, 1, 2, ..., four words
  * each. Rejection samplers read as many as they need; element i's values never depend on any other.
  */

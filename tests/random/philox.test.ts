@@ -2,7 +2,8 @@
 // the paper (exact 64-bit products), so the double-arithmetic mulhi in the kernel is checked bit by bit.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { philox4x32 } from '../../src/random/philox.ts';
+import { philox4x32, philoxBlocks, setPhiloxWasm } from '../../src/random/philox.ts';
+import { WASM_MAX_BLOCKS, wasmPhilox } from '../../src/random/philox-wasm.ts';
 import { rng } from '../helpers.ts';
 
 function hex(words: Uint32Array): string[] {
@@ -52,6 +53,33 @@ test('matches a BigInt reference on random and extreme counters and keys', () =>
     const key = [pick(), pick()];
     philox4x32(ctr[0]!, ctr[1]!, ctr[2]!, ctr[3]!, key[0]!, key[1]!, out, 0);
     assert.equal([...out], referencePhilox(ctr, key), `ctr ${ctr} key ${key}`);
+  }
+});
+
+test('philoxBlocks in WebAssembly: the KAT vectors, and the same words as the JavaScript rounds across counter carries and batches', () => {
+  assert.ok(wasmPhilox, 'WebAssembly is available on Node 20');
+  const one = new Uint32Array(4);
+  philoxBlocks(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0, 1, one);
+  assert.equal(hex(one), ['d16cfe09', '94fdcceb', '5001e420', '24126ea1']);
+  philoxBlocks(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 1, one);
+  assert.equal(hex(one), ['408f276d', '41c83b0e', 'a20bc7c6', '6d5451fd']);
+  const n = WASM_MAX_BLOCKS + 777; // two batches
+  for (const [c0, c1, c2] of [[0xffffffff - 5, 7, 9], [0xffffffff - 2000, 0xffffffff, 3], [0xffffffff - 4100, 0xffffffff, 0xffffffff], [12345, 0, 0]] as const) {
+    const fast = new Uint32Array(4 * n), slow = new Uint32Array(4 * n);
+    philoxBlocks(c0, c1, c2, 0x80000001, 0xdeadbeef, 0x01234567, n, fast);
+    const was = setPhiloxWasm(false);
+    try {
+      philoxBlocks(c0, c1, c2, 0x80000001, 0xdeadbeef, 0x01234567, n, slow);
+    } finally {
+      setPhiloxWasm(true);
+    }
+    assert.ok(was, 'the first run used WebAssembly');
+    assert.equal(Buffer.from(fast.buffer).equals(Buffer.from(slow.buffer)), true, `counter ${c0}, ${c1}, ${c2}`);
+    // and block k is philox4x32 of the counter + k
+    const k = n - 1, c = new Uint32Array(4);
+    const lo = c0 + k, carry = lo >= 2 ** 32 ? 1 : 0, mid = c1 + carry;
+    philox4x32(lo >>> 0, mid >>> 0, (c2 + (mid >= 2 ** 32 ? 1 : 0)) >>> 0, 0x80000001, 0xdeadbeef, 0x01234567, c, 0);
+    assert.equal([...fast.subarray(4 * k)], [...c]);
   }
 });
 

@@ -206,13 +206,21 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
       const input = node.input;
       const inBlocks = blockIndices(input.chunks);
       const width = node.splitEvery ?? lw.splitEvery;
-      // group input blocks by their kept-axis block indices
+      // mean(exp(x) + 3 sin(x)): an element-wise input reduced over all axes, whose inputs all have its own
+      // shape (no broadcasting), is evaluated and reduced a slice at a time, never made whole
+      // (not over chunks of unknown length: the element-wise task is what checks that their blocks line up)
+      const fused = input.kind === 'elementwise' && node.axes.length === input.shape.length && node.name !== 'argmin' && node.name !== 'argmax'
+        && !input.shape.some((d) => Number.isNaN(d))
+        && input.inputs.every((x) => x.shape.length === input.shape.length && x.shape.every((d, i) => Object.is(d, input.shape[i])));
+            // group input blocks by their kept-axis block indices
       const groups = new Map<string, Key[]>();
       for (const ib of inBlocks) {
         const { start } = regionOf(input.chunks, ib);
         // argmin/argmax count from the block's start along reduced axes (known there); unknown kept axes do not matter
         const known = (v: number[]) => v.map((n) => (Number.isNaN(n) ? 0 : n));
-        const pk = lw.sink.addTask(`${node.token}-p#${ib.join('.')}`, 'array.reduce-partial', [ref(blockKey(lw, input, ib)), node.name, [...node.axes], known(start), known([...input.shape])]);
+        const pk = fused
+          ? lw.sink.addTask(`${node.token}-p#${ib.join('.')}`, 'array.reduce-expr', [input.expr, input.inputs.map((x) => ref(blockKey(lw, x, ib))), input.dtype, node.name, [...node.axes], known(start), known([...input.shape])])
+          : lw.sink.addTask(`${node.token}-p#${ib.join('.')}`, 'array.reduce-partial', [ref(blockKey(lw, input, ib)), node.name, [...node.axes], known(start), known([...input.shape])]);
         const g = ib.map((x, i) => (node.axes.includes(i) ? 0 : x)).join('.');
         const list = groups.get(g) ?? [];
         list.push(pk);

@@ -8,7 +8,7 @@ import { combinePartials, finalizePartial, partialReduce, type Partial, type Red
 import { scan, type ScanName } from '../../kernels/array/scan.ts';
 import { gemm } from '../../kernels/array/gemm.ts';
 import { cholesky, inv, qr, solve, solveTriangular } from '../../kernels/array/linalg.ts';
-import { contiguousStrides, forEachIndex, sizeOf, view, type Strided } from '../../kernels/array/strided.ts';
+import { contiguousStrides, forEachIndex, isContiguous, sizeOf, view, type Strided } from '../../kernels/array/strided.ts';
 import {
   fillBinomial, fillExponential, fillGamma, fillIntegers, fillNormal, fillPermutation, fillPoisson, fillUniform, fillWeightedChoice,
 } from '../../random/distributions.ts';
@@ -37,6 +37,31 @@ function checkUnknownAxesMatch(inputs: readonly Chunk[], unknownAxes: readonly (
       seen.set(axis, n);
     }
   });
+}
+
+/**
+ * A reduction over all axes of an element-wise block without making the block: the expression is evaluated
+ * a slice at a time into one small scratch buffer (in cache) and each slice's partial merged. Inputs must
+ * be contiguous with the block's shape (the lowering asks only then); otherwise the whole block is made.
+ */
+function reduceExpr(expr: ArrayExpr, inputs: Chunk[], dtype: DType, name: ReductionName, axes: number[], origin: number[], fullShape: number[]): Partial {
+  const shape = inputs[0]!.shape;
+  const nd = shape.length;
+  const flat = inputs.every((c) => c.shape.length === nd && c.shape.every((d, i) => d === shape[i]) && isContiguous(c));
+  if (!flat || nd === 0) return partialReduce(name, chunk(evaluate(expr, inputs, dtype), dtype), axes, { origin, fullShape, dtype });
+  const n = sizeOf(shape);
+  const STEP = 1 << 15;
+  const scratch = allocate(dtype, Math.min(STEP, Math.max(1, n)));
+  const ones = new Array<number>(nd - 1).fill(1);
+  let acc: Partial | null = null;
+  for (let at = 0; at < n || acc === null; at += STEP) {
+    const len = Math.max(0, Math.min(STEP, n - at));
+    const pieces = inputs.map((c) => ({ data: c.data, shape: [len], stride: [1], offset: c.offset + at, dtype: c.dtype }));
+    const v = evaluate(expr, pieces, dtype, scratch);
+    const p = partialReduce(name, { data: v.data, shape: [...ones, len], stride: [...ones.map(() => len), 1], offset: 0, dtype } as Chunk, axes, { dtype });
+    acc = acc === null ? p : combinePartials(acc, p);
+  }
+  return acc;
 }
 
 /** Boolean-mask selection of one 1-D block: the elements where the mask block is true, copied. */
@@ -110,7 +135,8 @@ function fill(spec: FillSpec, fullShape: number[], start: number[], shape: numbe
 }
 
 function random(spec: RandomSpec, fullShape: number[], start: number[], shape: number[], dtype: DType): Chunk {
-  const values = new Float64Array(sizeOf(shape));
+  // float64 draws go straight into shared memory; other dtypes convert from a scratch array
+  const values = dtype === 'float64' ? (allocate('float64', sizeOf(shape)) as Float64Array) : new Float64Array(sizeOf(shape));
   const p = spec.params;
   const s = spec.start;
   const cumulative = spec.cumulative ? Float64Array.from(spec.cumulative) : undefined;
@@ -127,17 +153,12 @@ function random(spec: RandomSpec, fullShape: number[], start: number[], shape: n
       case 'permutation': return fillPermutation(s, first, n, values, at, p.n!);
     }
   });
-  if (dtype === 'float64') return chunk(view(shareCopy(values), shape), dtype);
+  if (dtype === 'float64') return chunk(view(values, shape), dtype);
   const out = allocate(dtype, values.length) as { [i: number]: number | bigint };
   for (let i = 0; i < values.length; i++) out[i] = dtype === 'int64' ? BigInt(values[i]!) : values[i]!;
   return chunk(view(out as never, shape), dtype);
 }
 
-function shareCopy(values: Float64Array): Float64Array {
-  const out = allocate('float64', values.length) as Float64Array;
-  out.set(values);
-  return out;
-}
 
 /** A rechunked block: pieces of input chunks copied into place. */
 function assemble(pieces: ReadonlyArray<{ chunk: Chunk; from: number[]; to: number[]; shape: number[] }>, shape: number[], dtype: DType): Chunk {
@@ -307,6 +328,7 @@ registerOp('array.expand', (x: Chunk, axis: number): Chunk => {
   return { data: x.data, shape, stride, offset: x.offset, dtype: x.dtype };
 });
 registerOp('array.reduce-partial', (x: Chunk, name: ReductionName, axes: number[], origin: number[], fullShape: number[]) => partialReduce(name, x, axes, { origin, fullShape, dtype: x.dtype }));
+registerOp('array.reduce-expr', reduceExpr);
 registerOp('array.reduce-combine', (parts: Partial[]) => parts.reduce((a, b) => combinePartials(a, b)));
 registerOp('array.reduce-finalize', (p: Partial, axes: number[], keepdims: boolean, ddof: number) => {
   const r = finalizePartial(p, { axes, keepdims, ddof });

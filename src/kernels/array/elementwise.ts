@@ -321,13 +321,14 @@ function compile(expr: ArrayExpr, dtypes: readonly DType[], nd: number, out: DTy
 
 /**
  * Evaluates `expr` over `inputs` (broadcast together by NumPy's rules) into a new contiguous array on a
- * SharedArrayBuffer. `outDType` overrides the result dtype (a cast at the end).
+ * SharedArrayBuffer (or into `into`). `outDType` overrides the result dtype (a cast at the end).
  */
-export function evaluate(expr: ArrayExpr, inputs: readonly Strided[], outDType?: DType): Strided {
+export function evaluate(expr: ArrayExpr, inputs: readonly Strided[], outDType?: DType, into?: AnyTypedArray): Strided {
   const dtypes = inputs.map((x) => dtypeOfInput(x));
   const shape = broadcastShapes(...inputs.map((x) => x.shape));
   const dtype = outDType ?? resultDType(expr, dtypes);
-  const out = allocate(dtype, sizeOf(shape));
+  // `into`: a scratch buffer of the result's type, at least as long (fused reductions reuse one)
+  const out = into ?? allocate(dtype, sizeOf(shape));
   const { fn, scalars } = compile(expr, dtypes, shape.length, dtype);
   fn(out, inputs.map((x) => broadcastTo(x, shape)), shape, scalars, HELPERS);
   return view(out, shape);

@@ -4,6 +4,7 @@
 
 import { allocate } from './dtypes.ts';
 import { view, type Strided } from './strided.ts';
+import { A_AT, A_LEN, B_AT, B_LEN, TILE_AT, wasmGemm, type WasmGemm } from './gemm-wasm.ts';
 
 const MR = 4;
 const NR = 4;
@@ -71,6 +72,21 @@ function microKernel(kc: number, ap: Float64Array, aAt: number, bp: Float64Array
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) c[cAt + i * ldc + j] += tile[i * NR + j]!;
 }
 
+/** One 4x8 tile by the WebAssembly kernel, added into C (only `rows` x `cols` of it are real). */
+function wasmTile(w: WasmGemm, kc: number, aAt: number, b1At: number, b2At: number, c: Float64Array, cAt: number, ldc: number, rows: number, cols: number): void {
+  w.kernel(kc, aAt, b1At, b2At);
+  const t = w.memory;
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) c[cAt + i * ldc + j] += t[TILE_AT + i * 2 * NR + j]!;
+}
+
+let useWasm = true;
+/** Tests compare both kernels: false uses the JavaScript micro-kernel even where WebAssembly SIMD works. */
+export function setGemmWasm(on: boolean): boolean {
+  const was = useWasm && wasmGemm !== null;
+  useWasm = on;
+  return was;
+}
+
 /**
  * C = A @ B for 2-D strided A (m x k) and B (k x n), any numeric dtype, into a new contiguous float64
  * array on a SharedArrayBuffer; `into` accumulates into an existing contiguous m x n Float64Array instead.
@@ -82,8 +98,13 @@ export function gemm(a: Strided, b: Strided, into?: Float64Array): Strided<Float
   if (k !== k2) throw new ShapeMismatchError(`matmul: inner dimensions differ: (${m}, ${k}) @ (${k2}, ${n}); the first's columns must equal the second's rows`);
   const c = into ?? (allocate('float64', m * n) as Float64Array);
   if (into && into.length < m * n) throw new RangeError(`gemm: the output holds ${into.length} values, needs ${m * n}`);
-  const bPack = new Float64Array(KC * (Math.ceil(Math.min(NC, n) / NR) * NR));
-  const aPack = new Float64Array(KC * (Math.ceil(Math.min(MC, m) / MR) * MR));
+  // x.T @ x (A is B transposed, same memory): C is symmetric, so only tiles touching the upper triangle
+  // are computed and the rest mirrored (BLAS's syrk): half the work
+  const symmetric = !into && a.data === b.data && m === n && a.offset === b.offset && a.stride[0] === b.stride[1] && a.stride[1] === b.stride[0];
+  // with WebAssembly SIMD the panels are packed straight into the kernel's memory
+  const w = useWasm ? wasmGemm : null;
+  const bPack = w ? w.memory.subarray(B_AT, B_AT + B_LEN) : new Float64Array(KC * (Math.ceil(Math.min(NC, n) / NR) * NR));
+  const aPack = w ? w.memory.subarray(A_AT, A_AT + A_LEN) : new Float64Array(KC * (Math.ceil(Math.min(MC, m) / MR) * MR));
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = Math.min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
@@ -91,18 +112,25 @@ export function gemm(a: Strided, b: Strided, into?: Float64Array): Strided<Float
       packB(b, p0, kc, j0, nc, bPack);
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = Math.min(MC, m - i0);
+        if (symmetric && i0 >= j0 + nc) break; // every later row block is below the diagonal too
         packA(a, i0, mc, p0, kc, aPack);
-        for (let jp = 0; jp < nc; jp += NR) {
-          const cols = Math.min(NR, nc - jp);
+        // the WebAssembly kernel takes two B panels (8 columns) at a time
+        const step = w ? 2 * NR : NR;
+        for (let jp = 0; jp < nc; jp += step) {
+          const cols = Math.min(step, nc - jp);
           const bAt = (jp / NR) * kc * NR;
           for (let ip = 0; ip < mc; ip += MR) {
             const rows = Math.min(MR, mc - ip);
-            microKernel(kc, aPack, (ip / MR) * kc * MR, bPack, bAt, c, (i0 + ip) * n + j0 + jp, n, rows, cols);
+            if (symmetric && i0 + ip >= j0 + jp + cols) break; // strictly below the diagonal
+            // a missing second panel reads the first again (zero padding is not needed: its columns are dropped)
+            if (w) wasmTile(w, kc, A_AT + (ip / MR) * kc * MR, B_AT + bAt, B_AT + (cols > NR ? bAt + kc * NR : bAt), c, (i0 + ip) * n + j0 + jp, n, rows, cols);
+            else microKernel(kc, aPack, (ip / MR) * kc * MR, bPack, bAt, c, (i0 + ip) * n + j0 + jp, n, rows, cols);
           }
         }
       }
     }
   }
+  if (symmetric) for (let i = 1; i < m; i++) for (let j = 0; j < i; j++) c[i * n + j] = c[j * n + i]!;
   return view(c, [m, n]);
 }
 

@@ -26,20 +26,29 @@ function square(x: Strided, what: string): { d: Float64Array; n: number } {
   return { d, n };
 }
 
+/** d[a..a+len) . d[b..b+len), four accumulators (independent adds keep the pipeline full). */
+function dotRows(d: Float64Array, a: number, b: number, len: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;
+  for (; k + 4 <= len; k += 4) {
+    s0 += d[a + k]! * d[b + k]!;
+    s1 += d[a + k + 1]! * d[b + k + 1]!;
+    s2 += d[a + k + 2]! * d[b + k + 2]!;
+    s3 += d[a + k + 3]! * d[b + k + 3]!;
+  }
+  for (; k < len; k++) s0 += d[a + k]! * d[b + k]!;
+  return (s0 + s1) + (s2 + s3);
+}
+
 /** Lower-triangular L with L @ L.T = A, for symmetric positive definite A (only its lower half is read). */
 export function cholesky(a: Strided): Strided<Float64Array> {
   const { d, n } = square(a, 'cholesky');
   for (let j = 0; j < n; j++) {
-    let s = d[j * n + j]!;
-    for (let k = 0; k < j; k++) s -= d[j * n + k]! * d[j * n + k]!;
+    const s = d[j * n + j]! - dotRows(d, j * n, j * n, j);
     if (!(s > 0)) throw new LinAlgError(`cholesky: the matrix is not positive definite (pivot ${j} is ${s}); check it is symmetric with positive eigenvalues, or add a small multiple of the identity`);
     const ljj = Math.sqrt(s);
     d[j * n + j] = ljj;
     for (let i = j + 1; i < n; i++) {
-      let t = d[i * n + j]!;
-      const ri = i * n, rj = j * n;
-      for (let k = 0; k < j; k++) t -= d[ri + k]! * d[rj + k]!;
-      d[i * n + j] = t / ljj;
+      d[i * n + j] = (d[i * n + j]! - dotRows(d, i * n, j * n, j)) / ljj;
     }
     for (let k = j + 1; k < n; k++) d[j * n + k] = 0;
   }

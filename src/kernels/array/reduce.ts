@@ -125,6 +125,20 @@ function walkRows(shape: readonly number[], sIn: readonly number[], oIn: number,
   }
 }
 
+/** acc[o + j*so] += d[i + j*si] for a row (sum along an outer axis), unit strides on their own loop. */
+function rowAddInto(acc: Float64Array, o: number, so: number, d: Float64Array | Float32Array, i: number, si: number, n: number, skipNaN: boolean): void {
+  if (skipNaN) {
+    for (let j = 0; j < n; j++, i += si, o += so) {
+      const v = d[i]!;
+      if (v === v) acc[o] += v;
+    }
+  } else if (si === 1 && so === 1) {
+    for (let j = 0; j < n; j++) acc[o + j] += d[i + j]!;
+  } else {
+    for (let j = 0; j < n; j++, i += si, o += so) acc[o] += d[i]!;
+  }
+}
+
 const MOMENTS = new Float64Array(2);
 
 /** Sum and sum of squares of (v - shift) over one row, into out[0], out[1] (a top-level loop V8 optimises alone). */
@@ -222,8 +236,7 @@ export function partialReduce(name: ReductionName, x: Strided, axes: readonly nu
     if (!product) {
       walkRows(x.shape, x.stride, x.offset, outStride, (i, o, n, si, so) => {
         if (so === 0) acc[o] += rowSum(d, i, n, si, skip);
-        else if (skip) for (let j = 0; j < n; j++, i += si, o += so) { const v = d[i]!; if (v === v) acc[o] += v; }
-        else for (let j = 0; j < n; j++, i += si, o += so) acc[o] += d[i]!;
+        else rowAddInto(acc, o, so, d, i, si, n, skip);
       });
       return { name, shape, inputDType, values: acc };
     }

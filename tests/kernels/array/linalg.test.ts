@@ -2,7 +2,7 @@
 // by reconstruction to 1e-10; the failure paths name what is wrong.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gemm, naiveMatmul, ShapeMismatchError } from '../../../src/kernels/array/gemm.ts';
+import { gemm, naiveMatmul, setGemmWasm, ShapeMismatchError } from '../../../src/kernels/array/gemm.ts';
 import { cholesky, inv, qr, solve, solveTriangular, LinAlgError } from '../../../src/kernels/array/linalg.ts';
 import { view, type Strided } from '../../../src/kernels/array/strided.ts';
 import { rng } from '../../helpers.ts';
@@ -21,6 +21,25 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const T = (x: Strided): Strided => ({ ...x, shape: [x.shape[1]!, x.shape[0]!], stride: [x.stride[1]!, x.stride[0]!] });
 
+test('the WebAssembly SIMD micro-kernel gives the same bits as the JavaScript one (edges, transposed views, syrk)', () => {
+  const cases: Array<[Strided, Strided]> = [];
+  for (const [m, k, n] of [[1, 1, 1], [7, 3, 5], [130, 300, 9], [5, 257, 2100]] as const) cases.push([random(m, k, m + k), random(k, n, k + n)]);
+  const y = random(301, 133, 4);
+  cases.push([T(y), y]);
+  for (const [a, b] of cases) {
+    const fast = gemm(a, b).data;
+    const was = setGemmWasm(false);
+    let slow: Float64Array;
+    try {
+      slow = gemm(a, b).data;
+    } finally {
+      setGemmWasm(true);
+    }
+    assert.ok(was, 'WebAssembly SIMD is available on Node 20');
+    assert.ok(Buffer.from(fast.buffer, fast.byteOffset, fast.byteLength).equals(Buffer.from(slow.buffer, slow.byteOffset, slow.byteLength)), `(${a.shape}) @ (${b.shape})`);
+  }
+});
+
 test('gemm equals the triple loop on odd shapes, across block edges, on transposed views', () => {
   for (const [m, k, n] of [[1, 1, 1], [3, 5, 2], [7, 1, 9], [5, 257, 3], [130, 17, 6], [33, 300, 35], [0, 4, 3], [4, 0, 3]] as const) {
     const a = random(m, k, m * 31 + k), b = random(k, n, n * 17 + k);
@@ -28,6 +47,16 @@ test('gemm equals the triple loop on odd shapes, across block edges, on transpos
   }
   const x = random(301, 7, 5);
   assert.ok(maxDiff(gemm(T(x), x).data, naiveMatmul(T(x), x)) < 1e-12, 'x.T @ x from strided views');
+  // x.T @ x computes the upper triangle and mirrors it (syrk): tiles across every block edge, exactly symmetric
+  for (const [rows, cols] of [[300, 261], [5, 1], [1, 5], [259, 131], [17, 4]] as const) {
+    const y = random(rows, cols, rows + cols);
+    const g = gemm(T(y), y).data;
+    assert.ok(maxDiff(g, naiveMatmul(T(y), y)) < 1e-11, `syrk (${rows}, ${cols})`);
+    for (let i = 0; i < cols; i++) for (let j = 0; j < i; j++) assert.is(g[i * cols + j], g[j * cols + i], `symmetric [${i},${j}]`);
+  }
+  // the same memory but not a transpose of each other: a full product
+  const sq = random(6, 6, 9);
+  assert.ok(maxDiff(gemm(sq, sq).data, naiveMatmul(sq, sq)) < 1e-12, 'x @ x of a square x');
   // accumulate into an existing output
   const a = random(3, 4, 1), b = random(4, 2, 2);
   const c = new Float64Array(6).fill(1);

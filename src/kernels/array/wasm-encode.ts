@@ -1,0 +1,68 @@
+// A few WebAssembly binary encoders, enough to assemble the small kernels tessera writes by hand (Philox
+// rounds, the gemm micro-kernel), and a loader that returns null where WebAssembly is unavailable.
+
+export const I32 = 0x7f, I64 = 0x7e, F64 = 0x7c, V128 = 0x7b;
+
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+export function sleb(value: bigint): number[] {
+  const out: number[] = [];
+  let v = value;
+  for (;;) {
+    const byte = Number(v & 0x7fn);
+    v >>= 7n;
+    const done = (v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+export const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+export const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+export const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+
+/** A function body: local declarations (count, type) and code, prefixed by its size. */
+export function funcBody(locals: Array<[number, number]>, code: number[]): number[] {
+  const fn = [...vec(locals.map(([n, t]) => [...uleb(n), t])), ...code];
+  return [...uleb(fn.length), ...fn];
+}
+
+/**
+ * A module of one function of type (params) -> () exported as `fn`, and one memory of `pages` 64 KiB pages
+ * exported as `memory`.
+ */
+export function moduleBytes(params: number[], body: number[], pages: number): Uint8Array {
+  const type = section(1, vec([[0x60, ...vec(params.map((p) => [p])), 0]]));
+  const funcs = section(3, vec([[0]]));
+  const memory = section(5, vec([[0x00, ...uleb(pages)]]));
+  const exports = section(7, vec([[...name('fn'), 0x00, 0], [...name('memory'), 0x02, 0]]));
+  const code = section(10, vec([body]));
+  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...type, ...funcs, ...memory, ...exports, ...code]);
+}
+
+// The compiler's lib here has no WebAssembly types: the little used, declared.
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+/** The module's function and memory, or null where WebAssembly (or, for SIMD kernels, its SIMD) is unavailable. */
+export function instantiate<F>(bytes: Uint8Array): { fn: F; memory: { buffer: ArrayBuffer } } | null {
+  try {
+    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+    if (!wasm) return null;
+    const e = new wasm.Instance(new wasm.Module(bytes), {}).exports as { fn: F; memory: { buffer: ArrayBuffer } };
+    return { fn: e.fn, memory: e.memory };
+  } catch {
+    return null;
+  }
+}
