@@ -14,39 +14,9 @@ export const TS_EXTENSION = /\.(c|m)?tsx?$/;
 // Set by whoever registered tsx in this thread (also src/scheduler/worker/*-shim.mjs in a source checkout).
 const REGISTERED = Symbol.for('tessera.tsx-registered');
 
-/** Set in the environment of worker threads started without the caller's tsx flags (see withoutTsx). */
-export const CALLER_TSX_ENV = 'TESSERA_CALLER_TSX';
-
-const TSX_ARG = /(^|[\\/=])tsx([\\/]|$)/;
-
-/** Did the caller start this process with tsx's loader? (A worker thread inherits its flags, or CALLER_TSX_ENV.) */
-export function callerRunsTsx(): boolean {
-  return process.execArgv.some((a) => TSX_ARG.test(a)) || process.env[CALLER_TSX_ENV] === '1';
-}
-
-const VALUE_FLAGS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
-
-/**
- * `execArgv` without the flags that load tsx. Worker threads running the one-file bundle start without
- * them: under tsx's require hook piscina would load the bundle as CommonJS, with a CommonJS apache-arrow
- * beside the ESM one user modules get (two copies: instanceof and schema encoding break between them).
- * tsx is registered later, only when a `.ts` user module is imported (prepareTypeScriptImport).
- */
-export function withoutTsx(execArgv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const a = execArgv[i]!;
-    const eq = a.indexOf('=');
-    const name = eq > 0 ? a.slice(0, eq) : a;
-    if (VALUE_FLAGS.has(name)) {
-      const value = eq > 0 ? a.slice(eq + 1) : execArgv[i + 1];
-      if (eq < 0) i++;
-      if (value !== undefined && !TSX_ARG.test(value)) out.push(name, value);
-      continue;
-    }
-    out.push(a);
-  }
-  return out;
+/** Did the caller start this process with tsx's loader? (A worker thread inherits its flags.) */
+function callerRunsTsx(): boolean {
+  return process.execArgv.some((a) => /(^|[\\/=])tsx([\\/]|$)/.test(a));
 }
 
 /** Before importing `url`: in a worker thread of a tsx caller, make `.ts` importable. */

@@ -8,7 +8,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { treeHash, workerBundle } from '../../src/scheduler/executors/worker-bundle.ts';
-import { withoutTsx } from '../../src/scheduler/typescript-in-workers.ts';
 
 test('treeHash changes with any byte, file name or new file under the tree, and with the salt', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bundle-'));
@@ -39,15 +38,13 @@ test('the thread bundle is named by the hash of the current sources and holds th
   const src = fileURLToPath(new URL('../../src/', import.meta.url));
   const { version } = JSON.parse(fs.readFileSync(fileURLToPath(new URL('../../node_modules/esbuild/package.json', import.meta.url)), 'utf8')) as { version: string };
   assert.ok(file.endsWith(`thread-worker-${treeHash(src, `esbuild ${version}`)}.mjs`), file);
-  const text = fs.readFileSync(file, 'utf8');
+  // The entry only import()s the body (a tsx require hook must not turn the body into CommonJS).
+  const entry = fs.readFileSync(file, 'utf8');
+  assert.match(entry, /import\("\.\/thread-worker-[0-9a-f]{24}\.body\.mjs"\)/);
+  assert.not.match(entry, /^import .* from/m);
+  const text = fs.readFileSync(file.replace(/\.mjs$/, '.body.mjs'), 'utf8');
   assert.match(text, /registerOp\(CSV_READ_OP/);
   assert.match(text, /from "apache-arrow"/, 'packages stay external: one apache-arrow for bundle and user modules');
-});
-
-test('withoutTsx drops only the flags that load tsx', () => {
-  assert.equal(withoutTsx(['--import', 'tsx', '--max-old-space-size=512']), ['--max-old-space-size=512']);
-  assert.equal(withoutTsx(['--import=tsx', '--require', '/x/node_modules/tsx/dist/preflight.cjs', '--import', 'file:///x/node_modules/tsx/dist/loader.mjs', '--enable-source-maps']), ['--enable-source-maps']);
-  assert.equal(withoutTsx(['--import', './setup.mjs', '--conditions', 'dev', '-r', 'dotenv/config']), ['--import', './setup.mjs', '--conditions', 'dev', '-r', 'dotenv/config']);
 });
 
 test.run();

@@ -4,7 +4,6 @@
 import { Piscina } from 'piscina';
 import { type BatchControl, PooledExecutor, type WorkerPool } from './pooled.ts';
 import { workerFile } from './worker-file.ts';
-import { CALLER_TSX_ENV, callerRunsTsx, withoutTsx } from '../typescript-in-workers.ts';
 import type { BatchRequest, TaskResult } from '../worker/protocol.ts';
 
 export interface ThreadsOptions {
@@ -22,12 +21,8 @@ export class ThreadPool implements WorkerPool {
   closed = false;
 
   constructor(readonly size: number, memoryLimitMb: number | null) {
-    const file = workerFile('thread-worker');
-    // A bundle starts without tsx's flags (see withoutTsx); its workers still register tsx for `.ts` user modules.
-    const bundleOptions = file.bundled ? { execArgv: withoutTsx(process.execArgv), env: { ...process.env, ...(callerRunsTsx() ? { [CALLER_TSX_ENV]: '1' } : {}) } } : {};
     this.piscina = new Piscina({
-      filename: file.url.href,
-      ...bundleOptions,
+      filename: workerFile('thread-worker').url.href,
       minThreads: size,
       maxThreads: size,
       // Plain message passing: the worker's event loop stays free between tasks (Atomics.wait would block
