@@ -1,4 +1,4 @@
-// Imported first by the bundle entries (thread-worker-bundle.ts, process-worker-bundle.ts): puts every op
+// Imported first by the bundle entry (thread-worker-bundle.ts): puts every op
 // registration into the bundle and tells run-batch not to import src/ops at run time (it is not beside the bundle).
 
 import '../../ops.ts';
