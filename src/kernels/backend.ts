@@ -24,7 +24,12 @@ export interface KernelBackend {
 
 export const CPU_BACKEND: KernelBackend = { name: 'cpu', kernels: {} };
 
-const backends = new Map<string, KernelBackend>([['cpu', CPU_BACKEND]]);
+// One table per thread, on globalThis: a worker started from the one-file bundle of the sources holds a
+// second copy of this module when a user module imports tessera's sources (see scheduler/registry.ts).
+const COPY = Symbol('tessera backend table copy');
+const g = globalThis as unknown as Record<symbol, { backends: Map<string, KernelBackend>; by: Map<string, symbol> } | undefined>;
+const table = (g[Symbol.for('tessera.kernel-backends')] ??= { backends: new Map([['cpu', CPU_BACKEND]]), by: new Map() });
+const backends = table.backends;
 
 /**
  * Make a backend available in this process under its name. Workers load it through the `workerModules`
@@ -38,8 +43,13 @@ export function registerKernelBackend(backend: KernelBackend): void {
     if (typeof (backend.kernels as Record<string, unknown>)[op] !== 'function') throw new TypeError(`registerKernelBackend('${backend.name}'): kernel '${op}' must be a function`);
   }
   const existing = backends.get(backend.name);
-  if (existing && existing !== backend) throw new Error(`a kernel backend named '${backend.name}' is already registered`);
+  if (existing && existing !== backend) {
+    const by = table.by.get(backend.name);
+    if (by !== undefined && by !== COPY) return; // the same registration made by another copy of the same sources
+    throw new Error(`a kernel backend named '${backend.name}' is already registered`);
+  }
   backends.set(backend.name, backend);
+  table.by.set(backend.name, COPY);
 }
 
 export function hasKernelBackend(name: string): boolean {

@@ -13,14 +13,26 @@ export interface OpInfo {
   readonly inline: boolean;
 }
 
-const ops = new Map<string, OpInfo>();
+interface Registered extends OpInfo {
+  /** The copy of this module that registered it. */
+  readonly copy: symbol;
+}
+
+// One table per thread, on globalThis: a worker started from the one-file bundle of the sources
+// (executors/worker-bundle.ts) holds a second copy of this module whenever a user module imports tessera's
+// sources, and both copies must see every op.
+const COPY = Symbol('tessera registry copy');
+const g = globalThis as unknown as Record<symbol, Map<string, Registered> | undefined>;
+const ops: Map<string, Registered> = (g[Symbol.for('tessera.ops')] ??= new Map());
 
 export function registerOp(id: string, fn: OpFunction, options: { inline?: boolean } = {}): void {
   const existing = ops.get(id);
   if (existing && existing.fn !== fn) {
+    // The same registration made by another copy of the same sources (same function name and arity): keep the first.
+    if (existing.copy !== COPY && existing.fn.name === fn.name && existing.fn.length === fn.length) return;
     throw new Error(`op '${id}' is already registered with a different function; op ids must be unique`);
   }
-  ops.set(id, { id, fn, inline: options.inline === true });
+  ops.set(id, { id, fn, inline: options.inline === true, copy: COPY });
 }
 
 export function isInlineOp(id: string): boolean {

@@ -5,6 +5,7 @@ import { type Graph, task } from '../../src/scheduler/graph.ts';
 import { runGraph } from '../../src/scheduler/run-graph.ts';
 import { ThreadsExecutor } from '../../src/scheduler/executors/threads.ts';
 import { workerFile } from '../../src/scheduler/executors/worker-file.ts';
+import { lastBundleProblem } from '../../src/scheduler/executors/worker-bundle.ts';
 import { executorSuite } from './fixtures/executor-suite.ts';
 import { TEST_OPS_URL, rangeBatch } from './fixtures/test-ops.ts';
 import { within } from './fixtures/deadline.ts';
@@ -61,10 +62,21 @@ test('threads: transfer time does not grow with partition size (1 MB vs 64 MB)',
   assert.ok(tBig < tSmall * 4 + 5, `1 MB: ${tSmall.toFixed(2)} ms, 64 MB: ${tBig.toFixed(2)} ms`);
 });
 
-test('threads: running from sources starts workers through the tsx shim', () => {
+test('threads: running from sources starts workers from the bundle of the current sources, else through the tsx shim', () => {
   const f = workerFile('thread-worker');
   assert.ok(f.fromSources);
-  assert.match(f.url.href, /thread-worker-shim\.mjs$/);
+  assert.ok(f.bundled, `no bundle: ${lastBundleProblem}`);
+  assert.match(f.url.href, /\/\.cache\/worker-bundles\/thread-worker-[0-9a-f]{24}\.mjs$/);
+  const before = process.env.TESSERA_WORKER_BUNDLE;
+  process.env.TESSERA_WORKER_BUNDLE = 'off';
+  try {
+    const g = workerFile('thread-worker');
+    assert.not.ok(g.bundled);
+    assert.match(g.url.href, /thread-worker-shim\.mjs$/);
+  } finally {
+    if (before === undefined) delete process.env.TESSERA_WORKER_BUNDLE;
+    else process.env.TESSERA_WORKER_BUNDLE = before;
+  }
 });
 
 test.run();

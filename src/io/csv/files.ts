@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
 import { CsvFileError } from './errors.ts';
 import { type FilePin, checkPin, findFiles } from '../files.ts';
-import { readAt } from '../read-fully.ts';
+import { readAt, readFully } from '../read-fully.ts';
 
 export type Compression = 'none' | 'gzip' | 'bz2';
 
@@ -63,6 +63,21 @@ export function readRange(path: string, start: number, end: number, pin?: FilePi
   try {
     if (pin) checkPin(path, pin, PIN_CHECK(path), fd);
     return readAt(fd, start, end - start);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Like readRange, but into `scratch` when it is large enough (else a new buffer): the caller owns the
+ * bytes only until its next call, and must copy out anything it keeps.
+ */
+export function readRangeInto(path: string, start: number, end: number, pin: FilePin | undefined, scratch: (length: number) => Uint8Array): Uint8Array {
+  const fd = openFile(path, pin);
+  try {
+    if (pin) checkPin(path, pin, PIN_CHECK(path), fd);
+    const buf = scratch(Math.max(0, end - start));
+    return buf.subarray(0, readFully(fd, buf, 0, Math.max(0, end - start), start));
   } finally {
     fs.closeSync(fd);
   }

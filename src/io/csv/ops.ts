@@ -11,21 +11,37 @@ import { CsvBoundaryConflict, CsvFileError, CsvOptionError, CsvParseError, CsvTy
 import { arrowType, utf8Bytes } from './builders.ts';
 import { checkedUtf8 } from './encoding.ts';
 import { parseFast } from './fast-parser.ts';
-import { readRange, readWhole } from './files.ts';
+import { readRangeInto, readWhole } from './files.ts';
 import { parsePapa } from './papa-parser.ts';
 import type { PartitionPlan } from './plan.ts';
 import { RowProblems } from './problems.ts';
 import { CSV_WRITE_OP, writePartitionCsv } from './write-op.ts';
+import { isMainThread } from 'node:worker_threads';
 
 export const CSV_READ_OP = 'io.csv.read';
 export { CSV_WRITE_OP };
 
 
+// A worker thread reads every partition into one buffer it keeps: no fresh 64 MiB allocation per task
+// (page faults, and external memory that drives the GC). Safe because parsing is synchronous and the
+// builders copy every value out; the main thread (sync scheduler) does not keep one after a compute.
+let readBuffer: Uint8Array | null = null;
+const KEEP_AT_MOST = 256 * 1024 * 1024;
+
+function partitionBuffer(length: number): Uint8Array {
+  if (isMainThread || length > KEEP_AT_MOST) return Buffer.allocUnsafe(length);
+  if (!readBuffer || readBuffer.length < length) {
+    readBuffer = null; // let the old one go before the new one is allocated
+    readBuffer = Buffer.allocUnsafeSlow(length + (length >> 3));
+  }
+  return readBuffer;
+}
+
 export function readPartition(plan: PartitionPlan): RecordBatch {
   let bytes: Uint8Array;
   let whole: Uint8Array | null = null;
   if (plan.compression === 'none') {
-    bytes = readRange(plan.file, plan.start, plan.end, plan.pin);
+    bytes = readRangeInto(plan.file, plan.start, plan.end, plan.pin, partitionBuffer);
   } else {
     whole = readWhole({ path: plan.file, compression: plan.compression }, plan.pin);
     bytes = whole.subarray(plan.start, plan.end < 0 ? whole.length : plan.end);

@@ -1,21 +1,28 @@
 // Locating a worker entry both from the TypeScript sources (run under tsx) and from the built package:
-// built code sits next to `<name>.js`; sources load `<name>.ts` through a `.mjs` shim that registers tsx,
-// because worker threads and child processes do not inherit the parent's tsx loader.
+// built code sits next to `<name>.js`; a source checkout starts the one-file bundle of the current sources
+// (worker-bundle.ts), or else loads `<name>.ts` through a `.mjs` shim that registers tsx, because worker
+// threads and child processes do not inherit the parent's tsx loader.
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { workerBundle } from './worker-bundle.ts';
 
 export interface WorkerFile {
-  /** The file to start (a .js entry, or the .mjs shim in front of a .ts entry). */
+  /** The file to start (a .js entry, a bundle of the sources, or the .mjs shim in front of a .ts entry). */
   readonly url: URL;
   readonly fromSources: boolean;
+  /** True when `url` is a bundle built from the sources. */
+  readonly bundled: boolean;
 }
 
 export function workerFile(name: string): WorkerFile {
   const js = new URL(`../worker/${name}.js`, import.meta.url);
-  if (existsSync(fileURLToPath(js))) return { url: js, fromSources: false };
+  if (existsSync(fileURLToPath(js))) return { url: js, fromSources: false, bundled: false };
   const shim = new URL(`../worker/${name}-shim.mjs`, import.meta.url);
-  if (existsSync(fileURLToPath(shim))) return { url: shim, fromSources: true };
+  if (existsSync(fileURLToPath(shim))) {
+    const bundle = workerBundle(name);
+    return bundle ? { url: bundle, fromSources: true, bundled: true } : { url: shim, fromSources: true, bundled: false };
+  }
   throw new Error(`tessera worker entry not found: neither ${fileURLToPath(js)} nor ${fileURLToPath(shim)} exists`);
 }
 

@@ -15,6 +15,13 @@ import { setCurrentRun } from '../nested.ts';
 // that task's error, instead of a worker that dies while booting (which piscina then stops replacing).
 const OPS = new URL(`../../ops${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
 const loaded = new Map<string, Promise<unknown>>();
+/** The ops module still to import, or null inside a bundle, which holds the registrations already. */
+let opsModule: string | null = OPS;
+
+/** Called by the bundle entries (bundled-ops.ts): the ops are registered, do not import src/ops at run time. */
+export function opsAlreadyLoaded(): void {
+  opsModule = null;
+}
 
 captureWarnings();
 markWorker();
@@ -22,7 +29,7 @@ markWorker();
 function loadModule(m: string): Promise<unknown> {
   let p = loaded.get(m);
   if (!p) {
-    p = (m === OPS ? import(m) : importUserModule(m)).catch((err: unknown) => {
+    p = (m === opsModule ? import(m) : importUserModule(m)).catch((err: unknown) => {
       loaded.delete(m); // retry the import next time rather than caching the failure
       throw new Error(`a worker could not import module '${m}': ${(err as Error)?.message ?? String(err)}`, { cause: err });
     });
@@ -36,7 +43,7 @@ export async function runBatch(req: BatchRequest, onTaskStart?: (index: number) 
   const results: TaskResult[] = [];
   let modulesError: unknown = null;
   try {
-    await loadModule(OPS);
+    if (opsModule) await loadModule(opsModule);
     for (const m of req.modules) await loadModule(m);
   } catch (err) {
     modulesError = err;

@@ -3,19 +3,15 @@
 // static import here would load run-batch and the op registry as CommonJS while ops and user modules
 // arrive through import() as ESM: two registries. A dynamic import keeps every module in the one ESM
 // graph the caller uses, whichever way this file itself was loaded.
-// When the caller times tasks, each task's start is published through the request's shared flag.
+// (thread-batch.ts holds no state and registers nothing, so loading it as CommonJS is harmless.)
 
 import type { BatchRequest, TaskResult } from './protocol.ts';
+import { runPublishingStarts } from './thread-batch.ts';
 
 let body: Promise<typeof import('./run-batch.ts')> | null = null;
 
 export default async function runThreadBatch(req: BatchRequest): Promise<TaskResult[]> {
   body ??= import('./run-batch.ts');
   const { runBatch } = await body;
-  const flag = req.started;
-  if (!flag) return runBatch(req);
-  return runBatch(req, (i) => {
-    Atomics.store(flag, 0, i + 1);
-    Atomics.notify(flag, 0);
-  });
+  return runPublishingStarts(runBatch, req);
 }
