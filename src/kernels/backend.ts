@@ -9,6 +9,8 @@ import type { Config } from '../config.ts';
 export const KERNEL_OPS = [
   'frame.assign', 'frame.filter', 'reduce.chunk', 'reduce.combine',
   'groupby.chunk', 'groupby.merge', 'groupby.split', 'groupby.finalize', 'groupby.shuffle-split',
+  // NDArray chunk kernels (GPU backends: kernels/gpu)
+  'array.random', 'array.elementwise', 'array.reduce-partial', 'array.matmul',
 ] as const;
 
 export type KernelOp = (typeof KERNEL_OPS)[number];

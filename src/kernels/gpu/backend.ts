@@ -9,7 +9,10 @@ import { type Needs, type Summary, summarize } from '../summary.ts';
 import type { ColExpr } from '../../expr.ts';
 import { type Gpu, acquireGpu, disableGpu, firstLine } from './device.ts';
 import { type UploadedColumn, gpuCanSummarize, gpuSummarize, uploadColumn } from './column-summary.ts';
-import { costModel, predict } from './cost-model.ts';
+import { costModel, predict, predictDraws } from './cost-model.ts';
+import { gpuDraws, gpuRandomChunk } from './array-random.ts';
+import { getOp } from '../../scheduler/registry.ts';
+import type { DType } from '../array/dtypes.ts';
 
 type Mode = 'gpu' | 'auto';
 
@@ -68,8 +71,22 @@ async function reduceOnGpu(gpu: Gpu, batch: RecordBatch, exprs: readonly ColExpr
   }
 }
 
+/** array.random on the GPU for uniform, normal and integer draws; other distributions run the CPU op. */
+export function gpuArrayRandom(mode: Mode) {
+  return (spec: Parameters<typeof gpuRandomChunk>[1], fullShape: number[], start: number[], shape: number[], dtype: DType): unknown => {
+    const cpu = () => getOp('array.random')(spec, fullShape, start, shape, dtype);
+    if (!gpuDraws(spec)) return cpu();
+    return withGpu(mode, cpu, (gpu) => gpuRandomChunk(gpu, spec, fullShape, start, shape, dtype), async () => {
+      const model = await costModel();
+      if (!model) return false;
+      const { gpuMs, cpuMs } = predictDraws(model, shape.reduce((a, b) => a * b, 1));
+      return gpuMs < cpuMs;
+    });
+  };
+}
+
 function backend(name: string, mode: Mode): KernelBackend {
-  return { name, kernels: { 'reduce.chunk': gpuReduceChunk(mode) } };
+  return { name, kernels: { 'reduce.chunk': gpuReduceChunk(mode), 'array.random': gpuArrayRandom(mode) } };
 }
 
 registerKernelBackend(backend(GPU_BACKEND_NAMES.gpu, 'gpu'));

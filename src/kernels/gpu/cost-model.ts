@@ -6,6 +6,8 @@ import { Float64, makeData } from 'apache-arrow';
 import { summarize } from '../summary.ts';
 import { type Gpu, acquireGpu } from './device.ts';
 import { gpuSummarize, uploadColumn } from './column-summary.ts';
+import { gpuUniform } from './random.ts';
+import { fillUniform } from '../../random/distributions.ts';
 
 export interface CostModel {
   readonly adapter: string;
@@ -17,6 +19,9 @@ export interface CostModel {
   readonly gpuRowsPerMs: number;
   /** The CPU kernel's throughput on one thread, rows per ms. */
   readonly cpuRowsPerMs: number;
+  /** Philox uniforms per ms, GPU kernel (read-back included) and CPU generator. */
+  readonly gpuDrawsPerMs: number;
+  readonly cpuDrawsPerMs: number;
 }
 
 const PROBE_ROWS = 1 << 18;
@@ -78,6 +83,19 @@ async function probe(gpu: Gpu): Promise<CostModel> {
     summarize(big, needs);
     cpuRuns.push(performance.now() - t0);
   }
+  const stream = { key0: 1, key1: 2, p0: 0, p1: 0, p2: 0 };
+  const draws = new Float64Array(PROBE_ROWS);
+  await gpuUniform(gpu, stream, 0, 2048, draws, 0); // compiles the pipeline
+  const gpuDrawRuns: number[] = [];
+  const cpuDrawRuns: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    let t0 = performance.now();
+    await gpuUniform(gpu, stream, 0, PROBE_ROWS, draws, 0);
+    gpuDrawRuns.push(performance.now() - t0);
+    t0 = performance.now();
+    fillUniform(stream, 0, PROBE_ROWS, draws, 0);
+    cpuDrawRuns.push(performance.now() - t0);
+  }
   const dispatchMs = median(smallRuns);
   const uploadMs = Math.max(median(uploads), 1e-3);
   const kernelMs = Math.max(median(bigRuns) - dispatchMs - uploadMs, 1e-3);
@@ -87,6 +105,8 @@ async function probe(gpu: Gpu): Promise<CostModel> {
     dispatchMs,
     gpuRowsPerMs: PROBE_ROWS / kernelMs,
     cpuRowsPerMs: PROBE_ROWS / Math.max(median(cpuRuns), 1e-3),
+    gpuDrawsPerMs: PROBE_ROWS / Math.max(median(gpuDrawRuns) - dispatchMs, 1e-3),
+    cpuDrawsPerMs: PROBE_ROWS / Math.max(median(cpuDrawRuns), 1e-3),
   };
 }
 
@@ -96,6 +116,11 @@ export function predict(model: CostModel, rows: number, bytes: number, passes = 
     gpuMs: passes * model.dispatchMs + bytes / model.uploadBytesPerMs + (passes * rows) / model.gpuRowsPerMs,
     cpuMs: rows / model.cpuRowsPerMs,
   };
+}
+
+/** Predicted times of drawing `n` random values. */
+export function predictDraws(model: CostModel, n: number): { gpuMs: number; cpuMs: number } {
+  return { gpuMs: model.dispatchMs + n / model.gpuDrawsPerMs, cpuMs: n / model.cpuDrawsPerMs };
 }
 
 /** Rows from which the GPU is predicted faster (8 bytes a row, one pass); null when it never is. */
@@ -108,5 +133,5 @@ export function breakEvenRows(model: CostModel): number | null {
 
 export function describeModel(m: CostModel): string {
   const mb = (m.uploadBytesPerMs * 1000) / 1e6;
-  return `upload ${mb.toFixed(0)} MB/s, dispatch ${m.dispatchMs.toFixed(2)} ms, GPU ${(m.gpuRowsPerMs / 1000).toFixed(1)} M rows/s, CPU ${(m.cpuRowsPerMs / 1000).toFixed(1)} M rows/s`;
+  return `upload ${mb.toFixed(0)} MB/s, dispatch ${m.dispatchMs.toFixed(2)} ms, statistics GPU ${(m.gpuRowsPerMs / 1000).toFixed(1)} vs CPU ${(m.cpuRowsPerMs / 1000).toFixed(1)} M rows/s, Philox GPU ${(m.gpuDrawsPerMs / 1000).toFixed(1)} vs CPU ${(m.cpuDrawsPerMs / 1000).toFixed(1)} M draws/s`;
 }
