@@ -13,6 +13,8 @@ import { costModel, predict, predictDraws } from './cost-model.ts';
 import { gpuDraws, gpuRandomChunk } from './array-random.ts';
 import { getOp } from '../../scheduler/registry.ts';
 import type { DType } from '../array/dtypes.ts';
+import type { Strided } from '../array/strided.ts';
+import { gpuMatmul, gpuMatmulSupported } from './matmul.ts';
 
 type Mode = 'gpu' | 'auto';
 
@@ -40,9 +42,11 @@ export function gpuReduceChunk(mode: Mode) {
       () => reduceChunk(batch, exprs, needs),
       (gpu) => reduceOnGpu(gpu, batch, exprs, needs),
       async () => {
+        // var/std are float32-accurate on the GPU: only with kernels: 'gpu'; 'auto' keeps the CPU's float64.
+        if (needs.some((n) => n.moments)) return false;
         const model = await costModel();
         if (!model) return false;
-        const moments = needs.some((n) => n.moments);
+        const moments = false;
         const { gpuMs, cpuMs } = predict(model, batch.numRows * exprs.length, batch.numRows * 8 * exprs.length, moments ? 2 : 1);
         return gpuMs < cpuMs;
       },
@@ -75,7 +79,8 @@ async function reduceOnGpu(gpu: Gpu, batch: RecordBatch, exprs: readonly ColExpr
 export function gpuArrayRandom(mode: Mode) {
   return (spec: Parameters<typeof gpuRandomChunk>[1], fullShape: number[], start: number[], shape: number[], dtype: DType): unknown => {
     const cpu = () => getOp('array.random')(spec, fullShape, start, shape, dtype);
-    if (!gpuDraws(spec)) return cpu();
+    // Normals are float32-accurate on the GPU: only with kernels: 'gpu'; 'auto' keeps every value the CPU's.
+    if (!gpuDraws(spec) || (mode === 'auto' && spec.dist === 'normal')) return cpu();
     return withGpu(mode, cpu, (gpu) => gpuRandomChunk(gpu, spec, fullShape, start, shape, dtype), async () => {
       const model = await costModel();
       if (!model) return false;
@@ -85,8 +90,20 @@ export function gpuArrayRandom(mode: Mode) {
   };
 }
 
+/**
+ * array.matmul on the GPU, in float32 (the bound is in docs/GPU.md). Only with kernels: 'gpu': 'auto' never
+ * trades float64 results for float32 ones behind the user's back.
+ */
+export function gpuArrayMatmul(mode: Mode) {
+  return (a: Strided & { dtype: string }, b: Strided & { dtype: string }): unknown => {
+    const cpu = () => getOp('array.matmul')(a, b);
+    if (mode === 'auto' || !gpuMatmulSupported(a, b)) return cpu();
+    return withGpu(mode, cpu, async (gpu) => ({ ...(await gpuMatmul(gpu, a, b)), dtype: 'float64' }));
+  };
+}
+
 function backend(name: string, mode: Mode): KernelBackend {
-  return { name, kernels: { 'reduce.chunk': gpuReduceChunk(mode), 'array.random': gpuArrayRandom(mode) } };
+  return { name, kernels: { 'reduce.chunk': gpuReduceChunk(mode), 'array.random': gpuArrayRandom(mode), 'array.matmul': gpuArrayMatmul(mode) } };
 }
 
 registerKernelBackend(backend(GPU_BACKEND_NAMES.gpu, 'gpu'));

@@ -118,7 +118,7 @@ export function grid(groups: number): [number, number] {
  * `outBytes` of `out`. Validation and out-of-memory errors, a lost device or a failed map become a
  * GpuKernelError, never a result: no value computed on a failing device is returned.
  */
-export async function dispatch(gpu: Gpu, pipeline: GPUComputePipeline, bindings: readonly GPUBuffer[], groups: number, out: GPUBuffer, outBytes: number): Promise<ArrayBuffer> {
+export async function dispatch(gpu: Gpu, pipeline: GPUComputePipeline, bindings: readonly GPUBuffer[], groups: number, out: GPUBuffer, outBytes: number, shape?: [x: number, y: number]): Promise<ArrayBuffer> {
   const device = gpu.device;
   const pool = poolOf(gpu);
   device.pushErrorScope('out-of-memory');
@@ -134,7 +134,7 @@ export async function dispatch(gpu: Gpu, pipeline: GPUComputePipeline, bindings:
     const pass = encoder.beginComputePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
-    const [x, y] = grid(groups);
+    const [x, y] = shape ?? grid(groups);
     pass.dispatchWorkgroups(x, y);
     pass.end();
     encoder.copyBufferToBuffer(out, 0, readback, 0, align4(outBytes));
