@@ -1,6 +1,7 @@
 // tessera: lazy, partitioned, Arrow-backed DataFrames for Node.js. This is the one public entry.
 
 export { DataFrame, ReducedRow, type FrameReductionOptions } from './collections/dataframe.ts';
+export { concat } from './collections/verbs/concat.ts';
 export { Series, type SeriesOperand } from './collections/series.ts';
 export { Scalar } from './collections/scalar.ts';
 export { compute, type ComputeOptions, type ProgressInfo } from './collections/compute.ts';

@@ -8,3 +8,4 @@ import './io/arrow-ipc/ops.ts';
 import './collections/delayed/ops.ts';
 import './collections/ndarray/ops.ts';
 import './kernels/gpu/backend.ts';
+import './kernels/reshape-ops.ts';

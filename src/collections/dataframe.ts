@@ -6,7 +6,7 @@ import { type ComputeOptions, computeBatches, computeOne, explainOutputs, headOf
 import { COLLECTION, type Collection, type FrameRewrite, type Output, describeReductions, frameOutput, tableOf } from './output.ts';
 import { type FormatOptions, type PlainValue, describeLazy, formatHead, toColumns, toRecords } from './results.ts';
 import { type ColExpr, type Literal, columnsOf, kindOf, unknownColumn } from '../expr.ts';
-import { type FrameNode, type RecordNode, assignNode, filterNode, projectNode, rowAligned, sourceNode } from './plan.ts';
+import { type FrameNode, type RecordNode, assignNode, filterNode, inputsOf, projectNode, rowAligned, sourceNode } from './plan.ts';
 import { type ReductionOptions, reductionRequest, supports } from './reductions.ts';
 import { Series, isSeries } from './series.ts';
 import { GroupBy, type GroupByOptions } from './groupby.ts';
@@ -14,6 +14,12 @@ import type { PartitionSource } from './source.ts';
 import { MemorySource } from './memory-source.ts';
 import { assertKnownOptions } from '../config.ts';
 import { pushDownProjections } from './optimize/projection-pushdown.ts';
+import * as reshape from './verbs/reshape.ts';
+import * as mapParts from './verbs/map-partitions.ts';
+import * as mergeVerb from './verbs/merge.ts';
+import * as sortVerb from './verbs/sort.ts';
+import * as sampleVerb from './verbs/sample.ts';
+import type { ModuleUdf } from './udf.ts';
 
 /** The plan rebuilt from its sources' current schemas. */
 function refreshNode(node: FrameNode): FrameNode {
@@ -26,7 +32,7 @@ function sourcesUnder(node: FrameNode): Array<readonly [PartitionSource, string]
   while (stack.length > 0) {
     const n = stack.pop()!;
     if (n.kind === 'source') out.push([n.source, n.source.token]);
-    else stack.push(n.input);
+    else stack.push(...inputsOf(n));
   }
   return out;
 }
@@ -164,6 +170,43 @@ export class DataFrame implements Collection {
     if (!Number.isInteger(n) || n < 0) throw new TypeError(`head(n) needs a non-negative integer; got ${String(n)}`);
     return headOf(this.node, n, options);
   }
+
+  // --- verbs: reshaping, joins, mapPartitions (verbs-reshape) ---
+  /** The last n rows, computing partitions from the last one backwards only until n rows are found. */
+  tail(n = 5, options: ComputeOptions = {}): Promise<Table> { return reshape.tailOf(this.node, n, options); }
+  /** Change the number of partitions, keeping row order: {npartitions} (lazy) or {partitionSize: '100MB'} (measures the data: a Promise). */
+  repartition(options: { npartitions: number }): DataFrame;
+  repartition(options: { partitionSize: number | string }, compute?: ComputeOptions): Promise<DataFrame>;
+  repartition(options: reshape.RepartitionOptions, compute: ComputeOptions = {}): DataFrame | Promise<DataFrame> {
+    reshape.checkRepartitionOptions(options);
+    if (options.npartitions !== undefined) return new DataFrame(reshape.repartitionByCount(this.node, options.npartitions));
+    return reshape.repartitionBySize(this.node, options.partitionSize!, compute).then((n) => new DataFrame(n));
+  }
+  /** fn on every whole partition. With {meta} lazy; without, the schema comes from fn on the first non-empty partition (a Promise). */
+  mapPartitions(fn: mapParts.PartitionFunction | ModuleUdf, options: mapParts.MapPartitionsOptions & { meta: mapParts.Meta }): DataFrame;
+  mapPartitions(fn: mapParts.PartitionFunction | ModuleUdf, options?: mapParts.MapPartitionsOptions & ComputeOptions): Promise<DataFrame>;
+  mapPartitions(fn: mapParts.PartitionFunction | ModuleUdf, options: mapParts.MapPartitionsOptions & ComputeOptions = {}): DataFrame | Promise<DataFrame> {
+    if (options.meta !== undefined) return new DataFrame(mapParts.mapPartitionsWithMeta(this.node, fn, options));
+    return mapParts.mapPartitionsInferred(this.node, fn, options).then((n) => new DataFrame(n));
+  }
+  /** SQL join with another frame: {on | leftOn/rightOn, how: inner|left|right|outer|semi|anti, suffixes, broadcast}. */
+  merge(other: DataFrame, options: mergeVerb.MergeOptions = {}): DataFrame {
+    if (!(other instanceof DataFrame)) throw new TypeError('merge(other, options): other must be a DataFrame');
+    return new DataFrame(mergeVerb.merge(this.node, other.node, options));
+  }
+  /** This frame's partitions followed by those of `others` (columns unioned; see concat()). */
+  concat(others: readonly DataFrame[]): DataFrame { return new DataFrame(reshape.concatNode([this.node, ...others.map((o) => o.node)])); }
+  /** Sort by one or several columns (sampled range partitioning: the result stays partitioned). */
+  sortValues(by: string | readonly string[], options: sortVerb.SortOptions = {}): DataFrame {
+    return new DataFrame(sortVerb.sortNode(this.node, sortVerb.sortSpecOf(this.node, by, options), options.npartitions ?? this.npartitions));
+  }
+  /** Each row kept with probability frac, drawn from {seed}: the same rows for the same seed and partitions on any scheduler. */
+  sample(options: sampleVerb.SampleOptions): DataFrame { return new DataFrame(sampleVerb.sampleNode(this.node, options)); }
+  /** Disjoint frames holding about fracs[i] / sum(fracs) of the rows each, together every row. */
+  randomSplit(fracs: readonly number[], options: { seed?: number | bigint }): DataFrame[] {
+    return sampleVerb.randomSplitNodes(this.node, fracs, options).map((n) => new DataFrame(n));
+  }
+  // --- end verbs-reshape ---
 
   [COLLECTION](): Output<Table> {
     return frameTable(this.node);

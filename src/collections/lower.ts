@@ -35,6 +35,11 @@ export class GraphBuilder {
   frame(node: FrameNode): Key[] {
     const hit = this.frames.get(node.token);
     if (hit) return hit;
+    if (node.kind === 'derived') {
+      const derived = node.verb.lower(this, node);
+      this.frames.set(node.token, derived);
+      return derived;
+    }
     const keys: Key[] = [];
     for (let i = 0; i < node.npartitions; i++) {
       const key = `${node.token}#${i}`;

@@ -9,6 +9,7 @@ import type { ReductionName } from '../kernels/summary.ts';
 import { type GroupAggSpec, groupAggType, groupKeyType } from '../kernels/groupby/aggregate.ts';
 import { typeFromTag } from '../kernels/type-tags.ts';
 import { registerLocalFunction } from '../kernels/groupby/udf-runtime.ts';
+import type { GraphBuilder } from './lower.ts';
 
 interface NodeBase {
   readonly token: string;
@@ -52,7 +53,41 @@ export interface GroupAggNode extends NodeBase {
 /** Row order of a groupby result: by key (pandas' default), as found, or by one output column, descending. */
 export type GroupOrder = { readonly by: 'keys' } | { readonly by: 'none' } | { readonly by: 'output-desc'; readonly column: string };
 
-export type FrameNode = SourceNode | ProjectNode | AssignNode | FilterNode | GroupAggNode;
+/**
+ * A frame made by a verb module (collections/verbs/: merge, concat, sortValues, mapPartitions, ...): any
+ * number of input frames and its own lowering, so such verbs need no case of their own in the optimisers.
+ */
+export interface DerivedNode extends NodeBase {
+  readonly kind: 'derived';
+  readonly inputs: readonly FrameNode[];
+  readonly verb: DerivedVerb;
+}
+
+/** What a verb tells the planner about itself. Plain methods; the node holds no data, only the plan. */
+export interface DerivedVerb {
+  /** One line for explain(), e.g. "merge inner on [k]". */
+  describe(): string;
+  /** Columns each input must provide when the consumers read `need` of the output (null = all columns). */
+  inputNeeds(need: ReadonlySet<string> | null, node: DerivedNode): Array<ReadonlySet<string> | null>;
+  /** The same verb over rewritten inputs (columns pruned by projection pushdown, a source's type widened). */
+  rebuild(inputs: readonly FrameNode[]): FrameNode;
+  /** Emit the tasks of the node's partitions; returns exactly npartitions keys. */
+  lower(builder: GraphBuilder, node: DerivedNode): string[];
+}
+
+/** `identity` is the verb's token material (options, function identity) beside its inputs' tokens. */
+export function derivedNode(name: string, inputs: readonly FrameNode[], verb: DerivedVerb, schema: Schema, npartitions: number, identity: unknown): DerivedNode {
+  return { kind: 'derived', inputs, verb, schema, npartitions, token: tokenize('derived', name, inputs.map((i) => i.token), identity) };
+}
+
+/** The frames a node reads (none for a source). */
+export function inputsOf(node: FrameNode): readonly FrameNode[] {
+  if (node.kind === 'source') return [];
+  if (node.kind === 'derived') return node.inputs;
+  return [node.input];
+}
+
+export type FrameNode = SourceNode | ProjectNode | AssignNode | FilterNode | GroupAggNode | DerivedNode;
 
 export function sourceNode(source: PartitionSource, columns: readonly string[] | null = null): SourceNode {
   let schema = source.schema;
@@ -210,8 +245,10 @@ export function describePlan(node: FrameNode, indent = ''): string {
         return `filter ${describeExpr(node.predicate)}`;
       case 'groupby-agg':
         return `groupby [${node.keys.join(', ')}] agg ${node.specs.map((s) => `${s.out}=${s.fn}(${s.column ?? ''})`).join(', ')}${node.dropna ? '' : ' (null keys kept)'}`;
+      case 'derived':
+        return node.verb.describe();
     }
   })();
   const line = `${indent}${head}  (${node.npartitions} partitions)`;
-  return node.kind === 'source' ? line : `${line}\n${describePlan(node.input, `${indent}  `)}`;
+  return [line, ...inputsOf(node).map((i) => describePlan(i, `${indent}  `))].join('\n');
 }

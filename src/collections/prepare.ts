@@ -10,7 +10,7 @@ import { GraphBuilder } from './lower.ts';
 import type { Output } from './output.ts';
 import { type Consumer, pushDownProjections } from './optimize/projection-pushdown.ts';
 import { predicatePushdown } from './optimize/predicate-pushdown.ts';
-import { type FrameNode, type ReductionRequest, exprColumns } from './plan.ts';
+import { type FrameNode, type ReductionRequest, exprColumns, inputsOf } from './plan.ts';
 import type { PartitionSource } from './source.ts';
 import { supports } from './reductions.ts';
 import { describeExpr, exprType, kindOf } from '../expr.ts';
@@ -93,7 +93,7 @@ function sourcesOf(outputs: readonly Output[]): PartitionSource[] {
     if (seen.has(n.token)) continue;
     seen.add(n.token);
     if (n.kind === 'source') found.add(n.source);
-    else stack.push(n.input);
+    else stack.push(...inputsOf(n));
   }
   return [...found];
 }

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DataFrame } from '../collections/dataframe.ts';
 import { type ComputeOptions, runPartitionSinks } from '../collections/run-path.ts';
-import type { FrameNode } from '../collections/plan.ts';
+import { type FrameNode, inputsOf } from '../collections/plan.ts';
 import { MANIFEST_NAME, type ManifestPart, type OutputFormat, makeManifest, writeManifest } from './manifest.ts';
 import { type OutputRequest, withStagedOutput } from './output-target.ts';
 
@@ -28,9 +28,15 @@ export interface PartitionWriter {
 
 /** The files every source under `node` reads. */
 export function inputFilesOf(node: FrameNode): string[] {
-  let cur: FrameNode = node;
-  while (cur.kind !== 'source') cur = cur.input;
-  return [...(cur.source.inputFiles?.() ?? [])];
+  // A merge or concat reads several sources: every one of them is an input.
+  const files = new Set<string>();
+  const stack = [node];
+  while (stack.length > 0) {
+    const cur = stack.pop()!;
+    if (cur.kind === 'source') for (const f of cur.source.inputFiles?.() ?? []) files.add(f);
+    else stack.push(...inputsOf(cur));
+  }
+  return [...files];
 }
 
 /**

@@ -58,6 +58,12 @@ export function predicatePushdown(): (node: FrameNode) => FrameNode {
         if (input !== node.input) out = assignNode(input, node.assignments);
         break;
       }
+      case 'derived': {
+        // Filters above a verb (merge, sort, ...) stay above it; filters inside each input still go down.
+        const inputs = node.inputs.map((i) => visit(i, []));
+        if (inputs.some((x, k) => x !== node.inputs[k])) out = node.verb.rebuild(inputs);
+        break;
+      }
     }
     memo.set(mark, out);
     return out;

@@ -51,6 +51,11 @@ export function pushDownProjections(consumers: readonly Consumer[]): (node: Fram
         return visit(node.input, need === null ? null : new Set([...need, ...exprColumns(node.predicate)]));
       case 'groupby-agg':
         return visit(node.input, new Set([...node.keys, ...node.specs.flatMap((s) => (s.column === null ? [] : [s.column]))]));
+      case 'derived': {
+        const needs = node.verb.inputNeeds(need, node);
+        node.inputs.forEach((input, k) => visit(input, needs[k] ?? null));
+        return;
+      }
     }
   };
   for (const c of consumers) visit(c.node, c.need);
@@ -80,6 +85,9 @@ export function pushDownProjections(consumers: readonly Consumer[]): (node: Fram
         break;
       case 'groupby-agg':
         out = groupAggNode(rewrite(node.input), node.keys, node.specs, { dropna: node.dropna, order: node.order, splitOut: node.npartitions, splitEvery: node.splitEvery });
+        break;
+      case 'derived':
+        out = node.verb.rebuild(node.inputs.map(rewrite));
         break;
     }
     memo.set(node.token, out);
