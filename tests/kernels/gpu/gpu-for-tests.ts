@@ -67,3 +67,10 @@ export function ulp(x: number): number {
   const e = Math.floor(Math.log2(Math.abs(x)));
   return 2 ** Math.max(e - 52, -1074);
 }
+
+/** This thread's GPU now (a fault test in another file may have replaced the first one). */
+export async function currentGpu(): Promise<Gpu> {
+  const gpu = await acquireGpu();
+  if (!gpu) throw new Error('no GPU: run the GPU tests only after gpuForTests() found one');
+  return gpu;
+}

@@ -8,9 +8,9 @@ import { view, type Strided } from '../../../src/kernels/array/strided.ts';
 import { gpuMatmul } from '../../../src/kernels/gpu/matmul.ts';
 import { gpuDispatchCount } from '../../../src/kernels/gpu/device.ts';
 import { rng } from '../../helpers.ts';
-import { gpuForTests } from './gpu-for-tests.ts';
+import { currentGpu, gpuForTests } from './gpu-for-tests.ts';
 
-const gpu = await gpuForTests();
+const available = await gpuForTests();
 
 function matrix(seed: number, rows: number, cols: number): Float64Array {
   const r = rng(seed);
@@ -34,8 +34,9 @@ function withinBound(got: Strided<Float64Array>, a: Strided, b: Strided, what: s
   }
 }
 
-if (gpu) {
+if (available) {
   test('shapes that are not multiples of the tile, and a transposed (strided) input', async () => {
+    const gpu = await currentGpu();
     for (const [m, k, n] of [[1, 1, 1], [17, 5, 33], [40, 70, 3], [16, 16, 16], [3, 129, 2]] as const) {
       const a = view(matrix(m * 7 + k, m, k), [m, k]);
       const b = view(matrix(n * 3 + k, k, n), [k, n]);
@@ -49,6 +50,7 @@ if (gpu) {
   });
 
   test('NDArray matmul with kernels gpu: blocks not multiples of the tile, same result within the bound', async () => {
+    const gpu = await currentGpu();
     const a = fromTypedArray(matrix(1, 45, 37), [45, 37], { chunks: [20, 37] });
     const b = fromTypedArray(matrix(2, 37, 29), [37, 29], { chunks: [37, 29] });
     const before = gpuDispatchCount();

@@ -5,11 +5,11 @@ import * as assert from 'uvu/assert';
 import { fillIntegers, fillNormal, fillUniform } from '../../../src/random/distributions.ts';
 import type { StreamStart } from '../../../src/random/stream.ts';
 import { gpuIntegers, gpuNormal, gpuUniform } from '../../../src/kernels/gpu/random.ts';
-import { gpuForTests } from './gpu-for-tests.ts';
+import { currentGpu, gpuForTests } from './gpu-for-tests.ts';
 import { generator } from '../../../src/random/generator.ts';
 import { gpuDispatchCount } from '../../../src/kernels/gpu/device.ts';
 
-const gpu = await gpuForTests();
+const available = await gpuForTests();
 
 const STARTS: StreamStart[] = [
   { key0: 0x12345678, key1: 0x9abcdef0, p0: 0, p1: 0, p2: 0 },
@@ -25,8 +25,9 @@ function sameBits(a: Float64Array, b: Float64Array, what: string): void {
   for (let i = 0; i < a.length; i++) if (x[i] !== y[i]) assert.unreachable(`${what}: element ${i}: GPU ${a[i]} vs CPU ${b[i]}`);
 }
 
-if (gpu) {
+if (available) {
   test('uniforms: bit-identical to the CPU generator for odd starts, counter carries and scaled ranges', async () => {
+    const gpu = await currentGpu();
     for (const s of STARTS) {
       for (const [first, count] of [[0, 1], [1, 2], [3, 1001], [40, 5000]] as const) {
         for (const [low, high] of [[0, 1], [-3.5, 1e6]] as const) {
@@ -41,6 +42,7 @@ if (gpu) {
   });
 
   test('integers: the same values as the CPU rejection sampler for ranges 1 to 2^32', async () => {
+    const gpu = await currentGpu();
     for (const s of STARTS.slice(0, 2)) {
       for (const [low, high] of [[0, 1], [5, 12], [-1000, 1000], [0, 2 ** 31 + 3], [0, 3 * 2 ** 30 + 1], [-(2 ** 31), 2 ** 31], [7, 7 + 2 ** 16]] as const) {
         const count = 1500;
@@ -54,6 +56,7 @@ if (gpu) {
   });
 
   test('normals: within 1e-6 * (1 + |z|) of the CPU Box-Muller values (measured 1.2e-7), both branches, every octant', async () => {
+    const gpu = await currentGpu();
     let worst = 0;
     for (const s of STARTS.slice(0, 2)) {
       const count = 20001;
@@ -72,6 +75,7 @@ if (gpu) {
   });
 
   test('NDArray random chunks with kernels gpu: uniform and integers equal the CPU arrays bit for bit (column blocks too), normals within tolerance', async () => {
+    const gpu = await currentGpu();
     const GPU = { scheduler: 'sync', kernels: 'gpu' } as const;
     const CPU = { scheduler: 'sync' } as const;
     const make = () => {
