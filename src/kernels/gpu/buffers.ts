@@ -140,8 +140,8 @@ export async function dispatch(gpu: Gpu, pipeline: GPUComputePipeline, bindings:
     encoder.copyBufferToBuffer(out, 0, readback, 0, align4(outBytes));
     device.queue.submit([encoder.finish()]);
     countDispatch(gpu);
-    const validation = await device.popErrorScope();
-    const oom = await device.popErrorScope();
+    // Both scopes are popped in this turn, before any other task's kernel can push its own.
+    const [validation, oom] = await Promise.all([device.popErrorScope(), device.popErrorScope()]);
     if (validation || oom) throw new GpuKernelError(`GPU kernel failed: ${firstLine((validation ?? oom)!.message)}`);
     await readback.mapAsync(MAP_READ, 0, align4(outBytes));
     mapped = true;
