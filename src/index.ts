@@ -45,6 +45,7 @@ export type { DType } from './kernels/array/dtypes.ts';
 export { COLLECTION, isCollection, type Collection, type Output } from './collections/output.ts';
 export { registerKernelBackend, type KernelBackend, type KernelOp } from './kernels/backend.ts';
 export { delayed, Delayed, type DelayedOptions } from './collections/delayed/delayed.ts';
+export { getClient } from './futures/get-client.ts';
 export { createClient, Client, type ClientOptions, type MapOptions, type GatherOptions, type WaitOptions } from './futures/client.ts';
 export { Future, ClientClosedError, type FutureStatus } from './futures/future.ts';
 export { CancelledError } from './scheduler/session.ts';

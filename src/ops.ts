@@ -2,6 +2,7 @@
 // this module, so a task's op id resolves to the same function wherever the task runs.
 
 import './kernels/ops.ts';
+import './kernels/verb-ops.ts';
 import './io/csv/ops.ts';
 import './io/parquet/ops.ts';
 import './io/arrow-ipc/ops.ts';

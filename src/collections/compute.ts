@@ -5,8 +5,9 @@
 import type { RecordBatch, Table } from 'apache-arrow';
 import { sliceBatch } from '../kernels/take.ts';
 import { isPlainObject } from '../scheduler/graph.ts';
+import { setOwn } from '../kernels/name-records.ts';
 import type { Progress } from '../scheduler/progress.ts';
-import { type Output, frameOutput, isCollection, outputOf, tableOf } from './output.ts';
+import { type Collection, type Output, frameOutput, isCollection, outputOf, tableOf } from './output.ts';
 import { prepare } from './prepare.ts';
 import { describeKernelChoice } from '../kernels/gpu/explain.ts';
 import { type ComputeOptions, runOutputs, runSettings } from './run-path.ts';
@@ -20,25 +21,53 @@ export { type ComputeOptions, runOutputs } from './run-path.ts';
 export type ProgressInfo = Progress;
 
 /**
- * Compute any number of collections in one graph; other arguments are returned as given. The last
- * argument is options when it is a plain object (never a collection): compute(a, b, {scheduler: 'sync'}).
- * Unknown option keys throw a TypeError naming them, so a typo never runs silently with defaults.
+ * Compute any number of collections in one graph; other arguments are returned as given. Collections inside
+ * arrays and plain objects are found too, and come back in the same structure (as dask.compute):
+ * compute(d1, [d2, d3], {a: d4}) -> [r1, [r2, r3], {a: r4}]. The last argument is options when it is a plain
+ * object with no collection inside (compute(a, b, {scheduler: 'sync'})). Unknown option keys throw a
+ * TypeError naming them, so a typo never runs silently with defaults.
  */
 export async function compute<const A extends readonly unknown[]>(...given: A): Promise<ComputeResults<A>> {
   const args: unknown[] = [...given];
   const last = args[args.length - 1];
-  const options = args.length > 0 && isPlainObject(last) && !isCollection(last) ? (args.pop() as ComputeOptions) : {};
+  const options = args.length > 0 && isPlainObject(last) && !isCollection(last) && !holdsCollection(last) ? (args.pop() as ComputeOptions) : {};
   const settings = runSettings(options);
-  const slots: Array<number | null> = [];
+  // Each distinct collection is one output, wherever and however often it appears.
+  const index = new Map<unknown, number>();
   const outputs: Output[] = [];
-  for (const a of args) {
-    if (isCollection(a)) {
-      slots.push(outputs.length);
-      outputs.push(outputOf(a));
-    } else slots.push(null);
-  }
+  walk(args, (c) => {
+    if (!index.has(c)) {
+      index.set(c, outputs.length);
+      outputs.push(outputOf(c as Collection));
+    }
+  });
   const results = outputs.length > 0 ? await runOutputs(outputs, settings) : [];
-  return args.map((a, i) => (slots[i] === null ? a : results[slots[i]!])) as ComputeResults<A>;
+  return rebuild(args, (c) => results[index.get(c)!]) as ComputeResults<A>;
+}
+
+/** Visit every collection inside arrays and plain objects (not inside class instances or collections). */
+function walk(x: unknown, visit: (c: unknown) => void, seen = new Set<unknown>()): void {
+  if (isCollection(x)) return visit(x);
+  if (typeof x !== 'object' || x === null || seen.has(x)) return;
+  seen.add(x);
+  if (Array.isArray(x)) for (const y of x) walk(y, visit, seen);
+  else if (isPlainObject(x)) for (const y of Object.values(x)) walk(y, visit, seen);
+}
+
+function holdsCollection(x: unknown): boolean {
+  let found = false;
+  walk(x, () => (found = true));
+  return found;
+}
+
+/** The same structure with collections replaced by their results; containers without one are returned as given. */
+function rebuild(x: unknown, result: (c: unknown) => unknown): unknown {
+  if (isCollection(x)) return result(x);
+  if (!holdsCollection(x)) return x;
+  if (Array.isArray(x)) return x.map((y) => rebuild(y, result));
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(x as object)) setOwn(out, k, rebuild((x as Record<string, unknown>)[k], result));
+  return out;
 }
 
 /** Compute one output (what each collection's compute() calls). */

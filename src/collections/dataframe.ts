@@ -14,6 +14,12 @@ import type { PartitionSource } from './source.ts';
 import { MemorySource } from './memory-source.ts';
 import { assertKnownOptions } from '../config.ts';
 import { pushDownProjections } from './optimize/projection-pushdown.ts';
+import { type CorrOptions, type CovOptions, type DescribeOptions, type QuantileOptions, frameCorrCov, frameDescribe, frameNumRows, frameQuantile } from './verbs/summaries.ts';
+import type { SummaryTable } from './verbs/summary-table.ts';
+import type { Scalar } from './scalar.ts';
+import { frameCarry, frameLagged, frameShift } from './verbs/cumulative.ts';
+import { type DropDuplicatesOptions, dropDuplicatesNode } from './verbs/duplicates.ts';
+import { topNode } from './verbs/top-n.ts';
 import * as reshape from './verbs/reshape.ts';
 import * as mapParts from './verbs/map-partitions.ts';
 import * as mergeVerb from './verbs/merge.ts';
@@ -38,6 +44,8 @@ function sourcesUnder(node: FrameNode): Array<readonly [PartitionSource, string]
 }
 import type { ReductionName, ScalarValue } from '../kernels/summary.ts';
 import { entriesOf, recordOf } from '../kernels/name-records.ts';
+import { frameToArray, type ToArrayOptions } from './ndarray/from-frame.ts';
+import type { NDArray } from './ndarray/ndarray.ts';
 
 export interface FrameReductionOptions extends ReductionOptions {
   /** Reduce only the columns the reduction applies to (numbers, booleans) and skip the rest. */
@@ -159,6 +167,40 @@ export class DataFrame implements Collection {
   any(o?: FrameReductionOptions): ReducedRow { return this.reduce('any', o); }
   all(o?: FrameReductionOptions): ReducedRow { return this.reduce('all', o); }
 
+  // --- verbs: summaries, cumulative, duplicates (verbs-summary) ---
+  /** count, mean, std, min, 25%, 50%, 75%, max of every numeric column (dates: count, min, max), one pass per partition. */
+  describe(o?: DescribeOptions): SummaryTable { return frameDescribe(this.node, o); }
+  /** Per-column quantile: a record for one q, a table [quantile, columns...] for a list. Exact unless {approx: true}. */
+  quantile(q: number, o?: QuantileOptions & { numericOnly?: boolean }): ReducedRow;
+  quantile(q: readonly number[], o?: QuantileOptions & { numericOnly?: boolean }): SummaryTable;
+  quantile(q: number | readonly number[], o?: QuantileOptions & { numericOnly?: boolean }): ReducedRow | SummaryTable { return frameQuantile(this.node, q, o); }
+  median(o?: QuantileOptions & { numericOnly?: boolean }): ReducedRow { return frameQuantile(this.node, 0.5, o) as ReducedRow; }
+  /** Pairwise Pearson correlation matrix of the numeric columns, as a table [column, columns...]. */
+  corr(o?: CorrOptions): SummaryTable { return frameCorrCov('corr', this.node, o); }
+  /** Pairwise covariance matrix (ddof 1 by default). */
+  cov(o?: CovOptions): SummaryTable { return frameCorrCov('cov', this.node, o); }
+  /** Number of rows (len(df)) as a lazy Scalar; count() stays pandas' per-column non-null count. */
+  numRows(): Scalar<number> { return frameNumRows(this.node); }
+  /** Running sums of every numeric column (booleans count as 0/1; {numericOnly: true} passes other columns through). */
+  cumsum(o: { numericOnly?: boolean } = {}): DataFrame { return new DataFrame(frameCarry(this.node, { kind: 'cum', op: 'cumsum' }, 'cumsum()', o.numericOnly)); }
+  cumprod(o: { numericOnly?: boolean } = {}): DataFrame { return new DataFrame(frameCarry(this.node, { kind: 'cum', op: 'cumprod' }, 'cumprod()', o.numericOnly)); }
+  cummin(o: { numericOnly?: boolean } = {}): DataFrame { return new DataFrame(frameCarry(this.node, { kind: 'cum', op: 'cummin' }, 'cummin()', o.numericOnly)); }
+  cummax(o: { numericOnly?: boolean } = {}): DataFrame { return new DataFrame(frameCarry(this.node, { kind: 'cum', op: 'cummax' }, 'cummax()', o.numericOnly)); }
+  /** Every column moved down by `periods` rows (up when negative), across partitions; vacated rows are null. */
+  shift(periods = 1): DataFrame { return new DataFrame(frameShift(this.node, periods)); }
+  diff(periods = 1, o: { numericOnly?: boolean } = {}): DataFrame { return new DataFrame(frameLagged(this.node, periods, 'diff', o.numericOnly)); }
+  pctChange(periods = 1, o: { numericOnly?: boolean } = {}): DataFrame { return new DataFrame(frameLagged(this.node, periods, 'pctChange', o.numericOnly)); }
+  /** Nulls of every column replaced by the last non-null value before them (across partitions). */
+  ffill(): DataFrame { return new DataFrame(frameCarry(this.node, { kind: 'fill', direction: 'forward' }, 'ffill()')); }
+  /** Nulls of every column replaced by the next non-null value after them (across partitions). */
+  bfill(): DataFrame { return new DataFrame(frameCarry(this.node, { kind: 'fill', direction: 'backward' }, 'bfill()')); }
+  /** Rows without repeats of `subset` (default all columns), in input order; keep 'first', 'last' or false. */
+  dropDuplicates(o?: DropDuplicatesOptions): DataFrame { return new DataFrame(dropDuplicatesNode(this.node, o)); }
+  /** The n rows with the largest values of `columns` (later columns break ties; then the earlier row). One partition. */
+  nlargest(n: number, columns: string | readonly string[]): DataFrame { return new DataFrame(topNode(this.node, n, columns, true, 'nlargest()')); }
+  nsmallest(n: number, columns: string | readonly string[]): DataFrame { return new DataFrame(topNode(this.node, n, columns, false, 'nsmallest()')); }
+  // --- end verbs-summary ---
+
   /** Group rows by one or several key columns: df.groupby('Origin').agg({...}), .apply(fn), .getGroup(key). */
   groupby(keys: string | readonly string[], options: GroupByOptions = {}): GroupBy {
     assertKnownOptions('groupby()', options, ['dropna', 'sort']);
@@ -269,6 +311,10 @@ export class DataFrame implements Collection {
   }
 
   /** The optimised plan and the number of tasks it runs as. */
+  // ---- arrays (issue 14): logic in collections/ndarray/from-frame.ts ----
+  /** Numeric columns as a 2-D NDArray, one row block per partition (row counts unknown until read); nulls -> NaN. */
+  toArray(columns?: readonly string[], options?: ToArrayOptions): NDArray { return frameToArray(this.node, columns, options); }
+
   explain(options: ComputeOptions = {}): string {
     return explainOutputs([frameTable(this.node)], options);
   }

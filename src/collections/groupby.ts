@@ -13,6 +13,8 @@ import { registerLocalFunction } from '../kernels/groupby/udf-runtime.ts';
 import type { GroupFrame } from '../kernels/groupby/group-frame.ts';
 import { GROUP_AGGS, type GroupAggName, type GroupAggSpec } from '../kernels/groupby/aggregate.ts';
 import { entriesOf } from '../kernels/name-records.ts';
+import { type ValueCountsOptions, groupedValueCounts } from './verbs/value-counts.ts';
+import { type AggFn, isAggFnSpec, parseAggFn } from './verbs/agg-fn.ts';
 
 export interface GroupByOptions {
   /** Drop rows whose key is null (default true, as pandas); false keeps null as its own group. */
@@ -66,8 +68,11 @@ function isCustom(x: unknown): x is CustomAggregation {
   return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[CUSTOM] === true;
 }
 
-/** Named aggregations: {out: ['column', 'mean']}, {out: ['column', customAgg(...)]}, {column: 'mean'} or {column: ['sum', 'mean']}. */
-export type AggSpec = Record<string, readonly [string, GroupAggName | CustomAggregation] | GroupAggName | readonly GroupAggName[]>;
+/**
+ * Named aggregations: {out: ['column', 'mean']}, {out: ['column', customAgg(...)]}, {column: 'mean'} or
+ * {column: ['sum', 'mean']}; any aggregation may be {op: 'var', ddof: 0} for its own ddof.
+ */
+export type AggSpec = Record<string, readonly [string, AggFn | CustomAggregation] | AggFn | readonly AggFn[]>;
 
 export interface ApplyOptions {
   /** Plain data handed to the function as its second argument (typed arrays travel without copies). */
@@ -148,12 +153,18 @@ export class GroupBy {
       if (Array.isArray(v) && v.length === 2 && isCustom(v[1])) {
         const c = v[1] as CustomAggregation;
         specs.push({ out: name, column: v[0] as string, fn: 'custom', ddof: 0, customType: c.type, customFns: { chunk: c.chunk, combine: c.combine, finalize: c.finalize, params: c.params } });
-      } else if (typeof v === 'string') specs.push({ out: name, column: v === 'size' ? null : name, fn: v as GroupAggName, ddof });
-      else if (Array.isArray(v) && v.length === 2 && !GROUP_AGGS.includes(v[0] as GroupAggName)) {
-        const [column, fn] = v as unknown as readonly [string, GroupAggName];
-        specs.push({ out: name, column: fn === 'size' ? null : column, fn, ddof });
+      } else if (typeof v === 'string' || isAggFnSpec(v)) {
+        const a = parseAggFn(v as AggFn, ddof, `agg '${name}'`);
+        specs.push({ out: name, column: a.fn === 'size' ? null : name, fn: a.fn, ddof: a.ddof });
+      } else if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !GROUP_AGGS.includes(v[0] as GroupAggName)) {
+        const a = parseAggFn(v[1] as AggFn, ddof, `agg '${name}'`);
+        specs.push({ out: name, column: a.fn === 'size' ? null : (v[0] as string), fn: a.fn, ddof: a.ddof });
       } else if (Array.isArray(v)) {
-        for (const fn of v as readonly GroupAggName[]) specs.push({ out: `${name}_${fn}`, column: fn === 'size' ? null : name, fn, ddof });
+        for (const f of v as readonly AggFn[]) {
+          const a = parseAggFn(f, ddof, `agg '${name}'`);
+          // var with its own ddof next to the default one needs its own output name
+          specs.push({ out: a.ownDdof ? `${name}_${a.fn}_ddof${a.ddof}` : `${name}_${a.fn}`, column: a.fn === 'size' ? null : name, fn: a.fn, ddof: a.ddof });
+        }
       } else throw new TypeError(`agg '${name}': expected ['column', 'fn'], 'fn' or a list of fns; got ${JSON.stringify(v)}`);
     }
     if (specs.length === 0) throw new TypeError('agg needs at least one aggregation');
@@ -259,4 +270,8 @@ export class GroupedColumn {
   last(o?: AggOptions): DataFrame { return this.one('last', o); }
   nunique(o?: AggOptions): DataFrame { return this.one('nunique', o); }
   median(o?: AggOptions): DataFrame { return this.one('median', o); }
+  // --- verbs: summaries, cumulative, duplicates (verbs-summary) ---
+  /** Count of each value of this column within each group: [keys..., column, count], by key then most frequent first. */
+  valueCounts(o?: Omit<ValueCountsOptions, 'splitOut'>): DataFrame { return groupedValueCounts(this.gb.frame, this.gb.keys, this.gb.dropna, this.name, o); }
+  // --- end verbs-summary ---
 }

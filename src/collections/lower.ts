@@ -158,26 +158,36 @@ export class GraphBuilder {
     const outputIds = new Map<string, number>();
     const outputs: ReductionOutput[] = [];
     const slots: number[] = [];
-    for (const r of requests) {
-      const ek = stableStringify(r.expr);
+    const exprIndex = (x: ColExpr): number => {
+      const ek = stableStringify(x);
       let e = exprIds.get(ek);
       if (e === undefined) {
         e = exprs.length;
         exprIds.set(ek, e);
-        exprs.push(r.expr);
+        exprs.push(x);
         names.push([]);
       }
+      return e;
+    };
+    // quantile / cov / corr gather extras (sorted values, a sketch, co-moments with a partner expression)
+    const extras: Array<{ values?: boolean; sketch?: boolean; co?: number[] }> = [];
+    for (const r of requests) {
+      const e = exprIndex(r.expr);
       names[e]!.push(r.name);
-      const ok = `${e}|${r.name}|${r.ddof}`;
+      const other = r.other === undefined ? undefined : exprIndex(r.other);
+      const x = (extras[e] ??= {});
+      if (r.name === 'quantile') x[r.approx ? 'sketch' : 'values'] = true;
+      if (other !== undefined && !(x.co ??= []).includes(other)) x.co!.push(other);
+      const ok = `${e}|${r.name}|${r.ddof}|${r.q ?? ''}|${r.approx ? 1 : 0}|${other ?? ''}`;
       let o = outputIds.get(ok);
       if (o === undefined) {
         o = outputs.length;
         outputIds.set(ok, o);
-        outputs.push({ expr: e, name: r.name, ddof: r.ddof });
+        outputs.push({ expr: e, name: r.name, ddof: r.ddof, ...(r.q === undefined ? {} : { q: r.q, approx: r.approx ?? false }), ...(other === undefined ? {} : { other }) });
       }
       slots.push(o);
     }
-    const needs: Needs[] = names.map((n) => needsOf(n));
+    const needs: Needs[] = names.map((n, e) => ({ ...needsOf(n), ...extras[e] }));
     const chunkToken = tokenize('reduce-chunk', frame.token, exprs, needs);
     let level: Key[];
     if (frame.npartitions === 0) {

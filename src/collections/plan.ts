@@ -73,6 +73,11 @@ export interface DerivedVerb {
   rebuild(inputs: readonly FrameNode[]): FrameNode;
   /** Emit the tasks of the node's partitions; returns exactly npartitions keys. */
   lower(builder: GraphBuilder, node: DerivedNode): string[];
+  /**
+   * Set when the node has one input and keeps its rows one for one (cumsum, shift, ffill): the columns it
+   * (re)defines. Every other column lines up with the input's, so a Series of either can meet the other.
+   */
+  readonly rowsKeptExcept?: readonly string[];
 }
 
 /** `identity` is the verb's token material (options, function identity) beside its inputs' tokens. */
@@ -181,6 +186,11 @@ export interface ReductionRequest {
   readonly name: ReductionName;
   readonly ddof: number;
   readonly splitEvery: number | null;
+  /** quantile: which one (0..1), and whether a sketch may answer ({approx: true}). */
+  readonly q?: number;
+  readonly approx?: boolean;
+  /** cov/corr: the second column, reduced over the rows where both are non-null. */
+  readonly other?: ColExpr;
 }
 
 /** A lazily computed scalar: a reduction, or arithmetic on scalars. */
@@ -208,6 +218,9 @@ export function rowAligned(node: FrameNode, ancestor: FrameNode, cols: ReadonlyS
     } else if (cur.kind === 'assign') {
       if (cur.assignments.some(([name]) => cols.has(name))) return false;
       cur = cur.input;
+    } else if (cur.kind === 'derived' && cur.verb.rowsKeptExcept && cur.inputs.length === 1) {
+      if (cur.verb.rowsKeptExcept.some((name) => cols.has(name))) return false;
+      cur = cur.inputs[0]!;
     } else return false;
   }
 }

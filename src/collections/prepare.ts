@@ -40,7 +40,7 @@ export function prepare(outputs: readonly Output[], cfg: Config): Prepared {
   const consumers: Consumer[] = [];
   for (const o of outs) {
     consumers.push(...o.frames);
-    for (const r of o.reductions) consumers.push({ node: r.frame, need: exprColumns(r.expr) });
+    for (const r of o.reductions) consumers.push({ node: r.frame, need: r.other ? new Set([...exprColumns(r.expr), ...exprColumns(r.other)]) : exprColumns(r.expr) });
   }
   outs = outs.map((o) => o.withFrames(rewriter(pushDownProjections(consumers), true)));
 
@@ -73,7 +73,7 @@ function rewriter(frame: (node: FrameNode) => FrameNode, check: boolean) {
         if (check) {
           // A source may have widened a column since the request was written (e.g. to text): check again.
           const type = exprType(r.expr, f.schema);
-          if (!supports(kindOf(type), r.name)) throw new TypeError(`${r.name}() no longer applies to ${describeExpr(r.expr)}: the data made it ${String(type)}`);
+          if (!supports(kindOf(type), r.name, type)) throw new TypeError(`${r.name}() no longer applies to ${describeExpr(r.expr)}: the data made it ${String(type)}`);
         }
         out = f === r.frame ? r : { ...r, frame: f };
         requests.set(r, out);

@@ -1,6 +1,7 @@
 // Building reduction requests: validated against the column's type when the user writes them, so
 // `df.col('name').mean()` fails at once with a message instead of deep inside a worker.
 
+import { type DataType, Type } from 'apache-arrow';
 import { type ColExpr, describeExpr, exprType, kindOf } from '../expr.ts';
 import type { FrameNode, ReductionRequest } from './plan.ts';
 import { REDUCTIONS, type ReductionName } from '../kernels/summary.ts';
@@ -13,7 +14,10 @@ export interface ReductionOptions {
   splitEvery?: number;
 }
 
-export function reductionRequest(frame: FrameNode, expr: ColExpr, name: ReductionName, options: ReductionOptions = {}): ReductionRequest {
+/** Parameters of quantile (q, approx) and cov/corr (other), validated by their verbs (verbs/summaries.ts). */
+export type ReductionExtra = Pick<ReductionRequest, 'q' | 'approx' | 'other'>;
+
+export function reductionRequest(frame: FrameNode, expr: ColExpr, name: ReductionName, options: ReductionOptions = {}, extra: ReductionExtra = {}): ReductionRequest {
   assertKnownOptions(`${name}()`, options, ['ddof', 'splitEvery', 'numericOnly']);
   if (!REDUCTIONS.includes(name)) throw new TypeError(`unknown reduction '${name}'; known: ${REDUCTIONS.join(', ')}`);
   const type = exprType(expr, frame.schema);
@@ -25,10 +29,12 @@ export function reductionRequest(frame: FrameNode, expr: ColExpr, name: Reductio
   if (!Number.isInteger(ddof) || ddof < 0) throw new TypeError(`ddof must be a non-negative integer; got ${String(options.ddof)}`);
   const splitEvery = options.splitEvery ?? null;
   if (splitEvery !== null && (!Number.isInteger(splitEvery) || splitEvery < 2)) throw new TypeError(`splitEvery must be an integer >= 2; got ${String(splitEvery)}`);
-  return { frame, expr, name, ddof: name === 'var' || name === 'std' ? ddof : 0, splitEvery };
+  return { frame, expr, name, ddof: name === 'var' || name === 'std' || name === 'cov' ? ddof : 0, splitEvery, ...extra };
 }
 
-export function supports(kind: ReturnType<typeof kindOf>, name: ReductionName): boolean {
+export function supports(kind: ReturnType<typeof kindOf>, name: ReductionName, type?: DataType): boolean {
   if (name === 'count') return true;
+  // Dates and timestamps have min/max (epoch ms, kernels/temporal-summary.ts); describe() asks for them.
+  if (type && (type.typeId === Type.Date || type.typeId === Type.Timestamp)) return name === 'min' || name === 'max';
   return kind === 'float' || kind === 'int' || kind === 'bigint' || kind === 'bool' || kind === 'null';
 }

@@ -4,8 +4,23 @@
 
 import type { Collection, ComputeOptions } from './compute.ts';
 
-/** What one compute() argument becomes: a collection's result, anything else as given. */
-export type Computed<C> = C extends Collection & { compute(options?: ComputeOptions): Promise<infer R> } ? R : C;
+/**
+ * What one compute() argument becomes: a collection's result; an array or tuple, or an object with a
+ * collection among its own values, with each collection inside replaced (as compute does at run time);
+ * anything else as given.
+ */
+export type Computed<C> = C extends Collection & { compute(options?: ComputeOptions): Promise<infer R> }
+  ? R
+  : C extends readonly unknown[]
+    ? { -readonly [K in keyof C]: Computed<C[K]> }
+    : C extends object
+      ? HoldsCollection<C> extends true
+        ? { -readonly [K in keyof C]: Computed<C[K]> }
+        : C
+      : C;
+
+/** True when some value of C (one level or more down, through arrays and objects) is a collection. */
+type HoldsCollection<C> = true extends { [K in keyof C]: C[K] extends Collection ? true : C[K] extends readonly unknown[] ? HoldsCollection<C[K]> : false }[keyof C] ? true : false;
 
 /** The arguments of compute() without a trailing options object. */
 type ResultArgs<A extends readonly unknown[]> = A extends readonly [...infer Head, infer Last]

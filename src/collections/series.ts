@@ -14,6 +14,12 @@ import { type FormatOptions, type PlainValue, describeLazy, vectorValues } from 
 import type { ScalarValue } from '../kernels/summary.ts';
 import { DataFrame } from './dataframe.ts';
 import type { ReductionName } from '../kernels/summary.ts';
+import { type CorrOptions, type CovOptions, type DescribeOptions, type QuantileOptions, seriesCorrCov, seriesDescribe, seriesMedian, seriesQuantile } from './verbs/summaries.ts';
+import type { SummaryTable } from './verbs/summary-table.ts';
+import { laggedExpr, seriesCumulative, seriesFill, seriesLagged, seriesShift } from './verbs/cumulative.ts';
+import { type DropDuplicatesOptions, dropDuplicatesNode } from './verbs/duplicates.ts';
+import { topNode } from './verbs/top-n.ts';
+import { type ValueCountsOptions, seriesValueCounts } from './verbs/value-counts.ts';
 
 export type SeriesOperand = Series | Literal;
 
@@ -116,11 +122,9 @@ export class Series implements Collection {
   any(o?: ReductionOptions): Scalar<boolean> { return this.reduce('any', o); }
   all(o?: ReductionOptions): Scalar<boolean> { return this.reduce('all', o); }
 
-  /** Count of each distinct value, most frequent first (nulls dropped unless {dropna: false}). */
-  valueCounts(options: { dropna?: boolean; splitOut?: number } = {}): DataFrame {
-    assertKnownOptions('valueCounts()', options, ['dropna', 'splitOut']);
-    const df = new DataFrame(this.asFrame());
-    return df.groupby(this.name, { dropna: options.dropna ?? true })._build([{ out: 'count', column: null, fn: 'size', ddof: 0 }], { splitOut: options.splitOut }, { by: 'output-desc', column: 'count' });
+  /** Count of each distinct value, most frequent first (nulls dropped unless {dropna: false}); {normalize: true} gives proportions, {sort: false} first-seen order. */
+  valueCounts(options: ValueCountsOptions = {}): DataFrame {
+    return seriesValueCounts(this.asFrame(), this.name, options);
   }
 
   /** Number of distinct values; null counts as one more value with {dropna: false} (pandas' default is true). */
@@ -133,6 +137,43 @@ export class Series implements Collection {
     const groups = new DataFrame(this.asFrame()).groupby(this.name, { dropna })._build([{ out: n, column: null, fn: 'size', ddof: 0 }], {});
     return groups.col(n).count();
   }
+
+  // --- verbs: summaries, cumulative, duplicates (verbs-summary) ---
+  /** Quantile(s) by linear interpolation (pandas' default), exact unless {approx: true}: a Scalar for one q, a table for a list. */
+  quantile(q: number, o?: QuantileOptions): Scalar<number | null>;
+  quantile(q: readonly number[], o?: QuantileOptions): SummaryTable;
+  quantile(q: number | readonly number[], o?: QuantileOptions): Scalar<number | null> | SummaryTable { return seriesQuantile(this, q, o); }
+  median(o?: QuantileOptions): Scalar<number | null> { return seriesMedian(this, o); }
+  /** count, mean, std, min, 25%, 50%, 75%, max as a table [statistic, name]. */
+  describe(o?: DescribeOptions): SummaryTable { return seriesDescribe(this, o); }
+  /** Pearson correlation with another column of the same frame, over rows where both are non-null. */
+  corr(other: Series, o: CorrOptions = {}): Scalar<number | null> { return seriesCorrCov('corr', this, other, this.align(other), o); }
+  /** Covariance (ddof 1 by default) over rows where both are non-null. */
+  cov(other: Series, o: CovOptions = {}): Scalar<number | null> { return seriesCorrCov('cov', this, other, this.align(other), o); }
+  /** Running sum (nulls skipped and kept null; NaN propagates); integers and booleans give exact int64. */
+  cumsum(): Series { return this.carried(seriesCumulative(this, 'cumsum')); }
+  cumprod(): Series { return this.carried(seriesCumulative(this, 'cumprod')); }
+  cummin(): Series { return this.carried(seriesCumulative(this, 'cummin')); }
+  cummax(): Series { return this.carried(seriesCumulative(this, 'cummax')); }
+  /** Values moved down by `periods` rows (up when negative), across partition boundaries; vacated rows are null. */
+  shift(periods = 1): Series { return this.carried(seriesShift(this, periods)); }
+  /** x - x.shift(periods); integers stay integers. */
+  diff(periods = 1): Series { const v = seriesLagged(this, periods, 'diff()'); return new Series(v.frame, laggedExpr('diff', this.expr, v.column), this.name); }
+  /** x / x.shift(periods) - 1 (float64; no filling of nulls first). */
+  pctChange(periods = 1): Series { const v = seriesLagged(this, periods, 'pctChange()'); return new Series(v.frame, laggedExpr('pctChange', this.expr, v.column), this.name); }
+  /** Nulls replaced by the last non-null value before them (from earlier partitions too); NaN is a value and stays. */
+  ffill(): Series { return this.carried(seriesFill(this, 'forward')); }
+  /** Nulls replaced by the next non-null value after them (from later partitions too). */
+  bfill(): Series { return this.carried(seriesFill(this, 'backward')); }
+  private carried(v: { frame: FrameNode; column: string }): Series { return new Series(v.frame, { t: 'col', name: v.column }, this.name); }
+  /** Distinct values in order of first appearance (null and NaN included once, as pandas). */
+  unique(): Series { return new Series(dropDuplicatesNode(this.asFrame()), { t: 'col', name: this.name }, this.name); }
+  /** Values without repeats; keep 'first' (default), 'last' or false (drop every repeated value). */
+  dropDuplicates(o: Omit<DropDuplicatesOptions, 'subset'> = {}): Series { return new Series(dropDuplicatesNode(this.asFrame(), o), { t: 'col', name: this.name }, this.name); }
+  /** The n largest values, largest first (nulls and NaN last; ties keep the earlier row). */
+  nlargest(n = 5): Series { return new Series(topNode(this.asFrame(), n, [this.name], true, 'nlargest()'), { t: 'col', name: this.name }, this.name); }
+  nsmallest(n = 5): Series { return new Series(topNode(this.asFrame(), n, [this.name], false, 'nsmallest()'), { t: 'col', name: this.name }, this.name); }
+  // --- end verbs-summary ---
 
   /** The one-column frame this series materialises as. */
   private asFrame(): FrameNode {

@@ -4,6 +4,7 @@
 
 import { type Config, assertKnownOptions, resolveConfig } from '../config.ts';
 import { type RunListener, Session } from '../scheduler/session.ts';
+import { type ClientBackend, SessionBackend } from './backends.ts';
 import { getExecutor } from '../scheduler/get-executor.ts';
 import { ref, task } from '../scheduler/graph.ts';
 import { registerOp } from '../scheduler/registry.ts';
@@ -65,18 +66,29 @@ export async function createClient(options: ClientOptions = {}): Promise<Client>
   const { listeners = [], ...config } = options;
   if (!Array.isArray(listeners)) throw new TypeError('createClient(): listeners must be an array of listener objects');
   const cfg = resolveConfig(config as Parameters<typeof resolveConfig>[0]);
-  return new Client(cfg, listeners);
+  const client = new Client(cfg, listeners);
+  latest = client;
+  return client;
+}
+
+/** The client createClient() made last: getClient() outside any task returns it while it is open. */
+let latest: Client | null = null;
+
+export function latestClient(): Client | null {
+  return latest !== null && !latest.isClosed ? latest : null;
 }
 
 export class Client {
-  private readonly session: Session;
+  /** Where the client's work runs: its own Session, or (a task's nested client) the Session of its run. */
+  private readonly backend: ClientBackend;
   private closed = false;
 
   constructor(
     readonly config: Config,
     listeners: readonly RunListener[] = [],
+    backend?: ClientBackend,
   ) {
-    this.session = new Session(getExecutor(config), { listeners, taskTimeoutMs: config.taskTimeout, what: 'client' });
+    this.backend = backend ?? new SessionBackend(new Session(getExecutor(config), { listeners, taskTimeoutMs: config.taskTimeout, what: 'client' }), config.scheduler);
   }
 
   /** Run `fn(...args)` now; args may be plain values, Futures, Delayeds or collections (nested in arrays/objects). */
@@ -113,13 +125,22 @@ export class Client {
     const prepared = prepare([outputOf(collection)], this.config);
     const keys = prepared.outputKeys[0]!;
     const out = prepared.outputs[0]!;
+    const name = collection.constructor?.name ?? 'collection';
+    if (this.backend.nested) {
+      // Inside a task: the collection's finish (its own code) runs here, on the values of its keys; this
+      // Future is this task's alone (it cannot be an argument of other submitted work).
+      this.backend.submit(prepared.graph, keys);
+      const values = keys.map((k) => this.backend.get(k));
+      const all = Promise.all(values).then((vs) => out.finish(vs));
+      return new Future<T>(`compute-${hashString(`${out.explain()}|${keys.join(',')}`)}`, name, new Lease(this.backend, keys), all);
+    }
     // One key for the finished result (the collection's finish runs in the core), so the Future can be an
     // argument of other work like any other: its key stands for the whole result, not a partition.
     const key = `compute-${hashString(`${out.explain()}|${keys.join(',')}`)}`;
     const graph = new Map(prepared.graph);
     graph.set(key, task(key, 'delayed.finish-collection', [(values: unknown[]) => out.finish(values), keys.map(ref)]));
-    this.session.submit(graph, [key]);
-    return new Future<T>(key, collection.constructor?.name ?? 'collection', new Lease(this.session, [key]), this.session.get(key));
+    this.backend.submit(graph, [key]);
+    return new Future<T>(key, name, new Lease(this.backend, [key]), this.backend.get(key));
   }
 
   /**
@@ -133,9 +154,9 @@ export class Client {
     const placed = ArrayBuffer.isView(value) && !(value instanceof DataView) && !(value.buffer instanceof SharedArrayBuffer) ? toShared(value) : value;
     const key = uniqueToken('scatter');
     const holder = new Scattered(placed);
-    this.session.submit(new Map([[key, task(key, 'futures.scattered', [holder])]]), [key]);
-    const lease = new Lease(this.session, [key], () => (holder.value = undefined));
-    return new Future<T>(key, `scatter ${summarize(value)}`, lease, this.session.get(key));
+    this.backend.submit(new Map([[key, task(key, 'futures.scattered', [holder])]]), [key]);
+    const lease = new Lease(this.backend, [key], () => (holder.value = undefined));
+    return new Future<T>(key, `scatter ${summarize(value)}`, lease, this.backend.get(key));
   }
 
   /** The values of `futures`, in order (other values pass through). */
@@ -194,11 +215,20 @@ export class Client {
     for (const f of list) f.cancel();
   }
 
-  /** Cancel every pending future (they reject with a ClientClosedError), stop their tasks, refuse new work. */
+  /**
+   * Cancel every pending future (they reject with a ClientClosedError), stop their tasks, refuse new work.
+   * A task's own client (getClient()) cancels only the work that task submitted.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.session.cancel(new ClientClosedError('close()'));
+    this.backend.close(new ClientClosedError('close()'));
+  }
+
+  /** The task that opened this client (getClient()) ended: what it still holds is let go. */
+  taskEnded(): void {
+    this.closed = true;
+    (this.backend as { taskEnded?: () => void }).taskEnded?.();
   }
 
   get isClosed(): boolean {
@@ -213,10 +243,10 @@ export class Client {
   private run(ds: readonly Delayed[]): Future[] {
     const prepared = prepare(ds.map((d) => outputOf(d)), this.config);
     const keys = prepared.outputKeys.map((ks) => ks[0]!);
-    this.session.submit(prepared.graph, keys);
+    this.backend.submit(prepared.graph, keys);
     return ds.map((d, i) => {
       const key = keys[i]!;
-      return new Future(key, d.name, new Lease(this.session, [key]), this.session.get(key));
+      return new Future(key, d.name, new Lease(this.backend, [key]), this.backend.get(key));
     });
   }
 }

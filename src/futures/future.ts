@@ -3,7 +3,8 @@
 // work (lowering turns it into a reference to its key, so its value never returns to the caller in between).
 
 import type { Key } from '../scheduler/graph.ts';
-import { CancelledError, type Session } from '../scheduler/session.ts';
+import { CancelledError } from '../scheduler/session.ts';
+import { registerErrorClass } from '../scheduler/remote-errors.ts';
 import { FUTURE } from '../collections/delayed/delayed.ts';
 
 export type FutureStatus = 'pending' | 'finished' | 'error' | 'cancelled';
@@ -16,18 +17,31 @@ export class ClientClosedError extends Error {
   }
 }
 
+// A nested client's futures reject in the worker with these classes, and a task's error comes back as one.
+registerErrorClass(ClientClosedError);
+registerErrorClass(CancelledError);
+
+/** What a Future needs from its client: let go of a key, hear of a cancel, and (nested) of a task waiting. */
+export interface FutureOwner {
+  release(key: Key): void;
+  /** The future was cancelled: stop the work it stands for (and the nested work that work submitted). */
+  cancelled?(key: Key, reason: CancelledError): void;
+  /** A task starts waiting for this future (a nested client secedes); call the result when the wait is over. */
+  waitStarted?(): () => void;
+}
+
 /** What a Future holds in the session; released once (by release(), cancel(), or when the Future is collected). */
 export class Lease {
   private released = false;
   constructor(
-    private readonly session: Session,
+    readonly owner: FutureOwner,
     readonly keys: readonly Key[],
     private readonly onRelease?: () => void,
   ) {}
   release(): void {
     if (this.released) return;
     this.released = true;
-    for (const k of this.keys) this.session.release(k);
+    for (const k of this.keys) this.owner.release(k);
     this.onRelease?.();
   }
 }
@@ -40,6 +54,7 @@ export class Future<T = unknown> {
   private state: FutureStatus = 'pending';
   private readonly promise: Promise<T>;
   private rejectNow!: (e: unknown) => void;
+  private watched = false;
 
   constructor(
     /** The key of the task whose value this is (the first key, for a collection's compute). */
@@ -80,11 +95,13 @@ export class Future<T = unknown> {
 
   /** The value; rejects with the task's TaskError, or a CancelledError / ClientClosedError. */
   result(): Promise<T> {
+    this.watch();
     return this.promise;
   }
 
   /** Resolves (never rejects) once the future has settled. */
   settled(): Promise<this> {
+    this.watch();
     return this.promise.then(
       () => this,
       () => this,
@@ -98,8 +115,18 @@ export class Future<T = unknown> {
   cancel(reason = `future '${this.key}' (${this.name}) was cancelled`): void {
     if (this.state !== 'pending') return;
     this.state = 'cancelled';
-    this.rejectNow(new CancelledError(reason));
+    const error = new CancelledError(reason);
+    this.rejectNow(error);
+    this.lease.owner.cancelled?.(this.key, error);
     this.release();
+  }
+
+  /** Inside a task, waiting for a pending future lets the pool run another task meanwhile (secede). */
+  private watch(): void {
+    if (this.watched || this.state !== 'pending' || !this.lease.owner.waitStarted) return;
+    this.watched = true;
+    const end = this.lease.owner.waitStarted();
+    this.promise.then(end, end);
   }
 
   /** Let the client drop this value once no pending task reads it (as dropping the last reference does). */

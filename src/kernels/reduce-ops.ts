@@ -3,7 +3,8 @@
 
 import type { RecordBatch } from 'apache-arrow';
 import type { ColExpr, Literal } from '../expr.ts';
-import { evaluate, type Evaluated } from './evaluate.ts';
+import { evaluate, evaluateColumn, type Evaluated } from './evaluate.ts';
+import { type ExtraOutput, gatherExtras } from './summary-extras.ts';
 import { recordOf } from './name-records.ts';
 import {
   type Needs,
@@ -20,8 +21,13 @@ export function reduceChunk(batch: RecordBatch, exprs: readonly ColExpr[], needs
   const cache = new Map<string, Evaluated>();
   return exprs.map((expr, i) => {
     const e = evaluate(batch, expr, cache);
-    if ('lit' in e) return literalSummary(e.lit, batch.numRows);
-    return summarize(e.data, needs[i]!);
+    const s = 'lit' in e ? literalSummary(e.lit, batch.numRows) : summarize(e.data, needs[i]!);
+    const { values, sketch, co } = needs[i]!;
+    if (values || sketch || (co && co.length > 0)) {
+      const column = (j: number) => evaluateColumn(batch, exprs[j]!, cache);
+      s.extra = gatherExtras(column(i), needs[i]!, column);
+    }
+    return s;
   });
 }
 
@@ -55,7 +61,7 @@ export function reduceCombine(parts: readonly Summary[][]): Summary[] {
   return out;
 }
 
-export interface ReductionOutput {
+export interface ReductionOutput extends ExtraOutput {
   /** Index into the chunk's expression list. */
   readonly expr: number;
   readonly name: ReductionName;
@@ -63,7 +69,7 @@ export interface ReductionOutput {
 }
 
 export function reduceFinalize(summaries: readonly Summary[], outputs: readonly ReductionOutput[]): ScalarValue[] {
-  return outputs.map((o) => finalizeSummary(summaries[o.expr]!, o.name, o.ddof));
+  return outputs.map((o) => finalizeSummary(summaries[o.expr]!, o.name, o.ddof, o));
 }
 
 export function pick(values: readonly unknown[], index: number): unknown {

@@ -6,12 +6,14 @@
 import { type Data, Type } from 'apache-arrow';
 import { kernelStats } from './stats.ts';
 import { validityOf } from './validity.ts';
+import { type ExtraNeeds, type ExtraOutput, type ExtraStats, finalizeCo, finalizeQuantile, mergeExtras } from './summary-extras.ts';
+import { temporalSummary } from './temporal-summary.ts';
 
-export type ReductionName = 'sum' | 'mean' | 'min' | 'max' | 'count' | 'var' | 'std' | 'prod' | 'any' | 'all';
-export const REDUCTIONS: readonly ReductionName[] = ['sum', 'mean', 'min', 'max', 'count', 'var', 'std', 'prod', 'any', 'all'];
+export type ReductionName = 'sum' | 'mean' | 'min' | 'max' | 'count' | 'var' | 'std' | 'prod' | 'any' | 'all' | 'quantile' | 'cov' | 'corr';
+export const REDUCTIONS: readonly ReductionName[] = ['sum', 'mean', 'min', 'max', 'count', 'var', 'std', 'prod', 'any', 'all', 'quantile', 'cov', 'corr'];
 
-/** Which statistics a scan must gather. */
-export interface Needs {
+/** Which statistics a scan must gather (quantile/cov/corr: the extras, set by lowering). */
+export interface Needs extends ExtraNeeds {
   sum?: boolean;
   minmax?: boolean;
   moments?: boolean;
@@ -47,6 +49,8 @@ export interface Summary {
   prod: number;
   any: boolean;
   all: boolean;
+  /** Sorted values, a sketch, co-moments (summary-extras.ts), when asked for. */
+  extra?: ExtraStats;
 }
 
 export function emptySummary(integral: boolean): Summary {
@@ -63,6 +67,7 @@ export function summarize(data: Data, needs: Needs): Summary {
   const valid = validityOf(data);
   if (type === Type.Null) return emptySummary(false);
   if (type === Type.Bool) return summarizeBool(data, valid, needs);
+  if (type === Type.Date || type === Type.Timestamp) return { ...emptySummary(false), ...temporalSummary(data, valid) };
   const values = data.values as ArrayLike<number> | BigInt64Array | BigUint64Array;
   if (values instanceof BigInt64Array || values instanceof BigUint64Array) return summarizeBigInt(values, n, valid, needs);
   if (type !== Type.Int && type !== Type.Float) {
@@ -224,7 +229,7 @@ export function mergeSummaries(a: Summary, b: Summary): Summary {
     m2 = a.m2 + b.m2 + (delta * delta * a.n * b.n) / n;
   }
   const nan = a.nan || b.nan;
-  return {
+  const merged: Summary = {
     n,
     sum: a.sum + b.sum,
     isum: a.isum === null || b.isum === null ? null : a.isum + b.isum,
@@ -237,6 +242,8 @@ export function mergeSummaries(a: Summary, b: Summary): Summary {
     any: a.any || b.any,
     all: a.all && b.all,
   };
+  if (a.extra || b.extra) merged.extra = mergeExtras(a.extra ?? {}, b.extra ?? {});
+  return merged;
 }
 
 export type ScalarValue = number | bigint | boolean | null;
@@ -247,7 +254,7 @@ export function exactInteger(x: bigint): number | bigint {
 }
 
 /** The value of reduction `name` from a complete summary. Missing results (mean of nothing) are null. */
-export function finalizeSummary(s: Summary, name: ReductionName, ddof = 1): ScalarValue {
+export function finalizeSummary(s: Summary, name: ReductionName, ddof = 1, extra: ExtraOutput = {}): ScalarValue {
   switch (name) {
     case 'count':
       return s.n;
@@ -272,5 +279,10 @@ export function finalizeSummary(s: Summary, name: ReductionName, ddof = 1): Scal
       return s.any;
     case 'all':
       return s.all;
+    case 'quantile':
+      return finalizeQuantile(s.extra ?? {}, extra);
+    case 'cov':
+    case 'corr':
+      return finalizeCo(s.extra ?? {}, name, ddof, extra);
   }
 }

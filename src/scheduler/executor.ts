@@ -17,6 +17,12 @@ export interface Executor {
    * `ctx.taskTimeoutMs` per task, rejecting with a TimeoutError.
    */
   run(task: Task, inputs: readonly unknown[], ctx?: RunContext | null): unknown;
+  /**
+   * A running task now waits for tasks it submitted (nested work): allow one more task to run at once until
+   * rejoin(), e.g. by starting one more worker. Without it, tasks that wait could hold every worker.
+   */
+  secede?(): void;
+  rejoin?(): void;
   /** Release pools, processes, connections. Executors may be reused across compute() calls until closed. */
   close?(): Promise<void>;
 }

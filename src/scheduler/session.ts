@@ -13,6 +13,7 @@ import { isInlineOp } from './registry.ts';
 import { executeTask } from './execute.ts';
 import { order } from './order.ts';
 import { AbortError, RunDeadline, type RunContext, TimeoutError } from './cancel.ts';
+import { registerRun, setCurrentRun } from './nested.ts';
 
 export interface TaskEvent {
   readonly task: Task;
@@ -94,6 +95,8 @@ interface Node {
   value: unknown;
   error: unknown;
   waiters: Array<{ resolve: (v: unknown) => void; reject: (e: unknown) => void }> | null;
+  /** The run context its tasks go to the executor with: the session's, or a nested client's own (cancellable alone). */
+  readonly ctx: RunContext;
 }
 
 /** Binary min-heap of nodes by priority. */
@@ -162,6 +165,8 @@ export class Session {
   private readonly onAbort: (() => void) | null = null;
   private nextPrio = 0;
   private inFlight = 0;
+  /** Running tasks that wait for nested work (secede): they do not count against the executor's concurrency. */
+  private seceded = 0;
   private total = 0;
   private done = 0;
   private started = false;
@@ -183,6 +188,7 @@ export class Session {
     // many batches at once is normal, not a leak, so Node's 10-listener warning would only mislead users.
     setMaxListeners(0, this.controller.signal);
     this.ctx = { signal: this.controller.signal, taskTimeoutMs: options.taskTimeoutMs ?? null };
+    registerRun(this.ctx, this);
     this.deadline = options.deadline ?? null;
     const outer = options.signal;
     if (outer) {
@@ -207,6 +213,11 @@ export class Session {
     this.cancel(reason instanceof RunDeadline ? TimeoutError.ofRun(what, reason.ms, running) : new AbortError(what, running, reason));
   }
 
+  /** What this session's tasks go to the executor with (a nested client derives its own from it). */
+  get context(): RunContext {
+    return this.ctx;
+  }
+
   /** Aborted when the session is cancelled: executors may listen to stop work they hold for it. */
   get signal(): AbortSignal {
     return this.controller.signal;
@@ -218,7 +229,7 @@ export class Session {
    * caller will ask for) set the depth-first priority of the new tasks; later submissions run after
    * earlier ones at equal readiness. Nothing runs until a key is asked for with get()/gather().
    */
-  submit(graph: Graph, roots: readonly Key[] = []): void {
+  submit(graph: Graph, roots: readonly Key[] = [], ctx: RunContext = this.ctx): void {
     this.assertOpen();
     const fresh: Graph = new Map();
     for (const [k, t] of graph) if (!this.nodes.has(k)) fresh.set(k, t);
@@ -234,7 +245,7 @@ export class Session {
     for (const t of fresh.values()) {
       this.nodes.set(t.key, {
         task: t, prio: base + prio.get(t.key)!, deps: [], dependents: [], state: PENDING, needed: false,
-        waiting: 0, readers: 0, holders: 0, value: undefined, error: undefined, waiters: null,
+        waiting: 0, readers: 0, holders: 0, value: undefined, error: undefined, waiters: null, ctx,
       });
     }
     for (const t of fresh.values()) {
@@ -300,6 +311,36 @@ export class Session {
     this.controller.abort(error);
   }
 
+  /**
+   * Fail the given keys that are still pending or running with `reason` (their dependents too) and never
+   * start them: a nested client's work when the task that submitted it is cancelled. Done keys are kept.
+   */
+  cancelKeys(keys: Iterable<Key>, reason: unknown): void {
+    if (this.closed) return;
+    for (const k of keys) {
+      const n = this.nodes.get(k);
+      if (n && n.needed && (n.state === PENDING || n.state === RUNNING)) this.settleFailed(n, reason);
+    }
+  }
+
+  /**
+   * A running task waits for work it submitted (a nested client): it stops counting against the executor's
+   * concurrency and the executor may run one more task meanwhile, so tasks that wait can never take every
+   * slot (Dask's secede). rejoin() undoes it when the wait is over.
+   */
+  secede(): void {
+    if (this.closed) return;
+    this.seceded += 1;
+    this.executor.secede?.();
+    this.pump();
+  }
+
+  rejoin(): void {
+    if (this.seceded === 0) return;
+    this.seceded -= 1;
+    this.executor.rejoin?.();
+  }
+
   /** Drop every value and stop; the session accepts nothing more. */
   close(): void {
     if (this.closed) return;
@@ -311,6 +352,7 @@ export class Session {
 
   private end(error: unknown): void {
     this.closed = true;
+    for (; this.seceded > 0; this.seceded--) this.executor.rejoin?.();
     clearTimeout(this.deadlineTimer);
     for (const n of this.nodes.values()) n.value = undefined;
     if (this.onAbort) this.options.signal!.removeEventListener('abort', this.onAbort);
@@ -414,7 +456,7 @@ export class Session {
     try {
       const outer = this.options.signal;
       const deadline = this.deadline;
-      while (!this.closed && ready.size > 0 && this.inFlight < executor.concurrency) {
+      while (!this.closed && ready.size > 0 && this.inFlight - this.seceded < executor.concurrency) {
         // Inline runs never yield to timers or abort events: check by hand between tasks.
         if (outer?.aborted) return this.stop(outer.reason);
         if (deadline && performance.now() >= deadline.at) return this.stop(new RunDeadline(deadline.ms));
@@ -428,10 +470,13 @@ export class Session {
         if (listeners.length > 0) for (const l of listeners) l.onTaskStart?.(t);
         let result: unknown;
         try {
-          result = isInlineOp(t.op) ? executeTask(t, inputs) : executor.run(t, inputs, this.ctx);
+          setCurrentRun(n.ctx); // a user function run here (sync) may open a nested client on this run
+          result = isInlineOp(t.op) ? executeTask(t, inputs) : executor.run(t, inputs, n.ctx);
         } catch (err) {
           this.fail(n, err);
           continue;
+        } finally {
+          setCurrentRun(null);
         }
         if (result instanceof Promise) {
           this.inFlight += 1;

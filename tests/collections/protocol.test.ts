@@ -108,7 +108,7 @@ test('nunique honours dropna; valueCounts, groupby and reductions reject unknown
   assert.is(withoutNull, 3);
   assert.is(withNull, 4);
   assert.throws(() => df.col('k').nunique({ dropNA: false } as never), /nunique\(\): unknown option 'dropNA'; known options: dropna/);
-  assert.throws(() => df.col('k').valueCounts({ sort: true } as never), /valueCounts\(\): unknown option 'sort'; known options: dropna, splitOut/);
+  assert.throws(() => df.col('k').valueCounts({ normalise: true } as never), /valueCounts\(\): unknown option 'normalise'; known options: normalize, sort, dropna, splitOut/);
   assert.throws(() => df.groupby('k', { dropNa: false } as never), /groupby\(\): unknown option 'dropNa'; known options: dropna, sort/);
   assert.throws(() => df.groupby('k').size({ splitout: 2 } as never), /unknown option 'splitout'/);
   assert.throws(() => fromColumns({ x: [1] }).col('x').std({ dof: 0 } as never), /std\(\): unknown option 'dof'/);

@@ -173,14 +173,14 @@ function lowerDelayed(d: Delayed, ctx: LowerContext): Key {
       const fnRef = shipFunction(s.fn, builder.scheduler, `delayed '${s.name}'`);
       const [args, token] = lowerArg(s.args, ctx);
       key = `${keyName(s.name)}-${hashString(`${functionToken(s.fn)}|${token}|${s.unique ?? ''}`)}`;
-      builder.addTask(key, 'delayed.call', [fnRef, args, `${s.name}(${summarizeArgs(s.args)})`]);
+      builder.addTask(key, 'delayed.call', [fnRef, args, `${s.name}(${summarizeArgs(s.args)})`, key]);
       break;
     }
     case 'batch': {
       const fnRef = shipFunction(s.fn, builder.scheduler, `map '${s.name}'`);
       const [items, token] = lowerArg(s.items, ctx);
       key = `${keyName(s.name)}-batch-${hashString(`${functionToken(s.fn)}|${token}|${s.unique ?? ''}`)}`;
-      builder.addTask(key, 'delayed.batch', [fnRef, items, s.items.map((x) => `${s.name}(${summarize(x)})`)]);
+      builder.addTask(key, 'delayed.batch', [fnRef, items, s.items.map((x) => `${s.name}(${summarize(x)})`), key]);
       break;
     }
     case 'get': {
@@ -242,11 +242,27 @@ function lowerArg(x: unknown, ctx: LowerContext): [unknown, string] {
     }
     return [out, `{${tokens.join(',')}}`];
   }
+  const state = generatorState(x);
+  if (state) return [state, stableStringify(state)];
   if (typeof x === 'symbol') throw new TypeError('delayed: a Symbol cannot be an argument (it cannot reach a worker)');
   if (typeof x === 'function' && ctx.builder.scheduler !== 'sync') {
     throw new TypeError(`delayed: a function argument (${summarize(x)}) cannot travel to '${ctx.builder.scheduler}' workers; pass udf(import.meta.url, 'name') and load it in the task, or use {scheduler: 'sync'}`);
   }
   return [x, leafToken(x)];
+}
+
+/**
+ * A random Generator (src/random) travels as its state, plain data: the task rebuilds it with
+ * `random.generator(state)` and draws the same numbers on every scheduler, and equal states are equal work.
+ * (Matched by its state's kind rather than by class, so this module does not load the random module.)
+ */
+function generatorState(x: unknown): object | null {
+  if (typeof x !== 'object' || x === null || Array.isArray(x) || isPlainObject(x)) return null;
+  const toJSON = (x as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON !== 'function') return null;
+  if (x.constructor?.name !== 'Generator') return null;
+  const state = toJSON.call(x) as { kind?: unknown } | null;
+  return state !== null && typeof state === 'object' && state.kind === 'tessera.random.Generator' ? state : null;
 }
 
 function describeDelayed(d: Delayed, pad: string): string {

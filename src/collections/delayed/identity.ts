@@ -1,12 +1,17 @@
 // What makes two delayed calls "the same work": a token for the function (its module reference, or its
 // source when it is self-contained) and for each argument, plus a short human summary for error messages.
 
+import { threadId } from 'node:worker_threads';
 import { freeVariables, isModuleUdf } from '../udf.ts';
+import { EMIT_HELPERS } from '../../kernels/groupby/udf-runtime.ts';
 import { stableStringify } from '../../scheduler/tokenize.ts';
 
 /** Unique per object: for values whose contents cannot be hashed cheaply or safely (closures, class instances). */
 const identities = new WeakMap<object, number>();
 let nextIdentity = 1;
+// Tasks submitted from worker threads (nested clients) share the main thread's Session and its pid: the
+// thread id and a random tag keep two threads' counters from ever naming different objects alike.
+const THREAD_TAG = `${process.pid}.${threadId}.${Math.random().toString(36).slice(2, 10)}`;
 
 export function identityToken(x: object): string {
   let id = identities.get(x);
@@ -14,7 +19,7 @@ export function identityToken(x: object): string {
     id = nextIdentity++;
     identities.set(x, id);
   }
-  return `@${process.pid}.${id}`;
+  return `@${THREAD_TAG}.${id}`;
 }
 
 const fnTokens = new WeakMap<object, string>();
@@ -33,7 +38,8 @@ export function functionToken(fn: unknown): string {
     let selfContained = false;
     if (!/\[native code\]/.test(source)) {
       try {
-        selfContained = freeVariables(source).length === 0;
+        // A compiler's helpers (esbuild's __name under tsx) are shipped with the source (udf.ts): not free.
+        selfContained = freeVariables(source).every((v) => Object.hasOwn(EMIT_HELPERS, v));
       } catch {
         selfContained = false;
       }

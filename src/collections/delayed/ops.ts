@@ -4,11 +4,18 @@
 
 import { registerOp } from '../../scheduler/registry.ts';
 import { type UdfRef, loadUdf } from '../../kernels/groupby/udf-runtime.ts';
+import { currentRun, runAsTask } from '../../futures/task-scope.ts';
 
 type Fn = (...args: unknown[]) => unknown;
 
 /** Prefix the user's error with which call failed (`fitOls(Table[100x3], 5)`), keeping its class and stack. */
 export function annotate(err: unknown, label: string): Error {
+  // A failure of nested work keeps its own key and class: wrapped, so this task's error names this task.
+  if (err instanceof Error && err.name === 'TaskError') {
+    const wrapped = new Error(`${label} threw: ${err.message}`, { cause: err });
+    wrapped.stack = `Error: ${wrapped.message}\nCaused by: ${err.stack ?? err.message}`;
+    return wrapped;
+  }
   if (err instanceof Error) {
     try {
       err.message = `${label} threw: ${err.message}`;
@@ -30,22 +37,27 @@ function callWith(fn: Fn, args: readonly unknown[], label: string): unknown {
   return result instanceof Promise ? result.catch((e: unknown) => Promise.reject(annotate(e, label))) : result;
 }
 
-/** args: the user function's reference, its arguments (dependencies already substituted), a label for errors. */
-export function callDelayed(ref: UdfRef, args: readonly unknown[], label: string): unknown {
+/**
+ * args: the user function's reference, its arguments (dependencies already substituted), a label for
+ * errors, and the task's key (the function may open a nested client with getClient(): futures/get-client.ts).
+ */
+export function callDelayed(ref: UdfRef, args: readonly unknown[], label: string, key?: string): unknown {
+  const run = currentRun();
   const fn = loadUdf(ref);
-  return fn instanceof Promise ? fn.then((f) => callWith(f, args, label)) : callWith(fn, args, label);
+  return fn instanceof Promise ? fn.then((f) => runAsTask(run, key, () => callWith(f, args, label))) : runAsTask(run, key, () => callWith(fn, args, label));
 }
 
 /** Result of one item of a map() batch: failures travel as data so one bad item fails only its own future. */
 export type BatchItem = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly name: string; readonly message: string; readonly stack: string };
 
 /** Run the function on each item of a batch (map with chunksize k): one task, k calls, k separate outcomes. */
-export async function callBatch(ref: UdfRef, items: readonly unknown[], labels: readonly string[]): Promise<BatchItem[]> {
+export async function callBatch(ref: UdfRef, items: readonly unknown[], labels: readonly string[], key?: string): Promise<BatchItem[]> {
+  const run = currentRun();
   const fn = await loadUdf(ref);
   const out: BatchItem[] = [];
   for (let i = 0; i < items.length; i++) {
     try {
-      out.push({ ok: true, value: await callWith(fn, [items[i]], labels[i]!) });
+      out.push({ ok: true, value: await runAsTask(run, key, () => callWith(fn, [items[i]], labels[i]!)) });
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
       out.push({ ok: false, name: err.name, message: err.message, stack: err.stack ?? '' });

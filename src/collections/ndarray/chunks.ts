@@ -101,12 +101,14 @@ export function regionOf(chunks: Chunks, block: readonly number[]): Region {
   };
 }
 
+/** Equal chunks; an unknown (NaN) length equals an unknown one, as in Dask. */
 export function sameChunks(a: Chunks, b: Chunks): boolean {
-  return a.length === b.length && a.every((c, i) => c.length === b[i]!.length && c.every((x, j) => x === b[i]![j]));
+  return a.length === b.length && a.every((c, i) => c.length === b[i]!.length && c.every((x, j) => Object.is(x, b[i]![j])));
 }
 
 /** The common refinement of several chunkings of one axis (every boundary of any of them). */
 export function refine(lists: ReadonlyArray<readonly number[]>): number[] {
+  if (lists.some((l) => l.some((x) => Number.isNaN(x)))) throw new RangeError('refine: chunks of unknown length cannot be refined (unifyAxis handles them)');
   const cuts = new Set<number>();
   for (const l of lists) for (const o of offsets(l)) cuts.add(o);
   const sorted = [...cuts].sort((a, b) => a - b);

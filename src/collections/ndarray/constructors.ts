@@ -5,7 +5,8 @@ import ndarray from 'ndarray';
 import { uniqueToken, tokenize } from '../../scheduler/tokenize.ts';
 import { allocate, checkDType, dtypeOfData, type AnyTypedArray, type DType } from '../../kernels/array/dtypes.ts';
 import { forEachIndex } from '../../kernels/array/strided.ts';
-import { normalizeChunks, refine, type ChunksSpec } from './chunks.ts';
+import { normalizeChunks, type ChunksSpec } from './chunks.ts';
+import { unifyAxis } from './unknown-chunks.ts';
 import type { ArrayNode, FillSpec } from './node.ts';
 import { NDArray, elementwiseOf, isNDArray, rechunkNode, type Operand } from './ndarray.ts';
 import { BroadcastError } from '../../kernels/array/broadcast.ts';
@@ -107,13 +108,13 @@ export function concatenate(arrays: readonly NDArray[], axis = 0): NDArray {
   const a = axis < 0 ? axis + nd : axis;
   if (!Number.isInteger(a) || a < 0 || a >= nd) throw new RangeError(`array.concatenate: axis ${axis} is out of bounds for ${nd} dimensions`);
   for (const x of arrays) {
-    if (x.ndim !== nd || x.shape.some((n, i) => i !== a && n !== first.shape[i])) {
+    if (x.ndim !== nd || x.shape.some((n, i) => i !== a && !Object.is(n, first.shape[i]))) {
       throw new BroadcastError(`array.concatenate: shapes ${arrays.map((y) => `(${y.shape.join(', ')})`).join(', ')} differ outside axis ${a}`);
     }
   }
   const dtype = arrays.map((x) => x.dtype).reduce((p, d) => promoteForJoin(p, d));
   // unify the other axes' chunks, cast to the common dtype
-  const other = first.shape.map((_, i) => (i === a ? null : refine(arrays.map((x) => x.chunks[i]!))));
+  const other = first.shape.map((_, i) => (i === a ? null : unifyAxis(arrays.map((x) => x.chunks[i]!), i, 'array.concatenate')));
   const inputs: ArrayNode[] = arrays.map((x) => {
     const cast = x.dtype === dtype ? x : x.astype(dtype);
     return rechunkNode(cast.node, cast.node.chunks.map((c, i) => (i === a ? c : other[i]!)));

@@ -5,6 +5,7 @@ import { tokenize } from '../../scheduler/tokenize.ts';
 import { ShapeMismatchError } from '../../kernels/array/gemm.ts';
 import type { ArrayNode, LinalgOp } from './node.ts';
 import { NDArray, isNDArray, rechunkNode } from './ndarray.ts';
+import { hasUnknownChunks } from './unknown-chunks.ts';
 
 function oneChunk(x: NDArray): ArrayNode {
   return rechunkNode(x.node, x.node.shape.map((n) => [n]));
@@ -66,9 +67,10 @@ export function qr(a: NDArray): { q: NDArray; r: NDArray } {
 /** Least squares: x minimising |a @ x - b|, by TSQR (x = R^-1 Q.T b). */
 export function lstsq(a: NDArray, b: NDArray): NDArray {
   const { q, r } = qr(a);
-  if (!isNDArray(b) || b.shape[0] !== a.shape[0]) throw new ShapeMismatchError(`linalg.lstsq: b must have ${a.shape[0]} rows like a`);
+  if (!isNDArray(b) || !Object.is(b.shape[0], a.shape[0])) throw new ShapeMismatchError(`linalg.lstsq: b must have ${a.shape[0]} rows like a`);
   const b2 = b.ndim === 1 ? b.expandDims(1) : b;
-  const qtb = q.T.matmul(b2.rechunk([q.chunks[0]!, b2.shape[1]!]));
+  // rows of unknown length (df.toArray) stay as they are: matmul pairs block p of q with block p of b
+  const qtb = q.T.matmul(hasUnknownChunks(b2.node) ? b2 : b2.rechunk([q.chunks[0]!, b2.shape[1]!]));
   const x = solveTriangular(r, qtb, { lower: false });
   return b.ndim === 1 ? x.slice(null, 0) : x;
 }

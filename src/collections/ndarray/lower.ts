@@ -6,12 +6,15 @@ import type { SchedulerName } from '../../config.ts';
 import { shipFunction } from '../udf.ts';
 import { blockIndices, offsets, regionOf } from './chunks.ts';
 import type { ArrayNode } from './node.ts';
+import type { FrameNode } from '../plan.ts';
 import { axisPieces } from './slicing.ts';
 import { contiguousStrides, forEachIndex } from '../../kernels/array/strided.ts';
 
-/** Where tasks go: the compute graph builder (or anything with the same method). */
+/** Where tasks go: the compute graph builder (or anything with the same methods). */
 export interface TaskSink {
   addTask(key: Key, op: string, args: unknown[]): Key;
+  /** Keys of a DataFrame's partitions (df.toArray); only the compute graph builder has it. */
+  frame?(node: FrameNode): Key[];
 }
 
 export interface ArrayLowering {
@@ -20,10 +23,19 @@ export interface ArrayLowering {
   readonly splitEvery: number;
   /** token -> block keys in C order, so shared inputs are lowered once */
   readonly done: Map<string, Key[]>;
+  /** The optimiser's rewrite of the frames arrays read (projection and predicate pushdown). */
+  rewriteFrame: (node: FrameNode) => FrameNode;
 }
 
 export function newLowering(sink: TaskSink, scheduler: SchedulerName, splitEvery: number): ArrayLowering {
-  return { sink, scheduler, splitEvery, done: new Map() };
+  return { sink, scheduler, splitEvery, done: new Map(), rewriteFrame: (f) => f };
+}
+
+/** Per input, the output axes where its length is unknown: its blocks there must match the others', checked per task. */
+function unknownAxesOf(node: ArrayNode & { inputs: readonly ArrayNode[] }): number[][] | null {
+  const nd = node.shape.length;
+  const lists = node.inputs.map((x) => x.shape.flatMap((n, i) => (Number.isNaN(n) ? [i + nd - x.shape.length] : [])));
+  return lists.some((l) => l.length > 0) ? lists : null;
 }
 
 /** Flat C-order position of a block index within a grid of `counts` blocks per axis. */
@@ -102,14 +114,41 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
     case 'elementwise':
       for (const b of blocks) {
         const inputs = node.inputs.map((x) => ref(blockKey(lw, x, inputBlock(x, node.shape, b))));
-        add(b, 'array.elementwise', [node.expr, inputs, node.dtype]);
+        add(b, 'array.elementwise', [node.expr, inputs, node.dtype, unknownAxesOf(node)]);
       }
+      break;
+    case 'frame': {
+      if (!lw.sink.frame) throw new Error('df.toArray() arrays are lowered by compute(); this sink cannot read frames');
+      const parts = lw.sink.frame(lw.rewriteFrame(node.frame));
+      parts.forEach((k, i) => add([i, 0], 'array.from-frame', [ref(k), [...node.columns], node.dtype, i]));
+      break;
+    }
+    case 'known-chunks':
+      // same blocks; a block that does not have the recorded shape (the data changed) is an error
+      lowerArray(lw, node.input).forEach((k, i) => add(blocks[i]!, 'array.check-shape', [ref(k), regionOf(node.chunks, blocks[i]!).shape]));
+      break;
+    case 'mask':
+      for (const b of blocks) add(b, 'array.mask', [ref(blockKey(lw, node.input, b)), ref(blockKey(lw, node.mask, b))]);
       break;
     case 'map-blocks': {
       const fnRef = shipFunction(node.fn, lw.scheduler, 'mapBlocks');
       for (const b of blocks) {
         const inputs = node.inputs.map((x) => ref(blockKey(lw, x, inputBlock(x, node.shape, b))));
-        add(b, 'array.map-blocks', [fnRef, inputs, node.params ?? null, node.dtype, regionOf(node.chunks, b).shape]);
+        const shape = regionOf(node.chunks, b).shape;
+        add(b, 'array.map-blocks', [fnRef, inputs, node.params ?? null, node.dtype, shape]);
+      }
+      break;
+    }
+    case 'blockwise': {
+      const fnRef = shipFunction(node.fn, lw.scheduler, 'blockwise');
+      for (const b of blocks) {
+        const args = node.args.map((a) => {
+          if (!('input' in a)) return { value: a.value };
+          // contracted letters were rechunked to one chunk: block 0 there
+          const x = node.inputs[a.input]!;
+          return { chunk: ref(blockKey(lw, x, a.index.map((letter) => { const at = node.outIndex.indexOf(letter); return at >= 0 ? b[at]! : 0; }))) };
+        });
+        add(b, 'array.blockwise', [fnRef, args, node.params ?? null, node.dtype, regionOf(node.chunks, b).shape]);
       }
       break;
     }
@@ -171,7 +210,9 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
       const groups = new Map<string, Key[]>();
       for (const ib of inBlocks) {
         const { start } = regionOf(input.chunks, ib);
-        const pk = lw.sink.addTask(`${node.token}-p#${ib.join('.')}`, 'array.reduce-partial', [ref(blockKey(lw, input, ib)), node.name, [...node.axes], start, [...input.shape]]);
+        // argmin/argmax count from the block's start along reduced axes (known there); unknown kept axes do not matter
+        const known = (v: number[]) => v.map((n) => (Number.isNaN(n) ? 0 : n));
+        const pk = lw.sink.addTask(`${node.token}-p#${ib.join('.')}`, 'array.reduce-partial', [ref(blockKey(lw, input, ib)), node.name, [...node.axes], known(start), known([...input.shape])]);
         const g = ib.map((x, i) => (node.axes.includes(i) ? 0 : x)).join('.');
         const list = groups.get(g) ?? [];
         list.push(pk);

@@ -5,17 +5,18 @@
 import ndarray from 'ndarray';
 import { tokenize } from '../../scheduler/tokenize.ts';
 import { BYTES_PER_ELEMENT, checkDType, type DType } from '../../kernels/array/dtypes.ts';
-import { broadcastShapes } from '../../kernels/array/broadcast.ts';
 import { resultDType, type ArrayExpr, type BinaryOp, type UnaryOp } from '../../kernels/array/elementwise.ts';
 import { normalizeAxes, reductionDType, type ReductionName } from '../../kernels/array/reduce.ts';
 import { scanDType, type ScanName } from '../../kernels/array/scan.ts';
 import { ShapeMismatchError } from '../../kernels/array/gemm.ts';
-import { normalizeChunks, refine, sameChunks, type Chunks, type ChunksSpec } from './chunks.ts';
+import { normalizeChunks, sameChunks, type Chunks, type ChunksSpec } from './chunks.ts';
+import { broadcastWithUnknown, fmtLength, isUnknown, requireKnownChunks, unifyAxis } from './unknown-chunks.ts';
 import type { ArrayNode, AxisSelection } from './node.ts';
 import { parseSelection, slicedChunks } from './slicing.ts';
 import type { UserFunction } from '../udf.ts';
-import { arrayOutput, computeArray, explainArray, type ArrayComputeOptions } from './run.ts';
+import { arrayOutput, computeArray, computeChunks, explainArray, type ArrayComputeOptions } from './run.ts';
 import { COLLECTION, type Output } from '../output.ts';
+import { registerLocalFunction } from '../../kernels/groupby/udf-runtime.ts';
 
 export type Operand = NDArray | number | bigint | boolean;
 
@@ -45,6 +46,7 @@ function meta(kind: string, parts: unknown[], shape: readonly number[], chunks: 
 /** Rechunks `node` to `chunks` (a no-op when they already match). */
 export function rechunkNode(node: ArrayNode, chunks: Chunks): ArrayNode {
   if (sameChunks(node.chunks, chunks)) return node;
+  requireKnownChunks(node, 'rechunking (to line up operands, or to one chunk for linalg)');
   return { kind: 'rechunk', input: node, ...meta('rechunk', [node.token], node.shape, chunks, node.dtype) };
 }
 
@@ -53,15 +55,15 @@ function unifiedChunks(nodes: readonly ArrayNode[], shape: readonly number[]): C
   return shape.map((n, axis) => {
     const lists = nodes
       .map((x) => ({ x, i: axis - (shape.length - x.shape.length) }))
-      .filter(({ x, i }) => i >= 0 && x.shape[i] === n)
+      .filter(({ x, i }) => i >= 0 && Object.is(x.shape[i], n))
       .map(({ x, i }) => x.chunks[i]!);
-    return lists.length === 0 ? [n] : refine(lists);
+    return lists.length === 0 ? [n] : unifyAxis(lists, axis, 'element-wise operation');
   });
 }
 
 function alignTo(node: ArrayNode, chunks: Chunks, shape: readonly number[]): ArrayNode {
   const extra = shape.length - node.shape.length;
-  const target = node.shape.map((n, i) => (n === shape[i + extra] ? chunks[i + extra]! : [n]));
+  const target = node.shape.map((n, i) => (Object.is(n, shape[i + extra]) ? chunks[i + extra]! : [n]));
   return rechunkNode(node, target);
 }
 
@@ -69,7 +71,7 @@ function alignTo(node: ArrayNode, chunks: Chunks, shape: readonly number[]): Arr
 export function elementwiseOf(operands: readonly Operand[], build: (args: ArrayExpr[]) => ArrayExpr, outDType?: DType): NDArray {
   const arrays = operands.filter(isNDArray).map((a) => a.node);
   if (arrays.length === 0) throw new TypeError('an element-wise operation needs at least one array operand');
-  const shape = broadcastShapes(...arrays.map((a) => a.shape));
+  const shape = broadcastWithUnknown(arrays.map((a) => a.shape));
   const chunks = unifiedChunks(arrays, shape);
   const inputs: ArrayNode[] = [];
   const inputIndex = (node: ArrayNode): number => {
@@ -175,6 +177,8 @@ export class NDArray {
     if ((name === 'argmin' || name === 'argmax') && axes.length !== 1 && axes.length !== this.ndim) {
       throw new RangeError(`${name} takes one axis or none (all axes, flattened), got axis ${JSON.stringify(options.axis)}`);
     }
+    // the index it reports is counted from each block's start
+    if (name === 'argmin' || name === 'argmax') requireKnownChunks(this.node, name, axes);
     const ddof = options.ddof ?? 0;
     if (!Number.isInteger(ddof) || ddof < 0) throw new RangeError(`${name}: ddof must be a non-negative integer, got ${ddof}`);
     const splitEvery = options.splitEvery ?? null;
@@ -221,15 +225,49 @@ export class NDArray {
   }
   get T(): NDArray { return this.transpose(); }
 
-  /** Basic indexing: per axis an integer (drops the axis), [start, stop, step] (negative allowed) or null. */
-  slice(...specs: Array<number | ReadonlyArray<number | null> | null>): NDArray {
+  /**
+   * Basic indexing: per axis an integer (drops the axis), [start, stop, step] (negative allowed) or null.
+   * Or, on a 1-D array, one bool NDArray of the same length: the elements where it is true. How many
+   * that is is known only once computed, so the result's chunks are unknown (NaN), as in Dask.
+   */
+  slice(...specs: Array<number | ReadonlyArray<number | null> | null | NDArray>): NDArray {
+    if (specs.some(isNDArray)) {
+      if (specs.length !== 1) throw new TypeError('slice: a boolean mask is the only index (mask selection works on 1-D arrays)');
+      return this.maskSelect(specs[0] as NDArray);
+    }
     if (specs.length > this.ndim) throw new RangeError(`slice: ${specs.length} indices for an array of ${this.ndim} dimensions`);
+    this.node.shape.forEach((n, axis) => {
+      if (isUnknown(n) && specs[axis] !== null && specs[axis] !== undefined) requireKnownChunks(this.node, `slice with ${JSON.stringify(specs[axis])} on axis ${axis}`, [axis]);
+    });
     const selection: AxisSelection[] = this.node.shape.map((n, axis) => parseSelection(specs[axis] ?? null, n, axis));
     const shape = selection.filter((s) => s.kind === 'range').map((s) => (s as { count: number }).count);
     return new NDArray({ kind: 'slice', input: this.node, selection, ...meta('slice', [this.node.token, selection], shape, slicedChunks(this.node.chunks, selection), this.dtype) });
   }
 
+  private maskSelect(mask: NDArray): NDArray {
+    if (this.ndim !== 1 || mask.ndim !== 1) throw new RangeError(`slice: boolean-mask selection takes a 1-D array and a 1-D mask, got shapes (${this.shape.map(fmtLength).join(', ')}) and (${mask.shape.map(fmtLength).join(', ')})`);
+    if (mask.dtype !== 'bool') throw new TypeError(`slice: a mask must be a bool array (e.g. x.gt(0)), got dtype ${mask.dtype}`);
+    if (!Object.is(mask.node.shape[0], this.node.shape[0])) throw new RangeError(`slice: the mask has length ${fmtLength(mask.node.shape[0]!)} and the array ${fmtLength(this.node.shape[0]!)}; they must match`);
+    const chunks = [unifyAxis([this.node.chunks[0]!, mask.node.chunks[0]!], 0, 'boolean-mask selection')];
+    const input = rechunkNode(this.node, chunks);
+    const m = rechunkNode(mask.node, chunks);
+    const out = chunks[0]!.map(() => NaN);
+    return new NDArray({ kind: 'mask', input, mask: m, ...meta('mask', [input.token, m.token], [NaN], [out], this.dtype) });
+  }
+
+  /**
+   * The same array with every chunk length known (Dask's compute_chunk_sizes): computes the blocks once to
+   * read their shapes. Arrays from df.toArray() or a mask need it before rechunk, reshape, integer slicing.
+   */
+  async computeChunkSizes(options: ArrayComputeOptions = {}): Promise<NDArray> {
+    if (!this.node.chunks.some((c) => c.some(isUnknown))) return this;
+    const chunks = await computeChunks(this.node, options);
+    const shape = chunks.map((c) => c.reduce((a, b) => a + b, 0));
+    return new NDArray({ kind: 'known-chunks', input: this.node, ...meta('known-chunks', [this.node.token], shape, chunks, this.dtype) });
+  }
+
   rechunk(chunks: ChunksSpec): NDArray {
+    requireKnownChunks(this.node, 'rechunk');
     return new NDArray(rechunkNode(this.node, normalizeChunks(chunks, this.node.shape, this.dtype, 'rechunk')));
   }
 
@@ -238,6 +276,7 @@ export class NDArray {
    * leading axis is chunked and it is kept (e.g. (n, a, b) -> (n, a*b)); otherwise rechunk first (as Dask).
    */
   reshape(shape: readonly number[]): NDArray {
+    requireKnownChunks(this.node, 'reshape');
     const known = shape.filter((n) => n !== -1).reduce((a, b) => a * b, 1);
     const target = shape.map((n) => (n === -1 ? this.size / known : n));
     if (shape.filter((n) => n === -1).length > 1 || target.some((n) => !Number.isInteger(n) || n < 0) || target.reduce((a, b) => a * b, 1) !== this.size) {
@@ -281,8 +320,9 @@ export class NDArray {
     if (this.ndim !== 2 || other.ndim !== 2) throw new ShapeMismatchError(`matmul takes 2-D arrays, got shapes (${this.shape.join(', ')}) and (${other.shape.join(', ')})`);
     const [m, k] = this.node.shape as [number, number];
     const [k2, n] = other.node.shape as [number, number];
-    if (k !== k2) throw new ShapeMismatchError(`matmul: inner dimensions differ: (${m}, ${k}) @ (${k2}, ${n}); the first's columns must equal the second's rows`);
-    const inner = refine([this.node.chunks[1]!, other.node.chunks[0]!]);
+    if (!Object.is(k, k2)) throw new ShapeMismatchError(`matmul: inner dimensions differ: (${fmtLength(m)}, ${fmtLength(k)}) @ (${fmtLength(k2)}, ${fmtLength(n)}); the first's columns must equal the second's rows`);
+    // unknown inner chunks (x.T @ x of df.toArray()) pair block p with block p; each task checks they match
+    const inner = unifyAxis([this.node.chunks[1]!, other.node.chunks[0]!], 1, 'matmul');
     const a = rechunkNode(this.node, [this.node.chunks[0]!, inner]);
     const b = rechunkNode(other.node, [inner, other.node.chunks[1]!]);
     const splitEvery = options.splitEvery ?? null;
@@ -300,7 +340,8 @@ export class NDArray {
     const chunks = options.chunks === undefined ? this.node.chunks : normalizeBlockChunks(options.chunks, this.node.chunks);
     const shape = chunks.map((c) => c.reduce((s, x) => s + x, 0));
     const inputs = [this.node, ...others.map((o) => alignTo(o.node, this.node.chunks, this.node.shape))];
-    const fnToken = typeof fn === 'function' ? `fn:${fn.toString()}` : JSON.stringify(fn);
+    // a closure counts by identity: two with the same source may capture different values
+    const fnToken = typeof fn === 'function' ? `fn${registerLocalFunction(fn as (...a: unknown[]) => unknown)}` : JSON.stringify(fn);
     return new NDArray({ kind: 'map-blocks', fn, inputs, params: options.params, fnToken, ...meta('map-blocks', [inputs.map((x) => x.token), fnToken, options.params ?? null], shape, chunks, dtype) });
   }
 

@@ -7,6 +7,7 @@ import type { ReductionName } from '../../kernels/array/reduce.ts';
 import type { ScanName } from '../../kernels/array/scan.ts';
 import type { StreamStart } from '../../random/stream.ts';
 import type { Chunks } from './chunks.ts';
+import type { FrameNode } from '../plan.ts';
 
 export interface ArrayMeta {
   readonly token: string;
@@ -33,6 +34,8 @@ export type AxisSelection =
   | { readonly kind: 'range'; readonly start: number; readonly step: number; readonly count: number }
   | { readonly kind: 'index'; readonly index: number };
 
+export type BlockwiseArg = { readonly input: number; readonly index: readonly string[] } | { readonly value: unknown };
+
 export type LinalgOp = 'cholesky' | 'inv' | 'solve' | 'solve-lower' | 'solve-upper' | 'qr-q' | 'qr-r';
 
 export type ArrayNode = ArrayMeta & (
@@ -51,5 +54,22 @@ export type ArrayNode = ArrayMeta & (
   | { readonly kind: 'concatenate'; readonly inputs: readonly ArrayNode[]; readonly axis: number }
   | { readonly kind: 'linalg'; readonly op: LinalgOp; readonly inputs: readonly ArrayNode[] }
   | { readonly kind: 'tsqr'; readonly input: ArrayNode; readonly part: 'q' | 'r' }
+  /** numeric columns of a DataFrame: one row block per partition, rows unknown until read */
+  | { readonly kind: 'frame'; readonly frame: FrameNode; readonly columns: readonly string[] }
+  /** the input with chunk lengths now known (computeChunkSizes): the same blocks, nothing recomputed differently */
+  | { readonly kind: 'known-chunks'; readonly input: ArrayNode }
+  /** 1-D boolean-mask selection: each block keeps its elements where the mask's block is true */
+  | { readonly kind: 'mask'; readonly input: ArrayNode; readonly mask: ArrayNode }
+  /** array.blockwise: fn over aligned blocks; `args` are arrays (by input number, with one index letter per axis) or plain values */
+  | { readonly kind: 'blockwise'; readonly fn: unknown; readonly inputs: readonly ArrayNode[]; readonly outIndex: readonly string[]; readonly args: readonly BlockwiseArg[]; readonly params: unknown; readonly fnToken: string }
   | { readonly kind: 'map-blocks'; readonly fn: unknown; readonly inputs: readonly ArrayNode[]; readonly params: unknown; readonly fnToken: string }
 );
+
+/** The nodes a node reads. */
+export function childrenOf(n: ArrayNode): readonly ArrayNode[] {
+  switch (n.kind) {
+    case 'matmul': return [n.a, n.b];
+    case 'mask': return [n.input, n.mask];
+    default: return 'inputs' in n ? n.inputs : 'input' in n ? [n.input] : [];
+  }
+}

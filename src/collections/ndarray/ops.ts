@@ -14,9 +14,44 @@ import {
 } from '../../random/distributions.ts';
 import { loadUdf, type UdfRef } from '../../kernels/groupby/udf-runtime.ts';
 import ndarray from 'ndarray';
+import type { RecordBatch } from 'apache-arrow';
+import { batchToChunk } from '../../kernels/array/from-arrow.ts';
 import type { AxisSelection, FillSpec, LinalgOp, RandomSpec } from './node.ts';
 
 export type Chunk = Strided & { readonly dtype: DType };
+
+/**
+ * Inputs with chunks of unknown length were assumed to line up (same partitions); here the blocks prove it.
+ * A block of length 1 would otherwise broadcast silently against a longer one.
+ */
+function checkUnknownAxesMatch(inputs: readonly Chunk[], unknownAxes: readonly (readonly number[])[]): void {
+  const nd = Math.max(...inputs.map((x) => x.shape.length));
+  const seen = new Map<number, number>();
+  inputs.forEach((x, k) => {
+    for (const axis of unknownAxes[k]!) {
+      const n = x.shape[axis - (nd - x.shape.length)]!;
+      const prev = seen.get(axis);
+      if (prev !== undefined && prev !== n) {
+        throw new RangeError(`arrays with chunks of unknown length do not line up: along axis ${axis} one block has ${prev} elements and another ${n} (they come from frames or masks with different lengths); call computeChunkSizes() on each and rechunk them alike`);
+      }
+      seen.set(axis, n);
+    }
+  });
+}
+
+/** Boolean-mask selection of one 1-D block: the elements where the mask block is true, copied. */
+function maskBlock(x: Chunk, mask: Chunk): Chunk {
+  const n = x.shape[0]!;
+  if (mask.shape[0] !== n) throw new RangeError(`boolean mask: a block of the array has ${n} elements and its mask block ${mask.shape[0]}; the mask must have the array's length and line up with it`);
+  const m = mask.data as Uint8Array;
+  const src = x.data as ArrayLike<number | bigint>;
+  let count = 0;
+  for (let i = 0; i < n; i++) if (m[mask.offset + i * mask.stride[0]!]) count++;
+  const out = allocate(x.dtype, count) as { [i: number]: number | bigint };
+  let at = 0;
+  for (let i = 0; i < n; i++) if (m[mask.offset + i * mask.stride[0]!]) out[at++] = src[x.offset + i * x.stride[0]!]!;
+  return chunk(view(out as never, [count]), x.dtype);
+}
 
 const chunk = (x: Strided, dtype: DType): Chunk => ({ data: x.data, shape: [...x.shape], stride: [...x.stride], offset: x.offset, dtype });
 
@@ -134,7 +169,7 @@ function slice(x: Chunk, selection: AxisSelection[]): Chunk {
     if (s.kind === 'index') offset += s.index * x.stride[axis]!;
     else {
       offset += s.start * x.stride[axis]!;
-      shape.push(s.count);
+      shape.push(s.count < 0 ? x.shape[axis]! - s.start : s.count);
       stride.push(s.step * x.stride[axis]!);
     }
   });
@@ -199,37 +234,67 @@ function qrStacked(rs: Chunk[]): { r: Chunk; q2: Chunk[] } {
 
 async function mapBlocks(ref: UdfRef, inputs: Chunk[], params: unknown, dtype: DType, shape: number[] | null): Promise<Chunk> {
   const fn = await loadUdf(ref);
-  const views = inputs.map((c) => ndarray(c.data as never, [...c.shape], [...c.stride], c.offset));
-  const out = (await fn(...views, params)) as { data?: unknown; shape?: number[]; stride?: number[]; offset?: number } | ArrayLike<number>;
-  const asChunk = (): Chunk => {
+  const out = await fn(...inputs.map(ndarrayView), params);
+  return userBlock(out, dtype, shape, inputs[0]!.shape, 'mapBlocks');
+}
+
+/** array.blockwise: the function gets each argument in order (array blocks as ndarrays, plain values as given), then params. */
+async function blockwise(ref: UdfRef, args: Array<{ chunk: Chunk } | { value: unknown }>, params: unknown, dtype: DType, shape: number[]): Promise<Chunk> {
+  const fn = await loadUdf(ref);
+  const out = await fn(...args.map((a) => ('chunk' in a ? ndarrayView(a.chunk) : a.value)), params);
+  return userBlock(out, dtype, shape, shape, 'blockwise');
+}
+
+const ndarrayView = (c: Chunk) => ndarray(c.data as never, [...c.shape], [...c.stride], c.offset);
+
+/**
+ * What a user function returned (an ndarray or a typed array) as a block of `dtype` on shared memory, checked
+ * against the declared shape (null: unknown, a typed array then takes `fallback`).
+ */
+function userBlock(out: unknown, dtype: DType, shape: number[] | null, fallback: readonly number[], what: string): Chunk {
+  const asChunk = (): Strided => {
     if (out && typeof out === 'object' && 'data' in out && Array.isArray((out as { shape?: unknown }).shape)) {
       const o = out as { data: Strided['data']; shape: number[]; stride: number[]; offset: number };
-      return { data: o.data, shape: [...o.shape], stride: [...o.stride], offset: o.offset ?? 0, dtype };
+      return { data: o.data, shape: [...o.shape], stride: [...o.stride], offset: o.offset ?? 0 };
     }
     if (ArrayBuffer.isView(out)) {
-      const s = shape ?? inputs[0]!.shape;
       const n = (out as unknown as ArrayLike<number>).length;
-      if (n !== sizeOf(s)) throw new RangeError(`mapBlocks: the function returned a block of shape (${n}) where (${s.join(', ')}) was declared; pass {chunks} that match what it returns`);
-      return chunk(view(out as never, s), dtype);
+      let s = shape ?? fallback;
+      // one axis of unknown length (df.toArray rows) takes what is left
+      const unknown = s.filter((d) => Number.isNaN(d)).length;
+      if (unknown === 1) s = s.map((d) => (Number.isNaN(d) ? n / sizeOf(s.filter((x) => !Number.isNaN(x))) : d));
+      else if (unknown > 1) throw new TypeError(`${what}: blocks of unknown shape (${s.join(', ')}) must be returned as ndarrays, not flat typed arrays`);
+      if (n !== sizeOf(s) || !s.every(Number.isInteger)) throw new RangeError(`${what}: the function returned a block of shape (${n}) where (${s.join(', ')}) was declared; pass {chunks} that match what it returns`);
+      return view(out as never, s);
     }
-    throw new TypeError(`mapBlocks: the function must return an ndarray or a typed array, got ${Object.prototype.toString.call(out)}`);
+    throw new TypeError(`${what}: the function must return an ndarray or a typed array, got ${Object.prototype.toString.call(out)}`);
   };
   const c = asChunk();
-  if (shape && c.shape.join() !== shape.join()) throw new RangeError(`mapBlocks: the function returned a block of shape (${c.shape.join(', ')}) where (${shape.join(', ')}) was declared; pass {chunks} that match what it returns`);
+  if (shape && (c.shape.length !== shape.length || c.shape.some((d, i) => !Number.isNaN(shape[i]!) && d !== shape[i]))) throw new RangeError(`${what}: the function returned a block of shape (${c.shape.join(', ')}) where (${shape.join(', ')}) was declared; pass {chunks} that match what it returns`);
   // results are copied onto shared memory in the declared dtype, so later tasks may share them
-  const out2 = allocate(dtype, sizeOf(c.shape)) as { [i: number]: number | bigint };
+  const copy = allocate(dtype, sizeOf(c.shape)) as { [i: number]: number | bigint };
   const src = c.data as ArrayLike<number | bigint>;
   forEachIndex(c.shape, c.stride, c.offset, (flat, i) => {
     const v = src[i]!;
-    out2[flat] = dtype === 'int64' ? BigInt(v) : Number(v);
+    copy[flat] = dtype === 'int64' ? BigInt(v) : Number(v);
   });
-  return chunk(view(out2 as never, c.shape), dtype);
+  return chunk(view(copy as never, c.shape), dtype);
 }
 
 registerOp('array.data', fromData);
 registerOp('array.fill', fill);
 registerOp('array.random', random);
-registerOp('array.elementwise', (expr: ArrayExpr, inputs: Chunk[], dtype: DType) => chunk(evaluate(expr, inputs, dtype), dtype));
+registerOp('array.elementwise', (expr: ArrayExpr, inputs: Chunk[], dtype: DType, unknownAxes: number[][] | null = null) => {
+  if (unknownAxes) checkUnknownAxesMatch(inputs, unknownAxes);
+  return chunk(evaluate(expr, inputs, dtype), dtype);
+});
+registerOp('array.from-frame', (batch: RecordBatch, columns: string[], dtype: DType, partition: number) => chunk(batchToChunk(batch, columns, dtype, partition), dtype));
+registerOp('array.mask', maskBlock);
+registerOp('array.block-shape', (x: Chunk) => [...x.shape]);
+registerOp('array.check-shape', (x: Chunk, shape: number[]) => {
+  if (x.shape.join() !== shape.join()) throw new RangeError(`a block has shape (${x.shape.join(', ')}) but computeChunkSizes() recorded (${shape.join(', ')}): the data under the array changed since; call computeChunkSizes() again`);
+  return x;
+});
 registerOp('array.assemble', assemble);
 registerOp('array.transpose', transpose);
 registerOp('array.slice', slice);
@@ -263,3 +328,4 @@ registerOp('array.qr-block', qrBlock);
 registerOp('array.qr-stacked', qrStacked);
 registerOp('array.pick', (x: Record<string, unknown> | unknown[], key: string | number) => (x as Record<string, unknown>)[key as string], { inline: true });
 registerOp('array.map-blocks', mapBlocks);
+registerOp('array.blockwise', blockwise);

@@ -13,6 +13,12 @@ import { blockIndices, regionOf } from './chunks.ts';
 import { lowerArray, newLowering, type ArrayLowering } from './lower.ts';
 import type { ArrayNode } from './node.ts';
 import type { Chunk } from './ops.ts';
+import { ref } from '../../scheduler/graph.ts';
+import type { FrameRewrite } from '../output.ts';
+import { describePlan, type FrameNode } from '../plan.ts';
+import { childrenOf } from './node.ts';
+import { hasUnknownChunks } from './unknown-chunks.ts';
+import type { Chunks } from './chunks.ts';
 import './ops.ts';
 
 export type ArrayComputeOptions = ComputeOptions;
@@ -29,8 +35,32 @@ function loweringFor(builder: GraphBuilder): ArrayLowering {
   return lw;
 }
 
+/**
+ * The chunks the computed blocks actually have. Where the plan knew them they must agree; unknown ones are
+ * read off the blocks, and every block in one slab along an axis must have the same length there.
+ */
+export function chunksOfBlocks(node: ArrayNode, blocks: readonly unknown[]): Chunks {
+  const grid = blockIndices(node.chunks);
+  const found: number[][] = node.chunks.map((c) => c.map(() => NaN));
+  grid.forEach((b, i) => {
+    const shape = (blocks[i] as Chunk).shape;
+    b.forEach((k, axis) => {
+      const n = shape[axis]!;
+      const planned = node.chunks[axis]![k]!;
+      const prev = found[axis]![k]!;
+      if ((!Number.isNaN(planned) && planned !== n) || (!Number.isNaN(prev) && prev !== n)) {
+        throw new RangeError(`block (${b.join(', ')}) has shape (${shape.join(', ')}), but other blocks in its row or column say axis ${axis} of block ${k} has ${Number.isNaN(planned) ? prev : planned} elements; a function given to mapBlocks/blockwise must return blocks that fit together`);
+      }
+      found[axis]![k] = n;
+    });
+  });
+  return found;
+}
+
 /** One array's blocks (C order) copied into a contiguous ndarray on shared memory. */
-export function assembleBlocks(node: ArrayNode, blocks: readonly unknown[]): ndarray.NdArray<any> {
+export function assembleBlocks(planned: ArrayNode, blocks: readonly unknown[]): ndarray.NdArray<any> {
+  const chunks = hasUnknownChunks(planned) ? chunksOfBlocks(planned, blocks) : planned.chunks;
+  const node = { ...planned, chunks, shape: chunks.map((c) => c.reduce((a, b) => a + b, 0)) } as ArrayNode;
   const size = node.shape.reduce((a, b) => a * b, 1);
   const out = allocate(node.dtype, size) as { [i: number]: number | bigint };
   const strides = contiguousStrides(node.shape);
@@ -54,28 +84,62 @@ export function describeArray(root: ArrayNode): string {
   const seen = new Set<string>();
   const visit = (n: ArrayNode, depth: number): void => {
     const pad = '  '.repeat(depth);
-    const detail = n.kind === 'reduce' ? ` ${n.name} axes=${n.axes.join(',')}` : n.kind === 'random' ? ` ${n.random.dist}` : n.kind === 'linalg' ? ` ${n.op}` : '';
+    const detail = n.kind === 'reduce' ? ` ${n.name} axes=${n.axes.join(',')}` : n.kind === 'random' ? ` ${n.random.dist}` : n.kind === 'linalg' ? ` ${n.op}` : n.kind === 'frame' ? ` columns=${JSON.stringify(n.columns)}` : '';
     lines.push(`${pad}${n.kind}${detail} shape=(${n.shape.join(', ')}) blocks=${n.chunks.map((c) => c.length).join('x')} dtype=${n.dtype}${seen.has(n.token) ? ' (shared)' : ''}`);
     if (seen.has(n.token)) return;
     seen.add(n.token);
-    const children = 'inputs' in n ? n.inputs : 'input' in n ? [n.input] : n.kind === 'matmul' ? [n.a, n.b] : [];
-    for (const c of children) visit(c, depth + 1);
+    if (n.kind === 'frame') lines.push(describePlan(n.frame, `${pad}  `));
+    for (const c of childrenOf(n)) visit(c, depth + 1);
   };
   visit(root, 0);
   return lines.join('\n');
 }
 
-/** The collection-protocol Output of an array: no frames, its own tasks, an ndarray as result. */
-export function arrayOutput(node: ArrayNode): Output<ndarray.NdArray<any>> {
-  const out: Output<ndarray.NdArray<any>> = {
-    frames: [],
-    reductions: [],
-    withFrames: () => out,
-    lower: (builder: GraphBuilder): Key[] => lowerArray(loweringFor(builder), node),
-    finish: (values) => assembleBlocks(node, values),
-    explain: () => describeArray(node),
-  };
+/** The DataFrames an array reads (df.toArray), with the columns it needs. */
+function framesUnder(root: ArrayNode): Array<{ frame: FrameNode; columns: readonly string[] }> {
+  const out: Array<{ frame: FrameNode; columns: readonly string[] }> = [];
+  const seen = new Set<string>();
+  const stack = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (seen.has(n.token)) continue;
+    seen.add(n.token);
+    if (n.kind === 'frame') out.push({ frame: n.frame, columns: n.columns });
+    stack.push(...childrenOf(n));
+  }
   return out;
+}
+
+/**
+ * An Output over `node` whose tasks compute `extra` per block (null: the blocks themselves), finished by
+ * `finish`. Frames read by df.toArray() arrays are shown to the optimiser, and lowered as it rewrote them.
+ */
+function blocksOutput<T>(node: ArrayNode, finish: (values: readonly unknown[]) => T, describe: () => string, blockOp: string | null, rewrite: (f: FrameNode) => FrameNode = (f) => f): Output<T> {
+  const frames = framesUnder(node);
+  return {
+    frames: frames.map(({ frame, columns }) => ({ node: rewrite(frame), need: new Set(columns) })),
+    reductions: [],
+    withFrames: (rw: FrameRewrite) => blocksOutput(node, finish, describe, blockOp, (f) => rw.frame(rewrite(f))),
+    lower: (builder: GraphBuilder): Key[] => {
+      const lw = loweringFor(builder);
+      lw.rewriteFrame = rewrite;
+      const keys = lowerArray(lw, node);
+      return blockOp === null ? keys : keys.map((k) => builder.addTask(`${k}-${blockOp}`, blockOp, [ref(k)]));
+    },
+    finish,
+    explain: describe,
+  };
+}
+
+/** The collection-protocol Output of an array: its own tasks, an ndarray as result. */
+export function arrayOutput(node: ArrayNode): Output<ndarray.NdArray<any>> {
+  return blocksOutput(node, (values) => assembleBlocks(node, values), () => describeArray(node), null);
+}
+
+/** Computes the shape of every block (the data is computed, only shapes come back): the chunks as known. */
+export async function computeChunks(node: ArrayNode, options: ArrayComputeOptions = {}): Promise<Chunks> {
+  const shapes = await computeOne(blocksOutput(node, (values) => values.map((shape) => ({ shape })), () => describeArray(node), 'array.block-shape'), options);
+  return chunksOfBlocks(node, shapes);
 }
 
 export function computeArray(node: ArrayNode, options: ArrayComputeOptions = {}): Promise<ndarray.NdArray<any>> {

@@ -17,6 +17,8 @@ export function axisPieces(chunks: readonly number[], sel: AxisSelection): AxisP
     const block = starts.findIndex((s, i) => i < chunks.length && sel.index >= s && sel.index < s + chunks[i]!);
     return [{ block, local: { kind: 'index', index: sel.index - starts[block]! } }];
   }
+  // an axis of unknown length can only be taken whole: each block keeps all it has (count -1)
+  if (chunks.some((c) => Number.isNaN(c))) return chunks.map((_, block) => ({ block, local: { kind: 'range', start: 0, step: 1, count: -1 } }));
   const pieces: AxisPiece[] = [];
   const order = sel.step > 0 ? chunks.map((_, i) => i) : chunks.map((_, i) => chunks.length - 1 - i);
   for (const b of order) {
@@ -41,7 +43,7 @@ export function axisPieces(chunks: readonly number[], sel: AxisSelection): AxisP
 export function slicedChunks(chunks: Chunks, selection: readonly AxisSelection[]): Chunks {
   const out: number[][] = [];
   selection.forEach((sel, axis) => {
-    if (sel.kind === 'range') out.push(axisPieces(chunks[axis]!, sel).map((p) => (p.local.kind === 'range' ? p.local.count : 0)));
+    if (sel.kind === 'range') out.push(axisPieces(chunks[axis]!, sel).map((p) => (p.local.kind !== 'range' ? 0 : p.local.count < 0 ? NaN : p.local.count)));
   });
   return out;
 }

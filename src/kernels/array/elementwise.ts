@@ -137,8 +137,11 @@ function generate(expr: ArrayExpr, inputs: readonly DType[], scalars: Array<numb
       return { code: `v${expr.index}`, big: inputs[expr.index] === 'int64' };
     case 'scalar': {
       scalars.push(typeof expr.value === 'boolean' ? (expr.value ? 1 : 0) : expr.value);
+      // left as it is (a number or a bigint): the operation it meets converts it to its own type. Converting
+      // a weak int to int64 here would make a float chain (x.sin().mul(3)) build a BigInt per element.
       const name = `s[${scalars.length - 1}]`;
-      return convert({ code: name, big: typeof expr.value === 'bigint' }, t);
+      void t;
+      return { code: name, big: typeof expr.value === 'bigint' };
     }
     case 'cast':
       return convert(generate(expr.arg, inputs, scalars), expr.dtype);

@@ -97,6 +97,74 @@ function walk(shape: readonly number[], sIn: readonly number[], oIn: number, sOu
   }
 }
 
+/**
+ * Walks `shape` in C order one innermost row at a time: fn(input start, output start, length, input step,
+ * output step). Kernels run their own tight loop over the row, so nothing is called per element.
+ */
+function walkRows(shape: readonly number[], sIn: readonly number[], oIn: number, sOut: readonly number[], fn: (i: number, o: number, n: number, si: number, so: number) => void): void {
+  const nd = shape.length;
+  if (sizeOf(shape) === 0) return;
+  if (nd === 0) return fn(oIn, 0, 1, 0, 0);
+  const counter = new Array<number>(nd).fill(0);
+  const inner = shape[nd - 1]!;
+  const si = sIn[nd - 1]!, so = sOut[nd - 1]!;
+  let bi = oIn, bo = 0;
+  for (;;) {
+    fn(bi, bo, inner, si, so);
+    let axis = nd - 2;
+    for (; axis >= 0; axis--) {
+      counter[axis]!++;
+      bi += sIn[axis]!;
+      bo += sOut[axis]!;
+      if (counter[axis]! < shape[axis]!) break;
+      bi -= sIn[axis]! * shape[axis]!;
+      bo -= sOut[axis]! * shape[axis]!;
+      counter[axis] = 0;
+    }
+    if (axis < 0) return;
+  }
+}
+
+const MOMENTS = new Float64Array(2);
+
+/** Sum and sum of squares of (v - shift) over one row, into out[0], out[1] (a top-level loop V8 optimises alone). */
+function rowMoments(f: Float64Array | Float32Array, i: number, n: number, si: number, sh: number, out: Float64Array): void {
+  let a = 0, b = 0, q = 0, r = 0, j = 0;
+  for (; j + 2 <= n; j += 2, i += 2 * si) {
+    const t0 = f[i]! - sh, t1 = f[i + si]! - sh;
+    a += t0;
+    q += t0 * t0;
+    b += t1;
+    r += t1 * t1;
+  }
+  if (j < n) {
+    const t = f[i]! - sh;
+    a += t;
+    q += t * t;
+  }
+  out[0] = a + b;
+  out[1] = q + r;
+}
+
+/** Sum of one row of floats into a number (four accumulators: independent adds pipeline, and round less). */
+function rowSum(d: Float64Array | Float32Array, i: number, n: number, si: number, skipNaN: boolean): number {
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  let j = 0;
+  if (!skipNaN) {
+    for (; j + 4 <= n; j += 4, i += 4 * si) {
+      a0 += d[i]!;
+      a1 += d[i + si]!;
+      a2 += d[i + 2 * si]!;
+      a3 += d[i + 3 * si]!;
+    }
+  }
+  for (; j < n; j++, i += si) {
+    const v = d[i]!;
+    if (!skipNaN || v === v) a0 += v;
+  }
+  return (a0 + a1) + (a2 + a3);
+}
+
 export interface PartialOptions {
   /** Where this chunk starts in the whole array (argmin/argmax report whole-array indices). */
   origin?: readonly number[];
@@ -151,6 +219,14 @@ export function partialReduce(name: ReductionName, x: Strided, axes: readonly nu
     }
     const acc = new Float64Array(cells).fill(product ? 1 : 0);
     const d = data as Float64Array;
+    if (!product) {
+      walkRows(x.shape, x.stride, x.offset, outStride, (i, o, n, si, so) => {
+        if (so === 0) acc[o] += rowSum(d, i, n, si, skip);
+        else if (skip) for (let j = 0; j < n; j++, i += si, o += so) { const v = d[i]!; if (v === v) acc[o] += v; }
+        else for (let j = 0; j < n; j++, i += si, o += so) acc[o] += d[i]!;
+      });
+      return { name, shape, inputDType, values: acc };
+    }
     if (product) walk(x.shape, x.stride, x.offset, outStride, noArg, 0, (i, o) => { acc[o] *= d[i]!; });
     else if (skip) walk(x.shape, x.stride, x.offset, outStride, noArg, 0, (i, o) => { const v = d[i]!; if (v === v) acc[o] += v; });
     else walk(x.shape, x.stride, x.offset, outStride, noArg, 0, (i, o) => { acc[o] += d[i]!; });
@@ -166,7 +242,49 @@ export function partialReduce(name: ReductionName, x: Strided, axes: readonly nu
     // the shifted values are small, so nothing cancels; chunks then merge by Chan's update.
     const shift = new Float64Array(cells);
     const s1 = new Float64Array(cells);
-    walk(x.shape, x.stride, x.offset, outStride, noArg, 0, (i, o) => {
+    if (data instanceof Float64Array || data instanceof Float32Array) {
+      const f = data;
+      walkRows(x.shape, x.stride, x.offset, outStride, (i, o, n, si, so) => {
+        if (so !== 0) {
+          for (let j = 0; j < n; j++, i += si, o += so) {
+            const v = f[i]!;
+            if (skip && v !== v) continue;
+            if (count[o]++ === 0) shift[o] = v;
+            const t = v - shift[o]!;
+            s1[o] += t;
+            m2[o] += t * t;
+          }
+          return;
+        }
+        // the whole row goes to one cell: locals, and two accumulators each
+        let c = count[o]!, sh = shift[o]!, a = 0, b = 0, q = 0, r = 0, j = 0;
+        for (; c === 0 && j < n; j++, i += si) {
+          const v = f[i]!;
+          if (skip && v !== v) continue;
+          sh = v;
+          c = 1;
+        }
+        if (!skip && j < n) {
+          rowMoments(f, i, n - j, si, sh, MOMENTS);
+          a = MOMENTS[0]!;
+          q = MOMENTS[1]!;
+          c += n - j;
+          j = n;
+        }
+        for (; j < n; j++, i += si) {
+          const v = f[i]!;
+          if (skip && v !== v) continue;
+          const t = v - sh;
+          a += t;
+          q += t * t;
+          c++;
+        }
+        count[o] = c;
+        shift[o] = sh;
+        s1[o] += a + b;
+        m2[o] += q + r;
+      });
+    } else walk(x.shape, x.stride, x.offset, outStride, noArg, 0, (i, o) => {
       const v = Number(d[i]!);
       if (skip && v !== v) return;
       if (count[o]++ === 0) shift[o] = v;

@@ -8,6 +8,7 @@ import { toWire, fromWire, type WireMode } from '../transport.ts';
 import type { BatchRequest, TaskResult, WireTask } from '../worker/protocol.ts';
 import { deserializeError } from '../remote-errors.ts';
 import { type RunContext, PoolClosedError, TimeoutError } from '../cancel.ts';
+import { runIdOf } from '../nested.ts';
 
 /** How the executor steers one batch on a pool: stop it, and hear when each of its tasks starts. */
 export interface BatchControl {
@@ -25,6 +26,9 @@ export interface WorkerPool {
   /** True once close() was called: a rejection then means "closed", not "died". */
   readonly closed: boolean;
   send(req: BatchRequest, control: BatchControl): Promise<TaskResult[]>;
+  /** One more (secede) or one fewer (rejoin) batch may run at once: a running task waits for nested work. */
+  secede(): void;
+  rejoin(): void;
   close(): Promise<void>;
 }
 
@@ -95,6 +99,14 @@ export class PooledExecutor implements Executor {
       // Everything the core hands over in one synchronous pass is batched together in a microtask.
       if (this.queue.push({ task, inputs, ctx, resolve, reject, retried: false }) === 1) queueMicrotask(() => this.flush());
     });
+  }
+
+  secede(): void {
+    this.pool.secede();
+  }
+
+  rejoin(): void {
+    this.pool.rejoin();
   }
 
   close(): Promise<void> {
@@ -186,7 +198,8 @@ export class PooledExecutor implements Executor {
       clearTimeout(timer);
       ctx.signal.removeEventListener('abort', onRunAbort);
     };
-    this.pool.send({ mode: this.mode, modules: this.options.modules, tasks }, { signal: batch.signal, onTaskStart }).then(
+    // `run` names the run in a task's nested requests (getClient() inside a task).
+    this.pool.send({ mode: this.mode, modules: this.options.modules, tasks, run: runIdOf(ctx) }, { signal: batch.signal, onTaskStart }).then(
       (results) => {
         done();
         this.settle(sent, results);

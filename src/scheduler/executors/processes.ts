@@ -6,6 +6,12 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { type BatchControl, PooledExecutor, type WorkerPool } from './pooled.ts';
 import { loaderExecArgv, workerFile } from './worker-file.ts';
 import type { BatchRequest, ProcessMessage, TaskResult } from '../worker/protocol.ts';
+import { handleNested, isNestedMessage } from '../nested.ts';
+
+/** Processes the pool may add while tasks wait for nested work (secede); more waiting tasks than this queue. */
+export const MAX_SECEDED_PROCESSES = 64;
+/** How long a process started for a waiting task stays idle before it is stopped. */
+const SURPLUS_IDLE_MS = 10_000;
 
 export interface ProcessesOptions {
   readonly numWorkers: number;
@@ -37,6 +43,8 @@ export class ProcessPool implements WorkerPool {
   private readonly idle: Worker[] = [];
   private readonly queue: Job[] = [];
   private nextId = 0;
+  /** Running tasks that wait for nested work: the pool may run that many more processes meanwhile. */
+  private seceded = 0;
   closed = false;
 
   constructor(
@@ -67,6 +75,20 @@ export class ProcessPool implements WorkerPool {
     });
   }
 
+  secede(): void {
+    this.seceded += 1;
+    this.pump();
+  }
+
+  rejoin(): void {
+    if (this.seceded > 0) this.seceded -= 1;
+  }
+
+  /** How many processes may run batches now. */
+  private get slots(): number {
+    return this.size + Math.min(this.seceded, MAX_SECEDED_PROCESSES);
+  }
+
   /** Stop one batch: drop it from the queue, or kill the process running it (a loop cannot be interrupted otherwise). */
   private abort(job: Job): void {
     const reason = job.control.signal.reason;
@@ -93,8 +115,10 @@ export class ProcessPool implements WorkerPool {
   private pump(): void {
     // Start the whole pool at once (start-up under tsx is ~0.5 s): a process started only when a second
     // task is ready would add that delay in the middle of a compute.
-    while (this.queue.length > 0 && this.workers.size < this.size) this.idle.push(this.spawn());
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && this.workers.size < this.slots) this.idle.push(this.spawn());
+    // Processes started for waiting tasks stay a while after the wait (the next nested wait reuses them),
+    // but never run more batches at once than there are slots.
+    while (this.queue.length > 0 && this.workers.size - this.idle.length < this.slots) {
       const w = this.idle.pop();
       if (!w) return;
       const job = this.queue.shift()!;
@@ -134,13 +158,16 @@ export class ProcessPool implements WorkerPool {
     });
     (child.stderr as unknown as { unref?: () => void }).unref?.();
     child.on('message', (msg: ProcessMessage) => {
+      if (isNestedMessage(msg)) return handleNested(msg, (r) => void (child.connected && child.send(r as object)), 'ipc');
       const job = w.job;
       if (!job) return;
       if ('started' in msg) return job.control.onTaskStart?.(msg.started);
       w.job = null;
       holdProcessOpen(child, false);
-      this.idle.push(w);
       job.resolve(msg.results);
+      this.idle.push(w);
+      // A process started while a task waited for nested work retires when it stays idle and unneeded.
+      if (this.workers.size > this.size) setTimeout(() => this.retireSurplus(), SURPLUS_IDLE_MS).unref();
       this.pump();
     });
     child.on('error', (err) => this.fail(w, err));
@@ -150,6 +177,14 @@ export class ProcessPool implements WorkerPool {
       this.fail(w, new Error(`worker process ${how}${tail ? `: ${tail}` : ''}`));
     });
     return w;
+  }
+
+  private retireSurplus(): void {
+    while (this.workers.size > this.slots && this.idle.length > 0) {
+      const w = this.idle.shift()!;
+      this.workers.delete(w);
+      w.child.kill();
+    }
   }
 
   /** The process is gone or unusable: drop it, fail its batch (the executor retries), start a replacement on demand. */

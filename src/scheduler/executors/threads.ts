@@ -2,9 +2,11 @@
 // SharedArrayBuffer descriptors (transport.ts 'shared' mode): no column data is copied either way.
 
 import { Piscina } from 'piscina';
+import type { MessagePort } from 'node:worker_threads';
 import { type BatchControl, PooledExecutor, type WorkerPool } from './pooled.ts';
 import { workerFile } from './worker-file.ts';
 import type { BatchRequest, TaskResult } from '../worker/protocol.ts';
+import { handleNested, isNestedMessage } from '../nested.ts';
 
 export interface ThreadsOptions {
   readonly numWorkers: number;
@@ -15,16 +17,34 @@ export interface ThreadsOptions {
   readonly memoryLimitMb?: number | null;
 }
 
+/** Threads the pool may add while tasks wait for nested work (secede); more waiting tasks than this queue. */
+export const MAX_SECEDED_THREADS = 64;
+
+interface Queued {
+  readonly req: BatchRequest;
+  readonly control: BatchControl;
+  readonly resolve: (r: TaskResult[]) => void;
+  readonly reject: (e: unknown) => void;
+  readonly onAbort: () => void;
+}
+
 export class ThreadPool implements WorkerPool {
   readonly kind = 'thread';
   private readonly piscina: Piscina;
   closed = false;
+  /** Batches handed to piscina and not settled; at most size + seceded, so piscina's own queue stays empty. */
+  private running = 0;
+  /** Running tasks that wait for nested work: piscina starts that many threads more (up to MAX_SECEDED_THREADS). */
+  private seceded = 0;
+  private readonly queue: Queued[] = [];
 
   constructor(readonly size: number, memoryLimitMb: number | null) {
     this.piscina = new Piscina({
       filename: workerFile('thread-worker').url.href,
       minThreads: size,
-      maxThreads: size,
+      // Room to grow only while tasks wait for nested work: this pool never hands piscina more batches than
+      // size + seceded, and piscina starts a thread only for a batch no idle thread can take.
+      maxThreads: size + MAX_SECEDED_THREADS,
       // Plain message passing: the worker's event loop stays free between tasks (Atomics.wait would block
       // timers an async op left behind), and measured no slower here.
       atomics: 'disabled',
@@ -33,20 +53,76 @@ export class ThreadPool implements WorkerPool {
     });
     // A worker that dies with no task on it is reported here; piscina replaces it, nothing else to do.
     this.piscina.on('error', () => {});
+    // A task's nested client sends its port here once per thread; its requests and our answers use it.
+    this.piscina.on('message', (msg: unknown) => {
+      const port = (msg as { tessera?: string; port?: MessagePort })?.tessera === 'nested-port' ? (msg as { port: MessagePort }).port : null;
+      if (!port) return;
+      port.on('message', (m: unknown) => {
+        if (isNestedMessage(m)) handleNested(m, (r) => port.postMessage(r), 'shared');
+      });
+      port.unref(); // an idle thread's port must not keep this process alive
+    });
   }
 
-  /** An aborted batch is dropped from piscina's queue, or its thread is terminated and replaced (piscina does both). */
+  /** An aborted batch is dropped from the queue, or its thread is terminated and replaced (piscina does both). */
   send(req: BatchRequest, control: BatchControl): Promise<TaskResult[]> {
-    if (!control.onTaskStart) return this.piscina.run(req, { signal: control.signal });
-    const started = new Int32Array(new SharedArrayBuffer(4));
-    const stop = watchStarts(started, control.onTaskStart);
-    const result = this.piscina.run({ ...req, started }, { signal: control.signal });
-    result.then(stop, stop);
+    if (this.running < this.size + Math.min(this.seceded, MAX_SECEDED_THREADS) || this.closed) return this.start(req, control);
+    return new Promise((resolve, reject) => {
+      if (control.signal.aborted) return reject(control.signal.reason);
+      const item: Queued = {
+        req, control, resolve, reject,
+        onAbort: () => {
+          const i = this.queue.indexOf(item);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(control.signal.reason);
+        },
+      };
+      control.signal.addEventListener('abort', item.onAbort, { once: true });
+      this.queue.push(item);
+    });
+  }
+
+  secede(): void {
+    this.seceded += 1;
+    this.drain();
+  }
+
+  rejoin(): void {
+    if (this.seceded > 0) this.seceded -= 1;
+  }
+
+  private drain(): void {
+    while (this.queue.length > 0 && this.running < this.size + Math.min(this.seceded, MAX_SECEDED_THREADS)) {
+      const item = this.queue.shift()!;
+      item.control.signal.removeEventListener('abort', item.onAbort);
+      this.start(item.req, item.control).then(item.resolve, item.reject);
+    }
+  }
+
+  private start(req: BatchRequest, control: BatchControl): Promise<TaskResult[]> {
+    this.running += 1;
+    let result: Promise<TaskResult[]>;
+    if (!control.onTaskStart) result = this.piscina.run(req, { signal: control.signal });
+    else {
+      const started = new Int32Array(new SharedArrayBuffer(4));
+      const stop = watchStarts(started, control.onTaskStart);
+      result = this.piscina.run({ ...req, started }, { signal: control.signal });
+      result.then(stop, stop);
+    }
+    const done = (): void => {
+      this.running -= 1;
+      this.drain();
+    };
+    result.then(done, done);
     return result;
   }
 
   close(): Promise<void> {
     this.closed = true;
+    for (const item of this.queue.splice(0)) {
+      item.control.signal.removeEventListener('abort', item.onAbort);
+      item.reject(new Error('the worker thread pool was closed'));
+    }
     return this.piscina.destroy();
   }
 }

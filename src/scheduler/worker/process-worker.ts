@@ -12,6 +12,7 @@ interface Incoming {
 }
 
 process.on('message', async (msg: Incoming) => {
+  if (typeof msg?.id !== 'number' || msg.req === undefined) return; // answers to a task's nested client (futures/worker-link.ts)
   const onTaskStart = msg.req.reportStarts ? (i: number) => process.send!({ id: msg.id, started: i } satisfies ProcessMessage) : undefined;
   const results = await runBatch(msg.req, onTaskStart);
   try {

@@ -18,6 +18,8 @@ export interface BatchRequest {
   /** Modules (file URLs or specifiers) each worker imports once before running tasks: extra op registrations. */
   readonly modules: readonly string[];
   readonly tasks: readonly WireTask[];
+  /** The run these tasks belong to (scheduler/nested.ts): a task's nested client names it in its requests. */
+  readonly run?: number;
   /**
    * Set when the caller times each task (config taskTimeout): the worker reports each task's start, a
    * thread by storing index + 1 here (a SharedArrayBuffer) and notifying, a process by a message.

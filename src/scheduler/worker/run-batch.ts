@@ -8,6 +8,7 @@ import { serializeError } from '../remote-errors.ts';
 import { captureWarnings, takeWarnings } from './warnings.ts';
 import { collectIfGrown } from './shared-gc.ts';
 import { importUserModule, markWorker } from '../worker-guard.ts';
+import { setCurrentRun } from '../nested.ts';
 
 // Every op registration (src/ops.ts, .js once built), then the extra modules of the request. All are
 // imported lazily inside a task rather than at worker start-up: a module that fails to load surfaces as
@@ -47,7 +48,13 @@ export async function runBatch(req: BatchRequest, onTaskStart?: (index: number) 
     try {
       if (modulesError) throw modulesError;
       const t = task.args.length === 0 ? task : { ...task, args: fromWire(task.args) as unknown[] };
-      let value = executeTask(t, inputs.map(fromWire));
+      setCurrentRun(req.run ?? null); // a user function may open a nested client on this run (getClient())
+      let value: unknown;
+      try {
+        value = executeTask(t, inputs.map(fromWire));
+      } finally {
+        setCurrentRun(null);
+      }
       if (value instanceof Promise) value = await value;
       results.push({ ok: true, value: toWire(value, req.mode), ms: performance.now() - t0, warnings: takeWarnings() });
     } catch (err) {

@@ -1,0 +1,143 @@
+// shift and ffill/bfill across partition boundaries, for columns of any type: a partition's output rows
+// are gathered from (rows carried over from neighbouring partitions) + (its own rows), and rows with no
+// source become null. The carries are small batches: at most |periods| rows for shift, one row for fills.
+
+import type { Data, RecordBatch, Schema } from 'apache-arrow';
+import { emptyBatch, makeBatch, sharedArray } from './arrow-build.ts';
+import { concatData } from './concat.ts';
+import { takeData } from './take.ts';
+import { validityOf } from './validity.ts';
+import { makeData } from 'apache-arrow';
+
+/** Forward: values move to later rows (shift(k > 0), ffill); backward: to earlier rows (shift(k < 0), bfill). */
+export type Direction = 'forward' | 'backward';
+
+/** Gather rows `idx` of `data`; -1 gives null. */
+export function gatherOrNull(data: Data, idx: Int32Array): Data {
+  const safe = Int32Array.from(idx, (i) => (i < 0 ? 0 : i));
+  const n = idx.length;
+  const taken = data.length === 0 ? null : takeData(data, safe);
+  const valid = taken ? validityOf(taken) : null;
+  const bitmap = sharedArray(Uint8Array, (n + 7) >> 3);
+  let nulls = 0;
+  for (let k = 0; k < n; k++) {
+    const ok = idx[k]! >= 0 && (valid === null || ((valid[k >> 3]! >> (k & 7)) & 1) === 1);
+    if (ok) bitmap[k >> 3]! |= 1 << (k & 7);
+    else nulls++;
+  }
+  if (!taken) return nullColumn(data, n);
+  if (nulls === 0) return taken;
+  return makeData({ type: taken.type, length: n, nullCount: nulls, nullBitmap: bitmap, data: taken.values, valueOffsets: taken.valueOffsets, dictionary: taken.dictionary } as any);
+}
+
+/** n nulls of data's type (data has no rows to gather from). */
+function nullColumn(data: Data, n: number): Data {
+  const zero = placeholder(data, n);
+  return makeData({ ...zero, nullCount: n, nullBitmap: sharedArray(Uint8Array, (n + 7) >> 3) } as any);
+}
+
+/** Buffers of n zero rows of data's type (values never read: every row is null). */
+function placeholder(data: Data, n: number): Record<string, unknown> {
+  const type = data.type;
+  const values = data.values as unknown as { constructor: { BYTES_PER_ELEMENT?: number; new (n: number): unknown } } | undefined;
+  if (data.valueOffsets) return { type, length: n, valueOffsets: sharedArray(Int32Array, n + 1), data: new Uint8Array(0) };
+  if (data.dictionary) return { type, length: n, data: sharedArray(Int32Array, n), dictionary: data.dictionary };
+  if (values && values.constructor.BYTES_PER_ELEMENT) {
+    const Ctor = values.constructor as unknown as { new (b: ArrayBufferLike, o: number, l: number): unknown; BYTES_PER_ELEMENT: number };
+    const stride = data.stride ?? 1;
+    return { type, length: n, data: new Ctor(new SharedArrayBuffer(Math.max(8, n * stride * Ctor.BYTES_PER_ELEMENT)), 0, n * stride) };
+  }
+  return { type, length: n, data: sharedArray(Uint8Array, (n + 7) >> 3) };
+}
+
+/** Rows to hand on for shift: the last k (forward) or first k (backward) rows of `batch`. */
+export function edgeRows(batch: RecordBatch, k: number, direction: Direction): RecordBatch {
+  const n = batch.numRows;
+  const take = Math.min(k, n);
+  const start = direction === 'forward' ? n - take : 0;
+  const idx = Int32Array.from({ length: take }, (_, i) => start + i);
+  return makeBatch(batch.schema, batch.data.children.map((d) => takeData(d, idx)));
+}
+
+/** The carry after one more partition: its edge rows next to the rows carried so far, at most k kept. */
+export function shiftCarryStep(carry: RecordBatch | null, edge: RecordBatch, k: number, direction: Direction): RecordBatch {
+  if (carry === null || carry.numRows === 0) return edge;
+  const ordered = direction === 'forward' ? [carry, edge] : [edge, carry];
+  const joined = makeBatch(edge.schema, edge.schema.fields.map((f, i) => concatData(f.type, ordered.map((b) => b.data.children[i]!))));
+  return edgeRows(joined, k, direction);
+}
+
+/** Shift `data` by k rows (k > 0: down) with `carry` holding the neighbouring partition rows (same column). */
+export function shiftColumn(data: Data, carry: Data | null, k: number): Data {
+  const n = data.length;
+  const c = carry ? carry.length : 0;
+  const joined = c > 0 ? concatData(data.type, k > 0 ? [carry!, data] : [data, carry!]) : data;
+  const idx = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    // forward: row j takes joined row j + c - k; backward: row j takes joined row j - k (k < 0)
+    const src = k > 0 ? j + c - k : j - k;
+    idx[j] = src >= 0 && src < joined.length ? src : -1;
+  }
+  return gatherOrNull(joined, idx);
+}
+
+/** The last (forward) or first (backward) non-null value of each column, as a one-row batch (null where none). */
+export function fillEdge(batch: RecordBatch, direction: Direction): RecordBatch {
+  const cols = batch.data.children.map((d) => {
+    const valid = validityOf(d);
+    let at = -1;
+    if (d.length > 0) {
+      if (valid === null) at = direction === 'forward' ? d.length - 1 : 0;
+      else if (direction === 'forward') {
+        for (let i = d.length - 1; i >= 0; i--) if ((valid[i >> 3]! >> (i & 7)) & 1) { at = i; break; }
+      } else {
+        for (let i = 0; i < d.length; i++) if ((valid[i >> 3]! >> (i & 7)) & 1) { at = i; break; }
+      }
+    }
+    return gatherOrNull(d, Int32Array.of(at));
+  });
+  return makeBatch(batch.schema, cols);
+}
+
+/** The carry after one more partition: per column, that partition's edge value where it has one. */
+export function fillCarryStep(carry: RecordBatch | null, edge: RecordBatch): RecordBatch {
+  if (carry === null) return edge;
+  const cols = edge.data.children.map((e, i) => {
+    const valid = validityOf(e);
+    const has = e.length > 0 && (valid === null || (valid[0]! & 1) === 1);
+    return has ? e : carry.data.children[i]!;
+  });
+  return makeBatch(edge.schema, cols);
+}
+
+/** Fill nulls of `data` from the nearest earlier (forward) or later (backward) value, `carry` beyond the edge. */
+export function fillColumn(data: Data, carry: Data | null, direction: Direction): Data {
+  const n = data.length;
+  const c = carry ? carry.length : 0;
+  const joined = c > 0 ? concatData(data.type, direction === 'forward' ? [carry!, data] : [data, carry!]) : data;
+  const valid = validityOf(joined);
+  if (valid === null) return data;
+  const idx = new Int32Array(n).fill(-1);
+  const isValid = (i: number) => ((valid[i >> 3]! >> (i & 7)) & 1) === 1;
+  // Rows of `data` sit at [off, off + n) in joined; the carry row (if any) before or after them.
+  const off = direction === 'forward' ? c : 0;
+  let last = -1;
+  const visit = (j: number) => {
+    const src = j + off;
+    if (isValid(src)) last = src;
+    idx[j] = last;
+  };
+  if (direction === 'forward') {
+    if (c > 0 && isValid(0)) last = 0;
+    for (let j = 0; j < n; j++) visit(j);
+  } else {
+    if (c > 0 && isValid(n)) last = n;
+    for (let j = n - 1; j >= 0; j--) visit(j);
+  }
+  return gatherOrNull(joined, idx);
+}
+
+/** An empty carry of the given columns (nothing before the first partition). */
+export function noCarry(schema: Schema): RecordBatch {
+  return emptyBatch(schema);
+}
