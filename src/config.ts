@@ -6,9 +6,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { availableParallelism } from 'node:os';
 
 export type SchedulerName = 'sync' | 'threads' | 'processes' | 'distributed';
+/** Which hardware runs the kernels: the CPU, the GPU (WebGPU), or the GPU where a measured cost model predicts a gain. */
+export type KernelsChoice = 'auto' | 'cpu' | 'gpu';
 
 export interface Config {
-  /** Where tasks run: inline ('sync', for debugging), worker threads (default), or worker processes. */
+  /** Where tasks run: inline ('sync', for debugging), worker threads (default), worker processes, or BullMQ workers on other hosts ('distributed'). */
   scheduler: SchedulerName;
   /** Workers for 'threads' and 'processes'; defaults to os.availableParallelism(). */
   numWorkers: number;
@@ -27,6 +29,12 @@ export interface Config {
    * registerKernelBackend, in every worker through workerModules). Chosen per task in executeTask.
    */
   backend: string;
+  /**
+   * GPU kernels (docs/GPU.md): 'cpu' (the default), 'gpu' (every kernel the GPU has runs there; fails at once
+   * when no adapter exists), or 'auto' (the GPU only where its measured cost model predicts it is faster).
+   * A lost device or GPU error falls back to the CPU kernels for the rest of the run.
+   */
+  kernels: KernelsChoice;
   /**
    * Longest one task may run, in ms; a task over it fails with a TimeoutError and its worker is terminated
    * and replaced. null = no limit. On 'sync' only asynchronous work (reads) can be stopped.
@@ -56,6 +64,7 @@ export interface Config {
 export type ConfigOptions = Partial<Omit<Config, 'numWorkers'>> & { numWorkers?: number | null };
 
 const SCHEDULERS: readonly SchedulerName[] = ['sync', 'threads', 'processes', 'distributed'];
+const KERNELS: readonly KernelsChoice[] = ['auto', 'cpu', 'gpu'];
 
 function defaults(): Config {
   return {
@@ -67,6 +76,7 @@ function defaults(): Config {
     workerModules: [],
     workerMemoryLimitMb: null,
     backend: 'cpu',
+    kernels: 'cpu',
     taskTimeout: null,
     redis: null,
     storage: null,
@@ -155,6 +165,9 @@ export function validateConfig(options: ConfigOptions): void {
       case 'backend':
         if (typeof v !== 'string' || v.length === 0) throw new TypeError(`backend must be the name of a kernel backend (a string such as 'cpu'); got ${JSON.stringify(v)}`);
         break;
+      case 'kernels':
+        if (!KERNELS.includes(v as KernelsChoice)) throw new TypeError(`kernels must be one of ${KERNELS.map((s) => `'${s}'`).join(', ')}; got ${JSON.stringify(v)}`);
+        break;
       case 'workerModules':
         if (!Array.isArray(v) || !v.every((m) => typeof m === 'string' && m.length > 0)) {
           throw new TypeError('workerModules must be an array of module URLs or absolute paths (strings)');
@@ -172,7 +185,10 @@ function apply(base: Config, options: ConfigOptions): Config {
   return out;
 }
 
-/** TESSERA_SCHEDULER / TESSERA_NUM_WORKERS (and TESSERA_REDIS_URL / TESSERA_STORAGE / TESSERA_QUEUE) let a whole test suite run under another scheduler unchanged. */
+/**
+ * TESSERA_SCHEDULER / TESSERA_NUM_WORKERS / TESSERA_KERNELS (and TESSERA_REDIS_URL / TESSERA_STORAGE /
+ * TESSERA_QUEUE) let a whole test suite run under another scheduler or on the GPU unchanged.
+ */
 function fromEnvironment(): ConfigOptions {
   const out: ConfigOptions = {};
   const s = process.env.TESSERA_SCHEDULER;
@@ -184,6 +200,8 @@ function fromEnvironment(): ConfigOptions {
   if (process.env.TESSERA_REDIS_URL) out.redis = process.env.TESSERA_REDIS_URL;
   if (process.env.TESSERA_STORAGE) out.storage = process.env.TESSERA_STORAGE;
   if (process.env.TESSERA_QUEUE) out.queue = process.env.TESSERA_QUEUE;
+  const k = process.env.TESSERA_KERNELS;
+  if (k) out.kernels = k as KernelsChoice;
   try {
     validateConfig(out);
   } catch (err) {

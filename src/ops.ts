@@ -8,4 +8,5 @@ import './io/parquet/ops.ts';
 import './io/arrow-ipc/ops.ts';
 import './collections/delayed/ops.ts';
 import './collections/ndarray/ops.ts';
+import './kernels/gpu/backend.ts';
 import './kernels/reshape-ops.ts';

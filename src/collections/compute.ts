@@ -9,6 +9,7 @@ import { setOwn } from '../kernels/name-records.ts';
 import type { Progress } from '../scheduler/progress.ts';
 import { type Collection, type Output, frameOutput, isCollection, outputOf, tableOf } from './output.ts';
 import { prepare } from './prepare.ts';
+import { describeKernelChoice } from '../kernels/gpu/explain.ts';
 import { type ComputeOptions, runOutputs, runSettings } from './run-path.ts';
 import type { FrameNode } from './plan.ts';
 import type { ComputeResults } from './result-types.ts';
@@ -76,7 +77,8 @@ export async function computeOne<T>(output: Output<T>, options: ComputeOptions =
 
 /** The optimised plan of some outputs and the size of the graph that would run. */
 export function explainOutputs(outputs: readonly Output[], options: ComputeOptions = {}): string {
-  const prepared = prepare(outputs, runSettings(options, 'explain()').cfg);
+  const cfg = runSettings(options, 'explain()').cfg;
+  const prepared = prepare(outputs, cfg);
   const lines: string[] = [];
   prepared.outputs.forEach((o, i) => {
     if (outputs.length > 1) lines.push(`output ${i}:`);
@@ -85,6 +87,7 @@ export function explainOutputs(outputs: readonly Output[], options: ComputeOptio
   const ops = new Map<string, number>();
   for (const t of prepared.graph.values()) ops.set(t.op, (ops.get(t.op) ?? 0) + 1);
   lines.push(`tasks: ${prepared.graph.size} (${[...ops].map(([op, n]) => `${n} ${op}`).join(', ')})`);
+  lines.push(...describeKernelChoice(cfg, prepared.graph));
   return lines.join('\n');
 }
 

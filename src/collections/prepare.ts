@@ -15,6 +15,7 @@ import type { PartitionSource } from './source.ts';
 import { supports } from './reductions.ts';
 import { describeExpr, exprType, kindOf } from '../expr.ts';
 import { embeddedRequests, mapExprFrames } from './scalar-leaf.ts';
+import { effectiveBackend } from '../kernels/backend.ts';
 
 /** A prepared computation: the optimised graph, the keys each output needs, and how to finish them. */
 export interface Prepared {
@@ -58,7 +59,8 @@ export function prepare(outputs: readonly Output[], cfg: Config): Prepared {
   // 3. Cull and fuse linear chains (a partition's read -> filter -> partial reduce becomes one task);
   //    tasks carry the settings a worker needs to run them (which kernel backend).
   let graph = fuseLinearChains(cull(builder.graph, keys), keys);
-  const settings: TaskSettings | null = cfg.backend === 'cpu' ? null : { backend: cfg.backend };
+  const backend = effectiveBackend(cfg);
+  const settings: TaskSettings | null = backend === 'cpu' ? null : { backend };
   if (settings) graph = withSettings(graph, settings);
 
   const finish = (values: ReadonlyMap<Key, unknown>): unknown[] => outs.map((o, i) => o.finish(outputKeys[i]!.map((k) => values.get(k))));

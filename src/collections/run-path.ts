@@ -9,7 +9,8 @@ import { type RunListener, Session } from '../scheduler/session.ts';
 import { RunDeadline } from '../scheduler/cancel.ts';
 import { getExecutor } from '../scheduler/get-executor.ts';
 import { tokenize } from '../scheduler/tokenize.ts';
-import { kernelBackend } from '../kernels/backend.ts';
+import { effectiveBackend, kernelBackend } from '../kernels/backend.ts';
+import { requireGpu } from '../kernels/gpu/device.ts';
 import { type FrameNode, describePlan } from './plan.ts';
 import type { Output } from './output.ts';
 import { type Prepared, prepare } from './prepare.ts';
@@ -76,7 +77,8 @@ export async function runOutputs<T>(outputs: readonly Output[], options: Compute
 export async function runOutputs(outputs: readonly Output[], options: ComputeOptions | RunSettings, drive: Drive<unknown> = gatherAll): Promise<unknown> {
   const settings = isRunSettings(options) ? options : runSettings(options);
   const { cfg, listeners } = settings;
-  kernelBackend(cfg.backend); // an unknown backend fails here, before any work, naming the known ones
+  kernelBackend(effectiveBackend(cfg)); // an unknown backend fails here, before any work, naming the known ones
+  if (cfg.kernels === 'gpu') await requireGpu(); // no adapter: a clear error now, not a CPU run in disguise
   const executor = getExecutor(cfg);
   const stop = cancellation(settings);
   // One deadline for every attempt; sessions also check it between inline tasks, where timers cannot fire.

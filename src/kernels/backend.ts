@@ -3,11 +3,14 @@
 // from the task's settings in executeTask. The CPU backend is the op registry itself: today's kernels.
 
 import type { OpFunction } from '../scheduler/registry.ts';
+import type { Config } from '../config.ts';
 
 /** Op ids a backend may implement: the ones whose work is a kernel over partition data. */
 export const KERNEL_OPS = [
   'frame.assign', 'frame.filter', 'reduce.chunk', 'reduce.combine',
   'groupby.chunk', 'groupby.merge', 'groupby.split', 'groupby.finalize', 'groupby.shuffle-split',
+  // NDArray chunk kernels (GPU backends: kernels/gpu)
+  'array.random', 'array.elementwise', 'array.reduce-partial', 'array.matmul',
 ] as const;
 
 export type KernelOp = (typeof KERNEL_OPS)[number];
@@ -63,4 +66,19 @@ export function kernelBackend(name: string): KernelBackend {
     throw new Error(`unknown kernel backend '${name}'; registered here: ${[...backends.keys()].join(', ')} (register it with registerKernelBackend in a module listed in workerModules, so every worker has it)`);
   }
   return b;
+}
+
+/** Backend names of the `kernels` setting (registered by kernels/gpu/backend.ts, imported with every op). */
+export const GPU_BACKEND_NAMES = { gpu: 'gpu', auto: 'gpu-auto' } as const;
+
+/**
+ * The backend tasks run on: `kernels: 'gpu' | 'auto'` picks the GPU backends, `'cpu'` keeps `backend` (the
+ * older setting, still used for user-registered backends). Both at once is a conflict, not a silent choice.
+ */
+export function effectiveBackend(cfg: Pick<Config, 'backend' | 'kernels'>): string {
+  if (cfg.kernels === 'cpu') return cfg.backend;
+  if (cfg.backend !== 'cpu') {
+    throw new TypeError(`kernels: '${cfg.kernels}' and backend: '${cfg.backend}' both choose a kernel backend; set only one (kernels for the GPU, backend for a registered backend)`);
+  }
+  return GPU_BACKEND_NAMES[cfg.kernels];
 }

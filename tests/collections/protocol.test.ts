@@ -68,7 +68,7 @@ test('a kernel backend registered in a test is chosen by config, per task; cpu s
   assert.is(toyCalls.filter, 4, 'once per partition');
   assert.equal([...seen], ['toy-keep-all'], 'every task carries the backend it runs on');
   assert.is(await kept.compute(SYNC), 10);
-  await rejects(kept.compute({ ...SYNC, backend: 'gpu' }), /unknown kernel backend 'gpu'; registered here: cpu, toy-keep-all/);
+  await rejects(kept.compute({ ...SYNC, backend: 'simd' }), /unknown kernel backend 'simd'; registered here: cpu, gpu, gpu-auto, toy-keep-all/);
 });
 
 test('the backend setting travels with the task to worker threads', async () => {
