@@ -16,7 +16,11 @@ export interface TaskScope {
   client: { taskEnded(): void } | null;
 }
 
-const scopes = new AsyncLocalStorage<TaskScope>();
+// One store per thread, on globalThis: a thread worker runs the one-file bundle of the sources, while a user
+// module it imports reaches getClient() through its own copy of these files; both must see the same scope.
+const SCOPES = Symbol.for('tessera.taskScopes');
+const g = globalThis as unknown as Record<symbol, AsyncLocalStorage<TaskScope> | undefined>;
+const scopes = (g[SCOPES] ??= new AsyncLocalStorage<TaskScope>());
 
 export function currentScope(): TaskScope | undefined {
   return scopes.getStore();
