@@ -24,7 +24,9 @@ export async function run(query: QueryId, files: string[]): Promise<Answer> {
       const out: Q3 = df.partitionBy(['Origin'], true, true).map((g) => {
         const col = (c: string) => Float64Array.from(g.getColumn(c).toArray() as Array<number | null>, (v) => (v === null ? NaN : v));
         const cols: Record<string, Float64Array> = { ArrDelay: col('ArrDelay'), DepDelay: col('DepDelay'), Distance: col('Distance') };
-        const f = fitOls({ col: (c: string) => cols[c]!, numRows: g.height } as never, { y: 'ArrDelay', x: ['DepDelay', 'Distance'] });
+        // The same function tessera runs per group, given the part of the GroupFrame interface it reads.
+        const group = { col: (c: string) => cols[c]!, numbers: (c: string) => cols[c]!, numRows: g.height };
+        const f = fitOls(group as never, { y: 'ArrDelay', x: ['DepDelay', 'Distance'] });
         return [String(g.getColumn('Origin').get(0)), Number(f.n), Number(f.intercept), Number(f.DepDelay), Number(f.Distance)];
       });
       return sortQ3(out);
