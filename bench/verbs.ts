@@ -36,7 +36,8 @@ async function loadCases(): Promise<Array<{ file: string; verb: VerbCase }>> {
     if (!name.endsWith('.ts') || name === 'case.ts') continue;
     const file = path.join(casesDir, name);
     const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-    for (const v of Object.values(mod)) if (isVerbCase(v)) out.push({ file, verb: v });
+    // A module may export its case both by name and as default: count each object once.
+    for (const v of new Set(Object.values(mod))) if (isVerbCase(v)) out.push({ file, verb: v });
   }
   return out;
 }
