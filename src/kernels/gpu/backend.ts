@@ -36,8 +36,11 @@ export async function withGpu<T>(mode: Mode, cpuWork: () => T, gpuWork: (gpu: Gp
 
 /** reduce.chunk on the GPU: each expression is evaluated as on the CPU, then summarised by the GPU kernels. */
 export function gpuReduceChunk(mode: Mode) {
-  return (batch: RecordBatch, exprs: readonly ColExpr[], needs: readonly Needs[]): Promise<Summary[]> =>
-    withGpu(
+  return async (batch: RecordBatch, exprs: readonly ColExpr[], needs: readonly Needs[]): Promise<Summary[]> => {
+    // Quantile runs, sketches and co-moments (corr/cov pair expressions with each other) have no GPU kernel:
+    // the whole chunk stays on the CPU so every partial carries what its merge needs.
+    if (needs.some((n) => n.values || n.sketch || (n.co?.length ?? 0) > 0)) return reduceChunk(batch, exprs, needs);
+    return withGpu(
       mode,
       () => reduceChunk(batch, exprs, needs),
       (gpu) => reduceOnGpu(gpu, batch, exprs, needs),
@@ -51,6 +54,7 @@ export function gpuReduceChunk(mode: Mode) {
         return gpuMs < cpuMs;
       },
     );
+  };
 }
 
 async function reduceOnGpu(gpu: Gpu, batch: RecordBatch, exprs: readonly ColExpr[], needs: readonly Needs[]): Promise<Summary[]> {
