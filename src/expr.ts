@@ -199,7 +199,8 @@ function isIntegerLiteral(e: ColExpr): boolean {
   return e.t === 'lit' && typeof e.value === 'number' && Number.isSafeInteger(e.value);
 }
 
-function literalFits(v: number, t: DataType): boolean {
+/** True when integer `v` is representable in integer type `t` (int64 always, for the JS-number range). */
+export function literalFits(v: number, t: DataType): boolean {
   const i = intInfo(t);
   if (!i) return false;
   if (i.bits === 64) return true;

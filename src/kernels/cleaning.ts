@@ -3,7 +3,7 @@
 
 import { type Data, type DataType, Bool, Dictionary, Float64, Int64, Type, Utf8 } from 'apache-arrow';
 import type { ColExpr, Literal } from '../expr.ts';
-import { intInfo, kindOf } from '../expr.ts';
+import { intInfo, kindOf, literalFits } from '../expr.ts';
 import { type FnOperand, registerExprFunction } from './expr-functions.ts';
 import { dictionaryData, primitiveData, sharedArray } from './arrow-build.ts';
 import { asFloat64, boolBytes, packBits } from './column-values.ts';
@@ -13,15 +13,6 @@ import { epochMsReader, isTemporalType, msPerUnit } from './dates.ts';
 import { parseTimestamp } from '../io/csv/values.ts';
 
 type Row = number | bigint | string | boolean;
-
-function fitsInt(v: number, t: DataType): boolean {
-  const i = intInfo(t);
-  if (!i) return false;
-  if (i.bits === 64) return true;
-  const lo = i.signed ? -(2 ** (i.bits - 1)) : 0;
-  const hi = i.signed ? 2 ** (i.bits - 1) - 1 : 2 ** i.bits - 1;
-  return v >= lo && v <= hi;
-}
 
 /**
  * The one type two values can share (pandas-like, but never data-dependent): an integer column keeps its
@@ -38,8 +29,8 @@ export function commonType(a: DataType, ea: ColExpr, b: DataType, eb: ColExpr, w
   if (numeric(ka) && numeric(kb)) {
     const ia = intInfo(a);
     const ib = intInfo(b);
-    if (ia && !ib && isIntLit(eb)) return fitsInt((eb as { value: number }).value, a) ? a : new Int64();
-    if (ib && !ia && isIntLit(ea)) return fitsInt((ea as { value: number }).value, b) ? b : new Int64();
+    if (ia && !ib && isIntLit(eb)) return literalFits((eb as { value: number }).value, a) ? a : new Int64();
+    if (ib && !ia && isIntLit(ea)) return literalFits((ea as { value: number }).value, b) ? b : new Int64();
     if (ia && ib) return ia.bits === ib.bits && ia.signed === ib.signed ? a : new Int64();
     return new Float64();
   }
@@ -298,7 +289,7 @@ registerExprFunction('round', {
         const twice = 2n * r;
         if (twice > step || (twice === step && q % 2n !== 0n)) q += 1n;
         const out = q * step;
-        if (!(kindOf(type) === 'bigint') && (out > BigInt(Number.MAX_SAFE_INTEGER) || !fitsInt(Number(out), type))) throw new RangeError(`${what}: ${a} rounds to ${out}, outside ${String(type)}; widen first with astype('int64')`);
+        if (!(kindOf(type) === 'bigint') && (out > BigInt(Number.MAX_SAFE_INTEGER) || !literalFits(Number(out), type))) throw new RangeError(`${what}: ${a} rounds to ${out}, outside ${String(type)}; widen first with astype('int64')`);
         return kindOf(type) === 'bigint' ? out : Number(out);
       }),
     };

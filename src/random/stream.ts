@@ -47,22 +47,14 @@ export function fillPairs(
   start: StreamStart, first: number, count: number, out: Float64Array, offset: number,
   pair: (words: Uint32Array, blockOffset: number, half: number) => number,
 ): void {
-  if (count <= 0) return;
-  const ctr = new Uint32Array(3);
-  const firstBlock = Math.floor(first / 2);
-  const lastBlock = Math.floor((first + count - 1) / 2);
-  const words = new Uint32Array(4 * Math.min(BATCH_BLOCKS, lastBlock - firstBlock + 1));
-  for (let block = firstBlock; block <= lastBlock; block += BATCH_BLOCKS) {
-    const n = Math.min(BATCH_BLOCKS, lastBlock - block + 1);
-    blockCounter(start, block, ctr);
-    philoxBlocks(ctr[0]!, ctr[1]!, ctr[2]!, 0, start.key0, start.key1, n, words);
-    const from = Math.max(first, 2 * block);
-    const to = Math.min(first + count, 2 * (block + n));
+  forEachBatch(start, first, count, (words, blocks, e0) => {
+    const from = Math.max(first, e0);
+    const to = Math.min(first + count, e0 + 2 * blocks);
     for (let e = from; e < to; e++) {
-      const local = e - 2 * block;
+      const local = e - e0;
       out[offset + e - first] = pair(words, (local >> 1) << 2, local & 1);
     }
-  }
+  });
 }
 
 /**
