@@ -5,7 +5,7 @@
 import { F64, I32, V128, funcBody, instantiateAll, moduleOf, uleb, type ModuleFunction } from './wasm-encode.ts';
 import {
   COS_COEFFS, EXP_COEFFS, EXP_LIMIT, LN2_HI, LN2_LO, LOG2E, LOG_COEFFS, MAGIC, MIN_NORMAL, PIO2_1, PIO2_2, PIO2_3,
-  SIN_COEFFS, TRIG_LIMIT, TRIG_TINY, TWO_OVER_PI, estrinTree, treeDepth, type PolyNode,
+  SIN_COEFFS, TRIG_LIMIT, TRIG_TINY, TWO_OVER_PI, TWO_PI, estrinTree, treeDepth, type PolyNode,
 } from './elementary.ts';
 
 // ---- a few encoders ----
@@ -141,7 +141,7 @@ function expCode(L: Locals, x: number, res: number): number[] {
   ];
 }
 
-function logCode(L: Locals, x: number, res: number): number[] {
+function logCode(L: Locals, x: number, res: number, inRange = false): number[] {
   const [e, m, f, s, z, t, big, hfsq, mask] = ['e', 'm', 'f', 's', 'z', 't', 'big', 'hfsq', 'mask'].map((k) => L.v(k)) as number[] as [number, number, number, number, number, number, number, number, number];
   return [
     // not (x >= MIN_NORMAL and x < Infinity)
@@ -163,7 +163,7 @@ function logCode(L: Locals, x: number, res: number): number[] {
     ...get(s), ...get(hfsq), ...get(z), ...get(t), ...op.mul, ...op.add, ...op.mul,
     ...get(e), ...f64x2(LN2_LO), ...op.mul, ...op.add,
     ...op.sub, ...op.sub, ...op.add, ...set(res),
-    ...fallback(mask, x, res, IMPORT.log),
+    ...(inRange ? [] : fallback(mask, x, res, IMPORT.log)),
   ];
 }
 
@@ -299,12 +299,16 @@ function normalKernel(): ModuleFunction {
     ...get(W), ...get(I), ...op.i32add, ...load(16), ...set(vb),
     ...uniform(0, 1, u1), ...uniform(2, 3, u2),
     ...f64x2(1), ...get(u1), ...op.sub, ...set(x),
-    ...logCode(L, x, lg),
+    // 1 - u1 is in [2^-53, 1]: always log's fast range
+    ...logCode(L, x, lg, true),
     ...get(scalev), ...f64x2(-2), ...get(lg), ...op.mul, ...op.sqrt, ...op.mul, ...set(r),
-    ...f64x2(2 * Math.PI), ...get(u2), ...op.mul, ...set(t),
-    ...reduceCode(L, t), ...kernelsCode(L),
-    ...quadrantCode(L, 1, cs), ...fallback(L.v('mask'), t, cs, IMPORT.cos),
-    ...quadrantCode(L, 0, sn), ...fallback(L.v('mask'), t, sn, IMPORT.sin),
+    // cos/sin(2 pi u2) as elementary.ts's cos2pi/sin2pi: u2 = k/4 + f exactly, r = 2 pi f, quadrant k & 3
+    ...get(u2), ...f64x2(4), ...op.mul, ...f64x2(MAGIC), ...op.add, ...tee(t), ...i64x2(3n), ...op.and, ...set(L.v('quad')),
+    ...f64x2(TWO_PI), ...get(u2), ...get(t), ...f64x2(MAGIC), ...op.sub, ...f64x2(0.25), ...op.mul, ...op.sub, ...op.mul, ...set(L.v('rh')),
+    ...f64x2(0), ...set(L.v('rl')),
+    ...kernelsCode(L),
+    ...quadrantCode(L, 1, cs),
+    ...quadrantCode(L, 0, sn),
     ...get(locv), ...get(r), ...get(cs), ...op.mul, ...op.add, ...set(cs),
     ...get(locv), ...get(r), ...get(sn), ...op.mul, ...op.add, ...set(sn),
     // dst: A's (cos, sin), then B's: (cs.0, sn.0), (cs.1, sn.1)

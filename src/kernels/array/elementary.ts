@@ -57,6 +57,7 @@ export function splitFixed(value: bigint, widths: readonly number[]): number[] {
 export const [PIO2_1, PIO2_2, PIO2_3] = splitFixed(HALF_PI_FIXED, [33, 33, 53]) as [number, number, number];
 export const [LN2_HI, LN2_LO] = splitFixed(LN2_FIXED, [42, 53]) as [number, number];
 export const TWO_OVER_PI = 2 / Math.PI;
+export const TWO_PI = 2 * Math.PI;
 export const LOG2E = Math.LOG2E;
 /** 1.5 * 2^52: adding and subtracting it rounds a double below 2^51 to the nearest integer (ties to even). */
 export const MAGIC = 6755399441055744;
@@ -206,5 +207,25 @@ export function cos64(x: number): number {
   if (!reduce(x)) return Math.cos(x);
   const q = quadrant + 1;
   const v = q & 1 ? cosKernel(rh, rl) : sinKernel(rh, rl);
+  return q & 2 ? -v : v;
+}
+
+/**
+ * cos(2 pi u) and sin(2 pi u) for u in [0, 1) with at most 53 bits (a Philox uniform): u = k/4 + f exactly
+ * (4u is exact), so the reduction needs no Cody-Waite; r = 2 pi f in [-pi/4, pi/4], quadrant k mod 4.
+ */
+export function cos2pi(u: number): number {
+  const k = u * 4 + MAGIC - MAGIC;
+  const r = TWO_PI * (u - k * 0.25);
+  const q = (k & 3) + 1;
+  const v = q & 1 ? cosKernel(r, 0) : sinKernel(r, 0);
+  return q & 2 ? -v : v;
+}
+
+export function sin2pi(u: number): number {
+  const k = u * 4 + MAGIC - MAGIC;
+  const r = TWO_PI * (u - k * 0.25);
+  const q = k & 3;
+  const v = q & 1 ? cosKernel(r, 0) : sinKernel(r, 0);
   return q & 2 ? -v : v;
 }
