@@ -2,7 +2,7 @@
 // by reconstruction to 1e-10; the failure paths name what is wrong.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gemm, naiveMatmul, setGemmWasm, ShapeMismatchError } from '../../../src/kernels/array/gemm.ts';
+import { gemm, naiveMatmul, setGemmWasm, ShapeMismatchError, syrk } from '../../../src/kernels/array/gemm.ts';
 import { cholesky, inv, qr, solve, solveTriangular, LinAlgError } from '../../../src/kernels/array/linalg.ts';
 import { view, type Strided } from '../../../src/kernels/array/strided.ts';
 import { rng } from '../../helpers.ts';
@@ -65,6 +65,36 @@ test('gemm equals the triple loop on odd shapes, across block edges, on transpos
   const ints = view(Int32Array.from([1, 2, 3, 4]), [2, 2]);
   assert.equal([...gemm(ints, ints).data], [7, 10, 15, 22]);
   assert.throws(() => gemm(random(2, 3, 1), random(2, 3, 1)), (e: Error) => e instanceof ShapeMismatchError && /\(2, 3\) @ \(2, 3\)/.test(e.message));
+});
+
+test('syrk (x.T @ x) across the kernel\'s block edges, NaN / Inf and empty dims, both kernels', () => {
+  for (const wasm of [true, false]) {
+    setGemmWasm(wasm);
+    try {
+      // rows past KC (256), columns past MC (128) and NC (2048), and not multiples of the 4 x 4 tile
+      for (const [rows, cols] of [[1, 1], [7, 13], [258, 131], [3, 2050], [0, 3], [5, 0]] as const) {
+        const x = random(rows, cols, rows * 7 + cols);
+        const g = syrk(x);
+        assert.equal(g.shape, [cols, cols]);
+        assert.ok(maxDiff(g.data, naiveMatmul(T(x), x)) < 1e-11, `syrk (${rows}, ${cols}) wasm=${wasm}`);
+        for (let i = 0; i < cols; i++) for (let j = 0; j < i; j++) if (g.data[i * cols + j] !== g.data[j * cols + i]) assert.unreachable(`asymmetric [${i},${j}]`);
+      }
+      const x = random(9, 6, 3);
+      x.data[2 * 6 + 1] = NaN;
+      x.data[4 * 6 + 3] = Infinity;
+      x.data[5 * 6 + 3] = -Infinity; // column 3 sums +Inf and -Inf terms: NaN on its diagonal as in the loop
+      const want = naiveMatmul(T(x), x), got = syrk(x).data;
+      for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]) || Math.abs(got[i]! - want[i]!) < 1e-12, `NaN/Inf [${i}] ${got[i]} vs ${want[i]}`);
+      const a = random(5, 4, 8), b = random(4, 7, 9);
+      b.data[3] = NaN;
+      a.data[0] = Infinity;
+      const want2 = naiveMatmul(a, b), got2 = gemm(a, b).data;
+      for (let i = 0; i < want2.length; i++) assert.ok(Object.is(got2[i], want2[i]) || Math.abs(got2[i]! - want2[i]!) < 1e-12, `gemm NaN/Inf [${i}] ${got2[i]} vs ${want2[i]}`);
+      assert.equal(gemm(random(3, 4, 1), random(4, 0, 2)).shape, [3, 0]);
+    } finally {
+      setGemmWasm(true);
+    }
+  }
 });
 
 function spd(n: number, seed: number): Strided<Float64Array> {
