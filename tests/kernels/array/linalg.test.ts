@@ -104,13 +104,50 @@ function spd(n: number, seed: number): Strided<Float64Array> {
   return g;
 }
 
+/** The unblocked textbook factorisation (dot products of rows of L), the blocked kernel's reference. */
+function textbookCholesky(a: Float64Array, n: number): Float64Array {
+  const l = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let s = a[j * n + j]!;
+    for (let k = 0; k < j; k++) s -= l[j * n + k]! * l[j * n + k]!;
+    l[j * n + j] = Math.sqrt(s);
+    for (let i = j + 1; i < n; i++) {
+      let t = a[i * n + j]!;
+      for (let k = 0; k < j; k++) t -= l[i * n + k]! * l[j * n + k]!;
+      l[i * n + j] = t / l[j * n + j]!;
+    }
+  }
+  return l;
+}
+
 test('cholesky: L lower triangular and L @ L.T reconstructs A to 1e-10', () => {
-  for (const n of [1, 2, 5, 40]) {
+  // sizes across the 128-row panels of the blocked factorisation
+  for (const n of [1, 2, 5, 40, 129, 300]) {
     const a = spd(n, n);
     const l = cholesky(a);
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) assert.is(l.data[i * n + j], 0);
-    assert.ok(maxDiff(gemm(l, T(l)).data, a.data) < 1e-10, `n = ${n}`);
+    let scale = 0;
+    for (const v of a.data) scale = Math.max(scale, Math.abs(v));
+    assert.ok(maxDiff(gemm(l, T(l)).data, a.data) / scale < 1e-10, `n = ${n}`);
+    assert.ok(maxDiff(l.data, textbookCholesky(a.data, n)) / Math.sqrt(scale) < 1e-10, `n = ${n} against the textbook loop`);
+    // only the lower half is read: NaN above the diagonal changes nothing
+    const lowerOnly = a.data.slice();
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) lowerOnly[i * n + j] = NaN;
+    assert.equal(cholesky(view(lowerOnly, [n, n])).data, l.data, `n = ${n} lower half only`);
   }
+  // the trailing updates give the same bits in the JavaScript kernel
+  const big = spd(300, 300), fast = cholesky(big).data;
+  setGemmWasm(false);
+  try {
+    assert.equal(cholesky(big).data, fast, 'JavaScript and WebAssembly kernels agree bit for bit');
+  } finally {
+    setGemmWasm(true);
+  }
+  // a failing pivot in the third panel is named; NaN fails at the first pivot
+  const bad = spd(300, 4);
+  bad.data[260 * 300 + 260] = -1;
+  assert.throws(() => cholesky(bad), (e: Error) => e instanceof LinAlgError && /not positive definite \(pivot 260 is -/.test(e.message));
+  assert.throws(() => cholesky(view(Float64Array.from([NaN, 0, 0, 1]), [2, 2])), /pivot 0 is NaN/);
   assert.throws(() => cholesky(view(Float64Array.from([1, 2, 2, 1]), [2, 2])), (e: Error) => e instanceof LinAlgError && /not positive definite \(pivot 1/.test(e.message));
   assert.throws(() => cholesky(random(2, 3, 1)), /square matrix, got shape \(2, 3\)/);
 });
