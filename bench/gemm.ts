@@ -106,7 +106,7 @@ const started = new Date();
   if (w) {
     for (let i = 0; i < w.memory.length; i++) w.memory[i] = (i % 7) * 0.1;
     const { t } = time(() => {
-      for (let r = 0; r < 20; r++) w.run(256, 128, 32, 512, 0, false);
+      for (let r = 0; r < 20; r++) w.run(256, 128, 32, w.cAt, 512, 0, false, false);
     });
     row('WebAssembly 4x4 macro-kernel, packed 128 x 256 x 512 block in cache (x20)', 20 * 2 * 128 * 256 * 512, t, 'n/a');
   }
