@@ -49,14 +49,19 @@ if (gpu) {
     for (let i = 0; i < 45; i++) assert.ok(Math.abs(gs.data[i] - cs.data[i]) <= 2 ** -22 * Math.abs(cs.data[i]) + 1e-6, `nansum ${i}`);
   });
 
-  test('float64 arrays stay on the CPU under every setting (WGSL has no f64); explain says why', async () => {
+  test('float64 arithmetic and reductions stay on the CPU (WGSL has no f64), float64 masks and clip run exactly; explain says why', async () => {
     const x = fromTypedArray(Float64Array.from(f32(1000, 4)), [1000], { chunks: [300] });
     const chain = x.mul(2).add(1).gt(3);
-    const before = gpuDispatchCount();
+    let before = gpuDispatchCount();
     assert.equal(values(await chain.compute(GPU)), values(await chain.compute(SYNC)));
     assert.equal(values(await x.sum().compute(GPU)), values(await x.sum().compute(SYNC)));
     assert.is(gpuDispatchCount(), before, 'nothing ran on the GPU');
-    assert.match(chain.explain(GPU), /array.elementwise: 4 on the CPU: float64 has no GPU type/);
+    assert.match(chain.explain(GPU), /array.elementwise: 4 on the CPU: float64 mul \(WGSL has no f64/);
+    const mask = x.clip(-10, 10).gt(0.5).or(x.isnan());
+    before = gpuDispatchCount();
+    assert.equal(values(await mask.compute(GPU)), values(await mask.compute(SYNC)));
+    assert.ok(gpuDispatchCount() > before, 'float64 comparisons ran on the GPU');
+    assert.match(mask.explain(GPU), /array.elementwise: 4 on the GPU \(one fused WGSL pass per chunk\)/);
   });
 
   test("'auto': exact chains on the GPU past the break-even size, approximate ones (exp) only with 'gpu'; explain", async () => {
