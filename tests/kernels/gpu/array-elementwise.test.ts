@@ -11,6 +11,7 @@ import { rng } from '../../helpers.ts';
 import { currentGpu, gpuForTests } from './gpu-for-tests.ts';
 
 const available = await gpuForTests();
+const fmt = (v: number | bigint) => (Object.is(v, -0) ? '-0' : String(v));
 
 const x = (index: number): ArrayExpr => ({ kind: 'input', index });
 const s = (value: number | bigint | boolean): ArrayExpr => ({ kind: 'scalar', value });
@@ -43,7 +44,7 @@ function sameBits(got: Strided, want: Strided, what: string): void {
   assert.equal(got.shape, want.shape, `${what}: shape`);
   const g = got.data as ArrayLike<number>, w = want.data as ArrayLike<number>;
   for (let i = 0; i < w.length; i++) {
-    if (!Object.is(g[i], w[i]) && !(Number.isNaN(g[i]) && Number.isNaN(w[i]))) assert.unreachable(`${what}: element ${i}: GPU ${g[i]}, CPU ${w[i]}`);
+    if (!Object.is(g[i], w[i]) && !(Number.isNaN(g[i]) && Number.isNaN(w[i]))) assert.unreachable(`${what}: element ${i}: GPU ${fmt(g[i]!)}, CPU ${fmt(w[i]!)}`);
   }
 }
 
