@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fromTypedArray } from '../../../src/collections/ndarray/constructors.ts';
 import { gpuDispatchCount, gpuTestHooks, readyGpu, resetGpuForTesting } from '../../../src/kernels/gpu/device.ts';
-import { type ArrayCostModel, resetArrayCostModelForTesting } from '../../../src/kernels/gpu/array-cost.ts';
+import { type ArrayCostModel, arrayCostModel, resetArrayCostModelForTesting } from '../../../src/kernels/gpu/array-cost.ts';
 import type { CostModel } from '../../../src/kernels/gpu/cost-model.ts';
 import { rejects, rng } from '../../helpers.ts';
 import { freshGpu, gpuForTests } from './gpu-for-tests.ts';
@@ -92,6 +92,25 @@ if (gpu) {
       assert.match(ints.sum().explain(AUTO), /array.reduce-partial: GPU for sum\/mean\/min\/max of float32\/int32\/uint8\/bool chunks from \d+ elements/);
     } finally {
       resetArrayCostModelForTesting();
+    }
+  });
+
+  test('the array cost model is measured once (finite rates), and chunks over the binding limit run on the CPU', async () => {
+    resetArrayCostModelForTesting();
+    const m = await arrayCostModel();
+    assert.ok(m !== null && m === (await arrayCostModel()));
+    for (const v of [m!.gpuElementsPerMs, m!.cpuElementNodesPerMs, m!.gpuReduceElementsPerMs, m!.cpuReduceElementsPerMs]) assert.ok(Number.isFinite(v) && v > 0, `measured ${v}`);
+    assert.type(m!.subnormals, 'boolean');
+    resetArrayCostModelForTesting();
+    const a = fromTypedArray(f32(3000, 10), [3000], { chunks: [1500] });
+    gpuTestHooks.maxBindingBytes = 4 * 1000;
+    try {
+      const before = gpuDispatchCount();
+      assert.equal(values(await a.mul(2).compute(GPU)), values(await a.mul(2).compute(SYNC)));
+      assert.equal(values(await a.max().compute(GPU)), values(await a.max().compute(SYNC)));
+      assert.is(gpuDispatchCount(), before, 'chunks of 1500 float32 over a 4000-byte limit: CPU');
+    } finally {
+      gpuTestHooks.maxBindingBytes = null;
     }
   });
 
