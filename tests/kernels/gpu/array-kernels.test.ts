@@ -89,6 +89,8 @@ if (gpu) {
       const text = approx.explain(AUTO);
       assert.match(text, /array.elementwise: 2 on the CPU: float32 div\/sqrt\/exp\/log need kernels: 'gpu'/);
       assert.match(exact.explain(AUTO), /array.elementwise: 2 on the GPU \(one fused WGSL pass per chunk\), by the cost model \(element-wise GPU/);
+      assert.match(ints.mul(2).prod().explain(AUTO), /array.reduce-expr: 2 on the CPU: prod has no GPU kernel/);
+      assert.match(ints.mul(2).sum().explain(AUTO), /array.reduce-expr: 2 on the GPU/);
       assert.match(ints.sum().explain(AUTO), /array.reduce-partial: GPU for sum\/mean\/min\/max of float32\/int32\/uint8\/bool chunks from \d+ elements/);
     } finally {
       resetArrayCostModelForTesting();
