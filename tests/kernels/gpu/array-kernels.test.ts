@@ -111,6 +111,12 @@ if (gpu) {
       assert.equal(values(await a.mul(2).compute(GPU)), values(await a.mul(2).compute(SYNC)));
       assert.equal(values(await a.max().compute(GPU)), values(await a.max().compute(SYNC)));
       assert.is(gpuDispatchCount(), before, 'chunks of 1500 float32 over a 4000-byte limit: CPU');
+      // the data fits but 3000 cells' exact float32 sum states (96 bytes each) do not: CPU, and the GPU stays on
+      gpuTestHooks.maxBindingBytes = 20000;
+      const tall = fromTypedArray(f32(3000, 11), [3000, 1], { chunks: [3000, 1] });
+      assert.equal(values(await tall.sum({ axis: 1 }).compute(GPU)), values(await tall.sum({ axis: 1 }).compute(SYNC)));
+      assert.is(gpuDispatchCount(), before);
+      assert.ok(readyGpu() !== null, 'the GPU is still on');
     } finally {
       gpuTestHooks.maxBindingBytes = null;
     }
