@@ -79,7 +79,8 @@ export function isInside(file: string, dir: string): boolean {
 }
 
 /**
- * Where a task reading `files` should run. A file no advert claims goes to the shared queue. Otherwise a
+ * Where a task reading `files` should run (its first file decides: a read task, fused or not, reads one).
+ * A file no advert claims goes to the shared queue. Otherwise a
  * claiming host with a live worker takes it (the least loaded, by `load`); with none alive, a file some
  * host advertised as readable by every worker (--preferred-dir) goes to the shared queue, and a file only
  * a dead host can read goes to that host's queue, where the client fails it if no worker comes in time.
