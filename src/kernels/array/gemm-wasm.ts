@@ -6,10 +6,9 @@
 import { I32, V128, funcBody, instantiate, moduleBytes, sleb, uleb } from './wasm-encode.ts';
 
 /**
- * (Unrolling the k loop 2, 4 or 8 times measured no faster, 8 slower.)
  * Tile shape: 4 x 4 is 8 f64x2 accumulators, 2 of B, 1 of A, which V8 keeps in x64's 16 vector registers.
- * Measured per thread (bench/gemm.ts, packed block in cache): 4x4 ~20 GFLOP/s, 2x6 and 3x4 alike, 4x8
- * ~14 (its 21 live vectors spill), 6x4 ~13, 8x4 ~11.
+ * Measured per thread (a packed block in cache, as in bench/gemm.ts): 4x4 ~20 GFLOP/s, 2x6 and 3x4 alike,
+ * 4x8 ~14 (its 21 live vectors spill), 6x4 ~13, 8x4 ~11. Unrolling the k loop 2 or 4 times was no faster.
  */
 export const WASM_MR: number = 4;
 export const WASM_NR: number = 4;

@@ -1,6 +1,7 @@
 // Cache-blocked matrix multiply (the GotoBLAS layout): B is packed into kc x nc panels of NR columns,
-// A into mc x kc panels of MR rows, and a 4x4 register-blocked micro-kernel runs over the packed panels.
-// Strided inputs (transposed views) are read once while packing, so x.T @ x needs no transposed copy.
+// A into mc x kc panels of MR rows, and a 4x4 register-blocked kernel (WebAssembly SIMD, or its JavaScript
+// twin) runs over the packed panels. Strided inputs (transposed views) are read once while packing, so
+// x.T @ x needs no transposed copy; syrk computes only the upper triangle of x.T @ x and mirrors it.
 
 import { allocate } from './dtypes.ts';
 import { view, type Strided } from './strided.ts';
