@@ -9,6 +9,7 @@ import { validityOf } from './validity.ts';
 import { cmpResult, compareExact } from './evaluate.ts';
 import { parseTimestamp } from '../io/csv/values.ts';
 import { stringAt } from './strings.ts';
+import { checkTimeZone, isUtcZone, localToUtc, offsetFunction } from './time-zones.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -35,12 +36,16 @@ export function isTemporalData(e: FnOperand): boolean {
   return 'data' in e && isTemporalType(e.data.type);
 }
 
-/** Timestamps with a zone other than UTC would need a time-zone database: refused when built. */
-export function assertUtc(t: DataType, what: string): void {
+/** The zone of a timestamp type (null: none, or UTC). */
+export function zoneOf(t: DataType): string | null {
   const tz = (t as unknown as { timezone?: string | null }).timezone;
-  if (t.typeId === Type.Timestamp && tz && !['UTC', 'utc', 'Z', '+00:00', 'Etc/UTC'].includes(tz)) {
-    throw new TypeError(`${what}: timestamps in time zone '${tz}' are not supported yet; convert them to UTC first`);
-  }
+  return t.typeId === Type.Timestamp && !isUtcZone(tz) ? tz! : null;
+}
+
+/** A timestamp's zone must be one tessera can convert: a fixed offset or an IANA name Intl knows. */
+export function assertKnownZone(t: DataType, what: string): void {
+  const tz = zoneOf(t);
+  if (tz !== null) checkTimeZone(tz, what);
 }
 
 /** Row i in the column's unit: a number (int32 days) or a bigint (64-bit units). */
@@ -187,7 +192,19 @@ function fieldOf(field: DtField, ms: number): number {
 
 function temporalArg(t: DataType, what: string): void {
   if (!isTemporalType(t) && t.typeId !== Type.Null) throw new TypeError(`${what}: .dt needs a date or timestamp column, got ${String(t)}; parse text first with toDatetime(series)`);
-  assertUtc(t, what);
+  assertKnownZone(t, what);
+}
+
+/** Row i as local wall-clock milliseconds (epoch ms shifted by the zone's offset; UTC for zoneless columns). */
+function localMsReader(d: Data): (i: number) => number {
+  const ms = epochMsReader(d);
+  const tz = zoneOf(d.type);
+  if (tz === null) return ms;
+  const offsetAt = offsetFunction(tz);
+  return (i) => {
+    const t = ms(i);
+    return t + offsetAt(t);
+  };
 }
 
 registerExprFunction('dt_field', {
@@ -201,7 +218,8 @@ registerExprFunction('dt_field', {
     const d = x.data;
     const out = sharedArray(Int32Array, n);
     if (d.typeId !== Type.Null) {
-      const ms = epochMsReader(d);
+      // Fields of the wall-clock time where the column has a zone.
+      const ms = localMsReader(d);
       const valid = validityOf(d);
       for (let i = 0; i < n; i++) if (valid === null || (valid[i >> 3]! >> (i & 7)) & 1) out[i] = fieldOf(opts.field, ms(i));
     }
@@ -243,6 +261,8 @@ registerExprFunction('dt_round', {
     const stepUnits = ROUND_UNITS[opts.unit]! / per;
     // A unit no coarser than the column's own leaves every value as it is.
     if (stepUnits <= 1) return x;
+    const tz = zoneOf(d.type);
+    if (tz !== null) return { data: roundInZone(d, tz, ROUND_UNITS[opts.unit]!, opts.mode === 'ceil', type, n) };
     const v = d.values as ArrayLike<number | bigint>;
     const ceil = opts.mode === 'ceil';
     if (v instanceof BigInt64Array) {
@@ -266,6 +286,36 @@ registerExprFunction('dt_round', {
   },
 });
 
+/**
+ * floor/ceil on the wall clock of a zone (a day starts at local midnight, whatever the offset), back to an
+ * instant; a local time that does not exist (clocks set forward) moves past the gap.
+ */
+function roundInZone(d: Data, tz: string, stepMs: number, ceil: boolean, type: DataType, n: number): Data {
+  const offsetAt = offsetFunction(tz);
+  const ms = epochMsReader(d);
+  const valid = validityOf(d);
+  const perUnit = msPerUnit(d.type);
+  const out = sharedArray(BigInt64Array, n);
+  for (let i = 0; i < n; i++) {
+    if (valid !== null && !((valid[i >> 3]! >> (i & 7)) & 1)) continue;
+    const t = ms(i);
+    const off = offsetAt(t);
+    const local = t + off;
+    const r = ((local % stepMs) + stepMs) % stepMs;
+    // Sub-millisecond parts of us/ns values count as "not on the boundary" for ceil.
+    const exact = r === 0 && (perUnit >= 1 || BigInt((d.values as BigInt64Array)[i]!) % BigInt(Math.round(1 / perUnit)) === 0n);
+    if (exact) {
+      out[i] = BigInt((d.values as BigInt64Array)[i]!);
+      continue;
+    }
+    const target = ceil ? local - r + stepMs : local - r;
+    // The value's own offset where it still holds (a repeated hour floors within itself), else the zone's rule.
+    const utc = offsetAt(target - off) === off ? target - off : localToUtc(target, offsetAt);
+    out[i] = perUnit >= 1 ? BigInt(Math.round(utc / perUnit)) : BigInt(utc) * BigInt(Math.round(1 / perUnit));
+  }
+  return primitiveData(type, n, out, validityOf(d));
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Parsing text into timestamps
 
@@ -276,7 +326,11 @@ export interface ToDatetimeOptions {
   readonly errors: 'raise' | 'coerce';
   /** For numeric input: the unit of the numbers since the epoch. */
   readonly unit: 's' | 'ms' | 'D' | null;
+  /** The result's zone: text without an offset is wall-clock time there; null: UTC. */
+  readonly tz?: string | null;
 }
+
+const HAS_OFFSET = /(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/;
 
 /** A parser for one strftime-like format (a subset: %Y %m %d %H %M %S %f %%), as epoch milliseconds. */
 export function formatParser(format: string): (s: string) => number | undefined {
@@ -316,7 +370,8 @@ registerExprFunction('to_datetime', {
     if (!ok) throw new TypeError(`${what}: toDatetime needs text, numbers or dates; got ${String(t)}`);
     if ((t!.typeId === Type.Int || t!.typeId === Type.Float) && !opts.unit) throw new TypeError(`${what}: numbers need {unit: 's' | 'ms' | 'D'} to become timestamps`);
     if (opts.format !== null) formatParser(opts.format);
-    return new TimestampMillisecond();
+    if (opts.tz) checkTimeZone(opts.tz, what);
+    return new TimestampMillisecond(opts.tz && !isUtcZone(opts.tz) ? opts.tz : null);
   },
   evaluate([x], n, opts: ToDatetimeOptions, type, what) {
     if ('lit' in x!) return { lit: null };
@@ -337,7 +392,14 @@ registerExprFunction('to_datetime', {
       };
     } else {
       const text = stringAt(d);
-      const parse = opts.format === null ? parseTimestamp : formatParser(opts.format);
+      const utcParse = opts.format === null ? parseTimestamp : formatParser(opts.format);
+      const tz = opts.tz && !isUtcZone(opts.tz) ? opts.tz : null;
+      const offsetAt = tz === null ? null : offsetFunction(tz);
+      // In a zone, text without its own offset is wall-clock time there.
+      const parse = offsetAt === null ? utcParse : (s: string) => {
+        const ms = utcParse(s);
+        return ms === undefined || (opts.format === null && HAS_OFFSET.test(s) && !/^\d{4}-\d{2}-\d{2}$/.test(s)) ? ms : localToUtc(ms, offsetAt);
+      };
       // Each distinct text of a dictionary column is parsed once.
       const memo = new Map<string, number | undefined>();
       read = (i) => {

@@ -9,6 +9,7 @@ import { type ReductionOptions, reductionRequest } from '../reductions.ts';
 import type { ScalarNode } from '../plan.ts';
 import { optionsOf } from './operands.ts';
 import { type DtField, ROUND_UNITS, type ToDatetimeOptions } from '../../kernels/dates.ts';
+import { checkTimeZone } from '../../kernels/time-zones.ts';
 
 export class DatetimeAccessor {
   constructor(private readonly s: Series) {}
@@ -41,15 +42,17 @@ export class DatetimeAccessor {
 /**
  * Text (ISO-8601 by default, or {format: '%d/%m/%Y %H:%M'}) or numbers since the epoch ({unit: 's' | 'ms' |
  * 'D'}) as a Timestamp[ms, UTC] column. Text that does not parse is an error naming it, or null with
- * {errors: 'coerce'} (pandas' to_datetime).
+ * {errors: 'coerce'} (pandas' to_datetime). {tz: 'Europe/Paris' | '+05:30'}: the column is Timestamp[ms, tz],
+ * text without an offset is wall-clock time in that zone, and `.dt` fields and floor/ceil read the wall clock.
  */
-export function toDatetime(s: Series, options?: { format?: string; errors?: 'raise' | 'coerce'; unit?: 's' | 'ms' | 'D' }): Series {
+export function toDatetime(s: Series, options?: { format?: string; errors?: 'raise' | 'coerce'; unit?: 's' | 'ms' | 'D'; tz?: string }): Series {
   if (!isSeries(s)) throw new TypeError(`toDatetime(): expected a Series; got ${String(s)}`);
-  const o = optionsOf('toDatetime()', options, ['format', 'errors', 'unit']);
+  const o = optionsOf('toDatetime()', options, ['format', 'errors', 'unit', 'tz']);
+  if (o.tz !== undefined) checkTimeZone(o.tz, 'toDatetime()');
   if (o.format !== undefined && typeof o.format !== 'string') throw new TypeError(`toDatetime(): format must be a string; got ${String(o.format)}`);
   if (o.errors !== undefined && o.errors !== 'raise' && o.errors !== 'coerce') throw new TypeError(`toDatetime(): errors must be 'raise' or 'coerce'; got ${String(o.errors)}`);
   if (o.unit !== undefined && !['s', 'ms', 'D'].includes(o.unit)) throw new TypeError(`toDatetime(): unit must be 's', 'ms' or 'D'; got ${String(o.unit)}`);
-  const opts: ToDatetimeOptions = { format: o.format ?? null, errors: o.errors ?? 'raise', unit: o.unit ?? null };
+  const opts: ToDatetimeOptions = { format: o.format ?? null, errors: o.errors ?? 'raise', unit: o.unit ?? null, ...(o.tz !== undefined ? { tz: o.tz } : {}) };
   return new Series(s.frame, { t: 'call', fn: 'to_datetime', args: [s.expr], opts }, s.name);
 }
 

@@ -55,6 +55,8 @@ function kind(t: DataType): string {
   if (t.typeId === Type.Int || t.typeId === Type.Float) return 'number';
   if (t.typeId === Type.Utf8 || t.typeId === Type.Dictionary) return 'string';
   if (t.typeId === Type.Bool) return 'boolean';
+  // Dates and timestamps compare by their stored integers: only the same type (and unit) meets itself.
+  if (t.typeId === Type.Date || t.typeId === Type.Timestamp) return `temporal ${String(t)}`;
   return String(t);
 }
 
@@ -88,8 +90,8 @@ export function planMerge(left: FrameNode, right: FrameNode, options: MergeOptio
     const rk = rightKeys![i]!;
     const a = field(left, lk).type;
     const b = field(right, rk).type;
-    if (kind(a) !== kind(b) || !['number', 'string', 'boolean'].includes(kind(a))) {
-      throw new TypeError(`merge(): key '${lk}' is ${String(a)} on the left but '${rk}' is ${String(b)} on the right; keys must both be numbers, both strings or both booleans (convert one side first)`);
+    if (kind(a) !== kind(b) || !(['number', 'string', 'boolean'].includes(kind(a)) || kind(a).startsWith('temporal'))) {
+      throw new TypeError(`merge(): key '${lk}' is ${String(a)} on the left but '${rk}' is ${String(b)} on the right; keys must both be numbers, both strings, both booleans, or dates/timestamps of the same type and unit (convert one side first, e.g. with .dt.floor('D') or astype)`);
     }
   });
   const suffixes = options.suffixes ?? ['_x', '_y'];

@@ -168,10 +168,78 @@ test('toDatetime: ISO text, strftime formats, numbers with a unit; failures name
   assert.throws(() => toDatetime(fromColumns({ n: [1] }).col('n')), /numbers need \{unit/);
   assert.throws(() => toDatetime(fromColumns({ s: ['x'] }).col('s'), { format: '%Q' }), /format directive %Q is not supported/);
   assert.throws(() => fromColumns({ s: ['x'] }).col('s').dt.year, /\.dt needs a date or timestamp column, got Utf8; parse text first with toDatetime/);
-  const zoned = fromArrow(new Table({ z: vectorFromArray([new Date(0)], new Timestamp(TimeUnit.MILLISECOND, 'Europe/Paris')) }));
-  assert.throws(() => zoned.col('z').dt.hour, /time zone 'Europe\/Paris' are not supported yet/);
+  const zoned = fromArrow(new Table({ z: vectorFromArray([new Date(0)], new Timestamp(TimeUnit.MILLISECOND, 'Mars/Olympus')) }));
+  assert.throws(() => zoned.col('z').dt.hour, /unknown time zone "Mars\/Olympus"; use an IANA name/);
+  assert.throws(() => toDatetime(fromColumns({ s: ['x'] }).col('s'), { tz: 'CEST' }), /unknown time zone "CEST"/);
   assert.throws(() => csv().col('constructor').dt.floor('M'), /unit must be one of D, h, min, s, ms, us, ns/);
   void TimestampMillisecond;
+});
+
+// Instants around DST changes (both directions, a 30-minute DST, a zone changing at midnight, southern
+// hemisphere) and fixed offsets; .dt fields and floor against DuckDB's ICU time zones.
+const ZONES = ['Europe/Paris', 'America/New_York', 'Australia/Lord_Howe', 'America/Santiago', 'Asia/Kolkata', '+05:30', '-03:00'];
+const TRANSITIONS = [Date.UTC(2021, 2, 28, 1), Date.UTC(2021, 9, 31, 1), Date.UTC(2021, 2, 14, 7), Date.UTC(2021, 10, 7, 6), Date.UTC(2021, 3, 3, 15), Date.UTC(2021, 8, 4, 4), Date.UTC(1950, 5, 1)];
+
+test('time zones: .dt fields and floor/ceil read the wall clock of IANA zones and fixed offsets, around DST changes (DuckDB ICU agrees)', async () => {
+  const rz = rng(17);
+  const instants = TRANSITIONS.flatMap((t) => Array.from({ length: 12 }, () => t + Math.round((rz() - 0.5) * 6 * 3_600_000 / 1000) * 1000));
+  instants.push(Date.UTC(2021, 2, 28, 1), Date.UTC(2021, 9, 31, 0, 59, 59));
+  for (const tz of ZONES) {
+    const df = fromArrow(new Table({ t: vectorFromArray(instants.map((x) => new Date(x)), new Timestamp(TimeUnit.MILLISECOND, tz)) }), { npartitions: 3 });
+    const t = df.col('t');
+    const [h, mi, d, wd, y, fd, fh] = await compute(t.dt.hour, t.dt.minute, t.dt.day, t.dt.dayofweek, t.dt.year, t.dt.floor('D'), t.dt.floor('h'), { scheduler: 'sync' });
+    const values = instants.map((x, i) => `(${i}, to_timestamp(${x / 1000}))`).join(', ');
+    // Floors: on TIMESTAMPTZ in the session zone for IANA names (a round trip through naive local time would
+    // put a repeated hour's floor after the value); a fixed offset has no repeated hours.
+    const fixed = /^[+-]/.test(tz);
+    const mins = fixed ? (tz[0] === '-' ? -1 : 1) * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6))) : 0;
+    const floorSql = (unit: string) => (fixed ? `epoch_ms(date_trunc('${unit}', l) - INTERVAL (${mins}) MINUTE)` : `epoch_ms(date_trunc('${unit}', t))`);
+    const localSql = fixed ? `timezone('UTC', t) + INTERVAL (${mins}) MINUTE` : `timezone('${tz}', t)`;
+    let rows: unknown[][];
+    try {
+      if (!fixed) await query(`SET TimeZone = '${tz}'`);
+      rows = await query(`SELECT hour(l), minute(l), day(l), (dayofweek(l) + 6) % 7, year(l), ${floorSql('day')}, ${floorSql('hour')} FROM (SELECT i, t, ${localSql} AS l FROM (VALUES ${values}) v(i, t)) ORDER BY i`);
+    } finally {
+      await query(`SET TimeZone = 'UTC'`);
+    }
+    const num = (v: unknown) => Number(v);
+    assert.equal([...h!].map(num), rows.map((r) => num(r[0])), `${tz} hour`);
+    assert.equal([...mi!].map(num), rows.map((r) => num(r[1])), `${tz} minute`);
+    assert.equal([...d!].map(num), rows.map((r) => num(r[2])), `${tz} day`);
+    assert.equal([...wd!].map(num), rows.map((r) => num(r[3])), `${tz} dayofweek`);
+    assert.equal([...y!].map(num), rows.map((r) => num(r[4])), `${tz} year`);
+    // Santiago's clocks skip midnight: its floor('D') can land in the gap; DuckDB and tessera both move past it.
+    assert.equal([...fd!].map(num), rows.map((r) => num(r[5])), `${tz} floor D`);
+    // floor('h') is at or below its value. DuckDB's ICU truncation of a value in the second
+    // run of a repeated hour (clocks set back) returns the hour's *second* start, after the value; there
+    // tessera keeps the value's own offset, and elsewhere the two agree.
+    const floors = [...fh!].map(num);
+    // (Lord Howe sets clocks back 30 minutes: 01:00 local of such a value was up to 90 minutes before it.)
+    floors.forEach((f, k) => assert.ok(f <= instants[k]! && instants[k]! - f < 5_400_000, `${tz} floor h of ${instants[k]}`));
+    assert.equal(floors.filter((_, k) => num(rows[k]![6]) <= instants[k]!), rows.map((r) => num(r[6])).filter((f, k) => f <= instants[k]!), `${tz} floor h`);
+  }
+});
+
+test('toDatetime({tz}): wall-clock text in the zone, its own offset kept; a time skipped by DST moves past the gap, a repeated one is its first occurrence', async () => {
+  const text = ['2021-03-28 01:30', '2021-03-28 02:30', '2021-03-28 03:30', '2021-10-31 02:30', '2021-10-31 03:30', '2021-10-31T02:30+01:00', '2021-10-31', null];
+  const got = await samePerPartitioning((p) => toDatetime(fromColumns({ s: text }, { npartitions: p }).col('s'), { tz: 'Europe/Paris' }));
+  const iso = col(got, 's').map((x) => (x === null ? null : (x as Date).toISOString()));
+  assert.equal(iso, ['2021-03-28T00:30:00.000Z', '2021-03-28T01:30:00.000Z', '2021-03-28T01:30:00.000Z', '2021-10-31T00:30:00.000Z', '2021-10-31T02:30:00.000Z', '2021-10-31T01:30:00.000Z', '2021-10-30T22:00:00.000Z', null]);
+  const s = toDatetime(fromColumns({ s: text }).col('s'), { tz: 'Europe/Paris' });
+  assert.is(String(s.dtype), 'Timestamp<MILLISECOND, Europe/Paris>');
+  assert.equal(await s.dt.hour.toList(), [1, 3, 3, 2, 3, 2, 0, null]);
+  const ceil = (await s.dt.ceil('h').toList()).map((x) => (x === null ? null : (x as Date).toISOString()));
+  assert.equal(ceil, ['2021-03-28T01:00:00.000Z', '2021-03-28T02:00:00.000Z', '2021-03-28T02:00:00.000Z', '2021-10-31T02:00:00.000Z', '2021-10-31T03:00:00.000Z', '2021-10-31T02:00:00.000Z', '2021-10-30T22:00:00.000Z', null]);
+  // A format and a fixed offset; the same text in UTC for contrast.
+  const fixed = await toDatetime(fromColumns({ s: ['31/12/1999 23:59'] }).col('s'), { format: '%d/%m/%Y %H:%M', tz: '-03:00' }).toList();
+  assert.equal(fixed, [new Date(Date.UTC(2000, 0, 1, 2, 59))]);
+  // Unambiguous wall-clock times agree with DuckDB's ICU (timezone(zone, TIMESTAMP) reads a local time).
+  const local = ['2021-01-15 08:00:00', '2021-07-15 23:30:00', '1950-06-01 12:00:00', '2021-04-03 22:00:00'];
+  for (const tz of ZONES.slice(0, 5)) {
+    const mine = (await toDatetime(fromColumns({ s: local }).col('s'), { tz }).toList()).map((x) => (x as Date).getTime());
+    const rows = await query(`SELECT ${local.map((l) => `epoch_ms(timezone('${tz}', TIMESTAMP '${l}'))`).join(', ')}`);
+    assert.equal(mine, rows[0]!.map(Number), tz);
+  }
 });
 
 test('date verbs on threads and processes', async () => {

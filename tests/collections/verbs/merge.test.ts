@@ -3,7 +3,7 @@
 // one side 1000x the other, empty partitions, and the validation errors.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Dictionary, Int32, Utf8, vectorFromArray, Table } from 'apache-arrow';
+import { DateDay, Dictionary, Int32, TimestampMillisecond, TimestampSecond, Utf8, vectorFromArray, Table } from 'apache-arrow';
 import { type DataFrame, fromArrow, fromColumns } from '../../../src/index.ts';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -120,6 +120,51 @@ test('keys match by value across int32, int64 and float64; the coalesced key tak
   const f = fromColumns({ k: [2 ** 53, 5], d: [7, 8] });
   // 2^53 + 1 is not 2^53: compared exactly, not through a float
   assert.equal((await big.merge(f, { on: 'k' }).toRecords({ scheduler: 'sync' })).map((x) => [x.c, x.d]), [[2, 8]]);
+});
+
+test('date and timestamp keys: every how vs a naive join, duplicates and nulls, before 1970 too; other types or units are refused', async () => {
+  const DAY = 86_400_000;
+  const r = rng(9);
+  const days = [-400, -1, 0, 1, 2, 19000, 19001];
+  const pick = () => (r() < 0.12 ? null : new Date(days[Math.floor(r() * days.length)]! * DAY + (r() < 0.3 ? 3_600_000 : 0)));
+  const ld = Array.from({ length: 60 }, pick);
+  const rd = Array.from({ length: 25 }, pick);
+  const asDay = (d: Date | null) => (d === null ? null : new Date(Math.floor(d.getTime() / DAY) * DAY));
+  for (const [name, type, norm] of [['date', () => new DateDay(), asDay], ['timestamp', () => new TimestampMillisecond(), (d: Date | null) => d]] as const) {
+    const lk = ld.map(norm);
+    const rk = rd.map(norm);
+    const left = (n: number) => fromArrow(new Table({ t: vectorFromArray(lk, type()), a: vectorFromArray(lk.map((_, i) => i), new Int32()) }), { npartitions: n });
+    const right = (n: number) => fromArrow(new Table({ t: vectorFromArray(rk, type()), b: vectorFromArray(rk.map((_, i) => i), new Int32()) }), { npartitions: n });
+    const ms = (d: unknown) => (d === null || d === undefined ? null : (d as Date).getTime());
+    for (const how of HOWS) {
+      // Naive: nested loops, null never equal.
+      const want: string[] = [];
+      const rightUsed = new Set<number>();
+      lk.forEach((x, i) => {
+        const hits = rk.flatMap((y, j) => (x !== null && y !== null && x.getTime() === y.getTime() ? [j] : []));
+        hits.forEach((j) => rightUsed.add(j));
+        if (how === 'semi') return void (hits.length > 0 && want.push(`${ms(x)}|${i}`));
+        if (how === 'anti') return void (hits.length === 0 && want.push(`${ms(x)}|${i}`));
+        if (how === 'right') return void hits.forEach((j) => want.push(`${ms(x)}|${i}|${j}`));
+        if (hits.length > 0) hits.forEach((j) => want.push(`${ms(x)}|${i}|${j}`));
+        else if (how === 'left' || how === 'outer') want.push(`${ms(x)}|${i}|null`);
+      });
+      if (how === 'right' || how === 'outer') rk.forEach((y, j) => !rightUsed.has(j) && want.push(`${ms(y)}|null|${j}`));
+      for (const [lp, rp, extra] of [[3, 2, { broadcast: false }], [1, 1, {}], [4, 1, {}]] as const) {
+        if (rp === 1 && lp > 1 && !['inner', 'left', 'semi', 'anti'].includes(how)) continue;
+        const m = left(lp).merge(right(rp), { on: 't', how, ...extra });
+        const rows = (await m.toRecords({ scheduler: 'sync' })).map((x) => (how === 'semi' || how === 'anti' ? `${ms(x.t)}|${x.a}` : `${ms(x.t)}|${x.a}|${x.b}`));
+        assert.equal(rows.sort(), [...want].sort(), `${name} ${how} ${lp}x${rp}`);
+        assert.is(String(m.schema.fields[0]!.type), String(type()), `${name} key keeps its type`);
+      }
+    }
+  }
+  const d = fromArrow(new Table({ t: vectorFromArray([new Date(0)], new DateDay()) }));
+  const ts = fromArrow(new Table({ t: vectorFromArray([new Date(0)], new TimestampMillisecond()) }));
+  const tsSec = fromArrow(new Table({ t: vectorFromArray([new Date(0)], new TimestampSecond()) }));
+  assert.throws(() => d.merge(ts, { on: 't' }), /dates\/timestamps of the same type and unit/);
+  assert.throws(() => ts.merge(tsSec, { on: 't' }), /same type and unit/);
+  assert.throws(() => ts.merge(fromColumns({ t: [0] }), { on: 't' }), /same type and unit/);
 });
 
 test('dictionary-encoded and plain string keys join, unicode included', async () => {
