@@ -168,21 +168,6 @@ export function log64(x: number): number {
   return e * LN2_HI + (f - (hfsq - (s * (hfsq + R) + e * LN2_LO)));
 }
 
-/** The reduced argument of sin/cos: x - k pi/2 as rh + rl, and k mod 4; null where Math.sin/cos must answer. */
-let rh = 0, rl = 0, quadrant = 0;
-function reduce(x: number): boolean {
-  if (!(Math.abs(x) <= TRIG_LIMIT)) return false;
-  const k = x * TWO_OVER_PI + MAGIC - MAGIC;
-  const y = x - k * PIO2_1;
-  const w = k * PIO2_2_WIDE;
-  const r = y - w;
-  // the rounding error of r, exactly: y - r is exact (r is within a factor 2 of y when |r| >= 2^-10)
-  rl = (y - r) - w;
-  rh = r;
-  quadrant = k & 3;
-  return !((Math.abs(r) < TRIG_NEAR_AXIS && k !== 0) || Math.abs(x) < TRIG_TINY);
-}
-
 function sinKernel(r: number, l: number): number {
   const z = r * r;
   const p = sinPoly(z);
@@ -198,17 +183,29 @@ function cosKernel(r: number, l: number): number {
   return w + ((1 - w - hz) + (z * z * p - r * l));
 }
 
+/**
+ * sin (shift 0) or cos (shift 1) of x: x - k pi/2 as r + l (l the rounding error of r, exactly: y - r is
+ * exact as r is within a factor 2 of y when |r| >= 2^-10), then the kernel of quadrant k + shift. The
+ * reduction is written out here (not a helper returning three values) so V8 keeps it in registers.
+ */
+function sinOrCos(x: number, shift: number): number {
+  const k = x * TWO_OVER_PI + MAGIC - MAGIC;
+  const y = x - k * PIO2_1;
+  const w = k * PIO2_2_WIDE;
+  const r = y - w;
+  if ((Math.abs(r) < TRIG_NEAR_AXIS && k !== 0) || Math.abs(x) < TRIG_TINY) return shift === 0 ? Math.sin(x) : Math.cos(x);
+  const l = (y - r) - w;
+  const q = (k & 3) + shift;
+  const v = q & 1 ? cosKernel(r, l) : sinKernel(r, l);
+  return q & 2 ? -v : v;
+}
+
 export function sin64(x: number): number {
-  if (!reduce(x)) return Math.sin(x);
-  const v = quadrant & 1 ? cosKernel(rh, rl) : sinKernel(rh, rl);
-  return quadrant & 2 ? -v : v;
+  return Math.abs(x) <= TRIG_LIMIT ? sinOrCos(x, 0) : Math.sin(x);
 }
 
 export function cos64(x: number): number {
-  if (!reduce(x)) return Math.cos(x);
-  const q = quadrant + 1;
-  const v = q & 1 ? cosKernel(rh, rl) : sinKernel(rh, rl);
-  return q & 2 ? -v : v;
+  return Math.abs(x) <= TRIG_LIMIT ? sinOrCos(x, 1) : Math.cos(x);
 }
 
 /**
