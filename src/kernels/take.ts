@@ -78,8 +78,9 @@ export function takeData(data: Data, idx: Int32Array): Data {
       return makeData({ type: data.type, length: n, nullCount, nullBitmap: bitmap, data: out, dictionary: data.dictionary } as any);
     }
     default: {
-      const values = data.values as any;
-      if (!values || data.children.length > 0) {
+      // An empty column may carry no values buffer at all: the type's ArrayType still says what to build.
+      const values = (data.values ?? (data.length === 0 ? new (data.type as any).ArrayType(0) : undefined)) as any;
+      if (!values || (data.children?.length ?? 0) > 0) {
         throw new Error(`cannot select rows of a column of type ${String(data.type)} yet`);
       }
       // Fixed-width types (ints, floats, dates, timestamps): `stride` elements per row.
