@@ -56,16 +56,20 @@ function cpuNow(): number {
 }
 
 interface Sample { wall: number; cpu: number }
-async function measure(fn: () => Promise<unknown>): Promise<Sample> {
-  const samples: Sample[] = [];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Medians of REPS runs of each function, run in turn (a, b, a, b, ...) so that a change of load hits both alike. */
+async function measure(...fns: Array<() => Promise<unknown>>): Promise<Sample[]> {
+  const samples = fns.map((): Sample[] => []);
   for (let r = 0; r < REPS; r++) {
-    const c0 = cpuNow();
-    const t0 = performance.now();
-    await fn();
-    samples.push({ wall: performance.now() - t0, cpu: (cpuNow() - c0) * 1000 });
+    for (let i = 0; i < fns.length; i++) {
+      const c0 = cpuNow();
+      const t0 = performance.now();
+      await fns[i]!();
+      samples[i]!.push({ wall: performance.now() - t0, cpu: (cpuNow() - c0) * 1000 });
+    }
   }
-  const mid = <T>(xs: T[], by: (x: T) => number) => [...xs].sort((a, b) => by(a) - by(b))[Math.floor(xs.length / 2)]!;
-  return { wall: mid(samples, (s) => s.wall).wall, cpu: mid(samples, (s) => s.cpu).cpu };
+  return samples.map((ss) => ({ wall: median(ss.map((s) => s.wall)), cpu: median(ss.map((s) => s.cpu)) }));
 }
 
 // Rows are printed as they are measured, so a run cut short still reports what it finished.
@@ -88,26 +92,23 @@ try {
   for (const [label, opts] of [['threads (2)', threads], ['distributed, batched', dist], ['distributed, 1 task per job', { ...dist, chunksize: 1 }]] as const) {
     const ex = getExecutor(resolveConfig(opts));
     await runGraph(tiny(), ['all'], ex); // warm up (threads load ops, connections open)
-    const s = await measure(() => runGraph(tiny(), ['all'], ex));
+    const [s] = await measure(() => runGraph(tiny(), ['all'], ex));
     row(`per-task overhead (${N} tiny tasks)`, label, `${((s.wall * 1000) / (N + 1)).toFixed(0)} us/task`, `${((s.cpu * 1000) / (N + 1)).toFixed(0)} us/task`);
   }
 
   // 2. 64 MB partitions: 4 chunks of 8M float64 drawn on the workers; a mean (draw and partial fuse into
   // one task per chunk: only partials travel) and the whole array back to the client (4 files of 64 MB).
   const x = () => random.generator(1).normal([4 * 8_000_000], { chunks: 8_000_000 });
-  const big: Record<string, Record<string, Sample>> = {};
-  for (const [label, opts] of [['threads (2)', threads], ['distributed', dist]] as const) {
-    await x().mean().compute(opts);
-    for (const [name, run] of [['mean of 4 x 64 MB chunks', () => x().mean().compute(opts)], ['4 x 64 MB chunks back to the client', () => x().mul(2).compute(opts)]] as const) {
-      const s = await measure(run);
-      (big[name] ??= {})[label] = s;
-      row(name, label, `${s.wall.toFixed(0)} ms`, `${s.cpu.toFixed(0)} ms`);
-    }
-  }
-  for (const [name, by] of Object.entries(big)) {
-    const [t, d] = [by['threads (2)']!, by.distributed!];
-    row(name, 'distributed vs threads', pct(d.wall, t.wall), pct(d.cpu, t.cpu));
-  }
+  const compare = async (name: string, labels: [string, string], a: () => Promise<unknown>, b: () => Promise<unknown>) => {
+    const [t, d] = await measure(a, b);
+    row(name, labels[0], `${t!.wall.toFixed(0)} ms`, `${t!.cpu.toFixed(0)} ms`);
+    row(name, labels[1], `${d!.wall.toFixed(0)} ms`, `${d!.cpu.toFixed(0)} ms`);
+    row(name, 'distributed vs threads', pct(d!.wall, t!.wall), pct(d!.cpu, t!.cpu));
+  };
+  await x().mean().compute(threads);
+  await x().mean().compute(dist);
+  await compare('mean of 4 x 64 MB chunks', ['threads (2)', 'distributed'], () => x().mean().compute(threads), () => x().mean().compute(dist));
+  await compare('4 x 64 MB chunks back to the client', ['threads (2)', 'distributed'], () => x().mul(2).compute(threads), () => x().mul(2).compute(dist));
 
   // 3. airline per-Origin OLS groupby-apply (reduced size by default; --files/--rows for more)
   const dir = join(process.cwd(), 'bench', 'data', `airline-${FILES}x${ROWS}`);
@@ -118,13 +119,7 @@ try {
     readCsv(files).groupby('Origin').apply(OLS, { params: { y: 'ArrDelay', x: ['DepDelay', 'Distance'] }, columns: ['ArrDelay', 'DepDelay', 'Distance'] }).compute(opts);
   const want = JSON.stringify(toRecords(await ols(threads)));
   if (JSON.stringify(toRecords(await ols(dist))) !== want) throw new Error('distributed OLS differs from threads');
-  const o: Record<string, Sample> = {};
-  for (const [label, opts] of [['threads (2)', threads], ['distributed (2 workers x 1 thread)', dist]] as const) {
-    o[label] = await measure(() => ols(opts));
-    row(`per-Origin OLS, ${FILES} x ${ROWS} rows`, label, `${o[label]!.wall.toFixed(0)} ms`, `${o[label]!.cpu.toFixed(0)} ms`);
-  }
-  const [t, d] = [o['threads (2)']!, o['distributed (2 workers x 1 thread)']!];
-  row(`per-Origin OLS, ${FILES} x ${ROWS} rows`, 'distributed vs threads', pct(d.wall, t.wall), pct(d.cpu, t.cpu));
+  await compare(`per-Origin OLS, ${FILES} x ${ROWS} rows`, ['threads (2)', 'distributed (2 workers x 1 thread)'], () => ols(threads), () => ols(dist));
   console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s, load average at the end ${load()}`);
 } finally {
   clearTimeout(watchdog);

@@ -4,7 +4,6 @@
 
 import { type Data, type RecordBatch, type Schema, Dictionary, Type, makeData, makeVector } from 'apache-arrow';
 import { emptyBatch, makeBatch, sharedArray, utf8Data } from './arrow-build.ts';
-import { validityOf } from './validity.ts';
 
 export function concatBatches(schema: Schema, batches: readonly RecordBatch[]): RecordBatch {
   if (batches.length === 0) return emptyBatch(schema);
@@ -21,8 +20,22 @@ function concatValidity(parts: readonly Data[], total: number): { bitmap: Uint8A
   const out = sharedArray(Uint8Array, (total + 7) >> 3);
   let k = 0;
   for (const d of parts) {
-    const v = validityOf(d);
-    for (let i = 0; i < d.length; i++, k++) if (v === null || (v[i >> 3]! >> (i & 7)) & 1) out[k >> 3]! |= 1 << (k & 7);
+    // A slice's bits are read at its offset in place (validityOf would copy each part: shuffles concatenate
+    // many slices). A Null-typed part with no bitmap is all null: no bit to set.
+    if (d.typeId === Type.Null) {
+      k += d.length;
+      continue;
+    }
+    const bits = d.nullCount === 0 || !d.nullBitmap || d.nullBitmap.length === 0 ? null : (d.nullBitmap as Uint8Array);
+    const off = d.offset;
+    if (bits === null) {
+      for (let i = 0; i < d.length; i++, k++) out[k >> 3]! |= 1 << (k & 7);
+      continue;
+    }
+    for (let i = 0; i < d.length; i++, k++) {
+      const j = off + i;
+      if ((bits[j >> 3]! >> (j & 7)) & 1) out[k >> 3]! |= 1 << (k & 7);
+    }
   }
   return { bitmap: out, nullCount: nulls };
 }
@@ -97,18 +110,24 @@ function concatDictionary(type: Dictionary, parts: readonly Data[], total: numbe
   const ids = new Map<string, number>();
   const values: string[] = [];
   let k = 0;
+  // Slices of one partition share its dictionary: decode and map each dictionary once, not once per part.
+  const remaps = new Map<unknown, Int32Array>();
   for (const d of parts) {
     const dict = d.dictionary!;
-    const remap = new Int32Array(dict.length);
-    for (let j = 0; j < dict.length; j++) {
-      const s = dict.get(j) as string;
-      let id = ids.get(s);
-      if (id === undefined) {
-        id = values.length;
-        ids.set(s, id);
-        values.push(s);
+    let remap = remaps.get(dict);
+    if (remap === undefined) {
+      remap = new Int32Array(dict.length);
+      for (let j = 0; j < dict.length; j++) {
+        const s = dict.get(j) as string;
+        let id = ids.get(s);
+        if (id === undefined) {
+          id = values.length;
+          ids.set(s, id);
+          values.push(s);
+        }
+        remap[j] = id;
       }
-      remap[j] = id;
+      remaps.set(dict, remap);
     }
     const src = d.values as Int32Array;
     for (let i = 0; i < d.length; i++) codes[k++] = remap[src[i]!] ?? 0;

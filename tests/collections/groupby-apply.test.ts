@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromColumns, readCsv, udf, type GroupFrame, type SchedulerName } from '../../src/index.ts';
@@ -108,6 +108,59 @@ for (const scheduler of SCHEDULERS) {
       () => assert.unreachable(),
       (e) => assert.match(String(e.message), /column 'v' holds both number and string values/),
     );
+  });
+}
+
+// Three files with their own key dictionaries (keys first seen in different orders), nulls in keys and
+// values, and groups split over many partitions and buckets: every group must see exactly its rows, in input order.
+const orderDir = mkdtempSync(join(tmpdir(), 'tessera-apply-order-'));
+const orderRows: Array<{ id: number; k: string | null; v: number | null }> = [];
+{
+  const keys = ['ü', 'b', '__proto__', 'a', 'constructor', 'zz'];
+  for (let f = 0; f < 3; f++) {
+    const lines = ['id,k,v'];
+    for (let i = 0; i < 400; i++) {
+      const id = f * 1000 + i;
+      const k = i % 23 === 0 ? null : keys[(i * (f + 2) + f) % keys.length]!;
+      const v = i % 7 === 0 ? null : (i * 37) % 101 - 50;
+      orderRows.push({ id, k, v });
+      lines.push(`${id},${k ?? ''},${v ?? ''}`);
+    }
+    writeFileSync(join(orderDir, `part-${f}.csv`), lines.join('\n') + '\n');
+  }
+}
+
+for (const scheduler of SCHEDULERS) {
+  test(`[${scheduler}] each group gets exactly its rows in input order across partitions and dictionaries, nulls kept`, async () => {
+    const df = readCsv(join(orderDir, '*.csv'), { blocksize: 1500 });
+    const seen = (g: GroupFrame) => {
+      const ids = g.numbers('id');
+      const v = g.numbers('v');
+      let sum = 0;
+      let nulls = 0;
+      for (let i = 0; i < v.length; i++) if (v[i] !== v[i]) nulls++; else sum += v[i]!;
+      return { ids: Array.from(ids).join(' '), sum, nulls };
+    };
+    for (const dropna of [true, false]) {
+      const got = await df.groupby('k', { dropna }).apply(seen, { npartitions: 3 }).compute({ scheduler });
+      const want = new Map<string | null, { ids: number[]; sum: number; nulls: number }>();
+      for (const r of orderRows) {
+        if (r.k === null && dropna) continue;
+        const w = want.get(r.k) ?? { ids: [], sum: 0, nulls: 0 };
+        want.set(r.k, w);
+        w.ids.push(r.id);
+        if (r.v === null) w.nulls++;
+        else w.sum += r.v;
+      }
+      const wantKeys = [...want.keys()].sort((a, b) => (a === null ? 1 : b === null ? -1 : a < b ? -1 : a > b ? 1 : 0));
+      assert.equal(got.toArray().map((r) => r.toJSON()), wantKeys.map((k) => ({ k, ids: want.get(k)!.ids.join(' '), sum: want.get(k)!.sum, nulls: want.get(k)!.nulls })), `dropna ${dropna}`);
+    }
+    // transform puts every row back in input order with its group's values
+    const t = await df.groupby('k').transform((g: GroupFrame) => Array.from(g.numbers('id'), (_, i) => i), { name: 'rank', npartitions: 2 }).compute({ scheduler });
+    const ranks = new Map<string, number>();
+    const kept = orderRows.filter((r) => r.k !== null);
+    assert.equal(Array.from(t.getChild('id')!.toArray() as Float64Array, Number), kept.map((r) => r.id));
+    assert.equal(Array.from(t.getChild('rank')!.toArray() as ArrayLike<number>, Number), kept.map((r) => { const n = ranks.get(r.k!) ?? 0; ranks.set(r.k!, n + 1); return n; }));
   });
 }
 

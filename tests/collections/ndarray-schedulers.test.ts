@@ -46,7 +46,7 @@ test('every distribution: lazy chunked arrays equal the eager arrays of the same
 });
 
 for (const scheduler of SCHEDULERS.filter((s) => s !== 'sync')) {
-  const workerCounts = scheduler === 'threads' ? [1, 2, 4] : [2];
+  const workerCounts = [1, 2, 4];
   test(`${scheduler}: random arrays bit-identical to sync for ${workerCounts.join('/')} workers`, async () => {
     const make = () => random.generator(2024).spawn(2)[1]!;
     const want = await bits(make().normal([5000], { chunks: 5000 }), { scheduler: 'sync' });

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
@@ -111,6 +111,28 @@ if (reason !== null) {
     assert.equal(toRecords(await sorted.compute({ ...cluster.config, shuffle: 'disk', listeners })), toRecords(await sorted.compute({ scheduler: 'sync' })));
     assert.is(seen, 0, 'no shuffle directory was made in the client temp dir');
     assert.equal(runDirs(), []);
+  });
+
+  test('an in-memory array is uploaded one chunk per task, not the whole buffer for every chunk', async () => {
+    const n = 40_000;
+    const data = Float64Array.from({ length: n }, (_, i) => (i % 11 === 0 ? -0 : i * 0.25 - 3));
+    const a = array.fromTypedArray(data, [n], { chunks: 10_000 });
+    let largest = 0;
+    const listeners = [{
+      onTaskFinish: () => {
+        for (const d of runDirs()) {
+          for (const f of readdirSync(join(cluster.storagePath, d))) {
+            if (f.startsWith('in-')) largest = Math.max(largest, statSync(join(cluster.storagePath, d, f)).size);
+          }
+        }
+      },
+    }];
+    const [sd, ss] = [await a.mul(3).sum().compute({ ...cluster.config, listeners }), await a.mul(3).sum().compute({ scheduler: 'sync' })];
+    assert.equal(sd, ss);
+    const back = await a.add(1).compute(cluster.config);
+    assert.equal(Array.from(back.data as Float64Array), Array.from(data, (v) => v + 1));
+    assert.ok(largest > 0, 'the chunks were uploaded to storage');
+    assert.ok(largest <= 10_000 * 8, `an upload holds one chunk (${largest} bytes; a chunk is ${10_000 * 8})`);
   });
 
   test('intermediate files are deleted as soon as no task needs them, and all of a run at its end', async () => {

@@ -4,7 +4,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -14,6 +14,7 @@ import { unpack } from '../../src/scheduler/distributed/values.ts';
 import type { JobData, JobResult, JobTask } from '../../src/scheduler/distributed/protocol.ts';
 import { HostUnavailableError } from '../../src/scheduler/distributed/errors.ts';
 import { CHAIN_OP } from '../../src/scheduler/execute.ts';
+import { LEASE_EXPIRY_MS, LEASE_FILE, writeLease } from '../../src/scheduler/distributed/run-lease.ts';
 import { type Cluster, type WorkerProcess, scratchDir, skipReason, startCluster } from './harness.ts';
 
 // ---- the rules, without Redis --------------------------------------------------------------------------
@@ -119,8 +120,20 @@ if (reason !== null) {
     (toRecords(await readCsv(paths, opts).groupby('k').agg({ x: 'sum' }).compute({ ...cluster.config, progress: false, ...extra })) as Array<{ k: number; x: number }>)
       .sort((p, q) => p.k - q.k).map((r) => ({ k: Number(r.k), x: Number(r.x) }));
 
+  let killedRun = '';
+  let strangersRun = '';
   test.before(async () => {
     cluster = await startCluster({ workers: 0, queue: 'locality' });
+    // What a killed client left: its lease expired an hour ago. Beside it a directory with a run's name but no lease.
+    killedRun = join(cluster.storagePath, 'tessera-run-0123456789abcdef');
+    mkdirSync(killedRun);
+    writeFileSync(join(killedRun, 'in-0.bin'), 'x');
+    writeLease(killedRun, '0123456789abcdef', 'gone');
+    const old = (Date.now() - LEASE_EXPIRY_MS - 3600_000) / 1000;
+    utimesSync(join(killedRun, LEASE_FILE), old, old);
+    strangersRun = join(cluster.storagePath, 'tessera-run-fedcba9876543210');
+    mkdirSync(strangersRun);
+    writeFileSync(join(strangersRun, 'in-0.bin'), 'keep me');
     [wA, wB] = await Promise.all([
       cluster.addWorker({ name: 'wA', host: 'host-a', localDirs: [dirs.a] }),
       cluster.addWorker({ name: 'wB', host: 'host-b', localDirs: [dirs.b], preferredDirs: [dirs.nfsB] }),
@@ -133,9 +146,21 @@ if (reason !== null) {
     await cluster?.stop();
   });
 
+  test('a starting worker removed the run directory of a killed client, and nothing else', () => {
+    assert.not.ok(existsSync(killedRun));
+    assert.equal(readdirSync(strangersRun), ['in-0.bin']);
+  });
+
   test('each read task runs on the host whose disk holds its file; other tasks and unclaimed files go to the shared queue', async () => {
     const all = Object.values(files);
-    assert.equal(await sumByK(all), expected(all));
+    let leased = 0;
+    const listeners = [{
+      onTaskFinish: () => {
+        for (const d of readdirSync(cluster.storagePath)) if (d !== 'tessera-run-fedcba9876543210' && existsSync(join(cluster.storagePath, d, LEASE_FILE))) leased += 1;
+      },
+    }];
+    assert.equal(await sumByK(all, { listeners }), expected(all));
+    assert.ok(leased > 0, "a running compute's directory holds its lease");
     const onA = await jobsOf(hostQueue('locality', 'host-a'));
     const onB = await jobsOf(hostQueue('locality', 'host-b'));
     const shared = await jobsOf('locality');

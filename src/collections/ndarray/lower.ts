@@ -104,8 +104,8 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
       for (const b of blocks) {
         const { start, shape } = regionOf(node.chunks, b);
         // Threads see the whole buffer as a handle; a child process would be sent all of it with every
-        // task, so it gets a copy of its own block instead.
-        if (lw.scheduler === 'processes') add(b, 'array.data', [copyRegion(node.data, node.shape, start, shape), shape, shape.map(() => 0), shape, node.dtype]);
+        // task (a distributed worker would read all of it from storage), so it gets a copy of its own block instead.
+        if (lw.scheduler === 'processes' || lw.scheduler === 'distributed') add(b, 'array.data', [copyRegion(node.data, node.shape, start, shape), shape, shape.map(() => 0), shape, node.dtype]);
         else add(b, 'array.data', [node.data, [...node.shape], start, shape, node.dtype]);
       }
       break;

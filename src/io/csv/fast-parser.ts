@@ -10,6 +10,7 @@ import { NOT_INT, isNanText, isStringNumber, latin1, parseFloatBytes, parseIntBy
 import type { OutColumn, ParsedColumns, PartitionPlan } from './plan.ts';
 import type { RowProblems } from './problems.ts';
 import { parseBool, parseDate, parseInt64, parseTimestamp } from './values.ts';
+import { type WasmRows, ownerOf, rowsInstance } from './wasm-rows.ts';
 
 const NL = 10;
 const CR = 13;
@@ -22,7 +23,7 @@ const SLOT_SHIFT = 11;
  * Field offsets of up to BATCH_ROWS rows, for the projected fields only: slot k of row r at (k << SLOT_SHIFT) + r.
  * Unprojected fields are skipped over (their delimiters still count, so field counts are checked).
  */
-interface Batch {
+export interface Batch {
   readonly starts: Int32Array;
   readonly ends: Int32Array;
   /** 1 where a quoted field holds doubled quotes and must be unescaped before use. */
@@ -37,7 +38,7 @@ interface Batch {
 }
 
 interface Ctx {
-  readonly b: Uint8Array;
+  b: Uint8Array;
   readonly nfields: number;
   /** Slot of each field in the batch, -1 for fields no column asks for. */
   readonly slotOf: Int32Array;
@@ -51,8 +52,11 @@ interface Ctx {
   readonly problems: RowProblems;
 }
 
+/** Which tokenizer reads the rows: 'auto' (WebAssembly where it applies), or 'js' (tests compare the two). */
+export type Tokenizer = 'auto' | 'js';
+
 /** Parse a partition's bytes into one builder per plan column; returns them and the number of rows kept. */
-export function parseFast(b: Uint8Array, plan: PartitionPlan, problems: RowProblems): ParsedColumns {
+export function parseFast(b: Uint8Array, plan: PartitionPlan, problems: RowProblems, tokenizer: Tokenizer = 'auto'): ParsedColumns {
   const capacity = Math.ceil((b.length / Math.max(1, plan.rowBytes)) * 1.1) + 16;
   const builders = plan.columns.map((c) => makeBuilder(c.kind, c.dictId, capacity, Math.ceil(b.length / Math.max(1, plan.columns.length))));
   const nf = plan.nfields;
@@ -80,12 +84,40 @@ export function parseFast(b: Uint8Array, plan: PartitionPlan, problems: RowProbl
     rowOffsets: new Int32Array(BATCH_ROWS), rows: 0, anyEscaped: false,
   };
   let rows = 0;
+  const wasm = tokenizer === 'auto' ? wasmFor(ctx, plan, b) : null;
+  if (wasm !== null) {
+    // Quote-free rows: the WebAssembly tokenizer fills the same batch layout, in its own memory.
+    const { bytes, views } = wasm.begin(b, { nfields: nf, delimiter: ctx.D, slotOf, inlineNum, nslots });
+    ctx.b = bytes;
+    const wbatch: Batch = { ...views, escaped: batch.escaped, rows: 0, anyEscaped: false };
+    const badLine = (rowOffset: number, fields: number): void => problems.badLine(rowOffset, fields, null);
+    for (let p = 0; p < bytes.length; ) {
+      const t = wasm.tokenize(p, bytes.length, badLine);
+      p = t.p;
+      wbatch.rows = t.rows;
+      for (let c = 0; c < plan.columns.length; c++) convertColumn(ctx, wbatch, plan.columns[c]!, colSlot[c]!, builders[c]!);
+      rows += t.rows;
+    }
+    return { builders, rows };
+  }
   for (let p = 0; p < b.length; ) {
     p = tokenize(ctx, batch, p);
     for (let c = 0; c < plan.columns.length; c++) convertColumn(ctx, batch, plan.columns[c]!, colSlot[c]!, builders[c]!);
     rows += batch.rows;
   }
   return { builders, rows };
+}
+
+/**
+ * The WebAssembly tokenizer when it reads these bytes exactly as `tokenize` would: no quote character
+ * anywhere (one memchr), no comment prefix, a delimiter that is not a newline, digit or sign. Null otherwise.
+ */
+function wasmFor(ctx: Ctx, plan: PartitionPlan, b: Uint8Array): WasmRows | null {
+  const D = ctx.D;
+  if (ctx.comment !== null || ctx.nfields < 1 || D === NL || D === CR || D === 43 || D === 45 || (D >= 48 && D <= 57)) return null;
+  // (checkQuotes: ops.ts found none already.) Buffer's indexOf is a memchr; a plain Uint8Array's is not.
+  if (!plan.checkQuotes && Buffer.from(b.buffer, b.byteOffset, b.length).indexOf(ctx.Q) >= 0) return null;
+  return ownerOf(b) ?? rowsInstance(b.length);
 }
 
 /** Tokenise rows from p into `batch` until it is full or the input ends; returns where to continue. */

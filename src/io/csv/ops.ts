@@ -11,6 +11,7 @@ import { CsvBoundaryConflict, CsvFileError, CsvOptionError, CsvParseError, CsvTy
 import { arrowType, utf8Bytes } from './builders.ts';
 import { checkedUtf8 } from './encoding.ts';
 import { parseFast } from './fast-parser.ts';
+import { rowsInstance } from './wasm-rows.ts';
 import { readRangeInto, readWhole } from './files.ts';
 import { parsePapa } from './papa-parser.ts';
 import type { PartitionPlan } from './plan.ts';
@@ -28,6 +29,11 @@ export { CSV_WRITE_OP };
 let readBuffer: Uint8Array | null = null;
 const KEEP_AT_MOST = 256 * 1024 * 1024;
 
+/** Where the fast parser's partition is read: its WebAssembly tokenizer's memory (it tokenises the bytes in place). */
+function wasmBuffer(length: number): Uint8Array {
+  return rowsInstance(length)?.input(length) ?? partitionBuffer(length);
+}
+
 function partitionBuffer(length: number): Uint8Array {
   if (isMainThread || length > KEEP_AT_MOST) return Buffer.allocUnsafe(length);
   if (!readBuffer || readBuffer.length < length) {
@@ -41,7 +47,7 @@ export function readPartition(plan: PartitionPlan): RecordBatch {
   let bytes: Uint8Array;
   let whole: Uint8Array | null = null;
   if (plan.compression === 'none') {
-    bytes = readRangeInto(plan.file, plan.start, plan.end, plan.pin, partitionBuffer);
+    bytes = readRangeInto(plan.file, plan.start, plan.end, plan.pin, plan.engine === 'fast' ? wasmBuffer : partitionBuffer);
   } else {
     whole = readWhole({ path: plan.file, compression: plan.compression }, plan.pin);
     bytes = whole.subarray(plan.start, plan.end < 0 ? whole.length : plan.end);

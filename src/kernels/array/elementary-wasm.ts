@@ -4,7 +4,7 @@
 
 import { F64, I32, V128, funcBody, instantiateAll, moduleOf, uleb, type ModuleFunction } from './wasm-encode.ts';
 import {
-  COS_COEFFS, EXP_COEFFS, EXP_LIMIT, LN2_HI, LN2_LO, LOG2E, LOG_COEFFS, MAGIC, MIN_NORMAL, PIO2_1, PIO2_2, PIO2_3,
+  COS_COEFFS, EXP_COEFFS, EXP_LIMIT, LN2_HI, LN2_LO, LOG2E, LOG_COEFFS, MAGIC, MIN_NORMAL, PIO2_1, PIO2_2_WIDE, TRIG_NEAR_AXIS,
   SIN_COEFFS, TRIG_LIMIT, TRIG_TINY, TWO_OVER_PI, TWO_PI, estrinTree, treeDepth, type PolyNode,
 } from './elementary.ts';
 
@@ -169,19 +169,18 @@ function logCode(L: Locals, x: number, res: number, inRange = false): number[] {
 
 /** Reduction of sin/cos: locals rh, rl, quadrant bits (k & 3 in each i64 lane) and the fallback mask. */
 function reduceCode(L: Locals, x: number): number[] {
-  const [k, kb, y, w, h, bb, l, rh, rl, quad, mask] = ['k', 'kb', 'y', 'w', 'h', 'bb', 'l', 'rh', 'rl', 'quad', 'mask'].map((n) => L.v(n)) as number[] as [number, number, number, number, number, number, number, number, number, number, number];
+  const [k, kb, y, w, rh, rl, quad, mask] = ['k', 'kb', 'y', 'w', 'rh', 'rl', 'quad', 'mask'].map((n) => L.v(n)) as number[] as [number, number, number, number, number, number, number, number];
   return [
     ...get(x), ...f64x2(TWO_OVER_PI), ...op.mul, ...f64x2(MAGIC), ...op.add, ...tee(kb), ...f64x2(MAGIC), ...op.sub, ...set(k),
     ...get(kb), ...i64x2(3n), ...op.and, ...set(quad),
     ...get(x), ...get(k), ...f64x2(PIO2_1), ...op.mul, ...op.sub, ...set(y),
-    ...get(k), ...f64x2(PIO2_2), ...op.mul, ...set(w),
-    ...get(y), ...get(w), ...op.sub, ...tee(h), ...get(y), ...op.sub, ...set(bb),
-    ...get(y), ...get(h), ...get(bb), ...op.sub, ...op.sub, ...get(w), ...get(bb), ...op.add, ...op.sub,
-    ...get(k), ...f64x2(PIO2_3), ...op.mul, ...op.sub, ...set(l),
-    ...get(h), ...get(l), ...op.add, ...set(rh),
-    ...get(l), ...get(rh), ...get(h), ...op.sub, ...op.sub, ...set(rl),
-    // not (|x| <= limit) or |r| < tiny
-    ...get(x), ...op.abs, ...f64x2(TRIG_LIMIT), ...op.le, ...op.not, ...get(rh), ...op.abs, ...f64x2(TRIG_TINY), ...op.lt, ...op.or, ...set(mask),
+    ...get(k), ...f64x2(PIO2_2_WIDE), ...op.mul, ...set(w),
+    ...get(y), ...get(w), ...op.sub, ...set(rh),
+    ...get(y), ...get(rh), ...op.sub, ...get(w), ...op.sub, ...set(rl),
+    // not (|x| <= limit), or (|r| < near-axis and k != 0), or |x| < tiny
+    ...get(x), ...op.abs, ...f64x2(TRIG_LIMIT), ...op.le, ...op.not,
+    ...get(rh), ...op.abs, ...f64x2(TRIG_NEAR_AXIS), ...op.lt, ...get(k), ...f64x2(0), ...op.ne, ...op.and, ...op.or,
+    ...get(x), ...op.abs, ...f64x2(TRIG_TINY), ...op.lt, ...op.or, ...set(mask),
   ];
 }
 

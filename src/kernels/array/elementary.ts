@@ -7,9 +7,10 @@
 //   times 2^n. Fast for |x| <= 708.
 // - log: x = 2^e m, m in [sqrt(1/2), sqrt(2)), f = m - 1, s = f / (2 + f); log(1 + f) = f - f^2/2 +
 //   s (f^2/2 + R) with R the series of 2 atanh(s) / s - 2 (ten terms). Fast for normal positive finite x.
-// - sin, cos: x = k pi/2 + r, |r| <= pi/4, Cody-Waite pi/2 in three parts (33 + 33 + 53 bits) with the
-//   remainder kept as a double-double; Taylor series of sin to r^17, cos to r^16; quadrant k mod 4.
-//   Fast for |x| <= 1e6 and |r| >= 2^-30 (so no cancellation is left unaccounted for).
+// - sin, cos: x = k pi/2 + r, |r| <= pi/4, Cody-Waite pi/2 in two parts (33 + 53 bits) with the
+//   remainder kept as a double-double (r and its rounding error); Taylor series of sin to r^17, cos to
+//   r^16; quadrant k mod 4. Fast for |x| <= 1e6 except x within 2^-10 of a nonzero multiple of pi/2 (where
+//   the 86-bit pi/2 could leave too few good bits) and |x| < 2^-26.
 
 // ---- constants, derived here from exact big-integer values rather than typed in ----
 
@@ -54,7 +55,8 @@ export function splitFixed(value: bigint, widths: readonly number[]): number[] {
   return out;
 }
 
-export const [PIO2_1, PIO2_2, PIO2_3] = splitFixed(HALF_PI_FIXED, [33, 33, 53]) as [number, number, number];
+/** pi/2 as PIO2_1 (33 bits, so k * PIO2_1 is exact for |k| < 2^20) + PIO2_2_WIDE (the next 53 bits): 86 bits. */
+export const [PIO2_1, PIO2_2_WIDE] = splitFixed(HALF_PI_FIXED, [33, 53]) as [number, number];
 export const [LN2_HI, LN2_LO] = splitFixed(LN2_FIXED, [42, 53]) as [number, number];
 export const TWO_OVER_PI = 2 / Math.PI;
 export const TWO_PI = 2 * Math.PI;
@@ -63,7 +65,10 @@ export const LOG2E = Math.LOG2E;
 export const MAGIC = 6755399441055744;
 export const EXP_LIMIT = 708;
 export const TRIG_LIMIT = 1e6;
-export const TRIG_TINY = 2 ** -30;
+/** Below this |x|, sin x and cos x go to Math (sin x = x there; keeps -0). */
+export const TRIG_TINY = 2 ** -26;
+/** A remainder below this (x near a nonzero multiple of pi/2) goes to Math: the two-part reduction would lose bits. */
+export const TRIG_NEAR_AXIS = 2 ** -10;
 export const MIN_NORMAL = 2.2250738585072014e-308;
 export const SQRT_HALF = Math.SQRT1_2;
 
@@ -169,17 +174,13 @@ function reduce(x: number): boolean {
   if (!(Math.abs(x) <= TRIG_LIMIT)) return false;
   const k = x * TWO_OVER_PI + MAGIC - MAGIC;
   const y = x - k * PIO2_1;
-  const w = k * PIO2_2;
-  // two-sum of y and -w: the difference and its rounding error, exactly
-  const h = y - w;
-  const bb = h - y;
-  let l = (y - (h - bb)) - (w + bb);
-  l = l - k * PIO2_3;
-  const r = h + l;
-  rl = l - (r - h);
+  const w = k * PIO2_2_WIDE;
+  const r = y - w;
+  // the rounding error of r, exactly: y - r is exact (r is within a factor 2 of y when |r| >= 2^-10)
+  rl = (y - r) - w;
   rh = r;
   quadrant = k & 3;
-  return !(Math.abs(r) < TRIG_TINY);
+  return !((Math.abs(r) < TRIG_NEAR_AXIS && k !== 0) || Math.abs(x) < TRIG_TINY);
 }
 
 function sinKernel(r: number, l: number): number {

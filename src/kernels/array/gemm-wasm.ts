@@ -6,6 +6,7 @@
 import { I32, V128, funcBody, instantiate, moduleBytes, sleb, uleb } from './wasm-encode.ts';
 
 /**
+ * (Unrolling the k loop 2, 4 or 8 times measured no faster, 8 slower.)
  * Tile shape: 4 x 4 is 8 f64x2 accumulators, 2 of B, 1 of A, which V8 keeps in x64's 16 vector registers.
  * Measured per thread (bench/gemm.ts, packed block in cache): 4x4 ~20 GFLOP/s, 2x6 and 3x4 alike, 4x8
  * ~14 (its 21 live vectors spill), 6x4 ~13, 8x4 ~11.
@@ -25,15 +26,16 @@ const load64Splat = (offset: number) => [SIMD, 0x0a, ...mem(3, offset)];
 const v128Zero = [SIMD, 0x0c, ...new Array<number>(16).fill(0)];
 const f64x2Add = [SIMD, ...uleb(240)];
 const f64x2Mul = [SIMD, ...uleb(242)];
-const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], END = 0x0b;
+const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], IF = [0x04, 0x40], ELSE = 0x05, END = 0x0b;
 const brIf = (depth: number) => [0x0d, depth];
 const br = (depth: number) => [0x0c, depth];
 
 // params (all i32, pointers in bytes): kc, column panels, row panels, A, B, C, C's row stride,
-// diag (first row minus first column of this block, for the symmetric case), sym (1: skip tiles below the diagonal)
-const [KC, NRP, MRP, PA0, PB0, PC0, LDC, DIAG, SYM] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-const [JP, IP, P, PA, PB, PC] = [9, 10, 11, 12, 13, 14];
-const FIRST_V128 = 15;
+// diag (first row minus first column of this block, for the symmetric case), sym (1: skip tiles below the
+// diagonal), acc (1: add the tile into C, 0: overwrite C with it)
+const [KC, NRP, MRP, PA0, PB0, PC0, LDC, DIAG, SYM, ACC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+const [JP, IP, P, PA, PB, PC] = [10, 11, 12, 13, 14, 15];
+const FIRST_V128 = 16;
 
 function body(mr: number, nr: number): number[] {
   const quarters = nr / 2;
@@ -48,11 +50,18 @@ function body(mr: number, nr: number): number[] {
     step.push(...get(PA), ...load64Splat(8 * r), ...set(av));
     for (let q = 0; q < quarters; q++) step.push(...get(acc(r, q)), ...get(av), ...get(bv(q)), ...f64x2Mul, ...f64x2Add, ...set(acc(r, q)));
   }
-  const store: number[] = [];
+  // C + tile, in that order: the JavaScript kernel's c += tile
+  const store: number[] = [...get(ACC), ...IF];
+  for (let r = 0; r < mr; r++) {
+    for (let q = 0; q < quarters; q++) store.push(...get(PC), ...get(PC), ...v128Load(16 * q), ...get(acc(r, q)), ...f64x2Add, ...v128Store(16 * q));
+    store.push(...get(PC), ...get(LDC), ADD, ...set(PC));
+  }
+  store.push(ELSE);
   for (let r = 0; r < mr; r++) {
     for (let q = 0; q < quarters; q++) store.push(...get(PC), ...get(acc(r, q)), ...v128Store(16 * q));
     store.push(...get(PC), ...get(LDC), ADD, ...set(PC));
   }
+  store.push(END);
   const code = [
     ...i32(0), ...set(JP),
     ...BLOCK, ...LOOP,
@@ -87,22 +96,22 @@ function body(mr: number, nr: number): number[] {
   return funcBody([[6, I32], [mr * quarters + quarters + 1, V128]], code);
 }
 
-export interface WasmGemmLayout {
+export interface WasmGemm {
   readonly mr: number;
   readonly nr: number;
-  /** element offsets in `memory` of the packed B panel, the packed A block and the C block */
+  /** element offsets in `memory` of the packed B panel, the packed A block and a scratch block of C */
   readonly bAt: number;
   readonly aAt: number;
   readonly cAt: number;
-}
-
-export interface WasmGemm extends WasmGemmLayout {
   /**
-   * C block (row stride ldc elements) = packed A (mrPanels panels of mr rows, k-major) x packed B
-   * (nrPanels panels of nr columns, k-major) over kc; with `sym`, tiles whose first row exceeds the last
-   * column by diag + row - column >= nr are left untouched.
+   * The C block at element offset cAt (row stride ldc elements) = (accumulate ? C + : ) packed A (mrPanels
+   * panels of mr rows, k-major) x packed B (nrPanels panels of nr columns, k-major) over kc; whole tiles, so
+   * C needs room for the padding. With `sym`, tiles with diag + first row - last column >= 1 are skipped.
    */
-  run(kc: number, nrPanels: number, mrPanels: number, ldc: number, diag: number, sym: boolean): void;
+  run(kc: number, nrPanels: number, mrPanels: number, cAt: number, ldc: number, diag: number, sym: boolean, accumulate: boolean): void;
+  /** Room for `elements` more float64 after the scratch block (grows the memory); their offset, or -1 if it cannot grow. */
+  reserve(elements: number): number;
+  /** The module's memory (a new view after `reserve` grew it). */
   readonly memory: Float64Array;
 }
 
@@ -110,14 +119,30 @@ export interface WasmGemm extends WasmGemmLayout {
 export function buildWasmGemm(mr: number, nr: number, mcMax: number, kcMax: number, ncMax: number): WasmGemm | null {
   if (nr % 2 !== 0) throw new RangeError('buildWasmGemm: nr must be even (f64x2 columns)');
   const mcPad = Math.ceil(mcMax / mr) * mr, ncPad = Math.ceil(ncMax / nr) * nr;
-  const bAt = 0, aAt = bAt + kcMax * ncPad, cAt = aAt + kcMax * mcPad;
-  const pages = Math.ceil(((cAt + mcPad * ncPad) * 8) / 65536);
-  const m = instantiate<(...args: number[]) => void>(moduleBytes(new Array<number>(9).fill(I32), body(mr, nr), pages));
+  const bAt = 0, aAt = bAt + kcMax * ncPad, cAt = aAt + kcMax * mcPad, extraAt = cAt + mcPad * ncPad;
+  const pages = Math.ceil((extraAt * 8) / 65536);
+  const m = instantiate<(...args: number[]) => void>(moduleBytes(new Array<number>(10).fill(I32), body(mr, nr), pages));
   if (!m) return null;
-  const memory = new Float64Array(m.memory.buffer);
+  const wasmMemory = m.memory as { buffer: ArrayBuffer; grow(pages: number): number };
+  let memory = new Float64Array(wasmMemory.buffer);
   const fn = m.fn;
   return {
-    mr, nr, bAt, aAt, cAt, memory,
-    run: (kc, nrPanels, mrPanels, ldc, diag, sym) => fn(kc, nrPanels, mrPanels, aAt * 8, bAt * 8, cAt * 8, ldc * 8, diag, sym ? 1 : 0),
+    mr, nr, bAt, aAt, cAt,
+    get memory() {
+      return memory;
+    },
+    reserve(elements) {
+      const need = Math.ceil(((extraAt + elements) * 8) / 65536) - wasmMemory.buffer.byteLength / 65536;
+      if (need > 0) {
+        try {
+          wasmMemory.grow(need);
+        } catch {
+          return -1; // past the engine's limit: the caller keeps C outside
+        }
+        memory = new Float64Array(wasmMemory.buffer);
+      }
+      return extraAt;
+    },
+    run: (kc, nrPanels, mrPanels, at, ldc, diag, sym, accumulate) => fn(kc, nrPanels, mrPanels, aAt * 8, bAt * 8, at * 8, ldc * 8, diag, sym ? 1 : 0, accumulate ? 1 : 0),
   };
 }

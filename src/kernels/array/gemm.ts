@@ -102,7 +102,7 @@ export function gemm(a: Strided, b: Strided, into?: Float64Array): Strided<Float
   // A is B transposed over the same memory (x.T @ x): the symmetric kernel does half the work
   const symmetric = !into && a.data === b.data && m === n && a.offset === b.offset && a.stride[0] === b.stride[1] && a.stride[1] === b.stride[0];
   const c = into ?? (allocate('float64', m * n) as Float64Array);
-  blocked(a, b, m, k, n, symmetric, { c, at: 0, ldc: n, sign: 1 });
+  blocked(a, b, m, k, n, symmetric, { c, at: 0, ldc: n, sign: 1, fresh: !into });
   if (symmetric) mirrorUpper(c, 0, n, n);
   return view(c, [m, n]);
 }
@@ -116,7 +116,7 @@ export function syrk(x: Strided): Strided<Float64Array> {
   const [k, n] = x.shape as [number, number];
   const xt: Strided = { data: x.data, shape: [n, k], stride: [x.stride[1]!, x.stride[0]!], offset: x.offset };
   const c = allocate('float64', n * n) as Float64Array;
-  blocked(xt, x, n, k, n, true, { c, at: 0, ldc: n, sign: 1 });
+  blocked(xt, x, n, k, n, true, { c, at: 0, ldc: n, sign: 1, fresh: true });
   mirrorUpper(c, 0, n, n);
   return view(c, [n, n]);
 }
@@ -128,26 +128,38 @@ export function syrk(x: Strided): Strided<Float64Array> {
 export function syrkSubtractUpper(x: Strided, c: Float64Array, at: number, ldc: number): void {
   const [k, n] = x.shape as [number, number];
   const xt: Strided = { data: x.data, shape: [n, k], stride: [x.stride[1]!, x.stride[0]!], offset: x.offset };
-  blocked(xt, x, n, k, n, true, { c, at, ldc, sign: -1 });
+  blocked(xt, x, n, k, n, true, { c, at, ldc, sign: -1, fresh: false });
 }
 
 function mirrorUpper(c: Float64Array, at: number, ldc: number, n: number): void {
   for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) c[at + i * ldc + j] = c[at + j * ldc + i]!;
 }
 
-/** Where products go: C[i, j] is c[at + i * ldc + j], and sign * (A @ B) is added to it. */
+/** Where products go: C[i, j] is c[at + i * ldc + j], and sign * (A @ B) is added to it; `fresh`: c is all zeros. */
 interface Target {
   readonly c: Float64Array;
   readonly at: number;
   readonly ldc: number;
   readonly sign: 1 | -1;
+  readonly fresh: boolean;
 }
+
+/**
+ * Up to this many float64 of a new product are summed inside the WebAssembly memory (the kernel adds each
+ * tile into them) and copied out once; larger ones, and updates of existing arrays, go through a scratch
+ * block added into C after every kc step. 2^23 is 64 MiB, which each thread's memory keeps once grown.
+ */
+const RESIDENT_MAX = 2 ** 23;
 
 /** The blocked loops; with `symmetric` (m = n, C symmetric) only tiles touching the upper triangle are computed. */
 function blocked(a: Strided, b: Strided, m: number, k: number, n: number, symmetric: boolean, out: Target): void {
   const { c, at, ldc: ldC, sign } = out;
   // with WebAssembly SIMD the panels are packed straight into the kernel's memory
   const w = useWasm ? wasmGemm : null;
+  // a new product lives in the module's memory while it is summed: whole tiles, so rows and columns padded
+  const mPad = Math.ceil(m / MR) * MR, nPad = Math.ceil(n / NR) * NR;
+  const residentAt = w && out.fresh && mPad * nPad <= RESIDENT_MAX && k > 0 ? w.reserve(mPad * nPad) : -1;
+  if (w && residentAt >= 0) w.memory.fill(0, residentAt, residentAt + mPad * nPad);
   const bPack = w ? w.memory.subarray(w.bAt, w.aAt) : new Float64Array(KC * (Math.ceil(Math.min(NC, n) / NR) * NR));
   const aPack = w ? w.memory.subarray(w.aAt, w.cAt) : new Float64Array(KC * (Math.ceil(Math.min(MC, m) / MR) * MR));
   for (let j0 = 0; j0 < n; j0 += NC) {
@@ -159,10 +171,14 @@ function blocked(a: Strided, b: Strided, m: number, k: number, n: number, symmet
         const mc = Math.min(MC, m - i0);
         if (symmetric && i0 >= j0 + nc) break; // every later row block is below the diagonal too
         packA(a, i0, mc, p0, kc, aPack);
+        if (w && residentAt >= 0) {
+          w.run(kc, Math.ceil(nc / NR), Math.ceil(mc / MR), residentAt + i0 * nPad + j0, nPad, i0 - j0, symmetric, true);
+          continue;
+        }
         if (w) {
           // the module computes the whole mc x nc block of products; they are added into C here
           const ldc = Math.ceil(nc / NR) * NR;
-          w.run(kc, ldc / NR, Math.ceil(mc / MR), ldc, i0 - j0, symmetric);
+          w.run(kc, ldc / NR, Math.ceil(mc / MR), w.cAt, ldc, i0 - j0, symmetric, false);
           const t = w.memory;
           for (let i = 0; i < mc; i++) {
             const from = symmetric ? Math.max(0, i0 + i - j0) : 0; // skipped tiles hold stale products
@@ -182,6 +198,14 @@ function blocked(a: Strided, b: Strided, m: number, k: number, n: number, symmet
           }
         }
       }
+    }
+  }
+  if (w && residentAt >= 0) {
+    // C was all zeros and these sums started from zero with the same tiles in the same order: they are C
+    const r = w.memory;
+    for (let i = 0; i < m; i++) {
+      const from = residentAt + i * nPad;
+      c.set(r.subarray(from, from + n), at + i * ldC);
     }
   }
 }

@@ -2,7 +2,7 @@
 // a tree, one finalize. The same code reduces one chunk in place (reduce()) and a chunked array (tree).
 
 import { allocate, dtypeOfData, type DType } from './dtypes.ts';
-import { contiguousStrides, sizeOf, view, type Strided } from './strided.ts';
+import { contiguousStrides, isContiguous, sizeOf, view, type Strided } from './strided.ts';
 
 export const REDUCTIONS = [
   'sum', 'prod', 'mean', 'var', 'std', 'min', 'max', 'argmin', 'argmax', 'any', 'all',
@@ -179,6 +179,27 @@ function rowSum(d: Float64Array | Float32Array, i: number, n: number, si: number
   return (a0 + a1) + (a2 + a3);
 }
 
+/**
+ * acc[j] += sum over r of d[offset + r * cols + j]: the sum over leading axes of a C-contiguous block
+ * (sum(axis=0) of row chunks). Eight rows per pass over acc, so acc is loaded and stored an eighth as
+ * often and the loop runs at the speed memory delivers the rows (measured: as fast as summing them to one
+ * scalar); the eight are added as a pairwise tree.
+ */
+function sumLeadingRows(acc: Float64Array, d: Float64Array | Float32Array, offset: number, rows: number, cols: number): void {
+  let r = 0;
+  for (; r + 8 <= rows; r += 8) {
+    const b0 = offset + r * cols, b1 = b0 + cols, b2 = b1 + cols, b3 = b2 + cols;
+    const b4 = b3 + cols, b5 = b4 + cols, b6 = b5 + cols, b7 = b6 + cols;
+    for (let j = 0; j < cols; j++) {
+      acc[j] += ((d[b0 + j]! + d[b1 + j]!) + (d[b2 + j]! + d[b3 + j]!)) + ((d[b4 + j]! + d[b5 + j]!) + (d[b6 + j]! + d[b7 + j]!));
+    }
+  }
+  for (; r < rows; r++) {
+    const b = offset + r * cols;
+    for (let j = 0; j < cols; j++) acc[j] += d[b + j]!;
+  }
+}
+
 export interface PartialOptions {
   /** Where this chunk starts in the whole array (argmin/argmax report whole-array indices). */
   origin?: readonly number[];
@@ -233,6 +254,12 @@ export function partialReduce(name: ReductionName, x: Strided, axes: readonly nu
     }
     const acc = new Float64Array(cells).fill(product ? 1 : 0);
     const d = data as Float64Array;
+    // reduced axes leading, kept axes trailing, C-contiguous: rows of `cells` values summed into acc
+    const leading = axes.length > 0 && axes.length < nd && axes.every((a, i) => a === i);
+    if (!product && !skip && leading && isContiguous(x) && cells > 1) {
+      sumLeadingRows(acc, d, x.offset, sizeOf(x.shape) / cells, cells);
+      return { name, shape, inputDType, values: acc };
+    }
     if (!product) {
       walkRows(x.shape, x.stride, x.offset, outStride, (i, o, n, si, so) => {
         if (so === 0) acc[o] += rowSum(d, i, n, si, skip);

@@ -23,14 +23,17 @@ export function planChunk(gpu: Gpu | null, expr: ArrayExpr, inputs: readonly Chu
   }
   const n = sizeOf(shape);
   if (n === 0) return { ok: false, reason: 'an empty chunk' };
-  if (gpu && n * 4 > maxBindingBytes(gpu)) return { ok: false, reason: 'a chunk larger than the GPU binding limit' };
+  if (gpu && n * Math.max(...[...inputs.map((c) => c.dtype), dtype].map(gpuBytes)) > maxBindingBytes(gpu)) return { ok: false, reason: 'a chunk larger than the GPU binding limit' };
   return plan;
 }
+
+/** Bytes an element takes on the GPU (uint8 and bool widen to 32 bits). */
+const gpuBytes = (d: DType) => (d === 'float64' ? 8 : 4);
 
 /** The input as its GPU type, packed contiguous in its own shape (a broadcast input is uploaded once, not repeated). */
 function uploadInput(gpu: Gpu, x: Chunk): GPUBuffer {
   const n = sizeOf(x.shape);
-  let src = x.data as Float32Array | Int32Array | Uint8Array;
+  let src = x.data as Float64Array | Float32Array | Int32Array | Uint8Array;
   if (isContiguous(x)) src = src.subarray(x.offset, x.offset + n);
   else {
     const packed = new (src.constructor as Float32ArrayConstructor)(n) as typeof src;
@@ -59,7 +62,7 @@ export async function gpuElementwise(gpu: Gpu, expr: ArrayExpr, inputs: readonly
   });
   const buffers = inputs.map((x) => uploadInput(gpu, x));
   const prm = upload(gpu, Uint32Array.from(words));
-  const bytes = total * 4;
+  const bytes = total * gpuBytes(dtype);
   const out = outputBuffer(gpu, bytes);
   try {
     const result = await dispatch(gpu, pipelineFor(gpu, code), [...buffers, out, prm], Math.ceil(total / 256), out, bytes);
@@ -75,7 +78,8 @@ export async function gpuElementwise(gpu: Gpu, expr: ArrayExpr, inputs: readonly
 function toChunk(result: ArrayBuffer, dtype: DType, shape: number[]): Chunk {
   const n = sizeOf(shape);
   const data = allocate(dtype, n);
-  if (dtype === 'float32') (data as Float32Array).set(new Float32Array(result, 0, n));
+  if (dtype === 'float64') (data as Float64Array).set(new Float64Array(result, 0, n));
+  else if (dtype === 'float32') (data as Float32Array).set(new Float32Array(result, 0, n));
   else if (dtype === 'int32') (data as Int32Array).set(new Int32Array(result, 0, n));
   else (data as Uint8Array).set(new Uint32Array(result, 0, n));
   const v = view(data, shape);

@@ -8,6 +8,7 @@ import { CHAIN_OP, type ChainStep } from '../../scheduler/execute.ts';
 import type { ArrayExpr } from '../array/elementwise.ts';
 import type { DType } from '../array/dtypes.ts';
 import { sizeOf } from '../array/strided.ts';
+import { broadcastShapes } from '../array/broadcast.ts';
 import type { ReductionName } from '../array/reduce.ts';
 import type { Gpu } from './device.ts';
 import { type Chunk, gpuElementwise, planChunk } from './array-elementwise.ts';
@@ -25,7 +26,7 @@ async function elementwiseWorthIt(inputs: readonly Chunk[], dtype: DType, nodes:
   if (!m) return false;
   // a GPU that flushes float32 subnormals would change tiny results: 'auto' keeps float32 chains on the CPU there
   if (!m.subnormals && usesFloat32([...inputs.map((c) => c.dtype), dtype])) return false;
-  const n = sizeOf(inputs.reduce<number[]>((s, c) => (c.shape.length > s.length ? [...c.shape] : s), []));
+  const n = sizeOf(broadcastShapes(...inputs.map((c) => c.shape)));
   const { gpuMs, cpuMs } = predictElementwise(m, Math.max(n, 1), inputs.reduce((s, c) => s + sizeOf(c.shape), 0), nodes);
   return gpuMs < cpuMs;
 }
@@ -130,7 +131,8 @@ export function describeArrayChoice(op: string, graph: Graph, kernels: Mode): st
     const inputs = (args[1] as unknown[]).map((x) => dtypeOf(x, steps));
     // an input whose dtype only running tells is judged as the result's dtype
     const plan = planExpr(expr, inputs.map((d) => d ?? dtype), dtype);
-    const why = !plan.ok ? plan.reason : kernels === 'auto' && plan.exactness !== 'exact' ? "float32 div/sqrt/exp/log need kernels: 'gpu' (within the documented bound, not bit-identical)" : null;
+    const reduction = op === 'array.reduce-expr' ? reduceUnsupported(null, args[3] as ReductionName, { data: new Float32Array(1), shape: [1], stride: [1], offset: 0, dtype }, [0]) : null;
+    const why = !plan.ok ? plan.reason : kernels === 'auto' && plan.exactness !== 'exact' ? "float32 div/sqrt/exp/log need kernels: 'gpu' (within the documented bound, not bit-identical)" : reduction;
     if (why) reasons.set(why, (reasons.get(why) ?? 0) + 1);
     else gpuTasks++;
   }

@@ -27,7 +27,18 @@ export function reduceUnsupported(gpu: Gpu | null, name: ReductionName, x: Chunk
   if (axes.length === 0) return 'no axes to reduce';
   if (sizeOf(x.shape) === 0) return 'an empty chunk';
   if (gpu && sizeOf(x.shape) * 4 > maxBindingBytes(gpu)) return 'a chunk larger than the GPU binding limit';
+  if (gpu && threadsFor(x, axes).threads * WORDS[kindOf(name, x.dtype)] * 4 > maxBindingBytes(gpu)) return 'more output cells than the GPU binding limit holds partial states for';
   return null;
+}
+
+/** Reduced elements per cell, cells, segments per cell, segment length and threads of reducing x over axes. */
+function threadsFor(x: Strided, axes: readonly number[]): { R: number; cells: number; S: number; segLen: number; threads: number } {
+  const R = axes.reduce((p, a) => p * x.shape[a]!, 1);
+  const cells = sizeOf(x.shape) / R;
+  const segments = Math.max(1, Math.min(Math.ceil(R / MIN_SEGMENT), Math.floor(MAX_THREADS / cells)));
+  const segLen = Math.ceil(R / segments);
+  const S = Math.ceil(R / segLen);
+  return { R, cells, S, segLen, threads: S * cells };
 }
 
 function kindOf(name: ReductionName, dtype: DType): Kind {
@@ -187,12 +198,8 @@ export async function gpuReducePartial(gpu: Gpu, name: ReductionName, x: Chunk, 
   const kind = kindOf(name, x.dtype);
   const skipNaN = name.startsWith('nan');
   const isMin = name === 'min' || name === 'nanmin';
-  const segments = Math.max(1, Math.min(Math.ceil(R / MIN_SEGMENT), Math.floor(MAX_THREADS / cells)));
-  const segLen = Math.ceil(R / segments);
-  const S = Math.ceil(R / segLen);
-  const threads = S * cells;
+  const { S, segLen, threads } = threadsFor(x, axes);
   const outBytes = threads * WORDS[kind] * 4;
-  if (outBytes > maxBindingBytes(gpu)) throw new Error(`the reduction's ${threads} partial states exceed the GPU binding limit`);
   const ty = x.dtype === 'float32' ? 'f32' : x.dtype === 'int32' ? 'i32' : 'u32';
   const input = src instanceof Uint8Array ? upload(gpu, src, Uint32Array) : upload(gpu, src);
   const prm = upload(gpu, Uint32Array.from([O, R, I, segLen, threads]));

@@ -1,12 +1,13 @@
-// Groupby-apply: a hash shuffle puts every row of a group into one bucket; each bucket task sorts its
-// rows by group once and calls the user's function on each group as a zero-copy slice. Buckets run in
-// parallel on the pool, so groups of one input partition spread over all workers.
+// Groupby-apply: a hash shuffle puts every row of a group into one bucket, each group as one contiguous run
+// per piece; each bucket task copies the runs once into key order and calls the user's function on each
+// group as a zero-copy slice. Buckets run in parallel on the pool, so groups of one partition spread over all workers.
 
 import { type Data, type DataType, type RecordBatch, Bool, Field, Float64, Int32, Int64, Null, Schema, Type, Utf8, makeData } from 'apache-arrow';
 import { makeBatch, primitiveData, sharedArray } from '../arrow-build.ts';
 import { project } from '../frame-ops.ts';
-import { concatBatches } from '../concat.ts';
-import { takeBatch } from '../take.ts';
+import { concatData } from '../concat.ts';
+import { takeData } from '../take.ts';
+import { scatterFixed, scatterable } from '../scatter.ts';
 import { typeFromTag } from '../type-tags.ts';
 import { setOwn } from '../name-records.ts';
 import { buildColumn } from './aggregate.ts';
@@ -43,17 +44,42 @@ export function shuffleSplit(input: RecordBatch, keys: readonly string[], nbucke
   const g = groupRows(keyData(batch, keys), dropna);
   const bucketOf = new Int32Array(g.ngroups);
   for (let k = 0; k < g.ngroups; k++) bucketOf[k] = hashKey(tupleKey(g.keys, k)) % nbuckets;
+  // Each piece holds its groups as contiguous runs (groups in first-seen order, rows in input order within
+  // a group), so the bucket task assembles every group by copying runs instead of gathering row by row.
+  const groupRowsCount = new Int32Array(g.ngroups);
+  for (let i = 0; i < g.ids.length; i++) if (g.ids[i]! >= 0) groupRowsCount[g.ids[i]!]! += 1;
   const counts = new Int32Array(nbuckets);
-  for (let i = 0; i < g.ids.length; i++) if (g.ids[i]! >= 0) counts[bucketOf[g.ids[i]!]!]! += 1;
-  const idx = Array.from(counts, (c) => new Int32Array(c));
-  const fill = new Int32Array(nbuckets);
-  for (let i = 0; i < g.ids.length; i++) {
-    const id = g.ids[i]!;
-    if (id < 0) continue;
-    const b = bucketOf[id]!;
-    idx[b]![fill[b]!++] = i;
+  const groupStart = new Int32Array(g.ngroups);
+  for (let k = 0; k < g.ngroups; k++) {
+    const b = bucketOf[k]!;
+    groupStart[k] = counts[b]!;
+    counts[b]! += groupRowsCount[k]!;
   }
-  return idx.map((ix) => takeBatch(batch, ix));
+  // Where each row goes: bucket and row within it (-1: a dropped null key).
+  const n = g.ids.length;
+  const rowBucket = new Int32Array(n);
+  const rowPos = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const id = g.ids[i]!;
+    if (id < 0) {
+      rowBucket[i] = -1;
+      continue;
+    }
+    rowBucket[i] = bucketOf[id]!;
+    rowPos[i] = groupStart[id]!++;
+  }
+  // Fixed-width columns scatter in one sequential pass; others gather by per-bucket row lists.
+  let idx: Int32Array[] | null = null;
+  const columns = batch.data.children.map((d) => {
+    if (scatterable(d)) return scatterFixed(d, rowBucket, rowPos, counts);
+    if (idx === null) {
+      const lists = Array.from(counts, (c) => new Int32Array(c));
+      for (let i = 0; i < n; i++) if (rowBucket[i]! >= 0) lists[rowBucket[i]!]![rowPos[i]!] = i;
+      idx = lists;
+    }
+    return idx.map((ix) => takeData(d, ix));
+  });
+  return Array.from(counts, (_, b) => makeBatch(batch.schema, columns.map((col) => col[b]!)));
 }
 
 
@@ -76,40 +102,94 @@ function describeKey(key: Record<string, KeyValue>): string {
     .join(', ');
 }
 
-/** Run the user's function on every group of one bucket. Returns null when the bucket holds no group. */
-export async function applyBucket(pieces: readonly RecordBatch[], args: ApplyArgs): Promise<RecordBatch | null> {
-  const nonEmpty = pieces.filter((p) => p.numRows > 0);
-  if (nonEmpty.length === 0) return null;
-  const all = concatBatches(nonEmpty[0]!.schema, nonEmpty);
-  const g = groupRows(keyData(all, args.keys), args.dropna);
-  // Sort rows by group (groups in key order) once; each group is then a contiguous zero-copy slice.
-  const groupOrder = Array.from({ length: g.ngroups }, (_, k) => k);
-  groupOrder.sort((x, y) => {
-    for (let c = 0; c < g.keys.length; c++) {
-      const d = compareKeys(g.keys[c]![x]!, g.keys[c]![y]!);
+/** One bucket's groups in key order, each a contiguous run of rows of `sorted` (from start[r] to start[r + 1]). */
+interface SortedGroups {
+  readonly sorted: RecordBatch;
+  /** keys[c][r]: value of key column c for the group of rank r. */
+  readonly keys: KeyValue[][];
+  readonly start: Int32Array;
+}
+
+/**
+ * Merge the pieces a shuffle sent to one bucket into one batch sorted by group (groups in key order, rows of a
+ * group in input order: piece by piece, then row by row). Pieces hold each group as contiguous runs, so this
+ * is one copy of runs; groups meet across pieces by their tuple key, the same identity as the shuffle's hash.
+ */
+function sortGroups(pieces: readonly RecordBatch[], keys: readonly string[], dropna: boolean): SortedGroups {
+  const index = new Map<string, number>();
+  const keyValues: KeyValue[][] = keys.map(() => []);
+  // runs[G]: the group's runs as (piece, start, end) triples
+  const runs: number[][] = [];
+  pieces.forEach((piece, p) => {
+    const g = groupRows(keyData(piece, keys), dropna);
+    const local = new Int32Array(g.ngroups).fill(-1);
+    const n = g.ids.length;
+    for (let i = 0; i < n; ) {
+      const id = g.ids[i]!;
+      let j = i + 1;
+      while (j < n && g.ids[j] === id) j++;
+      if (id >= 0) {
+        let G = local[id]!;
+        if (G < 0) {
+          const t = tupleKey(g.keys, id);
+          G = index.get(t) ?? -1;
+          if (G < 0) {
+            G = runs.length;
+            index.set(t, G);
+            runs.push([]);
+            for (let c = 0; c < keys.length; c++) keyValues[c]!.push(g.keys[c]![id]!);
+          }
+          local[id] = G;
+        }
+        runs[G]!.push(p, i, j);
+      }
+      i = j;
+    }
+  });
+  const ngroups = runs.length;
+  const order = Array.from({ length: ngroups }, (_, k) => k);
+  order.sort((x, y) => {
+    for (let c = 0; c < keyValues.length; c++) {
+      const d = compareKeys(keyValues[c]![x]!, keyValues[c]![y]!);
       if (d !== 0) return d;
     }
     return 0;
   });
-  const rank = new Int32Array(g.ngroups);
-  groupOrder.forEach((k, r) => (rank[k] = r));
-  const start = new Int32Array(g.ngroups + 1);
-  for (let i = 0; i < g.ids.length; i++) if (g.ids[i]! >= 0) start[rank[g.ids[i]!]! + 1]! += 1;
-  for (let r = 0; r < g.ngroups; r++) start[r + 1]! += start[r]!;
-  const fill = start.slice(0, g.ngroups);
-  const order = new Int32Array(start[g.ngroups]!);
-  for (let i = 0; i < g.ids.length; i++) if (g.ids[i]! >= 0) order[fill[rank[g.ids[i]!]!]!++] = i;
-  const sorted = takeBatch(all, order);
+  const start = new Int32Array(ngroups + 1);
+  order.forEach((G, r) => {
+    const rs = runs[G]!;
+    let rows = 0;
+    for (let q = 0; q < rs.length; q += 3) rows += rs[q + 2]! - rs[q + 1]!;
+    start[r + 1] = start[r]! + rows;
+  });
+  // Column by column: the runs in group order, as zero-copy slices, copied once into one buffer.
+  const schema = pieces[0]!.schema;
+  const columns = schema.fields.map((f, c) => {
+    const parts: Data[] = [];
+    for (const G of order) {
+      const rs = runs[G]!;
+      for (let q = 0; q < rs.length; q += 3) parts.push(pieces[rs[q]!]!.data.children[c]!.slice(rs[q + 1]!, rs[q + 2]! - rs[q + 1]!));
+    }
+    return concatData(f.type, parts);
+  });
+  return { sorted: makeBatch(schema, columns), keys: keyValues.map((vs) => order.map((G) => vs[G]!)), start };
+}
+
+/** Run the user's function on every group of one bucket. Returns null when the bucket holds no group. */
+export async function applyBucket(pieces: readonly RecordBatch[], args: ApplyArgs): Promise<RecordBatch | null> {
+  const nonEmpty = pieces.filter((p) => p.numRows > 0);
+  if (nonEmpty.length === 0) return null;
+  const { sorted, keys: groupKeys, start } = sortGroups(nonEmpty, args.keys, args.dropna);
+  const ngroups = start.length - 1;
   const fn = await loadUdf(args.fn);
   // The user's function never sees the hidden position columns.
   const hidden = sorted.schema.fields.some((f) => f.name === POSITION_COLUMNS[0]);
   const visible = hidden ? project(sorted, sorted.schema.fields.map((f) => f.name).filter((n) => !(POSITION_COLUMNS as readonly string[]).includes(n))) : sorted;
 
   const rows = new ResultRows(args);
-  for (let r = 0; r < g.ngroups; r++) {
-    const k = groupOrder[r]!;
+  for (let r = 0; r < ngroups; r++) {
     const key: Record<string, KeyValue> = {};
-    args.keys.forEach((name, c) => setOwn(key, name, g.keys[c]![k]!));
+    args.keys.forEach((name, c) => setOwn(key, name, groupKeys[c]![r]!));
     const frame = new GroupFrame(visible.slice(start[r]!, start[r + 1]!), key);
     let result: unknown;
     try {

@@ -41,9 +41,17 @@ export class GroupFrame {
       const out = new Float64Array(n);
       let k = 0;
       for (const d of chunks) {
-        const valid = validityOf(d);
         const v = d.values as ArrayLike<number | bigint>;
-        for (let i = 0; i < d.length; i++, k++) out[k] = valid !== null && ((valid[i >> 3]! >> (i & 7)) & 1) === 0 ? NaN : Number(v[i]!);
+        // One loop per common array type keeps each loop monomorphic (a shared one is several times slower);
+        // they read a group slice's null bits at its offset rather than copying them (validityOf) per group.
+        const bits = d.nullCount === 0 || !d.nullBitmap || d.nullBitmap.length === 0 ? null : (d.nullBitmap as Uint8Array);
+        if (v instanceof Float64Array) floatsInto(out, k, v, d.length, bits, d.offset);
+        else if (v instanceof Int32Array) int32sInto(out, k, v, d.length, bits, d.offset);
+        else {
+          const valid = validityOf(d);
+          for (let i = 0; i < d.length; i++) out[k + i] = valid !== null && ((valid[i >> 3]! >> (i & 7)) & 1) === 0 ? NaN : Number(v[i]!);
+        }
+        k += d.length;
       }
       return out;
     }
@@ -73,6 +81,26 @@ export class GroupFrame {
     if (!types.includes(type.typeId)) {
       const other = type.typeId === Type.Bool ? 'booleans()' : type.typeId === Type.Float || type.typeId === Type.Int ? 'numbers()' : 'strings() or vector()';
       throw new TypeError(`group column '${name}' is ${type}, not ${what}; read it with ${other}`);
+    }
+  }
+}
+
+function floatsInto(out: Float64Array, at: number, v: Float64Array, n: number, bits: Uint8Array | null, off: number): void {
+  if (bits === null) out.set(v.subarray(0, n), at);
+  else {
+    for (let i = 0; i < n; i++) {
+      const j = off + i;
+      out[at + i] = ((bits[j >> 3]! >> (j & 7)) & 1) === 0 ? NaN : v[i]!;
+    }
+  }
+}
+
+function int32sInto(out: Float64Array, at: number, v: Int32Array, n: number, bits: Uint8Array | null, off: number): void {
+  if (bits === null) for (let i = 0; i < n; i++) out[at + i] = v[i]!;
+  else {
+    for (let i = 0; i < n; i++) {
+      const j = off + i;
+      out[at + i] = ((bits[j >> 3]! >> (j & 7)) & 1) === 0 ? NaN : v[i]!;
     }
   }
 }

@@ -6,6 +6,7 @@
 import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { type ConnectionOptions, Queue, Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Executor } from '../executor.ts';
@@ -20,6 +21,7 @@ import { type StoreTarget, hasStoredRef, loadValue, pack, storeValue, storedRefs
 import { type StoredRef, pathOf, storageRoot, unlinkQuietly } from './storage.ts';
 import { PACKAGE_VERSION, moduleHash, udfModulesIn } from './version.ts';
 import { HostUnavailableError, NoWorkerError, RedisUnavailableError, VersionMismatchError } from './errors.ts';
+import { LEASE_REFRESH_MS, sweepExpiredRuns, writeLease } from './run-lease.ts';
 import { type HostAdvert, type Route, SHARED, hostQueue, inputFilesOf, parseAdverts, routeFor } from './locality.ts';
 
 export interface DistributedOptions {
@@ -42,6 +44,8 @@ const PICKING_OPS = new Set(['reduce.pick', 'reduce.pick-record', 'delayed.batch
 // Automatic batching: a job round trip costs ~1-4 ms, so jobs carry at least this much work (< 10% overhead).
 const TARGET_JOB_MS = 40;
 const MAX_AUTO_CHUNK = 256;
+/** How often a client looks for expired run directories to remove (at a run's start). */
+const SWEEP_EVERY_MS = 10 * 60_000;
 /** How often the monitor checks the connection, the workers and jobs whose events may have been missed. */
 const MONITOR_MS = 250;
 /** A job without news for this long is looked up directly (an event lost in a reconnect). */
@@ -88,6 +92,8 @@ interface RunState {
   readonly batches: Set<Batch>;
   readonly onAbort: (() => void) | null;
   keepAlive: NodeJS.Timeout | undefined;
+  /** Rewrites the run directory's lease (run-lease.ts) while the run lives. */
+  readonly lease: NodeJS.Timeout;
   ended: boolean;
 }
 
@@ -128,6 +134,8 @@ export class DistributedExecutor implements Executor {
   private lastRedisError: string | null = null;
   private noWorkerSince: number | null = null;
   private lastWorkerCheck = 0;
+  /** When this client last removed expired run directories of killed clients (performance.now()). */
+  private lastSweep = Number.NEGATIVE_INFINITY;
   /** Hosts with a live worker, what every host advertised it reads locally, and tasks in flight per host queue. */
   private liveHosts = new Set<string>();
   private adverts: HostAdvert[] = [];
@@ -226,11 +234,25 @@ export class DistributedExecutor implements Executor {
     const id = randomBytes(8).toString('hex');
     const dir = `tessera-run-${id}`;
     const path = pathOf(this.root, dir);
+    if (performance.now() - this.lastSweep > SWEEP_EVERY_MS) {
+      this.lastSweep = performance.now();
+      sweepExpiredRuns(this.root); // directories left by killed clients, provably tessera's (run-lease.ts)
+    }
     mkdirSync(path); // made by the client only: workers never create directories (see storage.ts)
+    const host = hostname();
+    writeLease(path, id, host);
+    const lease = setInterval(() => {
+      try {
+        writeLease(path, id, host);
+      } catch {
+        // storage briefly unreachable: the next rewrite renews it (expiry is far longer than the period)
+      }
+    }, LEASE_REFRESH_MS);
+    lease.unref();
     const onAbort = ctx ? () => this.finishRun(run!, ctx.signal.reason) : null;
     run = {
       id, dir, path, ctx, uploads: new WeakMap(), uploadTarget: { root: this.root, dir, stem: 'in', count: 0, written: 0 },
-      holds: new Map(), generations: new Map(), batches: new Set(), onAbort, keepAlive: undefined, ended: false,
+      holds: new Map(), generations: new Map(), batches: new Set(), onAbort, keepAlive: undefined, lease, ended: false,
     };
     if (ctx && onAbort) ctx.signal.addEventListener('abort', onAbort, { once: true });
     this.runs.set(ctx, run);
@@ -249,6 +271,7 @@ export class DistributedExecutor implements Executor {
     this.runs.delete(run.ctx);
     if (run.ctx && run.onAbort) run.ctx.signal.removeEventListener('abort', run.onAbort);
     clearInterval(run.keepAlive);
+    clearInterval(run.lease);
     this.buffer = this.buffer.filter((p) => {
       if (p.run !== run) return true;
       p.reject(reason);

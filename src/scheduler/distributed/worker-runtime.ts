@@ -10,6 +10,7 @@ import { Piscina } from 'piscina';
 import { type ConnectionOptions, Worker as BullWorker, type Job } from 'bullmq';
 import { HEARTBEAT_MS, HEARTBEAT_TTL_MS, connect, keys, redisTarget } from './connection.ts';
 import { storageRoot } from './storage.ts';
+import { sweepExpiredRuns } from './run-lease.ts';
 import { ADVERT_MAX_AGE_MS, type HostAdvert, advertField, hostNameProblem, hostQueue } from './locality.ts';
 import { PACKAGE_VERSION } from './version.ts';
 import type { JobData, JobResult } from './protocol.ts';
@@ -49,6 +50,9 @@ export class DistributedWorker {
   private readonly bull: BullWorker;
   private readonly redis;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Removes run directories that killed clients left behind (run-lease.ts). */
+  private sweeper: NodeJS.Timeout | undefined;
+  private readonly root: string;
   private closing: Promise<void> | null = null;
   private readonly member: string;
   private readonly advert: Omit<HostAdvert, 'seen'> | null;
@@ -61,6 +65,7 @@ export class DistributedWorker {
   private constructor(private readonly options: WorkerOptions) {
     const target = redisTarget(options.redis);
     const root = storageRoot(options.storage);
+    this.root = root;
     this.host = options.host ?? hostname();
     const bad = hostNameProblem(this.host);
     if (bad !== null) throw new TypeError(bad);
@@ -113,6 +118,9 @@ export class DistributedWorker {
     await w.forgetOldAdverts();
     await w.beat();
     w.heartbeat = setInterval(() => void w.beat(), HEARTBEAT_MS);
+    sweepExpiredRuns(w.root);
+    w.sweeper = setInterval(() => sweepExpiredRuns(w.root), 10 * 60_000);
+    w.sweeper.unref();
     return w;
   }
 
@@ -195,6 +203,7 @@ export class DistributedWorker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.heartbeat);
+      clearInterval(this.sweeper);
       // Each step is bounded: with Redis down, a graceful close would wait for a reconnect that may never come.
       await bounded(Promise.all([this.hostBull.close(), this.bull.close()]), 10_000);
       await bounded(this.redis.zrem(keys.workers(this.options.queue), this.member), 2000); // else the heartbeat expires by itself

@@ -91,6 +91,10 @@ test('syrk (x.T @ x) across the kernel\'s block edges, NaN / Inf and empty dims,
       const want2 = naiveMatmul(a, b), got2 = gemm(a, b).data;
       for (let i = 0; i < want2.length; i++) assert.ok(Object.is(got2[i], want2[i]) || Math.abs(got2[i]! - want2[i]!) < 1e-12, `gemm NaN/Inf [${i}] ${got2[i]} vs ${want2[i]}`);
       assert.equal(gemm(random(3, 4, 1), random(4, 0, 2)).shape, [3, 0]);
+      // a product past 2^23 values is summed outside the WebAssembly memory: same answer
+      const tall = random(2900, 1, 5), wide = random(1, 2900, 6);
+      const outer = gemm(tall, wide).data;
+      for (let i = 0; i < 2900; i += 7) for (let j = 0; j < 2900; j += 3) if (outer[i * 2900 + j] !== tall.data[i]! * wide.data[j]!) assert.unreachable(`outer [${i},${j}] wasm=${wasm}`);
     } finally {
       setGemmWasm(true);
     }

@@ -133,4 +133,35 @@ test('cumsum/cumprod along each axis, with a carry, ints exact in int64', () => 
   assert.ok(nan[0] === 1 && Number.isNaN(nan[1]!) && Number.isNaN(nan[2]!));
 });
 
+test('sum over leading axes of a contiguous block (the row-block path): odd row counts, offsets, float32, NaN and Inf, against a naive loop', () => {
+  const r = rng(41);
+  for (const [rows, cols, lead] of [[7, 5, 1], [4, 3, 1], [1, 9, 1], [3, 2, 2], [13, 1, 1], [0, 4, 1]] as const) {
+    const extra = 3;
+    const shape = lead === 1 ? [rows, cols] : [rows, 2, cols];
+    const n = shape.reduce((a, b) => a * b, 1);
+    const kept = cols;
+    const values = Array.from({ length: n + extra }, () => (r() - 0.5) * 1e3);
+    if (n > 6) {
+      values[extra + 2] = NaN;
+      values[extra + 4] = Infinity;
+    }
+    for (const Ctor of [Float64Array, Float32Array]) {
+      const data = Ctor.from(values);
+      // a block that starts `extra` elements into its buffer, as a row chunk of a larger array does
+      const stride = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+      const x = { data, shape, stride, offset: extra };
+      const axes = lead === 1 ? [0] : [0, 1];
+      const got = toArray(reduce('sum', x, axes)) as number[];
+      const want = new Array<number>(kept).fill(0);
+      for (let i = 0; i < n; i++) want[i % kept] += data[extra + i]!;
+      assert.is(got.length, kept);
+      for (let j = 0; j < kept; j++) {
+        if (Number.isNaN(want[j]!) || !Number.isFinite(want[j]!)) assert.ok(Object.is(got[j], want[j]), `column ${j}: ${got[j]} vs ${want[j]}`);
+        // a float32 block's sum is float32 (as NumPy), summed in float64 first
+        else assertClose(got[j]!, Ctor === Float32Array ? Math.fround(want[j]!) : want[j]!, Ctor === Float32Array ? 1e-7 : 1e-12, `rows ${rows} cols ${cols} column ${j}`);
+      }
+    }
+  }
+});
+
 test.run();

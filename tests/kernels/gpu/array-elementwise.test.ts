@@ -11,6 +11,7 @@ import { rng } from '../../helpers.ts';
 import { currentGpu, gpuForTests } from './gpu-for-tests.ts';
 
 const available = await gpuForTests();
+const fmt = (v: number | bigint) => (Object.is(v, -0) ? '-0' : String(v));
 
 const x = (index: number): ArrayExpr => ({ kind: 'input', index });
 const s = (value: number | bigint | boolean): ArrayExpr => ({ kind: 'scalar', value });
@@ -43,7 +44,7 @@ function sameBits(got: Strided, want: Strided, what: string): void {
   assert.equal(got.shape, want.shape, `${what}: shape`);
   const g = got.data as ArrayLike<number>, w = want.data as ArrayLike<number>;
   for (let i = 0; i < w.length; i++) {
-    if (!Object.is(g[i], w[i]) && !(Number.isNaN(g[i]) && Number.isNaN(w[i]))) assert.unreachable(`${what}: element ${i}: GPU ${g[i]}, CPU ${w[i]}`);
+    if (!Object.is(g[i], w[i]) && !(Number.isNaN(g[i]) && Number.isNaN(w[i]))) assert.unreachable(`${what}: element ${i}: GPU ${fmt(g[i]!)}, CPU ${fmt(w[i]!)}`);
   }
 }
 
@@ -136,7 +137,34 @@ if (available) {
   });
 }
 
-test('what stays on the CPU: float64 and int64 chains, ops without a bound, empty chunks, too many inputs', () => {
+if (available) {
+  test('float64: comparisons, min/max/clip, where, neg/abs, isnan and int32/float32 -> float64 run exactly on the bits', async () => {
+    const n = 900;
+    const r = rng(30);
+    const SPECIAL_D = [NaN, Infinity, -Infinity, 0, -0, 1, -1, 2.5, 0.1, 1 + 2 ** -52, 2 ** -1074, -(2 ** -1060), 1.7e308, -1.7e308, 2 ** 31, 16777217, 2 ** -140];
+    const d = Float64Array.from({ length: n }, () => (r() < 0.3 ? SPECIAL_D[Math.floor(r() * SPECIAL_D.length)]! : (r() - 0.5) * 10 ** Math.floor(r() * 8 - 3)));
+    const a = { ...view(d as never, [n]), dtype: 'float64' } as Chunk;
+    const c = { ...view(Float64Array.from(d).reverse() as never, [n]), dtype: 'float64' } as Chunk;
+    const f = chunkOf('float32', n, 31), i = chunkOf('int32', n, 32), m = chunkOf('bool', n, 33);
+    await check(b('minimum', b('maximum', x(0), s(-0.5)), s(2.5)), [a], 'float64', 'clip float64');
+    await check(b('maximum', x(0), x(1)), [a, c], 'float64', 'maximum float64');
+    await check(u('neg', u('abs', x(0))), [a], 'float64', 'neg abs float64');
+    await check(where(b('gt', x(0), x(1)), x(0), s(0.1)), [a, c], 'float64', 'where(a > b, a, 0.1)');
+    for (const op of ['eq', 'ne', 'lt', 'le', 'gt', 'ge']) {
+      await check(b(op, x(0), x(1)), [a, c], 'bool', `float64 ${op}`);
+      await check(b(op, x(0), s(0.1)), [a], 'bool', `float64 ${op} 0.1`);
+      await check(b(op, x(0), x(1)), [a, f], 'bool', `float64 ${op} float32`);
+      await check(b(op, x(0), s(2.5)), [i], 'bool', `int32 ${op} 2.5`);
+      await check(b(op, x(0), x(1)), [f, i], 'bool', `float32 ${op} int32 (in float64)`);
+    }
+    await check(b('or', u('isnan', x(0)), u('not', x(1))), [a, c], 'bool', 'isnan | not');
+    await check(cast('bool', x(0)), [a], 'bool', 'astype bool');
+    await check(where(x(0), x(1), x(2)), [m, i, a], 'float64', 'where(mask, int32, float64)');
+    await check(cast('float64', x(0)), [f], 'float64', 'float32 -> float64');
+  });
+}
+
+test('what stays on the CPU: float64 arithmetic, int64 chains, ops without a bound, empty chunks, too many inputs', () => {
   const f64 = { ...view(new Float64Array(4) as never, [4]), dtype: 'float64' } as Chunk;
   const f32 = chunkOf('float32', 4, 1);
   const i32 = chunkOf('int32', 4, 2);
@@ -145,13 +173,15 @@ test('what stays on the CPU: float64 and int64 chains, ops without a bound, empt
     assert.ok(!plan.ok, JSON.stringify(e));
     if (!plan.ok) assert.match(plan.reason, why);
   };
-  no(b('add', x(0), s(1)), [f64], 'float64', /float64 has no GPU type/);
+  no(b('add', x(0), s(1)), [f64], 'float64', /float64 add \(WGSL has no f64/);
+  no(u('floor', x(0)), [f64], 'float64', /float64 floor/);
+  no(cast('int32', x(0)), [f64], 'int32', /float64 to int32/);
+  no(b('add', x(0), s(1)), [{ ...view(new BigInt64Array(4) as never, [4]), dtype: 'int64' } as Chunk], 'int64', /int64 has no GPU type/);
   no(b('add', x(0), x(1)), [f32, i32], 'float64', /float64/); // int32 + float32 is float64, as NumPy
   no(b('add', x(0), s(1.5)), [i32], 'float64', /float64/);
   no(u('sin', x(0)), [f32], 'float32', /sin \(the WGSL built-in has no usable error bound\)/);
   no(b('pow', x(0), s(2)), [f32], 'float32', /pow/);
   no(b('mod', x(0), s(2)), [f32], 'float32', /float32 mod/);
-  no(b('gt', cast('float64', x(0)), s(1)), [f32], 'bool', /float64/);
   no(b('add', x(0), s(1)), [{ ...f32, shape: [0], data: new Float32Array(0) }], 'float32', /empty chunk/);
   const seven = Array.from({ length: 7 }, () => f32);
   no(seven.map((_, k) => x(k)).reduce((l, r) => b('add', l, r)), seven, 'float32', /more than 6 inputs/);

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fromTypedArray } from '../../../src/collections/ndarray/constructors.ts';
 import { gpuDispatchCount, gpuTestHooks, readyGpu, resetGpuForTesting } from '../../../src/kernels/gpu/device.ts';
-import { type ArrayCostModel, resetArrayCostModelForTesting } from '../../../src/kernels/gpu/array-cost.ts';
+import { type ArrayCostModel, arrayCostModel, resetArrayCostModelForTesting } from '../../../src/kernels/gpu/array-cost.ts';
 import type { CostModel } from '../../../src/kernels/gpu/cost-model.ts';
 import { rejects, rng } from '../../helpers.ts';
 import { freshGpu, gpuForTests } from './gpu-for-tests.ts';
@@ -49,14 +49,19 @@ if (gpu) {
     for (let i = 0; i < 45; i++) assert.ok(Math.abs(gs.data[i] - cs.data[i]) <= 2 ** -22 * Math.abs(cs.data[i]) + 1e-6, `nansum ${i}`);
   });
 
-  test('float64 arrays stay on the CPU under every setting (WGSL has no f64); explain says why', async () => {
+  test('float64 arithmetic and reductions stay on the CPU (WGSL has no f64), float64 masks and clip run exactly; explain says why', async () => {
     const x = fromTypedArray(Float64Array.from(f32(1000, 4)), [1000], { chunks: [300] });
     const chain = x.mul(2).add(1).gt(3);
-    const before = gpuDispatchCount();
+    let before = gpuDispatchCount();
     assert.equal(values(await chain.compute(GPU)), values(await chain.compute(SYNC)));
     assert.equal(values(await x.sum().compute(GPU)), values(await x.sum().compute(SYNC)));
     assert.is(gpuDispatchCount(), before, 'nothing ran on the GPU');
-    assert.match(chain.explain(GPU), /array.elementwise: 4 on the CPU: float64 has no GPU type/);
+    assert.match(chain.explain(GPU), /array.elementwise: 4 on the CPU: float64 mul \(WGSL has no f64/);
+    const mask = x.clip(-10, 10).gt(0.5).or(x.isnan());
+    before = gpuDispatchCount();
+    assert.equal(values(await mask.compute(GPU)), values(await mask.compute(SYNC)));
+    assert.ok(gpuDispatchCount() > before, 'float64 comparisons ran on the GPU');
+    assert.match(mask.explain(GPU), /array.elementwise: 4 on the GPU \(one fused WGSL pass per chunk\)/);
   });
 
   test("'auto': exact chains on the GPU past the break-even size, approximate ones (exp) only with 'gpu'; explain", async () => {
@@ -84,9 +89,36 @@ if (gpu) {
       const text = approx.explain(AUTO);
       assert.match(text, /array.elementwise: 2 on the CPU: float32 div\/sqrt\/exp\/log need kernels: 'gpu'/);
       assert.match(exact.explain(AUTO), /array.elementwise: 2 on the GPU \(one fused WGSL pass per chunk\), by the cost model \(element-wise GPU/);
+      assert.match(ints.mul(2).prod().explain(AUTO), /array.reduce-expr: 2 on the CPU: prod has no GPU kernel/);
+      assert.match(ints.mul(2).sum().explain(AUTO), /array.reduce-expr: 2 on the GPU/);
       assert.match(ints.sum().explain(AUTO), /array.reduce-partial: GPU for sum\/mean\/min\/max of float32\/int32\/uint8\/bool chunks from \d+ elements/);
     } finally {
       resetArrayCostModelForTesting();
+    }
+  });
+
+  test('the array cost model is measured once (finite rates), and chunks over the binding limit run on the CPU', async () => {
+    resetArrayCostModelForTesting();
+    const m = await arrayCostModel();
+    assert.ok(m !== null && m === (await arrayCostModel()));
+    for (const v of [m!.gpuElementsPerMs, m!.cpuElementNodesPerMs, m!.gpuReduceElementsPerMs, m!.cpuReduceElementsPerMs]) assert.ok(Number.isFinite(v) && v > 0, `measured ${v}`);
+    assert.type(m!.subnormals, 'boolean');
+    resetArrayCostModelForTesting();
+    const a = fromTypedArray(f32(3000, 10), [3000], { chunks: [1500] });
+    gpuTestHooks.maxBindingBytes = 4 * 1000;
+    try {
+      const before = gpuDispatchCount();
+      assert.equal(values(await a.mul(2).compute(GPU)), values(await a.mul(2).compute(SYNC)));
+      assert.equal(values(await a.max().compute(GPU)), values(await a.max().compute(SYNC)));
+      assert.is(gpuDispatchCount(), before, 'chunks of 1500 float32 over a 4000-byte limit: CPU');
+      // the data fits but 3000 cells' exact float32 sum states (96 bytes each) do not: CPU, and the GPU stays on
+      gpuTestHooks.maxBindingBytes = 20000;
+      const tall = fromTypedArray(f32(3000, 11), [3000, 1], { chunks: [3000, 1] });
+      assert.equal(values(await tall.sum({ axis: 1 }).compute(GPU)), values(await tall.sum({ axis: 1 }).compute(SYNC)));
+      assert.is(gpuDispatchCount(), before);
+      assert.ok(readyGpu() !== null, 'the GPU is still on');
+    } finally {
+      gpuTestHooks.maxBindingBytes = null;
     }
   });
 
