@@ -328,6 +328,8 @@ export interface ToDatetimeOptions {
   readonly unit: 's' | 'ms' | 'D' | null;
   /** The result's zone: text without an offset is wall-clock time there; null: UTC. */
   readonly tz?: string | null;
+  /** Where the text came from, for the error (readCsv's parseDates: the files and the column). */
+  readonly source?: string;
 }
 
 const HAS_OFFSET = /(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/;
@@ -416,7 +418,7 @@ registerExprFunction('to_datetime', {
       if (ms === undefined) {
         if (opts.errors === 'coerce') continue;
         const shown = d.typeId === Type.Utf8 || d.typeId === Type.Dictionary ? JSON.stringify(stringAt(d)(i)) : String((d.values as ArrayLike<unknown>)[i]);
-        throw new RangeError(`${what}: ${shown} (row ${i} of the partition) is not a ${opts.format === null ? 'ISO date or timestamp' : `date in format '${opts.format}'`}; pass {errors: 'coerce'} to turn such values into null${opts.format === null ? ", or {format: '%d/%m/%Y'}" : ''}`);
+        throw new RangeError(`${opts.source ?? what}: ${shown} (row ${i} of the partition) is not a ${opts.format === null ? 'ISO date or timestamp' : `date in format '${opts.format}'`}; pass {errors: 'coerce'} to turn such values into null${opts.format === null ? ", or {format: '%d/%m/%Y'}" : ''}`);
       }
       out[i] = BigInt(ms);
       keep[i >> 3]! |= 1 << (i & 7);

@@ -27,8 +27,11 @@ export interface CsvOptions {
   dtype?: Readonly<Record<string, CsvDtype>>;
   /** Field texts read as null. Default: '', 'NA', 'NaN', 'null', 'NULL'. */
   naValues?: readonly string[];
-  /** true (default): detect ISO dates/timestamps in every column; false: read them as text; a list: these columns must be dates/timestamps. */
-  parseDates?: boolean | readonly string[];
+  /**
+   * true (default): detect ISO dates/timestamps in every column; false: read them as text; a list: these columns
+   * must be dates/timestamps; {column: format}: these columns parsed with a strftime format (toDatetime's subset).
+   */
+  parseDates?: boolean | readonly string[] | Readonly<Record<string, string>>;
   /** Add a dictionary column with each row's file path (true: named 'path'). */
   includePathColumn?: boolean | string;
   /** Physical lines skipped at the start of every file, before the header. */

@@ -2,10 +2,15 @@
 // Writing (toCsv) is in write.ts.
 
 import { DataFrame } from '../../collections/dataframe.ts';
+import { CsvOptionError } from './errors.ts';
 import type { CsvOptions } from './options.ts';
 import { csvSource } from './scan.ts';
+import { parseDatesWithFormats } from '../../collections/verbs/dates.ts';
 
 /** A lazy DataFrame over CSV files: a path, a directory, a glob ('data/*.csv', '**\/*.csv.gz') or a list of them. */
 export function readCsv(input: string | readonly string[], options: CsvOptions = {}): DataFrame {
+  const p = options?.parseDates;
+  // parseDates: {column: format} (issue 18): those columns are read as text and parsed with their format.
+  if (typeof p === 'object' && p !== null && !Array.isArray(p)) return parseDatesWithFormats(input, options, p as Record<string, string>, (o) => DataFrame.fromSource(csvSource(input, o)), (m) => new CsvOptionError(m));
   return DataFrame.fromSource(csvSource(input, options));
 }

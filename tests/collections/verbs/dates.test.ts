@@ -242,6 +242,26 @@ test('toDatetime({tz}): wall-clock text in the zone, its own offset kept; a time
   }
 });
 
+test("readCsv parseDates: {column: format}: parsed with the format at any blocksize; a bad value names file, column, value and row; options checked", async () => {
+  const f = join(dir, 'formatted.csv');
+  const when = MS.map((t) => (t === null ? 'NA' : `${String(new Date(t).getUTCDate()).padStart(2, '0')}/${String(new Date(t).getUTCMonth() + 1).padStart(2, '0')}/${new Date(t).getUTCFullYear()} ${String(new Date(t).getUTCHours()).padStart(2, '0')}:${String(new Date(t).getUTCMinutes()).padStart(2, '0')}`));
+  writeFileSync(f, `id,when,iso\n${when.map((w, i) => `${i},${w},2001-01-0${(i % 9) + 1}`).join('\n')}\n`);
+  const want = MS.map((t) => (t === null ? null : Math.floor(t / 60_000) * 60_000));
+  for (const blocksize of [undefined, 300]) {
+    const df = readCsv(f, { parseDates: { when: '%d/%m/%Y %H:%M' }, ...(blocksize ? { blocksize } : {}) });
+    assert.is(String(df.schema.fields[1]!.type), 'Timestamp<MILLISECOND>');
+    assert.is(String(df.schema.fields[2]!.type), 'Date32<DAY>', 'other columns keep ISO detection');
+    const got = (await df.col('when').toList({ scheduler: 'sync' })).map((d) => (d === null ? null : (d as Date).getTime()));
+    assert.equal(got, want, `blocksize ${blocksize}`);
+  }
+  const bad = join(dir, 'bad-dates.csv');
+  writeFileSync(bad, 'k,when\n1,03/02/2001 04:05\n2,2001-02-03 04:05\n');
+  await rejects(readCsv(bad, { parseDates: { when: '%d/%m/%Y %H:%M' } }).compute({ scheduler: 'sync' }), /readCsv\(.*bad-dates\.csv\) column 'when': "2001-02-03 04:05" \(row 1 of the partition\) is not a date in format '%d\/%m\/%Y %H:%M'/);
+  assert.throws(() => readCsv(bad, { parseDates: { nope: '%Y' } }), /parseDates names 'nope', which is not a column \(columns: 'k', 'when'\)/);
+  assert.throws(() => readCsv(bad, { parseDates: { when: '%Y %q' } }), /column 'when': format directive %q is not supported/);
+  assert.throws(() => readCsv(bad, { parseDates: { when: '%Y' }, dtype: { when: 'string' } }), /a format for 'when' and options.dtype a type/);
+});
+
 test('date verbs on threads and processes', async () => {
   for (const scheduler of ['threads', 'processes'] as const) {
     const df = csv(700);

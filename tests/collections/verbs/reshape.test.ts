@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Dictionary, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
-import { concat, fromArrow, fromColumns, type RunListener } from '../../../src/index.ts';
+import { concat, fromArrow, fromColumns, fromRecordBatches, type RunListener } from '../../../src/index.ts';
+import { emptyBatch } from '../../../src/kernels/arrow-build.ts';
 import { SCHEDULERS } from '../../helpers.ts';
 
 const values = (t: Table, c: string) => Array.from(t.getChild(c)!, (v) => (typeof v === 'bigint' ? Number(v) : v));
@@ -91,6 +92,26 @@ test('tail(n): the last rows across partition boundaries, reading only the parti
   const filtered = base.filter(base.col('x').lt(12)); // the last partitions are empty
   assert.equal(values(await filtered.tail(3, { scheduler: 'sync' }), 'x'), [9, 10, 11]);
   assert.throws(() => df.tail(-1), /non-negative integer/);
+});
+
+test('tail(n) for every n from 0 past the end, over empty and one-row partitions, nulls and unicode: the last n rows', async () => {
+  const sizes = [0, 1, 0, 3, 1, 0, 0, 4, 1, 2, 0];
+  const n = sizes.reduce((a, b) => a + b, 0);
+  const words = ['é', null, '😀', '東京', 'a'];
+  const t = new Table({ x: vectorFromArray(Array.from({ length: n }, (_, k) => (k % 4 === 2 ? null : k)), new Int32()), s: vectorFromArray(Array.from({ length: n }, (_, k) => words[k % words.length]!), new Utf8()) });
+  let at = 0;
+  const batches = sizes.map((m) => {
+    const b = m === 0 ? emptyBatch(t.schema) : t.slice(at, at + m).batches[0]!;
+    at += m;
+    return b;
+  });
+  const df = fromRecordBatches(batches, t.schema);
+  const xs = values(t, 'x');
+  const ss = values(t, 's');
+  for (let k = 0; k <= n + 2; k++) {
+    const got = await df.tail(k, { scheduler: 'sync' });
+    assert.equal([values(got, 'x'), values(got, 's')], [xs.slice(Math.max(0, n - k)), ss.slice(Math.max(0, n - k))], `tail(${k})`);
+  }
 });
 
 test('pivotTable: one row per index value, one column per column value, against a naive loop; missing cells null', async () => {
