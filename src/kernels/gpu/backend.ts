@@ -9,12 +9,14 @@ import { type Needs, type Summary, summarize } from '../summary.ts';
 import type { ColExpr } from '../../expr.ts';
 import { type Gpu, acquireGpu, disableGpu, firstLine } from './device.ts';
 import { type UploadedColumn, gpuCanSummarize, gpuSummarize, uploadColumn } from './column-summary.ts';
-import { costModel, predict, predictDraws } from './cost-model.ts';
+import { costModel, groupedCostModel, predict, predictDraws, predictGrouped } from './cost-model.ts';
 import { gpuDraws, gpuRandomChunk } from './array-random.ts';
 import { getOp } from '../../scheduler/registry.ts';
 import type { DType } from '../array/dtypes.ts';
 import type { Strided } from '../array/strided.ts';
 import { gpuMatmul, gpuMatmulSupported } from './matmul.ts';
+import { groupChunk, type GroupAggSpec } from '../groupby/aggregate.ts';
+import { gpuGroupChunk, groupedGpuRefusal } from './grouped-aggregate.ts';
 
 type Mode = 'gpu' | 'auto';
 
@@ -106,8 +108,25 @@ export function gpuArrayMatmul(mode: Mode) {
   };
 }
 
+/** groupby.chunk on the GPU: per-group count/sum/mean/min/max by dense group ids; other aggregations on the CPU. */
+export function gpuGroupByChunk(mode: Mode) {
+  return (batch: RecordBatch, keyNames: readonly string[], specs: readonly GroupAggSpec[], dropna: boolean): unknown => {
+    const cpu = () => groupChunk(batch, keyNames, specs, dropna);
+    if (groupedGpuRefusal(specs) !== null) return cpu();
+    return withGpu(mode, cpu, (gpu) => gpuGroupChunk(gpu, batch, keyNames, specs, dropna), async () => {
+      const model = await groupedCostModel();
+      if (!model) return false;
+      const { gpuMs, cpuMs } = predictGrouped(model, batch.numRows, specs.length);
+      return gpuMs < cpuMs;
+    });
+  };
+}
+
 function backend(name: string, mode: Mode): KernelBackend {
-  return { name, kernels: { 'reduce.chunk': gpuReduceChunk(mode), 'array.random': gpuArrayRandom(mode), 'array.matmul': gpuArrayMatmul(mode) } };
+  return {
+    name,
+    kernels: { 'reduce.chunk': gpuReduceChunk(mode), 'groupby.chunk': gpuGroupByChunk(mode), 'array.random': gpuArrayRandom(mode), 'array.matmul': gpuArrayMatmul(mode) },
+  };
 }
 
 registerKernelBackend(backend(GPU_BACKEND_NAMES.gpu, 'gpu'));

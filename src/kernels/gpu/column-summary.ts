@@ -24,7 +24,7 @@ export interface UploadedColumn {
 type Numeric = Float64Array | Float32Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
 
 /** How a column is laid out for the kernels, and the conversion its upload needs; null = CPU only. */
-function layoutOf(data: Data): { kind: ColumnKind; as?: typeof Float64Array | typeof Int32Array | typeof Uint32Array } | null {
+export function layoutOf(data: Data): { kind: ColumnKind; as?: typeof Float64Array | typeof Int32Array | typeof Uint32Array } | null {
   const v = data.values as unknown;
   if (data.typeId === Type.Float) {
     if (v instanceof Float64Array) return { kind: 'f64' };
