@@ -8,7 +8,8 @@ import { reduceChunk } from '../reduce-ops.ts';
 import { type Needs, type Summary, summarize } from '../summary.ts';
 import type { ColExpr } from '../../expr.ts';
 import { type Gpu, acquireGpu, disableGpu, firstLine } from './device.ts';
-import { type UploadedColumn, gpuCanSummarize, gpuSummarize, uploadColumn } from './column-summary.ts';
+import { type SummarySource, gpuCanSummarize, gpuSummarize, uploadColumn } from './column-summary.ts';
+import { compileFused, uploadFused } from './fused-expression.ts';
 import { costModel, groupedCostModel, predict, predictDraws, predictGrouped } from './cost-model.ts';
 import { gpuDraws, gpuRandomChunk } from './array-random.ts';
 import { getOp } from '../../scheduler/registry.ts';
@@ -62,10 +63,19 @@ export function gpuReduceChunk(mode: Mode) {
 async function reduceOnGpu(gpu: Gpu, batch: RecordBatch, exprs: readonly ColExpr[], needs: readonly Needs[]): Promise<Summary[]> {
   const evaluated = new Map<string, Evaluated>();
   // A column several reductions read is uploaded once for all of them (and for every pass).
-  const uploads = new Map<Data, UploadedColumn>();
+  const uploads = new Map<Data, SummarySource>();
+  const fused: SummarySource[] = [];
   try {
     const out: Summary[] = [];
     for (let i = 0; i < exprs.length; i++) {
+      // Expressions the GPU can evaluate exactly run fused with their reduction: no column is materialised.
+      const compiled = needs[i]!.prod || needs[i]!.anyAll ? null : compileFused(exprs[i]!, batch.schema);
+      if (compiled && 'plan' in compiled) {
+        const src = await uploadFused(gpu, compiled.plan, batch);
+        fused.push(src);
+        out.push(await gpuSummarize(gpu, src, needs[i]!));
+        continue;
+      }
       const e = evaluate(batch, exprs[i]!, evaluated);
       if ('lit' in e) out.push(reduceChunk(batch, [exprs[i]!], [needs[i]!])[0]!);
       else if (!gpuCanSummarize(e.data, needs[i]!)) out.push(summarize(e.data, needs[i]!));
@@ -78,6 +88,7 @@ async function reduceOnGpu(gpu: Gpu, batch: RecordBatch, exprs: readonly ColExpr
     return out;
   } finally {
     for (const c of uploads.values()) c.destroy();
+    for (const c of fused) c.destroy();
   }
 }
 
