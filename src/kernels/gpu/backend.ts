@@ -9,7 +9,7 @@ import { type Needs, type Summary, summarize } from '../summary.ts';
 import type { ColExpr } from '../../expr.ts';
 import { type Gpu, acquireGpu, disableGpu, firstLine } from './device.ts';
 import { type SummarySource, gpuCanSummarize, gpuSummarize, uploadColumn } from './column-summary.ts';
-import { compileFused, uploadFused } from './fused-expression.ts';
+import { type FusedPlan, compileFused, uploadFused } from './fused-expression.ts';
 import { costModel, groupedCostModel, predict, predictDraws, predictGrouped } from './cost-model.ts';
 import { gpuDraws, gpuRandomChunk } from './array-random.ts';
 import { getOp } from '../../scheduler/registry.ts';
@@ -92,6 +92,48 @@ async function reduceOnGpu(gpu: Gpu, batch: RecordBatch, exprs: readonly ColExpr
   }
 }
 
+/**
+ * A filter followed by reduce.chunk: when the predicate and every reduced expression compile to WGSL, the
+ * filter runs inside the element kernels (filtered rows become missing values) and no filtered batch is built.
+ */
+export function gpuFilterReduce(mode: Mode) {
+  const reduce = gpuReduceChunk(mode);
+  return (first: unknown[], rest: unknown[]): unknown => {
+    const [batch, predicate] = first as [RecordBatch, ColExpr];
+    const [exprs, needs] = rest as [readonly ColExpr[], readonly Needs[]];
+    const unfused = () => {
+      const filtered = getOp('frame.filter')(batch, predicate) as RecordBatch | Promise<RecordBatch>;
+      return filtered instanceof Promise ? filtered.then((b) => reduce(b, exprs, needs)) : reduce(filtered, exprs, needs);
+    };
+    const compiled = exprs.map((e, i) => (needs[i]!.prod || needs[i]!.anyAll || needs[i]!.values || needs[i]!.sketch || (needs[i]!.co?.length ?? 0) > 0 ? null : compileFused(e, batch.schema, predicate)));
+    if (compiled.some((c) => c === null || !('plan' in c))) return unfused();
+    const cpu = () => reduceChunk(getOp('frame.filter')(batch, predicate) as RecordBatch, exprs, needs);
+    return withGpu(
+      mode,
+      cpu,
+      async (gpu) => {
+        const out: Summary[] = [];
+        for (let i = 0; i < exprs.length; i++) {
+          const src = await uploadFused(gpu, (compiled[i] as { plan: FusedPlan }).plan, batch);
+          try {
+            out.push(await gpuSummarize(gpu, src, needs[i]!));
+          } finally {
+            src.destroy();
+          }
+        }
+        return out;
+      },
+      async () => {
+        if (needs.some((n) => n.moments)) return false;
+        const model = await costModel();
+        if (!model) return false;
+        const { gpuMs, cpuMs } = predict(model, batch.numRows * exprs.length, batch.numRows * 8 * exprs.length, 1);
+        return gpuMs < cpuMs;
+      },
+    );
+  };
+}
+
 /** array.random on the GPU for uniform, normal and integer draws; other distributions run the CPU op. */
 export function gpuArrayRandom(mode: Mode) {
   return (spec: Parameters<typeof gpuRandomChunk>[1], fullShape: number[], start: number[], shape: number[], dtype: DType): unknown => {
@@ -137,6 +179,7 @@ function backend(name: string, mode: Mode): KernelBackend {
   return {
     name,
     kernels: { 'reduce.chunk': gpuReduceChunk(mode), 'groupby.chunk': gpuGroupByChunk(mode), 'array.random': gpuArrayRandom(mode), 'array.matmul': gpuArrayMatmul(mode) },
+    pairs: { 'frame.filter>reduce.chunk': gpuFilterReduce(mode) },
   };
 }
 

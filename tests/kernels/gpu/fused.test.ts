@@ -198,6 +198,29 @@ if (gpu) {
     assert.equal(await compute(...rest, { scheduler: 'sync', kernels: 'gpu' }), await compute(...rest, { scheduler: 'sync' }));
   });
 
+  test('a filter fused into the reduction after it: filtered sums/counts/min/max equal the CPU (nulls in the predicate drop rows)', async () => {
+    const r = rng(21);
+    const n = 3001;
+    const cols = Object.create(null);
+    cols['a'] = vectorFromArray(Array.from({ length: n }, () => (r() < 0.1 ? null : Math.floor(r() * 10))), new Int32());
+    cols['b'] = vectorFromArray(Array.from({ length: n }, () => (r() < 0.1 ? null : r() < 0.05 ? NaN : Math.round(r() * 80) / 8)), new Float64());
+    cols['constructor'] = vectorFromArray(Array.from({ length: n }, () => (r() < 0.1 ? null : Math.round((r() - 0.5) * 1e6) / 16)), new Float64());
+    const df = fromArrow(new Table(cols), { npartitions: 3 });
+    const a = df.col('a');
+    const b = df.col('b');
+    const kept = df.filter(a.gt(3).and(b.lt(5)));
+    const x = kept.col('constructor');
+    const asks = [x.sum(), x.count(), x.min(), x.max(), x.mul(2).sub(kept.col('b')).sum(), kept.col('b').mean()];
+    const before = gpuDispatchCount();
+    const got = await compute(...asks, { scheduler: 'sync', kernels: 'gpu' });
+    assert.ok(gpuDispatchCount() > before, 'ran on the GPU');
+    const cpu = await compute(...asks, { scheduler: 'sync' });
+    for (let i = 0; i < asks.length; i++) assert.ok(same(got[i] as number, cpu[i] as number), `output ${i}: ${got[i]} vs CPU ${cpu[i]}`);
+    // Not fusable (an integer column reduced): the filter runs on the CPU, the reduction on the GPU; same answers.
+    const ints = [kept.col('a').sum(), df.filter(b.isNull().or(a.eq(0))).col('a').max()];
+    assert.equal(await compute(...ints, { scheduler: 'sync', kernels: 'gpu' }), await compute(...ints, { scheduler: 'sync' }));
+  });
+
   test('expressions outside the exact subset are refused with the reason', () => {
     const schema = new Schema([new Field('x', new Float64()), new Field('i', new Int32()), new Field('b', new Int64())]);
     const why = (e: ColExpr) => {
