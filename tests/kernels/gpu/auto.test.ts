@@ -57,7 +57,13 @@ if (gpu) {
     const text = df.filter(df.col('y').gt(0)).col('x').sum().explain({ scheduler: 'sync', kernels: 'gpu' });
     assert.match(text, /kernels: gpu \(on [^)]+\)/);
     assert.match(text, /2 reduce.chunk: GPU \(column statistics; on the CPU after a GPU failure\)/);
-    assert.match(text, /2 frame.filter: CPU \(no GPU kernel\)/);
+    assert.match(text, /2 frame.filter: fused into the GPU reduction right after it where it compiles/);
+    // x holds integers: an integer sum is not a float64 expression, so the filter runs on the CPU, and says so.
+    assert.match(text, /x where gt\(y, 0\): filter and expression evaluated on the CPU \(x is not float64/);
+    const floats = fromColumns({ x: [1.5, 2, 3, 4], y: [1, 0, 1, 0] }, { npartitions: 2 });
+    assert.match(floats.filter(floats.col('y').gt(0)).col('x').mul(2).sum().explain({ scheduler: 'sync', kernels: 'gpu' }), /mul\(x, 2\) where gt\(y, 0\): fused into one GPU element kernel/);
+    assert.match(floats.col('x').pow(2).sum().explain({ scheduler: 'sync', kernels: 'gpu' }), /pow\(x, 2\): expression evaluated on the CPU \('pow'/);
+    assert.match(floats.groupby('y').agg({ s: ['x', 'sum'] }).explain({ scheduler: 'sync', kernels: 'gpu' }), /groupby.chunk: GPU \(per-group count\/sum\/mean\/min\/max/);
     assert.not.match(df.col('x').sum().explain({ scheduler: 'sync' }), /kernels:/);
   });
 }
