@@ -169,7 +169,7 @@ export function gpuGroupByChunk(mode: Mode) {
     return withGpu(mode, cpu, (gpu) => gpuGroupChunk(gpu, batch, keyNames, specs, dropna), async () => {
       const model = await groupedCostModel();
       if (!model) return false;
-      const { gpuMs, cpuMs } = predictGrouped(model, batch.numRows, specs.length);
+      const { gpuMs, cpuMs } = predictGrouped(model, batch.numRows, new Set(specs.map((s) => s.column)).size);
       return gpuMs < cpuMs;
     });
   };

@@ -59,7 +59,7 @@ export function describeKernelChoice(cfg: Config, graph: Graph, reductions: read
         ? 'GPU or CPU per task, by the grouped cost model (measured at the first grouped task in each worker)'
         : rows === null
           ? `CPU (the model predicts the CPU faster at every size: ${describeGroupedModel(gm)})`
-          : `GPU for partitions of at least ${rows} rows, else CPU (${describeGroupedModel(gm)})`;
+          : `GPU for partitions of at least ${rows} rows (one value column; fewer rows per column with more), else CPU (${describeGroupedModel(gm)})`;
     }
     else if (!model) where = `GPU or CPU per task, by the cost model (measured at the first such task in each worker)`;
     else if (op === 'array.random') {

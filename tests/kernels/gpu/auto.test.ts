@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compute, fromColumns } from '../../../src/index.ts';
 import { gpuDispatchCount } from '../../../src/kernels/gpu/device.ts';
-import { type CostModel, breakEvenRows, costModel, resetCostModelForTesting } from '../../../src/kernels/gpu/cost-model.ts';
+import { type CostModel, breakEvenRows, costModel, groupedBreakEvenRows, resetCostModelForTesting, resetGroupedCostModelForTesting } from '../../../src/kernels/gpu/cost-model.ts';
 import { gpuForTests } from './gpu-for-tests.ts';
 
 const gpu = await gpuForTests();
@@ -49,6 +49,26 @@ if (gpu) {
       assert.match(big.sum().explain(AUTO), /reduce.chunk: CPU \(the model predicts the CPU faster at every size/);
     } finally {
       resetCostModelForTesting();
+    }
+  });
+
+  test('auto: grouped chunks follow the grouped cost model (break-even by rows); same answers either way', async () => {
+    const model = { fixedMs: 5, gpuRowsPerMs: 1e5, cpuRowsPerMs: 1e3 };
+    resetGroupedCostModelForTesting(model);
+    try {
+      const rows = groupedBreakEvenRows(model)!;
+      assert.ok(rows > 1 && rows < 10000, `break-even ${rows}`);
+      for (const [n, gpuExpected] of [[rows - 1, false], [rows + 50, true]] as const) {
+        const df = fromColumns({ k: Array.from({ length: n }, (_, i) => i % 7), x: Array.from({ length: n }, (_, i) => i * 0.25) }, { npartitions: 1 });
+        const agg = df.groupby('k').agg({ s: ['x', 'sum'], hi: ['x', 'max'] });
+        const before = gpuDispatchCount();
+        const got = (await agg.compute(AUTO)).toArray().map((r) => r.toJSON());
+        assert.is(gpuDispatchCount() > before, gpuExpected, `${n} rows: ${gpuExpected ? 'GPU' : 'CPU'}`);
+        assert.equal(got, (await agg.compute({ scheduler: 'sync' })).toArray().map((r) => r.toJSON()));
+      }
+      assert.match(fromColumns({ k: [1], x: [1.5] }).groupby('k').agg({ s: ['x', 'sum'] }).explain(AUTO), new RegExp(`groupby.chunk: GPU for partitions of at least ${rows} rows`));
+    } finally {
+      resetGroupedCostModelForTesting();
     }
   });
 
