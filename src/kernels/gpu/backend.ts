@@ -16,6 +16,7 @@ import { getOp } from '../../scheduler/registry.ts';
 import type { DType } from '../array/dtypes.ts';
 import type { Strided } from '../array/strided.ts';
 import { gpuMatmul, gpuMatmulSupported } from './matmul.ts';
+import { arrayKernels } from './array-kernels.ts';
 import { groupChunk, type GroupAggSpec } from '../groupby/aggregate.ts';
 import { gpuGroupChunk, groupedGpuRefusal } from './grouped-aggregate.ts';
 
@@ -178,7 +179,7 @@ export function gpuGroupByChunk(mode: Mode) {
 function backend(name: string, mode: Mode): KernelBackend {
   return {
     name,
-    kernels: { 'reduce.chunk': gpuReduceChunk(mode), 'groupby.chunk': gpuGroupByChunk(mode), 'array.random': gpuArrayRandom(mode), 'array.matmul': gpuArrayMatmul(mode) },
+    kernels: { 'reduce.chunk': gpuReduceChunk(mode), 'groupby.chunk': gpuGroupByChunk(mode), 'array.random': gpuArrayRandom(mode), 'array.matmul': gpuArrayMatmul(mode), ...arrayKernels(mode, withGpu) },
     pairs: { 'frame.filter>reduce.chunk': gpuFilterReduce(mode) },
   };
 }

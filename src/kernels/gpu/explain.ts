@@ -7,6 +7,7 @@ import { CHAIN_OP, type ChainStep } from '../../scheduler/execute.ts';
 import { effectiveBackend, kernelBackend } from '../backend.ts';
 import { gpuUnavailableReason, readyGpu } from './device.ts';
 import { breakEvenRows, describeGroupedModel, describeModel, groupedBreakEvenRows, knownCostModel, knownGroupedCostModel } from './cost-model.ts';
+import { describeArrayChoice } from './array-kernels.ts';
 import type { Schema } from 'apache-arrow';
 import { type ColExpr, describeExpr } from '../../expr.ts';
 import { compileFused } from './fused-expression.ts';
@@ -24,6 +25,9 @@ const WHAT: Record<string, string> = {
   'groupby.chunk': 'per-group count/sum/mean/min/max in u32 atomics',
   'array.random': 'Philox draws (uniform, integers, normal)',
   'array.matmul': 'tiled float32 matmul',
+  'array.elementwise': 'fused element-wise chains',
+  'array.reduce-partial': 'axis reductions',
+  'array.reduce-expr': 'fused chains reduced',
 };
 
 function countOps(graph: Graph): Map<string, number> {
@@ -47,9 +51,11 @@ export function describeKernelChoice(cfg: Config, graph: Graph, reductions: read
   for (const [op, n] of countOps(graph)) {
     const hasKernel = op in backend.kernels;
     let where: string;
+    const array = hasKernel && !missing ? describeArrayChoice(op, graph, cfg.kernels) : null;
     if (!hasKernel && op === 'frame.filter' && backend.pairs?.['frame.filter>reduce.chunk'] && !missing) where = 'fused into the GPU reduction right after it where it compiles (listed under reduce.chunk), else CPU';
     else if (!hasKernel) where = 'CPU (no GPU kernel)';
     else if (missing) where = 'CPU (no GPU)';
+    else if (array !== null) where = array;
     else if (cfg.kernels === 'gpu') where = `GPU (${WHAT[op] ?? 'GPU kernel'}; on the CPU after a GPU failure)`;
     else if (op === 'array.matmul') where = "CPU ('auto' keeps matmul in float64)";
     else if (op === 'groupby.chunk') {
