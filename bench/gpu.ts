@@ -5,7 +5,7 @@
 import { Table, makeVector } from 'apache-arrow';
 import { array, closeExecutors, compute, fromArrow, random, type ComputeOptions } from '../src/index.ts';
 import { acquireGpu, gpuUnavailableReason } from '../src/kernels/gpu/device.ts';
-import { type CostModel, costModel, describeModel, predict, predictDraws } from '../src/kernels/gpu/cost-model.ts';
+import { type CostModel, costModel, describeGroupedModel, describeModel, groupedCostModel, predict, predictDraws, predictGrouped } from '../src/kernels/gpu/cost-model.ts';
 import { arrayCostModel, describeArrayModel, predictElementwise, predictReduce } from '../src/kernels/gpu/array-cost.ts';
 
 const argv = process.argv.slice(2);
@@ -60,7 +60,8 @@ async function main(): Promise<void> {
   const u = r(1);
   const floats = Float64Array.from({ length: ROWS }, () => (u() - 0.5) * 1000);
   const ints = Int32Array.from({ length: ROWS }, () => Math.floor((u() - 0.5) * 2 ** 31));
-  const df = fromArrow(new Table({ x: makeVector(floats), i: makeVector(ints) }), { npartitions: PARTS });
+  const keys = Int32Array.from({ length: ROWS }, () => Math.floor(u() * 1000));
+  const df = fromArrow(new Table({ x: makeVector(floats), i: makeVector(ints), k: makeVector(keys) }), { npartitions: PARTS });
   const perPart = ROWS / PARTS;
   const reduce = (label: string, make: () => unknown[], bytesPerRow: number, passes: number) => async () => {
     const cpu = await time(() => compute(...(make() as never[]), CPU2));
@@ -71,6 +72,17 @@ async function main(): Promise<void> {
   await reduce('float64 sum+min+max', () => [df.col('x').sum(), df.col('x').min(), df.col('x').max()], 8, 1)();
   await reduce('float64 mean+var (2 passes)', () => [df.col('x').mean(), df.col('x').var()], 8, 2)();
   await reduce('int32 sum+max (exact)', () => [df.col('i').sum(), df.col('i').max()], 4, 1)();
+  // Fused expressions: evaluated on the GPU in emulated float64 (12 bytes a row uploaded: x and i).
+  await reduce('fused sum(x * 2 + i)', () => [df.col('x').mul(2).add(df.col('i')).sum()], 12, 2)();
+  await reduce('fused filtered sum(x) where x > 0 and i < 0', () => [df.filter(df.col('x').gt(0).and(df.col('i').lt(0))).col('x').sum()], 12, 2)();
+
+  const grouped = await groupedCostModel();
+  if (grouped) console.log(`grouped cost model (probed once): ${describeGroupedModel(grouped)}`);
+  const agg = () => df.groupby('k').agg({ s: ['x', 'sum'], m: ['x', 'mean'], hi: ['x', 'max'], n: ['i', 'count'] });
+  const cpuG = await time(() => agg().compute(CPU2));
+  const gpuG = await time(() => agg().compute(GPU));
+  const pg = grouped ? predictGrouped(grouped, perPart, 2) : null;
+  rows.push({ kernel: 'grouped sum/mean/max/count, 1000 groups', elements: ROWS, cpu: cpuG, gpu: gpuG, predicted: pg ? `GPU ${ms(pg.gpuMs * PARTS)} / CPU ${ms((pg.cpuMs * PARTS) / 2)}` : 'n/a' });
 
   const draws = (label: string, make: () => { compute(o: ComputeOptions): Promise<unknown> }) => async () => {
     const cpu = await time(() => make().compute(CPU2));

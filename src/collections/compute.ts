@@ -87,7 +87,9 @@ export function explainOutputs(outputs: readonly Output[], options: ComputeOptio
   const ops = new Map<string, number>();
   for (const t of prepared.graph.values()) ops.set(t.op, (ops.get(t.op) ?? 0) + 1);
   lines.push(`tasks: ${prepared.graph.size} (${[...ops].map(([op, n]) => `${n} ${op}`).join(', ')})`);
-  lines.push(...describeKernelChoice(cfg, prepared.graph));
+  // The reduced expressions (and a filter right below), so explain() can say which compile for the GPU.
+  const reduced = prepared.outputs.flatMap((o) => o.reductions.map((r) => ({ expr: r.expr, schema: r.frame.schema, ...(r.frame.kind === 'filter' ? { filter: r.frame.predicate, schema: r.frame.input.schema } : {}) })));
+  lines.push(...describeKernelChoice(cfg, prepared.graph, reduced));
   return lines.join('\n');
 }
 

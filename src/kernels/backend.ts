@@ -23,6 +23,11 @@ export type KernelOp = (typeof KERNEL_OPS)[number];
 export interface KernelBackend {
   readonly name: string;
   readonly kernels: Readonly<Partial<Record<KernelOp, OpFunction>>>;
+  /**
+   * Two adjacent steps of a fused chain run as one kernel, keyed 'opA>opB' (e.g. a filter fused into the
+   * reduction after it): called with step A's arguments and step B's arguments after its first (A's value).
+   */
+  readonly pairs?: Readonly<Record<string, (first: unknown[], rest: unknown[]) => unknown>>;
 }
 
 export const CPU_BACKEND: KernelBackend = { name: 'cpu', kernels: {} };

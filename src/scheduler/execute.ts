@@ -67,15 +67,22 @@ function runChain(steps: readonly ChainStep[], values: Map<Key, unknown>, backen
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
     const args = substitute(step.args, values) as unknown[];
-    last = opFor(backend, step.op)(...args);
+    const next = steps[i + 1];
+    const pair = next ? backend.pairs?.[`${step.op}>${next.op}`] : undefined;
+    // A backend may run this step and the next as one kernel when the next reads this one's value first.
+    const fused = pair !== undefined && isRef(next!.args[0]) && next!.args[0].$ref === step.key;
+    const done = fused ? next! : step;
+    last = fused ? pair(args, substitute(next!.args.slice(1), values) as unknown[]) : opFor(backend, step.op)(...args);
+    const rest = fused ? i + 2 : i + 1;
     if (last instanceof Promise) {
       // An async step: finish the rest of the chain once it settles.
       return last.then((v) => {
-        values.set(step.key, v);
-        return i + 1 < steps.length ? runChain(steps.slice(i + 1), values, backend) : v;
+        values.set(done.key, v);
+        return rest < steps.length ? runChain(steps.slice(rest), values, backend) : v;
       });
     }
-    values.set(step.key, last);
+    values.set(done.key, last);
+    if (fused) i++;
   }
   return last;
 }

@@ -8,14 +8,17 @@ import { reduceChunk } from '../reduce-ops.ts';
 import { type Needs, type Summary, summarize } from '../summary.ts';
 import type { ColExpr } from '../../expr.ts';
 import { type Gpu, acquireGpu, disableGpu, firstLine } from './device.ts';
-import { type UploadedColumn, gpuCanSummarize, gpuSummarize, uploadColumn } from './column-summary.ts';
-import { costModel, predict, predictDraws } from './cost-model.ts';
+import { type SummarySource, gpuCanSummarize, gpuSummarize, uploadColumn } from './column-summary.ts';
+import { type FusedPlan, compileFused, uploadFused } from './fused-expression.ts';
+import { costModel, groupedCostModel, predict, predictDraws, predictGrouped } from './cost-model.ts';
 import { gpuDraws, gpuRandomChunk } from './array-random.ts';
 import { getOp } from '../../scheduler/registry.ts';
 import type { DType } from '../array/dtypes.ts';
 import type { Strided } from '../array/strided.ts';
 import { gpuMatmul, gpuMatmulSupported } from './matmul.ts';
 import { arrayKernels } from './array-kernels.ts';
+import { groupChunk, type GroupAggSpec } from '../groupby/aggregate.ts';
+import { gpuGroupChunk, groupedGpuRefusal } from './grouped-aggregate.ts';
 
 type Mode = 'gpu' | 'auto';
 
@@ -61,10 +64,19 @@ export function gpuReduceChunk(mode: Mode) {
 async function reduceOnGpu(gpu: Gpu, batch: RecordBatch, exprs: readonly ColExpr[], needs: readonly Needs[]): Promise<Summary[]> {
   const evaluated = new Map<string, Evaluated>();
   // A column several reductions read is uploaded once for all of them (and for every pass).
-  const uploads = new Map<Data, UploadedColumn>();
+  const uploads = new Map<Data, SummarySource>();
+  const fused: SummarySource[] = [];
   try {
     const out: Summary[] = [];
     for (let i = 0; i < exprs.length; i++) {
+      // Expressions the GPU can evaluate exactly run fused with their reduction: no column is materialised.
+      const compiled = needs[i]!.prod || needs[i]!.anyAll ? null : compileFused(exprs[i]!, batch.schema);
+      if (compiled && 'plan' in compiled) {
+        const src = await uploadFused(gpu, compiled.plan, batch);
+        fused.push(src);
+        out.push(await gpuSummarize(gpu, src, needs[i]!));
+        continue;
+      }
       const e = evaluate(batch, exprs[i]!, evaluated);
       if ('lit' in e) out.push(reduceChunk(batch, [exprs[i]!], [needs[i]!])[0]!);
       else if (!gpuCanSummarize(e.data, needs[i]!)) out.push(summarize(e.data, needs[i]!));
@@ -77,7 +89,50 @@ async function reduceOnGpu(gpu: Gpu, batch: RecordBatch, exprs: readonly ColExpr
     return out;
   } finally {
     for (const c of uploads.values()) c.destroy();
+    for (const c of fused) c.destroy();
   }
+}
+
+/**
+ * A filter followed by reduce.chunk: when the predicate and every reduced expression compile to WGSL, the
+ * filter runs inside the element kernels (filtered rows become missing values) and no filtered batch is built.
+ */
+export function gpuFilterReduce(mode: Mode) {
+  const reduce = gpuReduceChunk(mode);
+  return (first: unknown[], rest: unknown[]): unknown => {
+    const [batch, predicate] = first as [RecordBatch, ColExpr];
+    const [exprs, needs] = rest as [readonly ColExpr[], readonly Needs[]];
+    const unfused = () => {
+      const filtered = getOp('frame.filter')(batch, predicate) as RecordBatch | Promise<RecordBatch>;
+      return filtered instanceof Promise ? filtered.then((b) => reduce(b, exprs, needs)) : reduce(filtered, exprs, needs);
+    };
+    const compiled = exprs.map((e, i) => (needs[i]!.prod || needs[i]!.anyAll || needs[i]!.values || needs[i]!.sketch || (needs[i]!.co?.length ?? 0) > 0 ? null : compileFused(e, batch.schema, predicate)));
+    if (compiled.some((c) => c === null || !('plan' in c))) return unfused();
+    const cpu = () => reduceChunk(getOp('frame.filter')(batch, predicate) as RecordBatch, exprs, needs);
+    return withGpu(
+      mode,
+      cpu,
+      async (gpu) => {
+        const out: Summary[] = [];
+        for (let i = 0; i < exprs.length; i++) {
+          const src = await uploadFused(gpu, (compiled[i] as { plan: FusedPlan }).plan, batch);
+          try {
+            out.push(await gpuSummarize(gpu, src, needs[i]!));
+          } finally {
+            src.destroy();
+          }
+        }
+        return out;
+      },
+      async () => {
+        if (needs.some((n) => n.moments)) return false;
+        const model = await costModel();
+        if (!model) return false;
+        const { gpuMs, cpuMs } = predict(model, batch.numRows * exprs.length, batch.numRows * 8 * exprs.length, 1);
+        return gpuMs < cpuMs;
+      },
+    );
+  };
 }
 
 /** array.random on the GPU for uniform, normal and integer draws; other distributions run the CPU op. */
@@ -107,8 +162,26 @@ export function gpuArrayMatmul(mode: Mode) {
   };
 }
 
+/** groupby.chunk on the GPU: per-group count/sum/mean/min/max by dense group ids; other aggregations on the CPU. */
+export function gpuGroupByChunk(mode: Mode) {
+  return (batch: RecordBatch, keyNames: readonly string[], specs: readonly GroupAggSpec[], dropna: boolean): unknown => {
+    const cpu = () => groupChunk(batch, keyNames, specs, dropna);
+    if (groupedGpuRefusal(specs) !== null) return cpu();
+    return withGpu(mode, cpu, (gpu) => gpuGroupChunk(gpu, batch, keyNames, specs, dropna), async () => {
+      const model = await groupedCostModel();
+      if (!model) return false;
+      const { gpuMs, cpuMs } = predictGrouped(model, batch.numRows, new Set(specs.map((s) => s.column)).size);
+      return gpuMs < cpuMs;
+    });
+  };
+}
+
 function backend(name: string, mode: Mode): KernelBackend {
-  return { name, kernels: { 'reduce.chunk': gpuReduceChunk(mode), 'array.random': gpuArrayRandom(mode), 'array.matmul': gpuArrayMatmul(mode), ...arrayKernels(mode, withGpu) } };
+  return {
+    name,
+    kernels: { 'reduce.chunk': gpuReduceChunk(mode), 'groupby.chunk': gpuGroupByChunk(mode), 'array.random': gpuArrayRandom(mode), 'array.matmul': gpuArrayMatmul(mode), ...arrayKernels(mode, withGpu) },
+    pairs: { 'frame.filter>reduce.chunk': gpuFilterReduce(mode) },
+  };
 }
 
 registerKernelBackend(backend(GPU_BACKEND_NAMES.gpu, 'gpu'));

@@ -10,21 +10,25 @@ import { dispatch, grid, outputBuffer, pipelineFor, piecesOf, recycle, uniformWo
 import { type ColumnKind, MOMENT_SCALE, ROWS_PER_GROUP, STATS_RECORD, momentShader, statsShader } from './wgsl/column-stats.ts';
 import { bigintToFloat, float64FromKey, scalePow2, signed128 } from './fixed-point.ts';
 
-/** The uploaded pieces of one column (kept for every pass of one task, so each column is uploaded once). */
-export interface UploadedColumn {
+/**
+ * What the statistics kernels read, in pieces under the binding limit: an uploaded column, or a fused
+ * expression evaluated on the GPU (fused-expression.ts), kept for every pass of one task.
+ */
+export interface SummarySource {
   readonly kind: ColumnKind;
   readonly length: number;
   /** Result types follow the CPU: 64-bit integers give bigint min/max, others numbers. */
   readonly bigint: boolean;
-  readonly pieces: ReadonlyArray<{ readonly start: number; readonly count: number; readonly buffer: GPUBuffer }>;
-  readonly validity: GPUBuffer | null;
+  /** Whether the plain column has a validity bitmap. */
+  readonly hasValidity?: boolean;
+  readonly pieces: ReadonlyArray<{ readonly start: number; readonly count: number; bindings(records: GPUBuffer, params: GPUBuffer): GPUBuffer[] }>;
   destroy(): void;
 }
 
 type Numeric = Float64Array | Float32Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | BigInt64Array | BigUint64Array;
 
 /** How a column is laid out for the kernels, and the conversion its upload needs; null = CPU only. */
-function layoutOf(data: Data): { kind: ColumnKind; as?: typeof Float64Array | typeof Int32Array | typeof Uint32Array } | null {
+export function layoutOf(data: Data): { kind: ColumnKind; as?: typeof Float64Array | typeof Int32Array | typeof Uint32Array } | null {
   const v = data.values as unknown;
   if (data.typeId === Type.Float) {
     if (v instanceof Float64Array) return { kind: 'f64' };
@@ -46,26 +50,28 @@ export function gpuCanSummarize(data: Data, needs: Needs): boolean {
   return !needs.prod && !needs.anyAll && layoutOf(data) !== null;
 }
 
-export function uploadColumn(gpu: Gpu, data: Data): UploadedColumn {
+export function uploadColumn(gpu: Gpu, data: Data): SummarySource {
   const layout = layoutOf(data)!;
   const words = layout.kind === 'i32' || layout.kind === 'u32' ? 1 : 2;
   const values = data.values as Numeric;
-  const pieces = piecesOf(data.length, words * 4, maxBindingBytes(gpu), ROWS_PER_GROUP).map(([start, count]) => ({
-    start,
-    count,
-    buffer: upload(gpu, values.subarray(start, start + count) as Numeric, layout.as),
-  }));
   const valid = validityOf(data);
-  const validity = valid ? upload(gpu, valid) : null;
+  // The validity buffer is bound even when absent (a dummy), so one pipeline layout serves both.
+  const validity = upload(gpu, valid ?? new Uint32Array(4));
+  const buffers: GPUBuffer[] = [];
+  const pieces = piecesOf(data.length, words * 4, maxBindingBytes(gpu), ROWS_PER_GROUP).map(([start, count]) => {
+    const buffer = upload(gpu, values.subarray(start, start + count) as Numeric, layout.as);
+    buffers.push(buffer);
+    return { start, count, bindings: (records: GPUBuffer, params: GPUBuffer) => [buffer, validity, records, params] };
+  });
   return {
     kind: layout.kind,
     length: data.length,
     bigint: layout.kind === 'i64' || layout.kind === 'u64',
+    hasValidity: valid !== null,
     pieces,
-    validity,
     destroy() {
-      for (const p of pieces) p.buffer.destroy();
-      validity?.destroy();
+      for (const b of buffers) b.destroy();
+      validity.destroy();
     },
   };
 }
@@ -93,29 +99,23 @@ function paramWords(p: Params): Uint32Array {
   return words;
 }
 
-/** Run one kernel over every piece of a column; returns each piece's records. */
-async function overPieces(gpu: Gpu, col: UploadedColumn, code: string, recordWords: number, extra: Omit<Params, 'n' | 'validBase' | 'hasValid' | 'nx'> = {}): Promise<Uint32Array[]> {
+/** Run one kernel over every piece of a source; returns each piece's records. */
+async function overPieces(gpu: Gpu, col: SummarySource, code: string, recordWords: number, extra: Omit<Params, 'n' | 'validBase' | 'hasValid' | 'nx'> = {}): Promise<Uint32Array[]> {
   const pipeline = pipelineFor(gpu, code);
   const out: Uint32Array[] = [];
-  // The validity buffer is bound even when absent (a dummy), so one pipeline layout serves both.
-  const dummy = col.validity ?? upload(gpu, new Uint32Array(4));
-  try {
-    for (const piece of col.pieces) {
-      if (piece.count === 0) continue;
-      const groups = Math.ceil(piece.count / ROWS_PER_GROUP);
-      const [nx, ny] = grid(groups);
-      const bytes = nx * ny * recordWords * 4;
-      const records = outputBuffer(gpu, bytes);
-      const params = uniformWords(gpu, paramWords({ n: piece.count, validBase: piece.start, hasValid: col.validity !== null, nx, ...extra }));
-      try {
-        out.push(new Uint32Array(await dispatch(gpu, pipeline, [piece.buffer, dummy, records, params], groups, records, groups * recordWords * 4)));
-      } finally {
-        recycle(gpu, records);
-        params.destroy();
-      }
+  for (const piece of col.pieces) {
+    if (piece.count === 0) continue;
+    const groups = Math.ceil(piece.count / ROWS_PER_GROUP);
+    const [nx, ny] = grid(groups);
+    const bytes = nx * ny * recordWords * 4;
+    const records = outputBuffer(gpu, bytes);
+    const params = uniformWords(gpu, paramWords({ n: piece.count, validBase: piece.start, hasValid: col.hasValidity === true, nx, ...extra }));
+    try {
+      out.push(new Uint32Array(await dispatch(gpu, pipeline, piece.bindings(records, params), groups, records, groups * recordWords * 4)));
+    } finally {
+      recycle(gpu, records);
+      params.destroy();
     }
-  } finally {
-    if (dummy !== col.validity) dummy.destroy();
   }
   return out;
 }
@@ -123,7 +123,7 @@ async function overPieces(gpu: Gpu, col: UploadedColumn, code: string, recordWor
 const SENTINEL_TOP = -1048576;
 
 /** The CPU Summary of an uploaded column for `needs`, computed on the GPU. */
-export async function gpuSummarize(gpu: Gpu, col: UploadedColumn, needs: Needs): Promise<Summary> {
+export async function gpuSummarize(gpu: Gpu, col: SummarySource, needs: Needs): Promise<Summary> {
   const s = emptySummary(col.kind !== 'f64');
   const parts = await overPieces(gpu, col, statsShader(col.kind), STATS_RECORD);
   let n = 0;
@@ -198,7 +198,7 @@ export async function gpuSummarize(gpu: Gpu, col: UploadedColumn, needs: Needs):
   return s;
 }
 
-async function secondMoment(gpu: Gpu, col: UploadedColumn, mean: number, top: number): Promise<number> {
+async function secondMoment(gpu: Gpu, col: SummarySource, mean: number, top: number): Promise<number> {
   const scaled = scalePow2(mean, -top);
   const meanHi = Math.fround(scaled);
   const meanLo = Math.fround(scaled - meanHi);

@@ -2,7 +2,7 @@
 // this thread's GPU, and the CPU kernel's throughput, probed once per process/thread and cached; a task goes to
 // the GPU only when the model predicts it finishes sooner there.
 
-import { Float64, makeData } from 'apache-arrow';
+import { Float64, Int32, RecordBatch, makeData } from 'apache-arrow';
 import { summarize } from '../summary.ts';
 import { type Gpu, acquireGpu } from './device.ts';
 import { gpuSummarize, uploadColumn } from './column-summary.ts';
@@ -134,4 +134,90 @@ export function breakEvenRows(model: CostModel): number | null {
 export function describeModel(m: CostModel): string {
   const mb = (m.uploadBytesPerMs * 1000) / 1e6;
   return `upload ${mb.toFixed(0)} MB/s, dispatch ${m.dispatchMs.toFixed(2)} ms, statistics GPU ${(m.gpuRowsPerMs / 1000).toFixed(1)} vs CPU ${(m.cpuRowsPerMs / 1000).toFixed(1)} M rows/s, Philox GPU ${(m.gpuDrawsPerMs / 1000).toFixed(1)} vs CPU ${(m.cpuDrawsPerMs / 1000).toFixed(1)} M draws/s`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Grouped aggregation (groupby.chunk): probed separately, at the first grouped task under 'auto' only.
+
+export interface GroupedCostModel {
+  /** Fixed cost of one grouped chunk on the GPU (uploads of ids and records, two round trips), ms. */
+  readonly fixedMs: number;
+  /** Rows x value columns per ms: GPU kernels (upload included) and the CPU kernel. */
+  readonly gpuRowsPerMs: number;
+  readonly cpuRowsPerMs: number;
+}
+
+const GROUP_PROBE_ROWS = 1 << 17;
+let groupedCached: Promise<GroupedCostModel | null> | null = null;
+let groupedKnown: GroupedCostModel | null = null;
+
+/** The grouped model for this thread's GPU (probed once, ~0.1-0.5 s on lavapipe); null without a GPU. */
+export function groupedCostModel(): Promise<GroupedCostModel | null> {
+  groupedCached ??= acquireGpu().then((gpu) => (gpu ? probeGrouped(gpu) : null)).then((m) => (groupedKnown = m)).catch(() => null);
+  return groupedCached;
+}
+
+export function knownGroupedCostModel(): GroupedCostModel | null {
+  return groupedKnown;
+}
+
+/** Tests only. */
+export function resetGroupedCostModelForTesting(model: GroupedCostModel | null = null): void {
+  groupedCached = model ? Promise.resolve(model) : null;
+  groupedKnown = model;
+}
+
+async function probeGrouped(gpu: Gpu): Promise<GroupedCostModel> {
+  const { gpuGroupChunk } = await import('./grouped-aggregate.ts');
+  const { groupChunk } = await import('../groupby/aggregate.ts');
+  const batchOf = (rows: number) => {
+    const k = new Int32Array(rows);
+    const x = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) {
+      k[i] = (i * 7919) % 1000;
+      x[i] = (i % 977) * 0.5 - 100;
+    }
+    return new RecordBatch({ k: makeData({ type: new Int32(), length: rows, data: k }), x: makeData({ type: new Float64(), length: rows, data: x }) });
+  };
+  const small = batchOf(WORKGROUP_ROWS);
+  const big = batchOf(GROUP_PROBE_ROWS);
+  const specs = [{ out: 's', column: 'x', fn: 'sum' as const, ddof: 1 }, { out: 'm', column: 'x', fn: 'max' as const, ddof: 1 }];
+  await gpuGroupChunk(gpu, small, ['k'], specs, true); // compiles the pipelines
+  const time = async (f: () => unknown) => {
+    const t0 = performance.now();
+    await f();
+    return performance.now() - t0;
+  };
+  const smallRuns: number[] = [];
+  const bigRuns: number[] = [];
+  const cpuRuns: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    smallRuns.push(await time(() => gpuGroupChunk(gpu, small, ['k'], specs, true)));
+    bigRuns.push(await time(() => gpuGroupChunk(gpu, big, ['k'], specs, true)));
+    cpuRuns.push(await time(() => groupChunk(big, ['k'], specs, true)));
+  }
+  const fixedMs = median(smallRuns);
+  return {
+    fixedMs,
+    gpuRowsPerMs: GROUP_PROBE_ROWS / Math.max(median(bigRuns) - fixedMs, 1e-3),
+    cpuRowsPerMs: GROUP_PROBE_ROWS / Math.max(median(cpuRuns), 1e-3),
+  };
+}
+
+const WORKGROUP_ROWS = 256;
+
+/** Predicted times of one grouped chunk of `rows` rows and `columns` value columns. */
+export function predictGrouped(model: GroupedCostModel, rows: number, columns: number): { gpuMs: number; cpuMs: number } {
+  const work = rows * Math.max(columns, 1);
+  return { gpuMs: model.fixedMs + work / model.gpuRowsPerMs, cpuMs: work / model.cpuRowsPerMs };
+}
+
+/** Rows from which grouped chunks are predicted faster on the GPU; null when never. */
+export function groupedBreakEvenRows(model: GroupedCostModel): number | null {
+  const perRow = 1 / model.cpuRowsPerMs - 1 / model.gpuRowsPerMs;
+  return perRow <= 0 ? null : Math.ceil(model.fixedMs / perRow);
+}
+
+export function describeGroupedModel(m: GroupedCostModel): string {
+  return `grouped GPU ${(m.gpuRowsPerMs / 1000).toFixed(1)} vs CPU ${(m.cpuRowsPerMs / 1000).toFixed(1)} M rows/s, fixed ${m.fixedMs.toFixed(2)} ms`;
 }

@@ -6,12 +6,23 @@ import type { Graph } from '../../scheduler/graph.ts';
 import { CHAIN_OP, type ChainStep } from '../../scheduler/execute.ts';
 import { effectiveBackend, kernelBackend } from '../backend.ts';
 import { gpuUnavailableReason, readyGpu } from './device.ts';
-import { breakEvenRows, describeModel, knownCostModel } from './cost-model.ts';
+import { breakEvenRows, describeGroupedModel, describeModel, groupedBreakEvenRows, knownCostModel, knownGroupedCostModel } from './cost-model.ts';
 import { describeArrayChoice } from './array-kernels.ts';
+import type { Schema } from 'apache-arrow';
+import { type ColExpr, describeExpr } from '../../expr.ts';
+import { compileFused } from './fused-expression.ts';
+
+/** A reduced expression as explain() sees it: over a frame's schema, on the rows a filter right below keeps. */
+export interface ExplainedReduction {
+  readonly expr: ColExpr;
+  readonly schema: Schema;
+  readonly filter?: ColExpr;
+}
 
 /** Ops with a GPU kernel and what it computes there. */
 const WHAT: Record<string, string> = {
   'reduce.chunk': 'column statistics',
+  'groupby.chunk': 'per-group count/sum/mean/min/max in u32 atomics',
   'array.random': 'Philox draws (uniform, integers, normal)',
   'array.matmul': 'tiled float32 matmul',
   'array.elementwise': 'fused element-wise chains',
@@ -29,7 +40,7 @@ function countOps(graph: Graph): Map<string, number> {
   return ops;
 }
 
-export function describeKernelChoice(cfg: Config, graph: Graph): string[] {
+export function describeKernelChoice(cfg: Config, graph: Graph, reductions: readonly ExplainedReduction[] = []): string[] {
   if (cfg.kernels === 'cpu') return [];
   const backend = kernelBackend(effectiveBackend(cfg));
   const gpu = readyGpu();
@@ -41,11 +52,21 @@ export function describeKernelChoice(cfg: Config, graph: Graph): string[] {
     const hasKernel = op in backend.kernels;
     let where: string;
     const array = hasKernel && !missing ? describeArrayChoice(op, graph, cfg.kernels) : null;
-    if (!hasKernel) where = 'CPU (no GPU kernel)';
+    if (!hasKernel && op === 'frame.filter' && backend.pairs?.['frame.filter>reduce.chunk'] && !missing) where = 'fused into the GPU reduction right after it where it compiles (listed under reduce.chunk), else CPU';
+    else if (!hasKernel) where = 'CPU (no GPU kernel)';
     else if (missing) where = 'CPU (no GPU)';
     else if (array !== null) where = array;
     else if (cfg.kernels === 'gpu') where = `GPU (${WHAT[op] ?? 'GPU kernel'}; on the CPU after a GPU failure)`;
     else if (op === 'array.matmul') where = "CPU ('auto' keeps matmul in float64)";
+    else if (op === 'groupby.chunk') {
+      const gm = knownGroupedCostModel();
+      const rows = gm ? groupedBreakEvenRows(gm) : null;
+      where = !gm
+        ? 'GPU or CPU per task, by the grouped cost model (measured at the first grouped task in each worker)'
+        : rows === null
+          ? `CPU (the model predicts the CPU faster at every size: ${describeGroupedModel(gm)})`
+          : `GPU for partitions of at least ${rows} rows (one value column; fewer rows per column with more), else CPU (${describeGroupedModel(gm)})`;
+    }
     else if (!model) where = `GPU or CPU per task, by the cost model (measured at the first such task in each worker)`;
     else if (op === 'array.random') {
       const faster = model.gpuDrawsPerMs > model.cpuDrawsPerMs;
@@ -57,6 +78,27 @@ export function describeKernelChoice(cfg: Config, graph: Graph): string[] {
       where = rows === null ? `CPU (the model predicts the CPU faster at every size: ${describeModel(model)})` : `GPU for partitions of at least ${rows} rows without var/std, else CPU (${describeModel(model)})`;
     }
     lines.push(`  ${n} ${op}: ${where}`);
+    if (op === 'groupby.chunk' && hasKernel && !missing) lines.push('    columns with var/std/first/last/nunique/median and custom aggregations: CPU kernel in the same task');
+    if (op === 'reduce.chunk' && hasKernel && !missing) lines.push(...describeExpressions(reductions));
   }
   return lines;
+}
+
+/** One line per distinct reduced expression that is not a plain column: fused on the GPU, or why not. */
+function describeExpressions(reductions: readonly ExplainedReduction[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const r of reductions) {
+    if (!r.filter && (r.expr.t === 'col' || r.expr.t === 'lit')) continue;
+    const what = r.filter ? `${describeExpr(r.expr)} where ${describeExpr(r.filter)}` : describeExpr(r.expr);
+    if (seen.has(what)) continue;
+    seen.add(what);
+    const c = compileFused(r.expr, r.schema, r.filter);
+    out.push(
+      'plan' in c
+        ? `    ${what}: fused into one GPU element kernel (float64 emulated exactly)`
+        : `    ${what}: ${r.filter ? 'filter and expression' : 'expression'} evaluated on the CPU (${c.refusal}), reduced on the GPU`,
+    );
+  }
+  return out;
 }

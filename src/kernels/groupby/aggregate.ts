@@ -58,7 +58,7 @@ export interface GroupPartial {
   custom?: Map<string, unknown[]>;
 }
 
-interface ColumnNeeds {
+export interface ColumnNeeds {
   sum?: boolean;
   minmax?: boolean;
   moments?: boolean;
@@ -68,7 +68,7 @@ interface ColumnNeeds {
   values?: boolean;
 }
 
-function needsByColumn(specs: readonly GroupAggSpec[]): Map<string, ColumnNeeds> {
+export function needsByColumn(specs: readonly GroupAggSpec[]): Map<string, ColumnNeeds> {
   const out = new Map<string, ColumnNeeds>();
   for (const s of specs) {
     if (s.column === null) continue;
@@ -85,7 +85,7 @@ function needsByColumn(specs: readonly GroupAggSpec[]): Map<string, ColumnNeeds>
   return out;
 }
 
-function columnIndex(batch: RecordBatch, name: string): number {
+export function columnIndex(batch: RecordBatch, name: string): number {
   const i = batch.schema.fields.findIndex((f) => f.name === name);
   if (i < 0) throw new Error(`no column named '${name}' in partition; columns: ${batch.schema.fields.map((f) => f.name).join(', ')}`);
   return i;
@@ -152,7 +152,7 @@ function chunkWith(batch: RecordBatch, keyNames: readonly string[], specs: reado
   return partial;
 }
 
-function columnChunk(data: Data, ids: Int32Array, ngroups: number, needs: ColumnNeeds): ColumnState {
+export function columnChunk(data: Data, ids: Int32Array, ngroups: number, needs: ColumnNeeds): ColumnState {
   const numeric = data.typeId === Type.Int || data.typeId === Type.Float || data.typeId === Type.Bool;
   const integral = data.typeId === Type.Int || data.typeId === Type.Bool;
   const valid = validityOf(data);

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compute, fromColumns } from '../../../src/index.ts';
 import { gpuDispatchCount } from '../../../src/kernels/gpu/device.ts';
-import { type CostModel, breakEvenRows, costModel, resetCostModelForTesting } from '../../../src/kernels/gpu/cost-model.ts';
+import { type CostModel, breakEvenRows, costModel, groupedBreakEvenRows, resetCostModelForTesting, resetGroupedCostModelForTesting } from '../../../src/kernels/gpu/cost-model.ts';
 import { gpuForTests } from './gpu-for-tests.ts';
 
 const gpu = await gpuForTests();
@@ -52,12 +52,38 @@ if (gpu) {
     }
   });
 
+  test('auto: grouped chunks follow the grouped cost model (break-even by rows); same answers either way', async () => {
+    const model = { fixedMs: 5, gpuRowsPerMs: 1e5, cpuRowsPerMs: 1e3 };
+    resetGroupedCostModelForTesting(model);
+    try {
+      const rows = groupedBreakEvenRows(model)!;
+      assert.ok(rows > 1 && rows < 10000, `break-even ${rows}`);
+      for (const [n, gpuExpected] of [[rows - 1, false], [rows + 50, true]] as const) {
+        const df = fromColumns({ k: Array.from({ length: n }, (_, i) => i % 7), x: Array.from({ length: n }, (_, i) => i * 0.25) }, { npartitions: 1 });
+        const agg = df.groupby('k').agg({ s: ['x', 'sum'], hi: ['x', 'max'] });
+        const before = gpuDispatchCount();
+        const got = (await agg.compute(AUTO)).toArray().map((r) => r.toJSON());
+        assert.is(gpuDispatchCount() > before, gpuExpected, `${n} rows: ${gpuExpected ? 'GPU' : 'CPU'}`);
+        assert.equal(got, (await agg.compute({ scheduler: 'sync' })).toArray().map((r) => r.toJSON()));
+      }
+      assert.match(fromColumns({ k: [1], x: [1.5] }).groupby('k').agg({ s: ['x', 'sum'] }).explain(AUTO), new RegExp(`groupby.chunk: GPU for partitions of at least ${rows} rows`));
+    } finally {
+      resetGroupedCostModelForTesting();
+    }
+  });
+
   test("explain with kernels 'gpu' names the backend per kind of task", () => {
     const df = fromColumns({ x: [1, 2, 3, 4], y: [1, 0, 1, 0] }, { npartitions: 2 });
     const text = df.filter(df.col('y').gt(0)).col('x').sum().explain({ scheduler: 'sync', kernels: 'gpu' });
     assert.match(text, /kernels: gpu \(on [^)]+\)/);
     assert.match(text, /2 reduce.chunk: GPU \(column statistics; on the CPU after a GPU failure\)/);
-    assert.match(text, /2 frame.filter: CPU \(no GPU kernel\)/);
+    assert.match(text, /2 frame.filter: fused into the GPU reduction right after it where it compiles/);
+    // x holds integers: an integer sum is not a float64 expression, so the filter runs on the CPU, and says so.
+    assert.match(text, /x where gt\(y, 0\): filter and expression evaluated on the CPU \(x is not float64/);
+    const floats = fromColumns({ x: [1.5, 2, 3, 4], y: [1, 0, 1, 0] }, { npartitions: 2 });
+    assert.match(floats.filter(floats.col('y').gt(0)).col('x').mul(2).sum().explain({ scheduler: 'sync', kernels: 'gpu' }), /mul\(x, 2\) where gt\(y, 0\): fused into one GPU element kernel/);
+    assert.match(floats.col('x').pow(2).sum().explain({ scheduler: 'sync', kernels: 'gpu' }), /pow\(x, 2\): expression evaluated on the CPU \('pow'/);
+    assert.match(floats.groupby('y').agg({ s: ['x', 'sum'] }).explain({ scheduler: 'sync', kernels: 'gpu' }), /groupby.chunk: GPU \(per-group count\/sum\/mean\/min\/max/);
     assert.not.match(df.col('x').sum().explain({ scheduler: 'sync' }), /kernels:/);
   });
 }

@@ -19,7 +19,8 @@ export const FLOAT_SCALE_BELOW_TOP = 115;
 /** The moment kernel's fixed point: squares of scaled deviations (< 4) accumulate at 2^-113. */
 export const MOMENT_SCALE = -113;
 
-const COMMON = /* wgsl */ `
+/** 128-bit limb arithmetic and 64-bit shifts shared by the kernels. */
+export const COMMON = /* wgsl */ `
 const WG: u32 = ${WORKGROUP}u;
 const K: u32 = ${PER_THREAD}u;
 
@@ -80,7 +81,8 @@ fn topBit(m: vec2<u32>) -> i32 {
 }
 `;
 
-function loader(kind: ColumnKind): string {
+/** `load(i)`: element i of `vals` decoded as an Elem (order key, mantissa, exponent, sign, class), and `fixedOf`. */
+export function loader(kind: ColumnKind): string {
   const words = kind === 'i32' || kind === 'u32' ? 1 : 2;
   const raw = words === 1 ? 'vec2<u32>(vals[i], 0u)' : 'vec2<u32>(vals[2u * i], vals[2u * i + 1u])';
   // An element as: raw words, its 64-bit order key (unsigned compare = numeric order), and for the sums a
