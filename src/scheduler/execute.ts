@@ -44,6 +44,14 @@ function substitute(x: unknown, values: ReadonlyMap<Key, unknown>): unknown {
   return x;
 }
 
+/** Whether `x` holds a Ref to `key` anywhere inside it. */
+function refersTo(x: unknown, key: Key): boolean {
+  if (isRef(x)) return x.$ref === key;
+  if (Array.isArray(x)) return x.some((y) => refersTo(y, key));
+  if (isPlainObject(x)) return Object.keys(x).some((k) => refersTo(x[k], key));
+  return false;
+}
+
 /** The function that runs `op` on `backend`: the backend's kernel if it has one, else the registered (CPU) op. */
 function opFor(backend: KernelBackend, op: string): OpFunction {
   return (backend.kernels as Record<string, OpFunction | undefined>)[op] ?? getOp(op);
@@ -70,7 +78,13 @@ function runChain(steps: readonly ChainStep[], values: Map<Key, unknown>, backen
     const next = steps[i + 1];
     const pair = next ? backend.pairs?.[`${step.op}>${next.op}`] : undefined;
     // A backend may run this step and the next as one kernel when the next reads this one's value first.
-    const fused = pair !== undefined && isRef(next!.args[0]) && next!.args[0].$ref === step.key;
+    // A fused step's own value is never materialised, so no other reference to it may exist in the chain.
+    const fused =
+      pair !== undefined &&
+      isRef(next!.args[0]) &&
+      next!.args[0].$ref === step.key &&
+      !refersTo(next!.args.slice(1), step.key) &&
+      !steps.slice(i + 2).some((later) => refersTo(later.args, step.key));
     const done = fused ? next! : step;
     last = fused ? pair(args, substitute(next!.args.slice(1), values) as unknown[]) : opFor(backend, step.op)(...args);
     const rest = fused ? i + 2 : i + 1;
