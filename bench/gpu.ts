@@ -6,6 +6,7 @@ import { Table, makeVector } from 'apache-arrow';
 import { array, closeExecutors, compute, fromArrow, random, type ComputeOptions } from '../src/index.ts';
 import { acquireGpu, gpuUnavailableReason } from '../src/kernels/gpu/device.ts';
 import { type CostModel, costModel, describeModel, predict, predictDraws } from '../src/kernels/gpu/cost-model.ts';
+import { arrayCostModel, describeArrayModel, predictElementwise, predictReduce } from '../src/kernels/gpu/array-cost.ts';
 
 const argv = process.argv.slice(2);
 const scale = argv.includes('--scale') ? Number(argv[argv.indexOf('--scale') + 1]) : 1;
@@ -13,6 +14,8 @@ const ROWS = Math.round(4_000_000 * scale);
 const PARTS = 4;
 const DRAWS = Math.round(4_000_000 * scale);
 const MAT = 2 * Math.max(16, Math.round(256 * Math.cbrt(scale)));
+const ARR_COLS = 64;
+const ARR = ARR_COLS * PARTS * Math.max(1, Math.round((4_000_000 * scale) / (ARR_COLS * PARTS)));
 
 const CPU2: ComputeOptions = { scheduler: 'threads', numWorkers: 2, kernels: 'cpu' };
 // The GPU path runs tasks in this thread (one device); 2 CPU threads would each open their own device.
@@ -49,6 +52,8 @@ async function main(): Promise<void> {
   const model = (await costModel()) as CostModel;
   console.log(`adapter: ${gpu.adapterName}`);
   console.log(`cost model (probed once): ${describeModel(model)}`);
+  const arrayModel = await arrayCostModel();
+  if (arrayModel) console.log(`array cost model: ${describeArrayModel(arrayModel)}`);
   const rows: Row[] = [];
 
   const r = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
@@ -82,6 +87,20 @@ async function main(): Promise<void> {
   const cpuMm = await time(() => a.matmul(b).compute(CPU2));
   const gpuMm = await time(() => a.matmul(b).compute(GPU));
   rows.push({ kernel: `matmul ${MAT}x${MAT} (float32 tiles)`, elements: 2 * MAT ** 3, cpu: cpuMm, gpu: gpuMm, predicted: "n/a ('auto' keeps matmul in float64)" });
+
+  // NDArray: a fused float32 chain (one pass per chunk) and an int32 axis sum, per chunk of ARR / PARTS elements
+  const perChunk = ARR / PARTS;
+  const fx = array.fromTypedArray(Float32Array.from({ length: ARR }, () => (u() - 0.5) * 100), [ARR / ARR_COLS, ARR_COLS], { chunks: [ARR / ARR_COLS / PARTS, ARR_COLS] });
+  const ix = array.fromTypedArray(Int32Array.from({ length: ARR }, () => Math.floor((u() - 0.5) * 2 ** 20)), [ARR / ARR_COLS, ARR_COLS], { chunks: [ARR / ARR_COLS / PARTS, ARR_COLS] });
+  const chain = () => fx.mul(2).add(1).maximum(0).minimum(50).abs();
+  const cpuChain = await time(() => chain().compute(CPU2));
+  const gpuChain = await time(() => chain().compute(GPU));
+  const pc = arrayModel ? predictElementwise(arrayModel, perChunk, perChunk, 10) : null;
+  rows.push({ kernel: 'NDArray float32 chain (5 ops, fused)', elements: ARR, cpu: cpuChain, gpu: gpuChain, predicted: pc ? `GPU ${ms(pc.gpuMs * PARTS)} / CPU ${ms((pc.cpuMs * PARTS) / 2)}` : 'n/a' });
+  const cpuAxis = await time(() => ix.sum({ axis: 0 }).compute(CPU2));
+  const gpuAxis = await time(() => ix.sum({ axis: 0 }).compute(GPU));
+  const pr = arrayModel ? predictReduce(arrayModel, perChunk) : null;
+  rows.push({ kernel: `NDArray int32 sum(axis=0) (exact), ${ARR_COLS} columns`, elements: ARR, cpu: cpuAxis, gpu: gpuAxis, predicted: pr ? `GPU ${ms(pr.gpuMs * PARTS)} / CPU ${ms((pr.cpuMs * PARTS) / 2)}` : 'n/a' });
 
   console.log('\n| kernel | elements | CPU 2 threads | GPU | CPU elements/s | GPU elements/s | model: predicted GPU / CPU |');
   console.log('|---|---|---|---|---|---|---|');

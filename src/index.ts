@@ -31,6 +31,7 @@ export { GroupBy, GroupedColumn, customAgg, type CustomAggregation, type GroupBy
 export { SummaryTable, ScalarRecord } from './collections/verbs/summary-table.ts';
 export type { QuantileOptions, DescribeOptions, CorrOptions, CovOptions } from './collections/verbs/summaries.ts';
 export type { DropDuplicatesOptions } from './collections/verbs/duplicates.ts';
+export type { FillOptions } from './collections/verbs/cumulative.ts';
 export type { ValueCountsOptions } from './collections/verbs/value-counts.ts';
 export type { AggFn, AggFnSpec } from './collections/verbs/agg-fn.ts';
 export { AppliedFrame } from './collections/applied-frame.ts';

@@ -22,6 +22,14 @@ Options:
   --queue <name>       queue to take tasks from (default: tessera)
   --lock-ms <ms>       BullMQ job lock; a job of a worker that vanished runs again after it (default 30000)
   --name <name>        this worker's name in messages (default: host:pid)
+  --host <name>        the host this worker stands for: its host queue, and where --local-dir is
+                       (default: this machine's hostname)
+  --local-dir <dir>    files under <dir> are on this host's own disk and only this host reads them:
+                       tasks reading them run on this host (repeatable). The client then fails such a
+                       task, naming host and file, when no worker of this host is alive
+  --preferred-dir <dir> files under <dir> are read fastest on this host, but every worker can read
+                       them (this host's disk shared over NFS): tasks reading them prefer this host and
+                       go to any worker when it has none alive (repeatable)
   -h, --help           this help
 
 Stop it with SIGTERM or Ctrl-C: it finishes the tasks in hand, then exits.`;
@@ -34,6 +42,9 @@ export async function workerCommand(argv: readonly string[], io: CommandIO): Pro
     queue: { type: 'string' },
     'lock-ms': { type: 'string' },
     name: { type: 'string' },
+    host: { type: 'string' },
+    'local-dir': { type: 'string', multiple: true },
+    'preferred-dir': { type: 'string', multiple: true },
   });
   if (values.help) {
     io.out(WORKER_HELP);
@@ -52,9 +63,21 @@ export async function workerCommand(argv: readonly string[], io: CommandIO): Pro
   const threads = intFlag('worker', 'threads', values.threads, availableParallelism());
   const lockMs = intFlag('worker', 'lock-ms', values['lock-ms'], 30_000, 100);
   const name = typeof values.name === 'string' ? values.name : undefined;
+  const host = typeof values.host === 'string' ? values.host : undefined;
+  const dirs = (flag: string): string[] => (values as Record<string, unknown>)[flag] as string[] | undefined ?? [];
+  const localDirs = dirs('local-dir');
+  const preferredDirs = dirs('preferred-dir');
   const log = (line: string): void => io.err(line);
-  const worker = await DistributedWorker.start({ redis, storage: values.storage, queue, threads, lockMs, name, log });
-  io.out(`tessera worker ${worker.id} ready: queue '${queue}' on ${redact(redis)}, ${threads} thread(s), storage ${values.storage}`);
+  let worker: DistributedWorker;
+  try {
+    worker = await DistributedWorker.start({ redis, storage: values.storage, queue, threads, lockMs, name, host, localDirs, preferredDirs, log });
+  } catch (err) {
+    // A bad --host or --local-dir is the caller's to fix: say so the way every usage error does.
+    if (err instanceof TypeError) throw new UsageError(err.message, 'worker');
+    throw err;
+  }
+  const near = [...localDirs.map((d) => `local ${d}`), ...preferredDirs.map((d) => `preferred ${d}`)];
+  io.out(`tessera worker ${worker.id} ready: queue '${queue}' on ${redact(redis)}, ${threads} thread(s), storage ${values.storage}, host ${worker.host}${near.length > 0 ? ` (${near.join(', ')})` : ''}`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       io.err(`tessera worker ${worker.id}: ${signal}, finishing the tasks in hand`);

@@ -18,7 +18,7 @@ import * as cleaning from './verbs/cleaning.ts';
 import { type CorrOptions, type CovOptions, type DescribeOptions, type QuantileOptions, frameCorrCov, frameDescribe, frameNumRows, frameQuantile } from './verbs/summaries.ts';
 import type { SummaryTable } from './verbs/summary-table.ts';
 import type { Scalar } from './scalar.ts';
-import { frameCarry, frameLagged, frameShift } from './verbs/cumulative.ts';
+import { type FillOptions, fillMode, frameCarry, frameLagged, frameShift } from './verbs/cumulative.ts';
 import { type DropDuplicatesOptions, dropDuplicatesNode } from './verbs/duplicates.ts';
 import { topNode } from './verbs/top-n.ts';
 import { frameNunique } from './verbs/nunique.ts';
@@ -209,9 +209,9 @@ export class DataFrame implements Collection {
   diff(periods = 1, o: { numericOnly?: boolean } = {}): DataFrame { return new DataFrame(frameLagged(this.node, periods, 'diff', o.numericOnly)); }
   pctChange(periods = 1, o: { numericOnly?: boolean } = {}): DataFrame { return new DataFrame(frameLagged(this.node, periods, 'pctChange', o.numericOnly)); }
   /** Nulls of every column replaced by the last non-null value before them (across partitions). */
-  ffill(): DataFrame { return new DataFrame(frameCarry(this.node, { kind: 'fill', direction: 'forward' }, 'ffill()')); }
+  ffill(options?: FillOptions): DataFrame { return new DataFrame(frameCarry(this.node, fillMode('forward', options), 'ffill()')); }
   /** Nulls of every column replaced by the next non-null value after them (across partitions). */
-  bfill(): DataFrame { return new DataFrame(frameCarry(this.node, { kind: 'fill', direction: 'backward' }, 'bfill()')); }
+  bfill(options?: FillOptions): DataFrame { return new DataFrame(frameCarry(this.node, fillMode('backward', options), 'bfill()')); }
   /** Rows without repeats of `subset` (default all columns), in input order; keep 'first', 'last' or false. */
   dropDuplicates(o?: DropDuplicatesOptions): DataFrame { return new DataFrame(dropDuplicatesNode(this.node, o)); }
   /** The n rows with the largest values of `columns` (later columns break ties; then the earlier row). One partition. */

@@ -33,7 +33,9 @@ export class GraphBuilder {
 
   /** Where a shuffle's split task `name` writes its pieces: null keeps them in memory (config `shuffle`). */
   spillTarget(name: string): SpillTarget | null {
-    if (this.shuffle !== 'disk') return null;
+    // On 'distributed' every piece already travels as a file on the configured shared storage, while this
+    // directory would be in the client's temp dir, which workers on other hosts cannot see.
+    if (this.shuffle !== 'disk' || this.scheduler === 'distributed') return null;
     if (this.spillDirs.length === 0) this.spillDirs.push(newSpillDir());
     return { dir: this.spillDirs[0]!, name: tokenize('piece', name) };
   }

@@ -22,7 +22,7 @@ import { DataFrame } from './dataframe.ts';
 import type { ReductionName } from '../kernels/summary.ts';
 import { type CorrOptions, type CovOptions, type DescribeOptions, type QuantileOptions, seriesCorrCov, seriesDescribe, seriesMedian, seriesQuantile } from './verbs/summaries.ts';
 import type { SummaryTable } from './verbs/summary-table.ts';
-import { laggedExpr, seriesCumulative, seriesFill, seriesLagged, seriesShift } from './verbs/cumulative.ts';
+import { type FillOptions, laggedExpr, seriesCumulative, seriesFill, seriesLagged, seriesShift } from './verbs/cumulative.ts';
 import { type DropDuplicatesOptions, dropDuplicatesNode } from './verbs/duplicates.ts';
 import { topNode } from './verbs/top-n.ts';
 import { type ValueCountsOptions, seriesValueCounts } from './verbs/value-counts.ts';
@@ -189,9 +189,9 @@ export class Series implements Collection {
   /** x / x.shift(periods) - 1 (float64; no filling of nulls first). */
   pctChange(periods = 1): Series { const v = seriesLagged(this, periods, 'pctChange()'); return new Series(v.frame, laggedExpr('pctChange', this.expr, v.column), this.name); }
   /** Nulls replaced by the last non-null value before them (from earlier partitions too); NaN is a value and stays. */
-  ffill(): Series { return this.carried(seriesFill(this, 'forward')); }
+  ffill(options?: FillOptions): Series { return this.carried(seriesFill(this, 'forward', options)); }
   /** Nulls replaced by the next non-null value after them (from later partitions too). */
-  bfill(): Series { return this.carried(seriesFill(this, 'backward')); }
+  bfill(options?: FillOptions): Series { return this.carried(seriesFill(this, 'backward', options)); }
   private carried(v: { frame: FrameNode; column: string }): Series { return new Series(v.frame, { t: 'col', name: v.column }, this.name); }
   /** Distinct values in order of first appearance (null and NaN included once, as pandas). */
   unique(): Series { return new Series(dropDuplicatesNode(this.asFrame()), { t: 'col', name: this.name }, this.name); }

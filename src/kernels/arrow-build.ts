@@ -98,5 +98,8 @@ export function emptyData(type: DataType): Data {
     return makeData({ type, length: 0, nullCount: 0, data: new Int32Array(0), dictionary: makeVector(emptyData(type.dictionary)) } as any);
   }
   if (type instanceof Utf8) return utf8Data(0, new Int32Array(1), new Uint8Array(0), null);
-  return makeData({ type: type as any, length: 0, nullCount: 0 } as any);
+  // Fixed-width types get a real (empty) values array: kernels read `values.constructor` and must not meet undefined.
+  const ArrayType = (type as { ArrayType?: new (n: number) => ArrayBufferView }).ArrayType;
+  const fixedWidth = ArrayType !== undefined && (type.children?.length ?? 0) === 0 && !(type instanceof Utf8);
+  return makeData({ type: type as any, length: 0, nullCount: 0, ...(fixedWidth ? { data: new ArrayType(0) } : {}) } as any);
 }

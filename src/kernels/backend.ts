@@ -10,7 +10,7 @@ export const KERNEL_OPS = [
   'frame.assign', 'frame.filter', 'reduce.chunk', 'reduce.combine',
   'groupby.chunk', 'groupby.merge', 'groupby.split', 'groupby.finalize', 'groupby.shuffle-split',
   // NDArray chunk kernels (GPU backends: kernels/gpu)
-  'array.random', 'array.elementwise', 'array.reduce-partial', 'array.matmul',
+  'array.random', 'array.elementwise', 'array.reduce-partial', 'array.reduce-expr', 'array.matmul',
 ] as const;
 
 export type KernelOp = (typeof KERNEL_OPS)[number];

@@ -7,16 +7,16 @@ import type { ColExpr } from '../expr.ts';
 import { evaluateColumn, type Evaluated } from './evaluate.ts';
 import { makeBatch } from './arrow-build.ts';
 import { type CumOp, type CumValue, combine, cumulativeColumn, cumulativeTotal } from './cumulative.ts';
-import { type Direction, edgeRows, fillCarryStep, fillColumn, fillEdge, shiftCarryStep, shiftColumn } from './carry-rows.ts';
+import { type Direction, type FillCarry, edgeRows, fillCarryStep, fillColumn, fillEdge, shiftCarryStep, shiftColumn } from './carry-rows.ts';
 
-export type CarryMode = { readonly kind: 'cum'; readonly op: CumOp } | { readonly kind: 'shift'; readonly periods: number } | { readonly kind: 'fill'; readonly direction: Direction };
+export type CarryMode = { readonly kind: 'cum'; readonly op: CumOp } | { readonly kind: 'shift'; readonly periods: number } | { readonly kind: 'fill'; readonly direction: Direction; readonly limit?: number | null };
 
 export type Definitions = ReadonlyArray<readonly [string, ColExpr]>;
 
 /** A partition's contribution to later (or earlier) partitions. */
-export type Edge = CumValue[] | RecordBatch;
+export type Edge = CumValue[] | RecordBatch | FillCarry;
 /** What partition i receives from all partitions before it in the chain; null = nothing (the first). */
-export type Carry = CumValue[] | RecordBatch | null;
+export type Carry = CumValue[] | RecordBatch | FillCarry | null;
 
 export function carryDirection(mode: CarryMode): Direction {
   if (mode.kind === 'fill') return mode.direction;
@@ -55,7 +55,7 @@ export function carryStep(carry: Carry, edge: Edge, mode: CarryMode, exact: read
     case 'shift':
       return shiftCarryStep(carry as RecordBatch | null, edge as RecordBatch, Math.abs(mode.periods), carryDirection(mode));
     case 'fill':
-      return fillCarryStep(carry as RecordBatch | null, edge as RecordBatch);
+      return fillCarryStep(carry as FillCarry | null, edge as FillCarry);
   }
 }
 
@@ -68,9 +68,10 @@ export function carryApply(batch: RecordBatch, carry: Carry, defs: Definitions, 
     const d = cols.data.children[i]!;
     let out;
     if (mode.kind === 'cum') out = cumulativeColumn(mode.op, d, carry ? (carry as CumValue[])[i]! : null, name);
+    else if (mode.kind === 'shift') out = shiftColumn(d, carry ? (carry as RecordBatch).data.children[i]! : null, mode.periods);
     else {
-      const c = carry ? (carry as RecordBatch).data.children[i]! : null;
-      out = mode.kind === 'shift' ? shiftColumn(d, c, mode.periods) : fillColumn(d, c, mode.direction);
+      const fc = carry as FillCarry | null;
+      out = fillColumn(d, fc ? fc.values.data.children[i]! : null, mode.direction, mode.limit ?? null, fc ? fc.gaps[i]! : 0);
     }
     const field = new Field(name, out.type, true);
     const at = fields.findIndex((f) => f.name === name);

@@ -81,8 +81,18 @@ export function shiftColumn(data: Data, carry: Data | null, k: number): Data {
   return gatherOrNull(joined, idx);
 }
 
-/** The last (forward) or first (backward) non-null value of each column, as a one-row batch (null where none). */
-export function fillEdge(batch: RecordBatch, direction: Direction): RecordBatch {
+/**
+ * What a fill hands on: per column the last (forward) or first (backward) non-null value (null where none)
+ * as a one-row batch, and `gaps[c]`, the rows between that value and the partition's far edge (the whole
+ * partition when it has no value): `limit` counts a run of nulls across partitions with it.
+ */
+export interface FillCarry {
+  readonly values: RecordBatch;
+  readonly gaps: number[];
+}
+
+export function fillEdge(batch: RecordBatch, direction: Direction): FillCarry {
+  const gaps: number[] = [];
   const cols = batch.data.children.map((d) => {
     const valid = validityOf(d);
     let at = -1;
@@ -94,24 +104,31 @@ export function fillEdge(batch: RecordBatch, direction: Direction): RecordBatch 
         for (let i = 0; i < d.length; i++) if ((valid[i >> 3]! >> (i & 7)) & 1) { at = i; break; }
       }
     }
+    gaps.push(at < 0 ? d.length : direction === 'forward' ? d.length - 1 - at : at);
     return gatherOrNull(d, Int32Array.of(at));
   });
-  return makeBatch(batch.schema, cols);
+  return { values: makeBatch(batch.schema, cols), gaps };
 }
 
 /** The carry after one more partition: per column, that partition's edge value where it has one. */
-export function fillCarryStep(carry: RecordBatch | null, edge: RecordBatch): RecordBatch {
+export function fillCarryStep(carry: FillCarry | null, edge: FillCarry): FillCarry {
   if (carry === null) return edge;
-  const cols = edge.data.children.map((e, i) => {
+  const gaps: number[] = [];
+  const cols = edge.values.data.children.map((e, i) => {
     const valid = validityOf(e);
     const has = e.length > 0 && (valid === null || (valid[0]! & 1) === 1);
-    return has ? e : carry.data.children[i]!;
+    // No value here: the run of nulls goes on through this partition.
+    gaps.push(has ? edge.gaps[i]! : carry.gaps[i]! + edge.gaps[i]!);
+    return has ? e : carry.values.data.children[i]!;
   });
-  return makeBatch(edge.schema, cols);
+  return { values: makeBatch(edge.values.schema, cols), gaps };
 }
 
-/** Fill nulls of `data` from the nearest earlier (forward) or later (backward) value, `carry` beyond the edge. */
-export function fillColumn(data: Data, carry: Data | null, direction: Direction): Data {
+/**
+ * Fill nulls of `data` from the nearest earlier (forward) or later (backward) value, `carry` beyond the edge
+ * with `carryGap` null rows between it and this partition; `limit`: at most that many nulls in a row are filled.
+ */
+export function fillColumn(data: Data, carry: Data | null, direction: Direction, limit: number | null = null, carryGap = 0): Data {
   const n = data.length;
   const c = carry ? carry.length : 0;
   const joined = c > 0 ? concatData(data.type, direction === 'forward' ? [carry!, data] : [data, carry!]) : data;
@@ -121,17 +138,22 @@ export function fillColumn(data: Data, carry: Data | null, direction: Direction)
   const isValid = (i: number) => ((valid[i >> 3]! >> (i & 7)) & 1) === 1;
   // Rows of `data` sit at [off, off + n) in joined; the carry row (if any) before or after them.
   const off = direction === 'forward' ? c : 0;
+  const most = limit ?? Infinity;
   let last = -1;
+  let run = 0; // nulls since `last`
   const visit = (j: number) => {
     const src = j + off;
-    if (isValid(src)) last = src;
-    idx[j] = last;
+    if (isValid(src)) {
+      last = src;
+      run = 0;
+      idx[j] = src;
+    } else idx[j] = ++run <= most ? last : -1;
   };
   if (direction === 'forward') {
-    if (c > 0 && isValid(0)) last = 0;
+    if (c > 0 && isValid(0)) (last = 0), (run = carryGap);
     for (let j = 0; j < n; j++) visit(j);
   } else {
-    if (c > 0 && isValid(n)) last = n;
+    if (c > 0 && isValid(n)) (last = n), (run = carryGap);
     for (let j = n - 1; j >= 0; j--) visit(j);
   }
   return gatherOrNull(joined, idx);

@@ -40,27 +40,37 @@ export function joinPairs(left: RecordBatch, right: RecordBatch, spec: Pick<Join
   const ng = R.canonical.length;
   const start = new Int32Array(ng + 1);
   for (let i = 0; i < R.ids.length; i++) if (R.ids[i]! >= 0) start[R.ids[i]! + 1]! += 1;
-  for (let g = 0; g < ng; g++) start[g + 1]! += start[g]!;
+  let unique = true;
+  for (let g = 0; g < ng; g++) {
+    if (start[g + 1]! > 1) unique = false;
+    start[g + 1]! += start[g]!;
+  }
   const fill = start.slice(0, ng);
   const order = new Int32Array(start[ng]!);
   for (let i = 0; i < R.ids.length; i++) if (R.ids[i]! >= 0) order[fill[R.ids[i]!]!++] = i;
 
+  // The right group of every left row (-1: null key or no match), one lookup per distinct left key.
   const L = keyGroups(left, spec.leftKeys);
   const match = new Int32Array(L.canonical.length);
   L.canonical.forEach((c, g) => (match[g] = byKey.get(c) ?? -1));
-  const matchOf = (i: number) => (L.ids[i]! >= 0 ? match[L.ids[i]!]! : -1);
   const nl = left.numRows;
+  const rowMatch = new Int32Array(nl);
+  for (let i = 0; i < nl; i++) {
+    const g = L.ids[i]!;
+    rowMatch[i] = g >= 0 ? match[g]! : -1;
+  }
 
   if (how === 'semi' || how === 'anti') {
     const keep = new Int32Array(nl);
     let k = 0;
-    for (let i = 0; i < nl; i++) if ((matchOf(i) >= 0) === (how === 'semi')) keep[k++] = i;
+    if (how === 'semi') for (let i = 0; i < nl; i++) if (rowMatch[i]! >= 0) keep[k++] = i;
+    if (how === 'anti') for (let i = 0; i < nl; i++) if (rowMatch[i]! < 0) keep[k++] = i;
     return { l: keep.subarray(0, k), r: new Int32Array(0) };
   }
   const keepUnmatchedLeft = how === 'left' || how === 'outer';
   let total = 0;
   for (let i = 0; i < nl; i++) {
-    const g = matchOf(i);
+    const g = rowMatch[i]!;
     total += g >= 0 ? start[g + 1]! - start[g]! : keepUnmatchedLeft ? 1 : 0;
   }
   const rightMatched = how === 'right' || how === 'outer' ? new Uint8Array(right.numRows) : null;
@@ -77,16 +87,30 @@ export function joinPairs(left: RecordBatch, right: RecordBatch, spec: Pick<Join
   const l = new Int32Array(total + unmatchedRight);
   const r = new Int32Array(total + unmatchedRight);
   let k = 0;
-  for (let i = 0; i < nl; i++) {
-    const g = matchOf(i);
-    if (g >= 0) {
-      for (let j = start[g]!; j < start[g + 1]!; j++) {
+  if (unique) {
+    // Every right key once (a lookup table): at most one pair per left row.
+    for (let i = 0; i < nl; i++) {
+      const g = rowMatch[i]!;
+      if (g >= 0) {
         l[k] = i;
-        r[k++] = order[j]!;
+        r[k++] = order[start[g]!]!;
+      } else if (keepUnmatchedLeft) {
+        l[k] = i;
+        r[k++] = -1;
       }
-    } else if (keepUnmatchedLeft) {
-      l[k] = i;
-      r[k++] = -1;
+    }
+  } else {
+    for (let i = 0; i < nl; i++) {
+      const g = rowMatch[i]!;
+      if (g >= 0) {
+        for (let j = start[g]!, end = start[g + 1]!; j < end; j++) {
+          l[k] = i;
+          r[k++] = order[j]!;
+        }
+      } else if (keepUnmatchedLeft) {
+        l[k] = i;
+        r[k++] = -1;
+      }
     }
   }
   if (rightMatched) {

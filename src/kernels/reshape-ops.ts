@@ -18,10 +18,12 @@ registerOp('shuffle.hash-split', hashSplit);
 /** One merge output partition: its pieces of both sides, joined locally. */
 registerOp('join.pieces', joinPieces);
 
-import { divisionBoundaries, sortBatch, sortBoundaries, sortSample, sortSplit, type SortSpec } from './sort.ts';
+import { divisionBoundaries, sortBatch, sortBoundaries, sortSample, sortSampleSpill, sortSplit, type SortSpec } from './sort.ts';
 import type { RecordBatch } from 'apache-arrow';
 import type { SpilledPiece } from '../collections/shuffle/spill.ts';
 registerOp('sort.sample', sortSample);
+/** shuffle: 'disk': [the sample, the partition written to disk]. */
+registerOp('sort.sample-spill', sortSampleSpill);
 registerOp('sort.boundaries', sortBoundaries);
 /** A merge's sorted path: the left side's partition starts (its divisions) cut the right side. */
 registerOp('sort.divisions', divisionBoundaries);

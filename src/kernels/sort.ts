@@ -9,7 +9,7 @@ import { takeBatch } from './take.ts';
 import { validityOf } from './validity.ts';
 import { compareCodePoints } from './groupby/group-ids.ts';
 import { splitByBucket } from './hash-partition.ts';
-import { type SpillTarget, type SpilledPiece, spillPieces } from '../collections/shuffle/spill.ts';
+import { type SpillTarget, type SpilledPiece, loadPiece, spillPieces } from '../collections/shuffle/spill.ts';
 
 export interface SortSpec {
   readonly by: readonly string[];
@@ -206,6 +206,14 @@ export function sortSample(batch: RecordBatch, spec: SortSpec, partition: number
 }
 
 /**
+ * With `shuffle: 'disk'`: the sample, and the partition itself written to disk, so no partition stays in
+ * memory while the boundaries wait for every sample (the split reads it back).
+ */
+export function sortSampleSpill(batch: RecordBatch, spec: SortSpec, partition: number, size: number, spill: SpillTarget): [PartitionSample, RecordBatch | SpilledPiece] {
+  return [sortSample(batch, spec, partition, size), spillPieces([batch], spill)[0]!];
+}
+
+/**
  * The sorted fast path: when every partition is in order and each one's rows come before the next one's
  * (strictly, when ties must not spread), partition i's rows stay in output i. Boundary i is the first row
  * of the next non-empty partition after i (none: the end of the data). Null when the data is not so.
@@ -262,7 +270,8 @@ export function sortBoundaries(samples: readonly PartitionSample[], spec: SortSp
 }
 
 /** Cut a partition into nout pieces: row r goes to the number of boundaries at or below its point. */
-export function sortSplit(batch: RecordBatch, spec: SortSpec, strings: readonly boolean[], boundaries: ReadonlyArray<SortPoint | null>, partition: number, nout: number, spill: SpillTarget | null = null): Array<RecordBatch | SpilledPiece> {
+export function sortSplit(input: RecordBatch | SpilledPiece, spec: SortSpec, strings: readonly boolean[], boundaries: ReadonlyArray<SortPoint | null>, partition: number, nout: number, spill: SpillTarget | null = null): Array<RecordBatch | SpilledPiece> {
+  const batch = loadPiece(input);
   const cols = columnsOf(batch, spec);
   const n = batch.numRows;
   const bucket = new Int32Array(n);

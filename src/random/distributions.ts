@@ -1,8 +1,10 @@
 // Distribution samplers over Philox streams. Each fills a run of elements [first, first + count) of one
 // generating call, and element i depends only on (key, call start, i): chunks can be made in any order.
 
-import { philox4x32 } from './philox.ts';
-import { ElementStream, fillPairs, forEachBatch, uniform53, type StreamStart } from './stream.ts';
+import { philox4x32, philoxBlocks } from './philox.ts';
+import { ElementStream, blockCounter, fillPairs, forEachBatch, uniform53, type StreamStart } from './stream.ts';
+import { cos2pi, log64, sin2pi } from '../kernels/array/elementary.ts';
+import { NORMALS_AT, NORMAL_BLOCKS, elementaryWasm, elementaryWasmEnabled } from '../kernels/array/elementary-wasm.ts';
 
 const TWO_PI = 2 * Math.PI;
 
@@ -26,19 +28,41 @@ export function fillUniform(s: StreamStart, first: number, count: number, out: F
 
 /**
  * Box-Muller on one block: u1 from words 0-1, u2 from words 2-3, radius sqrt(-2 ln(1 - u1)) (1 - u1 is
- * in (0, 1], so the log is finite), element 2k the cosine, 2k+1 the sine.
+ * in (0, 1], so the log is finite), element 2k the cosine of 2 pi u2, 2k+1 the sine. log, cos2pi and sin2pi
+ * are tessera's own (kernels/array/elementary.ts), which its SIMD kernel computes with the same bits.
  */
 export function fillNormal(s: StreamStart, first: number, count: number, out: Float64Array, offset: number, loc = 0, scale = 1): void {
+  if (count <= 0) return;
+  if (elementaryWasmEnabled()) return fillNormalWasm(s, first, count, out, offset, loc, scale);
   // Both elements of a block share r and t: computed once per block (the values are the same either way)
   const end = first + count;
   forEachBatch(s, first, count, (w, blocks, e0) => {
     for (let k = 0, o = 0, e = e0; k < blocks; k++, o += 4, e += 2) {
-      const r = scale * Math.sqrt(-2 * Math.log(1 - uniform53(w[o]!, w[o + 1]!)));
-      const t = TWO_PI * uniform53(w[o + 2]!, w[o + 3]!);
-      if (e >= first) out[offset + e - first] = loc + r * Math.cos(t);
-      if (e + 1 < end) out[offset + e + 1 - first] = loc + r * Math.sin(t);
+      const r = scale * Math.sqrt(-2 * log64(1 - uniform53(w[o]!, w[o + 1]!)));
+      const u2 = uniform53(w[o + 2]!, w[o + 3]!);
+      if (e >= first) out[offset + e - first] = loc + r * cos2pi(u2);
+      if (e + 1 < end) out[offset + e + 1 - first] = loc + r * sin2pi(u2);
     }
   });
+}
+
+/** fillNormal a batch at a time in the SIMD kernel: Philox words into its memory, normals out of it. */
+function fillNormalWasm(s: StreamStart, first: number, count: number, out: Float64Array, offset: number, loc: number, scale: number): void {
+  const w = elementaryWasm!;
+  const ctr = new Uint32Array(3);
+  const firstBlock = Math.floor(first / 2);
+  const lastBlock = Math.floor((first + count - 1) / 2);
+  const normals = new Float64Array(w.memory.buffer, NORMALS_AT, 2 * NORMAL_BLOCKS);
+  for (let block = firstBlock; block <= lastBlock; block += NORMAL_BLOCKS) {
+    const n = Math.min(NORMAL_BLOCKS, lastBlock - block + 1);
+    blockCounter(s, block, ctr);
+    philoxBlocks(ctr[0]!, ctr[1]!, ctr[2]!, 0, s.key0, s.key1, n, w.words);
+    w.normal(n, loc, scale);
+    // elements 2 * block .. of this batch, clipped to [first, first + count)
+    const from = Math.max(first, 2 * block);
+    const to = Math.min(first + count, 2 * (block + n));
+    out.set(normals.subarray(from - 2 * block, to - 2 * block), offset + from - first);
+  }
 }
 
 /** Inverse CDF: -ln(1 - u) * scale. */

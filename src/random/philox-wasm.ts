@@ -4,7 +4,7 @@
 /** Blocks one call writes at most (its memory is one 64 KiB page, 16 bytes a block). */
 export const WASM_MAX_BLOCKS = 4096;
 
-import { I32, I64, funcBody, instantiate, moduleBytes, sleb } from '../kernels/array/wasm-encode.ts';
+import { I32, I64, V128, funcBody, instantiateAll, moduleOf, sleb, uleb } from '../kernels/array/wasm-encode.ts';
 
 const op = {
   block: 0x02, loop: 0x03, if: 0x04, end: 0x0b, br: 0x0c, brIf: 0x0d, void: 0x40,
@@ -65,14 +65,81 @@ function body(): number[] {
   return funcBody([[8, I32], [2, I64]], code);
 }
 
+// ---- four blocks at a time in SIMD: lane j of x0..x3 is block j's word; extmul gives the 64-bit products ----
+
+const simd = (o: number): number[] => [0xfd, ...uleb(o)];
+const shuffle = (words: number[]): number[] => [...simd(0x0d), ...words.flatMap((w) => [4 * w, 4 * w + 1, 4 * w + 2, 4 * w + 3])];
+const v = {
+  splat: simd(0x11), add: simd(0xae), xor: simd(0x51),
+  mulLo: simd(0xde), mulHi: simd(0xdf), // i64x2.extmul_low/high_i32x4_u
+  store: (offset: number) => [...simd(0x0b), 2, ...uleb(offset)],
+};
+
+function simdBody(): number[] {
+  // params as the scalar kernel; locals: i r (i32), then v128s
+  const [I, RR] = [8, 9];
+  const [V0, V1, V2, V3, VK0, VK1, CTR, M0v, M1v, W0v, W1v, PL, PH, QL, QH, N0, T0, T1, T2, T3] = Array.from({ length: 20 }, (_, i) => 10 + i);
+  const round = [
+    ...get(V0), ...get(M0v), ...v.mulLo, ...set(PL), ...get(V0), ...get(M0v), ...v.mulHi, ...set(PH),
+    ...get(V2), ...get(M1v), ...v.mulLo, ...set(QL), ...get(V2), ...get(M1v), ...v.mulHi, ...set(QH),
+    // x0 = hi(q) ^ x1 ^ key0; x2 = hi(p) ^ x3 ^ key1; x1 = lo(q); x3 = lo(p)
+    ...get(QL), ...get(QH), ...shuffle([1, 3, 5, 7]), ...get(V1), ...v.xor, ...get(VK0), ...v.xor, ...set(N0),
+    ...get(PL), ...get(PH), ...shuffle([1, 3, 5, 7]), ...get(V3), ...v.xor, ...get(VK1), ...v.xor, ...set(V2),
+    ...get(QL), ...get(QH), ...shuffle([0, 2, 4, 6]), ...set(V1),
+    ...get(PL), ...get(PH), ...shuffle([0, 2, 4, 6]), ...set(V3),
+    ...get(N0), ...set(V0),
+    ...get(VK0), ...get(W0v), ...v.add, ...set(VK0),
+    ...get(VK1), ...get(W1v), ...v.add, ...set(VK1),
+    ...get(RR), ...i32c(1), op.i32Add, ...set(RR),
+  ];
+  const splat = (x: number[], into: number) => [...x, ...v.splat, ...set(into)];
+  const code = [
+    ...splat(i32c(0xd2511f53), M0v), ...splat(i32c(0xcd9e8d57), M1v), ...splat(i32c(0x9e3779b9), W0v), ...splat(i32c(0xbb67ae85), W1v),
+    // counters c0 + 0..3
+    ...get(C0), ...v.splat, 0xfd, 0x0c, ...[0, 1, 2, 3].flatMap((j) => [j, 0, 0, 0]), ...v.add, ...set(CTR),
+    ...get(COUNT), ...i32c(4), op.i32Shl, ...set(COUNT),
+    op.block, op.void, op.loop, op.void,
+    ...get(I), ...get(COUNT), op.i32GeU, op.brIf, 1,
+    ...get(CTR), ...set(V0), ...splat(get(C1), V1), ...splat(get(C2), V2), ...splat(get(C3), V3),
+    ...splat(get(K0), VK0), ...splat(get(K1), VK1), ...i32c(0), ...set(RR),
+    op.loop, op.void, ...round, ...get(RR), ...get(ROUNDS), op.i32LtU, op.brIf, 0, op.end,
+    // 4x4 transpose: block j = (x0[j], x1[j], x2[j], x3[j])
+    ...get(V0), ...get(V1), ...shuffle([0, 4, 1, 5]), ...set(T0),
+    ...get(V2), ...get(V3), ...shuffle([0, 4, 1, 5]), ...set(T1),
+    ...get(V0), ...get(V1), ...shuffle([2, 6, 3, 7]), ...set(T2),
+    ...get(V2), ...get(V3), ...shuffle([2, 6, 3, 7]), ...set(T3),
+    ...get(I), ...get(T0), ...get(T1), ...shuffle([0, 1, 4, 5]), ...v.store(0),
+    ...get(I), ...get(T0), ...get(T1), ...shuffle([2, 3, 6, 7]), ...v.store(16),
+    ...get(I), ...get(T2), ...get(T3), ...shuffle([0, 1, 4, 5]), ...v.store(32),
+    ...get(I), ...get(T2), ...get(T3), ...shuffle([2, 3, 6, 7]), ...v.store(48),
+    ...get(CTR), ...i32c(4), ...v.splat, ...v.add, ...set(CTR),
+    ...get(I), ...i32c(64), op.i32Add, ...set(I),
+    op.br, 0,
+    op.end, op.end,
+    op.end,
+  ];
+  return funcBody([[2, I32], [20, V128]], code);
+}
+
 export interface WasmPhilox {
   blocks(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, count: number, rounds: number): void;
+  /**
+   * The same blocks four at a time (SIMD); the caller keeps c0 + count from passing 2^32 (no carry into
+   * c1 here) and reads only `count` blocks, though up to 3 more are written. null without WebAssembly SIMD.
+   */
+  readonly blocks4: WasmPhilox['blocks'] | null;
   /** the words the last call wrote: 4 per block */
   readonly words: Uint32Array;
 }
 
-/** The compiled kernel, or null where WebAssembly is unavailable (the JavaScript rounds are used then). */
+const PARAMS = Array.from({ length: 8 }, () => I32);
+
+/** The compiled kernels, or null where WebAssembly is unavailable (the JavaScript rounds are used then). */
 export const wasmPhilox: WasmPhilox | null = (() => {
-  const m = instantiate<WasmPhilox['blocks']>(moduleBytes(Array.from({ length: 8 }, () => I32), body(), 1));
-  return m && { blocks: m.fn, words: new Uint32Array(m.memory.buffer, 0, 4 * WASM_MAX_BLOCKS) };
+  const scalar = { name: 'fn', params: PARAMS, results: [], body: body() };
+  const both = instantiateAll(moduleOf([scalar, { name: 'simd', params: PARAMS, results: [], body: simdBody() }], 1));
+  const e = both ?? instantiateAll(moduleOf([scalar], 1));
+  if (!e) return null;
+  const words = new Uint32Array((e.memory as { buffer: ArrayBuffer }).buffer, 0, 4 * WASM_MAX_BLOCKS);
+  return { blocks: e.fn as WasmPhilox['blocks'], blocks4: both ? (e.simd as WasmPhilox['blocks']) : null, words };
 })();

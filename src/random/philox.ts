@@ -23,11 +23,18 @@ const INV_TWO32 = 1 / 4294967296;
 export const PHILOX_ROUNDS = 10;
 
 let useWasm = true;
+let useSimd = true;
 /** Tests compare both paths: false runs the JavaScript rounds even where WebAssembly is available. */
 export function setPhiloxWasm(on: boolean): boolean {
   const was = useWasm;
   useWasm = on;
   return was && wasmPhilox !== null;
+}
+/** Tests compare the SIMD kernel with the one-block-at-a-time one: false runs the latter. */
+export function setPhiloxSimd(on: boolean): boolean {
+  const was = useSimd;
+  useSimd = on;
+  return was && wasmPhilox?.blocks4 != null;
 }
 
 /**
@@ -79,10 +86,13 @@ export function philoxBlocks(c0: number, c1: number, c2: number, c3: number, k0:
   let ctr0 = c0 >>> 0, ctr1 = c1 >>> 0, ctr2 = c2 >>> 0;
   if (wasmPhilox && useWasm) {
     // the same rounds in WebAssembly (one i64.mul per product), a batch at a time through its memory
-    for (let done = 0; done < count; done += WASM_MAX_BLOCKS) {
-      const n = Math.min(WASM_MAX_BLOCKS, count - done);
-      wasmPhilox.blocks(ctr0, ctr1, ctr2, c3, k0, k1, n, PHILOX_ROUNDS);
+    for (let done = 0; done < count;) {
+      // a call never carries c0 into c1 (the SIMD kernel cannot): a batch stops at c0's wrap
+      const n = Math.min(WASM_MAX_BLOCKS, count - done, 4294967296 - ctr0);
+      if (wasmPhilox.blocks4 && useSimd) wasmPhilox.blocks4(ctr0, ctr1, ctr2, c3, k0, k1, n, PHILOX_ROUNDS);
+      else wasmPhilox.blocks(ctr0, ctr1, ctr2, c3, k0, k1, n, PHILOX_ROUNDS);
       out.set(wasmPhilox.words.subarray(0, 4 * n), 4 * done);
+      done += n;
       const next = ctr0 + n;
       ctr0 = next >>> 0;
       if (next >= 4294967296) {

@@ -256,10 +256,12 @@ test('mapBlocks: a function over ndarray blocks; declared chunks are checked', a
 });
 
 test('explain() names the plan and counts tasks', () => {
-  const x = array.ones([100, 10], { chunks: [25, 10] });
+  const x = array.ones([100, 10], { chunks: [25, 5] });
   const text = x.T.matmul(x).sum().explain();
   assert.match(text, /reduce sum/);
   assert.match(text, /matmul shape=\(10, 10\)/);
+  // x.T @ x: diagonal blocks are syrks of one row block, the block above the diagonal a matmul (ndarray/gram.test.ts)
+  assert.match(text, /tasks: \d+ \(.*array\.syrk/);
   assert.match(text, /tasks: \d+ \(.*array\.matmul/);
 });
 

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -93,6 +93,24 @@ if (reason !== null) {
     const [ad, as] = [await prod.compute(cluster.config), await prod.compute({ scheduler: 'sync' })];
     assert.equal(Buffer.from((ad.data as Float64Array).buffer, (ad.data as Float64Array).byteOffset, (ad.data as Float64Array).byteLength), Buffer.from((as.data as Float64Array).buffer, (as.data as Float64Array).byteOffset, (as.data as Float64Array).byteLength));
     assert.equal(runDirs(), [], 'every run directory was deleted when its compute ended');
+  });
+
+  test("shuffle: 'disk' on distributed: merge and sort equal sync, and nothing goes to the client's temp dir (workers on other hosts cannot see it)", async () => {
+    const r = rng(11);
+    const n = 3000;
+    const left = fromColumns({ k: Array.from({ length: n }, () => Math.floor(r() * 200)), s: Array.from({ length: n }, (_, i) => ['ä', 'b', '😀', null][i % 4]!), v: Array.from({ length: n }, () => r()) }, { npartitions: 3 });
+    const right = fromColumns({ k: Array.from({ length: 300 }, (_, i) => i), w: Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? null : i * 1.5)) }, { npartitions: 2 });
+    const spills = () => readdirSync(tmpdir()).filter((f) => f.startsWith(`tessera-shuffle-${process.pid}-`));
+    let seen = 0;
+    const listeners = [{ onTaskFinish: () => void (seen += spills().length) }];
+    const m = left.merge(right, { on: 'k', how: 'outer', broadcast: false });
+    const rows = (t: Table, cols: string[]) => toRecords(t).map((x) => cols.map((c) => String((x as Record<string, unknown>)[c])).join('|')).sort();
+    const cols = ['k', 's', 'v', 'w'];
+    assert.equal(rows(await m.compute({ ...cluster.config, shuffle: 'disk', listeners }), cols), rows(await m.compute({ scheduler: 'sync' }), cols));
+    const sorted = left.sortValues(['s', 'v']);
+    assert.equal(toRecords(await sorted.compute({ ...cluster.config, shuffle: 'disk', listeners })), toRecords(await sorted.compute({ scheduler: 'sync' })));
+    assert.is(seen, 0, 'no shuffle directory was made in the client temp dir');
+    assert.equal(runDirs(), []);
   });
 
   test('intermediate files are deleted as soon as no task needs them, and all of a run at its end', async () => {

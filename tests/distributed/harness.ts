@@ -140,6 +140,8 @@ export interface RedisOptions {
   /** Command prefix to run it under (e.g. ['ip', 'netns', 'exec', 'ns1']). */
   readonly wrap?: readonly string[];
   readonly port?: number;
+  /** AOF fsync policy: 'always' (default: the restart test must not lose a write) or 'everysec' (benchmarks). */
+  readonly appendfsync?: 'always' | 'everysec';
 }
 
 export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
@@ -149,7 +151,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   const bind = binds[0]!;
   const port = options.port ?? (await freePort());
   const dir = scratchDir('redis');
-  const args = ['--port', String(port), '--bind', ...binds, '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--daemonize', 'no', '--loglevel', 'notice'];
+  const args = ['--port', String(port), '--bind', ...binds, '--dir', dir, '--appendonly', 'yes', '--appendfsync', options.appendfsync ?? 'always', '--save', '', '--daemonize', 'no', '--loglevel', 'notice'];
   if (options.password) args.push('--requirepass', options.password);
   const launch = async (): Promise<ChildProcess> => {
     const [cmd, ...pre] = options.wrap && options.wrap.length > 0 ? [...options.wrap, found.path] : [found.path];
@@ -199,6 +201,10 @@ export interface WorkerSpec {
   readonly name?: string;
   readonly wrap?: readonly string[];
   readonly env?: Record<string, string>;
+  /** --host, and the directories it advertises (--local-dir, --preferred-dir). */
+  readonly host?: string;
+  readonly localDirs?: readonly string[];
+  readonly preferredDirs?: readonly string[];
 }
 
 /** Start a `tessera worker` process and wait until it says it is ready. */
@@ -207,6 +213,9 @@ export async function startWorker(spec: WorkerSpec): Promise<WorkerProcess> {
   if (spec.queue) args.push('--queue', spec.queue);
   if (spec.lockMs) args.push('--lock-ms', String(spec.lockMs));
   if (spec.name) args.push('--name', spec.name);
+  if (spec.host) args.push('--host', spec.host);
+  for (const d of spec.localDirs ?? []) args.push('--local-dir', d);
+  for (const d of spec.preferredDirs ?? []) args.push('--preferred-dir', d);
   const [cmd, ...pre] = spec.wrap && spec.wrap.length > 0 ? [...spec.wrap, process.execPath] : [process.execPath];
   const p = spawn(cmd!, [...pre, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT, env: { ...process.env, ...spec.env } });
   track(p);
@@ -234,8 +243,8 @@ export interface Cluster {
 }
 
 /** Redis plus `workers` worker processes (in parallel), sharing a fresh storage directory. */
-export async function startCluster(options: { workers?: number; threads?: number; lockMs?: number; queue?: string } = {}): Promise<Cluster> {
-  const redis = await startRedis();
+export async function startCluster(options: { workers?: number; threads?: number; lockMs?: number; queue?: string; appendfsync?: 'always' | 'everysec' } = {}): Promise<Cluster> {
+  const redis = await startRedis({ appendfsync: options.appendfsync });
   const storagePath = join(scratchDir('storage'), 'shared');
   mkdirSync(storagePath);
   const storage = pathToFileURL(storagePath).href;

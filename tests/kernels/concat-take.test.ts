@@ -2,7 +2,7 @@
 // partitions carry different dictionaries are unified by value.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Bool, Dictionary, Float64, Int32, Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Bool, Dictionary, Float32, Float64, Int16, Int32, Int64, Int8, Table, Uint16, Uint32, Uint64, Uint8, Utf8, vectorFromArray } from 'apache-arrow';
 import { concatBatches } from '../../src/kernels/concat.ts';
 import { maskToIndices, takeBatch } from '../../src/kernels/take.ts';
 
@@ -26,6 +26,26 @@ test('take keeps values and nulls of every type, in the given order', () => {
     { f: null, i: 2, b: null, s: 'é', d: 'y', l: null },
   ]);
   assert.ok(t.data.children.every((c) => (c.values as { buffer: ArrayBufferLike }).buffer instanceof SharedArrayBuffer), 'output buffers are shared');
+});
+
+test('take: every integer and float width, and strings on both sides of the short-copy length, against a naive gather', () => {
+  const n = 300;
+  const idx = Int32Array.from({ length: 500 }, (_, k) => (k * 7919) % n);
+  const str = (i: number) => (i % 5 === 0 ? null : 'é😀x'.repeat(i % 17)); // 0 to 112 bytes, nulls
+  const cols: Record<string, Vector<any>> = {
+    i8: vectorFromArray(Array.from({ length: n }, (_, i) => (i % 7 === 0 ? null : (i % 250) - 125)), new Int8()),
+    u8: vectorFromArray(Array.from({ length: n }, (_, i) => i % 256), new Uint8()),
+    i16: vectorFromArray(Array.from({ length: n }, (_, i) => i * 101 - 15000), new Int16()),
+    u16: vectorFromArray(Array.from({ length: n }, (_, i) => i * 211), new Uint16()),
+    u32: vectorFromArray(Array.from({ length: n }, (_, i) => i * 14_000_000), new Uint32()),
+    f32: vectorFromArray(Array.from({ length: n }, (_, i) => i / 8), new Float32()),
+    u64: vectorFromArray(Array.from({ length: n }, (_, i) => BigInt(i) * 2n ** 50n), new Uint64()),
+    s: vectorFromArray(Array.from({ length: n }, (_, i) => str(i)), new Utf8()),
+  };
+  const t = takeBatch(batchOf(cols), idx);
+  const got = new Table([t]).toArray().map((r) => r.toJSON());
+  const want = [...idx].map((i) => Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v.get(i)])));
+  assert.equal(got, want);
 });
 
 test('a mask selects true rows; null counts as false', () => {

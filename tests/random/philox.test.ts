@@ -2,7 +2,7 @@
 // the paper (exact 64-bit products), so the double-arithmetic mulhi in the kernel is checked bit by bit.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { philox4x32, philoxBlocks, setPhiloxWasm } from '../../src/random/philox.ts';
+import { philox4x32, philoxBlocks, setPhiloxSimd, setPhiloxWasm } from '../../src/random/philox.ts';
 import { WASM_MAX_BLOCKS, wasmPhilox } from '../../src/random/philox-wasm.ts';
 import { rng } from '../helpers.ts';
 
@@ -75,6 +75,16 @@ test('philoxBlocks in WebAssembly: the KAT vectors, and the same words as the Ja
     }
     assert.ok(was, 'the first run used WebAssembly');
     assert.equal(Buffer.from(fast.buffer).equals(Buffer.from(slow.buffer)), true, `counter ${c0}, ${c1}, ${c2}`);
+    // the four-blocks-at-a-time SIMD kernel (the default) against the one-block kernel, odd counts included
+    const single = new Uint32Array(4 * n);
+    const simd = setPhiloxSimd(false);
+    try {
+      philoxBlocks(c0, c1, c2, 0x80000001, 0xdeadbeef, 0x01234567, n, single);
+    } finally {
+      setPhiloxSimd(true);
+    }
+    assert.ok(simd, 'the first run used the SIMD kernel');
+    assert.equal(Buffer.from(fast.buffer).equals(Buffer.from(single.buffer)), true, `SIMD, counter ${c0}, ${c1}, ${c2}`);
     // and block k is philox4x32 of the counter + k
     const k = n - 1, c = new Uint32Array(4);
     const lo = c0 + k, carry = lo >= 2 ** 32 ? 1 : 0, mid = c1 + carry;

@@ -8,6 +8,7 @@ import {
 } from '../../src/random/distributions.ts';
 import type { StreamStart } from '../../src/random/stream.ts';
 import { rng } from '../helpers.ts';
+import { elementaryWasm, setElementaryWasmDisabled } from '../../src/kernels/array/elementary-wasm.ts';
 
 type Fill = (s: StreamStart, first: number, count: number, out: Float64Array, offset: number) => void;
 const cumulative = Float64Array.from([0.5, 0.5, 2, 3.25]);
@@ -22,6 +23,23 @@ const FILLS: Record<string, Fill> = {
   choice: (s, f, c, o, at) => fillWeightedChoice(s, f, c, o, at, cumulative),
   permutation: (s, f, c, o, at) => fillPermutation(s, f, c, o, at, 1001),
 };
+
+test('normal: the SIMD batch kernel and the JavaScript loop give the same bits (odd starts and lengths, counter carries, batch edges)', () => {
+  if (!elementaryWasm) return; // only the JavaScript loop exists here
+  const start: StreamStart = { key0: 0x12345678, key1: 0x9abcdef0, p0: 0xfffff000, p1: 0xffffffff, p2: 1 };
+  for (const [first, count] of [[0, 8192], [1, 8191], [8191, 8195], [5, 1], [2, 2], [12345, 3]] as const) {
+    const fast = new Float64Array(count + 2).fill(NaN), slow = new Float64Array(count + 2).fill(NaN);
+    fillNormal(start, first, count, fast, 1, -3, 0.25);
+    const was = setElementaryWasmDisabled(true);
+    try {
+      fillNormal(start, first, count, slow, 1, -3, 0.25);
+    } finally {
+      setElementaryWasmDisabled(was);
+    }
+    assert.ok(Number.isNaN(fast[0]!) && Number.isNaN(fast[count + 1]!), 'nothing written outside the run');
+    for (let i = 0; i < fast.length; i++) if (!Object.is(fast[i], slow[i])) assert.unreachable(`[${first}, +${count}) at ${i}: kernel ${fast[i]}, loop ${slow[i]}`);
+  }
+});
 
 test('any split of a call into runs, in any order, gives the same bits as one run', () => {
   const r = rng(11);

@@ -71,6 +71,11 @@ function blockKey(lw: ArrayLowering, node: ArrayNode, block: readonly number[]):
 }
 
 /** Sums `keys` in a tree of width splitEvery with `op` taking a list; returns the root key. */
+/** a is b transposed (a 2-D `transpose` node over b itself): a @ b is a Gram matrix, symmetric by construction. */
+function isGram(a: ArrayNode, b: ArrayNode): boolean {
+  return a.kind === 'transpose' && a.axes[0] === 1 && a.axes[1] === 0 && a.input.token === b.token && b.shape.length === 2;
+}
+
 function tree(lw: ArrayLowering, keys: Key[], op: string, prefix: string, width: number): Key {
   let level = keys;
   let depth = 0;
@@ -263,13 +268,23 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
     case 'matmul': {
       const inner = node.a.chunks[1]!.length;
       const width = node.splitEvery ?? lw.splitEvery;
+      // x.T @ x, seen in the graph (the left operand is the transpose of the right one's node): diagonal
+      // blocks are symmetric products of one block (syrk, half the flops), blocks below mirror those above
+      const gram = isGram(node.a, node.b);
+      const roots = new Map<string, Key>();
       for (const b of blocks) {
         const [i, j] = b as [number, number];
+        if (gram && i > j) {
+          keys.push(lw.sink.addTask(keyOf(node, b), 'array.transpose', [ref(roots.get(`${j}.${i}`)!), [1, 0]]));
+          continue;
+        }
         const parts: Key[] = [];
         for (let p = 0; p < inner; p++) {
-          parts.push(lw.sink.addTask(`${node.token}-p#${i}.${j}.${p}`, 'array.matmul', [ref(blockKey(lw, node.a, [i, p])), ref(blockKey(lw, node.b, [p, j]))]));
+          const task = gram && i === j ? (['array.syrk', [ref(blockKey(lw, node.b, [p, j]))]] as const) : (['array.matmul', [ref(blockKey(lw, node.a, [i, p])), ref(blockKey(lw, node.b, [p, j]))]] as const);
+          parts.push(lw.sink.addTask(`${node.token}-p#${i}.${j}.${p}`, task[0], [...task[1]]));
         }
         const root = tree(lw, parts, 'array.add', `${node.token}-s#${i}.${j}`, width);
+        roots.set(`${i}.${j}`, root);
         // the block's key is the root of its sum: a pick keeps the naming uniform
         keys.push(root);
       }

@@ -6,7 +6,7 @@ import { allocate, type DType } from '../../kernels/array/dtypes.ts';
 import { evaluate, type ArrayExpr } from '../../kernels/array/elementwise.ts';
 import { combinePartials, finalizePartial, partialReduce, type Partial, type ReductionName } from '../../kernels/array/reduce.ts';
 import { scan, type ScanName } from '../../kernels/array/scan.ts';
-import { gemm } from '../../kernels/array/gemm.ts';
+import { gemm, syrk } from '../../kernels/array/gemm.ts';
 import { cholesky, inv, qr, solve, solveTriangular } from '../../kernels/array/linalg.ts';
 import { contiguousStrides, forEachIndex, isContiguous, sizeOf, view, type Strided } from '../../kernels/array/strided.ts';
 import {
@@ -218,6 +218,11 @@ function addChunks(parts: Chunk[]): Chunk {
   const out = allocate('float64', n) as Float64Array;
   for (const p of parts) {
     const d = p.data as Float64Array;
+    if (d instanceof Float64Array && isContiguous(p)) {
+      // the matmul sums: whole products of gemm, added without a callback per element
+      for (let i = 0, at = p.offset; i < n; i++, at++) out[i] += d[at]!;
+      continue;
+    }
     forEachIndex(p.shape, p.stride, p.offset, (flat, i) => {
       out[flat] += d[i]!;
     });
@@ -344,6 +349,7 @@ registerOp('array.scan-last', (scanned: Chunk, axis: number) => {
   return contiguousCopy(slice(scanned, sel));
 }, { inline: false });
 registerOp('array.matmul', (a: Chunk, b: Chunk) => chunk(gemm(a, b), 'float64'));
+registerOp('array.syrk', (x: Chunk) => chunk(syrk(x), 'float64'));
 registerOp('array.add', (parts: Chunk[]) => addChunks(parts));
 registerOp('array.linalg', (op: LinalgOp, inputs: Chunk[]) => linalg(op, inputs));
 registerOp('array.qr-block', qrBlock);

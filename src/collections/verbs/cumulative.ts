@@ -11,11 +11,12 @@ import type { GraphBuilder } from '../lower.ts';
 import { type UnaryVerb, unaryNode } from './unary-verb.ts';
 import { type CumOp, cumulativeType } from '../../kernels/cumulative.ts';
 import { type CarryMode, type Definitions, carryDirection } from '../../kernels/carry-ops.ts';
+import { assertKnownOptions } from '../../config.ts';
 
 function describeMode(mode: CarryMode): string {
   if (mode.kind === 'cum') return mode.op;
   if (mode.kind === 'shift') return `shift(${mode.periods})`;
-  return mode.direction === 'forward' ? 'ffill' : 'bfill';
+  return `${mode.direction === 'forward' ? 'ffill' : 'bfill'}${mode.limit ? `(limit ${mode.limit})` : ''}`;
 }
 
 function outputType(mode: CarryMode, input: DataType): DataType {
@@ -108,8 +109,23 @@ export function seriesShift(s: ColumnRef, periods: number, where = 'shift()'): {
   return seriesVerb(s, { kind: 'shift', periods: checkPeriods(periods, where) });
 }
 
-export function seriesFill(s: ColumnRef, direction: 'forward' | 'backward'): { frame: FrameNode; column: string } {
-  return seriesVerb(s, { kind: 'fill', direction });
+export interface FillOptions {
+  /** Fill at most this many nulls in a row (counted across partitions); the rest of a longer run stays null. */
+  limit?: number;
+}
+
+/** The fill mode of ffill/bfill(options), options checked. */
+export function fillMode(direction: 'forward' | 'backward', options: FillOptions = {}): CarryMode {
+  const where = direction === 'forward' ? 'ffill()' : 'bfill()';
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${where}: options must be an object, e.g. {limit: 2}`);
+  assertKnownOptions(where, options, ['limit']);
+  const { limit } = options;
+  if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 1)) throw new TypeError(`${where}: limit must be a positive integer; got ${String(limit)}`);
+  return limit === undefined ? { kind: 'fill', direction } : { kind: 'fill', direction, limit };
+}
+
+export function seriesFill(s: ColumnRef, direction: 'forward' | 'backward', options: FillOptions = {}): { frame: FrameNode; column: string } {
+  return seriesVerb(s, fillMode(direction, options));
 }
 
 /** Checks diff/pctChange's column, then its shifted copy. */

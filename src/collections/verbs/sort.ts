@@ -64,9 +64,18 @@ export function sortNode(input: FrameNode, spec: SortSpec, nout: number, index?:
       if (parts.length === 0) return Array.from({ length: nout }, (_, j) => builder.addTask(`${t}#${j}`, 'frame.from-memory', [like, null]));
       if (nout === 1) return [builder.addTask(`${t}#0`, 'sort.pieces', [parts.map(ref), like, spec])];
       const size = Math.min(2000, 32 * nout + 32);
-      const samples = parts.map((p, i) => builder.addTask(`${t}-sample#${i}`, 'sort.sample', [ref(p), spec, i, size]));
+      let samples: string[];
+      let inputs = parts;
+      if (builder.spillTarget(t) === null) samples = parts.map((p, i) => builder.addTask(`${t}-sample#${i}`, 'sort.sample', [ref(p), spec, i, size]));
+      else {
+        // shuffle: 'disk': each partition goes to disk as it is sampled, so memory holds no input partition
+        // while the boundaries wait for the last sample; its split reads it back.
+        const both = parts.map((p, i) => builder.addTask(`${t}-sample-spill#${i}`, 'sort.sample-spill', [ref(p), spec, i, size, builder.spillTarget(`${t}-whole#${i}`)]));
+        samples = both.map((b, i) => builder.addTask(`${t}-sample#${i}`, 'reduce.pick', [ref(b), 0]));
+        inputs = both.map((b, i) => builder.addTask(`${t}-whole#${i}`, 'reduce.pick', [ref(b), 1]));
+      }
       const bounds = builder.addTask(`${t}-boundaries`, 'sort.boundaries', [samples.map(ref), spec, strings, nout]);
-      const splits = parts.map((p, i) => builder.addTask(`${t}-split#${i}`, 'sort.split', [ref(p), spec, strings, ref(bounds), i, nout, builder.spillTarget(`${t}-split#${i}`)]));
+      const splits = inputs.map((p, i) => builder.addTask(`${t}-split#${i}`, 'sort.split', [ref(p), spec, strings, ref(bounds), i, nout, builder.spillTarget(`${t}-split#${i}`)]));
       return Array.from({ length: nout }, (_, j) => {
         const pieces = splits.map((s, i) => ref(builder.addTask(`${t}-piece${j}#${i}`, 'reduce.pick', [ref(s), j])));
         return builder.addTask(`${t}#${j}`, 'sort.pieces', [pieces, like, spec]);

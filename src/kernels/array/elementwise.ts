@@ -4,7 +4,9 @@
 
 import { allocate, promote, isFloatDType, type AnyTypedArray, type DType } from './dtypes.ts';
 import { broadcastShapes, broadcastTo } from './broadcast.ts';
-import { sizeOf, view, type Strided } from './strided.ts';
+import { isContiguous, sizeOf, view, type Strided } from './strided.ts';
+import { cos64, exp64, log64, sin64 } from './elementary.ts';
+import { blockEvalAvailable, compileBlockProgram, runBlockProgram, type BlockInput } from './block-eval.ts';
 
 export const UNARY_OPS = ['neg', 'abs', 'exp', 'log', 'log1p', 'sqrt', 'sin', 'cos', 'tan', 'tanh', 'floor', 'ceil', 'round', 'isnan', 'not'] as const;
 export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'mod', 'minimum', 'maximum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or'] as const;
@@ -155,7 +157,8 @@ function generate(expr: ArrayExpr, inputs: readonly DType[], scalars: Array<numb
     case 'unary': {
       const a = generate(expr.arg, inputs, scalars);
       if (FLOAT_UNARY.has(expr.op)) {
-        const fn = `Math.${expr.op}`;
+        // exp/log/sin/cos: tessera's own (elementary.ts), so this loop and the SIMD kernels agree bit for bit
+        const fn = OWN_FLOAT_FUNCTIONS.has(expr.op) ? `$${expr.op}64` : `Math.${expr.op}`;
         return convert({ code: `${fn}(${asNumber(a)})`, big: false }, t);
       }
       switch (expr.op) {
@@ -223,8 +226,14 @@ function generate(expr: ArrayExpr, inputs: readonly DType[], scalars: Array<numb
   }
 }
 
+const OWN_FLOAT_FUNCTIONS = new Set<UnaryOp>(['exp', 'log', 'sin', 'cos']);
+
 // Helpers the generated code calls (NumPy semantics where JS differs).
 const HELPERS = {
+  $exp64: exp64,
+  $log64: log64,
+  $sin64: sin64,
+  $cos64: cos64,
   $toBig(x: number): bigint {
     if (!Number.isFinite(x)) throw new RangeError(`cannot convert ${x} to int64; filter or fill non-finite values first`);
     return BigInt(Math.trunc(x));
@@ -329,10 +338,63 @@ export function evaluate(expr: ArrayExpr, inputs: readonly Strided[], outDType?:
   const dtype = outDType ?? resultDType(expr, dtypes);
   // `into`: a scratch buffer of the result's type, at least as long (fused reductions reuse one)
   const out = into ?? allocate(dtype, sizeOf(shape));
+  if (dtype === 'float64' && evaluateBlocks(expr, inputs, dtypes, shape, out as Float64Array)) return view(out, shape);
   const { fn, scalars } = compile(expr, dtypes, shape.length, dtype);
   fn(out, inputs.map((x) => broadcastTo(x, shape)), shape, scalars, HELPERS);
   return view(out, shape);
 }
+
+/** Below this many elements the generated loop is as fast as the block kernels (the results are the same). */
+const BLOCK_MIN = 256;
+
+/**
+ * The float64 chain a block at a time through the SIMD kernels (block-eval.ts), when every input is either
+ * contiguous with the output's shape or a single value; false (nothing written) otherwise.
+ */
+function evaluateBlocks(expr: ArrayExpr, inputs: readonly Strided[], dtypes: readonly DType[], shape: readonly number[], out: Float64Array): boolean {
+  const n = sizeOf(shape);
+  if (n < BLOCK_MIN || !blockEvalAvailable()) return false;
+  const runs: BlockInput[] = [];
+  for (const x of inputs) {
+    if (!(x.data instanceof Float64Array)) return false;
+    const single = sizeOf(x.shape) === 1;
+    if (!single && (x.shape.length !== shape.length || x.shape.some((d, i) => d !== shape[i]) || !isContiguous(x))) return false;
+    runs.push({ data: x.data, offset: x.offset, scalar: single });
+  }
+  const program = compileBlockProgram(expr, (e) => concrete(typeOf(e, dtypes)) === 'float64');
+  if (!program) return false;
+  runBlockProgram(program, runs, n, out, 0, BLOCK_JS);
+  return true;
+}
+
+/** The operations the block programs run in JavaScript (no kernel), exactly as the generated loop writes them. */
+const BLOCK_JS = {
+  unary: (op: UnaryOp): ((x: number) => number) => {
+    switch (op) {
+      case 'log1p': return Math.log1p;
+      case 'tan': return Math.tan;
+      case 'tanh': return Math.tanh;
+      case 'round': return HELPERS.$roundHalfEven;
+      case 'exp': return exp64;
+      case 'log': return log64;
+      case 'sin': return sin64;
+      case 'cos': return cos64;
+      case 'neg': return (x) => -x;
+      case 'abs': return Math.abs;
+      case 'sqrt': return Math.sqrt;
+      case 'floor': return Math.floor;
+      case 'ceil': return Math.ceil;
+      default: throw new Error(`no float64 block form for ${op}`);
+    }
+  },
+  binary: (op: BinaryOp): ((a: number, b: number) => number) => {
+    switch (op) {
+      case 'pow': return Math.pow;
+      case 'mod': return HELPERS.$modFloat;
+      default: throw new Error(`no float64 block form for ${op}`);
+    }
+  },
+};
 
 /** Inputs may carry their dtype (bool arrays are Uint8Arrays that say so). */
 function dtypeOfInput(x: Strided & { dtype?: string }): DType {

@@ -1,76 +1,123 @@
-// The gemm micro-kernel in WebAssembly SIMD: a 4x8 tile of C kept in sixteen f64x2 registers over packed
-// panels in the module's memory. Same products, same order and no fused multiply-add, so its results are
-// bit-identical to the JavaScript kernel in gemm.ts; null where WebAssembly SIMD is unavailable.
+// The gemm macro-kernel in WebAssembly SIMD: one call runs every MR x NR tile of a packed mc x kc block of
+// A against a packed kc x nc panel of B, each tile in f64x2 registers, and stores the block of C products
+// into the module's memory. Same products, same order and no fused multiply-add as the JavaScript kernel in
+// gemm.ts, so results are bit-identical; null where WebAssembly SIMD is unavailable.
 
-import { F64, I32, V128, funcBody, instantiate, moduleBytes, uleb } from './wasm-encode.ts';
+import { I32, V128, funcBody, instantiate, moduleBytes, sleb, uleb } from './wasm-encode.ts';
 
-/** Packed B (KC x NC), packed A (MC x KC) and one 4x4 tile live at these element offsets of the memory. */
-export const B_AT = 0;
-export const B_LEN = 256 * 2048;
-export const A_AT = B_LEN;
-export const A_LEN = 128 * 256;
-export const TILE_AT = A_AT + A_LEN;
+/**
+ * Tile shape: 4 x 4 is 8 f64x2 accumulators, 2 of B, 1 of A, which V8 keeps in x64's 16 vector registers.
+ * Measured per thread (bench/gemm.ts, packed block in cache): 4x4 ~20 GFLOP/s, 2x6 and 3x4 alike, 4x8
+ * ~14 (its 21 live vectors spill), 6x4 ~13, 8x4 ~11.
+ */
+export const WASM_MR: number = 4;
+export const WASM_NR: number = 4;
 
 const SIMD = 0xfd;
 const get = (i: number) => [0x20, i];
 const set = (i: number) => [0x21, i];
+const i32 = (v: number) => [0x41, ...sleb(BigInt(v))];
+const [ADD, SUB, MUL, AND, GE_S, GE_U, EQZ] = [0x6a, 0x6b, 0x6c, 0x71, 0x4e, 0x4f, 0x45];
 const mem = (align: number, offset: number) => [align, ...uleb(offset)];
 const v128Load = (offset: number) => [SIMD, 0x00, ...mem(4, offset)];
 const v128Store = (offset: number) => [SIMD, 0x0b, ...mem(4, offset)];
-const f64Load = (offset: number) => [0x2b, ...mem(3, offset)];
-const f64x2Splat = [SIMD, 0x14];
+const load64Splat = (offset: number) => [SIMD, 0x0a, ...mem(3, offset)];
+const v128Zero = [SIMD, 0x0c, ...new Array<number>(16).fill(0)];
 const f64x2Add = [SIMD, ...uleb(240)];
 const f64x2Mul = [SIMD, ...uleb(242)];
-const i32Const = (v: number) => [0x41, ...uleb(v)]; // small non-negative values only
+const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], END = 0x0b;
+const brIf = (depth: number) => [0x0d, depth];
+const br = (depth: number) => [0x0c, depth];
 
-// A 4x8 tile: two adjacent 4-column panels of B (b1, b2) against one panel of A, sixteen accumulators
-// (row r, quarter q: columns 2q, 2q+1). params kc, a, b1, b2, out (byte offsets); locals p, c.., b.., a.
-const [KC, PA, PB1, PB2, OUT, P] = [0, 1, 2, 3, 4, 5];
-const C = (row: number, q: number) => 6 + 4 * row + q;
-const BV = (q: number) => 22 + q;
-const AV = 26;
+// params (all i32, pointers in bytes): kc, column panels, row panels, A, B, C, C's row stride,
+// diag (first row minus first column of this block, for the symmetric case), sym (1: skip tiles below the diagonal)
+const [KC, NRP, MRP, PA0, PB0, PC0, LDC, DIAG, SYM] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+const [JP, IP, P, PA, PB, PC] = [9, 10, 11, 12, 13, 14];
+const FIRST_V128 = 15;
 
-function body(): number[] {
-  const rows: number[] = [];
-  for (let r = 0; r < 4; r++) {
-    rows.push(...get(PA), ...f64Load(8 * r), ...f64x2Splat, ...set(AV));
-    for (let q = 0; q < 4; q++) rows.push(...get(C(r, q)), ...get(AV), ...get(BV(q)), ...f64x2Mul, ...f64x2Add, ...set(C(r, q)));
+function body(mr: number, nr: number): number[] {
+  const quarters = nr / 2;
+  const acc = (r: number, q: number) => FIRST_V128 + r * quarters + q;
+  const bv = (q: number) => FIRST_V128 + mr * quarters + q;
+  const av = FIRST_V128 + mr * quarters + quarters;
+  const tile: number[] = [];
+  for (let r = 0; r < mr; r++) for (let q = 0; q < quarters; q++) tile.push(...v128Zero, ...set(acc(r, q)));
+  const step: number[] = [];
+  for (let q = 0; q < quarters; q++) step.push(...get(PB), ...v128Load(16 * q), ...set(bv(q)));
+  for (let r = 0; r < mr; r++) {
+    step.push(...get(PA), ...load64Splat(8 * r), ...set(av));
+    for (let q = 0; q < quarters; q++) step.push(...get(acc(r, q)), ...get(av), ...get(bv(q)), ...f64x2Mul, ...f64x2Add, ...set(acc(r, q)));
+  }
+  const store: number[] = [];
+  for (let r = 0; r < mr; r++) {
+    for (let q = 0; q < quarters; q++) store.push(...get(PC), ...get(acc(r, q)), ...v128Store(16 * q));
+    store.push(...get(PC), ...get(LDC), ADD, ...set(PC));
   }
   const code = [
-    0x02, 0x40, // block
-    0x03, 0x40, // loop
-    ...get(P), ...get(KC), 0x4f /* i32.ge_u */, 0x0d, 1,
-    ...get(PB1), ...v128Load(0), ...set(BV(0)),
-    ...get(PB1), ...v128Load(16), ...set(BV(1)),
-    ...get(PB2), ...v128Load(0), ...set(BV(2)),
-    ...get(PB2), ...v128Load(16), ...set(BV(3)),
-    ...rows,
-    ...get(PA), ...i32Const(32), 0x6a, ...set(PA),
-    ...get(PB1), ...i32Const(32), 0x6a, ...set(PB1),
-    ...get(PB2), ...i32Const(32), 0x6a, ...set(PB2),
-    ...get(P), ...i32Const(1), 0x6a, ...set(P),
-    0x0c, 0, // br loop
-    0x0b, 0x0b,
+    ...i32(0), ...set(JP),
+    ...BLOCK, ...LOOP,
+    ...get(JP), ...get(NRP), GE_U, ...brIf(1),
+    ...i32(0), ...set(IP),
+    ...BLOCK, ...LOOP,
+    ...get(IP), ...get(MRP), GE_U, ...brIf(1),
+    // symmetric: this tile and every later one in the column lie strictly below the diagonal
+    ...get(SYM), ...get(DIAG), ...get(IP), ...i32(mr), MUL, ADD, ...get(JP), ...i32(1), ADD, ...i32(nr), MUL, GE_S, AND, ...brIf(1),
+    ...get(PA0), ...get(IP), ...get(KC), MUL, ...i32(mr * 8), MUL, ADD, ...set(PA),
+    ...get(PB0), ...get(JP), ...get(KC), MUL, ...i32(nr * 8), MUL, ADD, ...set(PB),
+    ...tile,
+    ...get(KC), ...set(P),
+    ...BLOCK, ...LOOP,
+    ...get(P), EQZ, ...brIf(1),
+    ...step,
+    ...get(PA), ...i32(mr * 8), ADD, ...set(PA),
+    ...get(PB), ...i32(nr * 8), ADD, ...set(PB),
+    ...get(P), ...i32(1), SUB, ...set(P),
+    ...br(0),
+    END, END,
+    ...get(PC0), ...get(IP), ...i32(mr), MUL, ...get(LDC), MUL, ADD, ...get(JP), ...i32(nr * 8), MUL, ADD, ...set(PC),
+    ...store,
+    ...get(IP), ...i32(1), ADD, ...set(IP),
+    ...br(0),
+    END, END,
+    ...get(JP), ...i32(1), ADD, ...set(JP),
+    ...br(0),
+    END, END,
+    END,
   ];
-  // the tile row-major, 8 wide
-  for (let r = 0; r < 4; r++) for (let q = 0; q < 4; q++) code.push(...get(OUT), ...get(C(r, q)), ...v128Store(64 * r + 16 * q));
-  code.push(0x0b);
-  return funcBody([[1, I32], [21, V128]], code);
+  return funcBody([[6, I32], [mr * quarters + quarters + 1, V128]], code);
 }
-void F64;
 
-export interface WasmGemm {
-  /** the 4x8 tile at TILE_AT (row-major) = Apanel * [Bpanel1 Bpanel2], offsets in elements of `memory` */
-  kernel(kc: number, aAt: number, b1At: number, b2At: number): void;
+export interface WasmGemmLayout {
+  readonly mr: number;
+  readonly nr: number;
+  /** element offsets in `memory` of the packed B panel, the packed A block and the C block */
+  readonly bAt: number;
+  readonly aAt: number;
+  readonly cAt: number;
+}
+
+export interface WasmGemm extends WasmGemmLayout {
+  /**
+   * C block (row stride ldc elements) = packed A (mrPanels panels of mr rows, k-major) x packed B
+   * (nrPanels panels of nr columns, k-major) over kc; with `sym`, tiles whose first row exceeds the last
+   * column by diag + row - column >= nr are left untouched.
+   */
+  run(kc: number, nrPanels: number, mrPanels: number, ldc: number, diag: number, sym: boolean): void;
   readonly memory: Float64Array;
 }
 
-const pages = Math.ceil(((TILE_AT + 32) * 8) / 65536);
-
-export const wasmGemm: WasmGemm | null = (() => {
-  const m = instantiate<(kc: number, a: number, b1: number, b2: number, out: number) => void>(moduleBytes([I32, I32, I32, I32, I32], body(), pages));
+/** A macro-kernel for mr x nr tiles over blocks of at most mcMax x kcMax (A) and kcMax x ncMax (B). */
+export function buildWasmGemm(mr: number, nr: number, mcMax: number, kcMax: number, ncMax: number): WasmGemm | null {
+  if (nr % 2 !== 0) throw new RangeError('buildWasmGemm: nr must be even (f64x2 columns)');
+  const mcPad = Math.ceil(mcMax / mr) * mr, ncPad = Math.ceil(ncMax / nr) * nr;
+  const bAt = 0, aAt = bAt + kcMax * ncPad, cAt = aAt + kcMax * mcPad;
+  const pages = Math.ceil(((cAt + mcPad * ncPad) * 8) / 65536);
+  const m = instantiate<(...args: number[]) => void>(moduleBytes(new Array<number>(9).fill(I32), body(mr, nr), pages));
   if (!m) return null;
   const memory = new Float64Array(m.memory.buffer);
   const fn = m.fn;
-  return { memory, kernel: (kc, aAt, b1At, b2At) => fn(kc, aAt * 8, b1At * 8, b2At * 8, TILE_AT * 8) };
-})();
+  return {
+    mr, nr, bAt, aAt, cAt, memory,
+    run: (kc, nrPanels, mrPanels, ldc, diag, sym) => fn(kc, nrPanels, mrPanels, aAt * 8, bAt * 8, cAt * 8, ldc * 8, diag, sym ? 1 : 0),
+  };
+}

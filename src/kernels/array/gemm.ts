@@ -4,13 +4,16 @@
 
 import { allocate } from './dtypes.ts';
 import { view, type Strided } from './strided.ts';
-import { A_AT, A_LEN, B_AT, B_LEN, TILE_AT, wasmGemm, type WasmGemm } from './gemm-wasm.ts';
+import { buildWasmGemm, WASM_MR, WASM_NR } from './gemm-wasm.ts';
 
 const MR = 4;
 const NR = 4;
 const KC = 256;
 const MC = 128;
 const NC = 2048;
+
+// the WebAssembly kernel packs panels exactly as the JavaScript one, so both share packA / packB
+const wasmGemm = WASM_MR === MR && WASM_NR === NR ? buildWasmGemm(MR, NR, MC, KC, NC) : null;
 
 export class ShapeMismatchError extends RangeError {
   override name = 'ShapeMismatchError';
@@ -46,8 +49,8 @@ function packB(b: Strided, p0: number, kc: number, j0: number, nc: number, out: 
   }
 }
 
-/** C[i0.., j0..] += Apanel * Bpanel for one MR x NR tile (only `rows` x `cols` of it are real). */
-function microKernel(kc: number, ap: Float64Array, aAt: number, bp: Float64Array, bAt: number, c: Float64Array, cAt: number, ldc: number, rows: number, cols: number): void {
+/** C[i0.., j0..] += sign * (Apanel * Bpanel) for one MR x NR tile (only `rows` x `cols` of it are real). */
+function microKernel(kc: number, ap: Float64Array, aAt: number, bp: Float64Array, bAt: number, c: Float64Array, cAt: number, ldc: number, rows: number, cols: number, sign: number): void {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
   let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
   let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
@@ -60,23 +63,17 @@ function microKernel(kc: number, ap: Float64Array, aAt: number, bp: Float64Array
     c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
     c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
   }
+  // (sign * x is exact, so subtracting gives the same bits as the WebAssembly path's c - x)
   if (rows === MR && cols === NR) {
     let r = cAt;
-    c[r] += c00; c[r + 1] += c01; c[r + 2] += c02; c[r + 3] += c03; r += ldc;
-    c[r] += c10; c[r + 1] += c11; c[r + 2] += c12; c[r + 3] += c13; r += ldc;
-    c[r] += c20; c[r + 1] += c21; c[r + 2] += c22; c[r + 3] += c23; r += ldc;
-    c[r] += c30; c[r + 1] += c31; c[r + 2] += c32; c[r + 3] += c33;
+    c[r] += sign * c00; c[r + 1] += sign * c01; c[r + 2] += sign * c02; c[r + 3] += sign * c03; r += ldc;
+    c[r] += sign * c10; c[r + 1] += sign * c11; c[r + 2] += sign * c12; c[r + 3] += sign * c13; r += ldc;
+    c[r] += sign * c20; c[r + 1] += sign * c21; c[r + 2] += sign * c22; c[r + 3] += sign * c23; r += ldc;
+    c[r] += sign * c30; c[r + 1] += sign * c31; c[r + 2] += sign * c32; c[r + 3] += sign * c33;
     return;
   }
   const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) c[cAt + i * ldc + j] += tile[i * NR + j]!;
-}
-
-/** One 4x8 tile by the WebAssembly kernel, added into C (only `rows` x `cols` of it are real). */
-function wasmTile(w: WasmGemm, kc: number, aAt: number, b1At: number, b2At: number, c: Float64Array, cAt: number, ldc: number, rows: number, cols: number): void {
-  w.kernel(kc, aAt, b1At, b2At);
-  const t = w.memory;
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) c[cAt + i * ldc + j] += t[TILE_AT + i * 2 * NR + j]!;
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) c[cAt + i * ldc + j] += sign * tile[i * NR + j]!;
 }
 
 let useWasm = true;
@@ -87,24 +84,72 @@ export function setGemmWasm(on: boolean): boolean {
   return was;
 }
 
+function checkShapes(a: Strided, b: Strided): [number, number, number] {
+  if (a.shape.length !== 2 || b.shape.length !== 2) throw new ShapeMismatchError(`gemm takes 2-D arrays, got shapes (${a.shape.join(', ')}) and (${b.shape.join(', ')})`);
+  const [m, k] = a.shape as [number, number];
+  const [k2, n] = b.shape as [number, number];
+  if (k !== k2) throw new ShapeMismatchError(`matmul: inner dimensions differ: (${m}, ${k}) @ (${k2}, ${n}); the first's columns must equal the second's rows`);
+  return [m, k, n];
+}
+
 /**
  * C = A @ B for 2-D strided A (m x k) and B (k x n), any numeric dtype, into a new contiguous float64
  * array on a SharedArrayBuffer; `into` accumulates into an existing contiguous m x n Float64Array instead.
  */
 export function gemm(a: Strided, b: Strided, into?: Float64Array): Strided<Float64Array> {
-  if (a.shape.length !== 2 || b.shape.length !== 2) throw new ShapeMismatchError(`gemm takes 2-D arrays, got shapes (${a.shape.join(', ')}) and (${b.shape.join(', ')})`);
-  const [m, k] = a.shape as [number, number];
-  const [k2, n] = b.shape as [number, number];
-  if (k !== k2) throw new ShapeMismatchError(`matmul: inner dimensions differ: (${m}, ${k}) @ (${k2}, ${n}); the first's columns must equal the second's rows`);
-  const c = into ?? (allocate('float64', m * n) as Float64Array);
+  const [m, k, n] = checkShapes(a, b);
   if (into && into.length < m * n) throw new RangeError(`gemm: the output holds ${into.length} values, needs ${m * n}`);
-  // x.T @ x (A is B transposed, same memory): C is symmetric, so only tiles touching the upper triangle
-  // are computed and the rest mirrored (BLAS's syrk): half the work
+  // A is B transposed over the same memory (x.T @ x): the symmetric kernel does half the work
   const symmetric = !into && a.data === b.data && m === n && a.offset === b.offset && a.stride[0] === b.stride[1] && a.stride[1] === b.stride[0];
+  const c = into ?? (allocate('float64', m * n) as Float64Array);
+  blocked(a, b, m, k, n, symmetric, { c, at: 0, ldc: n, sign: 1 });
+  if (symmetric) mirrorUpper(c, 0, n, n);
+  return view(c, [m, n]);
+}
+
+/**
+ * x.T @ x for a 2-D x (k x n) as n x n float64 (BLAS's syrk): only tiles touching the upper triangle are
+ * computed and the lower triangle mirrored from it, so the result is exactly symmetric at half the flops.
+ */
+export function syrk(x: Strided): Strided<Float64Array> {
+  if (x.shape.length !== 2) throw new ShapeMismatchError(`syrk takes a 2-D array, got shape (${x.shape.join(', ')})`);
+  const [k, n] = x.shape as [number, number];
+  const xt: Strided = { data: x.data, shape: [n, k], stride: [x.stride[1]!, x.stride[0]!], offset: x.offset };
+  const c = allocate('float64', n * n) as Float64Array;
+  blocked(xt, x, n, k, n, true, { c, at: 0, ldc: n, sign: 1 });
+  mirrorUpper(c, 0, n, n);
+  return view(c, [n, n]);
+}
+
+/**
+ * The upper triangle of the n x n block of `c` at `at` (row stride ldc) minus x.T @ x, for a 2-D x (k x n):
+ * the trailing update of a blocked Cholesky. Entries below the diagonal may be overwritten with partial sums.
+ */
+export function syrkSubtractUpper(x: Strided, c: Float64Array, at: number, ldc: number): void {
+  const [k, n] = x.shape as [number, number];
+  const xt: Strided = { data: x.data, shape: [n, k], stride: [x.stride[1]!, x.stride[0]!], offset: x.offset };
+  blocked(xt, x, n, k, n, true, { c, at, ldc, sign: -1 });
+}
+
+function mirrorUpper(c: Float64Array, at: number, ldc: number, n: number): void {
+  for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) c[at + i * ldc + j] = c[at + j * ldc + i]!;
+}
+
+/** Where products go: C[i, j] is c[at + i * ldc + j], and sign * (A @ B) is added to it. */
+interface Target {
+  readonly c: Float64Array;
+  readonly at: number;
+  readonly ldc: number;
+  readonly sign: 1 | -1;
+}
+
+/** The blocked loops; with `symmetric` (m = n, C symmetric) only tiles touching the upper triangle are computed. */
+function blocked(a: Strided, b: Strided, m: number, k: number, n: number, symmetric: boolean, out: Target): void {
+  const { c, at, ldc: ldC, sign } = out;
   // with WebAssembly SIMD the panels are packed straight into the kernel's memory
   const w = useWasm ? wasmGemm : null;
-  const bPack = w ? w.memory.subarray(B_AT, B_AT + B_LEN) : new Float64Array(KC * (Math.ceil(Math.min(NC, n) / NR) * NR));
-  const aPack = w ? w.memory.subarray(A_AT, A_AT + A_LEN) : new Float64Array(KC * (Math.ceil(Math.min(MC, m) / MR) * MR));
+  const bPack = w ? w.memory.subarray(w.bAt, w.aAt) : new Float64Array(KC * (Math.ceil(Math.min(NC, n) / NR) * NR));
+  const aPack = w ? w.memory.subarray(w.aAt, w.cAt) : new Float64Array(KC * (Math.ceil(Math.min(MC, m) / MR) * MR));
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = Math.min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
@@ -114,24 +159,31 @@ export function gemm(a: Strided, b: Strided, into?: Float64Array): Strided<Float
         const mc = Math.min(MC, m - i0);
         if (symmetric && i0 >= j0 + nc) break; // every later row block is below the diagonal too
         packA(a, i0, mc, p0, kc, aPack);
-        // the WebAssembly kernel takes two B panels (8 columns) at a time
-        const step = w ? 2 * NR : NR;
-        for (let jp = 0; jp < nc; jp += step) {
-          const cols = Math.min(step, nc - jp);
+        if (w) {
+          // the module computes the whole mc x nc block of products; they are added into C here
+          const ldc = Math.ceil(nc / NR) * NR;
+          w.run(kc, ldc / NR, Math.ceil(mc / MR), ldc, i0 - j0, symmetric);
+          const t = w.memory;
+          for (let i = 0; i < mc; i++) {
+            const from = symmetric ? Math.max(0, i0 + i - j0) : 0; // skipped tiles hold stale products
+            const cRow = at + (i0 + i) * ldC + j0, tRow = w.cAt + i * ldc;
+            if (sign > 0) for (let j = from; j < nc; j++) c[cRow + j] += t[tRow + j]!;
+            else for (let j = from; j < nc; j++) c[cRow + j] -= t[tRow + j]!;
+          }
+          continue;
+        }
+        for (let jp = 0; jp < nc; jp += NR) {
+          const cols = Math.min(NR, nc - jp);
           const bAt = (jp / NR) * kc * NR;
           for (let ip = 0; ip < mc; ip += MR) {
             const rows = Math.min(MR, mc - ip);
             if (symmetric && i0 + ip >= j0 + jp + cols) break; // strictly below the diagonal
-            // a missing second panel reads the first again (zero padding is not needed: its columns are dropped)
-            if (w) wasmTile(w, kc, A_AT + (ip / MR) * kc * MR, B_AT + bAt, B_AT + (cols > NR ? bAt + kc * NR : bAt), c, (i0 + ip) * n + j0 + jp, n, rows, cols);
-            else microKernel(kc, aPack, (ip / MR) * kc * MR, bPack, bAt, c, (i0 + ip) * n + j0 + jp, n, rows, cols);
+            microKernel(kc, aPack, (ip / MR) * kc * MR, bPack, bAt, c, at + (i0 + ip) * ldC + j0 + jp, ldC, rows, cols, sign);
           }
         }
       }
     }
   }
-  if (symmetric) for (let i = 1; i < m; i++) for (let j = 0; j < i; j++) c[i * n + j] = c[j * n + i]!;
-  return view(c, [m, n]);
 }
 
 /** The naive triple loop, kept as the reference the tests compare gemm with. */

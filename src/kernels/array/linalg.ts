@@ -4,7 +4,7 @@
 
 import { allocate } from './dtypes.ts';
 import { view, type Strided } from './strided.ts';
-import { ShapeMismatchError } from './gemm.ts';
+import { ShapeMismatchError, syrkSubtractUpper } from './gemm.ts';
 
 export class LinAlgError extends RangeError {
   override name = 'LinAlgError';
@@ -26,33 +26,40 @@ function square(x: Strided, what: string): { d: Float64Array; n: number } {
   return { d, n };
 }
 
-/** d[a..a+len) . d[b..b+len), four accumulators (independent adds keep the pipeline full). */
-function dotRows(d: Float64Array, a: number, b: number, len: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;
-  for (; k + 4 <= len; k += 4) {
-    s0 += d[a + k]! * d[b + k]!;
-    s1 += d[a + k + 1]! * d[b + k + 1]!;
-    s2 += d[a + k + 2]! * d[b + k + 2]!;
-    s3 += d[a + k + 3]! * d[b + k + 3]!;
-  }
-  for (; k < len; k++) s0 += d[a + k]! * d[b + k]!;
-  return (s0 + s1) + (s2 + s3);
-}
+/** Panel width of the blocked Cholesky: the trailing updates (nearly all the flops) run in the gemm kernel. */
+const CHOLESKY_BLOCK = 128;
 
-/** Lower-triangular L with L @ L.T = A, for symmetric positive definite A (only its lower half is read). */
+/**
+ * Lower-triangular L with L @ L.T = A, for symmetric positive definite A (only its lower half is read).
+ * Works on U = L.T in row-major order (A's lower half transposed into an upper half), so every step reads
+ * rows: a panel of CHOLESKY_BLOCK rows is factored in place, then the rest of the matrix loses U12.T @ U12
+ * (a syrk in the blocked gemm, which is where nearly all of the n^3 / 3 multiply-adds go).
+ */
 export function cholesky(a: Strided): Strided<Float64Array> {
-  const { d, n } = square(a, 'cholesky');
-  for (let j = 0; j < n; j++) {
-    const s = d[j * n + j]! - dotRows(d, j * n, j * n, j);
-    if (!(s > 0)) throw new LinAlgError(`cholesky: the matrix is not positive definite (pivot ${j} is ${s}); check it is symmetric with positive eigenvalues, or add a small multiple of the identity`);
-    const ljj = Math.sqrt(s);
-    d[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      d[i * n + j] = (d[i * n + j]! - dotRows(d, i * n, j * n, j)) / ljj;
+  if (a.shape.length === 2 && a.shape[0] !== a.shape[1]) throw new ShapeMismatchError(`cholesky takes a square matrix, got shape (${a.shape.join(', ')})`);
+  const { d, n } = square(a.shape.length === 2 ? { ...a, stride: [a.stride[1]!, a.stride[0]!] } : a, 'cholesky');
+  for (let j0 = 0; j0 < n; j0 += CHOLESKY_BLOCK) {
+    const end = Math.min(j0 + CHOLESKY_BLOCK, n);
+    for (let j = j0; j < end; j++) {
+      const s = d[j * n + j]!;
+      if (!(s > 0)) throw new LinAlgError(`cholesky: the matrix is not positive definite (pivot ${j} is ${s}); check it is symmetric with positive eigenvalues, or add a small multiple of the identity`);
+      const ujj = Math.sqrt(s);
+      d[j * n + j] = ujj;
+      const row = j * n;
+      for (let c = j + 1; c < n; c++) d[row + c] /= ujj;
+      // the panel's later rows lose this row's share (the trailing matrix waits for the syrk below)
+      for (let r = j + 1; r < end; r++) {
+        const f = d[row + r]!;
+        if (f === 0) continue;
+        const rr = r * n;
+        for (let c = r; c < n; c++) d[rr + c] -= f * d[row + c]!;
+      }
     }
-    for (let k = j + 1; k < n; k++) d[j * n + k] = 0;
+    if (end < n) syrkSubtractUpper({ data: d, shape: [end - j0, n - end], stride: [n, 1], offset: j0 * n + end }, d, end * n + end, n);
   }
-  return view(d, [n, n]);
+  const l = allocate('float64', n * n) as Float64Array;
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) l[i * n + j] = d[j * n + i]!;
+  return view(l, [n, n]);
 }
 
 function rhs(b: Strided, n: number, what: string): { d: Float64Array; cols: number; vector: boolean } {

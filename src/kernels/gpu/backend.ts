@@ -15,6 +15,7 @@ import { getOp } from '../../scheduler/registry.ts';
 import type { DType } from '../array/dtypes.ts';
 import type { Strided } from '../array/strided.ts';
 import { gpuMatmul, gpuMatmulSupported } from './matmul.ts';
+import { arrayKernels } from './array-kernels.ts';
 
 type Mode = 'gpu' | 'auto';
 
@@ -107,7 +108,7 @@ export function gpuArrayMatmul(mode: Mode) {
 }
 
 function backend(name: string, mode: Mode): KernelBackend {
-  return { name, kernels: { 'reduce.chunk': gpuReduceChunk(mode), 'array.random': gpuArrayRandom(mode), 'array.matmul': gpuArrayMatmul(mode) } };
+  return { name, kernels: { 'reduce.chunk': gpuReduceChunk(mode), 'array.random': gpuArrayRandom(mode), 'array.matmul': gpuArrayMatmul(mode), ...arrayKernels(mode, withGpu) } };
 }
 
 registerKernelBackend(backend(GPU_BACKEND_NAMES.gpu, 'gpu'));

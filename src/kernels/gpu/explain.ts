@@ -7,12 +7,16 @@ import { CHAIN_OP, type ChainStep } from '../../scheduler/execute.ts';
 import { effectiveBackend, kernelBackend } from '../backend.ts';
 import { gpuUnavailableReason, readyGpu } from './device.ts';
 import { breakEvenRows, describeModel, knownCostModel } from './cost-model.ts';
+import { describeArrayChoice } from './array-kernels.ts';
 
 /** Ops with a GPU kernel and what it computes there. */
 const WHAT: Record<string, string> = {
   'reduce.chunk': 'column statistics',
   'array.random': 'Philox draws (uniform, integers, normal)',
   'array.matmul': 'tiled float32 matmul',
+  'array.elementwise': 'fused element-wise chains',
+  'array.reduce-partial': 'axis reductions',
+  'array.reduce-expr': 'fused chains reduced',
 };
 
 function countOps(graph: Graph): Map<string, number> {
@@ -36,8 +40,10 @@ export function describeKernelChoice(cfg: Config, graph: Graph): string[] {
   for (const [op, n] of countOps(graph)) {
     const hasKernel = op in backend.kernels;
     let where: string;
+    const array = hasKernel && !missing ? describeArrayChoice(op, graph, cfg.kernels) : null;
     if (!hasKernel) where = 'CPU (no GPU kernel)';
     else if (missing) where = 'CPU (no GPU)';
+    else if (array !== null) where = array;
     else if (cfg.kernels === 'gpu') where = `GPU (${WHAT[op] ?? 'GPU kernel'}; on the CPU after a GPU failure)`;
     else if (op === 'array.matmul') where = "CPU ('auto' keeps matmul in float64)";
     else if (!model) where = `GPU or CPU per task, by the cost model (measured at the first such task in each worker)`;

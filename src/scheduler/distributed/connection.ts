@@ -53,6 +53,8 @@ export const keys = {
   workers: (queue: string) => `tessera:${queue}:workers`,
   /** Present while a run is alive; workers skip jobs of runs that ended (cancelled, failed, client gone). */
   run: (queue: string, run: string) => `tessera:${queue}:run:${run}`,
+  /** Hash: what each host reads locally (locality.ts HostAdvert); outlives the workers so a dead host is named. */
+  hosts: (queue: string) => `tessera:${queue}:hosts`,
   /** List where workers push the answers of one client's jobs. */
   replies: (queue: string, client: string) => `tessera:${queue}:replies:${client}`,
 };

@@ -32,3 +32,20 @@ export class VersionMismatchError extends Error {
     this.name = 'VersionMismatchError';
   }
 }
+
+/** A task reads a file only one host can read (its --local-dir), and no worker of that host was alive in time. */
+export class HostUnavailableError extends Error {
+  readonly host: string;
+  readonly file: string;
+  constructor(host: string, file: string, dir: string, queue: string, waitedMs: number) {
+    super(
+      `the input file ${file} is on the local disk of host '${host}' (its worker advertised --local-dir ${dir}), and no worker ` +
+        `of host '${host}' was alive on queue '${queue}' for ${Math.round(waitedMs / 1000)} s. Start one there ` +
+        `(\`tessera worker --host ${host} --local-dir ${dir} --queue ${queue} ...\`), or move the file to a directory every ` +
+        `worker reads (a worker that advertises it with --preferred-dir lets the others read it too), or raise the workerTimeout option`,
+    );
+    this.name = 'HostUnavailableError';
+    this.host = host;
+    this.file = file;
+  }
+}

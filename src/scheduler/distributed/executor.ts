@@ -19,7 +19,8 @@ import type { JobData, JobResult, JobTask, TaskOutcome } from './protocol.ts';
 import { type StoreTarget, hasStoredRef, loadValue, pack, storeValue, storedRefsIn, unpack } from './values.ts';
 import { type StoredRef, pathOf, storageRoot, unlinkQuietly } from './storage.ts';
 import { PACKAGE_VERSION, moduleHash, udfModulesIn } from './version.ts';
-import { NoWorkerError, RedisUnavailableError, VersionMismatchError } from './errors.ts';
+import { HostUnavailableError, NoWorkerError, RedisUnavailableError, VersionMismatchError } from './errors.ts';
+import { type HostAdvert, type Route, SHARED, hostQueue, inputFilesOf, parseAdverts, routeFor } from './locality.ts';
 
 export interface DistributedOptions {
   readonly redis: string;
@@ -63,6 +64,8 @@ interface Batch {
   readonly items: Pending[];
   readonly run: RunState;
   readonly data: JobData;
+  /** The shared queue, or the host queue of the host whose disk holds its input file. */
+  readonly route: Route;
   /** When it was added, or last heard of (performance.now()). */
   seen: number;
   /** Times it was added again because Redis lost it (a restart without its last writes). */
@@ -94,6 +97,8 @@ interface Connections {
   /** The blocking reads of this client's reply list need a connection of their own. */
   readonly replies: Redis;
   readonly queue: Queue;
+  /** Host queues (locality.ts), made when a task is first routed to one. */
+  readonly hostQueues: Map<string, Queue>;
   /** Settles when the queue is connected. */
   readonly ready: Promise<void>;
   /** Set when closing: the reply loop stops. */
@@ -123,6 +128,12 @@ export class DistributedExecutor implements Executor {
   private lastRedisError: string | null = null;
   private noWorkerSince: number | null = null;
   private lastWorkerCheck = 0;
+  /** Hosts with a live worker, what every host advertised it reads locally, and tasks in flight per host queue. */
+  private liveHosts = new Set<string>();
+  private adverts: HostAdvert[] = [];
+  private readonly hostLoad = new Map<string, number>();
+  /** Since when each host with tasks routed to it has had no live worker (performance.now()). */
+  private readonly hostDownSince = new Map<string, number>();
 
   constructor(private readonly options: DistributedOptions) {
     this.target = redisTarget(options.redis);
@@ -243,18 +254,17 @@ export class DistributedExecutor implements Executor {
       p.reject(reason);
       return false;
     });
-    const jobIds: string[] = [];
-    for (const b of run.batches) {
-      this.batches.delete(b.id);
-      this.inFlight -= b.items.length;
-      jobIds.push(b.id);
+    const ended = [...run.batches];
+    for (const b of ended) {
+      this.untrack(b);
       for (const p of b.items) p.reject(reason);
     }
     run.batches.clear();
     const conn = this.conn;
     if (conn) {
       void conn.redis.del(keys.run(this.options.queue, run.id)).catch(() => {});
-      for (const id of jobIds) void conn.queue.remove(id).catch(() => {}); // an active job cannot be removed; its worker finds the run gone
+      // an active job cannot be removed; its worker finds the run gone
+      for (const b of ended) void this.queueOf(conn, b.route).remove(b.id).catch(() => {});
     }
     sweep(run.path, 0);
     if (this.runs.size === 0) {
@@ -283,7 +293,7 @@ export class DistributedExecutor implements Executor {
     queue.on('error', (e: Error) => (this.lastRedisError = e.message));
     const ready = queue.waitUntilReady().then(() => {});
     ready.catch(() => {}); // a failure to connect is reported by the monitor, with the URL
-    const conn: Connections = { redis, replies, queue, ready, closed: false };
+    const conn: Connections = { redis, replies, queue, hostQueues: new Map(), ready, closed: false };
     this.conn = conn;
     void this.readReplies(conn);
     return conn;
@@ -347,6 +357,8 @@ export class DistributedExecutor implements Executor {
       for (const p of items) p.reject(new Error('the distributed executor was closed while connecting to Redis'));
       return;
     }
+    // Routing needs to know which hosts are alive and what they read locally: ask Redis if not known lately.
+    if (performance.now() - this.lastWorkerCheck >= HEARTBEAT_MS / 2) await this.refreshWorkers(conn).catch(() => {});
     const byRun = new Map<RunState, Pending[]>();
     for (const p of items) {
       if (p.run.ended || p.settled) continue;
@@ -354,15 +366,33 @@ export class DistributedExecutor implements Executor {
       if (list) list.push(p);
       else byRun.set(p.run, [p]);
     }
-    for (const [run, list] of byRun) {
-      this.keepRunAlive(run, conn);
-      const size = this.options.chunksize ?? Math.max(1, Math.min(this.chunk(), Math.ceil((list.length + this.inFlight) / Math.max(1, this.threads))));
-      const n = Math.ceil(list.length / size);
+    for (const [run, list] of byRun) this.dispatch(conn, run, list);
+  }
+
+  /** Route each task (locality.ts), then send each route's tasks in batches. */
+  private dispatch(conn: Connections, run: RunState, list: Pending[], forced: Route | null = null): void {
+    this.keepRunAlive(run, conn);
+    const byRoute = new Map<string, { route: Route; items: Pending[] }>();
+    const added = new Map<string, number>();
+    for (const p of list) {
+      const files = forced ? [] : inputFilesOf(p.task);
+      const route = forced ?? (files.length === 0 ? SHARED : routeFor(files, this.adverts, this.liveHosts, (h) => (this.hostLoad.get(h) ?? 0) + (added.get(h) ?? 0)));
+      const name = route.kind === 'shared' ? '' : route.host;
+      if (route.kind === 'host') added.set(name, (added.get(name) ?? 0) + 1);
+      // One group per host and per reason, so that a batch's route names its own file in messages.
+      const id = route.kind === 'shared' ? '' : `${route.host}\0${route.exclusive}\0${route.dir}`;
+      const group = byRoute.get(id);
+      if (group) group.items.push(p);
+      else byRoute.set(id, { route, items: [p] });
+    }
+    for (const { route, items } of byRoute.values()) {
+      const size = this.options.chunksize ?? Math.max(1, Math.min(this.chunk(), Math.ceil((items.length + this.inFlight) / Math.max(1, this.threads))));
+      const n = Math.ceil(items.length / size);
       // Deal round-robin: neighbouring tasks are often alike (partitions of one file), so spread them.
       for (let b = 0; b < n; b++) {
         const batch: Pending[] = [];
-        for (let i = b; i < list.length; i += n) batch.push(list[i]!);
-        this.send(conn, run, batch);
+        for (let i = b; i < items.length; i += n) batch.push(items[i]!);
+        this.send(conn, run, batch, route);
       }
     }
   }
@@ -377,7 +407,7 @@ export class DistributedExecutor implements Executor {
     run.keepAlive.unref();
   }
 
-  private send(conn: Connections, run: RunState, items: Pending[]): void {
+  private send(conn: Connections, run: RunState, items: Pending[], route: Route): void {
     const tasks: JobTask[] = [];
     const modules = new Set<string>(this.options.modules);
     const sent: Pending[] = [];
@@ -398,16 +428,29 @@ export class DistributedExecutor implements Executor {
     const hashes: Record<string, string> = {};
     for (const m of modules) hashes[m] = moduleHash(m);
     const data: JobData = { v: 1, run: run.id, reply: this.replyKey, dir: run.dir, version: PACKAGE_VERSION, modules: hashes, load: this.options.modules, tasks: pack(tasks) };
-    this.addJob(conn, run, sent, data, 0);
+    this.addJob(conn, run, sent, data, route, 0);
   }
 
-  private addJob(conn: Connections, run: RunState, items: Pending[], data: JobData, readds: number): void {
+  /** The BullMQ queue a batch goes to. */
+  private queueOf(conn: Connections, route: Route): Queue {
+    if (route.kind === 'shared') return conn.queue;
+    let q = conn.hostQueues.get(route.host);
+    if (!q) {
+      q = new Queue(hostQueue(this.options.queue, route.host), { connection: conn.redis as unknown as ConnectionOptions });
+      q.on('error', (e: Error) => (this.lastRedisError = e.message));
+      conn.hostQueues.set(route.host, q);
+    }
+    return q;
+  }
+
+  private addJob(conn: Connections, run: RunState, items: Pending[], data: JobData, route: Route, readds: number): void {
     const id = `${run.id}-${this.nextJob++}`;
-    const batch: Batch = { id, items, run, data, seen: performance.now(), readds };
+    const batch: Batch = { id, items, run, data, route, seen: performance.now(), readds };
     this.batches.set(id, batch);
     run.batches.add(batch);
     this.inFlight += items.length;
-    conn.queue
+    if (route.kind === 'host') this.hostLoad.set(route.host, (this.hostLoad.get(route.host) ?? 0) + items.length);
+    this.queueOf(conn, route)
       .add('tasks', data, { jobId: id, attempts: 1, removeOnComplete: { age: 600, count: 5000 }, removeOnFail: { age: 3600, count: 5000 } })
       .catch((err: unknown) => {
         // Redis was unreachable longer than ioredis retries: fail these tasks like a lost job.
@@ -420,10 +463,15 @@ export class DistributedExecutor implements Executor {
   private take(jobId: string): Batch | null {
     const b = this.batches.get(jobId);
     if (!b) return null; // another run's job, or already settled (an event and a poll both saw it)
-    this.batches.delete(jobId);
+    this.untrack(b);
+    return b;
+  }
+
+  private untrack(b: Batch): void {
+    this.batches.delete(b.id);
     b.run.batches.delete(b);
     this.inFlight -= b.items.length;
-    return b;
+    if (b.route.kind === 'host') this.hostLoad.set(b.route.host, (this.hostLoad.get(b.route.host) ?? 0) - b.items.length);
   }
 
   private onCompleted(jobId: string, returnvalue: unknown): void {
@@ -480,7 +528,7 @@ export class DistributedExecutor implements Executor {
       const per = ms / b.items.length;
       this.avgMs = Number.isNaN(this.avgMs) ? per : 0.8 * this.avgMs + 0.2 * per;
     }
-    if (again.length > 0 && this.conn && !b.run.ended) for (const p of again) this.send(this.conn, b.run, [p]);
+    if (again.length > 0 && this.conn && !b.run.ended) for (const p of again) this.dispatch(this.conn, b.run, [p]);
   }
 
   /** The job itself failed (its worker thread died, it stalled too often, Redis refused it): each task may run again alone. */
@@ -494,7 +542,7 @@ export class DistributedExecutor implements Executor {
     for (const p of items) {
       if (p.retries < this.options.retries && this.conn && !p.run.ended) {
         p.retries += 1;
-        this.send(this.conn, p.run, [p]);
+        this.dispatch(this.conn, p.run, [p]);
       } else {
         p.reject(new Error(`the job running it failed on the queue '${this.options.queue}' (${reason}), ${p.retries + 1} time(s); see the workers' output`));
       }
@@ -528,13 +576,12 @@ export class DistributedExecutor implements Executor {
     this.downSince = null;
     if (!conn || !up) return;
     if (now - this.lastWorkerCheck >= HEARTBEAT_MS / 2) {
-      this.lastWorkerCheck = now;
       try {
-        const members = await conn.redis.zrangebyscore(keys.workers(this.options.queue), Date.now(), '+inf');
-        this.threads = members.reduce((s, m) => s + (Number((JSON.parse(m) as { threads?: number }).threads) || 1), 0);
+        await this.refreshWorkers(conn);
       } catch {
         return; // Redis went away between checks: the next check sees it
       }
+      await this.checkHosts(conn, now);
       if (this.threads === 0 && this.batches.size > 0) {
         this.noWorkerSince ??= now;
         if (now - this.noWorkerSince > this.options.workerTimeoutMs) {
@@ -548,6 +595,63 @@ export class DistributedExecutor implements Executor {
     await this.poll(conn, now);
   }
 
+  /** Live workers (their threads, their hosts) and the hosts' locality adverts, from Redis. */
+  private async refreshWorkers(conn: Connections): Promise<void> {
+    this.lastWorkerCheck = performance.now();
+    const [members, adverts] = await Promise.all([
+      conn.redis.zrangebyscore(keys.workers(this.options.queue), Date.now(), '+inf'),
+      conn.redis.hgetall(keys.hosts(this.options.queue)),
+    ]);
+    let threads = 0;
+    const live = new Set<string>();
+    for (const m of members) {
+      try {
+        const w = JSON.parse(m) as { threads?: number; host?: unknown };
+        threads += Number(w.threads) || 1;
+        if (typeof w.host === 'string') live.add(w.host);
+      } catch {
+        // not a worker's heartbeat
+      }
+    }
+    this.threads = threads;
+    this.liveHosts = live;
+    this.adverts = parseAdverts(adverts, Date.now());
+  }
+
+  /**
+   * Tasks waiting on a host with no live worker: a file others can read moves to the shared queue (once
+   * its job can be removed: not while a dead worker's lock on it lasts); a file only that host reads
+   * fails after workerTimeout, naming the host and the file, instead of waiting forever.
+   */
+  private async checkHosts(conn: Connections, now: number): Promise<void> {
+    const stranded = [...this.batches.values()].filter((b) => b.route.kind === 'host' && !this.liveHosts.has(b.route.host));
+    for (const h of [...this.hostDownSince.keys()]) if (!stranded.some((b) => b.route.kind === 'host' && b.route.host === h)) this.hostDownSince.delete(h);
+    for (const b of stranded) {
+      const route = b.route as Extract<Route, { kind: 'host' }>;
+      if (!this.hostDownSince.has(route.host)) this.hostDownSince.set(route.host, now);
+      if (!route.exclusive) {
+        let removed = 0;
+        try {
+          removed = await this.queueOf(conn, route).remove(b.id);
+        } catch {
+          continue;
+        }
+        if (removed === 1 && this.batches.has(b.id)) {
+          this.take(b.id);
+          this.dispatch(conn, b.run, b.items, SHARED);
+        }
+        continue;
+      }
+      const down = now - this.hostDownSince.get(route.host)!;
+      if (down > this.options.workerTimeoutMs && this.batches.has(b.id)) {
+        this.take(b.id);
+        void this.queueOf(conn, route).remove(b.id).catch(() => {});
+        const err = new HostUnavailableError(route.host, route.file, route.dir, this.options.queue, down);
+        for (const p of b.items) p.reject(err);
+      }
+    }
+  }
+
   /** Jobs with no news for a while: read their state directly (an event may have been missed in a reconnect). */
   private async poll(conn: Connections, now: number): Promise<void> {
     const stale = [...this.batches.values()].filter((b) => now - b.seen > POLL_AFTER_MS).slice(0, 20);
@@ -555,7 +659,7 @@ export class DistributedExecutor implements Executor {
       b.seen = now;
       let job: Job | undefined;
       try {
-        job = await Job.fromId(conn.queue, b.id);
+        job = await Job.fromId(this.queueOf(conn, b.route), b.id);
       } catch {
         return;
       }
@@ -563,7 +667,7 @@ export class DistributedExecutor implements Executor {
       if (!job) {
         // Redis restarted without the job (its last writes were not yet on disk): add it again.
         this.take(b.id);
-        if (b.readds < 3) this.addJob(conn, b.run, b.items, b.data, b.readds + 1);
+        if (b.readds < 3) this.addJob(conn, b.run, b.items, b.data, b.route, b.readds + 1);
         else for (const p of b.items) p.reject(new Error(`job ${b.id} vanished from Redis ${b.readds + 1} times; is something deleting the queue '${this.options.queue}'?`));
         continue;
       }
@@ -576,7 +680,7 @@ export class DistributedExecutor implements Executor {
     for (const b of [...this.batches.values()]) {
       this.take(b.id);
       // Its job must not run later for a worker that connects after the failure.
-      void this.conn?.queue.remove(b.id).catch(() => {});
+      if (this.conn) void this.queueOf(this.conn, b.route).remove(b.id).catch(() => {});
       for (const p of b.items) p.reject(err);
     }
     for (const p of this.buffer.splice(0)) p.reject(err);
@@ -589,7 +693,8 @@ async function closeConnections(conn: Connections): Promise<void> {
   conn.closed = true;
   let timer: NodeJS.Timeout | undefined;
   // Shared connection: BullMQ's close leaves the client to us; a client that is down is not waited for.
-  await Promise.race([conn.queue.close().catch(() => {}), new Promise<void>((r) => (timer = setTimeout(r, 2000)))]);
+  const closing = Promise.all([conn.queue, ...conn.hostQueues.values()].map((q) => q.close().catch(() => {})));
+  await Promise.race([closing, new Promise<void>((r) => (timer = setTimeout(r, 2000)))]);
   clearTimeout(timer);
   conn.replies.disconnect();
   conn.redis.disconnect();

@@ -47,6 +47,18 @@ const naive = {
   bfill<T>(xs: Array<T | null>): Array<T | null> {
     return naive.ffill([...xs].reverse()).reverse();
   },
+  /** pandas' ffill(limit): at most `limit` nulls in a row take the value before them. */
+  ffillLimit<T>(xs: Array<T | null>, limit: number): Array<T | null> {
+    let last: T | null = null;
+    let run = 0;
+    return xs.map((x) => {
+      if (x !== null) return (run = 0), (last = x);
+      return ++run <= limit ? last : null;
+    });
+  },
+  bfillLimit<T>(xs: Array<T | null>, limit: number): Array<T | null> {
+    return naive.ffillLimit([...xs].reverse(), limit).reverse();
+  },
 };
 
 // Partition layouts: empty first and last, one-row partitions, a run of empties, one big partition.
@@ -91,6 +103,26 @@ test('cumsum/cumprod/cummin/cummax, shift(±k), diff, pctChange, ffill, bfill on
       assert.is(String(got[8].type), 'Int32', 'diff of int32 stays int32');
     }
   }
+});
+
+test('ffill/bfill({limit}): runs of nulls longer than the limit, spanning empty and one-row partitions, vs a naive loop', async () => {
+  // Runs of 1 to 6 nulls, first and last rows null.
+  const xs: Array<number | null> = [null, 1, null, null, null, 2, null, 3, null, null, null, null, null, null, 4, 5, null, null, null, null, null, 6, null];
+  const t = new Table({ x: vectorFromArray(xs, new Int32()), s: vectorFromArray(xs.map((v) => (v === null ? null : `é${v}`)), new Utf8()) });
+  for (const sizes of LAYOUTS) {
+    const df = fromRecordBatches(cut(t, sizes), t.schema);
+    const x = df.col('x');
+    for (const limit of [1, 2, 4]) {
+      const [f, b] = await compute(x.ffill({ limit }), x.bfill({ limit }), { scheduler: 'sync' });
+      const at = `limit ${limit} layout ${sizes.join(',')}`;
+      assert.equal(plain(f), naive.ffillLimit(xs, limit), `ffill ${at}`);
+      assert.equal(plain(b), naive.bfillLimit(xs, limit), `bfill ${at}`);
+    }
+    const frame = await df.ffill({ limit: 3 }).compute({ scheduler: 'sync' });
+    assert.equal(plain(frame.getChild('s')!), naive.ffillLimit(xs, 3).map((v) => (v === null ? null : `é${v}`)), `frame ffill strings ${sizes.join(',')}`);
+  }
+  assert.throws(() => t && fromRecordBatches(cut(t, [23]), t.schema).ffill({ limit: 0 }), /limit must be a positive integer/);
+  assert.throws(() => fromRecordBatches(cut(t, [23]), t.schema).col('x').bfill({ limt: 2 } as never), /limt/);
 });
 
 test('floats: NaN propagates through cum*, is not filled by ffill; nulls stay null', async () => {

@@ -1,6 +1,9 @@
 // sortValues(): row sequences against DuckDB's ORDER BY (row id as the last key: tessera's sort is stable),
 // NaN above numbers and nulls first/last, unicode by code point, several keys with mixed directions; and the
 // range partitioning itself: skewed, constant, sorted and reverse-sorted input all spread over partitions.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fromColumns } from '../../../src/index.ts';
@@ -122,6 +125,26 @@ test('setIndex on data already in order keeps every partition as it is (no copy)
   bad[150] = 10_000;
   const fixed = await fromColumns({ k: bad }, { npartitions: 5 }).setIndex('k').compute({ scheduler: 'sync' });
   assert.equal(Array.from(fixed.getChild('k')!), [...bad].sort((a, b) => a - b));
+});
+
+test("shuffle: 'disk' sends every input partition to disk as it is sampled: none waits in memory for the boundaries", async () => {
+  const dirs = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith(`tessera-shuffle-${process.pid}-`));
+  let filesAtBoundaries = -1;
+  const listeners = [{
+    onTaskStart: (t: { op: string }) => {
+      if (t.op !== 'sort.boundaries') return;
+      filesAtBoundaries = dirs().reduce((n, d) => n + fs.readdirSync(path.join(os.tmpdir(), d)).length, 0);
+    },
+  }];
+  // Partition 2 of 5 is empty (nothing to write for it).
+  const v = [5, 3, 9, 1, 1, 8, 2, 7, 6, 4].map((n) => n * 1.5);
+  const all = fromColumns({ v, rid: v.map((_, k) => k) }, { npartitions: 5 });
+  const df = all.filter(all.col('rid').lt(4).or(all.col('rid').ge(6)));
+  const sorted = df.sortValues('v', { npartitions: 3 });
+  const want = rowStrings(await sorted.toRecords({ scheduler: 'sync' }), ['v', 'rid']);
+  assert.equal(rowStrings(await sorted.toRecords({ scheduler: 'sync', shuffle: 'disk', listeners }), ['v', 'rid']), want);
+  assert.is(filesAtBoundaries, 4, 'the four non-empty input partitions are on disk when the boundaries are computed');
+  assert.equal(dirs(), []);
 });
 
 test('hostile column names sort and index like any other', async () => {

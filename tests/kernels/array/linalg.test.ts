@@ -2,7 +2,7 @@
 // by reconstruction to 1e-10; the failure paths name what is wrong.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gemm, naiveMatmul, setGemmWasm, ShapeMismatchError } from '../../../src/kernels/array/gemm.ts';
+import { gemm, naiveMatmul, setGemmWasm, ShapeMismatchError, syrk } from '../../../src/kernels/array/gemm.ts';
 import { cholesky, inv, qr, solve, solveTriangular, LinAlgError } from '../../../src/kernels/array/linalg.ts';
 import { view, type Strided } from '../../../src/kernels/array/strided.ts';
 import { rng } from '../../helpers.ts';
@@ -67,6 +67,36 @@ test('gemm equals the triple loop on odd shapes, across block edges, on transpos
   assert.throws(() => gemm(random(2, 3, 1), random(2, 3, 1)), (e: Error) => e instanceof ShapeMismatchError && /\(2, 3\) @ \(2, 3\)/.test(e.message));
 });
 
+test('syrk (x.T @ x) across the kernel\'s block edges, NaN / Inf and empty dims, both kernels', () => {
+  for (const wasm of [true, false]) {
+    setGemmWasm(wasm);
+    try {
+      // rows past KC (256), columns past MC (128) and NC (2048), and not multiples of the 4 x 4 tile
+      for (const [rows, cols] of [[1, 1], [7, 13], [258, 131], [3, 2050], [0, 3], [5, 0]] as const) {
+        const x = random(rows, cols, rows * 7 + cols);
+        const g = syrk(x);
+        assert.equal(g.shape, [cols, cols]);
+        assert.ok(maxDiff(g.data, naiveMatmul(T(x), x)) < 1e-11, `syrk (${rows}, ${cols}) wasm=${wasm}`);
+        for (let i = 0; i < cols; i++) for (let j = 0; j < i; j++) if (g.data[i * cols + j] !== g.data[j * cols + i]) assert.unreachable(`asymmetric [${i},${j}]`);
+      }
+      const x = random(9, 6, 3);
+      x.data[2 * 6 + 1] = NaN;
+      x.data[4 * 6 + 3] = Infinity;
+      x.data[5 * 6 + 3] = -Infinity; // column 3 sums +Inf and -Inf terms: NaN on its diagonal as in the loop
+      const want = naiveMatmul(T(x), x), got = syrk(x).data;
+      for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]) || Math.abs(got[i]! - want[i]!) < 1e-12, `NaN/Inf [${i}] ${got[i]} vs ${want[i]}`);
+      const a = random(5, 4, 8), b = random(4, 7, 9);
+      b.data[3] = NaN;
+      a.data[0] = Infinity;
+      const want2 = naiveMatmul(a, b), got2 = gemm(a, b).data;
+      for (let i = 0; i < want2.length; i++) assert.ok(Object.is(got2[i], want2[i]) || Math.abs(got2[i]! - want2[i]!) < 1e-12, `gemm NaN/Inf [${i}] ${got2[i]} vs ${want2[i]}`);
+      assert.equal(gemm(random(3, 4, 1), random(4, 0, 2)).shape, [3, 0]);
+    } finally {
+      setGemmWasm(true);
+    }
+  }
+});
+
 function spd(n: number, seed: number): Strided<Float64Array> {
   const x = random(n + 5, n, seed);
   const g = gemm(T(x), x);
@@ -74,13 +104,50 @@ function spd(n: number, seed: number): Strided<Float64Array> {
   return g;
 }
 
+/** The unblocked textbook factorisation (dot products of rows of L), the blocked kernel's reference. */
+function textbookCholesky(a: Float64Array, n: number): Float64Array {
+  const l = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let s = a[j * n + j]!;
+    for (let k = 0; k < j; k++) s -= l[j * n + k]! * l[j * n + k]!;
+    l[j * n + j] = Math.sqrt(s);
+    for (let i = j + 1; i < n; i++) {
+      let t = a[i * n + j]!;
+      for (let k = 0; k < j; k++) t -= l[i * n + k]! * l[j * n + k]!;
+      l[i * n + j] = t / l[j * n + j]!;
+    }
+  }
+  return l;
+}
+
 test('cholesky: L lower triangular and L @ L.T reconstructs A to 1e-10', () => {
-  for (const n of [1, 2, 5, 40]) {
+  // sizes across the 128-row panels of the blocked factorisation
+  for (const n of [1, 2, 5, 40, 129, 300]) {
     const a = spd(n, n);
     const l = cholesky(a);
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) assert.is(l.data[i * n + j], 0);
-    assert.ok(maxDiff(gemm(l, T(l)).data, a.data) < 1e-10, `n = ${n}`);
+    let scale = 0;
+    for (const v of a.data) scale = Math.max(scale, Math.abs(v));
+    assert.ok(maxDiff(gemm(l, T(l)).data, a.data) / scale < 1e-10, `n = ${n}`);
+    assert.ok(maxDiff(l.data, textbookCholesky(a.data, n)) / Math.sqrt(scale) < 1e-10, `n = ${n} against the textbook loop`);
+    // only the lower half is read: NaN above the diagonal changes nothing
+    const lowerOnly = a.data.slice();
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) lowerOnly[i * n + j] = NaN;
+    assert.equal(cholesky(view(lowerOnly, [n, n])).data, l.data, `n = ${n} lower half only`);
   }
+  // the trailing updates give the same bits in the JavaScript kernel
+  const big = spd(300, 300), fast = cholesky(big).data;
+  setGemmWasm(false);
+  try {
+    assert.equal(cholesky(big).data, fast, 'JavaScript and WebAssembly kernels agree bit for bit');
+  } finally {
+    setGemmWasm(true);
+  }
+  // a failing pivot in the third panel is named; NaN fails at the first pivot
+  const bad = spd(300, 4);
+  bad.data[260 * 300 + 260] = -1;
+  assert.throws(() => cholesky(bad), (e: Error) => e instanceof LinAlgError && /not positive definite \(pivot 260 is -/.test(e.message));
+  assert.throws(() => cholesky(view(Float64Array.from([NaN, 0, 0, 1]), [2, 2])), /pivot 0 is NaN/);
   assert.throws(() => cholesky(view(Float64Array.from([1, 2, 2, 1]), [2, 2])), (e: Error) => e instanceof LinAlgError && /not positive definite \(pivot 1/.test(e.message));
   assert.throws(() => cholesky(random(2, 3, 1)), /square matrix, got shape \(2, 3\)/);
 });
