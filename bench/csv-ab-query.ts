@@ -1,7 +1,7 @@
 // End-to-end A/B of two checkouts on one query over CSV files (threads scheduler): fresh processes,
 // alternating trees, each running the query 1 + WARM times; reports the first run (pool start included)
 // and the best warm run, in wall time and in CPU time of the whole process (all threads), with the load.
-// usage: node --import tsx bench/csv-ab-query.ts BASE_TREE NEW_TREE q1|q2|q3 ROUNDS FILE...
+// usage: node --import tsx bench/csv-ab-query.ts BASE_TREE NEW_TREE q1|q2|q3|q4 ROUNDS FILE...
 //   (a BASE_TREE: `git worktree add --detach /tmp/base <commit> && ln -s $PWD/node_modules /tmp/base/`)
 
 import { execFileSync } from 'node:child_process';
@@ -27,6 +27,11 @@ if (process.env.CSV_AB_CHILD) {
       const fits = await df.groupby('Origin').apply(ols, { params: { y: 'ArrDelay', x: ['DepDelay', 'Distance'] }, columns: ['ArrDelay', 'DepDelay', 'Distance'] }).compute();
       return JSON.stringify(fits.toArray().map((r: Record<string, unknown>) => [String(r.Origin), Number(r.n), Number(r.intercept), Number(r.DepDelay), Number(r.Distance)]));
     }
+    if (query === 'q4') {
+      const late = df.filter(df.col('DepDelay').gt(60).and(df.col('Cancelled').eq(0)));
+      const t = await late.groupby('Month').size().compute();
+      return JSON.stringify(t.toArray().map((r: Record<string, unknown>) => [Number(r.Month), Number(r.size)]).sort((a: number[], b: number[]) => a[0]! - b[0]!));
+    }
     const t = await df.groupby('UniqueCarrier').agg({ mean: ['ArrDelay', 'mean'], n: ['ArrDelay', 'count'] }).compute();
     return JSON.stringify(t.toArray().map((r: Record<string, unknown>) => [String(r.UniqueCarrier), Number(r.mean), Number(r.n)]).sort());
   };
@@ -48,8 +53,8 @@ if (process.env.CSV_AB_CHILD) {
   process.exit(0);
 }
 
-if (!base || !next || !['q1', 'q2', 'q3'].includes(query!) || files.length === 0) {
-  console.error('usage: csv-ab-query.ts BASE_TREE NEW_TREE q1|q2|q3 ROUNDS FILE...');
+if (!base || !next || !['q1', 'q2', 'q3', 'q4'].includes(query!) || files.length === 0) {
+  console.error('usage: csv-ab-query.ts BASE_TREE NEW_TREE q1|q2|q3|q4 ROUNDS FILE...');
   process.exit(2);
 }
 const rounds = Number(roundsArg);

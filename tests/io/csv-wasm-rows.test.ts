@@ -14,6 +14,7 @@ import type { PartitionPlan } from '../../src/io/csv/plan.ts';
 import { RowProblems } from '../../src/io/csv/problems.ts';
 import { csvSource } from '../../src/io/csv/scan.ts';
 import { WasmRows } from '../../src/io/csv/wasm-rows.ts';
+import { DictBuilder, arrowType } from '../../src/io/csv/builders.ts';
 import { readCsv } from '../../src/index.ts';
 import { rng } from '../helpers.ts';
 
@@ -156,6 +157,32 @@ test('through readCsv on threads: a worker reads partitions straight into the to
   assert.equal(got, want);
   assert.equal(want[5], [5, want[5]![1], want[5]![2], want[5]![3]]);
   assert.ok((want as unknown[][]).every((row) => (row[1] as number) <= 0), 'signs kept');
+});
+
+test('dictionary codes of short values (the packed-key cache) and long ones match the bytes, seeded', () => {
+  const r = rng(4242);
+  const pool: Buffer[] = [];
+  // 0-5 byte values over a small alphabet with UTF-8 lead/continuation bytes: many share prefixes and lengths.
+  const alphabet = [0x41, 0x42, 0x00, 0xc3, 0xa9, 0xff, 0x30];
+  for (let i = 0; i < 400; i++) pool.push(Buffer.from(Array.from({ length: Math.floor(r() * 6) }, () => alphabet[Math.floor(r() * alphabet.length)]!)));
+  const b = new DictBuilder(arrowType('category', 0), 16);
+  const want: string[] = [];
+  for (let i = 0; i < 20000; i++) {
+    const v = pool[Math.floor(r() * pool.length)]!;
+    const src = Buffer.concat([Buffer.from('xy'), v, Buffer.from('z')]);
+    b.appendBytes(src, 2, 2 + v.length);
+    want.push(v.toString('latin1'));
+  }
+  const d = b.finish();
+  const dict = d.dictionary!;
+  const bytesOf = (code: number): string => {
+    const o = dict.data[0]!.valueOffsets;
+    return Buffer.from(dict.data[0]!.values.subarray(o[code]!, o[code + 1]!)).toString('latin1');
+  };
+  const codes = d.values as Int32Array;
+  for (let i = 0; i < want.length; i++) assert.is(bytesOf(codes[i]!), want[i], `row ${i}`);
+  const distinct = new Set(want).size;
+  assert.is(dict.length, distinct, 'one code per distinct value');
 });
 
 test.run();

@@ -231,12 +231,18 @@ export class Utf8Builder extends ColumnBuilder {
   }
 }
 
+/** log2 of the short-value cache size of a DictBuilder. */
+const SHORT_BITS = 10;
+
 /** Dictionary<Utf8, Int32>: codes in first-seen order, found by hashing the byte slice (no JS string). */
 export class DictBuilder extends ColumnBuilder {
   codes: Int32Array;
   private readonly dict = new ByteArena(64, 1024);
   private table = new Int32Array(256); // code + 1, 0 = empty; open addressing
   private hashes = new Int32Array(64);
+  /** The cache of short values: packed key (-1 = empty: no key has all top bits set) and its code. */
+  private readonly shortKeys = new Int32Array(1 << SHORT_BITS).fill(-1);
+  private readonly shortCodes = new Int32Array(1 << SHORT_BITS);
   constructor(type: DataType, capacity: number) {
     super(type, capacity);
     this.codes = sharedArray(Int32Array, capacity);
@@ -247,7 +253,20 @@ export class DictBuilder extends ColumnBuilder {
   }
   appendBytes(src: Uint8Array, start: number, end: number): void {
     if (this.length >= this.codes.length) this.reserve(this.length + 1);
-    this.codes[this.length++] = this.codeOf(src, start, end);
+    const len = end - start;
+    if (len > 3) { this.codes[this.length++] = this.codeOf(src, start, end); return; }
+    // Values of at most 3 bytes (codes, carriers, airports) are their own key: bytes and length packed in
+    // one int, looked up in a direct-mapped cache before any hashing or byte comparison.
+    const key = len === 0 ? 0 : (len << 24) | src[start]! | (len > 1 ? src[start + 1]! << 8 : 0) | (len > 2 ? src[start + 2]! << 16 : 0);
+    const at = Math.imul(key, 0x9e3779b1) >>> (32 - SHORT_BITS);
+    let code: number;
+    if (this.shortKeys[at] === key) code = this.shortCodes[at]!;
+    else {
+      code = this.codeOf(src, start, end);
+      this.shortKeys[at] = key;
+      this.shortCodes[at] = code;
+    }
+    this.codes[this.length++] = code;
   }
   appendString(s: string): void {
     const { buf, len } = utf8Bytes(s);

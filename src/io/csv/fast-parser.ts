@@ -89,7 +89,11 @@ export function parseFast(b: Uint8Array, plan: PartitionPlan, problems: RowProbl
     // Quote-free rows: the WebAssembly tokenizer fills the same batch layout, in its own memory.
     const { bytes, views } = wasm.begin(b, { nfields: nf, delimiter: ctx.D, slotOf, inlineNum, nslots });
     ctx.b = bytes;
-    const wbatch: Batch = { ...views, escaped: batch.escaped, rows: 0, anyEscaped: false };
+    // (the same property order as `batch`: one object shape for the converters)
+    const wbatch: Batch = {
+      starts: views.starts, ends: views.ends, escaped: batch.escaped, nums: views.nums, numOk: views.numOk,
+      rowOffsets: views.rowOffsets, rows: 0, anyEscaped: false,
+    };
     const badLine = (rowOffset: number, fields: number): void => problems.badLine(rowOffset, fields, null);
     for (let p = 0; p < bytes.length; ) {
       const t = wasm.tokenize(p, bytes.length, badLine);
