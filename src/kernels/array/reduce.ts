@@ -332,13 +332,30 @@ export function partialReduce(name: ReductionName, x: Strided, axes: readonly nu
       s1[o] += t;
       m2[o] += t * t;
     });
+    // A cell holding an infinity (or NaN) anywhere: the shifted sums give inf - inf = NaN where the mean is
+    // +-inf (NumPy: mean([inf, 1]) = inf). Such cells are rare, so they get a second, unshifted pass.
+    const bad = new Uint8Array(cells);
+    let anyBad = false;
+    for (let o = 0; o < cells; o++) {
+      if (count[o]! > 0 && !(Number.isFinite(shift[o]!) && Number.isFinite(s1[o]!))) (bad[o] = 1), (anyBad = true);
+    }
+    if (anyBad) {
+      const plain = new Float64Array(cells);
+      walk(x.shape, x.stride, x.offset, outStride, noArg, 0, (i, o) => {
+        if (bad[o] === 0) return;
+        const v = Number(d[i]!);
+        if (skip && v !== v) return;
+        plain[o] += v;
+      });
+      for (let o = 0; o < cells; o++) if (bad[o] === 1) (shift[o] = 0), (s1[o] = plain[o]!);
+    }
     for (let o = 0; o < cells; o++) {
       const n = count[o]!;
       if (n === 0) continue;
       mean[o] = s1[o]! / n;
       m2[o] = m2[o]! - (s1[o]! * s1[o]!) / n;
-      // NaN or infinite data: keep NaN rather than inf - inf noise
-      if (!Number.isFinite(shift[o]!)) m2[o] = NaN;
+      // NaN or infinite data: the variance is NaN (as NumPy), not inf - inf noise
+      if (bad[o] === 1) m2[o] = NaN;
     }
     return { name, shape, inputDType, count, values: mean, m2, shift };
   }
@@ -463,6 +480,14 @@ export function combinePartials(a: Partial, b: Partial): Partial {
           shift[o] = from.shift![o]!;
           mean[o] = from.values![o]!;
           m2[o] = from.m2![o]!;
+          continue;
+        }
+        const meanA = a.shift![o]! + a.values![o]!, meanB = b.shift![o]! + b.values![o]!;
+        if (!Number.isFinite(meanA) || !Number.isFinite(meanB)) {
+          // an infinite or NaN side: the weighted mean gives NumPy's inf / NaN; the variance is NaN
+          shift[o] = 0;
+          mean[o] = (na * meanA + nb * meanB) / n;
+          m2[o] = NaN;
           continue;
         }
         shift[o] = a.shift![o]!;
