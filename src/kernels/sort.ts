@@ -115,18 +115,7 @@ function compareValues(a: Value, b: Value, strings: boolean): number {
 export function sortIndices(batch: RecordBatch, spec: SortSpec): Int32Array {
   const cols = columnsOf(batch, spec);
   const idx = Array.from({ length: batch.numRows }, (_, i) => i);
-  idx.sort((a, b) => {
-    for (let c = 0; c < cols.length; c++) {
-      const col = cols[c]!;
-      const ca = col.cls[a]!;
-      const cb = col.cls[b]!;
-      if (ca !== cb) return classOrder(ca, cb, spec.ascending[c]!, spec.nullsFirst);
-      if (ca !== NORMAL) continue;
-      const d = col.compareRows(a, b);
-      if (d !== 0) return spec.ascending[c] ? d : -d;
-    }
-    return a - b;
-  });
+  idx.sort((a, b) => compareRows(cols, a, b, spec) || a - b);
   return Int32Array.from(idx);
 }
 
