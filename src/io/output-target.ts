@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { MANIFEST_NAME, notReplaceable } from './manifest.ts';
 
 export interface OutputRequest {
@@ -158,25 +159,30 @@ function realTarget(p: string): string {
   }
 }
 
-const SIBLING = /^\.(.*)\.tessera-(\d+)-[0-9a-f]+\.(tmp|old)$/;
+// `.<target>.tessera-<host>@<pid>-<hex>.tmp|old`; names without `<host>@` come from older versions (this host).
+const SIBLING = /^\.(.*)\.tessera-(?:([A-Za-z0-9_]+)@)?(\d+)-[0-9a-f]+\.(tmp|old)$/;
 
-/** A hidden name beside `target` that says which process made it (readers skip names starting with '.'). */
+/** This machine in a sibling name: a pid only means something on the host that made it (shared filesystems). */
+const HOST_TAG = hostname().replace(/[^A-Za-z0-9]/g, '_') || 'host';
+
+/** A hidden name beside `target` that says which process on which host made it (readers skip names starting with '.'). */
 function siblingName(target: string, tag: 'tmp' | 'old'): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.tessera-${process.pid}-${randomBytes(4).toString('hex')}.${tag}`);
+  return path.join(path.dirname(target), `.${path.basename(target)}.tessera-${HOST_TAG}@${process.pid}-${randomBytes(4).toString('hex')}.${tag}`);
 }
 
 /**
  * Clean up after a writer of this target that was killed: its staging directory is garbage; an old output it
- * had moved aside but not yet replaced is put back (when nothing took its place), so no data is lost.
+ * had moved aside but not yet replaced is put back (when nothing took its place), so no data is lost. Only
+ * names made on this host are judged: another machine's writer on a shared filesystem may be alive.
  */
 function recoverDeadWrites(target: string): void {
   const dir = path.dirname(target);
   const base = path.basename(target);
   for (const name of fs.readdirSync(dir)) {
     const m = SIBLING.exec(name);
-    if (!m || m[1] !== base || isAlive(Number(m[2]))) continue;
+    if (!m || m[1] !== base || (m[2] !== undefined && m[2] !== HOST_TAG) || isAlive(Number(m[3]))) continue;
     const p = path.join(dir, name);
-    if (m[3] === 'old' && !fs.existsSync(target)) fs.renameSync(p, target);
+    if (m[4] === 'old' && !fs.existsSync(target)) fs.renameSync(p, target);
     else fs.rmSync(p, { recursive: true, force: true });
   }
 }

@@ -53,11 +53,12 @@ async function killDuringWrite(args: string[], target: string, signal: NodeJS.Si
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, sig) => resolve({ code, signal: sig })));
   const dir = path.dirname(target);
   // This child's own staging directory (its name carries the pid), not one a killed predecessor left.
-  const base = `.${path.basename(target)}.tessera-${child.pid}-`;
+  const base = `.${path.basename(target)}.tessera-`;
+  const mine = `@${child.pid}-`;
   let done = false;
   void exited.then(() => (done = true));
   // Poll for the staging directory (the write has begun), bounded by the child's own life.
-  const started = () => (begun === 'ready' ? out.includes('ready') : fs.readdirSync(dir).some((f) => f.startsWith(base) && f.endsWith('.tmp')));
+  const started = () => (begun === 'ready' ? out.includes('ready') : fs.readdirSync(dir).some((f) => f.startsWith(base) && f.includes(mine) && f.endsWith('.tmp')));
   while (!done && !started()) await sleep(5);
   if (!done) {
     await sleep(random() * spread);

@@ -1,6 +1,7 @@
 // Writers never destroy what they were not asked to replace (issue 12 items 1-2): a target that holds an
 // input, unrelated files, /proc, a failing compute, stale parts, single-file overwrite; manifests and pins.
 
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -236,6 +237,33 @@ test('toParquet, toArrowIpc, toCsv and persist({to}) widen a CSV column found mi
   await toCsv(df, fresh('w-csv'), sync).then(async ([f]) => assert.is(Number((await compute(readCsv(path.dirname(f!)).col('a').sum(), sync))[0]), want));
   const p = await df.persist({ to: fresh('w-persist'), ...sync });
   assert.is(Number((await compute(p.col('a').sum(), sync))[0]), want);
+});
+
+test('a killed writer\'s leftovers are cleaned by the next write on the same host only; a moved-aside old output is put back', async () => {
+  // A pid that surely belongs to no live process: a child that has already exited.
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+  const host = os.hostname().replace(/[^A-Za-z0-9]/g, '_') || 'host';
+  const t = fresh('recover');
+  await toCsv(ints(6, 2), t, sync);
+  const dir = path.dirname(t);
+  const name = (tag: string) => path.join(dir, `.${path.basename(t)}.tessera-${tag}`);
+  for (const stale of [`${host}@${dead}-0badf00d.tmp`, `${dead}-0badf00d.tmp`, `elsewhere@${dead}-0badf00d.tmp`]) {
+    fs.mkdirSync(name(stale));
+    fs.writeFileSync(path.join(name(stale), 'part.0.csv'), 'a\n1\n');
+  }
+  await toCsv(ints(4, 1), t, { ...sync, overwrite: true });
+  // This host's dead writers (old and new name forms) are gone; another host's may still be writing.
+  assert.equal(leftovers(t), [`.${path.basename(t)}.tessera-elsewhere@${dead}-0badf00d.tmp`]);
+  assert.is(await sumOf(readCsv(t)), 10);
+
+  // Killed between moving the old output aside and moving the new one in: the old output comes back.
+  const u = fresh('aside');
+  await toCsv(ints(6, 2), u, sync);
+  const aside = path.join(path.dirname(u), `.${path.basename(u)}.tessera-${host}@${dead}-0badf00d.old`);
+  fs.renameSync(u, aside);
+  await rejects(toCsv(ints(4, 1), u, sync), /is not empty/);
+  assert.is(await sumOf(readCsv(u)), 21);
+  assert.equal(leftovers(u), []);
 });
 
 test.after(async () => {
