@@ -80,13 +80,13 @@ if (reason !== null) {
   let wA: WorkerProcess;
   let wB: WorkerProcess;
   const base = scratchDir('locality');
-  const dirs = { a: join(base, 'disk-a'), b: join(base, 'disk-b'), nfsB: join(base, 'nfs-b'), plain: join(base, 'plain') };
+  const dirs = { a: join(base, 'disk-a'), b: join(base, 'disk-b'), nfsB: join(base, 'nfs-b'), nfsC: join(base, 'nfs-c'), plain: join(base, 'plain') };
   for (const d of Object.values(dirs)) mkdirSync(d);
   // Rows of one file: k cycles 0..4, x = file number * 1000 + row, with unicode and a null in s.
   const csv = (n: number, rows: number): string =>
     `k,x,s\n${Array.from({ length: rows }, (_, i) => `${i % 5},${n * 1000 + i},${i === 3 ? '' : `ü${i}`}`).join('\n')}\n`;
   const files = {
-    a1: join(dirs.a, 'a1.csv'), a2: join(dirs.a, 'a2.csv'), b1: join(dirs.b, 'b1.csv'), p1: join(dirs.nfsB, 'p1.csv'), s1: join(dirs.plain, 's1.csv'),
+    a1: join(dirs.a, 'a1.csv'), a2: join(dirs.a, 'a2.csv'), b1: join(dirs.b, 'b1.csv'), p1: join(dirs.nfsB, 'p1.csv'), s1: join(dirs.plain, 's1.csv'), c1: join(dirs.nfsC, 'c1.csv'),
   };
   Object.values(files).forEach((f, n) => writeFileSync(f, csv(n, 400)));
   const opts = { blocksize: 2048 }; // several partitions per file
@@ -152,7 +152,7 @@ if (reason !== null) {
   });
 
   test('each read task runs on the host whose disk holds its file; other tasks and unclaimed files go to the shared queue', async () => {
-    const all = Object.values(files);
+    const all = Object.values(files).filter((f) => f !== files.c1); // c1 belongs to a later test's host
     let leased = 0;
     const listeners = [{
       onTaskFinish: () => {
@@ -207,6 +207,34 @@ if (reason !== null) {
     } finally {
       await q.close();
     }
+  });
+
+  test("jobs already waiting on a host whose worker stops answering move to the shared queue; nothing runs twice", async () => {
+    const wC = await cluster.addWorker({ name: 'wC', host: 'host-c', preferredDirs: [dirs.nfsC] });
+    // Frozen, not gone: its heartbeat stays valid for a few seconds, so c1's reads are routed to host-c and wait there.
+    process.kill(wC.pid, 'SIGSTOP');
+    try {
+      const t0 = performance.now();
+      assert.equal(await sumByK([files.c1, files.a1]), expected([files.c1, files.a1]));
+      const took = performance.now() - t0;
+      const cReads = (await jobsOf('locality')).filter((j) => j.files.includes(files.c1));
+      assert.is(cReads.flatMap((j) => j.files).filter((f) => f === files.c1).length, readCsv(files.c1, opts).npartitions);
+      for (const j of cReads) assert.is(j.worker, 'wA');
+      assert.ok(took > 3000, `the reads waited on host-c's queue first (${Math.round(took)} ms); otherwise this test proves nothing`);
+      assert.ok(took < 30_000, `moved in bounded time (${Math.round(took)} ms)`);
+    } finally {
+      process.kill(wC.pid, 'SIGCONT');
+    }
+    // Woken up, host-c finds its queue empty: the moved jobs are not run a second time there.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await jobsOf(hostQueue('locality', 'host-c')), []);
+    const q = new Queue(hostQueue('locality', 'host-c'), { connection: redis as never });
+    try {
+      assert.is(await q.getWaitingCount(), 0);
+    } finally {
+      await q.close();
+    }
+    await wC.stop();
   });
 }
 
