@@ -165,11 +165,13 @@ if (reason !== null) {
     const onB = await jobsOf(hostQueue('locality', 'host-b'));
     const shared = await jobsOf('locality');
     const readOn = (jobs: typeof onA) => jobs.flatMap((j) => j.files);
+    // On failure, say where every read went (this test has failed now and then on a box at load 15+).
+    const where = `jobs: ${JSON.stringify({ onA, onB, shared }, (k, v) => (k === 'files' ? (v as string[]).map((f) => f.slice(base.length)) : v))}`;
     // every partition of every claimed file was read on its own host, by that host's worker
     const parts = (f: string) => readCsv(f, opts).npartitions;
     assert.ok(parts(files.a1) >= 2, 'the files must have several partitions for this test to mean anything');
-    assert.equal(readOn(onA).sort(), [...Array(parts(files.a1)).fill(files.a1), ...Array(parts(files.a2)).fill(files.a2)].sort());
-    assert.equal(readOn(onB).sort(), [...Array(parts(files.b1)).fill(files.b1), ...Array(parts(files.p1)).fill(files.p1)].sort());
+    assert.equal(readOn(onA).sort(), [...Array(parts(files.a1)).fill(files.a1), ...Array(parts(files.a2)).fill(files.a2)].sort(), where);
+    assert.equal(readOn(onB).sort(), [...Array(parts(files.b1)).fill(files.b1), ...Array(parts(files.p1)).fill(files.p1)].sort(), where);
     for (const j of onA) assert.equal([j.worker, j.host], ['wA', 'host-a']);
     for (const j of onB) assert.equal([j.worker, j.host], ['wB', 'host-b']);
     // the shared queue had the unclaimed file's reads and the combine steps, and no claimed file
