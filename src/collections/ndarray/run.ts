@@ -7,8 +7,8 @@ import type { Key } from '../../scheduler/graph.ts';
 import type { GraphBuilder } from '../lower.ts';
 import type { Output } from '../output.ts';
 import { computeOne, explainOutputs, type ComputeOptions } from '../compute.ts';
-import { allocate } from '../../kernels/array/dtypes.ts';
-import { contiguousStrides, forEachIndex } from '../../kernels/array/strided.ts';
+import { allocate, type AnyTypedArray } from '../../kernels/array/dtypes.ts';
+import { contiguousStrides, sizeOf } from '../../kernels/array/strided.ts';
 import { blockIndices, regionOf } from './chunks.ts';
 import { lowerArray, newLowering, type ArrayLowering } from './lower.ts';
 import type { ArrayNode } from './node.ts';
@@ -62,20 +62,66 @@ export function assembleBlocks(planned: ArrayNode, blocks: readonly unknown[]): 
   const chunks = hasUnknownChunks(planned) ? chunksOfBlocks(planned, blocks) : planned.chunks;
   const node = { ...planned, chunks, shape: chunks.map((c) => c.reduce((a, b) => a + b, 0)) } as ArrayNode;
   const size = node.shape.reduce((a, b) => a * b, 1);
-  const out = allocate(node.dtype, size) as { [i: number]: number | bigint };
+  const out = allocate(node.dtype, size);
   const strides = contiguousStrides(node.shape);
   blockIndices(node.chunks).forEach((b, i) => {
-    const c = blocks[i] as Chunk;
     const { start } = regionOf(node.chunks, b);
-    const base = start.reduce((s, x, k) => s + x * strides[k]!, 0);
-    const dst: number[] = [];
-    forEachIndex(c.shape, strides, base, (_, j) => dst.push(j));
-    const src = c.data as ArrayLike<number | bigint>;
-    forEachIndex(c.shape, c.stride, c.offset, (flat, j) => {
-      out[dst[flat]!] = src[j]!;
-    });
+    copyBlockInto(out, strides, start.reduce((s, x, k) => s + x * strides[k]!, 0), blocks[i] as Chunk);
   });
   return ndarray(out as never, [...node.shape]);
+}
+
+// Runs at least this long are copied by TypedArray.set (a memcpy); shorter ones element by element, where
+// making a subarray view would cost more than the copy.
+const SET_MIN = 16;
+
+/**
+ * Copies block `c` (any strides) into `out`, a C-order array of the block's rank with `outStrides`, from
+ * `base` on. The trailing axes that are contiguous in both the block and `out` make one run (a whole row
+ * block is one run), copied by one TypedArray.set when both are the same kind of typed array.
+ */
+export function copyBlockInto(out: AnyTypedArray, outStrides: readonly number[], base: number, c: Chunk): void {
+  const shape = c.shape;
+  const nd = shape.length;
+  if (sizeOf(shape) === 0) return;
+  const src = c.data as ArrayLike<number | bigint>;
+  const dst = out as { [i: number]: number | bigint };
+  if (nd === 0) {
+    dst[base] = src[c.offset]!;
+    return;
+  }
+  // axes [k, nd) make one run: C-contiguous in the block and in out (an axis of length 1 has any stride)
+  let k = nd;
+  let run = 1;
+  while (k > 0 && (shape[k - 1] === 1 || (c.stride[k - 1] === run && outStrides[k - 1] === run))) run *= shape[--k]!;
+  // no such axis (the block is strided along its last axis): runs are its rows, walked with their strides
+  const strided = k === nd;
+  const len = strided ? shape[nd - 1]! : run;
+  const step = strided ? c.stride[nd - 1]! : 1;
+  const outStep = strided ? outStrides[nd - 1]! : 1;
+  const outer = strided ? nd - 1 : k;
+  const bySet = !strided && len >= SET_MIN && out.constructor === c.data.constructor;
+  const copyRun = (from: number, to: number): void => {
+    if (bySet) (out as Float64Array).set((c.data as Float64Array).subarray(from, from + len), to);
+    else for (let j = 0; j < len; j++, from += step, to += outStep) dst[to] = src[from]!;
+  };
+  // the outer axes in C order, both offsets carried along
+  const counter = new Array<number>(outer).fill(0);
+  let from = c.offset;
+  let to = base;
+  for (;;) {
+    copyRun(from, to);
+    let axis = outer - 1;
+    for (; axis >= 0; axis--) {
+      from += c.stride[axis]!;
+      to += outStrides[axis]!;
+      if (++counter[axis]! < shape[axis]!) break;
+      from -= c.stride[axis]! * shape[axis]!;
+      to -= outStrides[axis]! * shape[axis]!;
+      counter[axis] = 0;
+    }
+    if (axis < 0) return;
+  }
 }
 
 /** explain() lines: each node with its shape, blocks and dtype. */

@@ -182,17 +182,25 @@ function rowSum(d: Float64Array | Float32Array, i: number, n: number, si: number
 /**
  * acc[j] += sum over r of d[offset + r * cols + j]: the sum over leading axes of a C-contiguous block
  * (sum(axis=0) of row chunks). Eight rows per pass over acc, so acc is loaded and stored an eighth as
- * often and the loop runs at the speed memory delivers the rows (measured: as fast as summing them to one
- * scalar); the eight are added as a pairwise tree.
+ * often; the eight are added as a pairwise tree. Two columns per iteration: the loop is bound by
+ * instructions more than by memory (a WebAssembly SIMD loop over the same bytes runs twice as fast), and the
+ * per-iteration work on acc and the loop itself is then paid once for two columns (~8% less CPU). Each
+ * column's additions are the same, in the same order, as one column at a time.
  */
 function sumLeadingRows(acc: Float64Array, d: Float64Array | Float32Array, offset: number, rows: number, cols: number): void {
   let r = 0;
   for (; r + 8 <= rows; r += 8) {
     const b0 = offset + r * cols, b1 = b0 + cols, b2 = b1 + cols, b3 = b2 + cols;
     const b4 = b3 + cols, b5 = b4 + cols, b6 = b5 + cols, b7 = b6 + cols;
-    for (let j = 0; j < cols; j++) {
-      acc[j] += ((d[b0 + j]! + d[b1 + j]!) + (d[b2 + j]! + d[b3 + j]!)) + ((d[b4 + j]! + d[b5 + j]!) + (d[b6 + j]! + d[b7 + j]!));
+    let j = 0;
+    for (; j + 2 <= cols; j += 2) {
+      const k = j + 1;
+      const x = ((d[b0 + j]! + d[b1 + j]!) + (d[b2 + j]! + d[b3 + j]!)) + ((d[b4 + j]! + d[b5 + j]!) + (d[b6 + j]! + d[b7 + j]!));
+      const y = ((d[b0 + k]! + d[b1 + k]!) + (d[b2 + k]! + d[b3 + k]!)) + ((d[b4 + k]! + d[b5 + k]!) + (d[b6 + k]! + d[b7 + k]!));
+      acc[j] += x;
+      acc[k] += y;
     }
+    if (j < cols) acc[j] += ((d[b0 + j]! + d[b1 + j]!) + (d[b2 + j]! + d[b3 + j]!)) + ((d[b4 + j]! + d[b5 + j]!) + (d[b6 + j]! + d[b7 + j]!));
   }
   for (; r < rows; r++) {
     const b = offset + r * cols;

@@ -164,4 +164,27 @@ test('sum over leading axes of a contiguous block (the row-block path): odd row 
   }
 });
 
+test('sum over leading rows: the exact bits of the documented order (eight rows as a pairwise tree added to each column, leftover rows one by one), any column count', () => {
+  // The row-block kernel visits columns two at a time; every column must still be summed exactly this way,
+  // so a result cannot change with the number of columns, an odd last column or where the block starts.
+  const r = rng(7);
+  const special = [NaN, Infinity, -Infinity, -0, 1e308, -1e308, 5e-324];
+  for (const [rows, cols] of [[8, 1], [8, 2], [8, 3], [17, 5], [16, 64], [23, 33], [7, 4], [40, 1001]] as const) {
+    for (const Ctor of [Float64Array, Float32Array]) {
+      const extra = 5;
+      const values = Array.from({ length: rows * cols + extra }, () => (r() < 0.03 ? special[Math.floor(r() * special.length)]! : (r() - 0.5) * 10 ** Math.floor(r() * 12)));
+      const data = Ctor.from(values);
+      const got = partialReduce('sum', { data, shape: [rows, cols], stride: [cols, 1], offset: extra }, [0]).values!;
+      const want = new Float64Array(cols);
+      for (let j = 0; j < cols; j++) {
+        const at = (row: number) => data[extra + row * cols + j]!;
+        let i = 0;
+        for (; i + 8 <= rows; i += 8) want[j] += ((at(i) + at(i + 1)) + (at(i + 2) + at(i + 3))) + ((at(i + 4) + at(i + 5)) + (at(i + 6) + at(i + 7)));
+        for (; i < rows; i++) want[j] += at(i);
+      }
+      for (let j = 0; j < cols; j++) assert.ok(Object.is(got[j], want[j]), `${Ctor.name} rows ${rows} cols ${cols} column ${j}: ${got[j]} vs ${want[j]}`);
+    }
+  }
+});
+
 test.run();
