@@ -179,10 +179,11 @@ function reduceCode(L: Locals, x: number): number[] {
     ...get(k), ...f64x2(PIO2_2_WIDE), ...op.mul, ...set(w),
     ...get(y), ...get(w), ...op.sub, ...set(rh),
     ...get(y), ...get(rh), ...op.sub, ...get(w), ...op.sub, ...set(rl),
-    // not (|x| <= limit), or (|r| < near-axis and k != 0), or |x| < tiny
+    // not (|x| <= limit), or (|r| < near-axis and k != 0), or |x| < tiny: where k = 0, r is x exactly and
+    // |x| < tiny means k = 0, so the last two are |r| < (k != 0 ? near-axis : tiny)
     ...get(x), ...op.abs, ...f64x2(TRIG_LIMIT), ...op.le, ...op.not,
-    ...get(rh), ...op.abs, ...f64x2(TRIG_NEAR_AXIS), ...op.lt, ...get(k), ...f64x2(0), ...op.ne, ...op.and, ...op.or,
-    ...get(x), ...op.abs, ...f64x2(TRIG_TINY), ...op.lt, ...op.or, ...set(mask),
+    ...get(rh), ...op.abs, ...f64x2(TRIG_NEAR_AXIS), ...f64x2(TRIG_TINY), ...get(k), ...f64x2(0), ...op.ne, ...op.bitselect, ...op.lt,
+    ...op.or, ...set(mask),
   ];
 }
 
