@@ -3,8 +3,9 @@
 
 import { registerOp } from '../../scheduler/registry.ts';
 import { allocate, type DType } from '../../kernels/array/dtypes.ts';
-import { evaluate, type ArrayExpr } from '../../kernels/array/elementwise.ts';
-import { combinePartials, finalizePartial, partialReduce, type Partial, type ReductionName } from '../../kernels/array/reduce.ts';
+import { evaluate, resultDType, type ArrayExpr } from '../../kernels/array/elementwise.ts';
+import { fusedReducer, type FusedKind } from '../../kernels/array/fused-reduce.ts';
+import { combinePartials, finalizePartial, partialOfSums, partialReduce, type Partial, type ReductionName } from '../../kernels/array/reduce.ts';
 import { scan, type ScanName } from '../../kernels/array/scan.ts';
 import { gemm, syrk } from '../../kernels/array/gemm.ts';
 import { cholesky, inv, qr, solve, solveTriangular } from '../../kernels/array/linalg.ts';
@@ -51,17 +52,47 @@ function reduceExpr(expr: ArrayExpr, inputs: Chunk[], dtype: DType, name: Reduct
   if (!flat || nd === 0) return partialReduce(name, chunk(evaluate(expr, inputs, dtype), dtype), axes, { origin, fullShape, dtype });
   const n = sizeOf(shape);
   const STEP = 1 << 15;
-  const scratch = allocate(dtype, Math.min(STEP, Math.max(1, n)));
+  let scratch: ReturnType<typeof allocate> | null = null;
   const ones = new Array<number>(nd - 1).fill(1);
+  const stepPartial = (at: number, len: number): Partial => {
+    scratch ??= allocate(dtype, Math.min(STEP, Math.max(1, n)));
+    const pieces = inputs.map((c) => ({ data: c.data, shape: [len], stride: [1], offset: c.offset + at, dtype: c.dtype }));
+    const v = evaluate(expr, pieces, dtype, scratch);
+    return partialReduce(name, { data: v.data, shape: [...ones, len], stride: [...ones.map(() => len), 1], offset: 0, dtype } as Chunk, axes, { dtype });
+  };
+  // the chain and the step's sums in one SIMD pass when it can (same bits as stepPartial)
+  const fused = fusedStepPartial(expr, inputs, dtype, name, nd, n);
   let acc: Partial | null = null;
   for (let at = 0; at < n || acc === null; at += STEP) {
     const len = Math.max(0, Math.min(STEP, n - at));
-    const pieces = inputs.map((c) => ({ data: c.data, shape: [len], stride: [1], offset: c.offset + at, dtype: c.dtype }));
-    const v = evaluate(expr, pieces, dtype, scratch);
-    const p = partialReduce(name, { data: v.data, shape: [...ones, len], stride: [...ones.map(() => len), 1], offset: 0, dtype } as Chunk, axes, { dtype });
+    const p = (fused && len > 0 ? fused(at, len) : null) ?? stepPartial(at, len);
     acc = acc === null ? p : combinePartials(acc, p);
   }
   return acc;
+}
+
+const FUSED_NAMES: ReadonlyMap<ReductionName, FusedKind> = new Map([['sum', 'sum'], ['mean', 'moments'], ['var', 'moments'], ['std', 'moments']]);
+/** Below this many elements per block the fused kernel's set-up outweighs it. */
+const FUSED_MIN = 64;
+
+/**
+ * The fused form of reduceExpr's step (fused-reduce.ts) for float64 chains reduced by sum or moments, or
+ * null. A step whose moments meet an infinity or NaN (shift or sum not finite) returns null: partialReduce's
+ * unshifted second pass handles it.
+ */
+function fusedStepPartial(expr: ArrayExpr, inputs: Chunk[], dtype: DType, name: ReductionName, nd: number, n: number): ((at: number, len: number) => Partial | null) | null {
+  const kind = FUSED_NAMES.get(name);
+  if (kind === undefined || dtype !== 'float64' || n < FUSED_MIN || !inputs.every((c) => c.data instanceof Float64Array)) return null;
+  const dtypes = inputs.map((c) => c.dtype);
+  const step = fusedReducer(expr, inputs.map((c) => ({ data: c.data as Float64Array, offset: c.offset })), kind, (e) => resultDType(e, dtypes) === 'float64');
+  if (!step) return null;
+  const shape = new Array<number>(nd).fill(1);
+  return (at, len) => {
+    const sums = step(at, len);
+    if (sums.kind === 'sum') return partialOfSums(name, shape, dtype, { a: sums.a });
+    if (!(Number.isFinite(sums.shift) && Number.isFinite(sums.s1))) return null;
+    return partialOfSums(name, shape, dtype, { n: len, shift: sums.shift, s1: sums.s1, sq: sums.sq });
+  };
 }
 
 /** Boolean-mask selection of one 1-D block: the elements where the mask block is true, copied. */

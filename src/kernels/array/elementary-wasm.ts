@@ -10,10 +10,10 @@ import {
 
 // ---- a few encoders ----
 const S = (op: number): number[] => [0xfd, ...uleb(op)];
-const get = (i: number): number[] => [0x20, ...uleb(i)];
-const set = (i: number): number[] => [0x21, ...uleb(i)];
+export const get = (i: number): number[] => [0x20, ...uleb(i)];
+export const set = (i: number): number[] => [0x21, ...uleb(i)];
 const tee = (i: number): number[] => [0x22, ...uleb(i)];
-const i32c = (v: number): number[] => [0x41, ...sleb32(v)];
+export const i32c = (v: number): number[] => [0x41, ...sleb32(v)];
 function sleb32(v: number): number[] {
   const out: number[] = [];
   for (;;) {
@@ -26,8 +26,8 @@ function sleb32(v: number): number[] {
     out.push(byte | 0x80);
   }
 }
-const load = (offset = 0): number[] => [...S(0x00), 3, ...uleb(offset)];
-const store = (offset = 0): number[] => [...S(0x0b), 3, ...uleb(offset)];
+export const load = (offset = 0): number[] => [...S(0x00), 3, ...uleb(offset)];
+export const store = (offset = 0): number[] => [...S(0x0b), 3, ...uleb(offset)];
 // Constants live in locals set once before a kernel's loop: V8 builds a v128.const from immediates each
 // time it meets one, which cost more than the arithmetic in the polynomials.
 let building: Locals | null = null;
@@ -35,31 +35,32 @@ function constant(bytes: Uint8Array): number[] {
   if (!building) return [...S(0x0c), ...bytes];
   return get(building.constant(bytes));
 }
-const f64x2 = (a: number): number[] => constant(new Uint8Array(new Float64Array([a, a]).buffer));
+export const f64x2 = (a: number): number[] => constant(new Uint8Array(new Float64Array([a, a]).buffer));
 const i64x2 = (a: bigint): number[] => constant(new Uint8Array(new BigInt64Array([a, a]).buffer));
 const shuffle = (lanes: number[]): number[] => [...S(0x0d), ...lanes];
-const op = {
+export const op = {
   eq: S(0x47), ne: S(0x48), lt: S(0x49), gt: S(0x4a), le: S(0x4b), ge: S(0x4c),
   not: S(0x4d), and: S(0x4e), andnot: S(0x4f), or: S(0x50), xor: S(0x51), bitselect: S(0x52), anyTrue: S(0x53),
   ceil: S(0x74), floor: S(0x75), nearest: S(0x94),
   i32shrU: S(0xad),
   i64shl: S(0xcb), i64shrU: S(0xcd), i64add: S(0xce), i64sub: S(0xd1), i64eq: S(0xd6),
   abs: S(0xec), neg: S(0xed), sqrt: S(0xef), add: S(0xf0), sub: S(0xf1), mul: S(0xf2), div: S(0xf3),
-  convertLowU: S(0xff),
+  convertLowU: S(0xff), splat: S(0x14),
   i32add: [0x6a], i32mul: [0x6c], i32geU: [0x4f], i32shl: [0x74], i32wrap: [0xa7],
   f64extract: (lane: number) => [...S(0x21), lane], f64replace: (lane: number) => [...S(0x22), lane],
   i64extract: (lane: number) => [...S(0x1d), lane],
 };
-const call = (fn: number): number[] => [0x10, ...uleb(fn)];
+export const call = (fn: number): number[] => [0x10, ...uleb(fn)];
 
 /** Imported Math functions (indices 0..3) answer the lanes outside a kernel's fast range. */
-const IMPORTS = ['exp', 'log', 'sin', 'cos'] as const;
+export const IMPORTS = ['exp', 'log', 'sin', 'cos'] as const;
 const IMPORT = { exp: 0, log: 1, sin: 2, cos: 3 };
 
 /** Locals of one function: params first, then v128 scratch allocated by name. */
-class Locals {
+export class Locals {
   private readonly names = new Map<string, number>();
-  constructor(private readonly params: number, private next = params) {}
+  /** `before`: the non-v128 locals declared between the params and the first v128 local (`next`) */
+  constructor(private readonly params: number, private next = params, private readonly before: Array<[number, number]> = [[1, I32]]) {}
   v(name: string): number {
     let i = this.names.get(name);
     if (i === undefined) {
@@ -83,12 +84,13 @@ class Locals {
     return [...this.constants].flatMap(([key, i]) => [...S(0x0c), ...key.split(',').map(Number), ...set(i)]);
   }
   declared(): Array<[number, number]> {
-    return [[1, I32], [this.next - this.params - 1, V128]];
+    const scalars = this.before.reduce((sum, [count]) => sum + count, 0);
+    return [...this.before, [this.next - this.params - scalars, V128]];
   }
 }
 
 /** Builds a function body with its constants hoisted into locals. */
-function hoisted(L: Locals, build: () => number[]): number[] {
+export function hoisted(L: Locals, build: () => number[]): number[] {
   building = L;
   try {
     const code = build();
@@ -177,10 +179,11 @@ function reduceCode(L: Locals, x: number): number[] {
     ...get(k), ...f64x2(PIO2_2_WIDE), ...op.mul, ...set(w),
     ...get(y), ...get(w), ...op.sub, ...set(rh),
     ...get(y), ...get(rh), ...op.sub, ...get(w), ...op.sub, ...set(rl),
-    // not (|x| <= limit), or (|r| < near-axis and k != 0), or |x| < tiny
+    // not (|x| <= limit), or (|r| < near-axis and k != 0), or |x| < tiny: where k = 0, r is x exactly and
+    // |x| < tiny means k = 0, so the last two are |r| < (k != 0 ? near-axis : tiny)
     ...get(x), ...op.abs, ...f64x2(TRIG_LIMIT), ...op.le, ...op.not,
-    ...get(rh), ...op.abs, ...f64x2(TRIG_NEAR_AXIS), ...op.lt, ...get(k), ...f64x2(0), ...op.ne, ...op.and, ...op.or,
-    ...get(x), ...op.abs, ...f64x2(TRIG_TINY), ...op.lt, ...op.or, ...set(mask),
+    ...get(rh), ...op.abs, ...f64x2(TRIG_NEAR_AXIS), ...f64x2(TRIG_TINY), ...get(k), ...f64x2(0), ...op.ne, ...op.bitselect, ...op.lt,
+    ...op.or, ...set(mask),
   ];
 }
 
@@ -331,9 +334,14 @@ export const SLOTS = 48;
 export const NORMAL_BLOCKS = 4096;
 export const WORDS_AT = SLOT * SLOTS * 8;
 export const NORMALS_AT = WORDS_AT + NORMAL_BLOCKS * 16;
-const BYTES = NORMALS_AT + NORMAL_BLOCKS * 16 + 64;
+/** Accumulators of the fused reductions (fused-reduce.ts): four f64 pairs, after the normals and their slack. */
+export const FUSED_ACC_AT = NORMALS_AT + NORMAL_BLOCKS * 16 + 64;
+const BYTES = FUSED_ACC_AT + 64;
+export const MEMORY_PAGES = Math.ceil(BYTES / 65536);
 
 export interface ElementaryWasm {
+  /** the WebAssembly.Memory, which generated modules (fused-reduce.ts) import to share the slots */
+  readonly memoryObject: object;
   readonly memory: Float64Array;
   readonly words: Uint32Array;
   readonly unary: Record<WasmUnary, (src: number, dst: number, n: number) => void>;
@@ -351,26 +359,29 @@ export function setElementaryWasmDisabled(off: boolean): boolean {
 }
 export const elementaryWasmEnabled = (): boolean => !disabled && elementaryWasm !== null;
 
+/** Code for one v128 of each operation (x in a local into local res; a, b locals leaving the value on the stack): the kernels here and the fused reductions (fused-reduce.ts) share them. */
+export const unaryBodies: Record<WasmUnary, (L: Locals, x: number, res: number) => number[]> = {
+  exp: expCode, log: logCode, sin: sinCode, cos: cosCode,
+  neg: simple(op.neg), abs: simple(op.abs), sqrt: simple(op.sqrt), floor: simple(op.floor), ceil: simple(op.ceil),
+};
+export const binaryBodies: Record<WasmBinary, (a: number, b: number) => number[]> = {
+  add: arith(op.add), sub: arith(op.sub), mul: arith(op.mul), div: arith(op.div), minimum: minmax(true), maximum: minmax(false),
+};
+
 export const elementaryWasm: ElementaryWasm | null = (() => {
-  const unaryBodies: Record<WasmUnary, (L: Locals, x: number, res: number) => number[]> = {
-    exp: expCode, log: logCode, sin: sinCode, cos: cosCode,
-    neg: simple(op.neg), abs: simple(op.abs), sqrt: simple(op.sqrt), floor: simple(op.floor), ceil: simple(op.ceil),
-  };
-  const binaryBodies: Record<WasmBinary, (a: number, b: number) => number[]> = {
-    add: arith(op.add), sub: arith(op.sub), mul: arith(op.mul), div: arith(op.div), minimum: minmax(true), maximum: minmax(false),
-  };
   const functions = [
     ...WASM_UNARY.map((n) => unaryKernel(n, unaryBodies[n])),
     ...WASM_BINARY.map((n) => binaryKernel(n, binaryBodies[n])),
     normalKernel(),
   ];
-  const bytes = moduleOf(functions, Math.ceil(BYTES / 65536), IMPORTS);
+  const bytes = moduleOf(functions, MEMORY_PAGES, IMPORTS);
   const e = instantiateAll(bytes, { m: { exp: Math.exp, log: Math.log, sin: Math.sin, cos: Math.cos } });
   if (!e) return null;
   const buffer = (e.memory as { buffer: ArrayBuffer }).buffer;
   const pick = <K extends string, F>(names: readonly K[]) => Object.fromEntries(names.map((n) => [n, e[n] as F])) as Record<K, F>;
   const normal = e.normal as (w: number, d: number, n: number, loc: number, scale: number) => void;
   return {
+    memoryObject: e.memory as object,
     memory: new Float64Array(buffer),
     words: new Uint32Array(buffer, WORDS_AT, NORMAL_BLOCKS * 4),
     unary: pick(WASM_UNARY),

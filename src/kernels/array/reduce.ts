@@ -454,6 +454,21 @@ export function partialReduce(name: ReductionName, x: Strided, axes: readonly nu
 }
 
 /**
+ * One cell's partial from sums a fused chain computed (fused-reduce.ts) in partialReduce's order: a sum
+ * from rowSum's four accumulators, or moments from the shift (the first value), the sum of v - shift and
+ * of its square over n > 0 values (finite shift and sum: otherwise partialReduce's unshifted pass is needed).
+ * The arithmetic is partialReduce's for that cell; a test holds the two equal bit for bit.
+ */
+export function partialOfSums(name: ReductionName, shape: number[], inputDType: DType, sums: { a: readonly number[] } | { n: number; shift: number; s1: number; sq: number }): Partial {
+  if ('a' in sums) {
+    const [a0, a1, a2, a3] = sums.a as [number, number, number, number];
+    return { name, shape, inputDType, values: Float64Array.of(0 + ((a0 + a1) + (a2 + a3))) };
+  }
+  const { n, shift, s1, sq } = sums;
+  return { name, shape, inputDType, count: Float64Array.of(n), values: Float64Array.of(s1 / n), m2: Float64Array.of(sq - (s1 * s1) / n), shift: Float64Array.of(shift) };
+}
+
+/**
  * Merges two partials of the same reduction over the same kept shape, in any order (argmin/argmax break
  * ties by the lower index, as NumPy's first occurrence).
  */

@@ -81,16 +81,18 @@ export interface ModuleFunction {
  * `imports` (module 'm', type (f64) -> f64 each, e.g. Math.exp for rare lanes). Imported functions take
  * indices 0..imports.length-1, so the module's own functions start after them.
  */
-export function moduleOf(functions: readonly ModuleFunction[], pages: number, imports: readonly string[] = []): Uint8Array {
+export function moduleOf(functions: readonly ModuleFunction[], pages: number, imports: readonly string[] = [], importMemory = false): Uint8Array {
   const sig = (params: readonly number[], results: readonly number[]) => [0x60, ...vec(params.map((p) => [p])), ...vec(results.map((r) => [r]))];
   const types = [sig([F64], [F64]), ...functions.map((f) => sig(f.params, f.results))];
   const typeSec = section(1, vec(types));
-  const importSec = imports.length > 0 ? section(2, vec(imports.map((n) => [...name('m'), ...name(n), 0x00, 0]))) : [];
+  // importMemory: the memory is another module's ('m' 'memory', at least `pages` pages), not made or exported here
+  const importItems = [...imports.map((n) => [...name('m'), ...name(n), 0x00, 0]), ...(importMemory ? [[...name('m'), ...name('memory'), 0x02, 0x00, ...uleb(pages)]] : [])];
+  const importSec = importItems.length > 0 ? section(2, vec(importItems)) : [];
   const funcs = section(3, vec(functions.map((_, i) => uleb(i + 1))));
-  const memory = section(5, vec([[0x00, ...uleb(pages)]]));
+  const memory = importMemory ? [] : section(5, vec([[0x00, ...uleb(pages)]]));
   const exports = section(7, vec([
     ...functions.map((f, i) => [...name(f.name), 0x00, ...uleb(imports.length + i)]),
-    [...name('memory'), 0x02, 0],
+    ...(importMemory ? [] : [[...name('memory'), 0x02, 0]]),
   ]));
   const code = section(10, vec(functions.map((f) => f.body)));
   return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0, ...typeSec, ...importSec, ...funcs, ...memory, ...exports, ...code]);

@@ -1,0 +1,238 @@
+// A float64 element-wise chain and the all-axes sum (or mean/var/std moments) of its values in one
+// WebAssembly function generated per chain shape: each input is read once from a staged piece and every
+// intermediate stays in SIMD registers, where the block evaluator (block-eval.ts) writes each operation's
+// result to memory and JavaScript then reduces the final block. The partial sums are accumulated in the
+// same lanes and order as reduce.ts's row loops (rowSum's four accumulators, rowMoments' two by parity),
+// so a fused step's partial has the same bits as evaluating the chain and reducing it.
+
+import {
+  FUSED_ACC_AT, IMPORTS, Locals, MEMORY_PAGES, SLOT, SLOTS, WASM_BINARY, WASM_UNARY, binaryBodies, elementaryWasm, elementaryWasmEnabled,
+  f64x2, get, hoisted, i32c, load, op, set, store, unaryBodies, type WasmBinary, type WasmUnary,
+} from './elementary-wasm.ts';
+import { F64, I32, instantiateAll, moduleOf, uleb, type ModuleFunction } from './wasm-encode.ts';
+import type { ArrayExpr } from './elementwise.ts';
+
+/** Elements of each input staged per call; input k sits at byte k * PIECE * 8 of the shared slots. */
+const PIECE = 4096;
+const MAX_INPUTS = Math.floor((SLOT * SLOTS) / PIECE) - 1;
+
+/** sum: four accumulators (element j into j mod 4, the tail into the first); moments: two (by parity) of v - shift and of its square. */
+export type FusedKind = 'sum' | 'moments';
+
+interface FusedModule {
+  /** (main, tail, shift, ...scalars): accumulates `main` elements (a multiple of 4 or 2) by vectors, then `tail` one at a time */
+  readonly run: (main: number, tail: number, shift: number, ...scalars: number[]) => void;
+  /** the chain's value at element 0 of the staged piece */
+  readonly first: (main: number, tail: number, shift: number, ...scalars: number[]) => number;
+}
+
+const F64_ADD = 0xa0, F64_SUB = 0xa1, F64_MUL = 0xa2;
+const BLOCK = 0x02, LOOP = 0x03, END = 0x0b, VOID = 0x40, BR_IF = 0x0d, BR = 0x0c;
+
+/** The chain's shape (input indices, operations) and its scalars in visiting order, or null when a node has no SIMD form. */
+function describe(expr: ArrayExpr, isFloat64: (e: ArrayExpr) => boolean): { key: string; scalars: number[]; inputs: number[] } | null {
+  const scalars: number[] = [];
+  const inputs = new Set<number>();
+  const visit = (e: ArrayExpr): string | null => {
+    // a scalar takes the type of the operation it meets (a weak 3 times a float64 is a float64 3)
+    if (e.kind !== 'scalar' && !isFloat64(e)) return null;
+    switch (e.kind) {
+      case 'input':
+        inputs.add(e.index);
+        return `i${e.index}`;
+      case 'scalar':
+        if (typeof e.value !== 'number') return null;
+        scalars.push(e.value);
+        return 's';
+      case 'cast': {
+        const a = visit(e.arg);
+        return a;
+      }
+      case 'unary': {
+        if (!(WASM_UNARY as readonly string[]).includes(e.op)) return null;
+        const a = visit(e.arg);
+        return a === null ? null : `${e.op}(${a})`;
+      }
+      case 'binary': {
+        if (!(WASM_BINARY as readonly string[]).includes(e.op)) return null;
+        const a = visit(e.left);
+        if (a === null) return null;
+        const b = visit(e.right);
+        return b === null ? null : `${e.op}(${a},${b})`;
+      }
+      case 'where':
+        return null;
+    }
+  };
+  const key = visit(expr);
+  if (key === null) return null;
+  return { key, scalars, inputs: [...inputs].sort((a, b) => a - b) };
+}
+
+/** Builds the module for one chain shape and reduction kind. */
+function build(expr: ArrayExpr, kind: FusedKind, inputs: readonly number[], scalarCount: number): FusedModule | null {
+  const MAIN = 0, TAIL = 1, SHIFT = 2, FIRST_SCALAR = 3;
+  const params = 3 + scalarCount;
+  const I = params, E = params + 1, W = params + 2;
+  const signature = [I32, I32, F64, ...new Array<number>(scalarCount).fill(F64)];
+
+  /** Code evaluating the chain on the two elements at byte I of each staged input, into the returned local. */
+  const evaluate = (L: Locals, scalarLocals: readonly number[]): { code: number[]; value: number } => {
+    const code: number[] = [];
+    for (const k of inputs) code.push(...get(I), ...load(inputs.indexOf(k) * PIECE * 8), ...set(L.v(`fused-in${k}`)));
+    let scalarAt = 0;
+    let id = 0;
+    const visit = (e: ArrayExpr): number => {
+      switch (e.kind) {
+        case 'input':
+          return L.v(`fused-in${e.index}`);
+        case 'scalar':
+          return scalarLocals[scalarAt++]!;
+        case 'cast':
+          return visit(e.arg);
+        case 'unary': {
+          const src = visit(e.arg);
+          const dst = L.v(`fused-v${id++}`);
+          code.push(...unaryBodies[e.op as WasmUnary](L, src, dst));
+          return dst;
+        }
+        case 'binary': {
+          const a = visit(e.left);
+          const b = visit(e.right);
+          const dst = L.v(`fused-v${id++}`);
+          code.push(...binaryBodies[e.op as WasmBinary](a, b), ...set(dst));
+          return dst;
+        }
+        case 'where':
+          throw new Error('where has no fused form');
+      }
+    };
+    const value = visit(expr);
+    return { code, value };
+  };
+
+  const makeLocals = () => new Locals(params, params + 3, [[2, I32], [1, F64]]);
+  const scalarPrologue = (L: Locals): { code: number[]; locals: number[] } => {
+    const locals = Array.from({ length: scalarCount }, (_, j) => L.v(`fused-s${j}`));
+    return { code: locals.flatMap((l, j) => [...get(FIRST_SCALAR + j), ...op.splat, ...set(l)]), locals };
+  };
+
+  const runFn = (): ModuleFunction => {
+    const L = makeLocals();
+    const code = () => {
+      const scalars = scalarPrologue(L);
+      const [P, Q, T, SH] = ['fused-P', 'fused-Q', 'fused-T', 'fused-shift'].map((n) => L.v(n)) as [number, number, number, number];
+      const main = evaluate(L, scalars.locals);
+      const tail = evaluate(L, scalars.locals);
+      const accumulate = kind === 'sum'
+        // P receives this vector and Q the next: after an even number of vectors P is (a0, a1) again
+        ? [...get(P), ...get(main.value), ...op.add, ...set(T), ...get(Q), ...set(P), ...get(T), ...set(Q)]
+        : [...get(main.value), ...get(SH), ...op.sub, ...set(T),
+          ...get(P), ...get(T), ...op.add, ...set(P),
+          ...get(Q), ...get(T), ...get(T), ...op.mul, ...op.add, ...set(Q)];
+      // one element (lane 0 of the vector at I): sum into a0; moments into the even lane
+      const accumulateOne = kind === 'sum'
+        ? [...get(P), ...get(P), ...op.f64extract(0), ...get(tail.value), ...op.f64extract(0), F64_ADD, ...op.f64replace(0), ...set(P)]
+        : [...get(tail.value), ...op.f64extract(0), ...get(SHIFT), F64_SUB, ...set(W),
+          ...get(P), ...get(P), ...op.f64extract(0), ...get(W), F64_ADD, ...op.f64replace(0), ...set(P),
+          ...get(Q), ...get(Q), ...op.f64extract(0), ...get(W), ...get(W), F64_MUL, F64_ADD, ...op.f64replace(0), ...set(Q)];
+      return [
+        ...scalars.code,
+        ...get(SHIFT), ...op.splat, ...set(SH),
+        ...i32c(0), ...load(FUSED_ACC_AT), ...set(P),
+        ...i32c(0), ...load(FUSED_ACC_AT + 16), ...set(Q),
+        ...get(MAIN), ...i32c(3), ...op.i32shl, ...set(MAIN),
+        BLOCK, VOID, LOOP, VOID,
+        ...get(I), ...get(MAIN), ...op.i32geU, BR_IF, 1,
+        ...main.code,
+        ...accumulate,
+        ...get(I), ...i32c(16), ...op.i32add, ...set(I),
+        BR, 0, END, END,
+        BLOCK, VOID, LOOP, VOID,
+        ...get(E), ...get(TAIL), ...op.i32geU, BR_IF, 1,
+        ...tail.code,
+        ...accumulateOne,
+        ...get(I), ...i32c(8), ...op.i32add, ...set(I),
+        ...get(E), ...i32c(1), ...op.i32add, ...set(E),
+        BR, 0, END, END,
+        ...i32c(0), ...get(P), ...store(FUSED_ACC_AT),
+        ...i32c(0), ...get(Q), ...store(FUSED_ACC_AT + 16),
+        END,
+      ];
+    };
+    return { name: 'run', params: signature, results: [], body: hoisted(L, code) };
+  };
+
+  const firstFn = (): ModuleFunction => {
+    const L = makeLocals();
+    const code = () => {
+      const scalars = scalarPrologue(L);
+      const one = evaluate(L, scalars.locals);
+      return [...scalars.code, ...one.code, ...get(one.value), ...op.f64extract(0), END];
+    };
+    return { name: 'first', params: signature, results: [F64], body: hoisted(L, code) };
+  };
+
+  const bytes = moduleOf([runFn(), firstFn()], MEMORY_PAGES, IMPORTS, true);
+  const e = instantiateAll(bytes, { m: { exp: Math.exp, log: Math.log, sin: Math.sin, cos: Math.cos, memory: elementaryWasm!.memoryObject } });
+  if (!e) return null;
+  return { run: e.run as FusedModule['run'], first: e.first as FusedModule['first'] };
+}
+
+const modules = new Map<string, FusedModule | null>();
+
+function moduleFor(expr: ArrayExpr, kind: FusedKind, isFloat64: (e: ArrayExpr) => boolean): { module: FusedModule; scalars: number[]; inputs: number[] } | null {
+  const d = describe(expr, isFloat64);
+  if (!d || d.inputs.length === 0 || d.inputs.length > MAX_INPUTS) return null;
+  const key = `${kind}|${d.key}`;
+  let m = modules.get(key);
+  if (m === undefined) {
+    if (modules.size > 200) modules.clear(); // bounded: programs rarely build this many chain shapes
+    m = build(expr, kind, d.inputs, d.scalars.length);
+    modules.set(key, m);
+  }
+  return m ? { module: m, scalars: d.scalars, inputs: d.inputs } : null;
+}
+
+export interface FusedInput {
+  readonly data: Float64Array;
+  readonly offset: number;
+}
+
+/** One step's raw sums: sum: a0..a3 of rowSum; moments: the shift (value at element 0), sum of v - shift, sum of squares. */
+export type StepSums = { kind: 'sum'; a: [number, number, number, number] } | { kind: 'moments'; shift: number; s1: number; sq: number };
+
+/**
+ * A fused reducer for `expr` over `inputs` (input k's element i is inputs[k].data[offset + i]), or null
+ * when WebAssembly SIMD is off or the chain has a node without a SIMD form. step(at, len) returns the
+ * sums of elements at..at+len-1 in reduce.ts's order.
+ */
+export function fusedReducer(expr: ArrayExpr, inputs: readonly FusedInput[], kind: FusedKind, isFloat64: (e: ArrayExpr) => boolean): ((at: number, len: number) => StepSums) | null {
+  if (!elementaryWasmEnabled()) return null;
+  const found = moduleFor(expr, kind, isFloat64);
+  if (!found) return null;
+  const { module, scalars, inputs: used } = found;
+  const mem = elementaryWasm!.memory;
+  const accAt = FUSED_ACC_AT / 8;
+  const stage = (at: number, len: number): void => {
+    used.forEach((k, slot) => {
+      const x = inputs[k]!;
+      mem.set(x.data.subarray(x.offset + at, x.offset + at + len), slot * PIECE);
+    });
+  };
+  return (at, len) => {
+    mem.fill(0, accAt, accAt + 4);
+    let shift = 0;
+    const group = kind === 'sum' ? 4 : 2;
+    for (let done = 0; done < len; done += PIECE) {
+      const n = Math.min(PIECE, len - done);
+      stage(at + done, n);
+      if (done === 0 && kind === 'moments') shift = module.first(0, 0, 0, ...scalars);
+      const main = n - (n % group);
+      module.run(main, n - main, shift, ...scalars);
+    }
+    if (kind === 'sum') return { kind, a: [mem[accAt]!, mem[accAt + 1]!, mem[accAt + 2]!, mem[accAt + 3]!] };
+    // even lane + odd lane, as rowMoments' a + b (the odd elements' sum first; addition commutes exactly)
+    return { kind, shift, s1: mem[accAt + 1]! + mem[accAt]!, sq: mem[accAt + 3]! + mem[accAt + 2]! };
+  };
+}

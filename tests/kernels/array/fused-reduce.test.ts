@@ -1,0 +1,117 @@
+// The fused chain + reduction kernels (fused-reduce.ts): a step's partial must have the same bits as
+// evaluating the chain into memory and reducing it with partialReduce, for every tail length, piece and
+// step edge, special values, several inputs and scalars; and an NDArray reduction must give the same
+// bits with WebAssembly SIMD on (fused) and off (the JavaScript loop and reduce.ts).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { rng } from '../../helpers.ts';
+import { fusedReducer, type FusedKind } from '../../../src/kernels/array/fused-reduce.ts';
+import { elementaryWasm, setElementaryWasmDisabled } from '../../../src/kernels/array/elementary-wasm.ts';
+import { evaluate, resultDType, type ArrayExpr } from '../../../src/kernels/array/elementwise.ts';
+import { partialOfSums, partialReduce, type Partial } from '../../../src/kernels/array/reduce.ts';
+import { view } from '../../../src/kernels/array/strided.ts';
+import { array } from '../../../src/index.ts';
+
+const x = (i: number): ArrayExpr => ({ kind: 'input', index: i });
+const s = (value: number): ArrayExpr => ({ kind: 'scalar', value });
+const u = (op: string, arg: ArrayExpr): ArrayExpr => ({ kind: 'unary', op, arg } as ArrayExpr);
+const bin = (op: string, left: ArrayExpr, right: ArrayExpr): ArrayExpr => ({ kind: 'binary', op, left, right } as ArrayExpr);
+
+const CHAINS: ArrayExpr[] = [
+  bin('add', u('exp', x(0)), bin('mul', u('sin', x(0)), s(3))),
+  x(0),
+  u('cos', bin('sub', x(0), x(1))),
+  bin('div', u('log', u('abs', x(1))), bin('maximum', x(0), s(-0.5))),
+  bin('minimum', u('sqrt', u('abs', x(0))), u('neg', u('floor', bin('mul', x(1), s(2.5))))),
+  bin('add', u('ceil', x(0)), bin('mul', s(0.25), x(0))),
+];
+
+const same = (a: Partial, b: Partial, what: string): void => {
+  for (const field of ['values', 'count', 'm2', 'shift'] as const) {
+    const p = a[field], q = b[field];
+    assert.is(p === undefined, q === undefined, `${what}: ${field} present in both`);
+    if (p && q) for (let i = 0; i < p.length; i++) if (!Object.is(p[i], q[i])) assert.unreachable(`${what}: ${field}[${i}] fused ${p[i]}, reduce.ts ${q[i]}`);
+  }
+};
+
+test('a fused step has the bits of evaluate + partialReduce (every tail, piece and step edge, both kinds)', () => {
+  if (!elementaryWasm) return; // no WebAssembly SIMD: the fused form does not exist (the next test covers the fallback)
+  const r = rng(11);
+  const n = 40_000;
+  const a = Float64Array.from({ length: n }, () => (r() - 0.3) * 8);
+  const b = Float64Array.from({ length: n }, () => (r() - 0.5) * 3);
+  a[7] = -0; // -0 in a sum and a min
+  const dtypes = ['float64', 'float64'] as const;
+  const isFloat64 = (e: ArrayExpr): boolean => resultDType(e, [...dtypes]) === 'float64';
+  const lengths = [1, 2, 3, 4, 5, 6, 7, 64, 65, 66, 67, 4095, 4096, 4097, 4098, 4099, 8192 + 3, 32_768, 32_768 + 1];
+  for (const expr of CHAINS) {
+    for (const kind of ['sum', 'moments'] as FusedKind[]) {
+      for (const offset of [0, 3]) {
+        const step = fusedReducer(expr, [{ data: a, offset }, { data: b, offset }], kind, isFloat64);
+        assert.ok(step, `${JSON.stringify(expr)} has a fused form`);
+        for (const len of lengths) {
+          for (const at of [0, 1, 17]) {
+            const sums = step!(at, len);
+            const values = evaluate(expr, [view(a.subarray(offset + at, offset + at + len), [len]), view(b.subarray(offset + at, offset + at + len), [len])]);
+            const name = kind === 'sum' ? 'sum' : 'var';
+            const want = partialReduce(name, values, [0], { dtype: 'float64' });
+            // an infinity or NaN in a step's moments: the caller (ops.ts) redoes the step with partialReduce
+            if (sums.kind === 'moments' && !(Number.isFinite(sums.shift) && Number.isFinite(sums.s1))) {
+              assert.ok(Number.isNaN(want.m2![0]) || !Number.isFinite(want.values![0]! + want.shift![0]!), 'reduce.ts saw the same infinity or NaN');
+              continue;
+            }
+            const got = sums.kind === 'sum' ? partialOfSums(name, [1], 'float64', { a: sums.a }) : partialOfSums(name, [1], 'float64', { n: len, shift: sums.shift, s1: sums.s1, sq: sums.sq });
+            same(got, want, `${kind} of ${JSON.stringify(expr)} over ${len} at ${at}+${offset}`);
+          }
+        }
+      }
+    }
+  }
+});
+
+test('the shift is the chain at the first element, so a step holding Inf or NaN is seen (not fused, the caller redoes it)', () => {
+  if (!elementaryWasm) return;
+  const a = Float64Array.from({ length: 300 }, (_, i) => i / 300);
+  const isFloat64 = (): boolean => true;
+  const step = fusedReducer(u('log', x(0)), [{ data: a, offset: 0 }], 'moments', isFloat64)!;
+  const sums = step(0, 300);
+  assert.ok(sums.kind === 'moments' && sums.shift === -Infinity, 'log(0) is the shift');
+  const later = step(1, 299);
+  assert.ok(later.kind === 'moments' && later.shift === Math.log(1 / 300) && Number.isFinite(later.s1));
+});
+
+test('NDArray sum/mean/var/std of chains: the same bits with SIMD on (fused) and off, across chunks, NaN and Inf', async () => {
+  const r = rng(12);
+  const n = 100_003;
+  const d = Float64Array.from({ length: n }, (_, i) => (r() - 0.2) * (i % 7 === 0 ? 30 : 1));
+  const e = Float64Array.from({ length: n }, () => r() + 0.01);
+  const withBad = d.slice();
+  withBad[50_001] = Infinity;
+  withBad[70_000] = NaN;
+  const sync = { scheduler: 'sync' } as const;
+  for (const data of [d, withBad]) {
+    for (const chunks of [40_000, 2 ** 15 + 5, 1000]) {
+      const a = array.fromTypedArray(data, [n], { chunks });
+      const b = array.fromTypedArray(e, [n], { chunks });
+      const exprs = [a.exp().add(a.sin().mul(3)), a.cos().sub(b.log()), a.mul(b).maximum(0.2), a.add(1)];
+      for (const ex of exprs) {
+        for (const name of ['sum', 'mean', 'var', 'std'] as const) {
+          const fast = (await ex[name]().compute(sync)).data[0] as number;
+          const was = setElementaryWasmDisabled(true);
+          const slow = (await ex[name]().compute(sync)).data[0] as number;
+          setElementaryWasmDisabled(was);
+          assert.ok(Object.is(fast, slow), `${name} with chunks ${chunks}: fused ${fast}, JavaScript ${slow}`);
+        }
+      }
+    }
+  }
+  // and the values themselves, against a plain loop (the mean over 2-D blocks too)
+  const m = array.fromTypedArray(d.subarray(0, 100_000), [250, 400], { chunks: [100, 150] });
+  const got = (await m.exp().add(m.sin().mul(3)).mean().compute(sync)).data[0] as number;
+  let want = 0;
+  for (let i = 0; i < 100_000; i++) want += Math.exp(d[i]!) + 3 * Math.sin(d[i]!);
+  want /= 100_000;
+  assert.ok(Math.abs(got - want) <= 1e-12 * Math.abs(want), `mean ${got}, plain loop ${want}`);
+});
+
+test.run();
