@@ -134,6 +134,8 @@ export class DistributedExecutor implements Executor {
   private lastRedisError: string | null = null;
   private noWorkerSince: number | null = null;
   private lastWorkerCheck = 0;
+  /** The look at Redis under way (workers, adverts), shared by everyone who needs it. */
+  private refreshing: Promise<void> | null = null;
   /** When this client last removed expired run directories of killed clients (performance.now()). */
   private lastSweep = Number.NEGATIVE_INFINITY;
   /** Hosts with a live worker, what every host advertised it reads locally, and tasks in flight per host queue. */
@@ -380,8 +382,10 @@ export class DistributedExecutor implements Executor {
       for (const p of items) p.reject(new Error('the distributed executor was closed while connecting to Redis'));
       return;
     }
-    // Routing needs to know which hosts are alive and what they read locally: ask Redis if not known lately.
-    if (performance.now() - this.lastWorkerCheck >= HEARTBEAT_MS / 2) await this.refreshWorkers(conn).catch(() => {});
+    // Routing needs to know which hosts are alive and what they read locally: ask Redis if not known lately,
+    // and wait for a look already under way (the monitor's, or another flush's): routing before its answer
+    // would use what was known before it, on a new client nothing, sending host-local files to the shared queue.
+    if (this.refreshing !== null || performance.now() - this.lastWorkerCheck >= HEARTBEAT_MS / 2) await this.refreshWorkers(conn).catch(() => {});
     const byRun = new Map<RunState, Pending[]>();
     for (const p of items) {
       if (p.run.ended || p.settled) continue;
@@ -619,7 +623,12 @@ export class DistributedExecutor implements Executor {
   }
 
   /** Live workers (their threads, their hosts) and the hosts' locality adverts, from Redis. */
-  private async refreshWorkers(conn: Connections): Promise<void> {
+  private refreshWorkers(conn: Connections): Promise<void> {
+    this.refreshing ??= this.readWorkers(conn).finally(() => (this.refreshing = null));
+    return this.refreshing;
+  }
+
+  private async readWorkers(conn: Connections): Promise<void> {
     this.lastWorkerCheck = performance.now();
     const [members, adverts] = await Promise.all([
       conn.redis.zrangebyscore(keys.workers(this.options.queue), Date.now(), '+inf'),
