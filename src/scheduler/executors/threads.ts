@@ -4,7 +4,8 @@
 import { Piscina } from 'piscina';
 import type { MessagePort } from 'node:worker_threads';
 import { type BatchControl, PooledExecutor, type WorkerPool } from './pooled.ts';
-import { workerFile } from './worker-file.ts';
+import { threadExecArgv, workerFile } from './worker-file.ts';
+import { CALLER_RUNS_TSX, callerRunsTsx } from '../typescript-in-workers.ts';
 import type { BatchRequest, TaskResult } from '../worker/protocol.ts';
 import { handleNested, isNestedMessage } from '../nested.ts';
 
@@ -61,6 +62,10 @@ export class ThreadPool implements WorkerPool {
       // timers an async op left behind), and measured no slower here.
       atomics: 'disabled',
       idleTimeout,
+      // Without tsx's flags (they do nothing in a thread but cost its start-up); a thread that must import
+      // a .ts module registers tsx itself, if the caller runs it.
+      execArgv: threadExecArgv(),
+      workerData: { [CALLER_RUNS_TSX]: callerRunsTsx() },
       ...(this.memoryLimitMb ? { resourceLimits: { maxOldGenerationSizeMb: this.memoryLimitMb } } : {}),
     });
     // A worker that dies with no task on it is reported here; piscina replaces it, nothing else to do.
