@@ -49,12 +49,13 @@ export function loaderExecArgv(execArgv: readonly string[] = process.execArgv): 
 }
 
 /**
- * The parent's flags (of `process.execArgv`) less those that load tsx, to start a worker thread with.
- * A thread inherits its parent's flags, but tsx's ESM hooks do not work in a worker thread on Node 20:
- * loading tsx there only costs its start-up (~0.15 s CPU per thread). Workers load tsx themselves when a
- * `.ts` module needs it (typescript-in-workers.ts; the -shim.mjs entries of a source checkout).
+ * `execArgv` less the flags that load tsx: for a worker thread (the parent's flags), and for a worker
+ * process that runs the bundle (loaderExecArgv). tsx's ESM hooks do not work in a worker thread on Node 20,
+ * so loading tsx there only costs its start-up (~0.15 s CPU per thread); in a process they would run every
+ * module of the bundle and of apache-arrow through tsx's hooks. Workers load tsx themselves when a `.ts`
+ * module needs it (typescript-in-workers.ts; the -shim.mjs entries of a source checkout).
  */
-export function threadExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+export function withoutTsx(execArgv: readonly string[] = process.execArgv): string[] {
   const out: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const a = execArgv[i]!;
