@@ -2,7 +2,8 @@
 // total, bytes read where the reading op says how many) and a terminal bar (cli-progress) that appears
 // only for computes lasting longer than ~0.5 s, only on a TTY, never in CI, and never when turned off.
 
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 import type { Task } from './graph.ts';
 import type { RunListener } from './run-graph.ts';
 import { CHAIN_OP, type ChainStep } from './execute.ts';
@@ -117,6 +118,11 @@ export function barAllowed(options: BarOptions = {}): boolean {
   return Boolean(stream.isTTY && stdout.isTTY) && !isCI(env) && env.TERM !== 'dumb';
 }
 
+// Loaded when a bar is first drawn: every worker imports this module (through the op registrations), and
+// cli-progress with its dependencies cost each worker's start-up ~10-40 ms for a bar it never draws.
+let barModule: typeof cliProgress | null = null;
+const loadCliProgress = (): typeof cliProgress => (barModule ??= createRequire(import.meta.url)('cli-progress') as typeof cliProgress);
+
 const mb = (n: number): string => `${(n / 1e6).toFixed(n < 1e8 ? 1 : 0)} MB`;
 
 /** A terminal progress bar drawn from `delayMs` after the start until the run finishes or fails. */
@@ -142,7 +148,8 @@ export function progressBar(options: BarOptions = {}): RunListener {
       if (!barAllowed(options)) return;
       timer = setTimeout(() => {
         timer = null;
-        bar = new cliProgress.SingleBar(
+        const { SingleBar, Presets } = loadCliProgress();
+        bar = new SingleBar(
           {
             stream: (options.stream ?? process.stderr) as NodeJS.WritableStream,
             format: `tessera [${executor}] {bar} {percentage}% | {value}/{total} tasks{bytes} | {duration_formatted} | eta {eta_formatted}`,
@@ -150,7 +157,7 @@ export function progressBar(options: BarOptions = {}): RunListener {
             etaBuffer: 50,
             fps: 10,
           },
-          cliProgress.Presets.shades_classic,
+          Presets.shades_classic,
         );
         bar.start(tally.total, tally.done, payload());
       }, delayMs);

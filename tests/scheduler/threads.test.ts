@@ -4,7 +4,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { type Graph, task } from '../../src/scheduler/graph.ts';
 import { runGraph } from '../../src/scheduler/run-graph.ts';
 import { ThreadsExecutor } from '../../src/scheduler/executors/threads.ts';
-import { workerFile } from '../../src/scheduler/executors/worker-file.ts';
+import { withoutTsx, workerFile } from '../../src/scheduler/executors/worker-file.ts';
 import { lastBundleProblem } from '../../src/scheduler/executors/worker-bundle.ts';
 import { executorSuite } from './fixtures/executor-suite.ts';
 import { TEST_OPS_URL, rangeBatch } from './fixtures/test-ops.ts';
@@ -77,6 +77,26 @@ test('threads: running from sources starts workers from the bundle of the curren
     if (before === undefined) delete process.env.TESSERA_WORKER_BUNDLE;
     else process.env.TESSERA_WORKER_BUNDLE = before;
   }
+});
+
+test('withoutTsx drops the flags that load tsx (every form the tsx CLI and `--import tsx` use) and keeps the rest', () => {
+  const tsxDir = '/p/node_modules/tsx/dist';
+  assert.equal(
+    withoutTsx([
+      '--import', 'tsx', '--import=tsx', '--require', `${tsxDir}/preflight.cjs`, '--import', `file://${tsxDir}/loader.mjs`,
+      '-r', 'tsx/cjs', '--loader=tsx/esm', '--experimental-loader', 'tsx',
+      '--import', './setup.mjs', '--conditions', 'tsx', '--max-old-space-size=100', '--enable-source-maps', '--require=./tsx-free.cjs',
+    ]),
+    ['--import', './setup.mjs', '--conditions', 'tsx', '--max-old-space-size=100', '--enable-source-maps', '--require=./tsx-free.cjs'],
+  );
+  assert.equal(withoutTsx([]), []);
+  assert.equal(withoutTsx(['--import']), ['--import'], 'a flag without its value is left for node to refuse');
+});
+
+test('threads: worker threads start without tsx (this suite runs under it); .ts user modules still load (verbs/map-partitions)', async () => {
+  assert.ok(process.execArgv.some((a) => /tsx/.test(a)), 'the suite runs under tsx');
+  const argv = (await run1('test.execArgv', [])) as string[];
+  assert.not.ok(argv.some((a) => /tsx/.test(a)), argv.join(' '));
 });
 
 test.run();

@@ -47,4 +47,21 @@ test('the thread bundle is named by the hash of the current sources and holds th
   assert.match(text, /from "apache-arrow"/, 'packages stay external: one apache-arrow for bundle and user modules');
 });
 
+test('the process bundle is named by the same hash, holds the op registrations and the worker, and loads its body through import()', () => {
+  const url = workerBundle('process-worker');
+  assert.ok(url, 'bundle built');
+  const file = fileURLToPath(url!);
+  const thread = fileURLToPath(workerBundle('thread-worker')!);
+  assert.is(path.basename(file).replace('process-worker-', ''), path.basename(thread).replace('thread-worker-', ''), 'one hash for both');
+  assert.match(fs.readFileSync(file, 'utf8'), /^await import\("\.\/process-worker-[0-9a-f]{24}\.body\.mjs"\);$/m);
+  const text = fs.readFileSync(file.replace(/\.mjs$/, '.body.mjs'), 'utf8');
+  assert.match(text, /registerOp\(CSV_READ_OP/);
+  assert.match(text, /process\.on\("message"/);
+  assert.ok(text.indexOf('opsAlreadyLoaded()') < text.indexOf('process.on("message"'), 'ops registered before the first batch can arrive');
+});
+
+test('a worker without a bundle entry gets none (it starts from the sources)', () => {
+  assert.is(workerBundle('job-thread'), null);
+});
+
 test.run();

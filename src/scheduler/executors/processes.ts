@@ -4,7 +4,8 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { type BatchControl, PooledExecutor, type WorkerPool } from './pooled.ts';
-import { loaderExecArgv, workerFile } from './worker-file.ts';
+import { loaderExecArgv, withoutTsx, workerFile } from './worker-file.ts';
+import { CALLER_RUNS_TSX_ENV, callerRunsTsx } from '../typescript-in-workers.ts';
 import type { BatchRequest, ProcessMessage, TaskResult } from '../worker/protocol.ts';
 import { handleNested, isNestedMessage } from '../nested.ts';
 
@@ -143,10 +144,13 @@ export class ProcessPool implements WorkerPool {
 
   private spawn(): Worker {
     const file = workerFile('process-worker');
+    // Same module loading as this process, so workers load the same module graph; but a bundle (plain
+    // JavaScript) starts without tsx's flags, and the worker registers tsx when a .ts module needs it.
+    const loading = file.bundled ? withoutTsx(loaderExecArgv()) : loaderExecArgv();
     const child = fork(file.url, [], {
       serialization: 'advanced', // V8 serialisation: typed arrays and bigints survive, no JSON
-      // Same module loading as this process (tsx's loader included), so workers load the same module graph.
-      execArgv: [...loaderExecArgv(), ...(this.memoryLimitMb ? [`--max-old-space-size=${this.memoryLimitMb}`] : [])],
+      execArgv: [...loading, ...(this.memoryLimitMb ? [`--max-old-space-size=${this.memoryLimitMb}`] : [])],
+      ...(file.bundled && callerRunsTsx() ? { env: { ...process.env, [CALLER_RUNS_TSX_ENV]: '1' } } : {}),
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
     const w: Worker = { child, job: null, stderrTail: '' };

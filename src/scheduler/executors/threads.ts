@@ -4,7 +4,8 @@
 import { Piscina } from 'piscina';
 import type { MessagePort } from 'node:worker_threads';
 import { type BatchControl, PooledExecutor, type WorkerPool } from './pooled.ts';
-import { workerFile } from './worker-file.ts';
+import { withoutTsx, workerFile } from './worker-file.ts';
+import { CALLER_RUNS_TSX, callerRunsTsx } from '../typescript-in-workers.ts';
 import type { BatchRequest, TaskResult } from '../worker/protocol.ts';
 import { handleNested, isNestedMessage } from '../nested.ts';
 
@@ -45,22 +46,37 @@ export class ThreadPool implements WorkerPool {
   private seceded = 0;
   private readonly queue: Queued[] = [];
 
+  /** The entry each task names (piscina loads it on a thread's first task). */
+  private readonly filename: string;
+
   constructor(
     readonly size: number,
     private readonly memoryLimitMb: number | null,
   ) {
+    // The threads start first and boot (~50-100 ms each) while this thread finds their entry: in a source
+    // checkout that hashes every source file to name the bundle (workerFile), ~10-50 ms that used to come
+    // before any thread started.
     this.piscina = this.makePiscina(size, size, 30_000);
+    try {
+      this.filename = workerFile('thread-worker').url.href;
+    } catch (e) {
+      void this.piscina.destroy();
+      throw e;
+    }
   }
 
   private makePiscina(min: number, max: number, idleTimeout: number): Piscina {
     const piscina = new Piscina({
-      filename: workerFile('thread-worker').url.href,
       minThreads: min,
       maxThreads: max,
       // Plain message passing: the worker's event loop stays free between tasks (Atomics.wait would block
       // timers an async op left behind), and measured no slower here.
       atomics: 'disabled',
       idleTimeout,
+      // Without tsx's flags (they do nothing in a thread but cost its start-up); a thread that must import
+      // a .ts module registers tsx itself, if the caller runs it.
+      execArgv: withoutTsx(),
+      workerData: { [CALLER_RUNS_TSX]: callerRunsTsx() },
       ...(this.memoryLimitMb ? { resourceLimits: { maxOldGenerationSizeMb: this.memoryLimitMb } } : {}),
     });
     // A worker that dies with no task on it is reported here; piscina replaces it, nothing else to do.
@@ -122,11 +138,12 @@ export class ThreadPool implements WorkerPool {
     if (main) this.running += 1;
     else this.runningOverflow += 1;
     let result: Promise<TaskResult[]>;
-    if (!control.onTaskStart) result = piscina.run(req, { signal: control.signal });
+    const filename = this.filename;
+    if (!control.onTaskStart) result = piscina.run(req, { signal: control.signal, filename });
     else {
       const started = new Int32Array(new SharedArrayBuffer(4));
       const stop = watchStarts(started, control.onTaskStart);
-      result = piscina.run({ ...req, started }, { signal: control.signal });
+      result = piscina.run({ ...req, started }, { signal: control.signal, filename });
       result.then(stop, stop);
     }
     const done = (): void => {

@@ -17,13 +17,10 @@ const SRC = fileURLToPath(new URL('../../', import.meta.url));
 const ROOT = path.dirname(SRC);
 export const BUNDLE_DIR = path.join(ROOT, '.cache', 'worker-bundles');
 
-/**
- * The bundle entry of each worker: the worker's own module plus every op registration, imported statically.
- * Thread workers only: worker processes still start from the sources through tsx (their bundle failed the
- * processes suite under the session's load and was left out; see bench/RESULTS.md).
- */
+/** The bundle entry of each worker: the worker's own module plus every op registration, imported statically. */
 const ENTRIES: Record<string, string> = {
   'thread-worker': 'scheduler/worker/thread-worker-bundle.ts',
+  'process-worker': 'scheduler/worker/process-worker-bundle.ts',
 };
 
 /** Bundles older than this that belong to other sources are removed when a new one is written. */

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { workerBundle } from './worker-bundle.ts';
+import { TSX_FLAG_VALUE } from '../typescript-in-workers.ts';
 
 export interface WorkerFile {
   /** The file to start (a .js entry, a bundle of the sources, or the .mjs shim in front of a .ts entry). */
@@ -43,6 +44,30 @@ export function loaderExecArgv(execArgv: readonly string[] = process.execArgv): 
       if (eq > 0) out.push(a);
       else if (i + 1 < execArgv.length) out.push(a, execArgv[++i]!);
     } else if (LOADING_SWITCHES.test(a)) out.push(a);
+  }
+  return out;
+}
+
+/**
+ * `execArgv` less the flags that load tsx: for a worker thread (the parent's flags), and for a worker
+ * process that runs the bundle (loaderExecArgv). tsx's ESM hooks do not work in a worker thread on Node 20,
+ * so loading tsx there only costs its start-up (~0.15 s CPU per thread); in a process they would run every
+ * module of the bundle and of apache-arrow through tsx's hooks. Workers load tsx themselves when a `.ts`
+ * module needs it (typescript-in-workers.ts; the -shim.mjs entries of a source checkout).
+ */
+export function withoutTsx(execArgv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i]!;
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (LOADING_FLAGS.has(name) && name !== '--conditions' && name !== '-C') {
+      const value = eq > 0 ? a.slice(eq + 1) : execArgv[i + 1];
+      if (eq < 0) i++; // the value is the next argument
+      if (value !== undefined && TSX_FLAG_VALUE.test(value)) continue;
+      out.push(a);
+      if (eq < 0 && value !== undefined) out.push(value);
+    } else out.push(a);
   }
   return out;
 }

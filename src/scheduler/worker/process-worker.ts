@@ -34,6 +34,7 @@ process.on('disconnect', () => process.exit(0));
 const watchdog = new Worker(
   `const { workerData } = require('node:worker_threads');
    setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, 'SIGKILL'); }, 250);`,
-  { eval: true, workerData: process.ppid },
+  // No loader flags: the check is plain JavaScript, and tsx inherited from this process would cost its start-up.
+  { eval: true, workerData: process.ppid, execArgv: [] },
 );
 watchdog.unref();
