@@ -5,7 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Data, type RecordBatch, Message, Schema, Table, tableToIPC } from 'apache-arrow';
+import type { Table as WasmTable } from 'parquet-wasm';
 import { parquetWasm } from './wasm.ts';
+import { FfiLayoutUnsupported, batchesFromWasm } from './ffi.ts';
 import { type OpenedFooter, extract, openFooter } from './extract.ts';
 import { emptyBatch } from '../../kernels/arrow-build.ts';
 import { narrowBatch } from '../../kernels/large-strings.ts';
@@ -65,6 +67,20 @@ function schemaOf(bytes: Uint8Array): Schema {
   return s;
 }
 
+/**
+ * Decode and move the columns into shared memory: by the C data interface (one copy) when every column
+ * has a layout it takes, else by parquet-wasm's IPC export (serialise, copy out, copy into shared memory).
+ */
+function decodedBatches(decode: () => WasmTable): { schema: Schema; batches: RecordBatch[] } {
+  const table = decode();
+  try {
+    return batchesFromWasm(table) ?? batchesFromIpc(table.intoIPCStream());
+  } catch (e) {
+    if (!(e instanceof FfiLayoutUnsupported)) throw e;
+    return batchesFromIpc(decode().intoIPCStream()); // the FFI export consumed the first table
+  }
+}
+
 /** Read one partition: the plan's row groups and columns, hive columns added, filters applied. */
 export function readParquetPartition(plan: ParquetReadPlan): RecordBatch {
   const where = `Parquet file '${plan.path}' (row groups ${plan.rowGroups.join(', ')})`;
@@ -79,15 +95,16 @@ export function readParquetPartition(plan: ParquetReadPlan): RecordBatch {
   try {
     checkPin(plan.path, plan, { label: where, reader: 'readParquet', fail: (m) => new ParquetFileError(m) }, fd);
     if (plan.read.length > 0) {
-      let bytes: Uint8Array;
+      let decoded: { schema: Schema; batches: RecordBatch[] };
       try {
         const mini = extract(fd, footerOf(fd, plan), plan.read, plan.rowGroups);
-        bytes = parquetWasm().readParquet(mini, { batchSize: Math.max(1, plan.rows) }).intoIPCStream();
+        const decode = () => parquetWasm().readParquet(mini, { batchSize: Math.max(1, plan.rows) });
+        decoded = decodedBatches(decode);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         throw new ParquetFileError(`cannot read ${where}: ${msg}`);
       }
-      const { schema, batches } = batchesFromIpc(bytes);
+      const { schema, batches } = decoded;
       // Large (64-bit offset) strings from parquet-wasm become Utf8, matching the schema readParquet showed.
       fileBatch = narrowBatch(batches.length === 0 ? emptyBatch(schema) : oneBatch(schema, batches));
       if (fileBatch.numRows !== plan.rows) {
