@@ -67,9 +67,27 @@ export function ffiCanRead(schema: Schema): boolean {
  * a layout found unexpected on the way throws FfiLayoutUnsupported: decode again and export by IPC.
  */
 export function batchesFromWasm(table: WasmTable): { schema: Schema; batches: RecordBatch[] } | null {
+  const got = exportBatches(table, false);
+  if (got === null) return null;
+  got.release();
+  return { schema: got.schema, batches: got.batches };
+}
+
+/**
+ * The same batches as views straight into WebAssembly memory, for a caller that uses them at once and
+ * keeps nothing of them: they are valid only until `release()` (which frees them) and until the next
+ * call into parquet-wasm (which may grow its memory and detach the buffer they view). Null as above;
+ * a buffer not 8-aligned throws FfiLayoutUnsupported like an unexpected layout.
+ */
+export function viewBatchesInWasm(table: WasmTable): { schema: Schema; batches: RecordBatch[]; release: () => void } | null {
+  return exportBatches(table, true);
+}
+
+function exportBatches(table: WasmTable, inPlace: boolean): { schema: Schema; batches: RecordBatch[]; release: () => void } | null {
   const schema = schemaFromIpc(table.schema.intoIPCStream());
   if (!ffiCanRead(schema)) return null;
   const stream = table.intoFFI();
+  let kept = false;
   try {
     const n = stream.numArrays();
     const addrs = Array.from({ length: n }, (_, b) => stream.arrayAddr(b));
@@ -122,12 +140,22 @@ export function batchesFromWasm(table: WasmTable): { schema: Schema; batches: Re
       }
       batches.push({ length, cols });
     }
-    // One copy of every buffer, straight from WebAssembly memory into shared memory.
-    const sab = new SharedArrayBuffer(Math.max(8, total));
-    const dst = new Uint8Array(sab);
-    const src = new Uint8Array(mem.buffer);
-    for (const c of copies) if (c.bytes > 0) dst.set(src.subarray(c.from, c.from + c.bytes), c.at);
-    const view = <T>(Ctor: new (b: ArrayBufferLike, o: number, n: number) => T, c: Copy, per: number): T => new Ctor(sab, c.at, c.bytes / per);
+    // In place: views at the buffers' own addresses (8-aligned, as typed arrays of 64-bit values need).
+    // Otherwise one copy of every buffer, straight from WebAssembly memory into shared memory.
+    let target: ArrayBufferLike;
+    let view: <T>(Ctor: new (b: ArrayBufferLike, o: number, n: number) => T, c: Copy, per: number) => T;
+    if (inPlace && copies.every((c) => c.from % 8 === 0)) {
+      target = mem.buffer;
+      view = (Ctor, c, per) => new Ctor(target, c.from, c.bytes / per);
+    } else {
+      if (inPlace) unsupported(); // the table was consumed: the caller decodes again
+      const sab = new SharedArrayBuffer(Math.max(8, total));
+      const dst = new Uint8Array(sab);
+      const src = new Uint8Array(mem.buffer);
+      for (const c of copies) if (c.bytes > 0) dst.set(src.subarray(c.from, c.from + c.bytes), c.at);
+      target = sab;
+      view = (Ctor, c, per) => new Ctor(target, c.at, c.bytes / per);
+    }
     const out = batches.map(({ length, cols }) => {
       const children = cols.map((col): Data => {
         const nullBitmap = col.validity ? view(Uint8Array, col.validity, 1) : undefined;
@@ -142,9 +170,10 @@ export function batchesFromWasm(table: WasmTable): { schema: Schema; batches: Re
       });
       return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }));
     });
-    return { schema, batches: out };
+    kept = inPlace;
+    return { schema, batches: out, release: inPlace ? () => stream.free() : () => {} };
   } finally {
-    stream.free();
+    if (!kept) stream.free();
   }
 }
 
