@@ -3,7 +3,7 @@
 // of one column share the pass); partials merge exactly (integer sums in BigInt) or stably (variance
 // by Chan's pairwise update, so data offset by 1e8 keeps its variance).
 
-import { type Data, Type } from 'apache-arrow';
+import { type Data, type Float, Precision, Type, util } from 'apache-arrow';
 import { kernelStats } from './stats.ts';
 import { validityOf } from './validity.ts';
 import { type ExtraNeeds, type ExtraOutput, type ExtraStats, finalizeCo, finalizeQuantile, mergeExtras } from './summary-extras.ts';
@@ -71,7 +71,14 @@ export function summarize(data: Data, needs: Needs): Summary {
   if (type === Type.Null) return emptySummary(false);
   if (type === Type.Bool) return summarizeBool(data, valid, needs);
   if (type === Type.Date || type === Type.Timestamp) return { ...emptySummary(false), ...temporalSummary(data, valid) };
-  const values = data.values as ArrayLike<number> | BigInt64Array | BigUint64Array;
+  let values = data.values as ArrayLike<number> | BigInt64Array | BigUint64Array;
+  if (type === Type.Float && (data.type as Float).precision === Precision.HALF) {
+    // Half floats are stored as their 16-bit patterns: decode them (summing the patterns was a wrong answer).
+    const bits = values as Uint16Array;
+    const decoded = new Float64Array(n);
+    for (let i = 0; i < n; i++) decoded[i] = util.uint16ToFloat64(bits[i]!);
+    values = decoded;
+  }
   if (values instanceof BigInt64Array || values instanceof BigUint64Array) return summarizeBigInt(values, n, valid, needs);
   if (type !== Type.Int && type !== Type.Float) {
     // Strings, dates and others: only counting applies (the plan rejects other reductions up front).
@@ -80,6 +87,10 @@ export function summarize(data: Data, needs: Needs): Summary {
     return { ...emptySummary(false), n: count };
   }
   const integral = type === Type.Int;
+  if (!needs.moments && !needs.prod && !needs.anyAll) {
+    // sum / mean / min / max / count, the common reductions: a tight loop without per-value flag checks.
+    return integral ? summarizeIntSumMinMax(values as IntArray, n, valid, needs) : summarizeFloatSumMinMax(values as FloatArray, n, valid, needs);
+  }
   const s = emptySummary(integral);
   const v = values as ArrayLike<number>;
   let count = 0;
@@ -138,6 +149,110 @@ export function summarize(data: Data, needs: Needs): Summary {
   s.prod = prod;
   s.any = any;
   s.all = all;
+  return s;
+}
+
+type IntArray = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
+type FloatArray = Float32Array | Float64Array;
+
+/**
+ * Count, exact sum and min/max of an integer column of at most 32 bits. The same values as the general
+ * loop: the double sum of at most BLOCK values of at most 2^32 is exact, so flushing it to BigInt at
+ * fixed positions rather than after every BLOCK valid values changes nothing; ties keep the first value.
+ */
+function summarizeIntSumMinMax(v: IntArray, n: number, valid: Uint8Array | null, needs: Needs): Summary {
+  const s = emptySummary(true);
+  let count = 0;
+  let isum = 0n;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let start = 0; start < n; start += BLOCK) {
+    const end = Math.min(n, start + BLOCK); // BLOCK is a multiple of 8: blocks start on a validity byte
+    let sum = 0;
+    if (valid === null) {
+      for (let i = start; i < end; i++) {
+        const x = v[i]!;
+        sum += x;
+        if (x < min) min = x;
+        if (x > max) max = x;
+      }
+      count += end - start;
+    } else {
+      for (let i = start; i < end; i += 8) {
+        const m = valid[i >> 3]!;
+        if (m === 0) continue;
+        const stop = Math.min(end, i + 8);
+        if (m === 255 && stop === i + 8) {
+          for (let j = i; j < stop; j++) {
+            const x = v[j]!;
+            sum += x;
+            if (x < min) min = x;
+            if (x > max) max = x;
+          }
+          count += 8;
+        } else {
+          for (let j = i; j < stop; j++) {
+            if (((m >> (j - i)) & 1) === 0) continue;
+            const x = v[j]!;
+            sum += x;
+            count++;
+            if (x < min) min = x;
+            if (x > max) max = x;
+          }
+        }
+      }
+    }
+    isum += BigInt(sum);
+  }
+  s.n = count;
+  if (needs.sum) s.isum = isum;
+  if (count > 0 && needs.minmax) {
+    s.min = min;
+    s.max = max;
+  }
+  return s;
+}
+
+/** Count, sum (in order, as the general loop adds) and min/max (NaN if any) of a float column. */
+function summarizeFloatSumMinMax(v: FloatArray, n: number, valid: Uint8Array | null, needs: Needs): Summary {
+  const s = emptySummary(false);
+  let count = 0;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let nan = false;
+  if (valid === null) {
+    for (let i = 0; i < n; i++) {
+      const x = v[i]!;
+      sum += x;
+      if (x < min) min = x;
+      if (x > max) max = x;
+      if (x !== x) nan = true;
+    }
+    count = n;
+  } else {
+    for (let i = 0; i < n; i += 8) {
+      const m = valid[i >> 3]!;
+      if (m === 0) continue;
+      const stop = Math.min(n, i + 8);
+      for (let j = i; j < stop; j++) {
+        if (((m >> (j - i)) & 1) === 0) continue;
+        const x = v[j]!;
+        sum += x;
+        count++;
+        if (x < min) min = x;
+        if (x > max) max = x;
+        if (x !== x) nan = true;
+      }
+    }
+  }
+  s.n = count;
+  if (needs.sum) s.sum = sum;
+  if (count > 0 && needs.minmax) {
+    s.min = nan ? NaN : min;
+    s.max = nan ? NaN : max;
+    s.nan = nan;
+  }
   return s;
 }
 

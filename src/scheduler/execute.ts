@@ -2,7 +2,7 @@
 // Shared by every executor, in the main thread and inside workers, so all of them agree on semantics.
 
 import { type Key, type Task, isRef, isPlainObject } from './graph.ts';
-import { type OpFunction, getOp } from './registry.ts';
+import { type OpFunction, getOp, hasOp } from './registry.ts';
 import { type KernelBackend, CPU_BACKEND, kernelBackend } from '../kernels/backend.ts';
 
 /** Op id of a fused linear chain: args[0] is the list of inner tasks, run in order; the last one's value is the result. */
@@ -70,13 +70,25 @@ export function executeTask(task: Task, inputs: readonly unknown[]): unknown {
   return opFor(backend, task.op)(...args);
 }
 
+/**
+ * A pair of CPU ops registered as one op 'A>B' (e.g. a Parquet read fused with the reduction after it),
+ * used when the backend replaces neither step with its own kernel.
+ */
+function registeredPair(backend: KernelBackend, a: string, b: string): ((first: unknown[], rest: unknown[]) => unknown) | undefined {
+  const id = `${a}>${b}`;
+  if (!hasOp(id)) return undefined;
+  const kernels = backend.kernels as Record<string, OpFunction | undefined>;
+  if (kernels[a] !== undefined || kernels[b] !== undefined) return undefined;
+  return getOp(id) as (first: unknown[], rest: unknown[]) => unknown;
+}
+
 function runChain(steps: readonly ChainStep[], values: Map<Key, unknown>, backend: KernelBackend): unknown {
   let last: unknown;
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
     const args = substitute(step.args, values) as unknown[];
     const next = steps[i + 1];
-    const pair = next ? backend.pairs?.[`${step.op}>${next.op}`] : undefined;
+    const pair = next ? (backend.pairs?.[`${step.op}>${next.op}`] ?? registeredPair(backend, step.op, next.op)) : undefined;
     // A backend may run this step and the next as one kernel when the next reads this one's value first.
     // A fused step's own value is never materialised, so no other reference to it may exist in the chain.
     const fused =

@@ -2,7 +2,7 @@
 // in any grouping, and the finalized values equal a naive loop.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Float64, Int32, vectorFromArray } from 'apache-arrow';
+import { Float16, Float32, Float64, Int8, Int16, Int32, Uint8, Uint16, Uint32, makeData, vectorFromArray } from 'apache-arrow';
 import { finalizeSummary, mergeSummaries, needsOf, summarize, exactInteger, REDUCTIONS } from '../../src/kernels/summary.ts';
 import { assertClose, naive, rng, type Num } from '../helpers.ts';
 
@@ -56,6 +56,82 @@ test('variance of data offset by 1e8 merges without cancellation', () => {
   const parts = [0, 1000, 2500, 3999, 4000].slice(1).map((c, i, a) => summarize(dataOf(xs.slice(i === 0 ? 0 : a[i - 1]!, c), 'f'), all));
   const v = finalizeSummary(parts.reduce(mergeSummaries), 'var', 1) as number;
   assertClose(v, naive.var(xs.map((x) => x - 1e8))!, 1e-6);
+});
+
+test('sum/mean/min/max scan: the same count, sum (bit for bit), min and max as a naive loop, every number type, nulls, slices', () => {
+  const r = rng(2024);
+  const types = [
+    { t: new Int8(), A: Int8Array, gen: () => Math.floor(r() * 256) - 128 },
+    { t: new Int16(), A: Int16Array, gen: () => Math.floor(r() * 65536) - 32768 },
+    { t: new Int32(), A: Int32Array, gen: () => (r() < 0.5 ? -1 : 1) * Math.floor(r() * 2 ** 31) },
+    { t: new Uint8(), A: Uint8Array, gen: () => Math.floor(r() * 256) },
+    { t: new Uint16(), A: Uint16Array, gen: () => Math.floor(r() * 65536) },
+    { t: new Uint32(), A: Uint32Array, gen: () => Math.floor(r() * 2 ** 32) },
+    { t: new Float32(), A: Float32Array, gen: () => { const u = r(); return u < 0.02 ? NaN : u < 0.04 ? -0 : u < 0.05 ? Infinity : u < 0.06 ? -Infinity : (r() - 0.5) * 1e6; } },
+    { t: new Float64(), A: Float64Array, gen: () => { const u = r(); return u < 0.02 ? NaN : u < 0.04 ? -0 : u < 0.06 ? 0 : u < 0.07 ? -Infinity : (r() - 0.5) * 1e9; } },
+  ] as const;
+  // lengths around byte edges, one past the 2^20-value block, and empty/one-element columns
+  const lengths = [0, 1, 7, 8, 9, 63, 1000, (1 << 20) + 13];
+  for (const { t, A, gen } of types) {
+    const integral = !(A === Float32Array || A === Float64Array);
+    for (const len of lengths) {
+      for (const nullRate of [0, 0.3, 1]) {
+        for (const offset of len > 2 ? [0, 3] : [0]) {
+          const vals = new A(len);
+          for (let i = 0; i < len; i++) vals[i] = gen();
+          const bits = new Uint8Array((len + 7) >> 3);
+          let nulls = 0;
+          for (let i = 0; i < len; i++) {
+            if (nullRate === 0 || (nullRate < 1 && r() >= nullRate)) bits[i >> 3]! |= 1 << (i & 7);
+            else nulls++;
+          }
+          const whole = makeData({ type: t, length: len, nullCount: nulls, nullBitmap: nulls > 0 ? bits : undefined, data: vals } as never);
+          const data = offset > 0 ? whole.slice(offset, len - offset - 1) : whole;
+          // the naive loop over what the column holds
+          let n = 0;
+          let fsum = 0;
+          let isum = 0n;
+          let mn: number | null = null;
+          let mx: number | null = null;
+          let nan = false;
+          for (let i = 0; i < data.length; i++) {
+            if (!data.getValid(i)) continue;
+            const x = vals[offset + i]!;
+            n++;
+            if (integral) isum += BigInt(x);
+            else fsum += x;
+            if (x !== x) nan = true;
+            if (mn === null || x < mn) mn = x;
+            if (mx === null || x > mx) mx = x;
+          }
+          const where = `${String(t)} len ${len} nulls ${nullRate} offset ${offset}`;
+          const s = summarize(data as never, needsOf(['sum', 'min', 'max']));
+          assert.is(s.n, n, `${where}: count`);
+          if (integral) assert.is(s.isum, isum, `${where}: exact sum`);
+          else assert.ok(Object.is(s.sum, fsum), `${where}: sum ${s.sum} vs ${fsum}`);
+          assert.ok(Object.is(s.min, n === 0 ? null : nan ? NaN : mn), `${where}: min ${s.min} vs ${mn}`);
+          assert.ok(Object.is(s.max, n === 0 ? null : nan ? NaN : mx), `${where}: max ${s.max} vs ${mx}`);
+          assert.is(s.nan, nan && n > 0, `${where}: nan`);
+          // and the same as the general loop (asked for moments too), field by field
+          const g = summarize(data as never, needsOf(['sum', 'min', 'max', 'var']));
+          for (const k of ['n', 'sum', 'isum', 'min', 'max', 'nan'] as const) assert.ok(Object.is(s[k], g[k]), `${where}: ${k} ${String(s[k])} vs general ${String(g[k])}`);
+          const onlyMin = summarize(data as never, needsOf(['min']));
+          assert.ok(Object.is(onlyMin.isum, integral ? 0n : null) && onlyMin.sum === 0, `${where}: no sum when not asked`);
+          const onlySum = summarize(data as never, needsOf(['sum']));
+          assert.is(onlySum.min, null, `${where}: no min when not asked`);
+        }
+      }
+    }
+  }
+});
+
+test('half floats are summarized by value, not by their 16-bit patterns', () => {
+  const d = vectorFromArray([1.5, 2.5, null, -1, -0], new Float16()).data[0]!;
+  const s = summarize(d, needsOf(['sum', 'min', 'max', 'var']));
+  assert.equal([s.n, s.sum, s.min, s.max], [4, 3, -1, 2.5]);
+  const fast = summarize(d, needsOf(['sum', 'min', 'max']));
+  assert.equal([fast.n, fast.sum, fast.min, fast.max], [4, 3, -1, 2.5]);
+  assertClose(finalizeSummary(s, 'var', 1), naive.var([1.5, 2.5, -1, -0])!, 1e-12);
 });
 
 test.run();

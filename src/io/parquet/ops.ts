@@ -5,7 +5,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Data, type RecordBatch, Message, Schema, Table, tableToIPC } from 'apache-arrow';
+import type { Table as WasmTable } from 'parquet-wasm';
 import { parquetWasm } from './wasm.ts';
+import { FfiLayoutUnsupported, batchesFromWasm, viewBatchesInWasm } from './ffi.ts';
+import type { ColExpr } from '../../expr.ts';
+import { reduceChunk } from '../../kernels/reduce-ops.ts';
+import type { Needs, Summary } from '../../kernels/summary.ts';
 import { type OpenedFooter, extract, openFooter } from './extract.ts';
 import { emptyBatch } from '../../kernels/arrow-build.ts';
 import { narrowBatch } from '../../kernels/large-strings.ts';
@@ -26,11 +31,15 @@ import { PARQUET_READ_OP, type ParquetReadPlan } from './source.ts';
 export { PARQUET_READ_OP };
 export const PARQUET_WRITE_OP = 'io.parquet.write';
 
-/** Counters for tests and benchmarks (per thread): row groups and partitions read by this thread. */
-export const parquetStats = { rowGroupsRead: 0, partitionsRead: 0 };
+/**
+ * Counters for tests and benchmarks (per thread): row groups and partitions read by this thread, and of
+ * those the partitions reduced in place (read > reduce fused, columns never copied out of WebAssembly memory).
+ */
+export const parquetStats = { rowGroupsRead: 0, partitionsRead: 0, reducedInPlace: 0 };
 export function resetParquetStats(): void {
   parquetStats.rowGroupsRead = 0;
   parquetStats.partitionsRead = 0;
+  parquetStats.reducedInPlace = 0;
 }
 
 // Decoded footers per thread, keyed by path + size + mtime (a file changed on disk is a different key).
@@ -65,11 +74,62 @@ function schemaOf(bytes: Uint8Array): Schema {
   return s;
 }
 
+/**
+ * Decode and move the columns into shared memory: by the C data interface (one copy) when every column
+ * has a layout it takes, else by parquet-wasm's IPC export (serialise, copy out, copy into shared memory).
+ */
+function decodedBatches(decode: () => WasmTable, inPlace: boolean): Decoded {
+  const table = decode();
+  try {
+    if (inPlace) {
+      const viewed = viewBatchesInWasm(table);
+      if (viewed) {
+        parquetStats.reducedInPlace += 1;
+        return viewed;
+      }
+      return { ...batchesFromIpc(table.intoIPCStream()), release: () => {} };
+    }
+    return { ...(batchesFromWasm(table) ?? batchesFromIpc(table.intoIPCStream())), release: () => {} };
+  } catch (e) {
+    if (!(e instanceof FfiLayoutUnsupported)) throw e;
+    return { ...batchesFromIpc(decode().intoIPCStream()), release: () => {} }; // the FFI export consumed the first table
+  }
+}
+
+interface Decoded {
+  readonly schema: Schema;
+  readonly batches: RecordBatch[];
+  /** Frees batches that view WebAssembly memory (in-place decoding); nothing otherwise. */
+  readonly release: () => void;
+}
+
 /** Read one partition: the plan's row groups and columns, hive columns added, filters applied. */
 export function readParquetPartition(plan: ParquetReadPlan): RecordBatch {
+  return readPartition(plan, false, (batch) => batch);
+}
+
+/**
+ * 'io.parquet.read' then 'reduce.chunk' in one step of a fused chain (see scheduler/execute.ts): the
+ * partition is reduced while its decoded columns still sit in parquet-wasm's memory, so they are never
+ * copied into shared memory; only the partial summaries leave. Reductions that gather values (quantiles,
+ * correlations) read a shared copy as before.
+ */
+export function readAndReduce(first: unknown[], rest: unknown[]): Summary[] {
+  const plan = first[0] as ParquetReadPlan;
+  const [exprs, needs] = rest as [readonly ColExpr[], readonly Needs[]];
+  const inPlace = needs.every((n) => !n.values && !n.sketch && !(n.co && n.co.length > 0));
+  return readPartition(plan, inPlace, (batch) => reduceChunk(batch, exprs, needs));
+}
+
+/**
+ * Read one partition and hand it to `use`. With `inPlace` its columns may be views into WebAssembly
+ * memory, valid only during `use`, which must return nothing that refers to them.
+ */
+function readPartition<T>(plan: ParquetReadPlan, inPlace: boolean, use: (batch: RecordBatch) => T): T {
   const where = `Parquet file '${plan.path}' (row groups ${plan.rowGroups.join(', ')})`;
   const out = schemaOf(plan.schema);
   let fileBatch: RecordBatch | null = null;
+  let release = (): void => {};
   let fd: number;
   try {
     fd = fs.openSync(plan.path, 'r');
@@ -79,24 +139,38 @@ export function readParquetPartition(plan: ParquetReadPlan): RecordBatch {
   try {
     checkPin(plan.path, plan, { label: where, reader: 'readParquet', fail: (m) => new ParquetFileError(m) }, fd);
     if (plan.read.length > 0) {
-      let bytes: Uint8Array;
+      let decoded: Decoded;
       try {
         const mini = extract(fd, footerOf(fd, plan), plan.read, plan.rowGroups);
-        bytes = parquetWasm().readParquet(mini, { batchSize: Math.max(1, plan.rows) }).intoIPCStream();
+        const decode = () => parquetWasm().readParquet(mini, { batchSize: Math.max(1, plan.rows) });
+        decoded = decodedBatches(decode, inPlace);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         throw new ParquetFileError(`cannot read ${where}: ${msg}`);
       }
-      const { schema, batches } = batchesFromIpc(bytes);
+      release = decoded.release;
+      const { schema, batches } = decoded;
       // Large (64-bit offset) strings from parquet-wasm become Utf8, matching the schema readParquet showed.
       fileBatch = narrowBatch(batches.length === 0 ? emptyBatch(schema) : oneBatch(schema, batches));
       if (fileBatch.numRows !== plan.rows) {
         throw new ParquetFileError(`${where} gave ${fileBatch.numRows} rows where its metadata promises ${plan.rows}; the file is corrupt`);
       }
     }
+  } catch (e) {
+    release();
+    throw e;
   } finally {
     fs.closeSync(fd);
   }
+  try {
+    return use(assemble(plan, out, fileBatch, where));
+  } finally {
+    release();
+  }
+}
+
+/** The output batch: requested columns in order (hive constants included), filter applied. */
+function assemble(plan: ParquetReadPlan, out: Schema, fileBatch: RecordBatch | null, where: string): RecordBatch {
   // Assemble: requested columns in order (hive constants included), then filter-only columns for the filter.
   const names = out.fields.map((f) => f.name);
   const extra = plan.read.filter((c) => !names.includes(c));
@@ -192,4 +266,5 @@ function writeFile(batch: RecordBatch, root: string, rel: string, plan: ParquetW
 }
 
 registerOp(PARQUET_READ_OP, readParquetPartition);
+registerOp(`${PARQUET_READ_OP}>reduce.chunk`, readAndReduce as (...args: unknown[]) => unknown);
 registerOp(PARQUET_WRITE_OP, writeParquetPartition);
