@@ -8,6 +8,7 @@ import { blockIndices, offsets, regionOf } from './chunks.ts';
 import type { ArrayNode } from './node.ts';
 import type { FrameNode } from '../plan.ts';
 import { axisPieces } from './slicing.ts';
+import { reducesRandomStreamed } from './random-chunk.ts';
 import { contiguousStrides, forEachIndex } from '../../kernels/array/strided.ts';
 
 /** Where tasks go: the compute graph builder (or anything with the same methods). */
@@ -217,13 +218,17 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
       const fused = input.kind === 'elementwise' && node.axes.length === input.shape.length && node.name !== 'argmin' && node.name !== 'argmax'
         && !input.shape.some((d) => Number.isNaN(d))
         && input.inputs.every((x) => x.shape.length === input.shape.length && x.shape.every((d, i) => Object.is(d, input.shape[i])));
-            // group input blocks by their kept-axis block indices
+      // sum(g.normal(1e8)): each chunk's partial is drawn and added a block at a time, the chunk never made
+      const drawn = input.kind === 'random' && node.axes.length === input.shape.length && reducesRandomStreamed(node.name, input.dtype);
+      // group input blocks by their kept-axis block indices
       const groups = new Map<string, Key[]>();
       for (const ib of inBlocks) {
         const { start } = regionOf(input.chunks, ib);
         // argmin/argmax count from the block's start along reduced axes (known there); unknown kept axes do not matter
         const known = (v: number[]) => v.map((n) => (Number.isNaN(n) ? 0 : n));
-        const pk = fused
+        const pk = drawn
+          ? lw.sink.addTask(`${node.token}-p#${ib.join('.')}`, 'array.reduce-random', [input.random, [...input.shape], start, regionOf(input.chunks, ib).shape, node.name])
+          : fused
           ? lw.sink.addTask(`${node.token}-p#${ib.join('.')}`, 'array.reduce-expr', [input.expr, input.inputs.map((x) => ref(blockKey(lw, x, ib))), input.dtype, node.name, [...node.axes], known(start), known([...input.shape])])
           : lw.sink.addTask(`${node.token}-p#${ib.join('.')}`, 'array.reduce-partial', [ref(blockKey(lw, input, ib)), node.name, [...node.axes], known(start), known([...input.shape])]);
         const g = ib.map((x, i) => (node.axes.includes(i) ? 0 : x)).join('.');

@@ -1,0 +1,146 @@
+// Sums of random arrays drawn without their chunks (collections/ndarray/random-chunk.ts): each chunk's partial
+// has the bits partialReduce gives for the made chunk, for every distribution, region shape and odd start;
+// whole sums have the bits of the made array summed with the same chunks, on every scheduler.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { array, random, closeExecutors, type NDArray } from '../../src/index.ts';
+import { reduceRandomChunk } from '../../src/collections/ndarray/random-chunk.ts';
+import { getOp } from '../../src/scheduler/registry.ts';
+import { partialReduce, type ReductionName } from '../../src/kernels/array/reduce.ts';
+import { newLowering, lowerArray, type TaskSink } from '../../src/collections/ndarray/lower.ts';
+import type { RandomSpec } from '../../src/collections/ndarray/node.ts';
+import type { Chunk } from '../../src/collections/ndarray/ops.ts';
+import { SCHEDULERS } from '../helpers.ts';
+import '../../src/collections/ndarray/ops.ts';
+
+test.after(() => closeExecutors());
+
+const bitsOf = (x: number): string => Buffer.from(Float64Array.of(x).buffer).toString('hex');
+const START = { key0: 0x243f6a88, key1: 0x85a308d3, p0: 0xfffffff0, p1: 7, p2: 0 };
+
+const SPECS: RandomSpec[] = [
+  { dist: 'normal', start: START, params: { loc: 0, scale: 1 } },
+  { dist: 'normal', start: START, params: { loc: 3, scale: 0.5 } },
+  { dist: 'uniform', start: START, params: { low: -1, high: 2 } },
+  { dist: 'exponential', start: START, params: { scale: 2 } },
+  { dist: 'gamma', start: START, params: { shape: 0.7, scale: 2 } },
+  { dist: 'poisson', start: START, params: { lam: 30 } },
+  { dist: 'binomial', start: START, params: { n: 100, p: 0.3 } },
+  { dist: 'integers', start: START, params: { low: -5, high: 1e6 } },
+  { dist: 'choice', start: START, params: {}, cumulative: [1, 3, 6, 10] },
+  { dist: 'permutation', start: START, params: { n: 100000 } },
+  // non-finite and signed-zero values (not reachable through the generator's checks, but the order must hold)
+  { dist: 'normal', start: START, params: { loc: Infinity, scale: Infinity } },
+  { dist: 'normal', start: START, params: { loc: -0, scale: 0 } },
+];
+
+/** The made chunk, by the op that makes it, and partialReduce of it: the path the drawn sum replaces. */
+function madePartial(spec: RandomSpec, fullShape: number[], start: number[], shape: number[], name: ReductionName): number {
+  const chunk = getOp('array.random')(spec, fullShape, start, shape, 'float64') as Chunk;
+  return partialReduce(name, chunk, shape.map((_, i) => i), { dtype: 'float64' }).values![0]!;
+}
+
+test('a drawn chunk sum has the bits of partialReduce over the made chunk: every distribution, 1-D runs around the 8192-value step and groups of four', () => {
+  const regions: Array<[number, number]> = [[0, 0], [0, 1], [3, 3], [1, 4], [5, 5], [0, 8191], [7, 8192], [2, 8193], [9, 16387], [12345, 20000]];
+  for (const spec of SPECS) {
+    for (const name of ['sum', 'nansum'] as const) {
+      for (const [first, n] of regions) {
+        const got = reduceRandomChunk(spec, [40000], [first], [n], name);
+        assert.equal(got.shape, [1]);
+        assert.is(got.inputDType, 'float64');
+        assert.is(bitsOf(got.values![0]!), bitsOf(madePartial(spec, [40000], [first], [n], name)), `${spec.dist} ${JSON.stringify(spec.params)} ${name} [${first}, +${n})`);
+      }
+    }
+  }
+});
+
+test('a drawn chunk sum of an N-D region sums its rows in C order as partialReduce does (column blocks, one-element rows, 0-d, empty)', () => {
+  const cases: Array<[number[], number[], number[]]> = [
+    [[50, 300], [7, 13], [11, 250]],
+    [[50, 300], [0, 0], [50, 300]],
+    [[20, 9000], [3, 5], [2, 8999]],
+    [[6, 5, 4], [1, 2, 1], [4, 3, 3]],
+    [[100, 1], [10, 0], [37, 1]],
+    [[], [], []],
+    [[10, 10], [3, 3], [0, 4]],
+  ];
+  for (const spec of SPECS.slice(0, 3).concat(SPECS.slice(-2))) {
+    for (const [full, start, shape] of cases) {
+      for (const name of ['sum', 'nansum'] as const) {
+        const got = reduceRandomChunk(spec, full, start, shape, name);
+        assert.equal(got.shape, shape.map(() => 1));
+        assert.is(bitsOf(got.values![0]!), bitsOf(madePartial(spec, full, start, shape, name)), `${spec.dist} ${name} full ${full} start ${start} shape ${shape}`);
+      }
+    }
+  }
+});
+
+test('a drawn chunk sum reads its own counters: each chunk equals the eager draw of the same elements summed in rowSum order, and differs from a neighbour chunk', () => {
+  const eager = random.generator(11).normalArray(50000);
+  // the call's counter start, as a lazy array of the same generator state reserves it
+  const spec: RandomSpec = { dist: 'normal', start: random.generator(11).reserve(25000), params: { loc: 0, scale: 1 } };
+  for (const [first, n] of [[0, 4096], [4096, 4096], [1, 9999], [33333, 16667]] as const) {
+    const got = reduceRandomChunk(spec, [50000], [first], [n], 'sum').values![0]!;
+    const want = partialReduce('sum', { data: eager, shape: [n], stride: [1], offset: first }, [0]).values![0]!;
+    assert.is(bitsOf(got), bitsOf(want), `[${first}, +${n})`);
+    // and near a plain loop over the eager values (a different order: rounding only)
+    let naive = 0, mag = 0;
+    for (let i = first; i < first + n; i++) (naive += eager[i]!), (mag += Math.abs(eager[i]!));
+    assert.ok(Math.abs(got - naive) <= 1e-12 * mag, `[${first}, +${n}) near the plain loop`);
+    const shifted = partialReduce('sum', { data: eager, shape: [n], stride: [1], offset: first + 1 }, [0]).values![0]!;
+    assert.ok(bitsOf(got) !== bitsOf(shifted), `[${first}, +${n}) is not the run one element on`);
+  }
+});
+
+const keepTasks = (): TaskSink & { ops: string[] } => {
+  const ops: string[] = [];
+  return { ops, addTask: (key, op) => (ops.push(op), key) };
+};
+
+test('sum and nansum of a random float64 array lower to drawn partials and make no chunk; other reductions and dtypes make the chunks', () => {
+  const g = random.generator(5);
+  for (const [x, drawn] of [
+    [g.normal(1000, { chunks: 300 }).sum(), true],
+    [g.uniform([30, 40], { chunks: [7, 40] }).nansum(), true],
+    [g.normal(1000, { chunks: 300 }).mean(), false],
+    [g.normal([30, 40], { chunks: [7, 40] }).sum({ axis: 0 }), false],
+    [g.integers(0, 10, 1000, { chunks: 300 }).sum(), false],
+  ] as Array<[NDArray, boolean]>) {
+    const sink = keepTasks();
+    lowerArray(newLowering(sink, 'sync', 8), x.node);
+    assert.is(sink.ops.includes('array.reduce-random'), drawn);
+    assert.is(sink.ops.includes('array.random'), !drawn);
+  }
+});
+
+/** The same values made (computed, then wrapped as data with the same chunks) and summed: the old path's answer. */
+async function madeSum(x: NDArray, chunks: number | number[], nan: boolean, options: object): Promise<number> {
+  const made = await x.compute(options);
+  const data = array.fromTypedArray(made.data as Float64Array, made.shape, { chunks });
+  return ((await (nan ? data.nansum() : data.sum()).compute(options)).data as Float64Array)[0]!;
+}
+
+test('sum of random arrays on every scheduler: the bits of the made array summed with the same chunks (1, 7, ragged chunks, 2-D)', async () => {
+  for (const scheduler of SCHEDULERS) {
+    const options = { scheduler, numWorkers: 2 };
+    const cases: Array<[string, (g: random.Generator) => NDArray, number | number[], boolean]> = [
+      ['normal, one chunk', (g) => g.normal(20011, { chunks: 20011 }), 20011, false],
+      ['normal, 7 chunks (ragged)', (g) => g.normal(20011, { chunks: 2859 }), 2859, false],
+      ['uniform, 7 chunks, nansum', (g) => g.uniform(20011, { low: -2, high: 5, chunks: 2859 }), 2859, true],
+      ['normal 2-D, column blocks', (g) => g.normal([101, 203], { chunks: [17, 50], loc: 1, scale: 3 }), [17, 50], false],
+      ['exponential, ragged', (g) => g.exponential(9999, { chunks: 1000 }), 1000, false],
+    ];
+    for (const [what, make, chunks, nan] of cases) {
+      const x = make(random.generator(99));
+      const got = ((await (nan ? x.nansum() : x.sum()).compute(options)).data as Float64Array)[0]!;
+      const want = await madeSum(make(random.generator(99)), chunks, nan, options);
+      assert.is(bitsOf(got), bitsOf(want), `${scheduler}: ${what}`);
+    }
+    // the chunking changes only how the partials add up, never the values: near each other
+    const one = ((await random.generator(3).normal(30000, { chunks: 30000 }).sum().compute(options)).data as Float64Array)[0]!;
+    const many = ((await random.generator(3).normal(30000, { chunks: 4321 }).sum().compute(options)).data as Float64Array)[0]!;
+    assert.ok(Math.abs(one - many) < 1e-9, `${scheduler}: one chunk ${one} vs many ${many}`);
+  }
+});
+
+test.run();
