@@ -1,12 +1,13 @@
-// Sums of random arrays drawn without their chunks (collections/ndarray/random-chunk.ts): each chunk's partial
-// has the bits partialReduce gives for the made chunk, for every distribution, region shape and odd start;
-// whole sums have the bits of the made array summed with the same chunks, on every scheduler.
+// Sums, products and moments of random arrays drawn without their chunks (collections/ndarray/random-chunk.ts):
+// each chunk's partial has the bits partialReduce gives for the made chunk, for every distribution, region
+// shape and odd start; whole reductions have the bits of the made array reduced with the same chunks, on
+// every scheduler.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { array, random, closeExecutors, type NDArray } from '../../src/index.ts';
 import { reduceRandomChunk } from '../../src/collections/ndarray/random-chunk.ts';
 import { getOp } from '../../src/scheduler/registry.ts';
-import { partialReduce, type ReductionName } from '../../src/kernels/array/reduce.ts';
+import { partialReduce, type Partial, type ReductionName } from '../../src/kernels/array/reduce.ts';
 import { newLowering, lowerArray, type TaskSink } from '../../src/collections/ndarray/lower.ts';
 import type { RandomSpec } from '../../src/collections/ndarray/node.ts';
 import type { Chunk } from '../../src/collections/ndarray/ops.ts';
@@ -34,27 +35,33 @@ const SPECS: RandomSpec[] = [
   { dist: 'normal', start: START, params: { loc: -0, scale: 0 } },
 ];
 
-/** The made chunk, by the op that makes it, and partialReduce of it: the path the drawn sum replaces. */
-function madePartial(spec: RandomSpec, fullShape: number[], start: number[], shape: number[], name: ReductionName): number {
+/** The made chunk, by the op that makes it, and partialReduce of it: the path the drawn reduction replaces. */
+function madePartial(spec: RandomSpec, fullShape: number[], start: number[], shape: number[], name: ReductionName): Partial {
   const chunk = getOp('array.random')(spec, fullShape, start, shape, 'float64') as Chunk;
-  return partialReduce(name, chunk, shape.map((_, i) => i), { dtype: 'float64' }).values![0]!;
+  return partialReduce(name, chunk, shape.map((_, i) => i), { dtype: 'float64' });
 }
 
-test('a drawn chunk sum has the bits of partialReduce over the made chunk: every distribution, 1-D runs around the 8192-value step and groups of four', () => {
-  const regions: Array<[number, number]> = [[0, 0], [0, 1], [3, 3], [1, 4], [5, 5], [0, 8191], [7, 8192], [2, 8193], [9, 16387], [12345, 20000]];
+/** Every field of a partial, the floats as bits. */
+function partialBits(p: Partial): string {
+  const f = (a: Float64Array | undefined) => (a ? Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex') : '-');
+  return `${p.name} [${p.shape}] ${p.inputDType} values ${f(p.values)} count ${f(p.count)} m2 ${f(p.m2)} shift ${f(p.shift)} big ${p.big ? 'yes' : '-'}`;
+}
+
+const NAMES: ReductionName[] = ['sum', 'nansum', 'prod', 'mean', 'var', 'std', 'nanmean', 'nanvar', 'nanstd'];
+
+test('a drawn chunk partial has the bits of partialReduce over the made chunk: every distribution and drawn reduction, 1-D runs around the 8192-value step, groups of four and pairs', () => {
+  const regions: Array<[number, number]> = [[0, 0], [0, 1], [3, 2], [3, 3], [1, 4], [5, 5], [0, 8191], [7, 8192], [2, 8193], [4, 8194], [9, 16387], [12345, 20000]];
   for (const spec of SPECS) {
-    for (const name of ['sum', 'nansum'] as const) {
+    for (const name of NAMES) {
       for (const [first, n] of regions) {
         const got = reduceRandomChunk(spec, [40000], [first], [n], name);
-        assert.equal(got.shape, [1]);
-        assert.is(got.inputDType, 'float64');
-        assert.is(bitsOf(got.values![0]!), bitsOf(madePartial(spec, [40000], [first], [n], name)), `${spec.dist} ${JSON.stringify(spec.params)} ${name} [${first}, +${n})`);
+        assert.is(partialBits(got), partialBits(madePartial(spec, [40000], [first], [n], name)), `${spec.dist} ${JSON.stringify(spec.params)} ${name} [${first}, +${n})`);
       }
     }
   }
 });
 
-test('a drawn chunk sum of an N-D region sums its rows in C order as partialReduce does (column blocks, one-element rows, 0-d, empty)', () => {
+test('a drawn chunk partial of an N-D region takes its rows in C order as partialReduce does (column blocks, one-element rows, 0-d, empty)', () => {
   const cases: Array<[number[], number[], number[]]> = [
     [[50, 300], [7, 13], [11, 250]],
     [[50, 300], [0, 0], [50, 300]],
@@ -66,10 +73,9 @@ test('a drawn chunk sum of an N-D region sums its rows in C order as partialRedu
   ];
   for (const spec of SPECS.slice(0, 3).concat(SPECS.slice(-2))) {
     for (const [full, start, shape] of cases) {
-      for (const name of ['sum', 'nansum'] as const) {
+      for (const name of NAMES) {
         const got = reduceRandomChunk(spec, full, start, shape, name);
-        assert.equal(got.shape, shape.map(() => 1));
-        assert.is(bitsOf(got.values![0]!), bitsOf(madePartial(spec, full, start, shape, name)), `${spec.dist} ${name} full ${full} start ${start} shape ${shape}`);
+        assert.is(partialBits(got), partialBits(madePartial(spec, full, start, shape, name)), `${spec.dist} ${name} full ${full} start ${start} shape ${shape}`);
       }
     }
   }
@@ -97,12 +103,16 @@ const keepTasks = (): TaskSink & { ops: string[] } => {
   return { ops, addTask: (key, op) => (ops.push(op), key) };
 };
 
-test('sum and nansum of a random float64 array lower to drawn partials and make no chunk; other reductions and dtypes make the chunks', () => {
+test('sums, products and moments of a random float64 array over all axes lower to drawn partials and make no chunk; other reductions, axes and dtypes make the chunks', () => {
   const g = random.generator(5);
   for (const [x, drawn] of [
     [g.normal(1000, { chunks: 300 }).sum(), true],
     [g.uniform([30, 40], { chunks: [7, 40] }).nansum(), true],
-    [g.normal(1000, { chunks: 300 }).mean(), false],
+    [g.normal(1000, { chunks: 300 }).mean(), true],
+    [g.exponential([20, 30], { chunks: [7, 11] }).std({ ddof: 1 }), true],
+    [g.uniform(1000, { chunks: 300 }).prod(), true],
+    [g.normal(1000, { chunks: 300 }).max(), false],
+    [g.normal(1000, { chunks: 300 }).argmin(), false],
     [g.normal([30, 40], { chunks: [7, 40] }).sum({ axis: 0 }), false],
     [g.integers(0, 10, 1000, { chunks: 300 }).sum(), false],
   ] as Array<[NDArray, boolean]>) {
@@ -113,28 +123,36 @@ test('sum and nansum of a random float64 array lower to drawn partials and make 
   }
 });
 
-/** The same values made (computed, then wrapped as data with the same chunks) and summed: the old path's answer. */
-async function madeSum(x: NDArray, chunks: number | number[], nan: boolean, options: object): Promise<number> {
+type Reduce = (x: NDArray) => NDArray;
+const REDUCE: Record<string, Reduce> = {
+  sum: (x) => x.sum(), nansum: (x) => x.nansum(), mean: (x) => x.mean(), var: (x) => x.var(), std: (x) => x.std({ ddof: 1 }),
+  nanmean: (x) => x.nanmean(), prod: (x) => x.prod(),
+};
+
+/** The same values made (computed, then wrapped as data with the same chunks) and reduced: the old path's answer. */
+async function madeReduced(x: NDArray, chunks: number | number[], reduce: Reduce, options: object): Promise<number> {
   const made = await x.compute(options);
   const data = array.fromTypedArray(made.data as Float64Array, made.shape, { chunks });
-  return ((await (nan ? data.nansum() : data.sum()).compute(options)).data as Float64Array)[0]!;
+  return ((await reduce(data).compute(options)).data as Float64Array)[0]!;
 }
 
-test('sum of random arrays on every scheduler: the bits of the made array summed with the same chunks (1, 7, ragged chunks, 2-D)', async () => {
+test('reductions of random arrays on every scheduler: the bits of the made array reduced with the same chunks (1, 7, ragged chunks, 2-D)', async () => {
   for (const scheduler of SCHEDULERS) {
     const options = { scheduler, numWorkers: 2 };
-    const cases: Array<[string, (g: random.Generator) => NDArray, number | number[], boolean]> = [
-      ['normal, one chunk', (g) => g.normal(20011, { chunks: 20011 }), 20011, false],
-      ['normal, 7 chunks (ragged)', (g) => g.normal(20011, { chunks: 2859 }), 2859, false],
-      ['uniform, 7 chunks, nansum', (g) => g.uniform(20011, { low: -2, high: 5, chunks: 2859 }), 2859, true],
-      ['normal 2-D, column blocks', (g) => g.normal([101, 203], { chunks: [17, 50], loc: 1, scale: 3 }), [17, 50], false],
-      ['exponential, ragged', (g) => g.exponential(9999, { chunks: 1000 }), 1000, false],
+    const cases: Array<[string, (g: random.Generator) => NDArray, number | number[], string[]]> = [
+      ['normal, one chunk', (g) => g.normal(20011, { chunks: 20011 }), 20011, ['sum', 'mean', 'var']],
+      ['normal, 7 chunks (ragged)', (g) => g.normal(20011, { chunks: 2859 }), 2859, ['sum', 'std', 'nanmean']],
+      ['uniform, 7 chunks', (g) => g.uniform(20011, { low: -2, high: 5, chunks: 2859 }), 2859, ['nansum', 'mean']],
+      ['uniform near 1, product', (g) => g.uniform(3001, { low: 0.999, high: 1.001, chunks: 1000 }), 1000, ['prod']],
+      ['normal 2-D, column blocks', (g) => g.normal([101, 203], { chunks: [17, 50], loc: 1, scale: 3 }), [17, 50], ['sum', 'var']],
+      ['exponential, ragged', (g) => g.exponential(9999, { chunks: 1000 }), 1000, ['sum', 'std']],
     ];
-    for (const [what, make, chunks, nan] of cases) {
-      const x = make(random.generator(99));
-      const got = ((await (nan ? x.nansum() : x.sum()).compute(options)).data as Float64Array)[0]!;
-      const want = await madeSum(make(random.generator(99)), chunks, nan, options);
-      assert.is(bitsOf(got), bitsOf(want), `${scheduler}: ${what}`);
+    for (const [what, make, chunks, names] of cases) {
+      for (const name of names) {
+        const got = ((await REDUCE[name]!(make(random.generator(99))).compute(options)).data as Float64Array)[0]!;
+        const want = await madeReduced(make(random.generator(99)), chunks, REDUCE[name]!, options);
+        assert.is(bitsOf(got), bitsOf(want), `${scheduler}: ${what} ${name}`);
+      }
     }
     // the chunking changes only how the partials add up, never the values: near each other
     const one = ((await random.generator(3).normal(30000, { chunks: 30000 }).sum().compute(options)).data as Float64Array)[0]!;
