@@ -127,6 +127,8 @@ type Reduce = (x: NDArray) => NDArray;
 const REDUCE: Record<string, Reduce> = {
   sum: (x) => x.sum(), nansum: (x) => x.nansum(), mean: (x) => x.mean(), var: (x) => x.var(), std: (x) => x.std({ ddof: 1 }),
   nanmean: (x) => x.nanmean(), prod: (x) => x.prod(),
+  // keepdims and a narrow combine tree: the same partials, finished differently
+  'sum keepdims splitEvery 2': (x) => x.sum({ keepdims: true, splitEvery: 2 }), 'var axis all ddof 1': (x) => x.var({ axis: x.shape.map((_, i) => i), ddof: 1 }),
 };
 
 /** The same values made (computed, then wrapped as data with the same chunks) and reduced: the old path's answer. */
@@ -144,7 +146,7 @@ test('reductions of random arrays on every scheduler: the bits of the made array
       ['normal, 7 chunks (ragged)', (g) => g.normal(20011, { chunks: 2859 }), 2859, ['sum', 'std', 'nanmean']],
       ['uniform, 7 chunks', (g) => g.uniform(20011, { low: -2, high: 5, chunks: 2859 }), 2859, ['nansum', 'mean']],
       ['uniform near 1, product', (g) => g.uniform(3001, { low: 0.999, high: 1.001, chunks: 1000 }), 1000, ['prod']],
-      ['normal 2-D, column blocks', (g) => g.normal([101, 203], { chunks: [17, 50], loc: 1, scale: 3 }), [17, 50], ['sum', 'var']],
+      ['normal 2-D, column blocks', (g) => g.normal([101, 203], { chunks: [17, 50], loc: 1, scale: 3 }), [17, 50], ['sum', 'var', 'sum keepdims splitEvery 2', 'var axis all ddof 1']],
       ['exponential, ragged', (g) => g.exponential(9999, { chunks: 1000 }), 1000, ['sum', 'std']],
     ];
     for (const [what, make, chunks, names] of cases) {
