@@ -131,6 +131,18 @@ const REDUCE: Record<string, Reduce> = {
   'sum keepdims splitEvery 2': (x) => x.sum({ keepdims: true, splitEvery: 2 }), 'var axis all ddof 1': (x) => x.var({ axis: x.shape.map((_, i) => i), ddof: 1 }),
 };
 
+test('a reduction of a random array whose chunks the graph already makes reduces those chunks instead of drawing them again', () => {
+  const x = random.generator(5).normal(1000, { chunks: 300 });
+  const sink = keepTasks();
+  const lw = newLowering(sink, 'sync', 8);
+  lowerArray(lw, x.node);
+  const made = sink.ops.length;
+  lowerArray(lw, x.sum().node);
+  assert.is(made, 4);
+  assert.not.ok(sink.ops.includes('array.reduce-random'));
+  assert.is(sink.ops.filter((o) => o === 'array.random').length, 4);
+});
+
 /** The same values made (computed, then wrapped as data with the same chunks) and reduced: the old path's answer. */
 async function madeReduced(x: NDArray, chunks: number | number[], reduce: Reduce, options: object): Promise<number> {
   const made = await x.compute(options);

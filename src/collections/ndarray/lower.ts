@@ -219,7 +219,8 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
         && !input.shape.some((d) => Number.isNaN(d))
         && input.inputs.every((x) => x.shape.length === input.shape.length && x.shape.every((d, i) => Object.is(d, input.shape[i])));
       // sum(g.normal(1e8)): each chunk's partial is drawn and added a block at a time, the chunk never made
-      const drawn = input.kind === 'random' && node.axes.length === input.shape.length && reducesRandomStreamed(node.name, input.dtype);
+      // (unless this graph makes the chunks already, e.g. compute(x, x.sum()): reading them is cheaper)
+      const drawn = input.kind === 'random' && node.axes.length === input.shape.length && reducesRandomStreamed(node.name, input.dtype) && !lw.done.has(input.token);
       // group input blocks by their kept-axis block indices
       const groups = new Map<string, Key[]>();
       for (const ib of inBlocks) {
