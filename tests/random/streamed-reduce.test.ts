@@ -4,8 +4,8 @@
 // every scheduler.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { array, random, closeExecutors, type NDArray } from '../../src/index.ts';
-import { reduceRandomChunk } from '../../src/collections/ndarray/random-chunk.ts';
+import { array, compute, random, closeExecutors, type NDArray } from '../../src/index.ts';
+import { momentsAs, reduceRandomChunk } from '../../src/collections/ndarray/random-chunk.ts';
 import { getOp } from '../../src/scheduler/registry.ts';
 import { partialReduce, type Partial, type ReductionName } from '../../src/kernels/array/reduce.ts';
 import { newLowering, lowerArray, type TaskSink } from '../../src/collections/ndarray/lower.ts';
@@ -98,9 +98,11 @@ test('a drawn chunk sum reads its own counters: each chunk equals the eager draw
   }
 });
 
+/** A sink keeping each task's op once per key, as the graph builder keeps a key's first task. */
 const keepTasks = (): TaskSink & { ops: string[] } => {
   const ops: string[] = [];
-  return { ops, addTask: (key, op) => (ops.push(op), key) };
+  const keys = new Set<string>();
+  return { ops, addTask: (key, op) => (keys.has(key) || (keys.add(key), ops.push(op)), key) };
 };
 
 test('sums, products and moments of a random float64 array over all axes lower to drawn partials and make no chunk; other reductions, axes and dtypes make the chunks', () => {
@@ -141,6 +143,34 @@ test('a reduction of a random array whose chunks the graph already makes reduces
   assert.is(made, 4);
   assert.not.ok(sink.ops.includes('array.reduce-random'));
   assert.is(sink.ops.filter((o) => o === 'array.random').length, 4);
+});
+
+test('mean, var and std of one random array in one graph draw each chunk once and share its moments; sum draws its own', async () => {
+  const x = random.generator(8).normal(1000, { chunks: 300 });
+  const sink = keepTasks();
+  const lw = newLowering(sink, 'sync', 8);
+  for (const r of [x.mean(), x.std({ ddof: 1 }), x.var(), x.sum()]) lowerArray(lw, r.node);
+  assert.is(sink.ops.filter((o) => o === 'array.reduce-random').length, 8, 'one moments draw and one sum draw per chunk');
+  assert.is(sink.ops.filter((o) => o === 'array.moments-as').length, 12);
+  // and the values: the bits of each reduction computed alone, on every scheduler
+  for (const scheduler of SCHEDULERS) {
+    const make = () => random.generator(8).normal(20011, { chunks: 2859, loc: 2 });
+    const y = make();
+    const together = await compute(y.mean(), y.std({ ddof: 1 }), y.var(), y.nanstd(), y.sum(), { scheduler });
+    const alone = [make().mean(), make().std({ ddof: 1 }), make().var(), make().nanstd(), make().sum()];
+    for (let i = 0; i < alone.length; i++) {
+      const want = ((await alone[i]!.compute({ scheduler })).data as Float64Array)[0]!;
+      assert.is(bitsOf((together[i]!.data as Float64Array)[0]!), bitsOf(want), `${scheduler}: output ${i}`);
+    }
+  }
+});
+
+test('a shared moments partial stands only for reductions of the same kind', () => {
+  const p = reduceRandomChunk(SPECS[0]!, [100], [0], [100], 'mean');
+  assert.is(momentsAs(p, 'std').name, 'std');
+  assert.is(partialBits({ ...momentsAs(p, 'var'), name: 'mean' }), partialBits(p));
+  assert.throws(() => momentsAs(p, 'nanvar'), /cannot stand for nanvar/);
+  assert.throws(() => momentsAs(reduceRandomChunk(SPECS[0]!, [100], [0], [100], 'sum'), 'mean'), /cannot stand for mean/);
 });
 
 /** The same values made (computed, then wrapped as data with the same chunks) and reduced: the old path's answer. */

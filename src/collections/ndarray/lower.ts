@@ -8,7 +8,8 @@ import { blockIndices, offsets, regionOf } from './chunks.ts';
 import type { ArrayNode } from './node.ts';
 import type { FrameNode } from '../plan.ts';
 import { axisPieces } from './slicing.ts';
-import { reducesRandomStreamed } from './random-chunk.ts';
+import { reducesRandomStreamed, sharedMomentsOf } from './random-chunk.ts';
+import type { ReductionName } from '../../kernels/array/reduce.ts';
 import { contiguousStrides, forEachIndex } from '../../kernels/array/strided.ts';
 
 /** Where tasks go: the compute graph builder (or anything with the same methods). */
@@ -90,6 +91,19 @@ function tree(lw: ArrayLowering, keys: Key[], op: string, prefix: string, width:
     depth++;
   }
   return level[0]!;
+}
+
+/**
+ * The task of one chunk's drawn partial (array.reduce-random). Moments are drawn once per chunk under a key
+ * of the random array's own, whichever of mean/var/std asks, and handed to each under its name.
+ */
+function drawnPartial(lw: ArrayLowering, reduceToken: string, input: ArrayNode & { kind: 'random' }, ib: number[], name: ReductionName): Key {
+  const { start, shape } = regionOf(input.chunks, ib);
+  const key = `${reduceToken}-p#${ib.join('.')}`;
+  const shared = sharedMomentsOf(name);
+  if (shared === null) return lw.sink.addTask(key, 'array.reduce-random', [input.random, [...input.shape], start, shape, name]);
+  const drawn = lw.sink.addTask(`${input.token}-${shared}-drawn#${ib.join('.')}`, 'array.reduce-random', [input.random, [...input.shape], start, shape, shared]);
+  return lw.sink.addTask(key, 'array.moments-as', [ref(drawn), name]);
 }
 
 export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
@@ -228,7 +242,7 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
         // argmin/argmax count from the block's start along reduced axes (known there); unknown kept axes do not matter
         const known = (v: number[]) => v.map((n) => (Number.isNaN(n) ? 0 : n));
         const pk = drawn
-          ? lw.sink.addTask(`${node.token}-p#${ib.join('.')}`, 'array.reduce-random', [input.random, [...input.shape], start, regionOf(input.chunks, ib).shape, node.name])
+          ? drawnPartial(lw, node.token, input, ib, node.name)
           : fused
           ? lw.sink.addTask(`${node.token}-p#${ib.join('.')}`, 'array.reduce-expr', [input.expr, input.inputs.map((x) => ref(blockKey(lw, x, ib))), input.dtype, node.name, [...node.axes], known(start), known([...input.shape])])
           : lw.sink.addTask(`${node.token}-p#${ib.join('.')}`, 'array.reduce-partial', [ref(blockKey(lw, input, ib)), node.name, [...node.axes], known(start), known([...input.shape])]);

@@ -9,7 +9,7 @@ import { scan, type ScanName } from '../../kernels/array/scan.ts';
 import { gemm, syrk } from '../../kernels/array/gemm.ts';
 import { cholesky, inv, qr, solve, solveTriangular } from '../../kernels/array/linalg.ts';
 import { contiguousStrides, forEachIndex, isContiguous, sizeOf, view, type Strided } from '../../kernels/array/strided.ts';
-import { reduceRandomChunk, runFiller } from './random-chunk.ts';
+import { momentsAs, reduceRandomChunk, runFiller } from './random-chunk.ts';
 import { forEachRun } from './chunks.ts';
 import { loadUdf, type UdfRef } from '../../kernels/groupby/udf-runtime.ts';
 import ndarray from 'ndarray';
@@ -296,6 +296,7 @@ registerOp('array.expand', (x: Chunk, axis: number): Chunk => {
 registerOp('array.reduce-partial', (x: Chunk, name: ReductionName, axes: number[], origin: number[], fullShape: number[]) => partialReduce(name, x, axes, { origin, fullShape, dtype: x.dtype }));
 registerOp('array.reduce-expr', reduceExpr);
 registerOp('array.reduce-random', reduceRandomChunk);
+registerOp('array.moments-as', momentsAs);
 registerOp('array.reduce-combine', (parts: Partial[]) => parts.reduce((a, b) => combinePartials(a, b)));
 registerOp('array.reduce-finalize', (p: Partial, axes: number[], keepdims: boolean, ddof: number) => {
   const r = finalizePartial(p, { axes, keepdims, ddof });

@@ -44,6 +44,22 @@ export function reducesRandomStreamed(name: ReductionName, dtype: DType): boolea
   return dtype === 'float64' && DRAWN.has(name);
 }
 
+/**
+ * mean, var and std (and their nan- forms) keep one partial state, the moments: the key of the reduction
+ * whose drawn partial they can share, so compute(x.mean(), x.std()) draws x once. Null: not shared.
+ */
+export function sharedMomentsOf(name: ReductionName): ReductionName | null {
+  if (name === 'mean' || name === 'var' || name === 'std') return 'mean';
+  if (name === 'nanmean' || name === 'nanvar' || name === 'nanstd') return 'nanmean';
+  return null;
+}
+
+/** A shared moments partial under the name of the reduction reading it (the state is the same; finalize reads the name). */
+export function momentsAs(p: Partial, name: ReductionName): Partial {
+  if (sharedMomentsOf(p.name) === null || sharedMomentsOf(p.name) !== sharedMomentsOf(name)) throw new Error(`array.moments-as: a ${p.name} partial cannot stand for ${name}`);
+  return { ...p, name };
+}
+
 // Values drawn per step: 64 KiB, in cache. A multiple of 4, so the four accumulators below see the same
 // elements as rowSum's (reduce.ts) groups of four, which never straddle two steps.
 const STEP = 1 << 13;
