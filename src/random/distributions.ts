@@ -1,7 +1,8 @@
 // Distribution samplers over Philox streams. Each fills a run of elements [first, first + count) of one
 // generating call, and element i depends only on (key, call start, i): chunks can be made in any order.
 
-import { philox4x32, philoxBlocks } from './philox.ts';
+import { philox4x32, philoxBlocks, philoxBlocksInKernel, philoxSimdActive } from './philox.ts';
+import { WASM_MAX_BLOCKS, wasmPhilox } from './philox-wasm.ts';
 import { ElementStream, blockCounter, fillPairs, forEachBatch, uniform53, type StreamStart } from './stream.ts';
 import { cos2pi, log64, sin2pi } from '../kernels/array/elementary.ts';
 import { NORMALS_AT, NORMAL_BLOCKS, elementaryWasm, elementaryWasmEnabled } from '../kernels/array/elementary-wasm.ts';
@@ -17,6 +18,7 @@ export function blocksFor(layout: 'pairs' | 'elements', count: number): number {
 
 export function fillUniform(s: StreamStart, first: number, count: number, out: Float64Array, offset: number, low = 0, high = 1): void {
   const span = high - low;
+  if (count > 0 && philoxSimdActive() && wasmPhilox!.uniforms) return fillUniformWasm(s, first, count, out, offset, low, span);
   const end = first + count;
   forEachBatch(s, first, count, (w, blocks, e0) => {
     for (let k = 0, o = 0, e = e0; k < blocks; k++, o += 4, e += 2) {
@@ -24,6 +26,24 @@ export function fillUniform(s: StreamStart, first: number, count: number, out: F
       if (e + 1 < end) out[offset + e + 1 - first] = low + span * uniform53(w[o + 2]!, w[o + 3]!);
     }
   });
+}
+
+/** fillUniform a batch at a time in the SIMD kernels: Philox words and their uniforms stay in its memory until copied out. */
+function fillUniformWasm(s: StreamStart, first: number, count: number, out: Float64Array, offset: number, low: number, span: number): void {
+  const w = wasmPhilox!;
+  const ctr = new Uint32Array(3);
+  const firstBlock = Math.floor(first / 2);
+  const lastBlock = Math.floor((first + count - 1) / 2);
+  for (let block = firstBlock; block <= lastBlock; block += WASM_MAX_BLOCKS) {
+    const n = Math.min(WASM_MAX_BLOCKS, lastBlock - block + 1);
+    blockCounter(s, block, ctr);
+    philoxBlocksInKernel(ctr[0]!, ctr[1]!, ctr[2]!, 0, s.key0, s.key1, n);
+    w.uniforms!(n, low, span);
+    // elements 2 * block .. of this batch, clipped to [first, first + count)
+    const from = Math.max(first, 2 * block);
+    const to = Math.min(first + count, 2 * (block + n));
+    out.set(w.uniformsOut.subarray(from - 2 * block, to - 2 * block), offset + from - first);
+  }
 }
 
 /**

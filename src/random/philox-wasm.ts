@@ -121,6 +121,49 @@ function simdBody(): number[] {
   return funcBody([[2, I32], [20, V128]], code);
 }
 
+/** Where the uniform kernel writes its doubles (bytes): after the words, 16 bytes a block as they take. */
+const UNIFORMS_AT = 16 * WASM_MAX_BLOCKS;
+const F64 = 0x7c;
+
+/**
+ * (blocks, low, span): uniforms from the words the last call left at byte 0, into UNIFORMS_AT. Element 2k
+ * is low + span * uniform53(w0, w1) of block k, element 2k + 1 the same of (w2, w3): the top 27 and 26
+ * bits, exact conversions and the power-of-two scale, then one multiply and one add, as stream.ts computes
+ * them in JavaScript (the same two roundings, so the same bits). Two blocks per step (blocks rounded up
+ * to even; the memory has room).
+ */
+function uniformBody(): number[] {
+  const [NB, LOW, SPAN, I, VA, VB, A, B, LOWV, SPANV] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const f64 = { splat: simd(0x14), add: simd(0xf0), mul: simd(0xf2), fromLowU32: simd(0xff) };
+  const load = (offset: number) => [...simd(0x00), 4, ...uleb(offset)];
+  const shrU = simd(0xad);
+  const f64c = (x: number) => [...simd(0x0c), ...new Uint8Array(new Float64Array([x, x]).buffer)];
+  // two elements from lanes 0, 1 (upper: lanes 2, 3) of A and B: low + span * ((a * 2^26 + b) * 2^-53)
+  const lanes = (x: number, upper: boolean) => [...get(x), ...(upper ? [...get(x), ...shuffle([2, 3, 2, 3])] : [])];
+  const pair = (upper: boolean) => [
+    ...lanes(A, upper), ...f64.fromLowU32, ...f64c(67108864), ...f64.mul,
+    ...lanes(B, upper), ...f64.fromLowU32, ...f64.add, ...f64c(1.1102230246251565e-16), ...f64.mul,
+    ...get(SPANV), ...f64.mul, ...get(LOWV), ...f64.add,
+  ];
+  const code = [
+    ...get(LOW), ...f64.splat, ...set(LOWV), ...get(SPAN), ...f64.splat, ...set(SPANV),
+    ...get(NB), ...i32c(4), op.i32Shl, ...set(NB),
+    op.block, op.void, op.loop, op.void,
+    ...get(I), ...get(NB), op.i32GeU, op.brIf, 1,
+    ...get(I), ...load(0), ...set(VA), ...get(I), ...load(16), ...set(VB),
+    // elements in order: block A's (w0, w1), A's (w2, w3), B's (w0, w1), B's (w2, w3)
+    ...get(VA), ...get(VB), ...shuffle([0, 2, 4, 6]), ...i32c(5), ...shrU, ...set(A),
+    ...get(VA), ...get(VB), ...shuffle([1, 3, 5, 7]), ...i32c(6), ...shrU, ...set(B),
+    ...get(I), ...pair(false), ...v.store(UNIFORMS_AT),
+    ...get(I), ...pair(true), ...v.store(UNIFORMS_AT + 16),
+    ...get(I), ...i32c(32), op.i32Add, ...set(I),
+    op.br, 0,
+    op.end, op.end,
+    op.end,
+  ];
+  return funcBody([[1, I32], [6, V128]], code);
+}
+
 export interface WasmPhilox {
   blocks(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, count: number, rounds: number): void;
   /**
@@ -130,6 +173,12 @@ export interface WasmPhilox {
   readonly blocks4: WasmPhilox['blocks'] | null;
   /** the words the last call wrote: 4 per block */
   readonly words: Uint32Array;
+  /**
+   * Uniforms on [low, low + span) from the first `blocks` blocks of `words` into `uniformsOut` (2 per block;
+   * up to one more block written). null without WebAssembly SIMD.
+   */
+  readonly uniforms: ((blocks: number, low: number, span: number) => void) | null;
+  readonly uniformsOut: Float64Array;
 }
 
 const PARAMS = Array.from({ length: 8 }, () => I32);
@@ -137,9 +186,21 @@ const PARAMS = Array.from({ length: 8 }, () => I32);
 /** The compiled kernels, or null where WebAssembly is unavailable (the JavaScript rounds are used then). */
 export const wasmPhilox: WasmPhilox | null = (() => {
   const scalar = { name: 'fn', params: PARAMS, results: [], body: body() };
-  const both = instantiateAll(moduleOf([scalar, { name: 'simd', params: PARAMS, results: [], body: simdBody() }], 1));
-  const e = both ?? instantiateAll(moduleOf([scalar], 1));
+  // words in the first page, uniforms in the second
+  const both = instantiateAll(moduleOf([
+    scalar,
+    { name: 'simd', params: PARAMS, results: [], body: simdBody() },
+    { name: 'uniform', params: [I32, F64, F64], results: [], body: uniformBody() },
+  ], 2));
+  const e = both ?? instantiateAll(moduleOf([scalar], 2));
   if (!e) return null;
-  const words = new Uint32Array((e.memory as { buffer: ArrayBuffer }).buffer, 0, 4 * WASM_MAX_BLOCKS);
-  return { blocks: e.fn as WasmPhilox['blocks'], blocks4: both ? (e.simd as WasmPhilox['blocks']) : null, words };
+  const buffer = (e.memory as { buffer: ArrayBuffer }).buffer;
+  const words = new Uint32Array(buffer, 0, 4 * WASM_MAX_BLOCKS);
+  return {
+    blocks: e.fn as WasmPhilox['blocks'],
+    blocks4: both ? (e.simd as WasmPhilox['blocks']) : null,
+    words,
+    uniforms: both ? (e.uniform as (blocks: number, low: number, span: number) => void) : null,
+    uniformsOut: new Float64Array(buffer, UNIFORMS_AT, 2 * WASM_MAX_BLOCKS),
+  };
 })();

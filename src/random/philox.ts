@@ -111,3 +111,25 @@ export function philoxBlocks(c0: number, c1: number, c2: number, c3: number, k0:
     }
   }
 }
+
+/** Whether philoxBlocks runs the SIMD kernel now (WebAssembly SIMD available, neither switched off). */
+export function philoxSimdActive(): boolean {
+  return useWasm && useSimd && wasmPhilox?.blocks4 != null;
+}
+
+/**
+ * philoxBlocks for at most WASM_MAX_BLOCKS blocks, its words left in the SIMD kernel's memory
+ * (wasmPhilox.words), where the conversion kernels read them; only while philoxSimdActive().
+ */
+export function philoxBlocksInKernel(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, count: number): void {
+  const w = wasmPhilox!;
+  if (count > WASM_MAX_BLOCKS) throw new RangeError(`philoxBlocksInKernel: ${count} blocks; at most ${WASM_MAX_BLOCKS}`);
+  if ((c0 >>> 0) + count <= 4294967296) {
+    w.blocks4!(c0 >>> 0, c1 >>> 0, c2 >>> 0, c3, k0, k1, count, PHILOX_ROUNDS);
+    return;
+  }
+  // c0 wraps inside the run (once every 2^32 blocks): two kernel calls, assembled through a copy
+  const tmp = new Uint32Array(4 * count);
+  philoxBlocks(c0, c1, c2, c3, k0, k1, count, tmp);
+  w.words.set(tmp);
+}

@@ -9,6 +9,8 @@ import {
 import type { StreamStart } from '../../src/random/stream.ts';
 import { rng } from '../helpers.ts';
 import { elementaryWasm, setElementaryWasmDisabled } from '../../src/kernels/array/elementary-wasm.ts';
+import { setPhiloxWasm } from '../../src/random/philox.ts';
+import { wasmPhilox } from '../../src/random/philox-wasm.ts';
 
 type Fill = (s: StreamStart, first: number, count: number, out: Float64Array, offset: number) => void;
 const cumulative = Float64Array.from([0.5, 0.5, 2, 3.25]);
@@ -38,6 +40,32 @@ test('normal: the SIMD batch kernel and the JavaScript loop give the same bits (
     }
     assert.ok(Number.isNaN(fast[0]!) && Number.isNaN(fast[count + 1]!), 'nothing written outside the run');
     for (let i = 0; i < fast.length; i++) if (!Object.is(fast[i], slow[i])) assert.unreachable(`[${first}, +${count}) at ${i}: kernel ${fast[i]}, loop ${slow[i]}`);
+  }
+});
+
+test('uniform: the SIMD kernels and the JavaScript loop give the same bits (odd starts and lengths, batches across a counter wrap, batch edges, ranges)', () => {
+  if (!wasmPhilox?.uniforms) return; // only the JavaScript loop exists here
+  const starts: StreamStart[] = [
+    { key0: 0x12345678, key1: 0x9abcdef0, p0: 0xfffff000, p1: 0xffffffff, p2: 1 },
+    { key0: 7, key1: 0xffffffff, p0: 0xffffff00, p1: 3, p2: 0 },
+    { key0: 0, key1: 0, p0: 0, p1: 0, p2: 0 },
+  ];
+  const ranges: Array<[number, number]> = [[0, 1], [-3, 0.25], [-1e300, 1e300], [5, 5], [2 ** 60, 2 ** 60 + 1e5], [-0, 1e-300]];
+  for (const start of starts) {
+    for (const [first, count] of [[0, 8192], [1, 8191], [201, 8195], [8191, 8195], [5, 1], [2, 2], [12345, 3], [3, 20000]] as const) {
+      for (const [low, high] of ranges) {
+        const fast = new Float64Array(count + 2).fill(NaN), slow = new Float64Array(count + 2).fill(NaN);
+        fillUniform(start, first, count, fast, 1, low, high);
+        const was = setPhiloxWasm(false);
+        try {
+          fillUniform(start, first, count, slow, 1, low, high);
+        } finally {
+          setPhiloxWasm(was);
+        }
+        assert.ok(Number.isNaN(fast[0]!) && Number.isNaN(fast[count + 1]!), 'nothing written outside the run');
+        for (let i = 0; i < fast.length; i++) if (!Object.is(fast[i], slow[i])) assert.unreachable(`p0 ${start.p0} [${first}, +${count}) [${low}, ${high}) at ${i}: kernel ${fast[i]}, loop ${slow[i]}`);
+      }
+    }
   }
 });
 

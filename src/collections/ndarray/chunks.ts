@@ -2,6 +2,7 @@
 // per-axis lists, 'auto', a byte target such as '64MiB') and maps block indices to element regions.
 
 import { BYTES_PER_ELEMENT, type DType } from '../../kernels/array/dtypes.ts';
+import { contiguousStrides, forEachIndex, sizeOf } from '../../kernels/array/strided.ts';
 
 export type Chunks = number[][];
 /** What users may pass: one length for every axis, one per axis (a length or an explicit list), 'auto' or bytes. */
@@ -115,4 +116,27 @@ export function refine(lists: ReadonlyArray<readonly number[]>): number[] {
   const out: number[] = [];
   for (let i = 1; i < sorted.length; i++) out.push(sorted[i]! - sorted[i - 1]!);
   return out.length === 0 ? [0] : out;
+}
+
+/** Calls fn(flat index in the whole array, position in the chunk) for each row-run of a region. */
+export function forEachRun(fullShape: readonly number[], start: readonly number[], shape: readonly number[], fn: (flatStart: number, at: number, length: number) => void): void {
+  const nd = shape.length;
+  if (sizeOf(shape) === 0) return;
+  if (nd === 0) return fn(0, 0, 1);
+  const full = contiguousStrides(fullShape);
+  const inner = shape[nd - 1]!;
+  const outerShape = shape.slice(0, -1);
+  let at = 0;
+  forEachIndex(outerShape, contiguousStrides(outerShape), 0, (flat) => {
+    // coordinates of this row inside the region
+    let rest = flat;
+    let base = start[nd - 1]! * full[nd - 1]!;
+    for (let i = nd - 2; i >= 0; i--) {
+      const c = rest % outerShape[i]!;
+      rest = Math.floor(rest / outerShape[i]!);
+      base += (start[i]! + c) * full[i]!;
+    }
+    fn(base, at, inner);
+    at += inner;
+  });
 }

@@ -8,6 +8,8 @@ import { blockIndices, offsets, regionOf } from './chunks.ts';
 import type { ArrayNode } from './node.ts';
 import type { FrameNode } from '../plan.ts';
 import { axisPieces } from './slicing.ts';
+import { reducesRandomStreamed, sharedMomentsOf } from './random-chunk.ts';
+import type { ReductionName } from '../../kernels/array/reduce.ts';
 import { contiguousStrides, forEachIndex } from '../../kernels/array/strided.ts';
 
 /** Where tasks go: the compute graph builder (or anything with the same methods). */
@@ -89,6 +91,19 @@ function tree(lw: ArrayLowering, keys: Key[], op: string, prefix: string, width:
     depth++;
   }
   return level[0]!;
+}
+
+/**
+ * The task of one chunk's drawn partial (array.reduce-random). Moments are drawn once per chunk under a key
+ * of the random array's own, whichever of mean/var/std asks, and handed to each under its name.
+ */
+function drawnPartial(lw: ArrayLowering, reduceToken: string, input: ArrayNode & { kind: 'random' }, ib: number[], name: ReductionName): Key {
+  const { start, shape } = regionOf(input.chunks, ib);
+  const key = `${reduceToken}-p#${ib.join('.')}`;
+  const shared = sharedMomentsOf(name);
+  if (shared === null) return lw.sink.addTask(key, 'array.reduce-random', [input.random, [...input.shape], start, shape, name]);
+  const drawn = lw.sink.addTask(`${input.token}-${shared}-drawn#${ib.join('.')}`, 'array.reduce-random', [input.random, [...input.shape], start, shape, shared]);
+  return lw.sink.addTask(key, 'array.moments-as', [ref(drawn), name]);
 }
 
 export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
@@ -217,13 +232,18 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
       const fused = input.kind === 'elementwise' && node.axes.length === input.shape.length && node.name !== 'argmin' && node.name !== 'argmax'
         && !input.shape.some((d) => Number.isNaN(d))
         && input.inputs.every((x) => x.shape.length === input.shape.length && x.shape.every((d, i) => Object.is(d, input.shape[i])));
-            // group input blocks by their kept-axis block indices
+      // sum(g.normal(1e8)): each chunk's partial is drawn and added a block at a time, the chunk never made
+      // (unless this graph makes the chunks already, e.g. compute(x, x.sum()): reading them is cheaper)
+      const drawn = input.kind === 'random' && node.axes.length === input.shape.length && reducesRandomStreamed(node.name, input.dtype) && !lw.done.has(input.token);
+      // group input blocks by their kept-axis block indices
       const groups = new Map<string, Key[]>();
       for (const ib of inBlocks) {
         const { start } = regionOf(input.chunks, ib);
         // argmin/argmax count from the block's start along reduced axes (known there); unknown kept axes do not matter
         const known = (v: number[]) => v.map((n) => (Number.isNaN(n) ? 0 : n));
-        const pk = fused
+        const pk = drawn
+          ? drawnPartial(lw, node.token, input, ib, node.name)
+          : fused
           ? lw.sink.addTask(`${node.token}-p#${ib.join('.')}`, 'array.reduce-expr', [input.expr, input.inputs.map((x) => ref(blockKey(lw, x, ib))), input.dtype, node.name, [...node.axes], known(start), known([...input.shape])])
           : lw.sink.addTask(`${node.token}-p#${ib.join('.')}`, 'array.reduce-partial', [ref(blockKey(lw, input, ib)), node.name, [...node.axes], known(start), known([...input.shape])]);
         const g = ib.map((x, i) => (node.axes.includes(i) ? 0 : x)).join('.');

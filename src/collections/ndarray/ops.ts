@@ -10,9 +10,8 @@ import { scan, type ScanName } from '../../kernels/array/scan.ts';
 import { gemm, syrk } from '../../kernels/array/gemm.ts';
 import { cholesky, inv, qr, solve, solveTriangular } from '../../kernels/array/linalg.ts';
 import { contiguousStrides, forEachIndex, isContiguous, sizeOf, view, type Strided } from '../../kernels/array/strided.ts';
-import {
-  fillBinomial, fillExponential, fillGamma, fillIntegers, fillNormal, fillPermutation, fillPoisson, fillUniform, fillWeightedChoice,
-} from '../../random/distributions.ts';
+import { momentsAs, reduceRandomChunk, runFiller } from './random-chunk.ts';
+import { forEachRun } from './chunks.ts';
 import { loadUdf, type UdfRef } from '../../kernels/groupby/udf-runtime.ts';
 import ndarray from 'ndarray';
 import type { RecordBatch } from 'apache-arrow';
@@ -111,29 +110,6 @@ function maskBlock(x: Chunk, mask: Chunk): Chunk {
 
 const chunk = (x: Strided, dtype: DType): Chunk => ({ data: x.data, shape: [...x.shape], stride: [...x.stride], offset: x.offset, dtype });
 
-/** Calls fn(flat index in the whole array, position in the chunk) for each row-run of a region. */
-function forEachRun(fullShape: readonly number[], start: readonly number[], shape: readonly number[], fn: (flatStart: number, at: number, length: number) => void): void {
-  const nd = shape.length;
-  if (sizeOf(shape) === 0) return;
-  if (nd === 0) return fn(0, 0, 1);
-  const full = contiguousStrides(fullShape);
-  const inner = shape[nd - 1]!;
-  const outerShape = shape.slice(0, -1);
-  let at = 0;
-  forEachIndex(outerShape, contiguousStrides(outerShape), 0, (flat) => {
-    // coordinates of this row inside the region
-    let rest = flat;
-    let base = start[nd - 1]! * full[nd - 1]!;
-    for (let i = nd - 2; i >= 0; i--) {
-      const c = rest % outerShape[i]!;
-      rest = Math.floor(rest / outerShape[i]!);
-      base += (start[i]! + c) * full[i]!;
-    }
-    fn(base, at, inner);
-    at += inner;
-  });
-}
-
 function fromData(data: ArrayLike<number | bigint>, fullShape: number[], start: number[], shape: number[], dtype: DType): Chunk {
   const stride = contiguousStrides(fullShape);
   const offset = start.reduce((s, c, i) => s + c * stride[i]!, 0);
@@ -168,28 +144,13 @@ function fill(spec: FillSpec, fullShape: number[], start: number[], shape: numbe
 function random(spec: RandomSpec, fullShape: number[], start: number[], shape: number[], dtype: DType): Chunk {
   // float64 draws go straight into shared memory; other dtypes convert from a scratch array
   const values = dtype === 'float64' ? (allocate('float64', sizeOf(shape)) as Float64Array) : new Float64Array(sizeOf(shape));
-  const p = spec.params;
-  const s = spec.start;
-  const cumulative = spec.cumulative ? Float64Array.from(spec.cumulative) : undefined;
-  forEachRun(fullShape, start, shape, (first, at, n) => {
-    switch (spec.dist) {
-      case 'uniform': return fillUniform(s, first, n, values, at, p.low, p.high);
-      case 'normal': return fillNormal(s, first, n, values, at, p.loc, p.scale);
-      case 'exponential': return fillExponential(s, first, n, values, at, p.scale);
-      case 'gamma': return fillGamma(s, first, n, values, at, p.shape!, p.scale);
-      case 'poisson': return fillPoisson(s, first, n, values, at, p.lam!);
-      case 'binomial': return fillBinomial(s, first, n, values, at, p.n!, p.p!);
-      case 'integers': return fillIntegers(s, first, n, values, at, p.low!, p.high!);
-      case 'choice': return fillWeightedChoice(s, first, n, values, at, cumulative!);
-      case 'permutation': return fillPermutation(s, first, n, values, at, p.n!);
-    }
-  });
+  const draw = runFiller(spec);
+  forEachRun(fullShape, start, shape, (first, at, n) => draw(first, n, values, at));
   if (dtype === 'float64') return chunk(view(values, shape), dtype);
   const out = allocate(dtype, values.length) as { [i: number]: number | bigint };
   for (let i = 0; i < values.length; i++) out[i] = dtype === 'int64' ? BigInt(values[i]!) : values[i]!;
   return chunk(view(out as never, shape), dtype);
 }
-
 
 /** A rechunked block: pieces of input chunks copied into place. */
 function assemble(pieces: ReadonlyArray<{ chunk: Chunk; from: number[]; to: number[]; shape: number[] }>, shape: number[], dtype: DType): Chunk {
@@ -365,6 +326,8 @@ registerOp('array.expand', (x: Chunk, axis: number): Chunk => {
 });
 registerOp('array.reduce-partial', (x: Chunk, name: ReductionName, axes: number[], origin: number[], fullShape: number[]) => partialReduce(name, x, axes, { origin, fullShape, dtype: x.dtype }));
 registerOp('array.reduce-expr', reduceExpr);
+registerOp('array.reduce-random', reduceRandomChunk);
+registerOp('array.moments-as', momentsAs);
 registerOp('array.reduce-combine', (parts: Partial[]) => parts.reduce((a, b) => combinePartials(a, b)));
 registerOp('array.reduce-finalize', (p: Partial, axes: number[], keepdims: boolean, ddof: number) => {
   const r = finalizePartial(p, { axes, keepdims, ddof });
