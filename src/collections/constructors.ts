@@ -28,6 +28,7 @@ import { sliceBatch } from '../kernels/take.ts';
 import { DataFrame } from './dataframe.ts';
 import { MemorySource } from './memory-source.ts';
 import { entriesOf } from '../kernels/name-records.ts';
+import { normalizeBatch, normalizeSchema } from '../kernels/ingest-types.ts';
 
 export interface PartitionOptions {
   /** How many partitions to split the rows into (default 1). */
@@ -58,8 +59,9 @@ function split(batch: RecordBatch, n: number): RecordBatch[] {
 export function fromArrow(table: Table, options: PartitionOptions = {}): DataFrame {
   if (!(table instanceof Table)) throw new TypeError('fromArrow expects an apache-arrow Table');
   const n = checkNpartitions(options.npartitions);
-  const whole = concatBatches(table.schema, table.batches);
-  return DataFrame.fromSource(new MemorySource(table.schema, split(whole, n), 'from-arrow'));
+  // Types no kernel speaks (float16, large strings) are rewritten on the way in (kernels/ingest-types.ts).
+  const whole = normalizeBatch(concatBatches(table.schema, table.batches));
+  return DataFrame.fromSource(new MemorySource(normalizeSchema(table.schema), split(whole, n), 'from-arrow'));
 }
 
 export function fromRecordBatches(batches: readonly RecordBatch[], schema?: Schema): DataFrame {
@@ -70,7 +72,7 @@ export function fromRecordBatches(batches: readonly RecordBatch[], schema?: Sche
     const want = s.fields.map((f) => f.name).join(',');
     if (names !== want) throw new Error(`batch ${i} has columns [${names}], expected [${want}] like the first batch`);
   });
-  return DataFrame.fromSource(new MemorySource(s, [...batches], 'from-record-batches'));
+  return DataFrame.fromSource(new MemorySource(normalizeSchema(s), batches.map(normalizeBatch), 'from-record-batches'));
 }
 
 export type ColumnInput = ArrayLike<unknown> | readonly unknown[];

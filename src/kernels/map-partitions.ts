@@ -10,6 +10,7 @@ import { GroupFrame } from './groupby/group-frame.ts';
 import type { KeyValue } from './groupby/group-ids.ts';
 import { type UdfRef, loadUdf } from './groupby/udf-runtime.ts';
 import { castData, sameType } from './union-cast.ts';
+import { normalizeBatch } from './ingest-types.ts';
 
 /** What a mapPartitions function receives: the partition's rows (GroupFrame's accessors) and its index. */
 export class PartitionFrame extends GroupFrame {
@@ -60,13 +61,14 @@ export function resultBatch(result: unknown, meta: Schema | null, partition: num
   if (isTable(result)) result = result.batches.length === 1 ? result.batches[0] : concatBatches(result.schema, result.batches.length > 0 ? result.batches : []);
   const where = `mapPartitions: partition ${partition}`;
   if (isBatch(result)) {
-    if (meta === null) return result;
-    const got = result.schema;
+    const batch = normalizeBatch(result); // user Arrow data: float16 and large strings come in as float32 and utf8
+    if (meta === null) return batch;
+    const got = batch.schema;
     const names = got.fields.map((f) => f.name);
     const sameNames = names.length === meta.fields.length && names.every((n, i) => n === meta.fields[i]!.name);
     const compatible = sameNames && got.fields.every((f, i) => sameType(f.type, meta.fields[i]!.type) || (isStringType(f.type) && isStringType(meta.fields[i]!.type)));
     if (!compatible) throw schemaError(where, describeSchema(got), meta);
-    return makeBatch(meta, result.data.children.map((d, i) => castData(d, meta.fields[i]!.type, `${where}: column '${names[i]}'`)));
+    return makeBatch(meta, batch.data.children.map((d, i) => castData(d, meta.fields[i]!.type, `${where}: column '${names[i]}'`)));
   }
   if (typeof result !== 'object' || result === null || Array.isArray(result)) {
     throw new TypeError(`${where} returned ${Array.isArray(result) ? 'an array' : String(result)}; return an Arrow RecordBatch or Table, the frame, or an object of equal-length columns ({name: array})`);

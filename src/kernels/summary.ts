@@ -3,7 +3,7 @@
 // of one column share the pass); partials merge exactly (integer sums in BigInt) or stably (variance
 // by Chan's pairwise update, so data offset by 1e8 keeps its variance).
 
-import { type Data, type Float, Precision, Type, util } from 'apache-arrow';
+import { type Data, Type } from 'apache-arrow';
 import { kernelStats } from './stats.ts';
 import { validityOf } from './validity.ts';
 import { type ExtraNeeds, type ExtraOutput, type ExtraStats, finalizeCo, finalizeQuantile, mergeExtras } from './summary-extras.ts';
@@ -71,14 +71,8 @@ export function summarize(data: Data, needs: Needs): Summary {
   if (type === Type.Null) return emptySummary(false);
   if (type === Type.Bool) return summarizeBool(data, valid, needs);
   if (type === Type.Date || type === Type.Timestamp) return { ...emptySummary(false), ...temporalSummary(data, valid) };
-  let values = data.values as ArrayLike<number> | BigInt64Array | BigUint64Array;
-  if (type === Type.Float && (data.type as Float).precision === Precision.HALF) {
-    // Half floats are stored as their 16-bit patterns: decode them (summing the patterns was a wrong answer).
-    const bits = values as Uint16Array;
-    const decoded = new Float64Array(n);
-    for (let i = 0; i < n; i++) decoded[i] = util.uint16ToFloat64(bits[i]!);
-    values = decoded;
-  }
+  const values = data.values as ArrayLike<number> | BigInt64Array | BigUint64Array;
+  // No Float16 here: half floats (stored as 16-bit patterns) are widened to Float32 on the way in (ingest-types.ts).
   if (values instanceof BigInt64Array || values instanceof BigUint64Array) return summarizeBigInt(values, n, valid, needs);
   if (type !== Type.Int && type !== Type.Float) {
     // Strings, dates and others: only counting applies (the plan rejects other reductions up front).

@@ -10,6 +10,7 @@ import { PartitionFrame, resultBatch } from '../../kernels/map-partitions.ts';
 import { loadUdf, registerLocalFunction } from '../../kernels/groupby/udf-runtime.ts';
 import { assertKnownOptions } from '../../config.ts';
 import { entriesOf } from '../../kernels/name-records.ts';
+import { normalizeSchema } from '../../kernels/ingest-types.ts';
 import { type DerivedNode, type FrameNode, derivedNode } from '../plan.ts';
 import { frameOutput } from '../output.ts';
 import { type ComputeOptions, runOutputs, runSettings } from '../run-path.ts';
@@ -27,7 +28,7 @@ export interface MapPartitionsOptions {
 }
 
 function metaSchema(meta: Meta): Schema {
-  if (meta instanceof Schema) return meta;
+  if (meta instanceof Schema) return normalizeSchema(meta); // as the partitions' batches are (ingest-types.ts)
   if (typeof meta !== 'object' || meta === null) throw new TypeError(`mapPartitions: meta must be an Arrow Schema or {column: dtype}; got ${String(meta)}`);
   const fields = entriesOf(meta as Record<string, string> | ReadonlyMap<string, string>).map(([name, tag]) => {
     let type: DataType;

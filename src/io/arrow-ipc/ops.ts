@@ -8,6 +8,7 @@ import { project } from '../../kernels/frame-ops.ts';
 import { kernelStats } from '../../kernels/stats.ts';
 import { registerOp } from '../../scheduler/registry.ts';
 import { emptyBatch } from '../../kernels/arrow-build.ts';
+import { normalizeBatch } from '../../kernels/ingest-types.ts';
 import { ArrowIpcFileError } from './errors.ts';
 import { batchesFromIpc, oneBatch } from '../shared-ipc.ts';
 import { IPC_READ_OP, type IpcReadPlan } from './source.ts';
@@ -49,7 +50,7 @@ export function readIpcPartition(plan: IpcReadPlan): RecordBatch {
   } catch (e) {
     throw new ArrowIpcFileError(`cannot decode a record batch of Arrow IPC file '${plan.path}': ${(e as Error).message}`);
   }
-  let batch = decoded.batches.length === 0 ? emptyBatch(decoded.schema) : oneBatch(decoded.schema, decoded.batches);
+  let batch = normalizeBatch(decoded.batches.length === 0 ? emptyBatch(decoded.schema) : oneBatch(decoded.schema, decoded.batches));
   if (batch.numRows !== plan.rows) throw new ArrowIpcFileError(`a record batch of '${plan.path}' has ${batch.numRows} rows, its header says ${plan.rows}`);
   if (plan.columns !== null) batch = project(batch, plan.columns);
   kernelStats.partitionReads += 1;

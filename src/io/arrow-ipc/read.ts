@@ -6,6 +6,7 @@ import { DataFrame } from '../../collections/dataframe.ts';
 import { sourceNode } from '../../collections/plan.ts';
 import { findFiles } from '../files.ts';
 import { ArrowIpcFileError } from './errors.ts';
+import { normalizeSchema } from '../../kernels/ingest-types.ts';
 import { scanIpc } from './scan.ts';
 import { ArrowIpcSource } from './source.ts';
 
@@ -21,8 +22,9 @@ export function readArrowIpc(input: string | readonly string[], options: ArrowIp
   for (const k of Object.keys(options)) if (k !== 'columns') throw new ArrowIpcFileError(`readArrowIpc has no option '${k}'; the option is 'columns'`);
   const files = findFiles(input, { what: 'readArrowIpc', extensions: EXTENSIONS, format: 'arrow-ipc', fail: (m) => new ArrowIpcFileError(m) })
     .map((f) => scanIpc(f.path));
-  const schema = files[0]!.schema;
-  for (const f of files.slice(1)) checkSame(f.schema, schema, f.path, files[0]!.path);
+  // The schema as the batches will be once in (float16 as float32, large strings as utf8: ops.ts).
+  const schema = normalizeSchema(files[0]!.schema);
+  for (const f of files.slice(1)) checkSame(normalizeSchema(f.schema), schema, f.path, files[0]!.path);
   const source = new ArrowIpcSource(files, schema);
   let columns: string[] | null = null;
   if (options.columns !== undefined) {

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { type Schema, tableFromIPC } from 'apache-arrow';
 import { parquetWasm } from './wasm.ts';
-import { narrowSchema } from '../../kernels/large-strings.ts';
+import { normalizeSchema } from '../../kernels/ingest-types.ts';
 import { ParquetFileError } from './errors.ts';
 import { type ThriftStruct, type ThriftValue, ThriftError, readStruct } from './thrift.ts';
 import { readAt } from '../read-fully.ts';
@@ -150,7 +150,7 @@ function interpret(path: string, size: number, mtimeMs: number, metaStart: numbe
     const tail = new DataView(synthetic.buffer, 4 + meta.length, 8);
     tail.setUint32(0, meta.length, true);
     tail.setUint32(4, MAGIC, true);
-    schema = narrowSchema(tableFromIPC(parquetWasm().readSchema(synthetic).intoIPCStream()).schema);
+    schema = normalizeSchema(tableFromIPC(parquetWasm().readSchema(synthetic).intoIPCStream()).schema);
   } catch (e) {
     throw new ParquetFileError(`cannot derive an Arrow schema for Parquet file '${path}': ${(e as Error).message ?? String(e)}`);
   }

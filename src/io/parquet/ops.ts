@@ -13,7 +13,7 @@ import { reduceChunk } from '../../kernels/reduce-ops.ts';
 import type { Needs, Summary } from '../../kernels/summary.ts';
 import { type OpenedFooter, extract, openFooter } from './extract.ts';
 import { emptyBatch } from '../../kernels/arrow-build.ts';
-import { narrowBatch } from '../../kernels/large-strings.ts';
+import { normalizeBatch } from '../../kernels/ingest-types.ts';
 import { project } from '../../kernels/frame-ops.ts';
 import { kernelStats } from '../../kernels/stats.ts';
 import { takeBatch } from '../../kernels/take.ts';
@@ -150,8 +150,9 @@ function readPartition<T>(plan: ParquetReadPlan, inPlace: boolean, use: (batch: 
       }
       release = decoded.release;
       const { schema, batches } = decoded;
-      // Large (64-bit offset) strings from parquet-wasm become Utf8, matching the schema readParquet showed.
-      fileBatch = narrowBatch(batches.length === 0 ? emptyBatch(schema) : oneBatch(schema, batches));
+      // Large (64-bit offset) strings become Utf8 and float16 float32, matching the schema readParquet showed
+      // (kernels/ingest-types.ts). In place, a float16 column is thereby copied out (widened); the rest stay views.
+      fileBatch = normalizeBatch(batches.length === 0 ? emptyBatch(schema) : oneBatch(schema, batches));
       if (fileBatch.numRows !== plan.rows) {
         throw new ParquetFileError(`${where} gave ${fileBatch.numRows} rows where its metadata promises ${plan.rows}; the file is corrupt`);
       }
