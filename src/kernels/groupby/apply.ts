@@ -8,6 +8,7 @@ import { project } from '../frame-ops.ts';
 import { concatData } from '../concat.ts';
 import { takeData } from '../take.ts';
 import { scatterFixed, scatterable } from '../scatter.ts';
+import { releaseScratch } from '../scratch.ts';
 import { typeFromTag } from '../type-tags.ts';
 import { setOwn } from '../name-records.ts';
 import { buildColumn } from './aggregate.ts';
@@ -243,6 +244,8 @@ function batchOfRows(schema: Schema, columns: readonly Data[], rows: number): Re
 
 /** Run the user's function on every group of one bucket. Returns null when the bucket holds no group. */
 export async function applyBucket(pieces: readonly ShufflePiece[], args: ApplyArgs): Promise<RecordBatch | null> {
+  // Every read of this shuffle's input is over: buffers kept for reading are idle beside its pieces.
+  releaseScratch();
   const nonEmpty = pieces.filter((p) => p.runLengths.length > 0);
   if (nonEmpty.length === 0) return null;
   const { sorted, keys: groupKeys, start } = sortGroups(nonEmpty, args.keys, args.dropna);
