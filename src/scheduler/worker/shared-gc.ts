@@ -3,15 +3,15 @@
 // at 1.1 GB instead of ~200 MB. And a shared buffer is freed only when EVERY thread that held a handle to
 // it (the worker that made it, the main thread that kept it, the worker that read it) has collected that
 // handle. So each thread collects on two signals: resident memory grew by GROWTH since its last collection,
-// or it let go of RELEASED bytes of shared memory (task inputs and results handed on, values the main
+// or it let go of enough bytes of shared memory (task inputs and results handed on, values the main
 // thread dropped). A collection of a worker's small heap costs a few ms; of a main thread's, tens of ms.
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 const GROWTH = 128 * 1024 * 1024;
-/** Shared bytes let go of before a worker collects: a shuffle's consumers free their pieces as they go. */
-export const WORKER_RELEASED = 64 * 1024 * 1024;
+/** Shared bytes let go of before a worker collects (a worker heap collects in a few ms): a shuffle's splits leave little garbage behind, its consumers free their pieces as they go. */
+export const WORKER_RELEASED = 16 * 1024 * 1024;
 
 /** The engine's gc(), obtained without --expose-gc on the command line (workers cannot take V8 flags). */
 const gc: (() => void) | null = (() => {
