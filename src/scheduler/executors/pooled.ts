@@ -73,6 +73,8 @@ const TARGET_BATCH_MS = 1;
 const MAX_AUTO_CHUNK = 128;
 /** Shared bytes the main thread drops before it collects: fewer than workers do, its heap is larger. A shuffle's pieces are counted twice (the split's value, then each piece), so this is ~64 MB of pieces. */
 const MAIN_RELEASED = 128 * 1024 * 1024;
+/** ...and not more often than this: a main-thread collection takes tens of ms. */
+const MAIN_MIN_INTERVAL_MS = 200;
 
 export class PooledExecutor implements Executor {
   private queue: Pending[] = [];
@@ -121,7 +123,7 @@ export class PooledExecutor implements Executor {
    * its handles too, and the main thread allocates too little for V8 to collect on its own while workers run.
    */
   drop(value: unknown): void {
-    if (this.mode === 'shared') noteReleased(arrowBytes(value), MAIN_RELEASED);
+    if (this.mode === 'shared') noteReleased(arrowBytes(value), MAIN_RELEASED, MAIN_MIN_INTERVAL_MS);
   }
 
   private chunk(): number {

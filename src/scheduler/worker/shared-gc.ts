@@ -26,11 +26,13 @@ const gc: (() => void) | null = (() => {
 
 let baseline = process.memoryUsage.rss();
 let released = 0;
+let lastCollect = -Infinity;
 
 function collect(): void {
   gc!();
   released = 0;
   baseline = process.memoryUsage.rss();
+  lastCollect = performance.now();
 }
 
 /** Collect if resident memory grew by more than GROWTH since the last collection. Cheap (one rss read) otherwise. */
@@ -44,11 +46,15 @@ export function collectIfGrown(): void {
   collect();
 }
 
-/** This thread no longer holds `bytes` of shared memory: collect once `threshold` bytes have accumulated. */
-export function noteReleased(bytes: number, threshold = WORKER_RELEASED): void {
+/**
+ * This thread no longer holds `bytes` of shared memory: collect once `threshold` bytes have accumulated, but
+ * not within `minIntervalMs` of the last collection (a collection costs the same for 16 MB as for 1 GB, so
+ * tasks that pass big partitions through quickly must not pay one each).
+ */
+export function noteReleased(bytes: number, threshold = WORKER_RELEASED, minIntervalMs = 20): void {
   if (!gc || bytes <= 0) return;
   released += bytes;
-  if (released >= threshold) collect();
+  if (released >= threshold && performance.now() - lastCollect >= minIntervalMs) collect();
 }
 
 /** Collect now (a thread just dropped a large buffer of its own, such as a reader's kept partition buffer). */
