@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fromColumns, readCsv, udf, type GroupFrame, type SchedulerName } from '../../src/index.ts';
+import { compute, fromColumns, readCsv, udf, type GroupFrame, type SchedulerName } from '../../src/index.ts';
 import { SCHEDULERS } from '../helpers.ts';
 
 const OLS_MODULE = new URL('../../examples/ols.ts', import.meta.url).href;
@@ -187,5 +187,50 @@ test('a module reference to a missing export fails clearly', async () => {
     (e) => assert.match(String(e.message), /has no exported function 'noSuchFit' \(exports: fitOls\)/),
   );
 });
+
+
+// Shuffle pieces carry each run's key once, not on every row: the bucket rebuilds the key columns. A function
+// that returns its whole group (every column, keys included, where the input had them) must get back exactly
+// the input's rows, for two keys (a dictionary of strings and an integer with nulls) between value columns.
+const twoKeyDir = mkdtempSync(join(tmpdir(), 'tessera-apply-keys-'));
+const twoKeyRows: Array<{ x: number; s: string | null; k1: string; v: number | null; k2: number | null }> = [];
+{
+  for (let f = 0; f < 2; f++) {
+    const lines = ['x,s,k1,v,k2'];
+    for (let i = 0; i < 300; i++) {
+      const x = f * 1000 + i;
+      const row = { x, s: i % 5 === 0 ? null : `s${i % 9}`, k1: ['p', 'q', 'r'][(i * (f + 1)) % 3]!, v: i % 11 === 0 ? null : (i % 13) - 6.5, k2: i % 17 === 0 ? null : i % 4 };
+      twoKeyRows.push(row);
+      lines.push(`${row.x},${row.s ?? ''},${row.k1},${row.v ?? ''},${row.k2 ?? ''}`);
+    }
+    writeFileSync(join(twoKeyDir, `part-${f}.csv`), lines.join('\n') + '\n');
+  }
+}
+
+for (const scheduler of SCHEDULERS) {
+  test(`[${scheduler}] groups see their key columns on every row, in the input's column order (two keys, nulls)`, async () => {
+    const df = readCsv(join(twoKeyDir, '*.csv'), { blocksize: 2000 });
+    for (const dropna of [true, false]) {
+      const got = await df.groupby(['k1', 'k2'], { dropna }).apply((g: GroupFrame) => g.batch, { npartitions: 3 }).compute({ scheduler });
+      assert.equal(got.schema.fields.map((f) => f.name), ['x', 's', 'k1', 'v', 'k2'], 'the columns the function returned, keys where the input had them');
+      const want = twoKeyRows.filter((r) => !dropna || r.k2 !== null);
+      const sortKey = (r: { k1: string; k2: number | null; x: number }) => `${r.k1}|${r.k2 === null ? 'zzz' : r.k2}|${String(r.x).padStart(6, '0')}`;
+      const rows = got.toArray().map((r) => r.toJSON() as { x: number; s: string | null; k1: string; v: number | null; k2: number | null });
+      // rows of a group come in input order and groups in key order (nulls last): sorting the expected rows the same way gives the same list
+      assert.equal(rows.map((r) => ({ ...r })), [...want].sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : 1)).map((r) => ({ x: r.x, s: r.s, k1: r.k1, v: r.v, k2: r.k2 })), `dropna ${dropna}`);
+    }
+    // only key columns: the rows still count
+    const sizes = await df.select(['k1']).groupby('k1').apply((g: GroupFrame) => ({ rows: g.numRows, k: String(g.col('k1')[0]) + String(g.col('k1')[g.numRows - 1]) })).compute({ scheduler });
+    const counts = new Map<string, number>();
+    for (const r of twoKeyRows) counts.set(r.k1, (counts.get(r.k1) ?? 0) + 1);
+    assert.equal(sizes.toArray().map((r) => r.toJSON()), ['p', 'q', 'r'].map((k) => ({ k1: k, rows: counts.get(k), k: k + k })));
+    // bucket tasks let go of the workers' kept read buffers: reads in the same compute and after still agree
+    const [perKey, total] = await compute(df.groupby('k1').apply((g: GroupFrame) => ({ rows: g.numRows }), { npartitions: 2 }), df.col('x').sum(), { scheduler });
+    assert.equal(perKey.toArray().map((r) => r.toJSON()), ['p', 'q', 'r'].map((k) => ({ k1: k, rows: counts.get(k) })));
+    assert.is(Number(total), twoKeyRows.reduce((s, r) => s + r.x, 0));
+    const [max] = await compute(df.col('x').max(), { scheduler });
+    assert.is(Number(max), Math.max(...twoKeyRows.map((r) => r.x)));
+  });
+}
 
 test.run();

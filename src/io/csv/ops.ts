@@ -18,6 +18,7 @@ import type { PartitionPlan } from './plan.ts';
 import { RowProblems } from './problems.ts';
 import { CSV_WRITE_OP, writePartitionCsv } from './write-op.ts';
 import { isMainThread } from 'node:worker_threads';
+import { registerScratch } from '../../kernels/scratch.ts';
 
 export const CSV_READ_OP = 'io.csv.read';
 export { CSV_WRITE_OP };
@@ -28,6 +29,11 @@ export { CSV_WRITE_OP };
 // builders copy every value out; the main thread (sync scheduler) does not keep one after a compute.
 let readBuffer: Uint8Array | null = null;
 const KEEP_AT_MOST = 256 * 1024 * 1024;
+registerScratch(() => {
+  const had = readBuffer !== null;
+  readBuffer = null;
+  return had;
+});
 
 /** Where the fast parser's partition is read: its WebAssembly tokenizer's memory (it tokenises the bytes in place). */
 function wasmBuffer(length: number): Uint8Array {

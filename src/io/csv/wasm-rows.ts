@@ -3,6 +3,7 @@
 
 import { isMainThread } from 'node:worker_threads';
 import { CTRL, CTRL_BYTES, INLINE_BIT, MAX_ROWS, wasmRowsModule } from './wasm-rows-code.ts';
+import { registerScratch } from '../../kernels/scratch.ts';
 
 const NL = 10;
 /** Bytes after the data: the sentinel newline, then room for a 16-byte load starting at it. */
@@ -158,6 +159,11 @@ function align(x: number, to: number): number {
 }
 
 let kept: WasmRows | null = null;
+registerScratch(() => {
+  const had = kept !== null;
+  kept = null;
+  return had;
+});
 
 /**
  * The instance to read a partition of `length` bytes into: a worker keeps one (its memory is the reused

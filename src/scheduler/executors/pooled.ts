@@ -4,7 +4,8 @@
 
 import type { Executor } from '../executor.ts';
 import type { Task } from '../graph.ts';
-import { toWire, fromWire, type WireMode } from '../transport.ts';
+import { arrowBytes, toWire, fromWire, type WireMode } from '../transport.ts';
+import { noteReleased } from '../worker/shared-gc.ts';
 import type { BatchRequest, TaskResult, WireTask } from '../worker/protocol.ts';
 import { deserializeError } from '../remote-errors.ts';
 import { type RunContext, PoolClosedError, TimeoutError } from '../cancel.ts';
@@ -70,6 +71,10 @@ const NO_CONTEXT: RunContext = { signal: new AbortController().signal, taskTimeo
 // overhead (~50-80 us) stays small, but never batch tasks that are slow enough to need load balancing.
 const TARGET_BATCH_MS = 1;
 const MAX_AUTO_CHUNK = 128;
+/** Shared bytes the main thread drops before it collects: fewer than workers do, its heap is larger. A shuffle's pieces are counted twice (the split's value, then each piece), so this is ~64 MB of pieces. */
+const MAIN_RELEASED = 128 * 1024 * 1024;
+/** ...and not more often than this: a main-thread collection takes tens of ms. */
+const MAIN_MIN_INTERVAL_MS = 200;
 
 export class PooledExecutor implements Executor {
   private queue: Pending[] = [];
@@ -111,6 +116,14 @@ export class PooledExecutor implements Executor {
 
   close(): Promise<void> {
     return this.pool.close();
+  }
+
+  /**
+   * The core dropped `value`. Threads share its buffers: they are freed only once this thread has collected
+   * its handles too, and the main thread allocates too little for V8 to collect on its own while workers run.
+   */
+  drop(value: unknown): void {
+    if (this.mode === 'shared') noteReleased(arrowBytes(value), MAIN_RELEASED, MAIN_MIN_INTERVAL_MS);
   }
 
   private chunk(): number {

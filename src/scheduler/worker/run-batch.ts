@@ -2,11 +2,11 @@
 // one after another with the same executeTask the sync scheduler uses, so results cannot differ.
 
 import { executeTask } from '../execute.ts';
-import { fromWire, toWire } from '../transport.ts';
+import { arrowBytes, fromWire, toWire } from '../transport.ts';
 import type { BatchRequest, TaskResult } from './protocol.ts';
 import { serializeError } from '../remote-errors.ts';
 import { captureWarnings, takeWarnings } from './warnings.ts';
-import { collectIfGrown } from './shared-gc.ts';
+import { collectIfGrown, noteReleased } from './shared-gc.ts';
 import { importUserModule, markWorker } from '../worker-guard.ts';
 import { setCurrentRun } from '../nested.ts';
 
@@ -52,23 +52,29 @@ export async function runBatch(req: BatchRequest, onTaskStart?: (index: number) 
     const { task, inputs } = req.tasks[i]!;
     onTaskStart?.(i);
     const t0 = performance.now();
+    // Shared memory this worker lets go of with the task: its inputs, and its result once sent.
+    let handedOn = 0;
     try {
       if (modulesError) throw modulesError;
       const t = task.args.length === 0 ? task : { ...task, args: fromWire(task.args) as unknown[] };
+      const values = inputs.map(fromWire);
+      handedOn += arrowBytes(values);
       setCurrentRun(req.run ?? null); // a user function may open a nested client on this run (getClient())
       let value: unknown;
       try {
-        value = executeTask(t, inputs.map(fromWire));
+        value = executeTask(t, values);
       } finally {
         setCurrentRun(null);
       }
       if (value instanceof Promise) value = await value;
+      handedOn += arrowBytes(value);
       results.push({ ok: true, value: toWire(value, req.mode), ms: performance.now() - t0, warnings: takeWarnings() });
     } catch (err) {
       results.push({ ok: false, error: serializeError(err), ms: performance.now() - t0, warnings: takeWarnings() });
     }
     // Only after tasks long enough to have built partitions: keeps tiny tasks free of the rss read.
     if (performance.now() - t0 > 0.5) collectIfGrown();
+    noteReleased(handedOn);
   }
   return results;
 }
