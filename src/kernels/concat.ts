@@ -3,7 +3,7 @@
 // different dictionaries are unified by value.
 
 import { type Data, type RecordBatch, type Schema, Dictionary, Type, makeData, makeVector } from 'apache-arrow';
-import { emptyBatch, makeBatch, sharedArray, utf8Data } from './arrow-build.ts';
+import { emptyBatch, emptyData, makeBatch, sharedArray, utf8Data } from './arrow-build.ts';
 
 export function concatBatches(schema: Schema, batches: readonly RecordBatch[]): RecordBatch {
   if (batches.length === 0) return emptyBatch(schema);
@@ -40,7 +40,10 @@ function concatValidity(parts: readonly Data[], total: number): { bitmap: Uint8A
   return { bitmap: out, nullCount: nulls };
 }
 
-export function concatData(type: Data['type'], parts: readonly Data[]): Data {
+export function concatData(type: Data['type'], allParts: readonly Data[]): Data {
+  // Empty parts add nothing, and an empty column made by apache-arrow may have no buffers to read.
+  const parts = allParts.filter((d) => d.length > 0);
+  if (parts.length === 0) return emptyData(type);
   const total = parts.reduce((s, d) => s + d.length, 0);
   const { bitmap, nullCount } = concatValidity(parts, total);
   switch (type.typeId) {

@@ -8,7 +8,7 @@
 //   - Large (64-bit offset) strings become Utf8 (large-strings.ts).
 
 import { type Data, type DataType, type Float, type RecordBatch, Field, Float32, Precision, Schema, Type, makeData } from 'apache-arrow';
-import { makeBatch, sharedArray } from './arrow-build.ts';
+import { emptyBatch, makeBatch, sharedArray } from './arrow-build.ts';
 import { narrowData, narrowType } from './large-strings.ts';
 
 const isHalf = (t: DataType): boolean => t.typeId === Type.Float && (t as Float).precision === Precision.HALF;
@@ -51,6 +51,8 @@ export function normalizeData(d: Data): Data {
 }
 
 export function normalizeBatch(batch: RecordBatch): RecordBatch {
+  // apache-arrow's own empty columns (vectorFromArray([])) may lack their buffers: kernels expect them.
+  if (batch.numRows === 0) return emptyBatch(normalizeSchema(batch.schema));
   if (!batch.schema.fields.some((f) => changes(f.type))) return batch;
   return makeBatch(normalizeSchema(batch.schema), batch.data.children.map((d) => normalizeData(d as Data)));
 }

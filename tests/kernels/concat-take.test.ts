@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Bool, Dictionary, Float16, Float32, Float64, Int16, Int32, Int64, Int8, Table, Uint16, Uint32, Uint64, Uint8, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import { concatBatches } from '../../src/kernels/concat.ts';
+import { compute, fromArrow, fromRecordBatches, toRecords } from '../../src/index.ts';
 import { maskToIndices, takeBatch } from '../../src/kernels/take.ts';
 import { scatterFixed, scatterable } from '../../src/kernels/scatter.ts';
 
@@ -148,6 +149,28 @@ test('scatter sends every row to its bucket and row exactly, from slices at odd 
       assert.is(new BigUint64Array(vals.buffer, vals.byteOffset + 8 * pos[i4]!, 1)[0], 0x7ff8_0000_dead_beefn, 'NaN payload kept');
     }
   }
+});
+
+test("apache-arrow's own empty columns (no buffers) among the batches of fromArrow / fromRecordBatches", async () => {
+  const sync = { scheduler: 'sync' } as const;
+  const dict = new Dictionary(new Utf8(), new Int32()); // one type for all batches, as from one source
+  const cols = (xs: number[], b: boolean[], s: string[]) => ({
+    x: vectorFromArray(xs, new Float64()), i: vectorFromArray(xs.map((v) => Math.round(v)), new Int32()), b: vectorFromArray(b, new Bool()),
+    s: vectorFromArray(s, new Utf8()), d: vectorFromArray(s, dict),
+  });
+  const empty = new Table(cols([], [], []));
+  const rows = new Table(cols([1.5, 2, -3], [true, false, true], ['a', 'ü', 'a']));
+  const want = [{ x: 1.5, i: 2, b: true, s: 'a', d: 'a' }, { x: 2, i: 2, b: false, s: 'ü', d: 'ü' }, { x: -3, i: -3, b: true, s: 'a', d: 'a' }];
+  const frames = [
+    fromArrow(empty.concat(rows).concat(empty), { npartitions: 2 }),
+    fromRecordBatches([...empty.batches, ...rows.batches, ...empty.batches]),
+  ];
+  for (const df of frames) {
+    assert.equal(toRecords(await df.compute(sync)).map((r) => ({ ...r })), want);
+    const [sum, n] = await compute(df.col('x').sum(), df.col('s').count(), sync);
+    assert.equal([Number(sum), Number(n)], [0.5, 3]);
+  }
+  for (const df of [fromArrow(empty), fromRecordBatches(empty.batches, empty.schema)]) assert.equal(toRecords(await df.compute(sync)), []);
 });
 
 test.run();
