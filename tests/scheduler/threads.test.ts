@@ -1,10 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RecordBatch } from 'apache-arrow';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { type Graph, task } from '../../src/scheduler/graph.ts';
 import { runGraph } from '../../src/scheduler/run-graph.ts';
 import { ThreadsExecutor } from '../../src/scheduler/executors/threads.ts';
-import { withoutTsx, workerFile } from '../../src/scheduler/executors/worker-file.ts';
+import { threadExecArgv, withoutTsx, workerFile } from '../../src/scheduler/executors/worker-file.ts';
 import { lastBundleProblem } from '../../src/scheduler/executors/worker-bundle.ts';
 import { executorSuite } from './fixtures/executor-suite.ts';
 import { TEST_OPS_URL, rangeBatch } from './fixtures/test-ops.ts';
@@ -91,6 +93,21 @@ test('withoutTsx drops the flags that load tsx (every form the tsx CLI and `--im
   );
   assert.equal(withoutTsx([]), []);
   assert.equal(withoutTsx(['--import']), ['--import'], 'a flag without its value is left for node to refuse');
+});
+
+test('threadExecArgv: inherit when tsx is not loaded; else loading and diagnostic flags only (Node refuses V8 and process-wide flags in a thread)', () => {
+  assert.is(threadExecArgv(['--max-old-space-size=100', '--expose-gc']), undefined);
+  assert.equal(
+    threadExecArgv(['--max-old-space-size=16384', '--import', 'tsx', '--expose-gc', '--import', './setup.mjs', '--enable-source-maps', '--cpu-prof', '--stack-size=2000', '--title=x', '--conditions=dev']),
+    ['--import', './setup.mjs', '--enable-source-maps', '--cpu-prof', '--conditions=dev'],
+  );
+});
+
+test('threads: a caller run as `node --import tsx --max-old-space-size=N` computes on threads (the flag is not handed to the threads)', () => {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const code = `import { fromColumns } from './src/index.ts'; const v = await fromColumns({ a: [1, 2, 3, 4] }, { npartitions: 2 }).col('a').sum().compute({ scheduler: 'threads', numWorkers: 2 }); console.log('sum=' + v); process.exit(0);`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--max-old-space-size=512', '--expose-gc', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  assert.match(r.stdout, /sum=10/, r.stderr);
 });
 
 test('threads: worker threads start without tsx (this suite runs under it); .ts user modules still load (verbs/map-partitions)', async () => {

@@ -4,7 +4,7 @@
 import { Piscina } from 'piscina';
 import type { MessagePort } from 'node:worker_threads';
 import { type BatchControl, PooledExecutor, type WorkerPool } from './pooled.ts';
-import { withoutTsx, workerFile } from './worker-file.ts';
+import { threadExecArgv, workerFile } from './worker-file.ts';
 import { CALLER_RUNS_TSX, callerRunsTsx } from '../typescript-in-workers.ts';
 import type { BatchRequest, TaskResult } from '../worker/protocol.ts';
 import { handleNested, isNestedMessage } from '../nested.ts';
@@ -75,7 +75,7 @@ export class ThreadPool implements WorkerPool {
       idleTimeout,
       // Without tsx's flags (they do nothing in a thread but cost its start-up); a thread that must import
       // a .ts module registers tsx itself, if the caller runs it.
-      execArgv: withoutTsx(),
+      execArgv: threadExecArgv(),
       workerData: { [CALLER_RUNS_TSX]: callerRunsTsx() },
       ...(this.memoryLimitMb ? { resourceLimits: { maxOldGenerationSizeMb: this.memoryLimitMb } } : {}),
     });

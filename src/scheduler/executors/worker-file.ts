@@ -48,6 +48,22 @@ export function loaderExecArgv(execArgv: readonly string[] = process.execArgv): 
   return out;
 }
 
+// Flags a worker thread accepts and that act per thread (loading, diagnostics). Node refuses V8 and
+// process-wide flags in a Worker's execArgv (--max-old-space-size, --expose-gc, --stack-size, --title, ...);
+// those act on the whole process, threads included, so leaving them out of the list loses nothing.
+const THREAD_SWITCHES = /^--(inspect[a-z-]*|cpu-prof[a-z-]*|heap-prof[a-z-]*|heapsnapshot-[a-z-]+|trace-[a-z-]+|unhandled-rejections|no-deprecation|throw-deprecation|pending-deprecation|preserve-symlinks[a-z-]*)(=.*)?$/;
+
+/**
+ * The execArgv of a worker thread: none given (the thread inherits the parent's flags, as Node does by
+ * default) unless the parent loads tsx; then the parent's loading and diagnostic flags less tsx's.
+ */
+export function threadExecArgv(execArgv: readonly string[] = process.execArgv): string[] | undefined {
+  const kept = withoutTsx(execArgv);
+  if (kept.length === execArgv.length) return undefined;
+  const loading = new Set(loaderExecArgv(kept));
+  return kept.filter((a, i) => loading.has(a) || THREAD_SWITCHES.test(a) || (i > 0 && LOADING_FLAGS.has(kept[i - 1]!)));
+}
+
 /**
  * `execArgv` less the flags that load tsx: for a worker thread (the parent's flags), and for a worker
  * process that runs the bundle (loaderExecArgv). tsx's ESM hooks do not work in a worker thread on Node 20,
