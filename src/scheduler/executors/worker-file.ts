@@ -61,7 +61,8 @@ export function threadExecArgv(execArgv: readonly string[] = process.execArgv): 
   const kept = withoutTsx(execArgv);
   if (kept.length === execArgv.length) return undefined;
   const loading = new Set(loaderExecArgv(kept));
-  return kept.filter((a, i) => loading.has(a) || THREAD_SWITCHES.test(a) || (i > 0 && LOADING_FLAGS.has(kept[i - 1]!)));
+  // loaderExecArgv keeps each loading flag with its value; the thread switches stand alone.
+  return kept.filter((a) => loading.has(a) || THREAD_SWITCHES.test(a));
 }
 
 /**
