@@ -208,8 +208,10 @@ test('client.compute runs a collection on the client; options are validated', as
 
 test('a process exits when the user forgets close() (threads and processes pools, and their nested tasks, do not keep it alive)', () => {
   const script = fileURLToPath(new URL('./fixtures/forget-close.ts', import.meta.url));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
-  assert.is(r.signal, null, `the process was still running after 60 s: ${r.stderr}`);
+  // The child compiles its task modules (and the library they import) through tsx in every worker: ~10 s
+  // of CPU. 60 s was close to that at load 10 on two cores; a process that never exits still fails here.
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 180_000 });
+  assert.is(r.signal, null, `the process was still running after 180 s: ${r.stderr}`);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /threads 49\nthreads nested 1,2\nprocesses 64\nprocesses nested 1,2\n/);
 });
