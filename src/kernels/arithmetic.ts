@@ -6,6 +6,7 @@ import type { ArithmeticOp, Literal } from '../expr.ts';
 import { primitiveData, sharedArray } from './arrow-build.ts';
 import { asFloat64 } from './column-values.ts';
 import { andValidity, validityOf } from './validity.ts';
+import { floatMod, floatPow } from './float-semantics.ts';
 
 /** An operand: a column of the partition or a literal (broadcast). */
 export type Operand = { readonly data: Data } | { readonly lit: Literal };
@@ -105,18 +106,6 @@ function floatFloorDiv(x: number, y: number): number {
   let fl = Math.floor(div);
   if (div - fl > 0.5) fl += 1;
   return fl;
-}
-
-function floatMod(x: number, y: number): number {
-  const mod = x % y; // NaN when y is 0 or x infinite
-  if (mod !== 0) return y < 0 !== mod < 0 ? mod + y : mod;
-  return y < 0 ? -0 : 0;
-}
-
-function floatPow(x: number, y: number): number {
-  // numpy: 1 ** anything and (-1) ** ±inf are 1 (JS gives NaN).
-  if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
-  return x ** y;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -237,6 +237,8 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
       const drawn = input.kind === 'random' && node.axes.length === input.shape.length && reducesRandomStreamed(node.name, input.dtype) && !lw.done.has(input.token);
       // group input blocks by their kept-axis block indices
       const groups = new Map<string, Key[]>();
+      // NaN (unknown) when a reduced axis has chunks of unknown length: finalize then judges by the cells
+      const reducedLength = node.axes.reduce((n, axis) => n * input.shape[axis]!, 1);
       for (const ib of inBlocks) {
         const { start } = regionOf(input.chunks, ib);
         // argmin/argmax count from the block's start along reduced axes (known there); unknown kept axes do not matter
@@ -263,7 +265,7 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
         }
         const g = full.join('.');
         const root = tree(lw, groups.get(g)!, 'array.reduce-combine', `${node.token}-c#${g}`, width);
-        add(b, 'array.reduce-finalize', [ref(root), [...node.axes], node.keepdims, node.ddof]);
+        add(b, 'array.reduce-finalize', [ref(root), [...node.axes], node.keepdims, node.ddof, reducedLength]);
       }
       break;
     }

@@ -329,8 +329,8 @@ registerOp('array.reduce-expr', reduceExpr);
 registerOp('array.reduce-random', reduceRandomChunk);
 registerOp('array.moments-as', momentsAs);
 registerOp('array.reduce-combine', (parts: Partial[]) => parts.reduce((a, b) => combinePartials(a, b)));
-registerOp('array.reduce-finalize', (p: Partial, axes: number[], keepdims: boolean, ddof: number) => {
-  const r = finalizePartial(p, { axes, keepdims, ddof });
+registerOp('array.reduce-finalize', (p: Partial, axes: number[], keepdims: boolean, ddof: number, reducedLength?: number) => {
+  const r = finalizePartial(p, { axes, keepdims, ddof, reducedLength });
   return chunk(r, r.dtype);
 });
 registerOp('array.scan', (x: Chunk, name: ScanName, axis: number, carry: Chunk | null) => {

@@ -6,6 +6,7 @@ import { allocate, promote, isFloatDType, type AnyTypedArray, type DType } from 
 import { broadcastShapes, broadcastTo } from './broadcast.ts';
 import { isContiguous, sizeOf, view, type Strided } from './strided.ts';
 import { cos64, exp64, log64, sin64 } from './elementary.ts';
+import { floatMod, floatPow } from '../float-semantics.ts';
 import { blockEvalAvailable, compileBlockProgram, runBlockProgram, type BlockInput } from './block-eval.ts';
 
 export const UNARY_OPS = ['neg', 'abs', 'exp', 'log', 'log1p', 'sqrt', 'sin', 'cos', 'tan', 'tanh', 'floor', 'ceil', 'round', 'isnan', 'not'] as const;
@@ -216,7 +217,7 @@ function generate(expr: ArrayExpr, inputs: readonly DType[], scalars: Array<numb
         case 'sub': return convert({ code: `(${l.code} - ${r.code})`, big: false }, t);
         case 'mul': return convert({ code: integer ? `Math.imul(${l.code}, ${r.code})` : `(${l.code} * ${r.code})`, big: false }, t);
         case 'div': return convert({ code: `(${l.code} / ${r.code})`, big: false }, t);
-        case 'pow': return convert({ code: integer ? `$powInt(${l.code}, ${r.code})` : `Math.pow(${l.code}, ${r.code})`, big: false }, t);
+        case 'pow': return convert({ code: integer ? `$powInt(${l.code}, ${r.code})` : `$powFloat(${l.code}, ${r.code})`, big: false }, t);
         case 'mod': return convert({ code: integer ? `$modInt(${l.code}, ${r.code})` : `$modFloat(${l.code}, ${r.code})`, big: false }, t);
         case 'minimum': return { code: `$minimum(${l.code}, ${r.code})`, big: false };
         case 'maximum': return { code: `$maximum(${l.code}, ${r.code})`, big: false };
@@ -248,10 +249,8 @@ const HELPERS = {
     const m = a % b;
     return m !== 0 && (m < 0) !== (b < 0) ? m + b : m;
   },
-  $modFloat(a: number, b: number): number {
-    const m = a % b;
-    return m !== 0 && (m < 0) !== (b < 0) ? m + b : m;
-  },
+  $modFloat: floatMod,
+  $powFloat: floatPow,
   $modBig(a: bigint, b: bigint): bigint {
     if (b === 0n) return 0n;
     const m = a % b;
@@ -259,7 +258,15 @@ const HELPERS = {
   },
   $powInt(a: number, b: number): number {
     if (b < 0) throw new RangeError('integers to negative integer powers are not allowed (as NumPy); cast to float64 first with astype');
-    return Math.pow(a, b);
+    // by squaring with wrapping 32-bit products: Math.pow rounds to a double first, so a power past 2^53
+    // lost its low bits (int32 2147483647 ** 3 gave 0, NumPy 2147483647). The caller narrows to the dtype.
+    let result = 1;
+    let base = a | 0;
+    for (let e = b; e > 0; e = Math.floor(e / 2)) {
+      if (e % 2 === 1) result = Math.imul(result, base);
+      base = Math.imul(base, base);
+    }
+    return result;
   },
   $powBig(a: bigint, b: bigint): bigint {
     if (b < 0n) throw new RangeError('integers to negative integer powers are not allowed (as NumPy); cast to float64 first with astype');
@@ -389,8 +396,8 @@ const BLOCK_JS = {
   },
   binary: (op: BinaryOp): ((a: number, b: number) => number) => {
     switch (op) {
-      case 'pow': return Math.pow;
-      case 'mod': return HELPERS.$modFloat;
+      case 'pow': return floatPow;
+      case 'mod': return floatMod;
       default: throw new Error(`no float64 block form for ${op}`);
     }
   },

@@ -564,6 +564,8 @@ export interface FinalizeOptions {
   readonly axes: readonly number[];
   readonly keepdims?: boolean;
   readonly ddof?: number;
+  /** How many elements each result cell reduces: 0 makes min/max/argmin/argmax an error even when there are no cells (NumPy: (0, 0).min(axis=0) raises). */
+  readonly reducedLength?: number;
 }
 
 /** The result dtype of a reduction over `input`, by NumPy's rules (integer sums widen to int64). */
@@ -584,7 +586,11 @@ export function finalizePartial(p: Partial, options: FinalizeOptions): Strided &
   const dtype = reductionDType(p.name, p.inputDType);
   const out = allocate(dtype, cells) as { [i: number]: number | bigint } & ArrayLike<number | bigint>;
   const ddof = options.ddof ?? 0;
-  switch (stateKind(p.name)) {
+  const kind = stateKind(p.name);
+  if ((kind === 'extreme' || kind === 'arg') && options.reducedLength === 0) {
+    throw new EmptyReductionError(`${p.name} of an empty array (or an empty slice along the reduced axes) has no value; check the shape, or use a reduction with an identity such as sum`);
+  }
+  switch (kind) {
     case 'sum':
     case 'prod':
       for (let o = 0; o < cells; o++) out[o] = p.big ? p.big[o]! : p.values![o]!;
@@ -624,5 +630,6 @@ export function reduce(name: ReductionName, x: Strided, axes: number | readonly 
   if ((name === 'argmin' || name === 'argmax') && list.length !== 1 && list.length !== x.shape.length) {
     throw new RangeError(`${name} takes one axis or none (all axes, flattened), got axes ${list.join(', ')}`);
   }
-  return finalizePartial(partialReduce(name, x, list, { dtype: options.dtype }), { axes: list, keepdims: options.keepdims, ddof: options.ddof });
+  const reducedLength = list.reduce((n, axis) => n * x.shape[axis]!, 1);
+  return finalizePartial(partialReduce(name, x, list, { dtype: options.dtype }), { axes: list, keepdims: options.keepdims, ddof: options.ddof, reducedLength });
 }

@@ -50,7 +50,9 @@ export function scan(name: ScanName, x: Strided, axis: number, carry?: Strided, 
       }
     } else {
       const o = out as Float64Array;
-      let acc = carry ? Number((carry.data as ArrayLike<number | bigint>)[carry.offset + lane]!) : product ? 1 : 0;
+      // a sum starts from -0, the additive identity (-0 + x is x for every x, -0 included; +0 + -0 is +0), so a
+      // lane's first value is its element, as NumPy's cumsum
+      let acc = carry ? Number((carry.data as ArrayLike<number | bigint>)[carry.offset + lane]!) : product ? 1 : -0;
       const d = x.data as Float64Array;
       for (let k = 0; k < n; k++, inIdx += si, outIdx += so) {
         acc = product ? acc * d[inIdx]! : acc + d[inIdx]!;

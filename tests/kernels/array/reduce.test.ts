@@ -113,11 +113,20 @@ test('empty: sums are 0, min/max/argmin raise a clear error, keepdims keeps axes
   assert.ok(Number.isNaN(Number(toArray(reduce('mean', e, null))[0])));
   assert.throws(() => reduce('min', e, 0), (err: Error) => err instanceof EmptyReductionError && /min of an empty array/.test(err.message));
   assert.throws(() => reduce('argmax', e, null), /argmax of an empty array/);
+  // NumPy raises when the reduced axis is empty even if the result has no cells: (0, 0).min(axis=0)
+  assert.throws(() => reduce('min', view(new Float64Array(0), [0, 0]), 0), (err: Error) => err instanceof EmptyReductionError && /min of an empty array/.test(err.message));
+  assert.throws(() => reduce('argmax', view(new Float64Array(0), [0, 0, 0]), 0), /argmax of an empty array/);
+  assert.equal(reduce('min', view(new Float64Array(0), [3, 0]), 0).shape, [0], 'a non-empty reduced axis gives an empty result');
   assert.equal(reduce('max', view(Float64Array.of(1, 5, 2, 0), [2, 2]), 1, { keepdims: true }).shape, [2, 1]);
   assert.throws(() => reduce('sum', e, 2), /axis 2 is out of bounds for an array of 2 dimensions/);
   assert.throws(() => reduce('argmin', view(new Float64Array(8), [2, 2, 2]), [0, 1]), /one axis or none/);
   // all-NaN nanmin is NaN (not an error): there were elements
   assert.ok(Number.isNaN(Number(toArray(reduce('nanmin', view(Float64Array.of(NaN, NaN), [2]), null))[0])));
+});
+
+test('cumsum keeps a leading -0 (it starts from -0, the additive identity, as NumPy)', () => {
+  const out = toArray(scan('cumsum', view(Float64Array.of(-0, -0, 1, -1), [4]), 0)) as number[];
+  assert.ok(Object.is(out[0], -0) && Object.is(out[1], -0) && out[2] === 1 && Object.is(out[3], 0), out.map((v) => (Object.is(v, -0) ? '-0' : v)).join());
 });
 
 test('cumsum/cumprod along each axis, with a carry, ints exact in int64', () => {
