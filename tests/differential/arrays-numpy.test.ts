@@ -34,7 +34,10 @@ type Expr =
   | { k: 'slice'; a: Expr; specs: Array<number | [number | null, number | null, number]> }
   | { k: 'red'; op: string; a: Expr; axes: number[] | null; keepdims: boolean; ddof: number }
   | { k: 'scan'; op: string; a: Expr; axis: number }
-  | { k: 'matmul'; a: Expr; b: Expr };
+  | { k: 'matmul'; a: Expr; b: Expr }
+  | { k: 'rechunk'; a: Expr; chunks: number[][] }
+  | { k: 'concat'; parts: Expr[]; axis: number }
+  | { k: 'where'; c: Expr; a: Expr; b: Expr };
 
 interface Input { dtype: DType; shape: number[]; chunks: number[][]; data: Float64Array | Float32Array | Int32Array | BigInt64Array | Uint8Array }
 interface Case { inputs: Input[]; expr: Expr; text: string }
@@ -122,6 +125,19 @@ function randomCase(r: Rand): Case {
   const tame = wantsReduction || r() < 0.3;
   const inputs: Input[] = [makeInput(r, dtype, shape, tame)];
   let x: Typed = { e: { k: 'in', i: 0 }, dtype, shape, approx: false, text: `x0:${dtype}[${shape}]` };
+  if (shape.length >= 1 && r() < 0.12) {
+    // joined with a second array of any dtype along one axis (the result's dtype is the two's promotion)
+    const axis = int(r, 0, shape.length - 1);
+    const d2 = pick(r, DTYPES);
+    const s2 = shape.map((n, i) => (i === axis ? int(r, 0, 5) : n));
+    inputs.push(makeInput(r, d2, s2, tame));
+    const joined = shape.map((n, i) => (i === axis ? n + s2[axis]! : n));
+    x = { e: { k: 'concat', parts: [x.e, { k: 'in', i: 1 }], axis }, dtype: promote(dtype, d2), shape: joined, approx: false, text: `concat(${x.text}, x1:${d2}[${s2}], axis=${axis})` };
+  }
+  if (shape.length >= 1 && r() < 0.15) {
+    const chunks = x.shape.map((n) => axisChunks(r, n));
+    x = { ...x, e: { k: 'rechunk', a: x.e, chunks }, text: `${x.text}.rechunk(${JSON.stringify(chunks)})` };
+  }
   if (shape.length >= 2 && r() < 0.2) x = { ...x, e: { k: 'T', a: x.e }, shape: [...shape].reverse(), text: `${x.text}.T` };
   if (shape.length >= 1 && r() < 0.2) x = sliceOf(r, x);
   const steps = int(r, 0, 3);
@@ -158,6 +174,7 @@ function sliceLength(n: number, a: number | null, b: number | null, step: number
 }
 
 const APPROX_UNARY = ['exp', 'log', 'log1p', 'sin', 'cos', 'tanh'];
+const COMPARE = ['lt', 'le', 'gt', 'ge', 'eq', 'ne'];
 
 function elementwiseStep(r: Rand, x: Typed, inputs: Input[], tame: boolean): Typed {
   const choice = r();
@@ -174,14 +191,14 @@ function elementwiseStep(r: Rand, x: Typed, inputs: Input[], tame: boolean): Typ
   }
   if (choice < 0.6 && x.dtype !== 'bool') {
     const floatScalar = r() < 0.4;
-    const ops = x.approx ? ['add', 'sub', 'mul', 'minimum', 'maximum'] : ['add', 'sub', 'mul', 'div', 'mod', 'pow', 'minimum', 'maximum', 'lt', 'eq'];
+    const ops = x.approx ? ['add', 'sub', 'mul', 'minimum', 'maximum'] : ['add', 'sub', 'mul', 'div', 'mod', 'pow', 'minimum', 'maximum', ...COMPARE];
     const op = pick(r, ops);
     let s: Scalar;
     if (floatScalar) s = { float: true, v: String(pick(r, [2.5, -0.75, 1.5, 0.1, -3.25])) };
     else if (op === 'pow') s = int(r, 0, 3);
     else s = x.dtype === 'uint8' ? int(r, 0, 9) : int(r, -9, 9);
     const sd: DType = typeof s === 'number' ? arith(x.dtype) : isFloat(x.dtype) ? x.dtype : 'float64';
-    const d: DType = op === 'lt' || op === 'eq' ? 'bool' : op === 'div' && !isFloat(sd) ? 'float64' : op === 'minimum' || op === 'maximum' ? (typeof s === 'number' ? x.dtype : sd) : sd;
+    const d: DType = COMPARE.includes(op) ? 'bool' : op === 'div' && !isFloat(sd) ? 'float64' : op === 'minimum' || op === 'maximum' ? (typeof s === 'number' ? x.dtype : sd) : sd;
     const approx = (x.approx || (op === 'pow' && isFloat(d))) && d !== 'bool';
     if (op === 'pow' && x.approx) return x;
     return { e: { k: 'sc', op, a: x.e, s }, dtype: d, shape: x.shape, approx, text: `(${x.text} ${op} ${typeof s === 'number' ? s : s.v})` };
@@ -202,9 +219,14 @@ function elementwiseStep(r: Rand, x: Typed, inputs: Input[], tame: boolean): Typ
     const p = promote(x.dtype, dtype);
     // pow of two float arrays only: integers to negative powers raise (tested with scalars), and a uint8
     // exponent makes values whose squares overflow (var then gives NaN where NumPy gives Inf: FINDINGS.md)
-    const ops = x.approx ? ['add', 'sub', 'mul', 'minimum', 'maximum'] : ['add', 'sub', 'mul', 'div', 'minimum', 'maximum', 'lt', 'eq', 'mod', ...(isFloat(x.dtype) && isFloat(dtype) ? ['pow'] : [])];
+    const ops = x.approx ? ['add', 'sub', 'mul', 'minimum', 'maximum', 'where'] : ['add', 'sub', 'mul', 'div', 'minimum', 'maximum', 'mod', 'where', ...COMPARE, ...(isFloat(x.dtype) && isFloat(dtype) ? ['pow'] : [])];
     const op = pick(r, ops);
-    const d: DType = op === 'lt' || op === 'eq' ? 'bool' : op === 'div' ? (isFloat(p) ? p : 'float64') : op === 'minimum' || op === 'maximum' ? p : arith(promote(arith(x.dtype), arith(dtype)));
+    if (op === 'where') {
+      // x where x > 0.5 (or x != 0 for bools), else the second array: the dtype is the two's promotion
+      const c: Expr = { k: 'sc', op: x.dtype === 'bool' ? 'ne' : 'gt', a: x.e, s: x.dtype === 'bool' ? 0 : { float: true, v: '0.5' } };
+      return { e: { k: 'where', c, a: x.e, b: y.e }, dtype: p, shape: x.shape, approx: x.approx, text: `where(${x.text} > 0.5, ${x.text}, ${y.text})` };
+    }
+    const d: DType = COMPARE.includes(op) ? 'bool' : op === 'div' ? (isFloat(p) ? p : 'float64') : op === 'minimum' || op === 'maximum' ? p : arith(promote(arith(x.dtype), arith(dtype)));
     return { e: { k: 'bin', op, a: x.e, b: y.e }, dtype: d, shape: x.shape, approx: (x.approx || op === 'pow') && d !== 'bool', text: `(${x.text} ${op} ${y.text})` };
   }
   // a cast that cannot hit undefined conversions (NaN or out-of-range floats to integers)
@@ -274,6 +296,9 @@ function build(e: Expr, xs: NDArray[]): NDArray {
     }
     case 'scan': return (build(e.a, xs) as unknown as Record<string, (axis: number) => NDArray>)[e.op]!(e.axis);
     case 'matmul': return build(e.a, xs).matmul(build(e.b, xs));
+    case 'rechunk': return build(e.a, xs).rechunk(e.chunks);
+    case 'concat': return array.concatenate(e.parts.map((p) => build(p, xs)), e.axis);
+    case 'where': return array.where(build(e.c, xs), build(e.a, xs), build(e.b, xs));
   }
 }
 

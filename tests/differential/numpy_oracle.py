@@ -18,6 +18,7 @@ NP = {'float64': np.float64, 'float32': np.float32, 'int32': np.int32, 'int64': 
 RANK = {'bool': 0, 'uint8': 1, 'int32': 2, 'int64': 3, 'float32': 4, 'float64': 5}
 EPS = {'float64': 2.0 ** -52, 'float32': 2.0 ** -23}
 TRANSCENDENTAL = {'exp': np.exp, 'log': np.log, 'log1p': np.log1p, 'sin': np.sin, 'cos': np.cos, 'tanh': np.tanh}
+COMPARE = ('lt', 'le', 'gt', 'ge', 'eq', 'ne')
 ULPS = 4  # allowed ulps for a transcendental (V8/fdlibm and NumPy's SIMD loops are each within ~1-2)
 
 
@@ -90,7 +91,7 @@ def ev(e, inputs):
         s = e['s']
         sf = scalar_is_float(s)
         sv = scalar_value(s)
-        d = (a.dtype if is_float(a.dtype) else 'float64') if sf else arithmetic(a.dtype) if e['op'] not in ('lt', 'eq', 'minimum', 'maximum') else a.dtype
+        d = (a.dtype if is_float(a.dtype) else 'float64') if sf else arithmetic(a.dtype) if e['op'] not in COMPARE + ('minimum', 'maximum') else a.dtype
         sarr = V(np.full(a.a.shape, sv, dtype=NP[d]) if not (d == 'bool') else np.full(a.a.shape, bool(sv)), d, np.zeros(a.a.shape))
         return binary(e['op'], a, sarr, result=d)
     if k == 'cast':
@@ -101,6 +102,19 @@ def ev(e, inputs):
             # rounding to the narrower type is exact on exact operands; with an error it may round either way
             err = np.where(a.err > 0, a.err + EPS[e['dtype']] * np.abs(out.astype(np.float64)), 0.0)
         return V(out, e['dtype'], err)
+    if k == 'rechunk':
+        return ev(e['a'], inputs)
+    if k == 'concat':
+        parts = [ev(x, inputs) for x in e['parts']]
+        d = parts[0].dtype
+        for p in parts[1:]:
+            d = promote(d, p.dtype)
+        return V(np.concatenate([cast(p, d) for p in parts], axis=e['axis']), d, np.concatenate([p.err for p in parts], axis=e['axis']))
+    if k == 'where':
+        c, a, b = ev(e['c'], inputs), ev(e['a'], inputs), ev(e['b'], inputs)
+        d = promote(a.dtype, b.dtype)
+        shape = np.broadcast_shapes(c.a.shape, a.a.shape, b.a.shape)
+        return V(np.where(c.a, cast(a, d), cast(b, d)), d, np.where(c.a, np.broadcast_to(a.err, shape), np.broadcast_to(b.err, shape)))
     if k == 'T':
         a = ev(e['a'], inputs)
         return V(a.a.T, a.dtype, a.err.T)
@@ -153,13 +167,13 @@ def binary(op, a, b, result=None):
     ea = np.broadcast_to(a.err, shape)
     eb = np.broadcast_to(b.err, shape)
     approx = np.logical_or(ea > 0, eb > 0)
-    if op in ('lt', 'eq', 'and', 'or'):
+    if op in ('lt', 'le', 'gt', 'ge', 'eq', 'ne', 'and', 'or'):
         if op in ('and', 'or'):
             r = np.logical_and(a.a, b.a) if op == 'and' else np.logical_or(a.a, b.a)
         else:
             d = result or promote(a.dtype, b.dtype)
             x, y = cast(a, d), cast(b, d)
-            r = np.less(x, y) if op == 'lt' else np.equal(x, y)
+            r = {'lt': np.less, 'le': np.less_equal, 'gt': np.greater, 'ge': np.greater_equal, 'eq': np.equal, 'ne': np.not_equal}[op](x, y)
         return V(r, 'bool', np.zeros(shape))
     if op in ('minimum', 'maximum'):
         d = result or promote(a.dtype, b.dtype)

@@ -3,7 +3,7 @@
 
 import ndarray from 'ndarray';
 import { uniqueToken, tokenize } from '../../scheduler/tokenize.ts';
-import { allocate, checkDType, dtypeOfData, type AnyTypedArray, type DType } from '../../kernels/array/dtypes.ts';
+import { allocate, checkDType, dtypeOfData, promote, type AnyTypedArray, type DType } from '../../kernels/array/dtypes.ts';
 import { forEachIndex } from '../../kernels/array/strided.ts';
 import { normalizeChunks, type ChunksSpec } from './chunks.ts';
 import { unifyAxis } from './unknown-chunks.ts';
@@ -112,7 +112,8 @@ export function concatenate(arrays: readonly NDArray[], axis = 0): NDArray {
       throw new BroadcastError(`array.concatenate: shapes ${arrays.map((y) => `(${y.shape.join(', ')})`).join(', ')} differ outside axis ${a}`);
     }
   }
-  const dtype = arrays.map((x) => x.dtype).reduce((p, d) => promoteForJoin(p, d));
+  // NumPy's promotion, as every other operation (int32 or int64 with float32 give float64, not float32)
+  const dtype = arrays.map((x) => x.dtype).reduce((p, d) => promote(p, d));
   // unify the other axes' chunks, cast to the common dtype
   const other = first.shape.map((_, i) => (i === a ? null : unifyAxis(arrays.map((x) => x.chunks[i]!), i, 'array.concatenate')));
   const inputs: ArrayNode[] = arrays.map((x) => {
@@ -123,12 +124,6 @@ export function concatenate(arrays: readonly NDArray[], axis = 0): NDArray {
   shape[a] = arrays.reduce((s, x) => s + x.shape[a]!, 0);
   const chunks = other.map((c, i) => (i === a ? inputs.flatMap((x) => x.chunks[a]!) : c!));
   return new NDArray({ kind: 'concatenate', inputs, axis: a, token: tokenize('array-concatenate', inputs.map((x) => x.token), a), shape, chunks, dtype });
-}
-
-function promoteForJoin(a: DType, b: DType): DType {
-  if (a === b) return a;
-  const rank: DType[] = ['bool', 'uint8', 'int32', 'int64', 'float32', 'float64'];
-  return rank[Math.max(rank.indexOf(a), rank.indexOf(b))]!;
 }
 
 /** Joins arrays of one shape along a new axis. */

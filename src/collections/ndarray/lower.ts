@@ -272,16 +272,20 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
     case 'scan': {
       const input = node.input;
       const byBlock = new Map<string, Key>();
+      const carryInto = new Map<string, unknown>();
       for (const b of blocks) {
         let carry: unknown = null;
         if (b[node.axis]! > 0) {
           const prev = [...b];
           prev[node.axis]!--;
-          const prevKey = byBlock.get(prev.join('.'))!;
-          carry = ref(lw.sink.addTask(`${node.token}-carry#${prev.join('.')}`, 'array.scan-last', [ref(prevKey), node.axis]));
+          // an empty block (e.g. of a concatenation) has no last value: what went into it goes on
+          carry = node.input.chunks[node.axis]![prev[node.axis]!] === 0
+            ? carryInto.get(prev.join('.'))
+            : ref(lw.sink.addTask(`${node.token}-carry#${prev.join('.')}`, 'array.scan-last', [ref(byBlock.get(prev.join('.'))!), node.axis]));
         }
         const key = lw.sink.addTask(keyOf(node, b), 'array.scan', [ref(blockKey(lw, input, b)), node.name, node.axis, carry]);
         byBlock.set(b.join('.'), key);
+        carryInto.set(b.join('.'), carry);
       }
       // blocks are visited in C order, so every block's predecessor along the axis exists already
       keys.push(...blocks.map((b) => byBlock.get(b.join('.'))!));
