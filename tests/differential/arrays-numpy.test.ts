@@ -217,9 +217,8 @@ function elementwiseStep(r: Rand, x: Typed, inputs: Input[], tame: boolean): Typ
       return { e: { k: 'bin', op, a: x.e, b: y.e }, dtype: d, shape: x.shape, approx: false, text: `(${x.text} ${op} ${y.text})` };
     }
     const p = promote(x.dtype, dtype);
-    // pow of two float arrays only: integers to negative powers raise (tested with scalars), and a uint8
-    // exponent makes values whose squares overflow (var then gives NaN where NumPy gives Inf: FINDINGS.md)
-    const ops = x.approx ? ['add', 'sub', 'mul', 'minimum', 'maximum', 'where'] : ['add', 'sub', 'mul', 'div', 'minimum', 'maximum', 'mod', 'where', ...COMPARE, ...(isFloat(x.dtype) && isFloat(dtype) ? ['pow'] : [])];
+    // pow of two arrays only in floats: integers to negative powers raise (tested with scalars)
+    const ops = x.approx ? ['add', 'sub', 'mul', 'minimum', 'maximum', 'where'] : ['add', 'sub', 'mul', 'div', 'minimum', 'maximum', 'mod', 'where', ...COMPARE, ...(isFloat(p) ? ['pow'] : [])];
     const op = pick(r, ops);
     if (op === 'where') {
       // x where x > 0.5 (or x != 0 for bools), else the second array: the dtype is the two's promotion

@@ -5,7 +5,7 @@
 // cost more than drawing the values).
 
 import type { DType } from '../../kernels/array/dtypes.ts';
-import type { Partial, ReductionName } from '../../kernels/array/reduce.ts';
+import { centredSquares, type Partial, type ReductionName } from '../../kernels/array/reduce.ts';
 import {
   fillBinomial, fillExponential, fillGamma, fillIntegers, fillNormal, fillPermutation, fillPoisson, fillUniform, fillWeightedChoice,
 } from '../../random/distributions.ts';
@@ -206,7 +206,7 @@ function momentsDrawn(draw: RunFiller, fullShape: number[], start: number[], sha
   let mean = 0;
   if (count !== 0) {
     mean = s1 / count;
-    m2 = m2 - (s1 * s1) / count;
+    m2 = centredSquares(m2, s1, count);
     if (bad) m2 = NaN;
   }
   const cell = (v: number) => Float64Array.of(v);

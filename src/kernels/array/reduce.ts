@@ -361,7 +361,7 @@ export function partialReduce(name: ReductionName, x: Strided, axes: readonly nu
       const n = count[o]!;
       if (n === 0) continue;
       mean[o] = s1[o]! / n;
-      m2[o] = m2[o]! - (s1[o]! * s1[o]!) / n;
+      m2[o] = centredSquares(m2[o]!, s1[o]!, n);
       // NaN or infinite data: the variance is NaN (as NumPy), not inf - inf noise
       if (bad[o] === 1) m2[o] = NaN;
     }
@@ -454,6 +454,16 @@ export function partialReduce(name: ReductionName, x: Strided, axes: readonly nu
 }
 
 /**
+ * M2 (the sum of squared deviations) from sums shifted by the first value: sq - s1^2 / n. Finite values whose
+ * squares overflow make that inf - inf; as sq >= s1^2 / n, the spread overflows too, so it is Infinity (NumPy's
+ * two-pass var gives inf there), not NaN. Callers set NaN themselves for cells holding NaN or infinities.
+ */
+export function centredSquares(sq: number, s1: number, n: number): number {
+  const m2 = sq - (s1 * s1) / n;
+  return m2 === m2 ? m2 : Infinity;
+}
+
+/**
  * One cell's partial from sums a fused chain computed (fused-reduce.ts) in partialReduce's order: a sum
  * from rowSum's four accumulators, or moments from the shift (the first value), the sum of v - shift and
  * of its square over n > 0 values (finite shift and sum: otherwise partialReduce's unshifted pass is needed).
@@ -465,7 +475,7 @@ export function partialOfSums(name: ReductionName, shape: number[], inputDType: 
     return { name, shape, inputDType, values: Float64Array.of(0 + ((a0 + a1) + (a2 + a3))) };
   }
   const { n, shift, s1, sq } = sums;
-  return { name, shape, inputDType, count: Float64Array.of(n), values: Float64Array.of(s1 / n), m2: Float64Array.of(sq - (s1 * s1) / n), shift: Float64Array.of(shift) };
+  return { name, shape, inputDType, count: Float64Array.of(n), values: Float64Array.of(s1 / n), m2: Float64Array.of(centredSquares(sq, s1, n)), shift: Float64Array.of(shift) };
 }
 
 /**

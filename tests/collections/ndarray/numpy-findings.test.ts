@@ -1,5 +1,5 @@
 // Regressions found by the NumPy differential suite (tests/differential/arrays-numpy.test.ts), pinned by
-// hand-worked cases at the collection level. The first two failed before their fixes; the third pins the
+// hand-worked cases at the collection level. All but the last failed before their fixes; the last pins the
 // collection's behaviour (the kernel-level case that failed is in tests/kernels/array/reduce.test.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -28,6 +28,16 @@ test('cumsum across an empty block carries the value from before it', async () =
     const got = await array.concatenate(parts).cumsum(0).compute({ scheduler: 'sync' });
     assert.equal(Array.from(got.data as BigInt64Array, Number), want);
   }
+});
+
+test('var/std of finite values whose squares overflow are Infinity, not NaN (NumPy: inf)', async () => {
+  const x = array.fromTypedArray(Float64Array.of(1e200, -1e200, 3e199, 5), [4]);
+  for (const chunks of [4, 2, 1]) {
+    const y = x.rechunk(chunks);
+    for (const lazy of [y.var(), y.std({ ddof: 1 }), y.nanvar({ axis: 0 })]) assert.is((await lazy.compute({ scheduler: 'sync' })).data[0], Infinity, `chunks ${chunks}`);
+  }
+  // NaN and infinities still give NaN
+  assert.ok(Number.isNaN(Number((await array.fromTypedArray(Float64Array.of(1, Infinity), [2]).var().compute({ scheduler: 'sync' })).data[0])));
 });
 
 test('min/argmax over an empty axis raise even when the result has no cells (NumPy)', async () => {
