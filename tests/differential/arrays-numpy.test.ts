@@ -37,7 +37,10 @@ type Expr =
   | { k: 'matmul'; a: Expr; b: Expr }
   | { k: 'rechunk'; a: Expr; chunks: number[][] }
   | { k: 'concat'; parts: Expr[]; axis: number }
-  | { k: 'where'; c: Expr; a: Expr; b: Expr };
+  | { k: 'where'; c: Expr; a: Expr; b: Expr }
+  /** x.T @ x + n I: symmetric positive definite and well conditioned, for the one-chunk factorizations */
+  | { k: 'spd'; a: Expr }
+  | { k: 'linalg'; op: 'cholesky' | 'inv' | 'solve' | 'lstsq' | 'qr-r'; a: Expr; b?: Expr };
 
 interface Input { dtype: DType; shape: number[]; chunks: number[][]; data: Float64Array | Float32Array | Int32Array | BigInt64Array | Uint8Array }
 interface Case { inputs: Input[]; expr: Expr; text: string }
@@ -119,6 +122,7 @@ const DTYPES: DType[] = ['float64', 'float64', 'float32', 'int32', 'int64', 'uin
 /** One random case: inputs plus an expression whose every step is valid for its operand types. */
 function randomCase(r: Rand): Case {
   if (r() < 0.1) return matmulCase(r);
+  if (r() < 0.06) return linalgCase(r);
   const dtype = pick(r, DTYPES);
   const shape = randomShape(r);
   const wantsReduction = r() < 0.55;
@@ -278,6 +282,33 @@ function matmulCase(r: Rand): Case {
   return { inputs: [a, b], expr, text: `x0:${da}[${m},${k}] @ x1:${db}[${k},${n}]` };
 }
 
+function finite(inp: Input): Input {
+  inp.data.forEach((v, i, arr) => { if (!Number.isFinite(v as number)) (arr as Float64Array)[i] = -1.75; });
+  return inp;
+}
+
+function linalgCase(r: Rand): Case {
+  const op = pick(r, ['cholesky', 'inv', 'solve', 'lstsq', 'qr-r'] as const);
+  const n = int(r, 1, 9);
+  if (op === 'lstsq' || op === 'qr-r') {
+    // tall and skinny, every row chunk at least n rows (TSQR's requirement)
+    const blocks = int(r, 1, 4);
+    const rows = Array.from({ length: blocks }, () => n + int(r, 0, 6));
+    const x = finite(makeInput(r, 'float64', [rows.reduce((a, b) => a + b, 0), n], true));
+    x.chunks = [rows, [n]];
+    const m = x.shape[0]!;
+    if (op === 'qr-r') return { inputs: [x], expr: { k: 'linalg', op, a: { k: 'in', i: 0 } }, text: `abs(qr(x0:float64[${m},${n}]).r)` };
+    const b = finite(makeInput(r, 'float64', r() < 0.5 ? [m] : [m, int(r, 1, 3)], true));
+    return { inputs: [x, b], expr: { k: 'linalg', op, a: { k: 'in', i: 0 }, b: { k: 'in', i: 1 } }, text: `lstsq(x0:float64[${m},${n}], x1[${b.shape}])` };
+  }
+  // (int32 extremes would make x.T @ x + n I numerically singular: tessera then refuses, NumPy returns noise)
+  const x = finite(makeInput(r, pick(r, ['float64', 'float32'] as DType[]), [int(r, n, n + 8), n], true));
+  const spd: Expr = { k: 'spd', a: { k: 'in', i: 0 } };
+  if (op !== 'solve') return { inputs: [x], expr: { k: 'linalg', op, a: spd }, text: `${op}(spd(x0:${x.dtype}[${x.shape}]))` };
+  const b = finite(makeInput(r, 'float64', r() < 0.5 ? [n] : [n, int(r, 1, 3)], true));
+  return { inputs: [x, b], expr: { k: 'linalg', op, a: spd, b: { k: 'in', i: 1 } }, text: `solve(spd(x0:${x.dtype}[${x.shape}]), x1[${b.shape}])` };
+}
+
 /** The expression as a lazy tessera array. */
 function build(e: Expr, xs: NDArray[]): NDArray {
   switch (e.k) {
@@ -298,6 +329,19 @@ function build(e: Expr, xs: NDArray[]): NDArray {
     case 'rechunk': return build(e.a, xs).rechunk(e.chunks);
     case 'concat': return array.concatenate(e.parts.map((p) => build(p, xs)), e.axis);
     case 'where': return array.where(build(e.c, xs), build(e.a, xs), build(e.b, xs));
+    case 'spd': {
+      const a = build(e.a, xs);
+      const n = a.shape[1]!;
+      return a.T.matmul(a).add(array.eye(n).mul(n));
+    }
+    case 'linalg': {
+      const a = build(e.a, xs);
+      if (e.op === 'cholesky') return array.linalg.cholesky(a);
+      if (e.op === 'inv') return array.linalg.inv(a);
+      if (e.op === 'solve') return array.linalg.solve(a, build(e.b!, xs));
+      if (e.op === 'lstsq') return array.linalg.lstsq(a, build(e.b!, xs));
+      return array.linalg.qr(a).r.abs(); // R is unique up to the signs of its rows
+    }
   }
 }
 

@@ -115,6 +115,13 @@ def ev(e, inputs):
         d = promote(a.dtype, b.dtype)
         shape = np.broadcast_shapes(c.a.shape, a.a.shape, b.a.shape)
         return V(np.where(c.a, cast(a, d), cast(b, d)), d, np.where(c.a, np.broadcast_to(a.err, shape), np.broadcast_to(b.err, shape)))
+    if k == 'spd':
+        a = ev(e['a'], inputs)
+        x = a.a.astype(np.float64)
+        n = x.shape[1]
+        return V(x.T @ x + n * np.eye(n), 'float64', np.zeros((n, n)))
+    if k == 'linalg':
+        return linalg(e, ev(e['a'], inputs), ev(e['b'], inputs) if 'b' in e else None)
     if k == 'T':
         a = ev(e['a'], inputs)
         return V(a.a.T, a.dtype, a.err.T)
@@ -134,6 +141,27 @@ def ev(e, inputs):
         err = (n + 2) * EPS['float64'] * (np.abs(x) @ np.abs(y))
         return V(r, 'float64', err)
     raise ValueError(f'unknown node {k}')
+
+
+def linalg(e, a, b):
+    """Factorizations and solves in float64; the bound scales with the condition number (well conditioned here)."""
+    x = a.a.astype(np.float64)
+    op = e['op']
+    if op == 'cholesky':
+        r = np.linalg.cholesky(x)
+    elif op == 'inv':
+        r = np.linalg.inv(x)
+    elif op == 'solve':
+        r = np.linalg.solve(x, b.a)
+    elif op == 'lstsq':
+        r = np.linalg.lstsq(x, b.a, rcond=None)[0]
+    else:
+        r = np.abs(np.linalg.qr(x, mode='reduced')[1])
+    cond = np.linalg.cond(x) if x.size else 1.0
+    if op == 'lstsq':
+        cond = cond * cond
+    scale = max(float(np.max(np.abs(r))) if r.size else 0.0, 1e-300)
+    return V(r, 'float64', np.full(r.shape, 64 * (x.shape[0] + 1) * EPS['float64'] * cond * scale))
 
 
 def unary(op, a):
