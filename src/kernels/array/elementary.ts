@@ -3,8 +3,9 @@
 // give the same bits. Arguments outside each fast range (huge, tiny, non-finite) go to Math.* itself.
 //
 // Methods (docs/ARRAYS.md "Element-wise accuracy" states the measured error, tests check it):
-// - exp: x = n ln2 + r, |r| <= ln2/2, Cody-Waite ln2 in two parts; exp(r) by its Taylor series to r^13;
-//   times 2^n. Fast for |x| <= 708.
+// - exp: x = (128 n + j) ln2/128 + r, |r| <= ln2/256, Cody-Waite ln2/128 in two parts; 2^(j/128) from a
+//   table of 128 doubles each with its own rounding error kept (tail), exp(r) - 1 by its Taylor series to
+//   r^5 (|r| is small enough that the next term is below 2^-60); times 2^n. Fast for |x| <= 708.
 // - log: x = 2^e m, m in [sqrt(1/2), sqrt(2)), f = m - 1, s = f / (2 + f); log(1 + f) = f - f^2/2 +
 //   s (f^2/2 + R) with R the series of 2 atanh(s) / s - 2 (ten terms). Fast for normal positive finite x.
 // - sin, cos: x = k pi/2 + r, |r| <= pi/4, Cody-Waite pi/2 in two parts (33 + 53 bits) with the
@@ -58,9 +59,36 @@ export function splitFixed(value: bigint, widths: readonly number[]): number[] {
 /** pi/2 as PIO2_1 (33 bits, so k * PIO2_1 is exact for |k| < 2^20) + PIO2_2_WIDE (the next 53 bits): 86 bits. */
 export const [PIO2_1, PIO2_2_WIDE] = splitFixed(HALF_PI_FIXED, [33, 53]) as [number, number];
 export const [LN2_HI, LN2_LO] = splitFixed(LN2_FIXED, [42, 53]) as [number, number];
+/** exp's table steps: x = m ln2/128 + r with m = 128 n + j. */
+export const EXP_STEPS = 128;
+/** ln2/128 as 35 bits (m * EXP_LN2_HI is exact for |m| < 2^18, and |m| <= 708 * 128 / ln2 < 2^17) + the next 53. */
+export const [EXP_LN2_HI, EXP_LN2_LO] = splitFixed(LN2_FIXED / BigInt(EXP_STEPS), [35, 53]) as [number, number];
+export const EXP_INV_STEP = EXP_STEPS / Math.LN2;
+/**
+ * 2^(j/128) for j = 0..127 as hi (53 leading bits, truncated) and tail = (2^(j/128) - hi) / hi, from a
+ * 260-bit fixed-point exp series of j ln2/128: exp(r) 2^(j/128) = hi (1 + tail + (exp(r) - 1)) to well
+ * below an ulp, so the table's own rounding costs no accuracy.
+ */
+export const [EXP_TABLE_HI, EXP_TABLE_TAIL] = (() => {
+  const one = 1n << BITS;
+  const hi = new Float64Array(EXP_STEPS);
+  const tail = new Float64Array(EXP_STEPS);
+  for (let j = 0; j < EXP_STEPS; j++) {
+    const y = (LN2_FIXED * BigInt(j)) / BigInt(EXP_STEPS);
+    let term = one;
+    let sum = one;
+    for (let k = 1n; term !== 0n; k++) {
+      term = (term * y) / one / k;
+      sum += term;
+    }
+    const [h, l] = splitFixed(sum, [53, 53]) as [number, number];
+    hi[j] = h;
+    tail[j] = l / h;
+  }
+  return [hi, tail];
+})();
 export const TWO_OVER_PI = 2 / Math.PI;
 export const TWO_PI = 2 * Math.PI;
-export const LOG2E = Math.LOG2E;
 /** 1.5 * 2^52: adding and subtracting it rounds a double below 2^51 to the nearest integer (ties to even). */
 export const MAGIC = 6755399441055744;
 export const EXP_LIMIT = 708;
@@ -78,8 +106,8 @@ function factorial(n: number): number {
   return f; // exact up to 18!
 }
 
-/** exp: 1/k! for k = 2..13 (each a correctly rounded quotient of exact integers). */
-export const EXP_COEFFS = Array.from({ length: 12 }, (_, i) => 1 / factorial(i + 2));
+/** exp(r) - 1 - r: 1/k! for k = 2..5 (each a correctly rounded quotient of exact integers); |r| <= ln2/256 leaves r^6/6! < 2^-60. */
+export const EXP_COEFFS = Array.from({ length: 4 }, (_, i) => 1 / factorial(i + 2));
 /** log: 2/(2k+1) for k = 1..10. */
 export const LOG_COEFFS = Array.from({ length: 10 }, (_, i) => 2 / (2 * i + 3));
 /** sin: (-1)^k/(2k+1)! for k = 1..8. */
@@ -139,11 +167,13 @@ const POW2 = (() => {
 
 export function exp64(x: number): number {
   if (!(Math.abs(x) <= EXP_LIMIT)) return Math.exp(x);
-  const n = x * LOG2E + MAGIC - MAGIC;
-  const r = x - n * LN2_HI - n * LN2_LO;
-  const q = expPoly(r);
-  const p = 1 + (r + r * r * q);
-  return p * POW2[n + 1023]!;
+  const m = x * EXP_INV_STEP + MAGIC - MAGIC;
+  const r = x - m * EXP_LN2_HI - m * EXP_LN2_LO;
+  const j = m & (EXP_STEPS - 1);
+  // hi 2^n exactly (the SIMD form adds n to hi's exponent bits)
+  const s = EXP_TABLE_HI[j]! * POW2[(m - j) / EXP_STEPS + 1023]!;
+  const t = EXP_TABLE_TAIL[j]! + (r + r * r * expPoly(r));
+  return s + s * t;
 }
 
 const word = new Float64Array(1);
