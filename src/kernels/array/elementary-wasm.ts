@@ -5,7 +5,7 @@
 import { F64, I32, V128, funcBody, instantiateAll, moduleOf, uleb, type ModuleFunction } from './wasm-encode.ts';
 import {
   COS_COEFFS, EXP_COEFFS, EXP_INV_STEP, EXP_LIMIT, EXP_LN2_HI, EXP_LN2_LO, EXP_STEPS, EXP_TABLE_HI, EXP_TABLE_TAIL, LN2_HI, LN2_LO, LOG_COEFFS, MAGIC, MIN_NORMAL, PIO2_1, PIO2_2_WIDE, TRIG_NEAR_AXIS,
-  SIN_COEFFS, TRIG_LIMIT, TRIG_TINY, TWO_OVER_PI, TWO_PI, estrinTree, treeDepth, type PolyNode,
+  SIN_COEFFS, SIN_TAYLOR, COS_TAYLOR, TRIG_LIMIT, TRIG_TINY, TWO_OVER_PI, TWO_PI, estrinTree, treeDepth, type PolyNode,
 } from './elementary.ts';
 
 // ---- a few encoders ----
@@ -100,14 +100,17 @@ export function hoisted(L: Locals, build: () => number[]): number[] {
   }
 }
 
-/** The polynomial in z (local) by elementary.ts's Estrin tree, into local `acc`; powers in locals named by `tag`. */
-function poly(L: Locals, coeffs: readonly number[], z: number, acc: number, tag: string): number[] {
+/**
+ * The polynomial in z (local) by elementary.ts's Estrin tree, into local `acc`; powers in locals named by `tag`
+ * (`havePowers`: up to that power they are already set, by an earlier polynomial in the same z and tag).
+ */
+function poly(L: Locals, coeffs: readonly number[], z: number, acc: number, tag: string, havePowers = 0): number[] {
   const tree = estrinTree(coeffs);
   const powers = [z];
   const code: number[] = [];
   for (let k = 1; k <= treeDepth(tree); k++) {
     const zk = L.v(`${tag}-z${k}`);
-    code.push(...get(powers[k - 1]!), ...get(powers[k - 1]!), ...op.mul, ...set(zk));
+    if (k > havePowers) code.push(...get(powers[k - 1]!), ...get(powers[k - 1]!), ...op.mul, ...set(zk));
     powers.push(zk);
   }
   const emit = (t: PolyNode): number[] => ('c' in t ? f64x2(t.c) : [...emit(t.lo), ...emit(t.hi), ...get(powers[t.power]!), ...op.mul, ...op.add]);
@@ -198,17 +201,20 @@ function reduceCode(L: Locals, x: number): number[] {
   ];
 }
 
-/** sin and cos kernels of (rh, rl) into locals sinv, cosv. */
-function kernelsCode(L: Locals): number[] {
+/** sin and cos kernels of (rh, rl) into locals sinv, cosv, with the polynomials of elementary.ts's sin64/cos64 or (`taylor`) its Box-Muller forms. */
+function kernelsCode(L: Locals, taylor = false): number[] {
   const [rh, rl, z, p, hz, w, sinv, cosv] = ['rh', 'rl', 'z', 'p', 'hz', 'w', 'sinv', 'cosv'].map((n) => L.v(n)) as number[] as [number, number, number, number, number, number, number, number];
+  const [sinCoeffs, cosCoeffs] = taylor ? [SIN_TAYLOR, COS_TAYLOR] : [SIN_COEFFS, COS_COEFFS];
+  // the cosine's tree reuses the powers of z the sine's computed
+  const shared = Math.min(treeDepth(estrinTree(sinCoeffs)), treeDepth(estrinTree(cosCoeffs)));
   return [
     ...get(rh), ...get(rh), ...op.mul, ...set(z),
-    ...poly(L, SIN_COEFFS, z, p, 'sin'),
+    ...poly(L, sinCoeffs, z, p, 'trig'),
     // rh + (rh z p + rl (1 - 0.5 z))
     ...get(rh), ...get(rh), ...get(z), ...op.mul, ...get(p), ...op.mul,
     ...get(rl), ...f64x2(1), ...f64x2(0.5), ...get(z), ...op.mul, ...op.sub, ...op.mul, ...op.add, ...op.add, ...set(sinv),
     ...f64x2(0.5), ...get(z), ...op.mul, ...set(hz),
-    ...poly(L, COS_COEFFS, z, p, 'cos'),
+    ...poly(L, cosCoeffs, z, p, 'trig', shared),
     ...f64x2(1), ...get(hz), ...op.sub, ...set(w),
     // w + ((1 - w - hz) + (z z p - rh rl))
     ...get(w), ...f64x2(1), ...get(w), ...op.sub, ...get(hz), ...op.sub,
@@ -220,7 +226,7 @@ function kernelsCode(L: Locals): number[] {
 function quadrantCode(L: Locals, shift: number, res: number): number[] {
   const [quad, sinv, cosv, q] = ['quad', 'sinv', 'cosv', 'q'].map((n) => L.v(n)) as number[] as [number, number, number, number];
   return [
-    ...get(quad), ...i64x2(BigInt(shift)), ...op.i64add, ...set(q),
+    ...get(quad), ...(shift === 0 ? [] : [...i64x2(BigInt(shift)), ...op.i64add]), ...set(q),
     ...get(cosv), ...get(sinv), ...get(q), ...i64x2(1n), ...op.and, ...i64x2(1n), ...op.i64eq, ...op.bitselect,
     ...get(q), ...i64x2(2n), ...op.and, ...i32c(62), ...op.i64shl, ...op.xor, ...set(res),
   ];
@@ -319,7 +325,7 @@ function normalKernel(): ModuleFunction {
     ...get(u2), ...f64x2(4), ...op.mul, ...f64x2(MAGIC), ...op.add, ...tee(t), ...i64x2(3n), ...op.and, ...set(L.v('quad')),
     ...f64x2(TWO_PI), ...get(u2), ...get(t), ...f64x2(MAGIC), ...op.sub, ...f64x2(0.25), ...op.mul, ...op.sub, ...op.mul, ...set(L.v('rh')),
     ...f64x2(0), ...set(L.v('rl')),
-    ...kernelsCode(L),
+    ...kernelsCode(L, true),
     ...quadrantCode(L, 1, cs),
     ...quadrantCode(L, 0, sn),
     ...get(locv), ...get(r), ...get(cs), ...op.mul, ...op.add, ...set(cs),

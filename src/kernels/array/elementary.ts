@@ -9,8 +9,8 @@
 // - log: x = 2^e m, m in [sqrt(1/2), sqrt(2)), f = m - 1, s = f / (2 + f); log(1 + f) = f - f^2/2 +
 //   s (f^2/2 + R) with R the series of 2 atanh(s) / s - 2 (ten terms). Fast for normal positive finite x.
 // - sin, cos: x = k pi/2 + r, |r| <= pi/4, Cody-Waite pi/2 in two parts (33 + 53 bits) with the
-//   remainder kept as a double-double (r and its rounding error); Taylor series of sin to r^17, cos to
-//   r^16; quadrant k mod 4. Fast for |x| <= 1e6 except x within 2^-10 of a nonzero multiple of pi/2 (where
+//   remainder kept as a double-double (r and its rounding error); minimax polynomials for sin to r^15, cos
+//   to r^14; quadrant k mod 4. Fast for |x| <= 1e6 except x within 2^-10 of a nonzero multiple of pi/2 (where
 //   the 86-bit pi/2 could leave too few good bits) and |x| < 2^-26.
 
 // ---- constants, derived here from exact big-integer values rather than typed in ----
@@ -110,10 +110,26 @@ function factorial(n: number): number {
 export const EXP_COEFFS = Array.from({ length: 4 }, (_, i) => 1 / factorial(i + 2));
 /** log: 2/(2k+1) for k = 1..10. */
 export const LOG_COEFFS = Array.from({ length: 10 }, (_, i) => 2 / (2 * i + 3));
-/** sin: (-1)^k/(2k+1)! for k = 1..8. */
-export const SIN_COEFFS = Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? -1 : 1) / factorial(2 * i + 3));
-/** cos: (-1)^k/(2k)! for k = 2..8. */
-export const COS_COEFFS = Array.from({ length: 7 }, (_, i) => (i % 2 === 0 ? 1 : -1) / factorial(2 * i + 4));
+/**
+ * sin r = r + r^3 S(r^2) and cos r = 1 - r^2/2 + r^4 C(r^2) on |r| <= pi/4: S and C are minimax polynomials
+ * (Remez exchange at 200-bit precision, coefficients rounded to double), within 2^-66 of (sin r - r) / r^3 and
+ * 2^-59 of (cos r - 1 + r^2/2) / r^4: one and two terms fewer than the Taylor series below for the same
+ * accuracy. The test checks them against series evaluated in big integers.
+ */
+export const SIN_COEFFS = [
+  -0.16666666666666666, 0.008333333333333331, -0.0001984126984126502, 2.7557319219303532e-06, -2.5052106220025016e-08,
+  1.6058529644600357e-10, -7.586580488039407e-13,
+];
+export const COS_COEFFS = [
+  0.041666666666666664, -0.0013888888888887382, 2.4801587298744435e-05, -2.7557317260628113e-07, 2.0876143942493214e-09,
+  -1.1382464187765441e-11,
+];
+/**
+ * The Taylor series, (-1)^k/(2k+1)! for k = 1..8 and (-1)^k/(2k)! for k = 2..8: Box-Muller's cos/sin of 2 pi u
+ * (random/distributions.ts and the SIMD normal kernel) keep these so seeded normal streams keep their bits.
+ */
+export const SIN_TAYLOR = Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? -1 : 1) / factorial(2 * i + 3));
+export const COS_TAYLOR = Array.from({ length: 7 }, (_, i) => (i % 2 === 0 ? 1 : -1) / factorial(2 * i + 4));
 
 /**
  * A polynomial c[0] + c[1] z + ... by Estrin's scheme: pairs c[2i] + c[2i+1] z, then pairs of those with
@@ -156,6 +172,8 @@ const expPoly = polynomial(EXP_COEFFS);
 const logPoly = polynomial(LOG_COEFFS);
 const sinPoly = polynomial(SIN_COEFFS);
 const cosPoly = polynomial(COS_COEFFS);
+const sinTaylor = polynomial(SIN_TAYLOR);
+const cosTaylor = polynomial(COS_TAYLOR);
 
 /** 2^(i - 1023) for i in 1..2046, built from bits (exact). */
 const POW2 = (() => {
@@ -198,16 +216,16 @@ export function log64(x: number): number {
   return e * LN2_HI + (f - (hfsq - (s * (hfsq + R) + e * LN2_LO)));
 }
 
-function sinKernel(r: number, l: number): number {
+function sinKernel(r: number, l: number, poly = sinPoly): number {
   const z = r * r;
-  const p = sinPoly(z);
+  const p = poly(z);
   return r + (r * z * p + l * (1 - 0.5 * z));
 }
 
-function cosKernel(r: number, l: number): number {
+function cosKernel(r: number, l: number, poly = cosPoly): number {
   const z = r * r;
   const hz = 0.5 * z;
-  const p = cosPoly(z);
+  const p = poly(z);
   const w = 1 - hz;
   // (1 - w) - hz is the rounding error of w, exactly
   return w + ((1 - w - hz) + (z * z * p - r * l));
@@ -246,7 +264,7 @@ export function cos2pi(u: number): number {
   const k = u * 4 + MAGIC - MAGIC;
   const r = TWO_PI * (u - k * 0.25);
   const q = (k & 3) + 1;
-  const v = q & 1 ? cosKernel(r, 0) : sinKernel(r, 0);
+  const v = q & 1 ? cosKernel(r, 0, cosTaylor) : sinKernel(r, 0, sinTaylor);
   return q & 2 ? -v : v;
 }
 
@@ -254,6 +272,6 @@ export function sin2pi(u: number): number {
   const k = u * 4 + MAGIC - MAGIC;
   const r = TWO_PI * (u - k * 0.25);
   const q = k & 3;
-  const v = q & 1 ? cosKernel(r, 0) : sinKernel(r, 0);
+  const v = q & 1 ? cosKernel(r, 0, cosTaylor) : sinKernel(r, 0, sinTaylor);
   return q & 2 ? -v : v;
 }

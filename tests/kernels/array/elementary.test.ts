@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { rng } from '../../helpers.ts';
 import {
   cos64, exp64, log64, sin64, LN2_HI, LN2_LO, PIO2_1, PIO2_2_WIDE, HALF_PI_FIXED, LN2_FIXED,
-  EXP_LN2_HI, EXP_LN2_LO, EXP_STEPS, EXP_TABLE_HI, EXP_TABLE_TAIL,
+  EXP_LN2_HI, EXP_LN2_LO, EXP_STEPS, EXP_TABLE_HI, EXP_TABLE_TAIL, SIN_COEFFS, COS_COEFFS,
 } from '../../../src/kernels/array/elementary.ts';
 import { SLOT, elementaryWasm, setElementaryWasmDisabled } from '../../../src/kernels/array/elementary-wasm.ts';
 import { evaluate, type ArrayExpr } from '../../../src/kernels/array/elementwise.ts';
@@ -118,6 +118,45 @@ test("exp's table: hi_j (1 + tail_j) is 2^(j/128) to 95 bits; ln2/128 splits exa
   assert.is(EXP_LN2_HI + EXP_LN2_LO, Math.LN2 / 128);
   const m = EXP_LN2_HI / 2 ** (Math.floor(Math.log2(EXP_LN2_HI)) - 34);
   assert.ok(Number.isInteger(m), 'ln2/128 hi part has at most 35 significant bits');
+});
+
+// the bounds are set by rounding the leading coefficients -1/6 and 1/24 to double (the Taylor series had the same)
+test('sin/cos polynomials: within 2^-56 of (sin r - r)/r^3 and 2^-57 of (cos r - 1 + r^2/2)/r^4 on |r| <= pi/4, by series in big integers', () => {
+  const F = 200n;
+  const ONE = 1n << F;
+  // a double as an exact fixed-point value (every double here is above 2^-200)
+  const fixed = (v: number): bigint => {
+    if (v === 0) return 0n;
+    const e = Math.floor(Math.log2(Math.abs(v))) - 52;
+    const m = BigInt(v / 2 ** e);
+    return e + 200 >= 0 ? m << BigInt(e + 200) : m / (1n << BigInt(-(e + 200)));
+  };
+  const mul = (a: bigint, b: bigint): bigint => (a * b) >> F;
+  const horner = (coeffs: readonly number[], z: bigint): bigint => coeffs.reduceRight((acc, c) => mul(acc, z) + fixed(c), 0n);
+  // sum over k >= first of (-1)^k z^(k - first) / (2k + odd)!
+  const series = (z: bigint, first: number, odd: number): bigint => {
+    let sum = 0n;
+    let power = ONE;
+    let fact = 1n;
+    for (let i = 2; i <= 2 * first + odd; i++) fact *= BigInt(i);
+    for (let k = first; power !== 0n; k++) {
+      sum += (k % 2 === 0 ? 1n : -1n) * (power / fact);
+      power = mul(power, z);
+      fact *= BigInt(2 * k + 1 + odd) * BigInt(2 * k + 2 + odd);
+    }
+    return sum;
+  };
+  let worstSin = 0n, worstCos = 0n;
+  for (let i = 0; i <= 2000; i++) {
+    const r = (Math.PI / 4) * (i / 2000) * 1.0001;
+    const z = mul(fixed(r), fixed(r));
+    const ds = horner(SIN_COEFFS, z) - series(z, 1, 1);
+    const dc = horner(COS_COEFFS, z) - series(z, 2, 0);
+    if ((ds < 0n ? -ds : ds) > worstSin) worstSin = ds < 0n ? -ds : ds;
+    if ((dc < 0n ? -dc : dc) > worstCos) worstCos = dc < 0n ? -dc : dc;
+  }
+  assert.ok(worstSin < ONE >> 56n, `sin polynomial off by ${Number(worstSin) / Number(ONE)}`);
+  assert.ok(worstCos < ONE >> 57n, `cos polynomial off by ${Number(worstCos) / Number(ONE)}`);
 });
 
 test('exp: every table step, both signs of the exponent, the fast range edges: SIMD = JS bit for bit, within 1 ulp of Math.exp', () => {
