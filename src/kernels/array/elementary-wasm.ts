@@ -59,6 +59,12 @@ const IMPORT = { exp: 0, log: 1, sin: 2, cos: 3 };
 /** Locals of one function: params first, then v128 scratch allocated by name. */
 export class Locals {
   private readonly names = new Map<string, number>();
+  /**
+   * When set, the kernels OR the lanes they leave to Math.* into this local instead of calling it: a loop with
+   * a call in it keeps fewer values in registers, so a caller can run a call-free body and redo the rare
+   * vector that has such lanes by the calling form.
+   */
+  deferredMask: number | null = null;
   /** `before`: the non-v128 locals declared between the params and the first v128 local (`next`) */
   constructor(private readonly params: number, private next = params, private readonly before: Array<[number, number]> = [[1, I32]]) {}
   v(name: string): number {
@@ -117,8 +123,9 @@ function poly(L: Locals, coeffs: readonly number[], z: number, acc: number, tag:
   return [...code, ...emit(tree), ...set(acc)];
 }
 
-/** For lanes where `mask` is set, res[lane] = import(x[lane]). */
-function fallback(mask: number, x: number, res: number, fn: number): number[] {
+/** For lanes where `mask` is set, res[lane] = import(x[lane]) (or, with L.deferredMask, only note those lanes). */
+function fallback(L: Locals, mask: number, x: number, res: number, fn: number): number[] {
+  if (L.deferredMask !== null) return [...get(L.deferredMask), ...get(mask), ...op.or, ...set(L.deferredMask)];
   const lane = (l: number) => [
     ...get(mask), ...op.i64extract(l), ...op.i32wrap, 0x04, 0x40,
     ...get(res), ...get(x), ...op.f64extract(l), ...call(fn), ...op.f64replace(l), ...set(res),
@@ -153,7 +160,7 @@ function expCode(L: Locals, x: number, res: number): number[] {
     ...get(e0), ...get(e1), ...shuffle([8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31]),
     ...get(r), ...get(L.v('exp-z1')), ...get(res), ...op.mul, ...op.add, ...op.add,
     ...get(s), ...op.mul, ...get(s), ...op.add, ...set(res),
-    ...fallback(mask, x, res, IMPORT.exp),
+    ...fallback(L, mask, x, res, IMPORT.exp),
   ];
 }
 
@@ -179,7 +186,7 @@ function logCode(L: Locals, x: number, res: number, inRange = false): number[] {
     ...get(s), ...get(hfsq), ...get(z), ...get(t), ...op.mul, ...op.add, ...op.mul,
     ...get(e), ...f64x2(LN2_LO), ...op.mul, ...op.add,
     ...op.sub, ...op.sub, ...op.add, ...set(res),
-    ...(inRange ? [] : fallback(mask, x, res, IMPORT.log)),
+    ...(inRange ? [] : fallback(L, mask, x, res, IMPORT.log)),
   ];
 }
 
@@ -233,11 +240,11 @@ function quadrantCode(L: Locals, shift: number, res: number): number[] {
 }
 
 function sinCode(L: Locals, x: number, res: number): number[] {
-  return [...reduceCode(L, x), ...kernelsCode(L), ...quadrantCode(L, 0, res), ...fallback(L.v('mask'), x, res, IMPORT.sin)];
+  return [...reduceCode(L, x), ...kernelsCode(L), ...quadrantCode(L, 0, res), ...fallback(L, L.v('mask'), x, res, IMPORT.sin)];
 }
 
 function cosCode(L: Locals, x: number, res: number): number[] {
-  return [...reduceCode(L, x), ...kernelsCode(L), ...quadrantCode(L, 1, res), ...fallback(L.v('mask'), x, res, IMPORT.cos)];
+  return [...reduceCode(L, x), ...kernelsCode(L), ...quadrantCode(L, 1, res), ...fallback(L, L.v('mask'), x, res, IMPORT.cos)];
 }
 
 // ---- loops over runs: byte offsets, n elements (rounded up to pairs; buffers have room for the odd one) ----
