@@ -4,8 +4,8 @@
 
 import { F64, I32, V128, funcBody, instantiateAll, moduleOf, uleb, type ModuleFunction } from './wasm-encode.ts';
 import {
-  COS_COEFFS, EXP_COEFFS, EXP_LIMIT, LN2_HI, LN2_LO, LOG2E, LOG_COEFFS, MAGIC, MIN_NORMAL, PIO2_1, PIO2_2_WIDE, TRIG_NEAR_AXIS,
-  SIN_COEFFS, TRIG_LIMIT, TRIG_TINY, TWO_OVER_PI, TWO_PI, estrinTree, treeDepth, type PolyNode,
+  COS_COEFFS, EXP_COEFFS, EXP_INV_STEP, EXP_LIMIT, EXP_LN2_HI, EXP_LN2_LO, EXP_STEPS, EXP_TABLE_HI, EXP_TABLE_TAIL, LN2_HI, LN2_LO, LOG_COEFFS, MAGIC, MIN_NORMAL, PIO2_1, PIO2_2_WIDE, TRIG_NEAR_AXIS,
+  SIN_COEFFS, SIN_TAYLOR, COS_TAYLOR, TRIG_LIMIT, TRIG_TINY, TWO_OVER_PI, TWO_PI, estrinTree, treeDepth, type PolyNode,
 } from './elementary.ts';
 
 // ---- a few encoders ----
@@ -46,7 +46,7 @@ export const op = {
   i64shl: S(0xcb), i64shrU: S(0xcd), i64add: S(0xce), i64sub: S(0xd1), i64eq: S(0xd6),
   abs: S(0xec), neg: S(0xed), sqrt: S(0xef), add: S(0xf0), sub: S(0xf1), mul: S(0xf2), div: S(0xf3),
   convertLowU: S(0xff), splat: S(0x14),
-  i32add: [0x6a], i32mul: [0x6c], i32geU: [0x4f], i32shl: [0x74], i32wrap: [0xa7],
+  i32add: [0x6a], i32mul: [0x6c], i32and: [0x71], i32geU: [0x4f], i32shl: [0x74], i32wrap: [0xa7],
   f64extract: (lane: number) => [...S(0x21), lane], f64replace: (lane: number) => [...S(0x22), lane],
   i64extract: (lane: number) => [...S(0x1d), lane],
 };
@@ -59,6 +59,12 @@ const IMPORT = { exp: 0, log: 1, sin: 2, cos: 3 };
 /** Locals of one function: params first, then v128 scratch allocated by name. */
 export class Locals {
   private readonly names = new Map<string, number>();
+  /**
+   * When set, the kernels OR the lanes they leave to Math.* into this local instead of calling it: a loop with
+   * a call in it keeps fewer values in registers, so a caller can run a call-free body and redo the rare
+   * vector that has such lanes by the calling form.
+   */
+  deferredMask: number | null = null;
   /** `before`: the non-v128 locals declared between the params and the first v128 local (`next`) */
   constructor(private readonly params: number, private next = params, private readonly before: Array<[number, number]> = [[1, I32]]) {}
   v(name: string): number {
@@ -100,22 +106,26 @@ export function hoisted(L: Locals, build: () => number[]): number[] {
   }
 }
 
-/** The polynomial in z (local) by elementary.ts's Estrin tree, into local `acc`; powers in locals named by `tag`. */
-function poly(L: Locals, coeffs: readonly number[], z: number, acc: number, tag: string): number[] {
+/**
+ * The polynomial in z (local) by elementary.ts's Estrin tree, into local `acc`; powers in locals named by `tag`
+ * (`havePowers`: up to that power they are already set, by an earlier polynomial in the same z and tag).
+ */
+function poly(L: Locals, coeffs: readonly number[], z: number, acc: number, tag: string, havePowers = 0): number[] {
   const tree = estrinTree(coeffs);
   const powers = [z];
   const code: number[] = [];
   for (let k = 1; k <= treeDepth(tree); k++) {
     const zk = L.v(`${tag}-z${k}`);
-    code.push(...get(powers[k - 1]!), ...get(powers[k - 1]!), ...op.mul, ...set(zk));
+    if (k > havePowers) code.push(...get(powers[k - 1]!), ...get(powers[k - 1]!), ...op.mul, ...set(zk));
     powers.push(zk);
   }
   const emit = (t: PolyNode): number[] => ('c' in t ? f64x2(t.c) : [...emit(t.lo), ...emit(t.hi), ...get(powers[t.power]!), ...op.mul, ...op.add]);
   return [...code, ...emit(tree), ...set(acc)];
 }
 
-/** For lanes where `mask` is set, res[lane] = import(x[lane]). */
-function fallback(mask: number, x: number, res: number, fn: number): number[] {
+/** For lanes where `mask` is set, res[lane] = import(x[lane]) (or, with L.deferredMask, only note those lanes). */
+function fallback(L: Locals, mask: number, x: number, res: number, fn: number): number[] {
+  if (L.deferredMask !== null) return [...get(L.deferredMask), ...get(mask), ...op.or, ...set(L.deferredMask)];
   const lane = (l: number) => [
     ...get(mask), ...op.i64extract(l), ...op.i32wrap, 0x04, 0x40,
     ...get(res), ...get(x), ...op.f64extract(l), ...call(fn), ...op.f64replace(l), ...set(res),
@@ -126,20 +136,31 @@ function fallback(mask: number, x: number, res: number, fn: number): number[] {
 
 // ---- the kernels on one v128 of x (local x) into local res ----
 
+/** The i64 lane `lane` of local v, times 16, as the byte offset of a 16-byte entry of a table of `size` (a power of two). */
+const tableEntry = (v: number, lane: number, size: number): number[] => [
+  ...get(v), ...op.i64extract(lane), ...op.i32wrap, ...i32c(size - 1), ...op.i32and, ...i32c(4), ...op.i32shl,
+];
+
 function expCode(L: Locals, x: number, res: number): number[] {
-  const [n, r, q, mask] = [L.v('n'), L.v('r'), L.v('q'), L.v('mask')];
+  const [m, r, q, e0, e1, s, mask] = ['m', 'r', 'q', 'e0', 'e1', 's', 'mask'].map((k) => L.v(k)) as number[] as [number, number, number, number, number, number, number];
+  const shift = 52 - Math.log2(EXP_STEPS);
   return [
     ...get(x), ...op.abs, ...f64x2(EXP_LIMIT), ...op.le, ...op.not, ...set(mask),
-    // n = round(x log2 e) by the magic constant; its bits carry n for the scale 2^n
-    ...get(x), ...f64x2(LOG2E), ...op.mul, ...f64x2(MAGIC), ...op.add, ...tee(q),
-    ...f64x2(MAGIC), ...op.sub, ...set(n),
-    ...get(x), ...get(n), ...f64x2(LN2_HI), ...op.mul, ...op.sub, ...get(n), ...f64x2(LN2_LO), ...op.mul, ...op.sub, ...set(r),
-    // scale bits = (bits(q) + 1023) << 52 (q's low bits are 2^51 + n)
-    ...get(q), ...i64x2(1023n), ...op.i64add, ...i32c(52), ...op.i64shl, ...set(q),
+    // m = round(x 128/ln2) by the magic constant; q's low bits are 2^51 + m, so j = m mod 128 and n = m >> 7
+    ...get(x), ...f64x2(EXP_INV_STEP), ...op.mul, ...f64x2(MAGIC), ...op.add, ...tee(q),
+    ...f64x2(MAGIC), ...op.sub, ...set(m),
+    ...get(x), ...get(m), ...f64x2(EXP_LN2_HI), ...op.mul, ...op.sub, ...get(m), ...f64x2(EXP_LN2_LO), ...op.mul, ...op.sub, ...set(r),
+    // each lane's entry (bits of hi_j less j << 45, tail_j); the two lanes' entries regrouped by shuffles
+    ...tableEntry(q, 0, EXP_STEPS), ...load(EXP_TABLE_AT), ...set(e0),
+    ...tableEntry(q, 1, EXP_STEPS), ...load(EXP_TABLE_AT), ...set(e1),
+    // s = hi_j 2^n: bits(q) << 45 is (n << 52) + (j << 45) (the magic's bits shift out)
+    ...get(q), ...i32c(shift), ...op.i64shl, ...get(e0), ...get(e1), ...shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]), ...op.i64add, ...set(s),
     ...poly(L, EXP_COEFFS, r, res, 'exp'),
-    ...f64x2(1), ...get(r), ...get(r), ...get(r), ...op.mul, ...get(res), ...op.mul, ...op.add, ...op.add,
-    ...get(q), ...op.mul, ...set(res),
-    ...fallback(mask, x, res, IMPORT.exp),
+    // t = tail + (r + r^2 p); s + s t
+    ...get(e0), ...get(e1), ...shuffle([8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31]),
+    ...get(r), ...get(L.v('exp-z1')), ...get(res), ...op.mul, ...op.add, ...op.add,
+    ...get(s), ...op.mul, ...get(s), ...op.add, ...set(res),
+    ...fallback(L, mask, x, res, IMPORT.exp),
   ];
 }
 
@@ -165,7 +186,7 @@ function logCode(L: Locals, x: number, res: number, inRange = false): number[] {
     ...get(s), ...get(hfsq), ...get(z), ...get(t), ...op.mul, ...op.add, ...op.mul,
     ...get(e), ...f64x2(LN2_LO), ...op.mul, ...op.add,
     ...op.sub, ...op.sub, ...op.add, ...set(res),
-    ...(inRange ? [] : fallback(mask, x, res, IMPORT.log)),
+    ...(inRange ? [] : fallback(L, mask, x, res, IMPORT.log)),
   ];
 }
 
@@ -187,17 +208,20 @@ function reduceCode(L: Locals, x: number): number[] {
   ];
 }
 
-/** sin and cos kernels of (rh, rl) into locals sinv, cosv. */
-function kernelsCode(L: Locals): number[] {
+/** sin and cos kernels of (rh, rl) into locals sinv, cosv, with the polynomials of elementary.ts's sin64/cos64 or (`taylor`) its Box-Muller forms. */
+function kernelsCode(L: Locals, taylor = false): number[] {
   const [rh, rl, z, p, hz, w, sinv, cosv] = ['rh', 'rl', 'z', 'p', 'hz', 'w', 'sinv', 'cosv'].map((n) => L.v(n)) as number[] as [number, number, number, number, number, number, number, number];
+  const [sinCoeffs, cosCoeffs] = taylor ? [SIN_TAYLOR, COS_TAYLOR] : [SIN_COEFFS, COS_COEFFS];
+  // the cosine's tree reuses the powers of z the sine's computed
+  const shared = Math.min(treeDepth(estrinTree(sinCoeffs)), treeDepth(estrinTree(cosCoeffs)));
   return [
     ...get(rh), ...get(rh), ...op.mul, ...set(z),
-    ...poly(L, SIN_COEFFS, z, p, 'sin'),
+    ...poly(L, sinCoeffs, z, p, 'trig'),
     // rh + (rh z p + rl (1 - 0.5 z))
     ...get(rh), ...get(rh), ...get(z), ...op.mul, ...get(p), ...op.mul,
     ...get(rl), ...f64x2(1), ...f64x2(0.5), ...get(z), ...op.mul, ...op.sub, ...op.mul, ...op.add, ...op.add, ...set(sinv),
     ...f64x2(0.5), ...get(z), ...op.mul, ...set(hz),
-    ...poly(L, COS_COEFFS, z, p, 'cos'),
+    ...poly(L, cosCoeffs, z, p, 'trig', shared),
     ...f64x2(1), ...get(hz), ...op.sub, ...set(w),
     // w + ((1 - w - hz) + (z z p - rh rl))
     ...get(w), ...f64x2(1), ...get(w), ...op.sub, ...get(hz), ...op.sub,
@@ -209,18 +233,18 @@ function kernelsCode(L: Locals): number[] {
 function quadrantCode(L: Locals, shift: number, res: number): number[] {
   const [quad, sinv, cosv, q] = ['quad', 'sinv', 'cosv', 'q'].map((n) => L.v(n)) as number[] as [number, number, number, number];
   return [
-    ...get(quad), ...i64x2(BigInt(shift)), ...op.i64add, ...set(q),
+    ...get(quad), ...(shift === 0 ? [] : [...i64x2(BigInt(shift)), ...op.i64add]), ...set(q),
     ...get(cosv), ...get(sinv), ...get(q), ...i64x2(1n), ...op.and, ...i64x2(1n), ...op.i64eq, ...op.bitselect,
     ...get(q), ...i64x2(2n), ...op.and, ...i32c(62), ...op.i64shl, ...op.xor, ...set(res),
   ];
 }
 
 function sinCode(L: Locals, x: number, res: number): number[] {
-  return [...reduceCode(L, x), ...kernelsCode(L), ...quadrantCode(L, 0, res), ...fallback(L.v('mask'), x, res, IMPORT.sin)];
+  return [...reduceCode(L, x), ...kernelsCode(L), ...quadrantCode(L, 0, res), ...fallback(L, L.v('mask'), x, res, IMPORT.sin)];
 }
 
 function cosCode(L: Locals, x: number, res: number): number[] {
-  return [...reduceCode(L, x), ...kernelsCode(L), ...quadrantCode(L, 1, res), ...fallback(L.v('mask'), x, res, IMPORT.cos)];
+  return [...reduceCode(L, x), ...kernelsCode(L), ...quadrantCode(L, 1, res), ...fallback(L, L.v('mask'), x, res, IMPORT.cos)];
 }
 
 // ---- loops over runs: byte offsets, n elements (rounded up to pairs; buffers have room for the odd one) ----
@@ -308,7 +332,7 @@ function normalKernel(): ModuleFunction {
     ...get(u2), ...f64x2(4), ...op.mul, ...f64x2(MAGIC), ...op.add, ...tee(t), ...i64x2(3n), ...op.and, ...set(L.v('quad')),
     ...f64x2(TWO_PI), ...get(u2), ...get(t), ...f64x2(MAGIC), ...op.sub, ...f64x2(0.25), ...op.mul, ...op.sub, ...op.mul, ...set(L.v('rh')),
     ...f64x2(0), ...set(L.v('rl')),
-    ...kernelsCode(L),
+    ...kernelsCode(L, true),
     ...quadrantCode(L, 1, cs),
     ...quadrantCode(L, 0, sn),
     ...get(locv), ...get(r), ...get(cs), ...op.mul, ...op.add, ...set(cs),
@@ -336,7 +360,9 @@ export const WORDS_AT = SLOT * SLOTS * 8;
 export const NORMALS_AT = WORDS_AT + NORMAL_BLOCKS * 16;
 /** Accumulators of the fused reductions (fused-reduce.ts): four f64 pairs, after the normals and their slack. */
 export const FUSED_ACC_AT = NORMALS_AT + NORMAL_BLOCKS * 16 + 64;
-const BYTES = FUSED_ACC_AT + 64;
+/** exp's table (elementary.ts): per j, the bits of 2^(j/128)'s hi less j << 45, then its tail; written once at start. */
+export const EXP_TABLE_AT = FUSED_ACC_AT + 64;
+const BYTES = EXP_TABLE_AT + EXP_STEPS * 16;
 export const MEMORY_PAGES = Math.ceil(BYTES / 65536);
 
 export interface ElementaryWasm {
@@ -378,6 +404,14 @@ export const elementaryWasm: ElementaryWasm | null = (() => {
   const e = instantiateAll(bytes, { m: { exp: Math.exp, log: Math.log, sin: Math.sin, cos: Math.cos } });
   if (!e) return null;
   const buffer = (e.memory as { buffer: ArrayBuffer }).buffer;
+  const table = new BigInt64Array(buffer, EXP_TABLE_AT, EXP_STEPS * 2);
+  const hiBits = new BigInt64Array(EXP_TABLE_HI.buffer, EXP_TABLE_HI.byteOffset, EXP_STEPS);
+  const tailBits = new BigInt64Array(EXP_TABLE_TAIL.buffer, EXP_TABLE_TAIL.byteOffset, EXP_STEPS);
+  const shift = BigInt(52 - Math.log2(EXP_STEPS));
+  for (let j = 0; j < EXP_STEPS; j++) {
+    table[2 * j] = hiBits[j]! - (BigInt(j) << shift);
+    table[2 * j + 1] = tailBits[j]!;
+  }
   const pick = <K extends string, F>(names: readonly K[]) => Object.fromEntries(names.map((n) => [n, e[n] as F])) as Record<K, F>;
   const normal = e.normal as (w: number, d: number, n: number, loc: number, scale: number) => void;
   return {

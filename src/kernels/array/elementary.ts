@@ -3,13 +3,14 @@
 // give the same bits. Arguments outside each fast range (huge, tiny, non-finite) go to Math.* itself.
 //
 // Methods (docs/ARRAYS.md "Element-wise accuracy" states the measured error, tests check it):
-// - exp: x = n ln2 + r, |r| <= ln2/2, Cody-Waite ln2 in two parts; exp(r) by its Taylor series to r^13;
-//   times 2^n. Fast for |x| <= 708.
+// - exp: x = (128 n + j) ln2/128 + r, |r| <= ln2/256, Cody-Waite ln2/128 in two parts; 2^(j/128) from a
+//   table of 128 doubles each with its own rounding error kept (tail), exp(r) - 1 by its Taylor series to
+//   r^5 (|r| is small enough that the next term is below 2^-60); times 2^n. Fast for |x| <= 708.
 // - log: x = 2^e m, m in [sqrt(1/2), sqrt(2)), f = m - 1, s = f / (2 + f); log(1 + f) = f - f^2/2 +
 //   s (f^2/2 + R) with R the series of 2 atanh(s) / s - 2 (ten terms). Fast for normal positive finite x.
 // - sin, cos: x = k pi/2 + r, |r| <= pi/4, Cody-Waite pi/2 in two parts (33 + 53 bits) with the
-//   remainder kept as a double-double (r and its rounding error); Taylor series of sin to r^17, cos to
-//   r^16; quadrant k mod 4. Fast for |x| <= 1e6 except x within 2^-10 of a nonzero multiple of pi/2 (where
+//   remainder kept as a double-double (r and its rounding error); minimax polynomials for sin to r^15, cos
+//   to r^14; quadrant k mod 4. Fast for |x| <= 1e6 except x within 2^-10 of a nonzero multiple of pi/2 (where
 //   the 86-bit pi/2 could leave too few good bits) and |x| < 2^-26.
 
 // ---- constants, derived here from exact big-integer values rather than typed in ----
@@ -58,9 +59,36 @@ export function splitFixed(value: bigint, widths: readonly number[]): number[] {
 /** pi/2 as PIO2_1 (33 bits, so k * PIO2_1 is exact for |k| < 2^20) + PIO2_2_WIDE (the next 53 bits): 86 bits. */
 export const [PIO2_1, PIO2_2_WIDE] = splitFixed(HALF_PI_FIXED, [33, 53]) as [number, number];
 export const [LN2_HI, LN2_LO] = splitFixed(LN2_FIXED, [42, 53]) as [number, number];
+/** exp's table steps: x = m ln2/128 + r with m = 128 n + j. */
+export const EXP_STEPS = 128;
+/** ln2/128 as 35 bits (m * EXP_LN2_HI is exact for |m| < 2^18, and |m| <= 708 * 128 / ln2 < 2^17) + the next 53. */
+export const [EXP_LN2_HI, EXP_LN2_LO] = splitFixed(LN2_FIXED / BigInt(EXP_STEPS), [35, 53]) as [number, number];
+export const EXP_INV_STEP = EXP_STEPS / Math.LN2;
+/**
+ * 2^(j/128) for j = 0..127 as hi (53 leading bits, truncated) and tail = (2^(j/128) - hi) / hi, from a
+ * 260-bit fixed-point exp series of j ln2/128: exp(r) 2^(j/128) = hi (1 + tail + (exp(r) - 1)) to well
+ * below an ulp, so the table's own rounding costs no accuracy.
+ */
+export const [EXP_TABLE_HI, EXP_TABLE_TAIL] = (() => {
+  const one = 1n << BITS;
+  const hi = new Float64Array(EXP_STEPS);
+  const tail = new Float64Array(EXP_STEPS);
+  for (let j = 0; j < EXP_STEPS; j++) {
+    const y = (LN2_FIXED * BigInt(j)) / BigInt(EXP_STEPS);
+    let term = one;
+    let sum = one;
+    for (let k = 1n; term !== 0n; k++) {
+      term = (term * y) / one / k;
+      sum += term;
+    }
+    const [h, l] = splitFixed(sum, [53, 53]) as [number, number];
+    hi[j] = h;
+    tail[j] = l / h;
+  }
+  return [hi, tail];
+})();
 export const TWO_OVER_PI = 2 / Math.PI;
 export const TWO_PI = 2 * Math.PI;
-export const LOG2E = Math.LOG2E;
 /** 1.5 * 2^52: adding and subtracting it rounds a double below 2^51 to the nearest integer (ties to even). */
 export const MAGIC = 6755399441055744;
 export const EXP_LIMIT = 708;
@@ -78,14 +106,30 @@ function factorial(n: number): number {
   return f; // exact up to 18!
 }
 
-/** exp: 1/k! for k = 2..13 (each a correctly rounded quotient of exact integers). */
-export const EXP_COEFFS = Array.from({ length: 12 }, (_, i) => 1 / factorial(i + 2));
+/** exp(r) - 1 - r: 1/k! for k = 2..5 (each a correctly rounded quotient of exact integers); |r| <= ln2/256 leaves r^6/6! < 2^-60. */
+export const EXP_COEFFS = Array.from({ length: 4 }, (_, i) => 1 / factorial(i + 2));
 /** log: 2/(2k+1) for k = 1..10. */
 export const LOG_COEFFS = Array.from({ length: 10 }, (_, i) => 2 / (2 * i + 3));
-/** sin: (-1)^k/(2k+1)! for k = 1..8. */
-export const SIN_COEFFS = Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? -1 : 1) / factorial(2 * i + 3));
-/** cos: (-1)^k/(2k)! for k = 2..8. */
-export const COS_COEFFS = Array.from({ length: 7 }, (_, i) => (i % 2 === 0 ? 1 : -1) / factorial(2 * i + 4));
+/**
+ * sin r = r + r^3 S(r^2) and cos r = 1 - r^2/2 + r^4 C(r^2) on |r| <= pi/4: S and C are minimax polynomials
+ * (Remez exchange at 200-bit precision, coefficients rounded to double), within 2^-66 of (sin r - r) / r^3 and
+ * 2^-59 of (cos r - 1 + r^2/2) / r^4: one and two terms fewer than the Taylor series below for the same
+ * accuracy. The test checks them against series evaluated in big integers.
+ */
+export const SIN_COEFFS = [
+  -0.16666666666666666, 0.008333333333333331, -0.0001984126984126502, 2.7557319219303532e-06, -2.5052106220025016e-08,
+  1.6058529644600357e-10, -7.586580488039407e-13,
+];
+export const COS_COEFFS = [
+  0.041666666666666664, -0.0013888888888887382, 2.4801587298744435e-05, -2.7557317260628113e-07, 2.0876143942493214e-09,
+  -1.1382464187765441e-11,
+];
+/**
+ * The Taylor series, (-1)^k/(2k+1)! for k = 1..8 and (-1)^k/(2k)! for k = 2..8: Box-Muller's cos/sin of 2 pi u
+ * (random/distributions.ts and the SIMD normal kernel) keep these so seeded normal streams keep their bits.
+ */
+export const SIN_TAYLOR = Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? -1 : 1) / factorial(2 * i + 3));
+export const COS_TAYLOR = Array.from({ length: 7 }, (_, i) => (i % 2 === 0 ? 1 : -1) / factorial(2 * i + 4));
 
 /**
  * A polynomial c[0] + c[1] z + ... by Estrin's scheme: pairs c[2i] + c[2i+1] z, then pairs of those with
@@ -128,6 +172,8 @@ const expPoly = polynomial(EXP_COEFFS);
 const logPoly = polynomial(LOG_COEFFS);
 const sinPoly = polynomial(SIN_COEFFS);
 const cosPoly = polynomial(COS_COEFFS);
+const sinTaylor = polynomial(SIN_TAYLOR);
+const cosTaylor = polynomial(COS_TAYLOR);
 
 /** 2^(i - 1023) for i in 1..2046, built from bits (exact). */
 const POW2 = (() => {
@@ -139,11 +185,13 @@ const POW2 = (() => {
 
 export function exp64(x: number): number {
   if (!(Math.abs(x) <= EXP_LIMIT)) return Math.exp(x);
-  const n = x * LOG2E + MAGIC - MAGIC;
-  const r = x - n * LN2_HI - n * LN2_LO;
-  const q = expPoly(r);
-  const p = 1 + (r + r * r * q);
-  return p * POW2[n + 1023]!;
+  const m = x * EXP_INV_STEP + MAGIC - MAGIC;
+  const r = x - m * EXP_LN2_HI - m * EXP_LN2_LO;
+  const j = m & (EXP_STEPS - 1);
+  // hi 2^n exactly (the SIMD form adds n to hi's exponent bits)
+  const s = EXP_TABLE_HI[j]! * POW2[(m - j) / EXP_STEPS + 1023]!;
+  const t = EXP_TABLE_TAIL[j]! + (r + r * r * expPoly(r));
+  return s + s * t;
 }
 
 const word = new Float64Array(1);
@@ -168,16 +216,16 @@ export function log64(x: number): number {
   return e * LN2_HI + (f - (hfsq - (s * (hfsq + R) + e * LN2_LO)));
 }
 
-function sinKernel(r: number, l: number): number {
+function sinKernel(r: number, l: number, poly = sinPoly): number {
   const z = r * r;
-  const p = sinPoly(z);
+  const p = poly(z);
   return r + (r * z * p + l * (1 - 0.5 * z));
 }
 
-function cosKernel(r: number, l: number): number {
+function cosKernel(r: number, l: number, poly = cosPoly): number {
   const z = r * r;
   const hz = 0.5 * z;
-  const p = cosPoly(z);
+  const p = poly(z);
   const w = 1 - hz;
   // (1 - w) - hz is the rounding error of w, exactly
   return w + ((1 - w - hz) + (z * z * p - r * l));
@@ -216,7 +264,7 @@ export function cos2pi(u: number): number {
   const k = u * 4 + MAGIC - MAGIC;
   const r = TWO_PI * (u - k * 0.25);
   const q = (k & 3) + 1;
-  const v = q & 1 ? cosKernel(r, 0) : sinKernel(r, 0);
+  const v = q & 1 ? cosKernel(r, 0, cosTaylor) : sinKernel(r, 0, sinTaylor);
   return q & 2 ? -v : v;
 }
 
@@ -224,6 +272,6 @@ export function sin2pi(u: number): number {
   const k = u * 4 + MAGIC - MAGIC;
   const r = TWO_PI * (u - k * 0.25);
   const q = k & 3;
-  const v = q & 1 ? cosKernel(r, 0) : sinKernel(r, 0);
+  const v = q & 1 ? cosKernel(r, 0, cosTaylor) : sinKernel(r, 0, sinTaylor);
   return q & 2 ? -v : v;
 }

@@ -122,12 +122,17 @@ function build(expr: ArrayExpr, kind: FusedKind, inputs: readonly number[], scal
     const code = () => {
       const scalars = scalarPrologue(L);
       const [P, Q, T, SH] = ['fused-P', 'fused-Q', 'fused-T', 'fused-shift'].map((n) => L.v(n)) as [number, number, number, number];
-      const main = evaluate(L, scalars.locals);
+      // the main loop runs the chain without calls, noting lanes left to Math.*; a vector with any is redone by `slow`
+      const any = L.v('fused-any');
+      L.deferredMask = any;
+      const fast = evaluate(L, scalars.locals);
+      L.deferredMask = null;
+      const slow = evaluate(L, scalars.locals);
       const tail = evaluate(L, scalars.locals);
-      const accumulate = kind === 'sum'
+      const accumulate = (value: number) => kind === 'sum'
         // P receives this vector and Q the next: after an even number of vectors P is (a0, a1) again
-        ? [...get(P), ...get(main.value), ...op.add, ...set(T), ...get(Q), ...set(P), ...get(T), ...set(Q)]
-        : [...get(main.value), ...get(SH), ...op.sub, ...set(T),
+        ? [...get(P), ...get(value), ...op.add, ...set(T), ...get(Q), ...set(P), ...get(T), ...set(Q)]
+        : [...get(value), ...get(SH), ...op.sub, ...set(T),
           ...get(P), ...get(T), ...op.add, ...set(P),
           ...get(Q), ...get(T), ...get(T), ...op.mul, ...op.add, ...set(Q)];
       // one element (lane 0 of the vector at I): sum into a0; moments into the even lane
@@ -142,10 +147,17 @@ function build(expr: ArrayExpr, kind: FusedKind, inputs: readonly number[], scal
         ...i32c(0), ...load(FUSED_ACC_AT), ...set(P),
         ...i32c(0), ...load(FUSED_ACC_AT + 16), ...set(Q),
         ...get(MAIN), ...i32c(3), ...op.i32shl, ...set(MAIN),
-        BLOCK, VOID, LOOP, VOID,
-        ...get(I), ...get(MAIN), ...op.i32geU, BR_IF, 1,
-        ...main.code,
-        ...accumulate,
+        // block done { loop outer { block redo { loop fast { ... } } slow vector; } }
+        BLOCK, VOID, LOOP, VOID, BLOCK, VOID, LOOP, VOID,
+        ...get(I), ...get(MAIN), ...op.i32geU, BR_IF, 3,
+        ...f64x2(0), ...set(any),
+        ...fast.code,
+        ...get(any), ...op.anyTrue, BR_IF, 1,
+        ...accumulate(fast.value),
+        ...get(I), ...i32c(16), ...op.i32add, ...set(I),
+        BR, 0, END, END,
+        ...slow.code,
+        ...accumulate(slow.value),
         ...get(I), ...i32c(16), ...op.i32add, ...set(I),
         BR, 0, END, END,
         BLOCK, VOID, LOOP, VOID,

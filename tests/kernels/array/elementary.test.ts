@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { rng } from '../../helpers.ts';
 import {
   cos64, exp64, log64, sin64, LN2_HI, LN2_LO, PIO2_1, PIO2_2_WIDE, HALF_PI_FIXED, LN2_FIXED,
+  EXP_LN2_HI, EXP_LN2_LO, EXP_STEPS, EXP_TABLE_HI, EXP_TABLE_TAIL, SIN_COEFFS, COS_COEFFS,
 } from '../../../src/kernels/array/elementary.ts';
 import { SLOT, elementaryWasm, setElementaryWasmDisabled } from '../../../src/kernels/array/elementary-wasm.ts';
 import { evaluate, type ArrayExpr } from '../../../src/kernels/array/elementwise.ts';
@@ -91,6 +92,93 @@ for (const [name, f] of Object.entries(FUNCTIONS)) {
     }
   });
 }
+
+test("exp's table: hi_j (1 + tail_j) is 2^(j/128) to 95 bits; ln2/128 splits exactly", () => {
+  // checked another way than the table's exp series: (hi (1 + tail))^128 = 2^j, by exact big-integer powers
+  const FRAC = 110n;
+  const fixed = (v: number): bigint => {
+    if (v === 0) return 0n;
+    const e = Math.floor(Math.log2(Math.abs(v))) - 52;
+    const m = BigInt(v / 2 ** e); // exact: 53 bits times 2^e
+    const shift = e + Number(FRAC);
+    return shift >= 0 ? m << BigInt(shift) : m / (1n << BigInt(-shift));
+  };
+  for (let j = 0; j < EXP_STEPS; j++) {
+    const hi = EXP_TABLE_HI[j]!, tail = EXP_TABLE_TAIL[j]!;
+    assert.ok(Math.abs(tail) < 2 ** -52, `tail ${j} below an ulp`);
+    assert.ok(Math.abs(hi - 2 ** (j / EXP_STEPS)) <= 2 ** -52, `hi ${j} near 2^(j/128)`);
+    const t = fixed(hi) + fixed(hi * tail); // value scaled 2^110; hi * tail is exact to 2^-106 relative
+    let p = 1n << FRAC;
+    for (let k = 0; k < EXP_STEPS; k++) p = (p * t) >> FRAC;
+    // t is 2^(j/128) to about 2^-105 relative, so t^128 is 2^j to about 2^-98
+    const want = 1n << (FRAC + BigInt(j));
+    const err = p - want;
+    assert.ok((err < 0n ? -err : err) < want >> 95n, `(hi (1 + tail))^128 = 2^${j} + ${err} / 2^110`);
+  }
+  assert.is(EXP_LN2_HI + EXP_LN2_LO, Math.LN2 / 128);
+  const m = EXP_LN2_HI / 2 ** (Math.floor(Math.log2(EXP_LN2_HI)) - 34);
+  assert.ok(Number.isInteger(m), 'ln2/128 hi part has at most 35 significant bits');
+});
+
+// the bounds are set by rounding the leading coefficients -1/6 and 1/24 to double (the Taylor series had the same)
+test('sin/cos polynomials: within 2^-56 of (sin r - r)/r^3 and 2^-57 of (cos r - 1 + r^2/2)/r^4 on |r| <= pi/4, by series in big integers', () => {
+  const F = 200n;
+  const ONE = 1n << F;
+  // a double as an exact fixed-point value (every double here is above 2^-200)
+  const fixed = (v: number): bigint => {
+    if (v === 0) return 0n;
+    const e = Math.floor(Math.log2(Math.abs(v))) - 52;
+    const m = BigInt(v / 2 ** e);
+    return e + 200 >= 0 ? m << BigInt(e + 200) : m / (1n << BigInt(-(e + 200)));
+  };
+  const mul = (a: bigint, b: bigint): bigint => (a * b) >> F;
+  const horner = (coeffs: readonly number[], z: bigint): bigint => coeffs.reduceRight((acc, c) => mul(acc, z) + fixed(c), 0n);
+  // sum over k >= first of (-1)^k z^(k - first) / (2k + odd)!
+  const series = (z: bigint, first: number, odd: number): bigint => {
+    let sum = 0n;
+    let power = ONE;
+    let fact = 1n;
+    for (let i = 2; i <= 2 * first + odd; i++) fact *= BigInt(i);
+    for (let k = first; power !== 0n; k++) {
+      sum += (k % 2 === 0 ? 1n : -1n) * (power / fact);
+      power = mul(power, z);
+      fact *= BigInt(2 * k + 1 + odd) * BigInt(2 * k + 2 + odd);
+    }
+    return sum;
+  };
+  let worstSin = 0n, worstCos = 0n;
+  for (let i = 0; i <= 2000; i++) {
+    const r = (Math.PI / 4) * (i / 2000) * 1.0001;
+    const z = mul(fixed(r), fixed(r));
+    const ds = horner(SIN_COEFFS, z) - series(z, 1, 1);
+    const dc = horner(COS_COEFFS, z) - series(z, 2, 0);
+    if ((ds < 0n ? -ds : ds) > worstSin) worstSin = ds < 0n ? -ds : ds;
+    if ((dc < 0n ? -dc : dc) > worstCos) worstCos = dc < 0n ? -dc : dc;
+  }
+  assert.ok(worstSin < ONE >> 56n, `sin polynomial off by ${Number(worstSin) / Number(ONE)}`);
+  assert.ok(worstCos < ONE >> 57n, `cos polynomial off by ${Number(worstCos) / Number(ONE)}`);
+});
+
+test('exp: every table step, both signs of the exponent, the fast range edges: SIMD = JS bit for bit, within 1 ulp of Math.exp', () => {
+  const xs: number[] = [];
+  for (const n of [-8, -1, 0, 1, 7, 1000, -1000])
+    for (let j = 0; j < EXP_STEPS; j++) {
+      const centre = ((EXP_STEPS * n + j) * Math.LN2) / EXP_STEPS;
+      if (Math.abs(centre) > 709) continue;
+      // the centre and both ends of the step's interval (where rounding picks the neighbour step)
+      for (const d of [0, 1e-12, -1e-12, Math.LN2 / 256 - 1e-15, -Math.LN2 / 256 + 1e-15, Math.LN2 / 256 + 1e-15]) xs.push(centre + d);
+    }
+  xs.push(708, -708, 707.9999999999999, -707.9999999999999, 708.0000000000001, -708.0000000000001, 2 ** -1074, -(2 ** -1074), 1e-300);
+  for (const x of xs) assert.ok(ulpDistance(exp64(x), Math.exp(x)) <= 1, `exp(${x}) = ${exp64(x)}, Math.exp ${Math.exp(x)}`);
+  if (!elementaryWasm) return;
+  const mem = elementaryWasm.memory;
+  for (let at = 0; at < xs.length; at += SLOT) {
+    const n = Math.min(SLOT, xs.length - at);
+    for (let i = 0; i < n; i++) mem[i] = xs[at + i]!;
+    elementaryWasm.unary.exp(0, SLOT * 8, n);
+    for (let i = 0; i < n; i++) if (!Object.is(mem[SLOT + i], exp64(mem[i]!))) assert.unreachable(`exp(${mem[i]}): kernel ${mem[SLOT + i]}, JS ${exp64(mem[i]!)}`);
+  }
+});
 
 test('SIMD kernels give the same bits as the JavaScript forms (odd lengths, specials, every range)', () => {
   if (!elementaryWasm) return; // no WebAssembly SIMD here: the JavaScript forms run everywhere

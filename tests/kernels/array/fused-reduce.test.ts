@@ -69,6 +69,43 @@ test('a fused step has the bits of evaluate + partialReduce (every tail, piece a
   }
 });
 
+test('vectors with lanes left to Math.* (redone by the calling form) keep the bits: single lanes, both lanes, runs, every position', () => {
+  if (!elementaryWasm) return;
+  const r = rng(23);
+  const n = 9000;
+  // each finite through every chain below, and each outside some kernel's fast range
+  const specials = [-709.5, -800, 1e-30, -(2 ** -40), (3 * Math.PI) / 2 + 1e-6, -1e6 - 1, -1e300, 5e-324, -3e7];
+  const a = Float64Array.from({ length: n }, () => (r() - 0.5) * 6);
+  const b = Float64Array.from({ length: n }, () => (r() - 0.5) * 2);
+  // lane 0 alone, lane 1 alone, both lanes, runs of consecutive vectors (even and odd starts), across piece edges
+  const at = [0, 3, 10, 11, 20, 21, 22, 23, 24, 25, 26, 27, 101, 4094, 4095, 4096, 4097, 8190, 8191];
+  at.forEach((i, k) => {
+    a[i] = specials[k % specials.length]!;
+    b[(i * 7) % n] = specials[(k + 4) % specials.length]!;
+  });
+  for (let i = 5000; i < 5400; i += 3) a[i] = specials[i % specials.length]!; // a third of the lanes in a stretch
+  const chains: ArrayExpr[] = [
+    bin('add', u('exp', x(0)), bin('mul', u('sin', x(0)), s(3))),
+    u('cos', bin('sub', x(0), x(1))),
+    bin('add', u('log', u('abs', x(1))), u('sin', x(0))),
+  ];
+  const isFloat64 = (): boolean => true;
+  for (const expr of chains) {
+    for (const kind of ['sum', 'moments'] as FusedKind[]) {
+      const step = fusedReducer(expr, [{ data: a, offset: 0 }, { data: b, offset: 0 }], kind, isFloat64)!;
+      for (const [from, len] of [[0, n], [1, n - 1], [3, 4100], [4093, 9]]) {
+        const sums = step(from!, len!);
+        const values = evaluate(expr, [view(a.subarray(from, from! + len!), [len!]), view(b.subarray(from, from! + len!), [len!])]);
+        const name = kind === 'sum' ? 'sum' : 'var';
+        const want = partialReduce(name, values, [0], { dtype: 'float64' });
+        assert.ok(Number.isFinite(want.values![0]!), 'the chains stay finite on these inputs');
+        const got = sums.kind === 'sum' ? partialOfSums(name, [1], 'float64', { a: sums.a }) : partialOfSums(name, [1], 'float64', { n: len!, shift: sums.shift, s1: sums.s1, sq: sums.sq });
+        same(got, want, `${kind} of ${JSON.stringify(expr)} over ${len} at ${from}`);
+      }
+    }
+  }
+});
+
 test('the shift is the chain at the first element, so a step holding Inf or NaN is seen (not fused, the caller redoes it)', () => {
   if (!elementaryWasm) return;
   const a = Float64Array.from({ length: 300 }, (_, i) => i / 300);
