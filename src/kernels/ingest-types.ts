@@ -6,16 +6,28 @@
 //     float (subnormals, ±Infinity, NaN, -0) is exactly a float32, so widening loses nothing (polars does
 //     the same).
 //   - Large (64-bit offset) strings become Utf8 (large-strings.ts).
+//   - Dictionary indices of any integer width become Int32. Kernels read codes as numbers and write
+//     Int32 codes when they unify dictionaries (concat.ts): codes of another width were reinterpreted
+//     there (Int8 codes read back from an Int32 buffer), and one frame can now take batches whose
+//     index widths differ.
 
-import { type Data, type DataType, type Float, type RecordBatch, Field, Float32, Precision, Schema, Type, makeData } from 'apache-arrow';
+import { type Data, type DataType, type Float, type RecordBatch, type Int, Dictionary, Field, Float32, Int32, Precision, Schema, Type, makeData } from 'apache-arrow';
 import { emptyBatch, makeBatch, sharedArray } from './arrow-build.ts';
 import { narrowData, narrowType } from './large-strings.ts';
 
 const isHalf = (t: DataType): boolean => t.typeId === Type.Float && (t as Float).precision === Precision.HALF;
 
+const isInt32 = (t: Int): boolean => t.bitWidth === 32 && t.isSigned;
+const hasOtherIndices = (t: DataType): boolean => t.typeId === Type.Dictionary && !isInt32((t as Dictionary).indices);
+
 /** The type a column of type `t` has once it is in. */
 export function normalizeType(t: DataType): DataType {
-  return isHalf(t) ? new Float32() : narrowType(t);
+  if (isHalf(t)) return new Float32();
+  if (hasOtherIndices(t)) {
+    const d = t as Dictionary;
+    return narrowType(new Dictionary(d.dictionary, new Int32(), d.id, d.isOrdered));
+  }
+  return narrowType(t);
 }
 
 const changes = (t: DataType): boolean => normalizeType(t) !== t;
@@ -46,8 +58,24 @@ function widenHalf(d: Data): Data {
   return makeData({ type: new Float32(), length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap, offset: d.offset, data: out } as never);
 }
 
+/** Dictionary codes of another integer width as Int32 (a code past Int32 cannot index a real dictionary). */
+function widenCodes(d: Data): Data {
+  const codes = d.values as ArrayLike<number | bigint>;
+  const out = sharedArray(Int32Array, d.length);
+  for (let i = 0; i < d.length; i++) {
+    const c = Number(codes[i]!);
+    if (c >= 0 && c <= 0x7fffffff) out[i] = c;
+    else if (d.getValid(i)) throw new RangeError(`dictionary code ${c} at row ${i} is outside the dictionary`);
+  }
+  const d0 = d.type as Dictionary;
+  const type = new Dictionary(d0.dictionary, new Int32(), d0.id, d0.isOrdered);
+  // As widenHalf: the codes are sliced to the column's rows, the validity bitmap counts from d.offset.
+  return makeData({ type, length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap, offset: d.offset, data: out, dictionary: d.dictionary } as never);
+}
+
 export function normalizeData(d: Data): Data {
-  return isHalf(d.type) ? widenHalf(d) : narrowData(d);
+  if (isHalf(d.type)) return widenHalf(d);
+  return narrowData(hasOtherIndices(d.type) ? widenCodes(d) : d);
 }
 
 export function normalizeBatch(batch: RecordBatch): RecordBatch {
