@@ -29,6 +29,7 @@ import { DataFrame } from './dataframe.ts';
 import { MemorySource } from './memory-source.ts';
 import { entriesOf } from '../kernels/name-records.ts';
 import { normalizeBatch, normalizeSchema } from '../kernels/ingest-types.ts';
+import { relabelBatch, sameUpToIds } from '../kernels/dictionary-ids.ts';
 
 export interface PartitionOptions {
   /** How many partitions to split the rows into (default 1). */
@@ -60,19 +61,28 @@ export function fromArrow(table: Table, options: PartitionOptions = {}): DataFra
   if (!(table instanceof Table)) throw new TypeError('fromArrow expects an apache-arrow Table');
   const n = checkNpartitions(options.npartitions);
   // Types no kernel speaks (float16, large strings) are rewritten on the way in (kernels/ingest-types.ts).
-  const whole = normalizeBatch(concatBatches(table.schema, table.batches));
+  // Normalised before concatenating: concat.ts writes Int32 dictionary codes.
+  const whole = concatBatches(normalizeSchema(table.schema), table.batches.map(normalizeBatch));
   return DataFrame.fromSource(new MemorySource(normalizeSchema(table.schema), split(whole, n), 'from-arrow'));
 }
 
 export function fromRecordBatches(batches: readonly RecordBatch[], schema?: Schema): DataFrame {
   const s = schema ?? batches[0]?.schema;
   if (!s) throw new TypeError('fromRecordBatches needs at least one batch or an explicit schema');
-  batches.forEach((b, i) => {
+  const want = normalizeSchema(s);
+  const parts = batches.map((b, i) => {
     const names = b.schema.fields.map((f) => f.name).join(',');
-    const want = s.fields.map((f) => f.name).join(',');
-    if (names !== want) throw new Error(`batch ${i} has columns [${names}], expected [${want}] like the first batch`);
+    const wantNames = s.fields.map((f) => f.name).join(',');
+    if (names !== wantNames) throw new Error(`batch ${i} has columns [${names}], expected [${wantNames}] like the first batch`);
+    const batch = normalizeBatch(b);
+    // Types must match once in; dictionaries may differ by id and index width (two files, two vectorFromArray calls).
+    batch.schema.fields.forEach((f, j) => {
+      const expected = want.fields[j]!.type;
+      if (!sameUpToIds(f.type, expected)) throw new TypeError(`batch ${i} column '${f.name}' is ${String(f.type)}, expected ${String(expected)} like the first batch`);
+    });
+    return relabelBatch(batch, want);
   });
-  return DataFrame.fromSource(new MemorySource(normalizeSchema(s), batches.map(normalizeBatch), 'from-record-batches'));
+  return DataFrame.fromSource(new MemorySource(want, parts, 'from-record-batches'));
 }
 
 export type ColumnInput = ArrayLike<unknown> | readonly unknown[];

@@ -5,6 +5,7 @@
 import { type RecordBatch, Table } from 'apache-arrow';
 import type { Key } from '../scheduler/graph.ts';
 import { emptyBatch } from '../kernels/arrow-build.ts';
+import { relabelBatch } from '../kernels/dictionary-ids.ts';
 import type { GraphBuilder } from './lower.ts';
 import type { Consumer } from './optimize/projection-pushdown.ts';
 import { type FrameNode, type ReductionRequest, describePlan } from './plan.ts';
@@ -68,7 +69,10 @@ export function frameOutput<T>(node: FrameNode, finish: (batches: RecordBatch[],
 
 /** A frame's partitions as one Table (an empty one of the right schema when there are none). */
 export function tableOf(batches: readonly RecordBatch[], node: FrameNode): Table {
-  return new Table(batches.length > 0 ? [...batches] : [emptyBatch(node.schema)]);
+  if (batches.length === 0) return new Table([emptyBatch(node.schema)]);
+  // Partitions of different origins may number their dictionary types differently (dictionary-ids.ts).
+  const schema = batches[0]!.schema;
+  return new Table(batches.map((b) => relabelBatch(b, schema)));
 }
 
 /** explain() lines of some reductions: what is reduced, then each distinct frame. */

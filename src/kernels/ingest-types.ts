@@ -6,16 +6,57 @@
 //     float (subnormals, ±Infinity, NaN, -0) is exactly a float32, so widening loses nothing (polars does
 //     the same).
 //   - Large (64-bit offset) strings become Utf8 (large-strings.ts).
+//   - Dictionary indices of any integer width become Int32. Kernels read codes as numbers and write
+//     Int32 codes when they unify dictionaries (concat.ts): codes of another width were reinterpreted
+//     there (Int8 codes read back from an Int32 buffer), and one frame can now take batches whose
+//     index widths differ.
 
-import { type Data, type DataType, type Float, type RecordBatch, Field, Float32, Precision, Schema, Type, makeData } from 'apache-arrow';
+import { type Data, type DataType, type Float, type RecordBatch, type Int, Data as ArrowData, Dictionary, Field, FixedSizeList, Float32, Int32, List, Map_, Precision, Schema, Struct, Type, Union, makeData, makeVector } from 'apache-arrow';
 import { emptyBatch, makeBatch, sharedArray } from './arrow-build.ts';
 import { narrowData, narrowType } from './large-strings.ts';
 
 const isHalf = (t: DataType): boolean => t.typeId === Type.Float && (t as Float).precision === Precision.HALF;
 
-/** The type a column of type `t` has once it is in. */
+const isInt32 = (t: Int): boolean => t.bitWidth === 32 && t.isSigned;
+const hasOtherIndices = (t: DataType): boolean => t.typeId === Type.Dictionary && !isInt32((t as Dictionary).indices);
+
+/** A nested type like `t` whose child fields are `children`. */
+function withChildren(t: DataType, children: Field[]): DataType {
+  switch (t.typeId) {
+    case Type.List:
+      return new List(children[0]!);
+    case Type.FixedSizeList:
+      return new FixedSizeList((t as FixedSizeList).listSize, children[0]!);
+    case Type.Struct:
+      return new Struct(children);
+    case Type.Map:
+      return new Map_(children[0]! as never, (t as Map_).keysSorted);
+    case Type.Union:
+      return new Union((t as Union).mode, [...(t as Union).typeIds], children);
+    default:
+      throw new TypeError(`cannot take a ${String(t)} column whose children are ${children.map((f) => String(f.type)).join(', ')}`);
+  }
+}
+
+/**
+ * The type a column of type `t` has once it is in: the rewrites apply at any depth (a list of float16 is
+ * a list of float32), and a type with nothing to rewrite is returned as it is (the same object).
+ */
 export function normalizeType(t: DataType): DataType {
-  return isHalf(t) ? new Float32() : narrowType(t);
+  if (isHalf(t)) return new Float32();
+  if (t.typeId === Type.Dictionary) {
+    const d = t as Dictionary;
+    const values = normalizeType(d.dictionary);
+    if (values === d.dictionary && isInt32(d.indices)) return t;
+    return new Dictionary(values, new Int32(), d.id, d.isOrdered);
+  }
+  const children = (t.children ?? []) as Field[];
+  if (children.length > 0) {
+    const types = children.map((f) => normalizeType(f.type));
+    if (types.every((c, i) => c === children[i]!.type)) return t;
+    return withChildren(t, children.map((f, i) => (types[i] === f.type ? f : new Field(f.name, types[i]!, f.nullable, f.metadata))));
+  }
+  return narrowType(t);
 }
 
 const changes = (t: DataType): boolean => normalizeType(t) !== t;
@@ -46,8 +87,33 @@ function widenHalf(d: Data): Data {
   return makeData({ type: new Float32(), length: d.length, nullCount: d.nullCount, nullBitmap: d.nullBitmap, offset: d.offset, data: out } as never);
 }
 
+/** Dictionary codes of another integer width as Int32 (a code past Int32 cannot index a real dictionary). */
+function codesAsInt32(d: Data): Int32Array {
+  const codes = d.values as ArrayLike<number | bigint>;
+  if (isInt32((d.type as Dictionary).indices)) return codes as Int32Array;
+  const out = sharedArray(Int32Array, d.length);
+  for (let i = 0; i < d.length; i++) {
+    const c = Number(codes[i]!);
+    if (c >= 0 && c <= 0x7fffffff) out[i] = c;
+    else if (d.getValid(i)) throw new RangeError(`dictionary code ${c} at row ${i} is outside the dictionary`);
+  }
+  return out;
+}
+
 export function normalizeData(d: Data): Data {
-  return isHalf(d.type) ? widenHalf(d) : narrowData(d);
+  const type = normalizeType(d.type);
+  if (type === d.type) return d;
+  if (isHalf(d.type)) return widenHalf(d);
+  if (d.typeId === Type.Dictionary) {
+    const dictionary = makeVector(d.dictionary!.data.map((c) => normalizeData(c as Data)));
+    // As widenHalf: the codes are sliced to the column's rows, the validity bitmap counts from d.offset.
+    return new ArrowData(type, d.offset, d.length, d.nullCount, [undefined, codesAsInt32(d), d.nullBitmap] as never, [], dictionary);
+  }
+  if (d.children.length > 0) {
+    // Offsets, validity and type ids stay as they are; only the children are rewritten.
+    return new ArrowData(type, d.offset, d.length, d.nullCount, d as never, d.children.map((c) => normalizeData(c as Data)));
+  }
+  return narrowData(d);
 }
 
 export function normalizeBatch(batch: RecordBatch): RecordBatch {

@@ -12,7 +12,8 @@ import { closeExecutors, readCsv, toRecords } from '../../src/index.ts';
 import { type HostAdvert, SHARED, hostQueue, inputFilesOf, isInside, parseAdverts, routeFor } from '../../src/scheduler/distributed/locality.ts';
 import { unpack } from '../../src/scheduler/distributed/values.ts';
 import type { JobData, JobResult, JobTask } from '../../src/scheduler/distributed/protocol.ts';
-import { HostUnavailableError } from '../../src/scheduler/distributed/errors.ts';
+import { HostUnavailableError, WorkerListError } from '../../src/scheduler/distributed/errors.ts';
+import { DistributedExecutor } from '../../src/scheduler/distributed/executor.ts';
 import { CHAIN_OP } from '../../src/scheduler/execute.ts';
 import { LEASE_EXPIRY_MS, LEASE_FILE, writeLease } from '../../src/scheduler/distributed/run-lease.ts';
 import { type Cluster, type WorkerProcess, scratchDir, skipReason, startCluster } from './harness.ts';
@@ -178,6 +179,59 @@ if (reason !== null) {
     assert.equal([...new Set(readOn(shared))], [files.s1]);
     assert.is(readOn(shared).length, parts(files.s1));
     assert.ok(shared.some((j) => j.files.length === 0), 'the groupby combine ran on the shared queue');
+  });
+
+  /**
+   * Makes every new client's look at the workers fail (as a Redis error would) for its first `ms`
+   * milliseconds (Infinity: always); returns the undo.
+   */
+  function failFirstLooks(ms: number): () => void {
+    const proto = DistributedExecutor.prototype as unknown as { readWorkers(this: { lastWorkerCheck: number }, conn: unknown): Promise<void> };
+    const original = proto.readWorkers;
+    const firstCall = new WeakMap<object, number>();
+    proto.readWorkers = function (this: { lastWorkerCheck: number }, conn: unknown) {
+      if (!firstCall.has(this)) firstCall.set(this, performance.now());
+      if (performance.now() - firstCall.get(this)! < ms) {
+        this.lastWorkerCheck = performance.now(); // as the real one, which notes the time before asking
+        return Promise.reject(new Error('injected: ERR the worker list could not be read'));
+      }
+      return original.call(this, conn);
+    };
+    return () => void (proto.readWorkers = original);
+  }
+
+  test('a new client whose first look at the workers fails asks again before routing: host-local reads still go to their hosts', async () => {
+    const undo = failFirstLooks(1200);
+    try {
+      const before = (await jobsOf('locality')).flatMap((j) => j.files);
+      const paths = [files.a1, files.b1, files.s1];
+      // redisTimeout differs from the other tests' configs: a new executor, so a new client that knows no host
+      assert.equal(await sumByK(paths, { redisTimeout: 20_000 }), expected(paths));
+      const shared = (await jobsOf('locality')).flatMap((j) => j.files).slice(before.length);
+      const claimedOnShared = shared.filter((f) => f === files.a1 || f === files.b1);
+      assert.equal(claimedOnShared, [], 'no read of a claimed file was sent to the shared queue');
+    } finally {
+      undo();
+      await closeExecutors();
+    }
+  });
+
+  test('a client that can never read the worker list fails the compute clearly within redisTimeout, sending nothing', async () => {
+    const undo = failFirstLooks(Infinity);
+    const t0 = performance.now();
+    try {
+      const guard = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the compute did not settle within 20 s')), 20_000).unref());
+      await Promise.race([sumByK([files.a1, files.s1], { redisTimeout: 1500 }), guard]);
+      assert.unreachable('the compute must fail');
+    } catch (err) {
+      const e = ((err as Error).cause ?? err) as Error;
+      assert.instance(e, WorkerListError, String(err));
+      assert.match(e.message, /cannot read the live workers .*\(injected: ERR the worker list could not be read; tried for 2 s\): no task was sent/);
+      assert.ok(performance.now() - t0 < 15_000, `failed in ${Math.round(performance.now() - t0)} ms`);
+    } finally {
+      undo();
+      await closeExecutors();
+    }
   });
 
   test("with host-b's worker gone: its --preferred-dir file is read by another host; its --local-dir file fails naming host and file", async () => {

@@ -45,6 +45,42 @@ test('a fixed dtype that does not fit names file, line, column, value and type',
   }
 });
 
+test('parseDates {column: format}: a value not in the format names the file, its line in the file, the column and the format', async () => {
+  const dir = fs.mkdtempSync(`${os.tmpdir()}/tessera-csv-`);
+  // Two files; the bad value sits in the second file, in a late partition, after a quoted field that
+  // spans two physical lines (so the row number and the line number differ).
+  const rows = (n: number) => Array.from({ length: n }, (_, i) => `${i},${String((i % 28) + 1).padStart(2, '0')}/03/2001 10:${String(i % 60).padStart(2, '0')},"n${i}"`);
+  const first = ['id,when,note', ...rows(300)];
+  const second = ['id,when,note', ...rows(400)];
+  second.splice(50, 1, '49,01/01/2001 00:00,"two\nlines"');
+  second.splice(361, 1, '360,2001-03-05 10:00,"iso, not the format"');
+  fs.writeFileSync(`${dir}/a.csv`, first.join('\n') + '\n');
+  fs.writeFileSync(`${dir}/b.csv`, second.join('\n') + '\n');
+  // Lines are 1-based and count the header and the extra line of the quoted field: 361 + 1 + 1.
+  const line = 363;
+  assert.is(fs.readFileSync(`${dir}/b.csv`, 'utf8').split('\n')[line - 1], '360,2001-03-05 10:00,"iso, not the format"');
+  for (const engine of ['fast', 'papaparse'] as const) {
+    for (const scheduler of ['sync', 'threads'] as const) {
+      const df = readCsv([`${dir}/a.csv`, `${dir}/b.csv`], { parseDates: { when: '%d/%m/%Y %H:%M' }, blocksize: 2048, engine });
+      assert.ok(df.npartitions > 4);
+      const e = await rejects(df.compute({ scheduler }),
+        new RegExp(`b\\.csv line ${line} \\(byte \\d+\\), column 'when': value "2001-03-05 10:00" is not a date in format '%d/%m/%Y %H:%M'`));
+      const cause = (e.cause ?? e) as CsvParseError;
+      assert.ok(cause instanceof CsvParseError, `${engine}/${scheduler}: a CsvParseError`);
+      assert.match(cause.location.file, /b\.csv$/);
+      assert.is(cause.location.line, line);
+      assert.is(cause.column, 'when');
+      assert.is(cause.value, '2001-03-05 10:00');
+      assert.is(cause.expected, "date in format '%d/%m/%Y %H:%M'");
+    }
+  }
+  // The good rows read as the format says (spaces around a value are ignored, as toDatetime does).
+  fs.writeFileSync(`${dir}/ok.csv`, 'when\n 05/03/2001 10:07 \n29/02/2004 23:59\nNA\n');
+  const got = (await readCsv(`${dir}/ok.csv`, { parseDates: { when: '%d/%m/%Y %H:%M' } }).col('when').toList({ scheduler: 'sync' })).map((d) => (d === null ? null : (d as Date).getTime()));
+  assert.equal(got, [Date.UTC(2001, 2, 5, 10, 7), Date.UTC(2004, 1, 29, 23, 59), null]);
+  fs.rmSync(dir, { recursive: true });
+});
+
 for (const scheduler of ['sync', 'threads', 'processes'] as const) {
   test(`[${scheduler}] an inferred type contradicted outside the samples widens the column for every partition`, async () => {
     const dir = fs.mkdtempSync(`${os.tmpdir()}/tessera-csv-`);

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as arrow from 'apache-arrow';
-import { type DataFrame, compute, fromArrow, fromRecordBatches, readArrowIpc, readParquet, toRecords } from '../../src/index.ts';
+import { type DataFrame, compute, fromArrow, fromRecordBatches, readArrowIpc, readParquet, toArrowIpc, toRecords } from '../../src/index.ts';
 import { halfToNumber } from '../../src/kernels/ingest-types.ts';
 import { resultBatch } from '../../src/kernels/map-partitions.ts';
 import { parquetStats, resetParquetStats } from '../../src/io/parquet/ops.ts';
@@ -221,6 +221,104 @@ test('mapPartitions: a float16 column returned by the function comes in as float
   const meta = new arrow.Schema([new arrow.Field('x', F32, true), new arrow.Field('g', new arrow.Utf8(), true)]);
   const c = resultBatch(table(EDGES, F16), meta, 0);
   assert.is(show([...c.getChild('x')!]), show([...table(EDGES, F32).getChild('x')!]));
+});
+
+// Float16 nested inside List, FixedSizeList, Struct, Map and dictionary values: widened at any depth,
+// so the schema says Float32 everywhere and a kernel reading a child's `.values` sees the numbers.
+const HALVES = [1.5, -0, null, 65504, 2 ** -24, -Infinity, NaN, 0.333251953125, -7, 1023 * 2 ** -24];
+
+function nestedTable(t: arrow.Float): arrow.Table {
+  const f = (name: string) => new arrow.Field(name, t, true);
+  const rows = [0, 1, 2, 3];
+  const chunk = (r: number) => HALVES.slice((r * 3) % HALVES.length, ((r * 3) % HALVES.length) + 3);
+  return new arrow.Table({
+    id: arrow.vectorFromArray(rows, new arrow.Int32()),
+    l: arrow.vectorFromArray(rows.map((r) => (r === 2 ? null : r === 3 ? [] : chunk(r))), new arrow.List(f('item'))),
+    fl: arrow.vectorFromArray(rows.map((r) => (r === 1 ? null : [HALVES[r]!, HALVES[r + 4]!])), new arrow.FixedSizeList(2, f('item'))),
+    s: arrow.vectorFromArray(rows.map((r) => (r === 3 ? null : { a: HALVES[r + 2]!, b: r, ll: chunk(r + 1) })), new arrow.Struct([f('a'), new arrow.Field('b', new arrow.Int32(), true), new arrow.Field('ll', new arrow.List(f('item')), true)])),
+    m: arrow.vectorFromArray(rows.map((r) => (r === 0 ? null : new Map([[`k${r}`, HALVES[r + 5]!], ['z', HALVES[r]!]]))), new arrow.Map_(new arrow.Field('entries', new arrow.Struct<any>([new arrow.Field('key', new arrow.Utf8(), false), f('value')]), false))),
+  });
+}
+
+/** Every Float32 (or Float16) Data below a column, with its path: the raw values a kernel would read. */
+function floatLeaves(d: arrow.Data, where: string, out: [string, arrow.Data][] = []): [string, arrow.Data][] {
+  if (d.typeId === arrow.Type.Float) out.push([where, d]);
+  d.children.forEach((c, i) => floatLeaves(c as arrow.Data, `${where}.${(d.type.children[i] as arrow.Field).name}`, out));
+  return out;
+}
+
+/** Checks a result: no Float16 anywhere, and every float leaf's raw values decode to the float32 frame's. */
+function sameNested(got: arrow.Table, want: arrow.Table, where: string, raw = true): void {
+  assert.not.match(String(got.schema), /Float16/, `${where}: schema ${String(got.schema)}`);
+  assert.is(String(got.schema), String(want.schema), `${where}: schema`);
+  assert.is(show(toRecords(got)), show(toRecords(want)), `${where}: records`);
+  for (const name of want.schema.fields.map((f) => f.name)) {
+    const g = got.getChild(name)!.data.flatMap((d) => floatLeaves(d, name));
+    const w = want.getChild(name)!.data.flatMap((d) => floatLeaves(d, name));
+    g.forEach(([p, d]) => assert.instance(d.values, Float32Array, `${where}: ${p} holds float32 values`));
+    // Raw values compare leaf by leaf when both sides are one unsliced chunk.
+    if (!raw) continue;
+    assert.is(g.length, w.length, `${where}: float leaves of ${name}`);
+    g.forEach(([p, d], i) => {
+      const wd = w[i]![1];
+      const valid = (x: arrow.Data, j: number) => x.getValid(j);
+      const raw = (x: arrow.Data) => show(Array.from({ length: x.length }, (_, j) => (valid(x, j) ? (x.values as Float32Array)[j] : null)));
+      assert.is(raw(d), raw(wd), `${where}: raw values of ${p}`);
+    });
+  }
+}
+
+test('nested float16 (List, FixedSizeList, Struct, Map) comes in as float32 at every depth: fromRecordBatches, IPC, mapPartitions', async () => {
+  const t16 = nestedTable(F16);
+  const t32 = nestedTable(F32);
+  const want = await fromRecordBatches(t32.batches).compute(sync);
+  const df = fromRecordBatches(t16.batches);
+  assert.not.match(String(df.schema), /Float16/);
+  assert.is(String(df.schema), String(t32.schema));
+  sameNested(await df.compute(sync), want, 'fromRecordBatches');
+  sameNested(await df.compute({ scheduler: 'threads' }), want, 'fromRecordBatches, threads');
+  // Sliced batches (offsets into the children) and a one-row batch.
+  const sliced = [t16.batches[0]!.slice(0, 1), t16.batches[0]!.slice(1, 4)];
+  sameNested(await fromRecordBatches(sliced).compute(sync), want, 'sliced batches', false);
+
+  const dir = tmpDir('f16-nested');
+  for (const format of ['file', 'stream'] as const) {
+    const file = path.join(dir, `n-${format}.arrow`);
+    fs.writeFileSync(file, arrow.tableToIPC(t16, format));
+    const ipc = readArrowIpc(file);
+    assert.is(String(ipc.schema), String(t32.schema), `ipc ${format}: schema`);
+    sameNested(await ipc.compute(sync), want, `ipc ${format}`);
+    sameNested(await ipc.compute({ scheduler: 'processes' }), want, `ipc ${format}, processes`);
+  }
+  // Parquet (FLOAT16 leaves written by parquet-wasm), two row groups: through the IPC export.
+  const pq = path.join(dir, 'n.parquet');
+  writeParquet(pq, t16, 3);
+  const pqWant = await readParquet((writeParquet(path.join(dir, 'n32.parquet'), t32, 3), path.join(dir, 'n32.parquet'))).compute(sync);
+  assert.is(String(readParquet(pq).schema), String(pqWant.schema), 'parquet: schema');
+  sameNested(await readParquet(pq).compute(sync), pqWant, 'parquet', false);
+  assert.is(show(toRecords(pqWant)), show(toRecords(want)), 'parquet float32 file reads as the frame');
+  // Written back by tessera and read again: float32 all the way.
+  const out = path.join(dir, 'written');
+  await toArrowIpc(df, out, sync);
+  sameNested(await readArrowIpc(out).compute(sync), want, 'toArrowIpc round trip');
+
+  const b = resultBatch(t16, null, 0);
+  sameNested(new arrow.Table([b]), want, 'mapPartitions result');
+});
+
+test('a dictionary of float16 values comes in as a dictionary of float32 values', async () => {
+  const vals = [1.5, -0, 65504, 2 ** -24];
+  const mk = (t: arrow.Float) => {
+    const dict = arrow.makeData({ type: t, length: 4, nullCount: 0, data: t.precision === arrow.Precision.HALF ? Uint16Array.from(vals, arrow.util.float64ToUint16) : Float32Array.from(vals) });
+    const type = new arrow.Dictionary(t, new arrow.Int8());
+    const codes = arrow.makeData({ type, length: 5, nullCount: 0, data: Int8Array.from([3, 0, 0, 1, 2]), dictionary: arrow.makeVector(dict) });
+    return new arrow.Table({ d: arrow.makeVector(codes) });
+  };
+  const got = await fromRecordBatches(mk(F16).batches).compute(sync);
+  assert.is(String(got.schema.fields[0]!.type), 'Dictionary<Int32, Float32>');
+  const col = got.getChild('d')!;
+  assert.instance(col.data[0]!.dictionary!.data[0]!.values, Float32Array);
+  assert.is(show([...col]), show([2 ** -24, 1.5, 1.5, -0, 65504]));
 });
 
 test.after(async () => {

@@ -9,7 +9,6 @@ import { type ReductionOptions, reductionRequest } from '../reductions.ts';
 import type { ScalarNode } from '../plan.ts';
 import { optionsOf } from './operands.ts';
 import { type DtField, ROUND_UNITS, type ToDatetimeOptions, formatParser } from '../../kernels/dates.ts';
-import type { DataFrame } from '../dataframe.ts';
 import type { CsvOptions } from '../../io/csv/options.ts';
 import { checkTimeZone } from '../../kernels/time-zones.ts';
 
@@ -89,14 +88,13 @@ export function temporalExtreme(s: Series, name: 'min' | 'max', options?: Reduct
 }
 
 /**
- * readCsv(files, {parseDates: {column: format}}): those columns read as text, then parsed with their format
- * (toDatetime's strftime subset). A value that does not parse fails the compute naming the column, the value,
- * its row in the partition and the files; other columns keep ISO detection.
+ * Checks readCsv's parseDates: {column: format} (toDatetime's strftime subset). The reader parses those
+ * columns with their formats (io/csv/values.ts), so a value that does not parse is reported like any other
+ * CSV value: file, line, byte offset, column and the format expected; other columns keep ISO detection.
  */
-export function parseDatesWithFormats(input: string | readonly string[], options: CsvOptions, formats: Readonly<Record<string, string>>, read: (o: CsvOptions) => DataFrame, fail: (m: string) => Error): DataFrame {
+export function checkDateFormats(options: CsvOptions, formats: Readonly<Record<string, string>>, fail: (m: string) => Error): void {
   const entries = Object.entries(formats);
   if (entries.length === 0) throw fail('options.parseDates is an empty object; give {column: format}, e.g. {when: \'%d/%m/%Y %H:%M\'}');
-  const dtype: Record<string, string> = { ...(options.dtype ?? {}) };
   for (const [c, f] of entries) {
     if (typeof f !== 'string') throw fail(`options.parseDates: the format of '${c}' must be a string such as '%d/%m/%Y'; got ${JSON.stringify(f)}`);
     try {
@@ -104,18 +102,6 @@ export function parseDatesWithFormats(input: string | readonly string[], options
     } catch (e) {
       throw fail(`options.parseDates: column '${c}': ${(e as Error).message.replace(/^toDatetime: /, '')}`);
     }
-    if (Object.hasOwn(dtype, c)) throw fail(`options.parseDates gives a format for '${c}' and options.dtype a type; give one of them`);
-    dtype[c] = 'string';
+    if (options.dtype && Object.hasOwn(options.dtype, c)) throw fail(`options.parseDates gives a format for '${c}' and options.dtype a type; give one of them`);
   }
-  let df: DataFrame;
-  try {
-    df = read({ ...options, parseDates: true, dtype: dtype as CsvOptions['dtype'] });
-  } catch (e) {
-    // The reader checks dtype's names: say it of parseDates, which the user wrote.
-    const m = /options\.dtype names '(.*)', not among the columns (.*)$/.exec((e as Error).message);
-    if (m && Object.hasOwn(formats, m[1]!)) throw fail(`options.parseDates names '${m[1]}', which is not a column (columns: ${m[2]})`);
-    throw e;
-  }
-  const files = typeof input === 'string' ? input : input.length <= 3 ? input.join(', ') : `${input.slice(0, 3).join(', ')} and ${input.length - 3} more`;
-  return df.assign(Object.fromEntries(entries.map(([c, f]) => [c, new Series(df.node, { t: 'call', fn: 'to_datetime', args: [{ t: 'col', name: c }], opts: { format: f, errors: 'raise', unit: null, source: `readCsv(${files}) column '${c}'` } }, c)])));
 }

@@ -9,7 +9,7 @@ import { NaMatcher } from './na-matcher.ts';
 import { NOT_INT, isNanText, isStringNumber, latin1, parseFloatBytes, parseIntBytes, utf8Text } from './number-bytes.ts';
 import type { OutColumn, ParsedColumns, PartitionPlan } from './plan.ts';
 import type { RowProblems } from './problems.ts';
-import { parseBool, parseDate, parseInt64, parseTimestamp } from './values.ts';
+import { parseBool, parseDate, parseFormatted, parseInt64, parseTimestamp } from './values.ts';
 import { type WasmRows, ownerOf, rowsInstance } from './wasm-rows.ts';
 
 const NL = 10;
@@ -411,7 +411,10 @@ function appendValue(src: Uint8Array, s: number, e: number, col: OutColumn, buil
     case 'string': (builder as Utf8Builder).appendBytes(src, s, e); return true;
     case 'bool': return appendIf(parseBool(latin1(src, s, e)), (x) => (builder as BoolBuilder).append(x));
     case 'date': return appendIf(parseDate(latin1(src, s, e)), (x) => (builder as Int32Builder).append(x));
-    case 'timestamp': return appendIf(parseTimestamp(latin1(src, s, e)), (x) => (builder as BigIntBuilder).appendBigInt(BigInt(x)));
+    case 'timestamp': {
+      const ms = col.format === undefined ? parseTimestamp(latin1(src, s, e)) : parseFormatted(utf8Text(src, s, e), col.format);
+      return appendIf(ms, (x) => (builder as BigIntBuilder).appendBigInt(BigInt(x)));
+    }
   }
 }
 

@@ -68,9 +68,10 @@ export function addSample(text: string, truncated: boolean, file: { path: string
 }
 
 /** The kind of one column from its stats and the options; `forced` when the user fixed it. */
-export function resolveKind(s: ColumnStats, opts: ResolvedCsvOptions): { kind: ColumnKind; forced: boolean; dates?: boolean } {
+export function resolveKind(s: ColumnStats, opts: ResolvedCsvOptions): { kind: ColumnKind; forced: boolean; dates?: boolean; format?: string } {
   const fixed = Object.hasOwn(opts.dtype, s.name) ? opts.dtype[s.name] : undefined;
   if (fixed) return { kind: fixed === 'category' ? 'category' : fixed, forced: true };
+  if (Object.hasOwn(opts.dateFormats, s.name)) return { kind: 'timestamp', forced: true, format: opts.dateFormats[s.name]! };
   const datesListed = Array.isArray(opts.parseDates) && opts.parseDates.includes(s.name);
   if (datesListed) return { kind: dateKind(s), forced: true, dates: true };
   const k = s.kinds;

@@ -63,6 +63,8 @@ export interface ResolvedCsvOptions {
   dtype: Record<string, CsvDtype>;
   naValues: string[];
   parseDates: boolean | string[];
+  /** parseDates: {column: format}: those columns are timestamps parsed with their strftime-like format. */
+  dateFormats: Record<string, string>;
   pathColumn: string | null;
   skipRows: number;
   comment: string | null;
@@ -130,7 +132,12 @@ export function resolveOptions(opts: CsvOptions = {}): ResolvedCsvOptions {
   const sampleBytes = opts.sampleBytes === 'full' ? 'full' : parseByteSize(opts.sampleBytes ?? 256 * 1024, 'sampleBytes');
   const pathColumn = opts.includePathColumn === true ? 'path' : typeof opts.includePathColumn === 'string' ? opts.includePathColumn : null;
   // ISO dates and timestamps are detected unless turned off (as DuckDB; a column that later holds other text widens to a string).
-  const parseDates = opts.parseDates === undefined ? true : typeof opts.parseDates === 'boolean' ? opts.parseDates : stringList(opts.parseDates, 'parseDates');
+  // {column: format}: those columns are parsed with their format (checked in readCsv), the others keep ISO detection.
+  const p = opts.parseDates;
+  const formats = typeof p === 'object' && p !== null && !Array.isArray(p) ? (p as Readonly<Record<string, string>>) : null;
+  const parseDates = p === undefined || formats !== null ? true : typeof p === 'boolean' ? p : stringList(p as readonly string[], 'parseDates');
+  const dateFormats: Record<string, string> = Object.create(null);
+  for (const [col, f] of Object.entries(formats ?? {})) dateFormats[col] = f;
   if (opts.comment !== undefined && (opts.comment.length === 0 || /[\r\n]/.test(opts.comment))) {
     throw new CsvOptionError(`options.comment must be a non-empty single-line prefix, got ${JSON.stringify(opts.comment)}`);
   }
@@ -144,6 +151,7 @@ export function resolveOptions(opts: CsvOptions = {}): ResolvedCsvOptions {
     dtype,
     naValues: opts.naValues ? stringList(opts.naValues, 'naValues') : [...DEFAULT_NA_VALUES],
     parseDates,
+    dateFormats,
     pathColumn,
     skipRows,
     comment: opts.comment ?? null,

@@ -7,7 +7,7 @@ import { makeBuilder } from './builders.ts';
 import type { OutColumn, ParsedColumns, PartitionPlan } from './plan.ts';
 import type { RowProblems } from './problems.ts';
 import { inputIndex, lfRowEnds } from './row-ends.ts';
-import { isStringNumberText, parseBool, parseDate, parseFloat64, parseInt32, parseInt64, parseTimestamp } from './values.ts';
+import { isStringNumberText, parseBool, parseDate, parseFloat64, parseInt32, parseInt64, parseFormatted, parseTimestamp } from './values.ts';
 
 const decoder = new TextDecoder();
 
@@ -68,7 +68,7 @@ function appendValue(text: string, col: OutColumn, builder: ColumnBuilder): bool
     case 'int64': return appendIf(parseInt64(text), (v) => (builder as BigIntBuilder).appendBigInt(v));
     case 'bool': return appendIf(parseBool(text), (v) => (builder as BoolBuilder).append(v));
     case 'date': return appendIf(parseDate(text), (v) => (builder as Int32Builder).append(v));
-    case 'timestamp': return appendIf(parseTimestamp(text), (v) => (builder as BigIntBuilder).appendBigInt(BigInt(v)));
+    case 'timestamp': return appendIf(col.format === undefined ? parseTimestamp(text) : parseFormatted(text, col.format), (v) => (builder as BigIntBuilder).appendBigInt(BigInt(v)));
     case 'category':
       (builder as DictBuilder).appendString(text);
       return true;

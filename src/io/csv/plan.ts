@@ -19,6 +19,8 @@ export interface OutColumn {
   readonly forced: boolean;
   /** Listed in options.parseDates: a date column meeting a timestamp widens to timestamp; anything else fails. */
   readonly dates?: boolean;
+  /** parseDates: {column: format}: kind 'timestamp', parsed with this strftime-like format (values.ts). */
+  readonly format?: string;
 }
 
 export interface PartitionPlan {

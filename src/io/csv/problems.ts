@@ -61,6 +61,12 @@ export class RowProblems {
         loc, column.name, text, column.kind, this.plan.sourceId, widenTo,
       );
     }
+    if (column.format !== undefined) {
+      throw new CsvParseError(
+        `${where(loc)}, column '${column.name}': value ${JSON.stringify(shorten(text))} is not a date in format '${column.format}' (options.parseDates); fix the value, or read the column as text (dtype: { '${column.name}': 'string' }) and convert it with toDatetime(..., { format, errors: 'coerce' })`,
+        loc, column.name, text, `date in format '${column.format}'`,
+      );
+    }
     const source = column.forced ? 'set by options.dtype/parseDates' : 'inferred from samples of every file';
     const fix = column.forced
       ? 'fix the value or choose another dtype'

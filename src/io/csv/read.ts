@@ -5,12 +5,12 @@ import { DataFrame } from '../../collections/dataframe.ts';
 import { CsvOptionError } from './errors.ts';
 import type { CsvOptions } from './options.ts';
 import { csvSource } from './scan.ts';
-import { parseDatesWithFormats } from '../../collections/verbs/dates.ts';
+import { checkDateFormats } from '../../collections/verbs/dates.ts';
 
 /** A lazy DataFrame over CSV files: a path, a directory, a glob ('data/*.csv', '**\/*.csv.gz') or a list of them. */
 export function readCsv(input: string | readonly string[], options: CsvOptions = {}): DataFrame {
   const p = options?.parseDates;
-  // parseDates: {column: format} (issue 18): those columns are read as text and parsed with their format.
-  if (typeof p === 'object' && p !== null && !Array.isArray(p)) return parseDatesWithFormats(input, options, p as Record<string, string>, (o) => DataFrame.fromSource(csvSource(input, o)), (m) => new CsvOptionError(m));
+  // parseDates: {column: format} (issue 18): those columns are parsed with their format by the reader.
+  if (typeof p === 'object' && p !== null && !Array.isArray(p)) checkDateFormats(options, p as Record<string, string>, (m) => new CsvOptionError(m));
   return DataFrame.fromSource(csvSource(input, options));
 }

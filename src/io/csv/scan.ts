@@ -102,8 +102,8 @@ function sampleAll(layouts: readonly FileLayout[], ranges: readonly FileRanges[]
 
 function schemaColumns(stats: readonly ColumnStats[], opts: ResolvedCsvOptions): SchemaColumn[] {
   return stats.map((s) => {
-    const { kind, forced, dates } = resolveKind(s, opts);
-    return dates ? { name: s.name, kind, forced, dates } : { name: s.name, kind, forced };
+    const { kind, forced, dates, format } = resolveKind(s, opts);
+    return dates ? { name: s.name, kind, forced, dates } : format !== undefined ? { name: s.name, kind, forced, format } : { name: s.name, kind, forced };
   });
 }
 
@@ -117,6 +117,8 @@ function checkColumnOptions(names: readonly string[], opts: ResolvedCsvOptions):
   if (opts.columns) known('options.columns', opts.columns.filter((c) => c !== opts.pathColumn));
   known('options.dtype', Object.keys(opts.dtype));
   if (Array.isArray(opts.parseDates)) known('options.parseDates', opts.parseDates);
+  const unknownFormat = Object.keys(opts.dateFormats).find((c) => !names.includes(c));
+  if (unknownFormat !== undefined) throw new CsvOptionError(`options.parseDates names '${unknownFormat}', which is not a column (columns: ${names.map((n) => `'${n}'`).join(', ')})`);
   if (opts.pathColumn && names.includes(opts.pathColumn)) {
     throw new CsvOptionError(`options.includePathColumn would add '${opts.pathColumn}', but the files already have a column of that name; pass another name: includePathColumn: 'source_file'`);
   }

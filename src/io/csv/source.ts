@@ -20,6 +20,8 @@ export interface SchemaColumn {
   readonly forced: boolean;
   /** Listed in options.parseDates: forced to a date or timestamp, yet a date column may still widen to timestamp. */
   readonly dates?: boolean;
+  /** parseDates: {column: format}: a timestamp column parsed with this format. */
+  readonly format?: string;
 }
 
 export interface SourceFile {
@@ -141,7 +143,7 @@ export class CsvSource implements PartitionSource {
       const c = d.columns.findIndex((col) => col.name === name);
       if (c >= 0) {
         const col = d.columns[c]!;
-        out.push({ name, kind: col.kind, field: file.fieldOf[c]!, dictId: c, forced: col.forced, dates: col.dates });
+        out.push({ name, kind: col.kind, field: file.fieldOf[c]!, dictId: c, forced: col.forced, dates: col.dates, ...(col.format !== undefined ? { format: col.format } : {}) });
       } else if (name === d.pathColumn) {
         pathColumn = { name, dictId: d.columns.length, position: out.length };
       } else {

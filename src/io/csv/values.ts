@@ -1,6 +1,8 @@
 // The text grammar of typed values, on JS strings: used by schema inference and by the papaparse path.
 // The fast parser implements the same grammar on bytes; the differential test holds the two together.
 
+import { formatParser } from '../../kernels/dates.ts';
+
 export const KIND_BOOL = 1;
 export const KIND_INT32 = 2;
 export const KIND_INT64 = 4;
@@ -114,4 +116,16 @@ function offsetMs(tz: string | undefined): number {
   const sign = tz[0] === '-' ? -1 : 1;
   const digits = tz.slice(1).replace(':', '');
   return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60000;
+}
+
+const formatted = new Map<string, (s: string) => number | undefined>();
+
+/**
+ * Milliseconds since the epoch of text in a parseDates format ('%d/%m/%Y %H:%M', kernels/dates.ts), or
+ * undefined. Surrounding spaces are ignored, as toDatetime ignores them. One parser per format, kept.
+ */
+export function parseFormatted(s: string, format: string): number | undefined {
+  let parse = formatted.get(format);
+  if (!parse) formatted.set(format, (parse = formatParser(format)));
+  return parse(s.trim());
 }

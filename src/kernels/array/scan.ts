@@ -50,8 +50,8 @@ export function scan(name: ScanName, x: Strided, axis: number, carry?: Strided, 
       }
     } else {
       const o = out as Float64Array;
-      // a sum starts from -0, the additive identity (-0 + x is x for every x, -0 included; +0 + -0 is +0), so a
-      // lane's first value is its element, as NumPy's cumsum
+      // A sum starts at -0, the IEEE additive identity (-0 + x is x, +0 included): the scan is then NumPy's
+      // out[0] = x[0], out[i] = out[i-1] + x[i], and a lane of -0 stays -0 (starting at +0 made it +0).
       let acc = carry ? Number((carry.data as ArrayLike<number | bigint>)[carry.offset + lane]!) : product ? 1 : -0;
       const d = x.data as Float64Array;
       for (let k = 0; k < n; k++, inIdx += si, outIdx += so) {

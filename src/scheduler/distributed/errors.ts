@@ -25,6 +25,17 @@ export class RedisUnavailableError extends Error {
   }
 }
 
+/** A new client could not read which workers are alive and what their hosts read locally, so it sent nothing. */
+export class WorkerListError extends Error {
+  constructor(redis: string, waitedMs: number, lastError: string) {
+    super(
+      `cannot read the live workers and their locality adverts from Redis at ${redis} (${lastError}; tried for ${Math.round(waitedMs / 1000)} s): ` +
+        'no task was sent, since routing without them would send reads of host-local files to the shared queue; check Redis, or raise the redisTimeout option',
+    );
+    this.name = 'WorkerListError';
+  }
+}
+
 /** A worker refused the task: its tessera version or a user module differs from the client's. */
 export class VersionMismatchError extends Error {
   constructor(message: string) {

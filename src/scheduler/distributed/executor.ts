@@ -20,7 +20,7 @@ import type { JobData, JobResult, JobTask, TaskOutcome } from './protocol.ts';
 import { type StoreTarget, hasStoredRef, loadValue, pack, storeValue, storedRefsIn, unpack } from './values.ts';
 import { type StoredRef, pathOf, storageRoot, unlinkQuietly } from './storage.ts';
 import { PACKAGE_VERSION, moduleHash, udfModulesIn } from './version.ts';
-import { HostUnavailableError, NoWorkerError, RedisUnavailableError, VersionMismatchError } from './errors.ts';
+import { HostUnavailableError, NoWorkerError, RedisUnavailableError, VersionMismatchError, WorkerListError } from './errors.ts';
 import { LEASE_REFRESH_MS, sweepExpiredRuns, writeLease } from './run-lease.ts';
 import { type HostAdvert, type Route, SHARED, hostQueue, inputFilesOf, parseAdverts, routeFor } from './locality.ts';
 
@@ -136,6 +136,8 @@ export class DistributedExecutor implements Executor {
   private lastWorkerCheck = 0;
   /** The look at Redis under way (workers, adverts), shared by everyone who needs it. */
   private refreshing: Promise<void> | null = null;
+  /** Whether a look at Redis has ever succeeded: until then routing knows no host (workersUnknown). */
+  private workersKnown = false;
   /** When this client last removed expired run directories of killed clients (performance.now()). */
   private lastSweep = Number.NEGATIVE_INFINITY;
   /** Hosts with a live worker, what every host advertised it reads locally, and tasks in flight per host queue. */
@@ -386,6 +388,14 @@ export class DistributedExecutor implements Executor {
     // and wait for a look already under way (the monitor's, or another flush's): routing before its answer
     // would use what was known before it, on a new client nothing, sending host-local files to the shared queue.
     if (this.refreshing !== null || performance.now() - this.lastWorkerCheck >= HEARTBEAT_MS / 2) await this.refreshWorkers(conn).catch(() => {});
+    // A client that never managed to look would route blind: ask again, for at most redisTimeout, then fail.
+    if (!this.workersKnown) {
+      const failure = await this.workersUnknown(conn, items);
+      if (failure !== null) {
+        for (const p of items) if (!p.settled && !p.run.ended) p.reject(failure);
+        return;
+      }
+    }
     const byRun = new Map<RunState, Pending[]>();
     for (const p of items) {
       if (p.run.ended || p.settled) continue;
@@ -622,6 +632,30 @@ export class DistributedExecutor implements Executor {
     await this.poll(conn, now);
   }
 
+  /**
+   * The first look at the workers failed: try again (0.1 s, doubling to 1 s) until one succeeds, every task
+   * waiting is settled, or redisTimeout passes. Null when routing may go on; else the error for the tasks.
+   */
+  private async workersUnknown(conn: Connections, items: readonly Pending[]): Promise<Error | null> {
+    const deadline = performance.now() + this.options.redisTimeoutMs;
+    let lastError = 'no answer';
+    for (let delay = 100; ; delay = Math.min(1000, delay * 2)) {
+      try {
+        await this.refreshWorkers(conn);
+        if (this.workersKnown) return null;
+      } catch (e) {
+        lastError = e instanceof Error ? e.message : String(e);
+      }
+      if (this.conn !== conn) return new Error('the distributed executor was closed while reading the worker list from Redis');
+      if (items.every((p) => p.settled || p.run.ended)) return null;
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        return new WorkerListError(this.target.display, this.options.redisTimeoutMs, lastError);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(delay, left)));
+    }
+  }
+
   /** Live workers (their threads, their hosts) and the hosts' locality adverts, from Redis. */
   private refreshWorkers(conn: Connections): Promise<void> {
     this.refreshing ??= this.readWorkers(conn).finally(() => (this.refreshing = null));
@@ -648,6 +682,7 @@ export class DistributedExecutor implements Executor {
     this.threads = threads;
     this.liveHosts = live;
     this.adverts = parseAdverts(adverts, Date.now());
+    this.workersKnown = true;
   }
 
   /**

@@ -242,7 +242,7 @@ test('toDatetime({tz}): wall-clock text in the zone, its own offset kept; a time
   }
 });
 
-test("readCsv parseDates: {column: format}: parsed with the format at any blocksize; a bad value names file, column, value and row; options checked", async () => {
+test("readCsv parseDates: {column: format}: parsed with the format at any blocksize; a bad value names file, line, column, value and format; options checked", async () => {
   const f = join(dir, 'formatted.csv');
   const when = MS.map((t) => (t === null ? 'NA' : `${String(new Date(t).getUTCDate()).padStart(2, '0')}/${String(new Date(t).getUTCMonth() + 1).padStart(2, '0')}/${new Date(t).getUTCFullYear()} ${String(new Date(t).getUTCHours()).padStart(2, '0')}:${String(new Date(t).getUTCMinutes()).padStart(2, '0')}`));
   writeFileSync(f, `id,when,iso\n${when.map((w, i) => `${i},${w},2001-01-0${(i % 9) + 1}`).join('\n')}\n`);
@@ -256,7 +256,7 @@ test("readCsv parseDates: {column: format}: parsed with the format at any blocks
   }
   const bad = join(dir, 'bad-dates.csv');
   writeFileSync(bad, 'k,when\n1,03/02/2001 04:05\n2,2001-02-03 04:05\n');
-  await rejects(readCsv(bad, { parseDates: { when: '%d/%m/%Y %H:%M' } }).compute({ scheduler: 'sync' }), /readCsv\(.*bad-dates\.csv\) column 'when': "2001-02-03 04:05" \(row 1 of the partition\) is not a date in format '%d\/%m\/%Y %H:%M'/);
+  await rejects(readCsv(bad, { parseDates: { when: '%d/%m/%Y %H:%M' } }).compute({ scheduler: 'sync' }), /bad-dates\.csv line 3 \(byte 26\), column 'when': value "2001-02-03 04:05" is not a date in format '%d\/%m\/%Y %H:%M'/);
   assert.throws(() => readCsv(bad, { parseDates: { nope: '%Y' } }), /parseDates names 'nope', which is not a column \(columns: 'k', 'when'\)/);
   assert.throws(() => readCsv(bad, { parseDates: { when: '%Y %q' } }), /column 'when': format directive %q is not supported/);
   assert.throws(() => readCsv(bad, { parseDates: { when: '%Y' }, dtype: { when: 'string' } }), /a format for 'when' and options.dtype a type/);
