@@ -123,13 +123,15 @@ export function syrk(x: Strided): Strided<Float64Array> {
 }
 
 /**
- * The upper triangle of the n x n block of `c` at `at` (row stride ldc) minus x.T @ x, for a 2-D x (k x n):
- * the trailing update of a blocked Cholesky. Entries below the diagonal may be overwritten with partial sums.
+ * The upper triangle of the rows x n block of `c` at `at` (row stride ldc) minus the first `rows` rows of
+ * x.T @ x, for a 2-D x (k x n) and rows <= n (default n): the updates of a blocked Cholesky. Entries below
+ * the diagonal may be overwritten with partial sums.
  */
-export function syrkSubtractUpper(x: Strided, c: Float64Array, at: number, ldc: number): void {
+export function syrkSubtractUpper(x: Strided, c: Float64Array, at: number, ldc: number, rows = x.shape[1]!): void {
   const [k, n] = x.shape as [number, number];
-  const xt: Strided = { data: x.data, shape: [n, k], stride: [x.stride[1]!, x.stride[0]!], offset: x.offset };
-  blocked(xt, x, n, k, n, true, { c, at, ldc, sign: -1, fresh: false });
+  if (!(rows >= 0 && rows <= n)) throw new RangeError(`syrkSubtractUpper: rows must be in [0, ${n}], got ${rows}`);
+  const xt: Strided = { data: x.data, shape: [rows, k], stride: [x.stride[1]!, x.stride[0]!], offset: x.offset };
+  blocked(xt, x, rows, k, n, true, { c, at, ldc, sign: -1, fresh: false });
 }
 
 function mirrorUpper(c: Float64Array, at: number, ldc: number, n: number): void {
@@ -152,7 +154,10 @@ interface Target {
  */
 const RESIDENT_MAX = 2 ** 23;
 
-/** The blocked loops; with `symmetric` (m = n, C symmetric) only tiles touching the upper triangle are computed. */
+/**
+ * The blocked loops; with `symmetric` (C's rows and columns both start on its diagonal, m <= n) only tiles
+ * touching the upper triangle are computed.
+ */
 function blocked(a: Strided, b: Strided, m: number, k: number, n: number, symmetric: boolean, out: Target): void {
   const { c, at, ldc: ldC, sign } = out;
   // with WebAssembly SIMD the panels are packed straight into the kernel's memory
