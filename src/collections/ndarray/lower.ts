@@ -298,12 +298,16 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
           keys.push(lw.sink.addTask(keyOf(node, b), 'array.transpose', [ref(roots.get(`${j}.${i}`)!), [1, 0]]));
           continue;
         }
+        // a diagonal block summed over several row blocks adds packed upper triangles (half the memory
+        // and the same bits: the full partials' lower halves only mirrored them) and unpacks the sum
+        const packed = gram && i === j && inner > 1;
         const parts: Key[] = [];
         for (let p = 0; p < inner; p++) {
-          const task = gram && i === j ? (['array.syrk', [ref(blockKey(lw, node.b, [p, j]))]] as const) : (['array.matmul', [ref(blockKey(lw, node.a, [i, p])), ref(blockKey(lw, node.b, [p, j]))]] as const);
+          const task = gram && i === j ? ([packed ? 'array.syrk-packed' : 'array.syrk', [ref(blockKey(lw, node.b, [p, j]))]] as const) : (['array.matmul', [ref(blockKey(lw, node.a, [i, p])), ref(blockKey(lw, node.b, [p, j]))]] as const);
           parts.push(lw.sink.addTask(`${node.token}-p#${i}.${j}.${p}`, task[0], [...task[1]]));
         }
-        const root = tree(lw, parts, 'array.add', `${node.token}-s#${i}.${j}`, width);
+        const sum = tree(lw, parts, 'array.add', `${node.token}-s#${i}.${j}`, width);
+        const root = packed ? lw.sink.addTask(`${node.token}-u#${i}.${j}`, 'array.unpack-upper', [ref(sum)]) : sum;
         roots.set(`${i}.${j}`, root);
         // the block's key is the root of its sum: a pick keeps the naming uniform
         keys.push(root);
