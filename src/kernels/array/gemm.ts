@@ -140,7 +140,7 @@ export const packedRowStart = (i: number, n: number): number => i * n - (i * (i 
 /**
  * The upper triangle of x.T @ x packed by rows (length n (n + 1) / 2), for a 2-D x (k x n): the partial
  * sums of a chunked Gram matrix, half the memory of the full product with the same bits in every entry
- * (the full product's lower half mirrors them). `unpackUpper` makes the n x n matrix.
+ * (the full product's lower half mirrors them). `unpackUpperSum` adds them into the n x n matrix.
  */
 export function syrkPacked(x: Strided): Strided<Float64Array> {
   if (x.shape.length !== 2) throw new ShapeMismatchError(`syrkPacked takes a 2-D array, got shape (${x.shape.join(', ')})`);
@@ -156,16 +156,22 @@ export function syrkPacked(x: Strided): Strided<Float64Array> {
   return view(out, [out.length]);
 }
 
-/** The symmetric n x n matrix whose upper triangle is `packed` (as syrkPacked lays it out). */
-export function unpackUpper(packed: Strided, n: number): Strided<Float64Array> {
-  if (packed.shape.length !== 1 || packed.shape[0] !== (n * (n + 1)) / 2) throw new ShapeMismatchError(`unpackUpper: ${n} x ${n} needs ${(n * (n + 1)) / 2} packed values, got shape (${packed.shape.join(', ')})`);
-  const src = packed.data as Float64Array;
-  const step = packed.stride[0]!;
+/**
+ * The symmetric n x n matrix whose upper triangle is the sum of packed upper triangles (as syrkPacked lays
+ * them out), added in order from zero like the tree's other adds, so it has the bits of adding the full
+ * matrices: a Gram block's last add and its unpacking in one pass and one new array.
+ */
+export function unpackUpperSum(parts: readonly Strided[], n: number): Strided<Float64Array> {
+  const length = (n * (n + 1)) / 2;
+  for (const p of parts) if (p.shape.length !== 1 || p.shape[0] !== length) throw new ShapeMismatchError(`unpackUpperSum: ${n} x ${n} needs ${length} packed values, got shape (${p.shape.join(', ')})`);
   const c = allocate('float64', n * n) as Float64Array;
   for (let i = 0; i < n; i++) {
-    const from = packed.offset + packedRowStart(i, n) * step;
-    if (step === 1) c.set(src.subarray(from, from + n - i), i * n + i);
-    else for (let j = i; j < n; j++) c[i * n + j] = src[from + (j - i) * step]!;
+    const row = i * n, start = packedRowStart(i, n);
+    for (const p of parts) {
+      const src = p.data as Float64Array, step = p.stride[0]!;
+      let from = p.offset + start * step;
+      for (let j = i; j < n; j++, from += step) c[row + j] += src[from]!;
+    }
   }
   mirrorUpper(c, 0, n, n);
   return view(c, [n, n]);

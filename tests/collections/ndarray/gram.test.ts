@@ -102,7 +102,7 @@ function fullPartialTree(xs: Float64Array, rowChunks: readonly number[], cols: n
   return level[0]!;
 }
 
-// (several row blocks take the packed path: array.syrk-packed leaves, array.unpack-upper at the root)
+// (several row blocks take the packed path: array.syrk-packed leaves, array.add-unpack-upper at the root)
 test('the packed upper-triangle partials give the same bits as summing full syrk partials (sync, threads)', async () => {
   const r = rng(11);
   for (const [rows, cols, rowChunks, width] of [[50, 9, [7, 7, 7, 7, 7, 7, 8], 3], [21, 4, [10, 1, 10], 8], [300, 37, [100, 100, 100], 2], [6, 1, [3, 3], 2]] as const) {

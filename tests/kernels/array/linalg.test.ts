@@ -2,7 +2,7 @@
 // by reconstruction to 1e-10; the failure paths name what is wrong.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gemm, naiveMatmul, packedRowStart, setGemmWasm, ShapeMismatchError, syrk, syrkPacked, syrkSubtractUpper, unpackUpper } from '../../../src/kernels/array/gemm.ts';
+import { gemm, naiveMatmul, packedRowStart, setGemmWasm, ShapeMismatchError, syrk, syrkPacked, syrkSubtractUpper, unpackUpperSum } from '../../../src/kernels/array/gemm.ts';
 import { cholesky, inv, qr, solve, solveTriangular, LinAlgError } from '../../../src/kernels/array/linalg.ts';
 import { view, type Strided } from '../../../src/kernels/array/strided.ts';
 import { rng } from '../../helpers.ts';
@@ -103,7 +103,7 @@ test('syrk (x.T @ x) across the kernel\'s block edges, NaN / Inf and empty dims,
 
 const sameBits = (a: Float64Array, b: Float64Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
-test('syrkPacked holds the bits of syrk\'s upper triangle by rows; unpackUpper gives syrk back (both kernels)', () => {
+test('syrkPacked holds the bits of syrk\'s upper triangle by rows; unpackUpperSum gives syrk and sums of syrks back (both kernels)', () => {
   for (const wasm of [true, false]) {
     setGemmWasm(wasm);
     try {
@@ -116,13 +116,18 @@ test('syrkPacked holds the bits of syrk\'s upper triangle by rows; unpackUpper g
           const row = packed.data.subarray(packedRowStart(i, cols), packedRowStart(i + 1, cols));
           if (!sameBits(row, full.subarray(i * cols + i, i * cols + cols))) assert.unreachable(`row ${i} of (${rows}, ${cols}) wasm=${wasm}`);
         }
-        assert.ok(sameBits(unpackUpper(packed, cols).data, full), `unpack (${rows}, ${cols}) wasm=${wasm}`);
+        assert.ok(sameBits(unpackUpperSum([packed], cols).data, full), `unpack (${rows}, ${cols}) wasm=${wasm}`);
+        // several parts: the bits of adding the full matrices in order from zero
+        const y = random(rows, cols, rows + 2 * cols), z = random(rows + 1, cols, 3);
+        const sum = new Float64Array(cols * cols);
+        for (const f of [full, syrk(y).data, syrk(z).data]) for (let e = 0; e < sum.length; e++) sum[e] += f[e]!;
+        assert.ok(sameBits(unpackUpperSum([packed, syrkPacked(y), syrkPacked(z)], cols).data, sum), `sum of 3 (${rows}, ${cols}) wasm=${wasm}`);
       }
     } finally {
       setGemmWasm(true);
     }
   }
-  assert.throws(() => unpackUpper(view(new Float64Array(5), [5]), 3), /needs 6 packed values/);
+  assert.throws(() => unpackUpperSum([view(new Float64Array(6), [6]), view(new Float64Array(5), [5])], 3), /needs 6 packed values/);
 });
 
 test('a product summed in the module\'s memory does not see what an earlier product left there', () => {
@@ -136,7 +141,7 @@ test('a product summed in the module\'s memory does not see what an earlier prod
     const x = random(rows, cols, rows + cols);
     const want = naiveMatmul(T(x), x);
     assert.ok(maxDiff(syrk(x).data, want) < 1e-11, `syrk (${rows}, ${cols})`);
-    assert.ok(maxDiff(unpackUpper(syrkPacked(x), cols).data, want) < 1e-11, `syrkPacked (${rows}, ${cols})`);
+    assert.ok(maxDiff(unpackUpperSum([syrkPacked(x)], cols).data, want) < 1e-11, `syrkPacked (${rows}, ${cols})`);
     const y = random(cols, rows, 7);
     assert.ok(maxDiff(gemm(y, x).data, naiveMatmul(y, x)) < 1e-11, `gemm (${cols}, ${rows}) @ (${rows}, ${cols})`);
   }
