@@ -78,14 +78,15 @@ function isGram(a: ArrayNode, b: ArrayNode): boolean {
   return a.kind === 'transpose' && a.axes[0] === 1 && a.axes[1] === 0 && a.input.token === b.token && b.shape.length === 2;
 }
 
-function tree(lw: ArrayLowering, keys: Key[], op: string, prefix: string, width: number): Key {
+/** Sums `keys` in groups of `width`, level by level; the root's group (there is one if keys > 1) runs `rootOp`. */
+function tree(lw: ArrayLowering, keys: Key[], op: string, prefix: string, width: number, rootOp = op): Key {
   let level = keys;
   let depth = 0;
   while (level.length > 1) {
     const next: Key[] = [];
     for (let i = 0; i < level.length; i += width) {
       const group = level.slice(i, i + width);
-      next.push(group.length === 1 ? group[0]! : lw.sink.addTask(`${prefix}-t${depth}.${i / width}`, op, [group.map(ref)]));
+      next.push(group.length === 1 ? group[0]! : lw.sink.addTask(`${prefix}-t${depth}.${i / width}`, level.length <= width ? rootOp : op, [group.map(ref)]));
     }
     level = next;
     depth++;
@@ -304,12 +305,15 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
           keys.push(lw.sink.addTask(keyOf(node, b), 'array.transpose', [ref(roots.get(`${j}.${i}`)!), [1, 0]]));
           continue;
         }
+        // a diagonal block summed over several row blocks adds packed upper triangles (half the memory
+        // and the same bits: the full partials' lower halves only mirrored them); the root's add unpacks
+        const packed = gram && i === j && inner > 1;
         const parts: Key[] = [];
         for (let p = 0; p < inner; p++) {
-          const task = gram && i === j ? (['array.syrk', [ref(blockKey(lw, node.b, [p, j]))]] as const) : (['array.matmul', [ref(blockKey(lw, node.a, [i, p])), ref(blockKey(lw, node.b, [p, j]))]] as const);
+          const task = gram && i === j ? ([packed ? 'array.syrk-packed' : 'array.syrk', [ref(blockKey(lw, node.b, [p, j]))]] as const) : (['array.matmul', [ref(blockKey(lw, node.a, [i, p])), ref(blockKey(lw, node.b, [p, j]))]] as const);
           parts.push(lw.sink.addTask(`${node.token}-p#${i}.${j}.${p}`, task[0], [...task[1]]));
         }
-        const root = tree(lw, parts, 'array.add', `${node.token}-s#${i}.${j}`, width);
+        const root = tree(lw, parts, 'array.add', `${node.token}-s#${i}.${j}`, width, packed ? 'array.add-unpack-upper' : 'array.add');
         roots.set(`${i}.${j}`, root);
         // the block's key is the root of its sum: a pick keeps the naming uniform
         keys.push(root);

@@ -7,7 +7,7 @@ import { evaluate, resultDType, type ArrayExpr } from '../../kernels/array/eleme
 import { fusedReducer, type FusedKind } from '../../kernels/array/fused-reduce.ts';
 import { combinePartials, finalizePartial, partialOfSums, partialReduce, type Partial, type ReductionName } from '../../kernels/array/reduce.ts';
 import { scan, type ScanName } from '../../kernels/array/scan.ts';
-import { gemm, syrk } from '../../kernels/array/gemm.ts';
+import { gemm, syrk, syrkPacked, unpackUpperSum } from '../../kernels/array/gemm.ts';
 import { cholesky, inv, qr, solve, solveTriangular } from '../../kernels/array/linalg.ts';
 import { contiguousStrides, forEachIndex, isContiguous, sizeOf, view, type Strided } from '../../kernels/array/strided.ts';
 import { momentsAs, reduceRandomChunk, runFiller } from './random-chunk.ts';
@@ -344,6 +344,9 @@ registerOp('array.scan-last', (scanned: Chunk, axis: number) => {
 }, { inline: false });
 registerOp('array.matmul', (a: Chunk, b: Chunk) => chunk(gemm(a, b), 'float64'));
 registerOp('array.syrk', (x: Chunk) => chunk(syrk(x), 'float64'));
+// a Gram block's partial sums: upper triangles packed by rows, added as flat vectors, the root's add unpacks
+registerOp('array.syrk-packed', (x: Chunk) => chunk(syrkPacked(x), 'float64'));
+registerOp('array.add-unpack-upper', (parts: Chunk[]) => chunk(unpackUpperSum(parts, Math.round((Math.sqrt(8 * parts[0]!.shape[0]! + 1) - 1) / 2)), 'float64'));
 registerOp('array.add', (parts: Chunk[]) => addChunks(parts));
 registerOp('array.linalg', (op: LinalgOp, inputs: Chunk[]) => linalg(op, inputs));
 registerOp('array.qr-block', qrBlock);

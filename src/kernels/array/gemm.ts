@@ -123,17 +123,73 @@ export function syrk(x: Strided): Strided<Float64Array> {
 }
 
 /**
- * The upper triangle of the n x n block of `c` at `at` (row stride ldc) minus x.T @ x, for a 2-D x (k x n):
- * the trailing update of a blocked Cholesky. Entries below the diagonal may be overwritten with partial sums.
+ * The upper triangle of the rows x n block of `c` at `at` (row stride ldc) minus the first `rows` rows of
+ * x.T @ x, for a 2-D x (k x n) and rows <= n (default n): the updates of a blocked Cholesky. Entries below
+ * the diagonal may be overwritten with partial sums.
  */
-export function syrkSubtractUpper(x: Strided, c: Float64Array, at: number, ldc: number): void {
+export function syrkSubtractUpper(x: Strided, c: Float64Array, at: number, ldc: number, rows = x.shape[1]!): void {
   const [k, n] = x.shape as [number, number];
-  const xt: Strided = { data: x.data, shape: [n, k], stride: [x.stride[1]!, x.stride[0]!], offset: x.offset };
-  blocked(xt, x, n, k, n, true, { c, at, ldc, sign: -1, fresh: false });
+  if (!(rows >= 0 && rows <= n)) throw new RangeError(`syrkSubtractUpper: rows must be in [0, ${n}], got ${rows}`);
+  const xt: Strided = { data: x.data, shape: [rows, k], stride: [x.stride[1]!, x.stride[0]!], offset: x.offset };
+  blocked(xt, x, rows, k, n, true, { c, at, ldc, sign: -1, fresh: false });
 }
 
+/** Where row i of an n x n upper triangle packed by rows starts (row i holds columns i .. n-1). */
+export const packedRowStart = (i: number, n: number): number => i * n - (i * (i - 1)) / 2;
+
+/**
+ * The upper triangle of x.T @ x packed by rows (length n (n + 1) / 2), for a 2-D x (k x n): the partial
+ * sums of a chunked Gram matrix, half the memory of the full product with the same bits in every entry
+ * (the full product's lower half mirrors them). `unpackUpperSum` adds them into the n x n matrix.
+ */
+export function syrkPacked(x: Strided): Strided<Float64Array> {
+  if (x.shape.length !== 2) throw new ShapeMismatchError(`syrkPacked takes a 2-D array, got shape (${x.shape.join(', ')})`);
+  const [k, n] = x.shape as [number, number];
+  const xt: Strided = { data: x.data, shape: [n, k], stride: [x.stride[1]!, x.stride[0]!], offset: x.offset };
+  const out = allocate('float64', (n * (n + 1)) / 2) as Float64Array;
+  if (!blocked(xt, x, n, k, n, true, { c: out, at: 0, ldc: n, sign: 1, fresh: true, packed: true })) {
+    // not summed in the module's memory (no WebAssembly SIMD, too large, k = 0): the full product, then its rows
+    const full = new Float64Array(n * n);
+    blocked(xt, x, n, k, n, true, { c: full, at: 0, ldc: n, sign: 1, fresh: true });
+    for (let i = 0; i < n; i++) out.set(full.subarray(i * n + i, i * n + n), packedRowStart(i, n));
+  }
+  return view(out, [out.length]);
+}
+
+/**
+ * The symmetric n x n matrix whose upper triangle is the sum of packed upper triangles (as syrkPacked lays
+ * them out), added in order from zero like the tree's other adds, so it has the bits of adding the full
+ * matrices: a Gram block's last add and its unpacking in one pass and one new array.
+ */
+export function unpackUpperSum(parts: readonly Strided[], n: number): Strided<Float64Array> {
+  const length = (n * (n + 1)) / 2;
+  for (const p of parts) if (p.shape.length !== 1 || p.shape[0] !== length) throw new ShapeMismatchError(`unpackUpperSum: ${n} x ${n} needs ${length} packed values, got shape (${p.shape.join(', ')})`);
+  const c = allocate('float64', n * n) as Float64Array;
+  for (let i = 0; i < n; i++) {
+    const row = i * n, start = packedRowStart(i, n);
+    for (const p of parts) {
+      const src = p.data as Float64Array, step = p.stride[0]!;
+      let from = p.offset + start * step;
+      for (let j = i; j < n; j++, from += step) c[row + j] += src[from]!;
+    }
+  }
+  mirrorUpper(c, 0, n, n);
+  return view(c, [n, n]);
+}
+
+/** Copies the upper triangle onto the lower one, in tiles (reading down a column misses the cache each row). */
 function mirrorUpper(c: Float64Array, at: number, ldc: number, n: number): void {
-  for (let i = 1; i < n; i++) for (let j = 0; j < i; j++) c[at + i * ldc + j] = c[at + j * ldc + i]!;
+  const T = 32;
+  for (let i0 = 0; i0 < n; i0 += T) {
+    const iEnd = Math.min(i0 + T, n);
+    for (let j0 = 0; j0 <= i0; j0 += T) {
+      const jEnd = Math.min(j0 + T, n);
+      for (let j = j0; j < jEnd; j++) {
+        const col = at + j * ldc;
+        for (let i = Math.max(i0, j + 1); i < iEnd; i++) c[at + i * ldc + j] = c[col + i]!;
+      }
+    }
+  }
 }
 
 /** Where products go: C[i, j] is c[at + i * ldc + j], and sign * (A @ B) is added to it; `fresh`: c is all zeros. */
@@ -143,6 +199,8 @@ interface Target {
   readonly ldc: number;
   readonly sign: 1 | -1;
   readonly fresh: boolean;
+  /** c is the upper triangle packed by rows (packedRowStart); only a product summed in the module's memory can be */
+  readonly packed?: boolean;
 }
 
 /**
@@ -152,15 +210,18 @@ interface Target {
  */
 const RESIDENT_MAX = 2 ** 23;
 
-/** The blocked loops; with `symmetric` (m = n, C symmetric) only tiles touching the upper triangle are computed. */
-function blocked(a: Strided, b: Strided, m: number, k: number, n: number, symmetric: boolean, out: Target): void {
+/**
+ * The blocked loops; with `symmetric` (C's rows and columns both start on its diagonal, m <= n) only tiles
+ * touching the upper triangle are computed.
+ */
+function blocked(a: Strided, b: Strided, m: number, k: number, n: number, symmetric: boolean, out: Target): boolean {
   const { c, at, ldc: ldC, sign } = out;
   // with WebAssembly SIMD the panels are packed straight into the kernel's memory
   const w = useWasm ? wasmGemm : null;
   // a new product lives in the module's memory while it is summed: whole tiles, so rows and columns padded
   const mPad = Math.ceil(m / MR) * MR, nPad = Math.ceil(n / NR) * NR;
   const residentAt = w && out.fresh && mPad * nPad <= RESIDENT_MAX && k > 0 ? w.reserve(mPad * nPad) : -1;
-  if (w && residentAt >= 0) w.memory.fill(0, residentAt, residentAt + mPad * nPad);
+  if (out.packed && residentAt < 0) return false;
   const bPack = w ? w.memory.subarray(w.bAt, w.aAt) : new Float64Array(KC * (Math.ceil(Math.min(NC, n) / NR) * NR));
   const aPack = w ? w.memory.subarray(w.aAt, w.cAt) : new Float64Array(KC * (Math.ceil(Math.min(MC, m) / MR) * MR));
   for (let j0 = 0; j0 < n; j0 += NC) {
@@ -173,7 +234,8 @@ function blocked(a: Strided, b: Strided, m: number, k: number, n: number, symmet
         if (symmetric && i0 >= j0 + nc) break; // every later row block is below the diagonal too
         packA(a, i0, mc, p0, kc, aPack);
         if (w && residentAt >= 0) {
-          w.run(kc, Math.ceil(nc / NR), Math.ceil(mc / MR), residentAt + i0 * nPad + j0, nPad, i0 - j0, symmetric, true);
+          // the first kc step stores its tiles (C starts at zero, and 0 + t is t: a tile sum is never -0)
+          w.run(kc, Math.ceil(nc / NR), Math.ceil(mc / MR), residentAt + i0 * nPad + j0, nPad, i0 - j0, symmetric, p0 > 0);
           continue;
         }
         if (w) {
@@ -203,12 +265,15 @@ function blocked(a: Strided, b: Strided, m: number, k: number, n: number, symmet
   }
   if (w && residentAt >= 0) {
     // C was all zeros and these sums started from zero with the same tiles in the same order: they are C
+    // (tiles skipped below the diagonal hold stale values: the symmetric callers mirror or leave that half)
     const r = w.memory;
     for (let i = 0; i < m; i++) {
       const from = residentAt + i * nPad;
-      c.set(r.subarray(from, from + n), at + i * ldC);
+      if (out.packed) c.set(r.subarray(from + i, from + n), packedRowStart(i, n));
+      else c.set(r.subarray(from, from + n), at + i * ldC);
     }
   }
+  return true;
 }
 
 /** The naive triple loop, kept as the reference the tests compare gemm with. */

@@ -28,38 +28,97 @@ function square(x: Strided, what: string): { d: Float64Array; n: number } {
 
 /** Panel width of the blocked Cholesky: the trailing updates (nearly all the flops) run in the gemm kernel. */
 const CHOLESKY_BLOCK = 128;
+/**
+ * Rows factored at a time inside a panel: the rest of the panel's rows get their updates from the gemm
+ * kernel too, so the scalar loop does (this / panel width) of the in-panel work it did with one level.
+ */
+const CHOLESKY_SUB_BLOCK = 32;
+/** Tile edge of the transposing copies: a tile's rows and columns both stay in cache. */
+const TILE = 32;
+
+/**
+ * U = the lower half of a square A transposed (d[i, j] = A[j, i] for j >= i), contiguous float64; below the
+ * diagonal d holds zeros. Copied in tiles, since reading A down its columns one at a time misses the cache
+ * on every element of a large matrix.
+ */
+function upperFromLower(a: Strided, n: number): Float64Array {
+  const d = allocate('float64', n * n) as Float64Array;
+  const src = a.data as ArrayLike<number | bigint>;
+  const big = a.data instanceof BigInt64Array;
+  const [rs, cs] = a.stride as [number, number];
+  for (let i0 = 0; i0 < n; i0 += TILE) {
+    const iEnd = Math.min(i0 + TILE, n);
+    for (let j0 = i0; j0 < n; j0 += TILE) {
+      const jEnd = Math.min(j0 + TILE, n);
+      for (let j = j0; j < jEnd; j++) {
+        // row j of A, columns i0 .. min(iEnd, j + 1): d's column j
+        const from = a.offset + j * rs, stop = Math.min(iEnd, j + 1);
+        if (big) for (let i = i0; i < stop; i++) d[i * n + j] = Number(src[from + i * cs]!);
+        else for (let i = i0; i < stop; i++) d[i * n + j] = src[from + i * cs] as number;
+      }
+    }
+  }
+  return d;
+}
+
+/**
+ * Turns U (upper half of d; the lower half holds scratch) into L = U.T in place: the lower half from the
+ * upper one, then zeros above the diagonal. In tiles; reusing U's memory spares a second new n x n array,
+ * whose first touch costs more than the copy.
+ */
+function transposeUpperInPlace(d: Float64Array, n: number): void {
+  for (let i0 = 0; i0 < n; i0 += TILE) {
+    const iEnd = Math.min(i0 + TILE, n);
+    for (let j0 = 0; j0 <= i0; j0 += TILE) {
+      const jEnd = Math.min(j0 + TILE, n);
+      for (let j = j0; j < jEnd; j++) {
+        const row = j * n;
+        for (let i = Math.max(i0, j + 1); i < iEnd; i++) {
+          d[i * n + j] = d[row + i]!;
+          d[row + i] = 0;
+        }
+      }
+    }
+  }
+}
 
 /**
  * Lower-triangular L with L @ L.T = A, for symmetric positive definite A (only its lower half is read).
  * Works on U = L.T in row-major order (A's lower half transposed into an upper half), so every step reads
  * rows: a panel of CHOLESKY_BLOCK rows is factored in place, then the rest of the matrix loses U12.T @ U12
- * (a syrk in the blocked gemm, which is where nearly all of the n^3 / 3 multiply-adds go).
+ * (a syrk in the blocked gemm, which is where nearly all of the n^3 / 3 multiply-adds go). Inside a panel the
+ * same is done again with CHOLESKY_SUB_BLOCK rows, the panel's later rows updated by the kernel.
  */
 export function cholesky(a: Strided): Strided<Float64Array> {
-  if (a.shape.length === 2 && a.shape[0] !== a.shape[1]) throw new ShapeMismatchError(`cholesky takes a square matrix, got shape (${a.shape.join(', ')})`);
-  const { d, n } = square(a.shape.length === 2 ? { ...a, stride: [a.stride[1]!, a.stride[0]!] } : a, 'cholesky');
+  if (a.shape.length !== 2 || a.shape[0] !== a.shape[1]) throw new ShapeMismatchError(a.shape.length === 2 ? `cholesky takes a square matrix, got shape (${a.shape.join(', ')})` : `cholesky takes a 2-D array, got shape (${a.shape.join(', ')})`);
+  const n = a.shape[0]!;
+  const d = upperFromLower(a, n);
   for (let j0 = 0; j0 < n; j0 += CHOLESKY_BLOCK) {
     const end = Math.min(j0 + CHOLESKY_BLOCK, n);
-    for (let j = j0; j < end; j++) {
-      const s = d[j * n + j]!;
-      if (!(s > 0)) throw new LinAlgError(`cholesky: the matrix is not positive definite (pivot ${j} is ${s}); check it is symmetric with positive eigenvalues, or add a small multiple of the identity`);
-      const ujj = Math.sqrt(s);
-      d[j * n + j] = ujj;
-      const row = j * n;
-      for (let c = j + 1; c < n; c++) d[row + c] /= ujj;
-      // the panel's later rows lose this row's share (the trailing matrix waits for the syrk below)
-      for (let r = j + 1; r < end; r++) {
-        const f = d[row + r]!;
-        if (f === 0) continue;
-        const rr = r * n;
-        for (let c = r; c < n; c++) d[rr + c] -= f * d[row + c]!;
+    for (let s0 = j0; s0 < end; s0 += CHOLESKY_SUB_BLOCK) {
+      const sEnd = Math.min(s0 + CHOLESKY_SUB_BLOCK, end);
+      for (let j = s0; j < sEnd; j++) {
+        const s = d[j * n + j]!;
+        if (!(s > 0)) throw new LinAlgError(`cholesky: the matrix is not positive definite (pivot ${j} is ${s}); check it is symmetric with positive eigenvalues, or add a small multiple of the identity`);
+        const ujj = Math.sqrt(s);
+        d[j * n + j] = ujj;
+        const row = j * n;
+        for (let c = j + 1; c < n; c++) d[row + c] /= ujj;
+        // the sub-panel's later rows lose this row's share (the panel's rest waits for the kernel below)
+        for (let r = j + 1; r < sEnd; r++) {
+          const f = d[row + r]!;
+          if (f === 0) continue;
+          const rr = r * n;
+          for (let c = r; c < n; c++) d[rr + c] -= f * d[row + c]!;
+        }
       }
+      // the panel's rows after this sub-panel, columns from the diagonal on: minus U[s0:sEnd, sEnd:].T @ U[s0:sEnd, sEnd:]
+      if (sEnd < end) syrkSubtractUpper({ data: d, shape: [sEnd - s0, n - sEnd], stride: [n, 1], offset: s0 * n + sEnd }, d, sEnd * n + sEnd, n, end - sEnd);
     }
     if (end < n) syrkSubtractUpper({ data: d, shape: [end - j0, n - end], stride: [n, 1], offset: j0 * n + end }, d, end * n + end, n);
   }
-  const l = allocate('float64', n * n) as Float64Array;
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) l[i * n + j] = d[j * n + i]!;
-  return view(l, [n, n]);
+  transposeUpperInPlace(d, n);
+  return view(d, [n, n]);
 }
 
 function rhs(b: Strided, n: number, what: string): { d: Float64Array; cols: number; vector: boolean } {

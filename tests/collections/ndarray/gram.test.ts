@@ -3,6 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { array, closeExecutors, type NDArray } from '../../../src/index.ts';
+import { syrk } from '../../../src/kernels/array/gemm.ts';
+import { view } from '../../../src/kernels/array/strided.ts';
 import { rng } from '../../helpers.ts';
 
 test.after(() => closeExecutors());
@@ -72,6 +74,47 @@ test('only the structural Gram form takes the symmetric path: equal values from 
     let s = 0;
     for (let p = 0; p < 4; p++) s += xs[i * 4 + p]! * xs[j * 4 + p]!;
     assert.ok(Math.abs(outer[i * 12 + j]! - s) < 1e-12, `x @ x.T [${i},${j}]`);
+  }
+});
+
+/** The sum the graph made before partials were packed: full syrk of each row block, added in trees of `width`. */
+function fullPartialTree(xs: Float64Array, rowChunks: readonly number[], cols: number, width: number): Float64Array {
+  let level: Float64Array[] = [];
+  let at = 0;
+  for (const rows of rowChunks) {
+    level.push(syrk(view(xs.subarray(at * cols, (at + rows) * cols), [rows, cols])).data);
+    at += rows;
+  }
+  while (level.length > 1) {
+    const next: Float64Array[] = [];
+    for (let i = 0; i < level.length; i += width) {
+      const group = level.slice(i, i + width);
+      if (group.length === 1) {
+        next.push(group[0]!);
+        continue;
+      }
+      const out = new Float64Array(cols * cols);
+      for (const g of group) for (let e = 0; e < out.length; e++) out[e] += g[e]!;
+      next.push(out);
+    }
+    level = next;
+  }
+  return level[0]!;
+}
+
+// (several row blocks take the packed path: array.syrk-packed leaves, array.add-unpack-upper at the root)
+test('the packed upper-triangle partials give the same bits as summing full syrk partials (sync, threads)', async () => {
+  const r = rng(11);
+  for (const [rows, cols, rowChunks, width] of [[50, 9, [7, 7, 7, 7, 7, 7, 8], 3], [21, 4, [10, 1, 10], 8], [300, 37, [100, 100, 100], 2], [6, 1, [3, 3], 2]] as const) {
+    const xs = Float64Array.from({ length: rows * cols }, () => r() * 2 - 1);
+    xs[5] = -0;
+    const x = array.fromTypedArray(xs, [rows, cols], { chunks: [rowChunks as unknown as number[], [cols]] as never });
+    const gram = x.T.matmul(x, { splitEvery: width });
+    const want = fullPartialTree(xs, rowChunks, cols, width);
+    for (const scheduler of ['sync', 'threads'] as const) {
+      const got = await values(gram, scheduler);
+      assert.ok(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer)), `(${rows}, ${cols}) in ${rowChunks.length} row blocks, splitEvery ${width}, ${scheduler}`);
+    }
   }
 });
 

@@ -2,7 +2,7 @@
 // by reconstruction to 1e-10; the failure paths name what is wrong.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gemm, naiveMatmul, setGemmWasm, ShapeMismatchError, syrk } from '../../../src/kernels/array/gemm.ts';
+import { gemm, naiveMatmul, packedRowStart, setGemmWasm, ShapeMismatchError, syrk, syrkPacked, syrkSubtractUpper, unpackUpperSum } from '../../../src/kernels/array/gemm.ts';
 import { cholesky, inv, qr, solve, solveTriangular, LinAlgError } from '../../../src/kernels/array/linalg.ts';
 import { view, type Strided } from '../../../src/kernels/array/strided.ts';
 import { rng } from '../../helpers.ts';
@@ -99,6 +99,79 @@ test('syrk (x.T @ x) across the kernel\'s block edges, NaN / Inf and empty dims,
       setGemmWasm(true);
     }
   }
+});
+
+const sameBits = (a: Float64Array, b: Float64Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+test('syrkPacked holds the bits of syrk\'s upper triangle by rows; unpackUpperSum gives syrk and sums of syrks back (both kernels)', () => {
+  for (const wasm of [true, false]) {
+    setGemmWasm(wasm);
+    try {
+      for (const [rows, cols] of [[1, 1], [7, 13], [258, 131], [3, 2050], [0, 3], [5, 0], [300, 2]] as const) {
+        const x = random(rows, cols, rows * 5 + cols);
+        x.data[0] = -0;
+        const full = syrk(x).data, packed = syrkPacked(x);
+        assert.equal(packed.shape, [(cols * (cols + 1)) / 2]);
+        for (let i = 0; i < cols; i++) {
+          const row = packed.data.subarray(packedRowStart(i, cols), packedRowStart(i + 1, cols));
+          if (!sameBits(row, full.subarray(i * cols + i, i * cols + cols))) assert.unreachable(`row ${i} of (${rows}, ${cols}) wasm=${wasm}`);
+        }
+        assert.ok(sameBits(unpackUpperSum([packed], cols).data, full), `unpack (${rows}, ${cols}) wasm=${wasm}`);
+        // several parts: the bits of adding the full matrices in order from zero
+        const y = random(rows, cols, rows + 2 * cols), z = random(rows + 1, cols, 3);
+        const sum = new Float64Array(cols * cols);
+        for (const f of [full, syrk(y).data, syrk(z).data]) for (let e = 0; e < sum.length; e++) sum[e] += f[e]!;
+        assert.ok(sameBits(unpackUpperSum([packed, syrkPacked(y), syrkPacked(z)], cols).data, sum), `sum of 3 (${rows}, ${cols}) wasm=${wasm}`);
+      }
+    } finally {
+      setGemmWasm(true);
+    }
+  }
+  assert.throws(() => unpackUpperSum([view(new Float64Array(6), [6]), view(new Float64Array(5), [5])], 3), /needs 6 packed values/);
+});
+
+test('a product summed in the module\'s memory does not see what an earlier product left there', () => {
+  // NaN everywhere in the first product's sums: the first kc step of the next one must store, not add
+  const poisoned = random(40, 300, 1);
+  poisoned.data.fill(NaN);
+  gemm(T(poisoned), poisoned);
+  gemm(random(300, 40, 2), random(40, 300, 3));
+  for (const [rows, cols] of [[300, 37], [9, 260], [513, 5]] as const) {
+    gemm(T(poisoned), poisoned);
+    const x = random(rows, cols, rows + cols);
+    const want = naiveMatmul(T(x), x);
+    assert.ok(maxDiff(syrk(x).data, want) < 1e-11, `syrk (${rows}, ${cols})`);
+    assert.ok(maxDiff(unpackUpperSum([syrkPacked(x)], cols).data, want) < 1e-11, `syrkPacked (${rows}, ${cols})`);
+    const y = random(cols, rows, 7);
+    assert.ok(maxDiff(gemm(y, x).data, naiveMatmul(y, x)) < 1e-11, `gemm (${cols}, ${rows}) @ (${rows}, ${cols})`);
+  }
+});
+
+test('syrkSubtractUpper updates the upper trapezoid of the first rows only (the Cholesky sub-panel update)', () => {
+  for (const wasm of [true, false]) {
+    setGemmWasm(wasm);
+    try {
+      for (const [k, n, rows] of [[5, 9, 4], [32, 300, 96], [3, 7, 7], [17, 140, 0], [1, 1, 1]] as const) {
+        const x = random(k, n, k * n + rows);
+        const ldc = n + 3, at = 2;
+        const c = Float64Array.from({ length: at + rows * ldc + 1 }, (_, i) => (i % 11) - 5);
+        const before = c.slice();
+        syrkSubtractUpper(x, c, at, ldc, rows);
+        const prod = naiveMatmul(T(x), x);
+        for (let i = 0; i < rows; i++) for (let j = i; j < n; j++) {
+          const want = before[at + i * ldc + j]! - prod[i * n + j]!;
+          if (Math.abs(c[at + i * ldc + j]! - want) > 1e-12) assert.unreachable(`(${k}, ${n}) rows ${rows} [${i},${j}] wasm=${wasm}`);
+        }
+        // nothing outside the block's rows, nor the padding after each row, is written
+        for (let i = 0; i < at; i++) assert.is(c[i], before[i]);
+        for (let i = 0; i < rows; i++) for (let j = n; j < ldc && at + i * ldc + j < c.length; j++) assert.is(c[at + i * ldc + j], before[at + i * ldc + j], `padding [${i},${j}]`);
+        assert.is(c[c.length - 1], before[before.length - 1]);
+      }
+    } finally {
+      setGemmWasm(true);
+    }
+  }
+  assert.throws(() => syrkSubtractUpper(random(2, 3, 1), new Float64Array(20), 0, 3, 4), /rows must be in \[0, 3\]/);
 });
 
 function spd(n: number, seed: number): Strided<Float64Array> {
