@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { globSync, isDynamicPattern } from 'tinyglobby';
+import { tinyglobby } from './lazy-packages.ts';
 import { type OutputFormat, manifestParts, readManifest } from './manifest.ts';
 import { registerErrorClass } from '../scheduler/remote-errors.ts';
 
@@ -58,13 +58,13 @@ export function findFiles(input: string | readonly string[], kind: FileKind): Fo
         if (manifest.parts.length === 0) throw fail(`${what}: '${p}' is a tessera output with no parts`);
         continue;
       }
-      const matches = globSync(extensions.map((e) => `**/*${e}`), { cwd: p, onlyFiles: true, expandDirectories: false })
+      const matches = tinyglobby().globSync(extensions.map((e) => `**/*${e}`), { cwd: p, onlyFiles: true, expandDirectories: false })
         .filter((m) => !m.split('/').some((seg) => seg.startsWith('_') || seg.startsWith('.')))
         .sort();
       if (matches.length === 0) throw fail(`directory '${p}' holds no ${extensions.join(' / ')} files`);
       for (const m of matches) add(path.join(p, m), p);
-    } else if (st === null && isDynamicPattern(p)) {
-      const matches = globSync(p, { onlyFiles: true, expandDirectories: false }).sort();
+    } else if (st === null && tinyglobby().isDynamicPattern(p)) {
+      const matches = tinyglobby().globSync(p, { onlyFiles: true, expandDirectories: false }).sort();
       if (matches.length === 0) throw fail(`glob '${p}' matched no files (relative to ${process.cwd()})`);
       const root = staticPrefix(p);
       for (const m of matches) add(m, root);
@@ -82,7 +82,7 @@ function staticPrefix(glob: string): string {
   const segs = glob.split('/');
   const fixed: string[] = [];
   for (const s of segs.slice(0, -1)) {
-    if (isDynamicPattern(s)) break;
+    if (tinyglobby().isDynamicPattern(s)) break;
     fixed.push(s);
   }
   return fixed.join('/') || '.';

@@ -18,7 +18,7 @@ export function blocksFor(layout: 'pairs' | 'elements', count: number): number {
 
 export function fillUniform(s: StreamStart, first: number, count: number, out: Float64Array, offset: number, low = 0, high = 1): void {
   const span = high - low;
-  if (count > 0 && philoxSimdActive() && wasmPhilox!.uniforms) return fillUniformWasm(s, first, count, out, offset, low, span);
+  if (count > 0 && philoxSimdActive() && wasmPhilox()!.uniforms) return fillUniformWasm(s, first, count, out, offset, low, span);
   const end = first + count;
   forEachBatch(s, first, count, (w, blocks, e0) => {
     for (let k = 0, o = 0, e = e0; k < blocks; k++, o += 4, e += 2) {
@@ -30,7 +30,7 @@ export function fillUniform(s: StreamStart, first: number, count: number, out: F
 
 /** fillUniform a batch at a time in the SIMD kernels: Philox words and their uniforms stay in its memory until copied out. */
 function fillUniformWasm(s: StreamStart, first: number, count: number, out: Float64Array, offset: number, low: number, span: number): void {
-  const w = wasmPhilox!;
+  const w = wasmPhilox()!;
   const ctr = new Uint32Array(3);
   const firstBlock = Math.floor(first / 2);
   const lastBlock = Math.floor((first + count - 1) / 2);
@@ -68,7 +68,7 @@ export function fillNormal(s: StreamStart, first: number, count: number, out: Fl
 
 /** fillNormal a batch at a time in the SIMD kernel: Philox words into its memory, normals out of it. */
 function fillNormalWasm(s: StreamStart, first: number, count: number, out: Float64Array, offset: number, loc: number, scale: number): void {
-  const w = elementaryWasm!;
+  const w = elementaryWasm()!;
   const ctr = new Uint32Array(3);
   const firstBlock = Math.floor(first / 2);
   const lastBlock = Math.floor((first + count - 1) / 2);

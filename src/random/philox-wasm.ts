@@ -183,8 +183,18 @@ export interface WasmPhilox {
 
 const PARAMS = Array.from({ length: 8 }, () => I32);
 
-/** The compiled kernels, or null where WebAssembly is unavailable (the JavaScript rounds are used then). */
-export const wasmPhilox: WasmPhilox | null = (() => {
+let compiled: WasmPhilox | null | undefined;
+
+/**
+ * The kernels, compiled on first use (not at load: a process or worker that draws no random numbers never
+ * pays for them), or null where WebAssembly is unavailable (the JavaScript rounds are used then).
+ */
+export function wasmPhilox(): WasmPhilox | null {
+  if (compiled === undefined) compiled = compileWasmPhilox();
+  return compiled;
+}
+
+function compileWasmPhilox(): WasmPhilox | null {
   const scalar = { name: 'fn', params: PARAMS, results: [], body: body() };
   // words in the first page, uniforms in the second
   const both = instantiateAll(moduleOf([
@@ -203,4 +213,4 @@ export const wasmPhilox: WasmPhilox | null = (() => {
     uniforms: both ? (e.uniform as (blocks: number, low: number, span: number) => void) : null,
     uniformsOut: new Float64Array(buffer, UNIFORMS_AT, 2 * WASM_MAX_BLOCKS),
   };
-})();
+}

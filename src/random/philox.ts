@@ -28,13 +28,13 @@ let useSimd = true;
 export function setPhiloxWasm(on: boolean): boolean {
   const was = useWasm;
   useWasm = on;
-  return was && wasmPhilox !== null;
+  return was && wasmPhilox() !== null;
 }
 /** Tests compare the SIMD kernel with the one-block-at-a-time one: false runs the latter. */
 export function setPhiloxSimd(on: boolean): boolean {
   const was = useSimd;
   useSimd = on;
-  return was && wasmPhilox?.blocks4 != null;
+  return was && wasmPhilox()?.blocks4 != null;
 }
 
 /**
@@ -84,14 +84,15 @@ export function philox4x32(
  */
 export function philoxBlocks(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, count: number, out: Uint32Array): void {
   let ctr0 = c0 >>> 0, ctr1 = c1 >>> 0, ctr2 = c2 >>> 0;
-  if (wasmPhilox && useWasm) {
+  const wasm = useWasm ? wasmPhilox() : null;
+  if (wasm) {
     // the same rounds in WebAssembly (one i64.mul per product), a batch at a time through its memory
     for (let done = 0; done < count;) {
       // a call never carries c0 into c1 (the SIMD kernel cannot): a batch stops at c0's wrap
       const n = Math.min(WASM_MAX_BLOCKS, count - done, 4294967296 - ctr0);
-      if (wasmPhilox.blocks4 && useSimd) wasmPhilox.blocks4(ctr0, ctr1, ctr2, c3, k0, k1, n, PHILOX_ROUNDS);
-      else wasmPhilox.blocks(ctr0, ctr1, ctr2, c3, k0, k1, n, PHILOX_ROUNDS);
-      out.set(wasmPhilox.words.subarray(0, 4 * n), 4 * done);
+      if (wasm.blocks4 && useSimd) wasm.blocks4(ctr0, ctr1, ctr2, c3, k0, k1, n, PHILOX_ROUNDS);
+      else wasm.blocks(ctr0, ctr1, ctr2, c3, k0, k1, n, PHILOX_ROUNDS);
+      out.set(wasm.words.subarray(0, 4 * n), 4 * done);
       done += n;
       const next = ctr0 + n;
       ctr0 = next >>> 0;
@@ -114,15 +115,15 @@ export function philoxBlocks(c0: number, c1: number, c2: number, c3: number, k0:
 
 /** Whether philoxBlocks runs the SIMD kernel now (WebAssembly SIMD available, neither switched off). */
 export function philoxSimdActive(): boolean {
-  return useWasm && useSimd && wasmPhilox?.blocks4 != null;
+  return useWasm && useSimd && wasmPhilox()?.blocks4 != null;
 }
 
 /**
  * philoxBlocks for at most WASM_MAX_BLOCKS blocks, its words left in the SIMD kernel's memory
- * (wasmPhilox.words), where the conversion kernels read them; only while philoxSimdActive().
+ * (wasmPhilox().words), where the conversion kernels read them; only while philoxSimdActive().
  */
 export function philoxBlocksInKernel(c0: number, c1: number, c2: number, c3: number, k0: number, k1: number, count: number): void {
-  const w = wasmPhilox!;
+  const w = wasmPhilox()!;
   if (count > WASM_MAX_BLOCKS) throw new RangeError(`philoxBlocksInKernel: ${count} blocks; at most ${WASM_MAX_BLOCKS}`);
   if ((c0 >>> 0) + count <= 4294967296) {
     w.blocks4!(c0 >>> 0, c1 >>> 0, c2 >>> 0, c3, k0, k1, count, PHILOX_ROUNDS);

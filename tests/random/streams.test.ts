@@ -27,7 +27,7 @@ const FILLS: Record<string, Fill> = {
 };
 
 test('normal: the SIMD batch kernel and the JavaScript loop give the same bits (odd starts and lengths, counter carries, batch edges)', () => {
-  if (!elementaryWasm) return; // only the JavaScript loop exists here
+  if (!elementaryWasm()) return; // only the JavaScript loop exists here
   const start: StreamStart = { key0: 0x12345678, key1: 0x9abcdef0, p0: 0xfffff000, p1: 0xffffffff, p2: 1 };
   for (const [first, count] of [[0, 8192], [1, 8191], [8191, 8195], [5, 1], [2, 2], [12345, 3]] as const) {
     const fast = new Float64Array(count + 2).fill(NaN), slow = new Float64Array(count + 2).fill(NaN);
@@ -44,7 +44,7 @@ test('normal: the SIMD batch kernel and the JavaScript loop give the same bits (
 });
 
 test('uniform: the SIMD kernels and the JavaScript loop give the same bits (odd starts and lengths, batches across a counter wrap, batch edges, ranges)', () => {
-  if (!wasmPhilox?.uniforms) return; // only the JavaScript loop exists here
+  if (!wasmPhilox()?.uniforms) return; // only the JavaScript loop exists here
   const starts: StreamStart[] = [
     { key0: 0x12345678, key1: 0x9abcdef0, p0: 0xfffff000, p1: 0xffffffff, p2: 1 },
     { key0: 7, key1: 0xffffffff, p0: 0xffffff00, p1: 3, p2: 0 },

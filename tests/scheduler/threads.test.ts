@@ -101,6 +101,11 @@ test('threadExecArgv: inherit when tsx is not loaded; else loading and diagnosti
     threadExecArgv(['--max-old-space-size=16384', '--import', 'tsx', '--expose-gc', '--import', './setup.mjs', '--enable-source-maps', '--cpu-prof', '--stack-size=2000', '--title=x', '--conditions=dev']),
     ['--import', './setup.mjs', '--enable-source-maps', '--cpu-prof', '--conditions=dev'],
   );
+  // a diagnostic flag's value given as the next argument stays with it (alone, Node refused every thread)
+  assert.equal(
+    threadExecArgv(['--import', 'tsx', '--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', '/tmp/p', '--stack-size', '2000', '--unhandled-rejections=strict']),
+    ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', '/tmp/p', '--unhandled-rejections=strict'],
+  );
 });
 
 test('threads: a caller run as `node --import tsx --max-old-space-size=N` computes on threads (the flag is not handed to the threads)', () => {

@@ -60,6 +60,14 @@ test('the process bundle is named by the same hash, holds the op registrations a
   assert.ok(text.indexOf('opsAlreadyLoaded()') < text.indexOf('process.on("message"'), 'ops registered before the first batch can arrive');
 });
 
+test('a worker starts with only the packages every task needs: papaparse and tinyglobby load on first use', () => {
+  for (const name of ['thread-worker', 'process-worker']) {
+    const body = fs.readFileSync(fileURLToPath(workerBundle(name)!).replace(/\.mjs$/, '.body.mjs'), 'utf8');
+    const eager = new Set([...body.matchAll(/^(?:import|export)\b[^;]*?from "([^"]+)"/gms)].map((m) => m[1]!).filter((s) => !s.startsWith('node:')));
+    assert.equal([...eager].sort(), ['apache-arrow', 'ndarray'], `${name}: packages imported at load`);
+  }
+});
+
 test('a worker without a bundle entry gets none (it starts from the sources)', () => {
   assert.is(workerBundle('job-thread'), null);
 });

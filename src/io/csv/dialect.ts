@@ -1,7 +1,7 @@
 // The dialect of a set of CSV files: delimiter (sniffed from the first rows when not given), quote, comment prefix,
 // and whether the byte-level fast parser can read it (single-byte delimiter and quote).
 
-import Papa from 'papaparse';
+import { papa } from '../lazy-packages.ts';
 import type { QuoteDialect } from './boundaries.ts';
 import type { ResolvedCsvOptions } from './options.ts';
 
@@ -12,7 +12,7 @@ export interface Dialect {
 }
 
 /** Delimiters the sniffer chooses among, in order of preference on a tie (comma first). */
-const CANDIDATES = [',', '\t', ';', '|', Papa.RECORD_SEP, Papa.UNIT_SEP];
+const CANDIDATES = [',', '\t', ';', '|', '\x1e', '\x1f'];
 /** Rows looked at when sniffing. */
 const SNIFF_ROWS = 50;
 
@@ -38,7 +38,7 @@ export function sniffDelimiter(text: string, quoteChar: string, comment: string 
   let bestScore = -1;
   let bestFields = 0;
   for (const d of CANDIDATES) {
-    const res = Papa.parse<string[]>(text, {
+    const res = papa().parse<string[]>(text, {
       delimiter: d, quoteChar, escapeChar: quoteChar, comments: comment ?? false, skipEmptyLines: true, preview: SNIFF_ROWS + 1,
     });
     // The sniffed text may end mid-row: its last row only counts when the text ends with a newline.

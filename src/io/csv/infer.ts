@@ -3,7 +3,7 @@
 // partition is parsed to one type: int32 -> int64 -> float64 -> string; bool or dates mixed with anything
 // else -> string; an all-null column is a nullable string. Low-cardinality strings become dictionaries.
 
-import Papa from 'papaparse';
+import { papa } from '../lazy-packages.ts';
 import type { ColumnKind } from './builders.ts';
 import type { Dialect } from './dialect.ts';
 import { CsvParseError } from './errors.ts';
@@ -49,7 +49,7 @@ export function addSample(text: string, truncated: boolean, file: { path: string
   stats: ColumnStats[], na: ReadonlySet<string>, dialect: Dialect, totals: SampleTotals): void {
   const nfields = file.nfields;
   // A file may mix LF and CRLF: samples end rows at both, exactly as the parsers do.
-  const res = Papa.parse<string[]>(lfRowEnds(text, dialect).text, {
+  const res = papa().parse<string[]>(lfRowEnds(text, dialect).text, {
     delimiter: dialect.delimiter, quoteChar: dialect.quoteChar, escapeChar: dialect.quoteChar,
     comments: dialect.comment ?? false, skipEmptyLines: true, newline: '\n',
   });

@@ -2,7 +2,7 @@
 // lines, then the header row (which may itself hold quoted newlines). Read with a few synchronous reads.
 
 import { isUtf8 } from 'node:buffer';
-import Papa from 'papaparse';
+import { papa } from '../lazy-packages.ts';
 import { rowEnd } from './boundaries.ts';
 import { type Dialect, quoteDialect } from './dialect.ts';
 import { CsvFileError } from './errors.ts';
@@ -77,7 +77,7 @@ function firstRowStart(head: Uint8Array, dialect: Dialect, opts: ResolvedCsvOpti
 
 function splitRow(bytes: Uint8Array, dialect: Dialect): string[] {
   const text = new TextDecoder().decode(bytes).replace(/\r?\n$/, '');
-  const res = Papa.parse<string[]>(text, { delimiter: dialect.delimiter, quoteChar: dialect.quoteChar, escapeChar: dialect.quoteChar });
+  const res = papa().parse<string[]>(text, { delimiter: dialect.delimiter, quoteChar: dialect.quoteChar, escapeChar: dialect.quoteChar });
   return res.data[0] ?? [''];
 }
 

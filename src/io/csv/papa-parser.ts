@@ -1,7 +1,7 @@
 // The general path: papaparse tokenises the partition's text (any delimiter, multi-character ones too)
 // and values are converted from JS strings with values.ts. Same contract and builders as the fast path.
 
-import Papa from 'papaparse';
+import { papa } from '../lazy-packages.ts';
 import type { BigIntBuilder, BoolBuilder, ColumnBuilder, DictBuilder, Float64Builder, Int32Builder, Utf8Builder } from './builders.ts';
 import { makeBuilder } from './builders.ts';
 import type { OutColumn, ParsedColumns, PartitionPlan } from './plan.ts';
@@ -23,7 +23,7 @@ export function parsePapa(bytes: Uint8Array, plan: PartitionPlan, problems: RowP
   const byteOffset = (charIndex: number): number => Buffer.byteLength(raw.slice(0, inputIndex(lf, charIndex)));
   let rowStartChar = 0;
   let rows = 0;
-  Papa.parse<string[]>(text, {
+  papa().parse<string[]>(text, {
     delimiter: plan.dialect.delimiter,
     quoteChar: plan.dialect.quoteChar,
     escapeChar: plan.dialect.quoteChar,

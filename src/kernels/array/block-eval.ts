@@ -115,7 +115,7 @@ export function runBlockProgram(
   program: BlockProgram, inputs: readonly BlockInput[], n: number, out: Float64Array, outOffset: number,
   js: { unary: (op: UnaryOp) => (x: number) => number; binary: (op: BinaryOp) => (a: number, b: number) => number },
 ): void {
-  const w = elementaryWasm!;
+  const w = elementaryWasm()!;
   const mem = w.memory;
   for (const [slot, value] of program.constants) mem.fill(value, slot * SLOT, (slot + 1) * SLOT);
   for (const [k, slot] of program.inputSlots) if (inputs[k]!.scalar) mem.fill(inputs[k]!.data[inputs[k]!.offset]!, slot * SLOT, (slot + 1) * SLOT);

@@ -383,7 +383,7 @@ export function setElementaryWasmDisabled(off: boolean): boolean {
   disabled = off;
   return was;
 }
-export const elementaryWasmEnabled = (): boolean => !disabled && elementaryWasm !== null;
+export const elementaryWasmEnabled = (): boolean => !disabled && elementaryWasm() !== null;
 
 /** Code for one v128 of each operation (x in a local into local res; a, b locals leaving the value on the stack): the kernels here and the fused reductions (fused-reduce.ts) share them. */
 export const unaryBodies: Record<WasmUnary, (L: Locals, x: number, res: number) => number[]> = {
@@ -394,7 +394,18 @@ export const binaryBodies: Record<WasmBinary, (a: number, b: number) => number[]
   add: arith(op.add), sub: arith(op.sub), mul: arith(op.mul), div: arith(op.div), minimum: minmax(true), maximum: minmax(false),
 };
 
-export const elementaryWasm: ElementaryWasm | null = (() => {
+let compiled: ElementaryWasm | null | undefined;
+
+/**
+ * The kernels, compiled on first use, or null where WebAssembly SIMD is unavailable. Building and compiling
+ * them costs tens of ms, which every worker and every importing process paid at load, used or not.
+ */
+export function elementaryWasm(): ElementaryWasm | null {
+  if (compiled === undefined) compiled = compileElementaryWasm();
+  return compiled;
+}
+
+function compileElementaryWasm(): ElementaryWasm | null {
   const functions = [
     ...WASM_UNARY.map((n) => unaryKernel(n, unaryBodies[n])),
     ...WASM_BINARY.map((n) => binaryKernel(n, binaryBodies[n])),
@@ -422,4 +433,4 @@ export const elementaryWasm: ElementaryWasm | null = (() => {
     binary: pick(WASM_BINARY),
     normal: (blocks, loc, scale) => normal(WORDS_AT, NORMALS_AT, blocks, loc, scale),
   };
-})();
+}

@@ -186,7 +186,7 @@ function build(expr: ArrayExpr, kind: FusedKind, inputs: readonly number[], scal
   };
 
   const bytes = moduleOf([runFn(), firstFn()], MEMORY_PAGES, IMPORTS, true);
-  const e = instantiateAll(bytes, { m: { exp: Math.exp, log: Math.log, sin: Math.sin, cos: Math.cos, memory: elementaryWasm!.memoryObject } });
+  const e = instantiateAll(bytes, { m: { exp: Math.exp, log: Math.log, sin: Math.sin, cos: Math.cos, memory: elementaryWasm()!.memoryObject } });
   if (!e) return null;
   return { run: e.run as FusedModule['run'], first: e.first as FusedModule['first'] };
 }
@@ -224,7 +224,7 @@ export function fusedReducer(expr: ArrayExpr, inputs: readonly FusedInput[], kin
   const found = moduleFor(expr, kind, isFloat64);
   if (!found) return null;
   const { module, scalars, inputs: used } = found;
-  const mem = elementaryWasm!.memory;
+  const mem = elementaryWasm()!.memory;
   const accAt = FUSED_ACC_AT / 8;
   const stage = (at: number, len: number): void => {
     used.forEach((k, slot) => {

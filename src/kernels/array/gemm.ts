@@ -13,8 +13,13 @@ const KC = 256;
 const MC = 128;
 const NC = 2048;
 
-// the WebAssembly kernel packs panels exactly as the JavaScript one, so both share packA / packB
-const wasmGemm = WASM_MR === MR && WASM_NR === NR ? buildWasmGemm(MR, NR, MC, KC, NC) : null;
+// the WebAssembly kernel packs panels exactly as the JavaScript one, so both share packA / packB. Built on
+// first use rather than at load (it and its ~7 MB memory): most processes and workers never multiply matrices.
+let built: ReturnType<typeof buildWasmGemm> | undefined;
+function wasmGemm(): ReturnType<typeof buildWasmGemm> {
+  if (built === undefined) built = WASM_MR === MR && WASM_NR === NR ? buildWasmGemm(MR, NR, MC, KC, NC) : null;
+  return built;
+}
 
 export class ShapeMismatchError extends RangeError {
   override name = 'ShapeMismatchError';
@@ -80,7 +85,7 @@ function microKernel(kc: number, ap: Float64Array, aAt: number, bp: Float64Array
 let useWasm = true;
 /** Tests compare both kernels: false uses the JavaScript micro-kernel even where WebAssembly SIMD works. */
 export function setGemmWasm(on: boolean): boolean {
-  const was = useWasm && wasmGemm !== null;
+  const was = useWasm && wasmGemm() !== null;
   useWasm = on;
   return was;
 }
@@ -217,7 +222,7 @@ const RESIDENT_MAX = 2 ** 23;
 function blocked(a: Strided, b: Strided, m: number, k: number, n: number, symmetric: boolean, out: Target): boolean {
   const { c, at, ldc: ldC, sign } = out;
   // with WebAssembly SIMD the panels are packed straight into the kernel's memory
-  const w = useWasm ? wasmGemm : null;
+  const w = useWasm ? wasmGemm() : null;
   // a new product lives in the module's memory while it is summed: whole tiles, so rows and columns padded
   const mPad = Math.ceil(m / MR) * MR, nPad = Math.ceil(n / NR) * NR;
   const residentAt = w && out.fresh && mPad * nPad <= RESIDENT_MAX && k > 0 ? w.reserve(mPad * nPad) : -1;

@@ -1,7 +1,16 @@
 // Turning the user's Redis URL into ioredis options, and naming it in messages without its password.
 // Only the host the URL names is ever contacted; rediss:// turns TLS on (certificates verified).
 
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
+
+// ioredis and BullMQ (~0.15-0.4 s of module loading together) are loaded when a distributed run first
+// connects, not by every process that imports tessera. Both are CommonJS: require() gives the very module
+// an import would.
+const requirePackage = createRequire(import.meta.url);
+let ioredis: typeof import('ioredis') | undefined;
+let bull: typeof import('bullmq') | undefined;
+export const loadBullmq = (): typeof import('bullmq') => (bull ??= requirePackage('bullmq') as typeof import('bullmq'));
 
 export interface RedisTarget {
   readonly options: RedisOptions;
@@ -40,7 +49,8 @@ export function redact(url: string): string {
 }
 
 export function connect(target: RedisTarget): Redis {
-  const r = new Redis(target.options);
+  ioredis ??= requirePackage('ioredis') as typeof import('ioredis');
+  const r = new ioredis.Redis(target.options);
   // Connection errors are reported by the watchdogs that use them (with the URL and what to do); an
   // unhandled 'error' event would instead crash the process.
   r.on('error', () => {});

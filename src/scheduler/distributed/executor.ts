@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type ConnectionOptions, Queue, Job } from 'bullmq';
+import type { ConnectionOptions, Queue, Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Executor } from '../executor.ts';
 import type { Key, Task } from '../graph.ts';
@@ -15,7 +15,7 @@ import type { RunContext } from '../cancel.ts';
 import { executeTask } from '../execute.ts';
 import { deserializeError } from '../remote-errors.ts';
 import { hashString } from '../tokenize.ts';
-import { type RedisTarget, HEARTBEAT_MS, RUN_TTL_MS, connect, keys, redisTarget } from './connection.ts';
+import { type RedisTarget, HEARTBEAT_MS, RUN_TTL_MS, connect, keys, loadBullmq, redisTarget } from './connection.ts';
 import type { JobData, JobResult, JobTask, TaskOutcome } from './protocol.ts';
 import { type StoreTarget, hasStoredRef, loadValue, pack, storeValue, storedRefsIn, unpack } from './values.ts';
 import { type StoredRef, pathOf, storageRoot, unlinkQuietly } from './storage.ts';
@@ -316,7 +316,7 @@ export class DistributedExecutor implements Executor {
       this.everConnected = true;
       this.lastRedisError = null;
     });
-    const queue = new Queue(this.options.queue, { connection: redis as unknown as ConnectionOptions });
+    const queue = new (loadBullmq().Queue)(this.options.queue, { connection: redis as unknown as ConnectionOptions });
     queue.on('error', (e: Error) => (this.lastRedisError = e.message));
     const ready = queue.waitUntilReady().then(() => {});
     ready.catch(() => {}); // a failure to connect is reported by the monitor, with the URL
@@ -473,7 +473,7 @@ export class DistributedExecutor implements Executor {
     if (route.kind === 'shared') return conn.queue;
     let q = conn.hostQueues.get(route.host);
     if (!q) {
-      q = new Queue(hostQueue(this.options.queue, route.host), { connection: conn.redis as unknown as ConnectionOptions });
+      q = new (loadBullmq().Queue)(hostQueue(this.options.queue, route.host), { connection: conn.redis as unknown as ConnectionOptions });
       q.on('error', (e: Error) => (this.lastRedisError = e.message));
       conn.hostQueues.set(route.host, q);
     }
@@ -726,7 +726,7 @@ export class DistributedExecutor implements Executor {
       b.seen = now;
       let job: Job | undefined;
       try {
-        job = await Job.fromId(this.queueOf(conn, b.route), b.id);
+        job = await loadBullmq().Job.fromId(this.queueOf(conn, b.route), b.id);
       } catch {
         return;
       }

@@ -61,9 +61,26 @@ export function threadExecArgv(execArgv: readonly string[] = process.execArgv): 
   const kept = withoutTsx(execArgv);
   if (kept.length === execArgv.length) return undefined;
   const loading = new Set(loaderExecArgv(kept));
-  // loaderExecArgv keeps each loading flag with its value; the thread switches stand alone.
-  return kept.filter((a) => loading.has(a) || THREAD_SWITCHES.test(a));
+  // loaderExecArgv keeps each loading flag with its value; a thread switch keeps the value that follows it
+  // when it takes one (`--cpu-prof-interval 200`): alone, Node refuses the thread.
+  const out: string[] = [];
+  for (let i = 0; i < kept.length; i++) {
+    const a = kept[i]!;
+    if (loading.has(a)) out.push(a);
+    else if (THREAD_SWITCHES.test(a)) {
+      out.push(a);
+      if (THREAD_VALUE_FLAGS.has(a) && i + 1 < kept.length) out.push(kept[++i]!);
+    }
+  }
+  return out;
 }
+
+/** Thread switches whose value may come as the next argument. */
+const THREAD_VALUE_FLAGS = new Set([
+  '--cpu-prof-dir', '--cpu-prof-name', '--cpu-prof-interval', '--heap-prof-dir', '--heap-prof-name', '--heap-prof-interval',
+  '--heapsnapshot-signal', '--heapsnapshot-near-heap-limit', '--inspect-port', '--trace-event-categories',
+  '--trace-event-file-pattern', '--unhandled-rejections',
+]);
 
 /**
  * `execArgv` less the flags that load tsx: for a worker thread (the parent's flags), and for a worker

@@ -13,23 +13,32 @@ const GROWTH = 128 * 1024 * 1024;
 /** Shared bytes let go of before a worker collects (a worker heap collects in a few ms): a shuffle's splits leave little garbage behind, its consumers free their pieces as they go. */
 export const WORKER_RELEASED = 16 * 1024 * 1024;
 
-/** The engine's gc(), obtained without --expose-gc on the command line (workers cannot take V8 flags). */
-const gc: (() => void) | null = (() => {
-  try {
-    setFlagsFromString('--expose-gc');
-    const fn = runInNewContext('gc') as unknown;
-    return typeof fn === 'function' ? (fn as () => void) : null;
-  } catch {
-    return null;
+/**
+ * The engine's gc(), obtained without --expose-gc on the command line (workers cannot take V8 flags), on the
+ * first collection: the new context it takes costs ~5-15 ms, which every thread paid at load, collecting or not.
+ */
+let engineGc: (() => void) | null | undefined;
+function gc(): (() => void) | null {
+  if (engineGc === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      const fn = runInNewContext('gc') as unknown;
+      engineGc = typeof fn === 'function' ? (fn as () => void) : null;
+    } catch {
+      engineGc = null;
+    }
   }
-})();
+  return engineGc;
+}
 
 let baseline = process.memoryUsage.rss();
 let released = 0;
 let lastCollect = -Infinity;
 
 function collect(): void {
-  gc!();
+  const collectGarbage = gc();
+  if (!collectGarbage) return;
+  collectGarbage();
   released = 0;
   baseline = process.memoryUsage.rss();
   lastCollect = performance.now();
@@ -37,7 +46,6 @@ function collect(): void {
 
 /** Collect if resident memory grew by more than GROWTH since the last collection. Cheap (one rss read) otherwise. */
 export function collectIfGrown(): void {
-  if (!gc) return;
   const rss = process.memoryUsage.rss();
   if (rss - baseline < GROWTH) {
     if (rss < baseline) baseline = rss;
@@ -52,12 +60,12 @@ export function collectIfGrown(): void {
  * tasks that pass big partitions through quickly must not pay one each).
  */
 export function noteReleased(bytes: number, threshold = WORKER_RELEASED, minIntervalMs = 20): void {
-  if (!gc || bytes <= 0) return;
+  if (bytes <= 0) return;
   released += bytes;
   if (released >= threshold && performance.now() - lastCollect >= minIntervalMs) collect();
 }
 
 /** Collect now (a thread just dropped a large buffer of its own, such as a reader's kept partition buffer). */
 export function collectNow(): void {
-  if (gc) collect();
+  collect();
 }

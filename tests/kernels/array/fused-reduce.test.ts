@@ -35,7 +35,7 @@ const same = (a: Partial, b: Partial, what: string): void => {
 };
 
 test('a fused step has the bits of evaluate + partialReduce (every tail, piece and step edge, both kinds)', () => {
-  if (!elementaryWasm) return; // no WebAssembly SIMD: the fused form does not exist (the next test covers the fallback)
+  if (!elementaryWasm()) return; // no WebAssembly SIMD: the fused form does not exist (the next test covers the fallback)
   const r = rng(11);
   const n = 40_000;
   const a = Float64Array.from({ length: n }, () => (r() - 0.3) * 8);
@@ -107,7 +107,7 @@ test('vectors with lanes left to Math.* (redone by the calling form) keep the bi
 });
 
 test('the shift is the chain at the first element, so a step holding Inf or NaN is seen (not fused, the caller redoes it)', () => {
-  if (!elementaryWasm) return;
+  if (!elementaryWasm()) return;
   const a = Float64Array.from({ length: 300 }, (_, i) => i / 300);
   const isFloat64 = (): boolean => true;
   const step = fusedReducer(u('log', x(0)), [{ data: a, offset: 0 }], 'moments', isFloat64)!;
