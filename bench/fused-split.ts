@@ -28,7 +28,7 @@ const cpu = (): number => { const t = process.cpuUsage(); return (t.user + t.sys
 const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[xs.length >> 1]!;
 // the copy alone, as fusedReducer stages it (4096 elements at a time into the module's memory)
 {
-  const mem = elementaryWasm!.memory;
+  const mem = elementaryWasm()!.memory;
   const times: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t = cpu();

@@ -70,7 +70,7 @@ test('a fused step has the bits of evaluate + partialReduce (every tail, piece a
 });
 
 test('vectors with lanes left to Math.* (redone by the calling form) keep the bits: single lanes, both lanes, runs, every position', () => {
-  if (!elementaryWasm) return;
+  if (!elementaryWasm()) return;
   const r = rng(23);
   const n = 9000;
   // each finite through every chain below, and each outside some kernel's fast range
