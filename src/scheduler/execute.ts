@@ -60,14 +60,12 @@ function opFor(backend: KernelBackend, op: string): OpFunction {
 /**
  * Run `task` with `inputs[i]` the value of `task.deps[i]`. May return a Promise (async ops, e.g. file reads).
  * The kernel backend comes from the task's own settings, so every executor and worker chooses alike.
- * `onIntermediate` sees each value a chain's steps made on the way to its result (a worker counts the shared
- * memory in them as let go of: a read partition reduced in the same task is garbage once the task ends).
  */
-export function executeTask(task: Task, inputs: readonly unknown[], onIntermediate?: (value: unknown) => void): unknown {
+export function executeTask(task: Task, inputs: readonly unknown[]): unknown {
   const backend = task.settings ? kernelBackend(task.settings.backend) : CPU_BACKEND;
   const values = new Map<Key, unknown>();
   for (let i = 0; i < task.deps.length; i++) values.set(task.deps[i]!, inputs[i]);
-  if (task.op === CHAIN_OP) return runChain(task.args[0] as ChainStep[], values, backend, onIntermediate);
+  if (task.op === CHAIN_OP) return runChain(task.args[0] as ChainStep[], values, backend);
   const args = task.deps.length === 0 ? task.args : (substitute(task.args, values) as unknown[]);
   return opFor(backend, task.op)(...args);
 }
@@ -84,7 +82,7 @@ function registeredPair(backend: KernelBackend, a: string, b: string): ((first: 
   return getOp(id) as (first: unknown[], rest: unknown[]) => unknown;
 }
 
-function runChain(steps: readonly ChainStep[], values: Map<Key, unknown>, backend: KernelBackend, onIntermediate?: (value: unknown) => void): unknown {
+function runChain(steps: readonly ChainStep[], values: Map<Key, unknown>, backend: KernelBackend): unknown {
   let last: unknown;
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
@@ -106,12 +104,10 @@ function runChain(steps: readonly ChainStep[], values: Map<Key, unknown>, backen
       // An async step: finish the rest of the chain once it settles.
       return last.then((v) => {
         values.set(done.key, v);
-        if (rest < steps.length) onIntermediate?.(v);
-        return rest < steps.length ? runChain(steps.slice(rest), values, backend, onIntermediate) : v;
+        return rest < steps.length ? runChain(steps.slice(rest), values, backend) : v;
       });
     }
     values.set(done.key, last);
-    if (rest < steps.length) onIntermediate?.(last);
     if (fused) i++;
   }
   return last;

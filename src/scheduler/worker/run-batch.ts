@@ -52,10 +52,8 @@ export async function runBatch(req: BatchRequest, onTaskStart?: (index: number) 
     const { task, inputs } = req.tasks[i]!;
     onTaskStart?.(i);
     const t0 = performance.now();
-    // Shared memory this worker lets go of with the task: its inputs, what a chain made on the way (a
-    // partition read and reduced in one task), and its result once sent.
+    // Shared memory this worker lets go of with the task: its inputs, and its result once sent.
     let handedOn = 0;
-    const intermediate = (v: unknown): void => { handedOn += arrowBytes(v); };
     try {
       if (modulesError) throw modulesError;
       const t = task.args.length === 0 ? task : { ...task, args: fromWire(task.args) as unknown[] };
@@ -64,7 +62,7 @@ export async function runBatch(req: BatchRequest, onTaskStart?: (index: number) 
       setCurrentRun(req.run ?? null); // a user function may open a nested client on this run (getClient())
       let value: unknown;
       try {
-        value = executeTask(t, values, intermediate);
+        value = executeTask(t, values);
       } finally {
         setCurrentRun(null);
       }
