@@ -20,7 +20,7 @@ export function checkedUtf8(bytes: Uint8Array, plan: PartitionPlan, problems: Ro
   const loc = problems.locate(bad.rowStart);
   const column = plan.columns.find((c) => c.field === bad.field)!.name;
   throw new CsvParseError(
-    `${where(loc)}, column '${column}': the field at byte ${plan.start + bad.fieldStart} is not valid UTF-8; convert the file to UTF-8, or pass encodingErrors: 'replace' to read invalid bytes as U+FFFD`,
+    `${where(loc)}, column '${column}': the field at byte ${problems.fileOffset(bad.fieldStart)} is not valid UTF-8; convert the file to UTF-8, or pass encodingErrors: 'replace' to read invalid bytes as U+FFFD`,
     loc, column, null, 'UTF-8',
   );
 }

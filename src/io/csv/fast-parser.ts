@@ -10,7 +10,7 @@ import { NOT_INT, isNanText, isStringNumber, latin1, parseFloatBytes, parseIntBy
 import type { OutColumn, ParsedColumns, PartitionPlan } from './plan.ts';
 import type { RowProblems } from './problems.ts';
 import { parseBool, parseDate, parseFormatted, parseInt64, parseTimestamp } from './values.ts';
-import { type WasmRows, ownerOf, rowsInstance } from './wasm-rows.ts';
+import { WASM_MAX_BYTES, type WasmRows, ownerOf, rowsInstance } from './wasm-rows.ts';
 
 const NL = 10;
 const CR = 13;
@@ -57,71 +57,112 @@ export type Tokenizer = 'auto' | 'js';
 
 /** Parse a partition's bytes into one builder per plan column; returns them and the number of rows kept. */
 export function parseFast(b: Uint8Array, plan: PartitionPlan, problems: RowProblems, tokenizer: Tokenizer = 'auto'): ParsedColumns {
-  const capacity = Math.ceil((b.length / Math.max(1, plan.rowBytes)) * 1.1) + 16;
-  const builders = plan.columns.map((c) => makeBuilder(c.kind, c.dictId, capacity, Math.ceil(b.length / Math.max(1, plan.columns.length))));
-  const nf = plan.nfields;
-  const na = new NaMatcher(plan.naValues);
-  // Inline integers skip the naValues check, which is only sound when no naValue starts like a number.
-  const inlineAllowed = !plan.naValues.some((v) => /^[-+0-9]/.test(v));
-  const slotOf = new Int32Array(nf).fill(-1);
-  const slotKinds: string[] = [];
-  const colSlot = plan.columns.map((c) => {
-    if (c.field < 0 || c.field >= nf) return -1;
-    if (slotOf[c.field] < 0) { slotOf[c.field] = slotKinds.length; slotKinds.push(c.kind); }
-    return slotOf[c.field]!;
-  });
-  const nslots = slotKinds.length;
-  const inlineNum = Uint8Array.from(slotKinds, (k) => (inlineAllowed && (k === 'int32' || k === 'int64' || k === 'float64') ? 1 : 0));
-  const ctx: Ctx = {
-    b, nfields: nf, slotOf, inlineNum, nslots, D: plan.dialect.delimiter.charCodeAt(0), Q: plan.dialect.quoteChar.charCodeAt(0),
-    comment: plan.dialect.comment === null ? null : Buffer.from(plan.dialect.comment, 'utf8'),
-    na, problems,
-  };
-  const size = BATCH_ROWS * Math.max(1, nslots);
-  const batch: Batch = {
-    starts: new Int32Array(size), ends: new Int32Array(size), escaped: new Uint8Array(size),
-    nums: new Float64Array(size), numOk: new Uint8Array(size),
-    rowOffsets: new Int32Array(BATCH_ROWS), rows: 0, anyEscaped: false,
-  };
-  let rows = 0;
-  const wasm = tokenizer === 'auto' ? wasmFor(ctx, plan, b) : null;
-  if (wasm !== null) {
-    // Quote-free rows: the WebAssembly tokenizer fills the same batch layout, in its own memory.
-    const { bytes, views } = wasm.begin(b, { nfields: nf, delimiter: ctx.D, slotOf, inlineNum, nslots });
-    ctx.b = bytes;
-    // (the same property order as `batch`: one object shape for the converters)
-    const wbatch: Batch = {
-      starts: views.starts, ends: views.ends, escaped: batch.escaped, nums: views.nums, numOk: views.numOk,
-      rowOffsets: views.rowOffsets, rows: 0, anyEscaped: false,
-    };
-    const badLine = (rowOffset: number, fields: number): void => problems.badLine(rowOffset, fields, null);
-    for (let p = 0; p < bytes.length; ) {
-      const t = wasm.tokenize(p, bytes.length, badLine);
-      p = t.p;
-      wbatch.rows = t.rows;
-      for (let c = 0; c < plan.columns.length; c++) convertColumn(ctx, wbatch, plan.columns[c]!, colSlot[c]!, builders[c]!);
-      rows += t.rows;
-    }
-    return { builders, rows };
-  }
-  for (let p = 0; p < b.length; ) {
-    p = tokenize(ctx, batch, p);
-    for (let c = 0; c < plan.columns.length; c++) convertColumn(ctx, batch, plan.columns[c]!, colSlot[c]!, builders[c]!);
-    rows += batch.rows;
-  }
-  return { builders, rows };
+  const parser = new FastParser(plan, problems, b.length, tokenizer);
+  parser.parse(b);
+  return parser.finish();
 }
 
 /**
- * The WebAssembly tokenizer when it reads these bytes exactly as `tokenize` would: no quote character
- * anywhere (one memchr), no comment prefix, a delimiter that is not a newline, digit or sign. Null otherwise.
+ * One partition's parse, fed in windows of whole rows (windows.ts): the builders, tables and tokenizer
+ * instance live across windows, so a partition parsed in several windows gives the same columns as in one.
+ * Row offsets reported to `problems` are window-relative; the caller sets `problems.windowStart`.
  */
-function wasmFor(ctx: Ctx, plan: PartitionPlan, b: Uint8Array): WasmRows | null {
-  const D = ctx.D;
-  if (ctx.comment !== null || ctx.nfields < 1 || D === NL || D === CR || D === 43 || D === 45 || (D >= 48 && D <= 57)) return null;
-  // (checkQuotes: ops.ts found none already.) Buffer's indexOf is a memchr; a plain Uint8Array's is not.
-  if (!plan.checkQuotes && Buffer.from(b.buffer, b.byteOffset, b.length).indexOf(ctx.Q) >= 0) return null;
-  return ownerOf(b) ?? rowsInstance(b.length);
+export class FastParser {
+  private readonly builders: ColumnBuilder[];
+  private readonly ctx: Ctx;
+  private readonly colSlot: number[];
+  private readonly batch: Batch;
+  private wasm: WasmRows | null | undefined;
+  private rows = 0;
+
+  /** `bytes`: the partition's length, which sizes the builders' first allocation. */
+  constructor(private readonly plan: PartitionPlan, problems: RowProblems, bytes: number, private readonly tokenizer: Tokenizer = 'auto') {
+    const capacity = Math.ceil((bytes / Math.max(1, plan.rowBytes)) * 1.1) + 16;
+    this.builders = plan.columns.map((c) => makeBuilder(c.kind, c.dictId, capacity, Math.ceil(bytes / Math.max(1, plan.columns.length))));
+    const nf = plan.nfields;
+    const na = new NaMatcher(plan.naValues);
+    // Inline integers skip the naValues check, which is only sound when no naValue starts like a number.
+    const inlineAllowed = !plan.naValues.some((v) => /^[-+0-9]/.test(v));
+    const slotOf = new Int32Array(nf).fill(-1);
+    const slotKinds: string[] = [];
+    this.colSlot = plan.columns.map((c) => {
+      if (c.field < 0 || c.field >= nf) return -1;
+      if (slotOf[c.field] < 0) { slotOf[c.field] = slotKinds.length; slotKinds.push(c.kind); }
+      return slotOf[c.field]!;
+    });
+    const nslots = slotKinds.length;
+    const inlineNum = Uint8Array.from(slotKinds, (k) => (inlineAllowed && (k === 'int32' || k === 'int64' || k === 'float64') ? 1 : 0));
+    this.ctx = {
+      b: new Uint8Array(0), nfields: nf, slotOf, inlineNum, nslots, D: plan.dialect.delimiter.charCodeAt(0), Q: plan.dialect.quoteChar.charCodeAt(0),
+      comment: plan.dialect.comment === null ? null : Buffer.from(plan.dialect.comment, 'utf8'),
+      na, problems,
+    };
+    const size = BATCH_ROWS * Math.max(1, nslots);
+    this.batch = {
+      starts: new Int32Array(size), ends: new Int32Array(size), escaped: new Uint8Array(size),
+      nums: new Float64Array(size), numOk: new Uint8Array(size),
+      rowOffsets: new Int32Array(BATCH_ROWS), rows: 0, anyEscaped: false,
+    };
+  }
+
+  /**
+   * Parse whole rows: `b` ends at a row end (or is the partition's last bytes). `quoteFree` says the caller
+   * already searched `b` for the quote character and found none. In the WebAssembly tokenizer's memory, the
+   * bytes after `b` are overwritten (its tables go there).
+   */
+  parse(b: Uint8Array, quoteFree?: boolean): void {
+    const { ctx, plan, builders, colSlot } = this;
+    ctx.b = b;
+    const wasm = this.tokenizer === 'auto' ? this.wasmFor(b, quoteFree) : null;
+    if (wasm !== null) {
+      // Quote-free rows: the WebAssembly tokenizer fills the same batch layout, in its own memory.
+      const { bytes, views } = wasm.begin(b, { nfields: ctx.nfields, delimiter: ctx.D, slotOf: ctx.slotOf, inlineNum: ctx.inlineNum, nslots: ctx.nslots });
+      ctx.b = bytes;
+      // (the same property order as `batch`: one object shape for the converters)
+      const wbatch: Batch = {
+        starts: views.starts, ends: views.ends, escaped: this.batch.escaped, nums: views.nums, numOk: views.numOk,
+        rowOffsets: views.rowOffsets, rows: 0, anyEscaped: false,
+      };
+      const problems = ctx.problems;
+      const badLine = (rowOffset: number, fields: number): void => problems.badLine(rowOffset, fields, null);
+      for (let p = 0; p < bytes.length; ) {
+        const t = wasm.tokenize(p, bytes.length, badLine);
+        p = t.p;
+        wbatch.rows = t.rows;
+        for (let c = 0; c < plan.columns.length; c++) convertColumn(ctx, wbatch, plan.columns[c]!, colSlot[c]!, builders[c]!);
+        this.rows += t.rows;
+      }
+      return;
+    }
+    const batch = this.batch;
+    for (let p = 0; p < b.length; ) {
+      p = tokenize(ctx, batch, p);
+      for (let c = 0; c < plan.columns.length; c++) convertColumn(ctx, batch, plan.columns[c]!, colSlot[c]!, builders[c]!);
+      this.rows += batch.rows;
+    }
+  }
+
+  finish(): ParsedColumns {
+    return { builders: this.builders, rows: this.rows };
+  }
+
+  /**
+   * The WebAssembly tokenizer when it reads these bytes exactly as `tokenize` would: no quote character
+   * anywhere (one memchr), no comment prefix, a delimiter that is not a newline, digit or sign. Null otherwise.
+   */
+  private wasmFor(b: Uint8Array, quoteFree: boolean | undefined): WasmRows | null {
+    const { ctx, plan } = this;
+    const D = ctx.D;
+    if (ctx.comment !== null || ctx.nfields < 1 || D === NL || D === CR || D === 43 || D === 45 || (D >= 48 && D <= 57)) return null;
+    if (b.length > WASM_MAX_BYTES) return null;
+    // (checkQuotes: ops.ts found none already.) Buffer's indexOf is a memchr; a plain Uint8Array's is not.
+    if (!quoteFree && !plan.checkQuotes && Buffer.from(b.buffer, b.byteOffset, b.length).indexOf(ctx.Q) >= 0) return null;
+    const owner = ownerOf(b);
+    if (owner !== null) return owner;
+    // One instance for the whole partition (on the main thread rowsInstance makes a new one each call).
+    if (this.wasm === undefined) this.wasm = rowsInstance(b.length);
+    return this.wasm;
+  }
 }
 
 /** Tokenise rows from p into `batch` until it is full or the input ends; returns where to continue. */

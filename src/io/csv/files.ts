@@ -83,6 +83,17 @@ export function readRangeInto(path: string, start: number, end: number, pin: Fil
   }
 }
 
+/** Run `use` on the open file, checked against its pin first; closes it after. */
+export function withPinnedFile<T>(path: string, pin: FilePin | undefined, use: (fd: number) => T): T {
+  const fd = openFile(path, pin);
+  try {
+    if (pin) checkPin(path, pin, PIN_CHECK(path), fd);
+    return use(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** The whole decompressed content of a file (compressed files are one partition: they cannot be split). */
 export function readWhole(file: { path: string; compression: Compression }, pin?: FilePin): Uint8Array {
   let raw: Uint8Array;

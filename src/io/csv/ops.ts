@@ -10,11 +10,12 @@ import { registerBytesRead } from '../../scheduler/progress.ts';
 import { CsvBoundaryConflict, CsvFileError, CsvOptionError, CsvParseError, CsvTypeConflict } from './errors.ts';
 import { arrowType, utf8Bytes } from './builders.ts';
 import { checkedUtf8 } from './encoding.ts';
-import { parseFast } from './fast-parser.ts';
-import { rowsInstance } from './wasm-rows.ts';
-import { readRangeInto, readWhole } from './files.ts';
+import { FastParser, parseFast } from './fast-parser.ts';
+import { WASM_MAX_BYTES, rowsInstance } from './wasm-rows.ts';
+import { readRangeInto, readWhole, withPinnedFile } from './files.ts';
 import { parsePapa } from './papa-parser.ts';
-import type { PartitionPlan } from './plan.ts';
+import type { ParsedColumns, PartitionPlan } from './plan.ts';
+import { readWindows, windowTuning } from './windows.ts';
 import { RowProblems } from './problems.ts';
 import { CSV_WRITE_OP, writePartitionCsv } from './write-op.ts';
 import { isMainThread } from 'node:worker_threads';
@@ -24,9 +25,11 @@ export const CSV_READ_OP = 'io.csv.read';
 export { CSV_WRITE_OP };
 
 
-// A worker thread reads every partition into one buffer it keeps: no fresh 64 MiB allocation per task
-// (page faults, and external memory that drives the GC). Safe because parsing is synchronous and the
-// builders copy every value out; the main thread (sync scheduler) does not keep one after a compute.
+// A worker thread reads into one buffer it keeps: no fresh allocation per task (page faults, and external
+// memory that drives the GC). Safe because parsing is synchronous and the builders copy every value out;
+// the main thread (sync scheduler) does not keep one after a compute. The fast parser reads windows of a
+// partition (windows.ts) into its WebAssembly tokenizer's memory instead, and uses this buffer only where
+// WebAssembly is unavailable.
 let readBuffer: Uint8Array | null = null;
 const KEEP_AT_MOST = 256 * 1024 * 1024;
 registerScratch(() => {
@@ -34,11 +37,6 @@ registerScratch(() => {
   readBuffer = null;
   return had;
 });
-
-/** Where the fast parser's partition is read: its WebAssembly tokenizer's memory (it tokenises the bytes in place). */
-function wasmBuffer(length: number): Uint8Array {
-  return rowsInstance(length)?.input(length) ?? partitionBuffer(length);
-}
 
 function partitionBuffer(length: number): Uint8Array {
   if (isMainThread || length > KEEP_AT_MOST) return Buffer.allocUnsafe(length);
@@ -50,21 +48,9 @@ function partitionBuffer(length: number): Uint8Array {
 }
 
 export function readPartition(plan: PartitionPlan): RecordBatch {
-  let bytes: Uint8Array;
-  let whole: Uint8Array | null = null;
-  if (plan.compression === 'none') {
-    bytes = readRangeInto(plan.file, plan.start, plan.end, plan.pin, plan.engine === 'fast' ? wasmBuffer : partitionBuffer);
-  } else {
-    whole = readWhole({ path: plan.file, compression: plan.compression }, plan.pin);
-    bytes = whole.subarray(plan.start, plan.end < 0 ? whole.length : plan.end);
-  }
-  if (plan.checkQuotes && bytes.indexOf(plan.dialect.quoteChar.charCodeAt(0)) >= 0) {
-    throw new CsvBoundaryConflict(`'${plan.file}' holds the quote character ${JSON.stringify(plan.dialect.quoteChar)} in bytes ${plan.start}-${plan.end}, but was cut at plain newlines (its samples held none); re-cutting it with a quote-aware scan`, plan.sourceId, plan.file);
-  }
-  const problems = new RowProblems(plan, whole);
-  bytes = checkedUtf8(bytes, plan, problems);
-  const { builders, rows } = plan.engine === 'fast' ? parseFast(bytes, plan, problems) : parsePapa(bytes, plan, problems);
-  problems.finish(rows);
+  const problems = plan.compression === 'none' ? new RowProblems(plan, null) : null;
+  const { builders, rows, problems: seen } = plan.compression === 'none' && plan.engine === 'fast' ? parseWindows(plan, problems!) : parseWhole(plan, problems);
+  seen.finish(rows);
   const fields = plan.columns.map((c) => new Field(c.name, arrowType(c.kind, c.dictId), true));
   const columns = builders.map((b) => b.finish());
   if (plan.pathColumn) {
@@ -74,6 +60,45 @@ export function readPartition(plan: PartitionPlan): RecordBatch {
   }
   kernelStats.partitionReads += 1;
   return batchOf(fields, columns, rows);
+}
+
+/** The fast parser over an uncompressed range, window by window: the range's bytes are never all in memory. */
+function parseWindows(plan: PartitionPlan, problems: RowProblems): ParsedColumns & { problems: RowProblems } {
+  const length = Math.max(0, plan.end - plan.start);
+  const parser = new FastParser(plan, problems, length);
+  const windowBytes = windowTuning.bytes;
+  const wasm = rowsInstance(windowBytes);
+  const buffer = (n: number): Uint8Array => (wasm !== null && n <= WASM_MAX_BYTES ? wasm.input(n) : partitionBuffer(n));
+  const Q = plan.dialect.quoteChar.charCodeAt(0);
+  const syntax = { quote: Q, delimiter: plan.dialect.delimiter.charCodeAt(0), comment: plan.dialect.comment === null ? null : Buffer.from(plan.dialect.comment, 'utf8') };
+  withPinnedFile(plan.file, plan.pin, (fd) => readWindows(fd, plan.start, plan.end, syntax, windowBytes, buffer, (rows, offset, quoteFree) => {
+    if (plan.checkQuotes && !quoteFree && rows.indexOf(Q) >= 0) throw boundaryConflict(plan);
+    problems.windowStart = offset;
+    const checked = checkedUtf8(rows, plan, problems);
+    parser.parse(checked, quoteFree || plan.checkQuotes);
+  }));
+  return { ...parser.finish(), problems };
+}
+
+/** A compressed file's partition, or the papaparse engine: the range's bytes in one buffer. */
+function parseWhole(plan: PartitionPlan, known: RowProblems | null): ParsedColumns & { problems: RowProblems } {
+  let bytes: Uint8Array;
+  let whole: Uint8Array | null = null;
+  if (plan.compression === 'none') {
+    bytes = readRangeInto(plan.file, plan.start, plan.end, plan.pin, partitionBuffer);
+  } else {
+    whole = readWhole({ path: plan.file, compression: plan.compression }, plan.pin);
+    bytes = whole.subarray(plan.start, plan.end < 0 ? whole.length : plan.end);
+  }
+  if (plan.checkQuotes && bytes.indexOf(plan.dialect.quoteChar.charCodeAt(0)) >= 0) throw boundaryConflict(plan);
+  const problems = known ?? new RowProblems(plan, whole);
+  bytes = checkedUtf8(bytes, plan, problems);
+  const parsed = plan.engine === 'fast' ? parseFast(bytes, plan, problems) : parsePapa(bytes, plan, problems);
+  return { ...parsed, problems };
+}
+
+function boundaryConflict(plan: PartitionPlan): CsvBoundaryConflict {
+  return new CsvBoundaryConflict(`'${plan.file}' holds the quote character ${JSON.stringify(plan.dialect.quoteChar)} in bytes ${plan.start}-${plan.end}, but was cut at plain newlines (its samples held none); re-cutting it with a quote-aware scan`, plan.sourceId, plan.file);
 }
 
 /** A dictionary column holding one value on every row (the file path): one entry, all codes 0. */

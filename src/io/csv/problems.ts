@@ -9,14 +9,21 @@ const WARN_LIMIT = 20;
 
 export class RowProblems {
   skipped = 0;
+  /** Offset in the partition of the bytes being parsed (a window of it, windows.ts): row offsets are relative to it. */
+  windowStart = 0;
   constructor(
     private readonly plan: PartitionPlan,
     /** The decompressed file content when the file is compressed (line numbers cannot come from disk). */
     private readonly whole: Uint8Array | null,
   ) {}
 
+  /** The file offset of a byte of the bytes being parsed. */
+  fileOffset(offsetInWindow: number): number {
+    return this.plan.start + this.windowStart + offsetInWindow;
+  }
+
   locate(rowOffset: number): CsvLocation {
-    const offset = this.plan.start + rowOffset;
+    const offset = this.fileOffset(rowOffset);
     const line = this.whole ? lineNumberAt(this.plan.file, offset, this.whole) : lineNumberAt(this.plan.file, offset);
     return { file: this.plan.file, offset, line };
   }

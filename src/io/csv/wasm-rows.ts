@@ -1,5 +1,5 @@
-// Running the WebAssembly row tokenizer (wasm-rows-code.ts): an instance whose memory holds a partition's
-// bytes at offset 0 (read there directly), its tables and the batch the column converters read.
+// Running the WebAssembly row tokenizer (wasm-rows-code.ts): an instance whose memory holds a window of a
+// partition's bytes at offset 0 (read there directly), its tables and the batch the column converters read.
 
 import { isMainThread } from 'node:worker_threads';
 import { CTRL, CTRL_BYTES, INLINE_BIT, MAX_ROWS, wasmRowsModule } from './wasm-rows-code.ts';
@@ -11,7 +11,7 @@ const PAD = 64;
 const PAGE = 65536;
 /** Larger partitions are not tokenised here (offsets are i32; tables follow the data). */
 export const WASM_MAX_BYTES = 1 << 30;
-/** A worker keeps its instance (the partition read buffer) up to this size, as ops.ts kept its buffer. */
+/** A worker keeps its instance (the read window, windows.ts) up to this size, as ops.ts keeps its buffer. */
 const KEEP_AT_MOST = 256 * 1024 * 1024;
 
 /** The batch arrays the converters read (fast-parser.ts's Batch), views of the instance's memory. */
@@ -166,8 +166,8 @@ registerScratch(() => {
 });
 
 /**
- * The instance to read a partition of `length` bytes into: a worker keeps one (its memory is the reused
- * read buffer); the main thread and oversized partitions get a fresh one, dropped after the parse.
+ * The instance to read `length` bytes of a partition into: a worker keeps one (its memory is the reused
+ * read window); the main thread and oversized reads get a fresh one, dropped after the parse.
  * Null where WebAssembly SIMD is unavailable or the partition is too large for it.
  */
 export function rowsInstance(length: number): WasmRows | null {
