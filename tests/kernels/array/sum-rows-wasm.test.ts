@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { allocate } from '../../../src/kernels/array/dtypes.ts';
 import { partialReduce } from '../../../src/kernels/array/reduce.ts';
 import { setSumRowsWasmDisabled } from '../../../src/kernels/array/sum-rows-wasm.ts';
-import { MIN_BYTES, SLOTS, SLOT_BYTES, claimSlot, memoryOf, releaseSlot } from '../../../src/kernels/array/wasm-chunks.ts';
+import { MIN_BYTES, SLOTS, SLOT_BYTES, adoptMemory, claimSlot, memoryOf, releaseSlot } from '../../../src/kernels/array/wasm-chunks.ts';
 import { fromWire, toWire } from '../../../src/scheduler/transport.ts';
 import { array, closeExecutors } from '../../../src/index.ts';
 import { rng } from '../../helpers.ts';
@@ -103,6 +103,28 @@ test('transport: a view of a WebAssembly memory travels with its memory (shared 
   assert.ok(memoryOf(back.buffer) !== undefined, 'registered on arrival');
   assert.is((toWire({ x: view }, 'ipc') as { x: unknown }).x, view);
   assert.is(toWire(new Float64Array(4), 'shared') instanceof Float64Array, true);
+});
+
+test('a memory received twice (a new Memory object each message) is adopted once: later views use the first object, so kernels reuse its instance', async () => {
+  const data = allocate('float64', BIG) as Float64Array;
+  data[7] = 3.5;
+  const memory = memoryOf(data.buffer)!;
+  const { port1, port2 } = new MessageChannel();
+  const got: object[] = [];
+  const arrived = new Promise<void>((resolve) => port2.on('message', (m: object) => {
+    got.push(m);
+    if (got.length === 2) resolve();
+  }));
+  port1.postMessage(memory);
+  port1.postMessage(memory);
+  await arrived;
+  port1.close();
+  assert.is.not(got[0], got[1]);
+  const a = fromWire(toWire(new Float64Array(adoptMemory(got[0]!), 0, 8), 'shared')) as Float64Array;
+  const b = adoptMemory(got[1]!);
+  assert.is(b, a.buffer, 'the second object maps to the first one\'s buffer');
+  assert.is(new Float64Array(b, 0, 8)[7], 3.5);
+  assert.is(memoryOf(b), got[0]);
 });
 
 test('threads: sum/mean/var/min/max over axis 0 of a large array in row chunks equal sync bit for bit, and sum the documented order', async () => {
