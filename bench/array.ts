@@ -2,7 +2,7 @@
 // (a) mean(exp(x) + 3 sin(x)) over 2e8 float64, (b) x.T @ x for 20000 x 2000 in row chunks then Cholesky,
 // (c) random normal of 1e8 values (summed), (d) sum(axis=0) of 20000 x 5000. Every contender's answer is
 // checked before its time counts; medians of --repeat runs; prints a markdown section for bench/RESULTS.md.
-// usage: node --import tsx bench/array.ts [--size small|full] [--repeat 3] [--workers N]
+// usage: node --import tsx bench/array.ts [--size small|full] [--repeat 3] [--workers N] [--case d] (--case: only these cases, e.g. ad)
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,6 +18,8 @@ const size = arg('size') ?? 'small';
 if (size !== 'small' && size !== 'full') throw new Error(`--size must be small or full, got ${size}`);
 const repeat = Number(arg('repeat') ?? 3);
 const workers = arg('workers') ? Number(arg('workers')) : undefined;
+const only = arg('case');
+const runs = (c: 'a' | 'b' | 'c' | 'd'): boolean => only === undefined || only.includes(c);
 
 const SIZES = {
   full: { a: 2e8, bRows: 20000, bCols: 2000, c: 1e8, dRows: 20000, dCols: 5000 },
@@ -155,12 +157,12 @@ const g = random.generator(1);
 const rows: Row[] = [];
 const peers = (key: keyof typeof peer) => ({ numpy: hasNumpy ? python(peer[key]('np'), true) : null, dask: hasDask ? python(peer[key]('da'), false) : null });
 
-{
+if (runs('a')) {
   const x = await persisted(g.uniform(SIZES.a, { chunks: CHUNK }));
   const tessera = await timeTessera(() => x.exp().add(x.sin().mul(3)).mean().compute(opts), first);
   rows.push({ name: `(a) mean(exp(x) + 3 sin(x)), ${SIZES.a} values`, results: { tessera, ...peers('a') }, check: checks.a });
 }
-{
+if (runs('b')) {
   const x = await persisted(g.uniform([SIZES.bRows, SIZES.bCols], { chunks: [B_CHUNK, SIZES.bCols] }));
   const gram = x.T.matmul(x);
   // one graph: the Gram tree feeds both outputs
@@ -172,11 +174,11 @@ const peers = (key: keyof typeof peer) => ({ numpy: hasNumpy ? python(peer[key](
   });
   rows.push({ name: `(b) x.T @ x then Cholesky, ${SIZES.bRows} x ${SIZES.bCols} in ${Math.ceil(SIZES.bRows / B_CHUNK)} row chunks`, results: { tessera, ...peers('b') }, check: checks.b });
 }
-{
+if (runs('c')) {
   const tessera = await timeTessera(() => g.normal(SIZES.c, { chunks: CHUNK }).sum().compute(opts), (v) => [...first(v), SIZES.c]);
   rows.push({ name: `(c) random normal, ${SIZES.c} values (summed)`, results: { tessera, ...peers('c') }, check: checks.c });
 }
-{
+if (runs('d')) {
   const x = await persisted(g.uniform([SIZES.dRows, SIZES.dCols], { chunks: [D_CHUNK, SIZES.dCols] }));
   const tessera = await timeTessera(() => x.sum({ axis: 0 }).compute(opts), (v) => {
     const s = v.data as Float64Array;
