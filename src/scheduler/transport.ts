@@ -5,6 +5,7 @@
 import { Data, Message, RecordBatch, Schema, Field, Struct, Table, Vector, makeData, makeVector, tableFromIPC, tableToIPC, type DataType } from 'apache-arrow';
 import { emptyBatch } from '../kernels/arrow-build.ts';
 import { setOwn } from '../kernels/name-records.ts';
+import { adoptMemory, memoryOf } from '../kernels/array/wasm-chunks.ts';
 
 export type WireMode = 'shared' | 'ipc';
 
@@ -51,7 +52,32 @@ export function toWire(value: unknown, mode: WireMode): unknown {
     for (const k of Object.keys(value)) setOwn(out, k, toWire((value as Record<string, unknown>)[k], mode));
     return out;
   }
+  if (mode === 'shared' && ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    // a view of a shared WebAssembly memory travels with the Memory, so kernels there can address it
+    const memory = memoryOf(value.buffer);
+    if (memory !== undefined) return { [WASM_TAG]: value.constructor.name, memory, o: value.byteOffset, l: (value as unknown as { length: number }).length } satisfies WasmViewDesc;
+  }
   return value; // typed arrays, Maps, Dates...: structured clone handles them (SAB-backed views are shared)
+}
+
+/** Marker key of a typed array over a shared WebAssembly memory (wasm-chunks.ts). */
+const WASM_TAG = '$tesseraWasmView';
+
+interface WasmViewDesc {
+  [WASM_TAG]: string;
+  memory: object;
+  o: number;
+  l: number;
+}
+
+const VIEW_TYPES: Record<string, new (b: SharedArrayBuffer, o: number, n: number) => ArrayBufferView> = {
+  Float64Array, Float32Array, Int32Array, Uint32Array, Int16Array, Uint16Array, Int8Array, Uint8Array, Uint8ClampedArray, BigInt64Array, BigUint64Array,
+};
+
+function decodeWasmView(desc: WasmViewDesc): ArrayBufferView {
+  const Ctor = VIEW_TYPES[desc[WASM_TAG]];
+  if (!Ctor) throw new TypeError(`cannot rebuild a ${desc[WASM_TAG]} over a WebAssembly memory`);
+  return new Ctor(adoptMemory(desc.memory), desc.o, desc.l);
 }
 
 /** Inverse of toWire; Arrow objects come back over the same memory in 'shared' mode. */
@@ -59,6 +85,7 @@ export function fromWire(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map(fromWire);
   if (!isPlain(value)) return value;
+  if (WASM_TAG in value) return decodeWasmView(value as WasmViewDesc);
   const kind = (value as Record<string, unknown>)[TAG] as Kind | undefined;
   if (kind !== undefined) return 'ipc' in value ? decodeIpc(value as IpcDesc) : decodeShared(value as SharedDesc);
   const out: Record<string, unknown> = {};

@@ -1,6 +1,8 @@
 // Array dtypes: which typed array holds each, allocation on SharedArrayBuffer (so chunks reach thread
 // workers as handles), and NumPy's promotion rules for mixing them.
 
+import { allocateWasmShared } from './wasm-chunks.ts';
+
 export type DType = 'float64' | 'float32' | 'int32' | 'int64' | 'uint8' | 'bool';
 export const DTYPES: readonly DType[] = ['float64', 'float32', 'int32', 'int64', 'uint8', 'bool'];
 
@@ -18,9 +20,13 @@ export function checkDType(x: unknown, what: string): DType {
   return x;
 }
 
-/** A zeroed typed array of `length` elements on a SharedArrayBuffer. */
+/**
+ * A zeroed typed array of `length` elements on a SharedArrayBuffer. Large ones are shared WebAssembly
+ * memories (wasm-chunks.ts), which SIMD kernels read in place; the buffer may then be longer than the array.
+ */
 export function allocate(dtype: DType, length: number): AnyTypedArray {
-  const sab = new SharedArrayBuffer(Math.max(1, length) * BYTES_PER_ELEMENT[dtype]);
+  const bytes = Math.max(1, length) * BYTES_PER_ELEMENT[dtype];
+  const sab = allocateWasmShared(bytes) ?? new SharedArrayBuffer(bytes);
   switch (dtype) {
     case 'float64': return new Float64Array(sab, 0, length);
     case 'float32': return new Float32Array(sab, 0, length);

@@ -3,6 +3,7 @@
 
 import { allocate, dtypeOfData, type DType } from './dtypes.ts';
 import { contiguousStrides, isContiguous, sizeOf, view, type Strided } from './strided.ts';
+import { addRowGroupsWasm } from './sum-rows-wasm.ts';
 
 export const REDUCTIONS = [
   'sum', 'prod', 'mean', 'var', 'std', 'min', 'max', 'argmin', 'argmax', 'any', 'all',
@@ -189,6 +190,8 @@ function rowSum(d: Float64Array | Float32Array, i: number, n: number, si: number
  */
 function sumLeadingRows(acc: Float64Array, d: Float64Array | Float32Array, offset: number, rows: number, cols: number): void {
   let r = 0;
+  // the same groups in WebAssembly SIMD where d lies in a shared WebAssembly memory (large chunks)
+  if (d instanceof Float64Array && addRowGroupsWasm(acc, d, offset, Math.floor(rows / 8), cols)) r = rows - (rows % 8);
   for (; r + 8 <= rows; r += 8) {
     const b0 = offset + r * cols, b1 = b0 + cols, b2 = b1 + cols, b3 = b2 + cols;
     const b4 = b3 + cols, b5 = b4 + cols, b6 = b5 + cols, b7 = b6 + cols;

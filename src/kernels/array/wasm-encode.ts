@@ -81,12 +81,14 @@ export interface ModuleFunction {
  * `imports` (module 'm', type (f64) -> f64 each, e.g. Math.exp for rare lanes). Imported functions take
  * indices 0..imports.length-1, so the module's own functions start after them.
  */
-export function moduleOf(functions: readonly ModuleFunction[], pages: number, imports: readonly string[] = [], importMemory = false): Uint8Array {
+export function moduleOf(functions: readonly ModuleFunction[], pages: number, imports: readonly string[] = [], importMemory: boolean | { sharedMaximum: number } = false): Uint8Array {
   const sig = (params: readonly number[], results: readonly number[]) => [0x60, ...vec(params.map((p) => [p])), ...vec(results.map((r) => [r]))];
   const types = [sig([F64], [F64]), ...functions.map((f) => sig(f.params, f.results))];
   const typeSec = section(1, vec(types));
-  // importMemory: the memory is another module's ('m' 'memory', at least `pages` pages), not made or exported here
-  const importItems = [...imports.map((n) => [...name('m'), ...name(n), 0x00, 0]), ...(importMemory ? [[...name('m'), ...name('memory'), 0x02, 0x00, ...uleb(pages)]] : [])];
+  // importMemory: the memory is another module's ('m' 'memory', at least `pages` pages), not made or exported
+  // here; { sharedMaximum }: a shared memory of at most that many pages (limits flag 3: shared, with maximum)
+  const limits = typeof importMemory === 'object' ? [0x03, ...uleb(pages), ...uleb(importMemory.sharedMaximum)] : [0x00, ...uleb(pages)];
+  const importItems = [...imports.map((n) => [...name('m'), ...name(n), 0x00, 0]), ...(importMemory ? [[...name('m'), ...name('memory'), 0x02, ...limits]] : [])];
   const importSec = importItems.length > 0 ? section(2, vec(importItems)) : [];
   const funcs = section(3, vec(functions.map((_, i) => uleb(i + 1))));
   const memory = importMemory ? [] : section(5, vec([[0x00, ...uleb(pages)]]));
