@@ -68,15 +68,22 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 
-/** The compiled module (it imports any shared memory of up to 65536 pages), or null without WebAssembly SIMD. */
-const compiled: object | null = (() => {
-  try {
-    const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-    return wasm ? new wasm.Module(moduleOf([add8()], 1, [], { sharedMaximum: 65536 })) : null;
-  } catch {
-    return null;
+/**
+ * The compiled module (it imports any shared memory of up to 65536 pages), or null without WebAssembly SIMD.
+ * Compiled on first use, as the other kernels: every worker and importing process would pay for it otherwise.
+ */
+let compiledModule: object | null | undefined;
+function compiled(): object | null {
+  if (compiledModule === undefined) {
+    try {
+      const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+      compiledModule = wasm ? new wasm.Module(moduleOf([add8()], 1, [], { sharedMaximum: 65536 })) : null;
+    } catch {
+      compiledModule = null;
+    }
   }
-})();
+  return compiledModule;
+}
 
 /** One instance per memory object (a memory received in a task message is a new object: a few microseconds). */
 const instances = new WeakMap<object, Add8>();
@@ -86,7 +93,7 @@ function kernelFor(memory: object): Add8 | null {
   if (k === undefined) {
     try {
       const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly!;
-      k = new wasm.Instance(compiled!, { m: { memory } }).exports.add8 as Add8;
+      k = new wasm.Instance(compiled()!, { m: { memory } }).exports.add8 as Add8;
     } catch {
       return null;
     }
@@ -109,7 +116,7 @@ export function setSumRowsWasmDisabled(off: boolean): boolean {
  * d's buffer is no WebAssembly memory, SIMD is unavailable (or disabled) or every scratch slot is taken.
  */
 export function addRowGroupsWasm(acc: Float64Array, d: Float64Array, offset: number, groups: number, cols: number): boolean {
-  if (compiled === null || disabled || groups <= 0 || cols <= 0) return false;
+  if (disabled || groups <= 0 || cols <= 0 || compiled() === null) return false;
   const memory = memoryOf(d.buffer);
   if (memory === undefined) return false;
   const add = kernelFor(memory);
