@@ -146,7 +146,12 @@ export async function runChaos(cases: number, seed = 1, schedulers: readonly Sch
     await new Promise((r) => setTimeout(r, 100));
     threadsAfter = threadCount();
   }
-  const workerProcessesAfter = workerProcesses().length;
+  // so do killed worker processes (a pool forks at its start, so an aborted compute may have just forked some)
+  let workerProcessesAfter = workerProcesses().length;
+  for (let i = 0; i < 100 && workerProcessesAfter > NUM_WORKERS; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    workerProcessesAfter = workerProcesses().length;
+  }
   if (threadsAfter > threadsBefore) failures.push(`threads leaked: ${threadsBefore} after warm-up, ${threadsAfter} at the end`);
   if (workerProcessesAfter > NUM_WORKERS) failures.push(`worker processes leaked: ${workerProcessesAfter} alive, pool size ${NUM_WORKERS}`);
   await closeExecutors();
