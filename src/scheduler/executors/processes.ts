@@ -51,12 +51,7 @@ export class ProcessPool implements WorkerPool {
   constructor(
     readonly size: number,
     private readonly memoryLimitMb: number | null,
-  ) {
-    // The processes start now, as the pool is made at the start of a compute: they boot and load their
-    // modules while this thread prepares the graph, rather than after the first batch is ready. Idle, they
-    // do not keep this process alive (holdProcessOpen).
-    for (let i = 0; i < size; i++) this.idle.push(this.spawn());
-  }
+  ) {}
 
   send(req: BatchRequest, control: BatchControl): Promise<TaskResult[]> {
     return new Promise((resolve, reject) => {
@@ -119,8 +114,8 @@ export class ProcessPool implements WorkerPool {
   }
 
   private pump(): void {
-    // Replace processes that died, all at once (start-up is ~0.2-0.5 s): a process started only when a
-    // second task is ready would add that delay in the middle of a compute.
+    // Start the whole pool at once (start-up under tsx is ~0.5 s): a process started only when a second
+    // task is ready would add that delay in the middle of a compute.
     while (this.queue.length > 0 && this.workers.size < this.slots) this.idle.push(this.spawn());
     // Processes started for waiting tasks stay a while after the wait (the next nested wait reuses them),
     // but never run more batches at once than there are slots.
