@@ -2,7 +2,7 @@
 // inflates both alike): CPU ms per 2^22-element chunk, min and median per chain.
 // usage: node --import tsx bench/fused-ab.ts /path/to/base/checkout [--reps 15]
 import { resolve } from 'node:path';
-import type { ArrayExpr } from '../src/kernels/array/elementwise.ts';
+import { CHAINS, N, cpuMs, data } from './fused-chains.ts';
 
 const argv = process.argv.slice(2);
 const basePath = resolve(argv[0]!);
@@ -10,24 +10,8 @@ const reps = Number(argv[argv.indexOf('--reps') + 1] ?? 15) || 15;
 type Reducer = typeof import('../src/kernels/array/fused-reduce.ts').fusedReducer;
 const mine: Reducer = (await import('../src/kernels/array/fused-reduce.ts')).fusedReducer;
 const base: Reducer = (await import(`${basePath}/src/kernels/array/fused-reduce.ts`)).fusedReducer;
-const N = 2 ** 22;
-const data = new Float64Array(N);
-let s = 12345;
-for (let i = 0; i < N; i++) {
-  s = (s * 1103515245 + 12345) >>> 0;
-  data[i] = s / 2 ** 32;
-}
-const x: ArrayExpr = { kind: 'input', index: 0 };
-const u = (op: string, arg: ArrayExpr): ArrayExpr => ({ kind: 'unary', op, arg } as ArrayExpr);
-const b = (op: string, left: ArrayExpr, right: ArrayExpr): ArrayExpr => ({ kind: 'binary', op, left, right } as ArrayExpr);
-const cases: Record<string, ArrayExpr> = {
-  'x + 0': b('add', x, { kind: 'scalar', value: 0 }),
-  'exp(x)': u('exp', x),
-  'sin(x)': u('sin', x),
-  'cos(x)': u('cos', x),
-  'exp(x) + 3 sin(x)': b('add', u('exp', x), b('mul', u('sin', x), { kind: 'scalar', value: 3 })),
-};
-const cpu = (): number => { const t = process.cpuUsage(); return (t.user + t.system) / 1e3; };
+const cases = CHAINS;
+const cpu = cpuMs;
 const stats = (xs: number[]) => { const v = [...xs].sort((p, q) => p - q); return `min ${v[0]!.toFixed(2)} med ${v[v.length >> 1]!.toFixed(2)}`; };
 for (const [name, e] of Object.entries(cases)) {
   const steps = [base, mine].map((f) => f(e, [{ data, offset: 0 }], 'sum', () => true)!);
