@@ -25,14 +25,19 @@ elementaryWasm(); wasmPhilox();
 console.log(JSON.stringify({ atLoad, afterFirstUse, again: compiled, same: e === elementaryWasm() && p === wasmPhilox(), kernels: e !== null && p !== null }));
 `;
 
-test('importing tessera and the worker body compiles no WebAssembly; each kernel module compiles once, on first use', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], {
+/** Runs `code` as a fresh ES module process from the repository root; its last stdout line is JSON. */
+function runChild(code: string): unknown {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
     cwd: fileURLToPath(new URL('../../', import.meta.url)),
     encoding: 'utf8',
     timeout: 120_000,
   });
   assert.is(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { atLoad: number; afterFirstUse: number; again: number; same: boolean; kernels: boolean };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+test('importing tessera and the worker body compiles no WebAssembly; each kernel module compiles once, on first use', () => {
+  const out = runChild(child) as { atLoad: number; afterFirstUse: number; again: number; same: boolean; kernels: boolean };
   assert.is(out.atLoad, 0, 'WebAssembly modules compiled while loading');
   assert.ok(out.kernels, 'the kernels exist on Node 20 (WebAssembly SIMD)');
   assert.ok(out.afterFirstUse >= 2, `first use compiles the element-wise and Philox kernels (${out.afterFirstUse})`);
@@ -53,13 +58,7 @@ console.log(JSON.stringify({ atLoad, works, afterUse: { bullmq: loaded(/node_mod
 `;
 
 test('importing tessera and the worker body loads neither BullMQ, ioredis nor papaparse; first use does', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', packagesChild], {
-    cwd: fileURLToPath(new URL('../../', import.meta.url)),
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  assert.is(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { atLoad: Record<string, boolean>; works: boolean; afterUse: Record<string, boolean> };
+  const out = runChild(packagesChild) as { atLoad: Record<string, boolean>; works: boolean; afterUse: Record<string, boolean> };
   assert.equal(out.atLoad, { bullmq: false, ioredis: false, papaparse: false }, 'loaded at import');
   assert.ok(out.works, 'the lazily loaded modules are the packages');
   assert.equal(out.afterUse, { bullmq: true, papaparse: true }, 'the check sees a loaded package');
