@@ -106,12 +106,18 @@ test('threadExecArgv: inherit when tsx is not loaded; else loading and diagnosti
     threadExecArgv(['--import', 'tsx', '--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', '/tmp/p', '--stack-size', '2000', '--unhandled-rejections=strict']),
     ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', '/tmp/p', '--unhandled-rejections=strict'],
   );
+  // Node's own per-thread --trace-* flags pass; V8's and the process-wide ones do not (Node refuses them)
+  assert.equal(
+    threadExecArgv(['--import', 'tsx', '--trace-gc', '--trace-warnings', '--trace-deopt', '--trace-uncaught', '--trace-sigint', '--trace-event-categories', 'node', '--trace-exit']),
+    ['--trace-warnings', '--trace-uncaught', '--trace-exit'],
+  );
 });
 
-test('threads: a caller run as `node --import tsx --max-old-space-size=N` computes on threads (the flag is not handed to the threads)', () => {
+test('threads: a caller run as `node --import tsx --max-old-space-size=N --trace-gc ...` computes on threads (process-wide and V8 flags are not handed to the threads)', () => {
   const root = fileURLToPath(new URL('../../', import.meta.url));
   const code = `import { fromColumns } from './src/index.ts'; const v = await fromColumns({ a: [1, 2, 3, 4] }, { npartitions: 2 }).col('a').sum().compute({ scheduler: 'threads', numWorkers: 2 }); console.log('sum=' + v); process.exit(0);`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--max-old-space-size=512', '--expose-gc', '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const flags = ['--max-old-space-size=512', '--expose-gc', '--trace-gc', '--trace-deopt', '--trace-sigint', '--trace-warnings'];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ...flags, '--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 60_000 });
   assert.match(r.stdout, /sum=10/, r.stderr);
 });
 

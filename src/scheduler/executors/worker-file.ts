@@ -49,9 +49,10 @@ export function loaderExecArgv(execArgv: readonly string[] = process.execArgv): 
 }
 
 // Flags a worker thread accepts and that act per thread (loading, diagnostics). Node refuses V8 and
-// process-wide flags in a Worker's execArgv (--max-old-space-size, --expose-gc, --stack-size, --title, ...);
+// process-wide flags in a Worker's execArgv (--max-old-space-size, --expose-gc, --stack-size, --title, and the
+// V8 or process-wide --trace-gc, --trace-opt, --trace-deopt, --trace-sigint, --trace-event-*: checked on Node 20);
 // those act on the whole process, threads included, so leaving them out of the list loses nothing.
-const THREAD_SWITCHES = /^--(inspect[a-z-]*|cpu-prof[a-z-]*|heap-prof[a-z-]*|heapsnapshot-[a-z-]+|trace-[a-z-]+|unhandled-rejections|no-deprecation|throw-deprecation|pending-deprecation|preserve-symlinks[a-z-]*)(=.*)?$/;
+const THREAD_SWITCHES = /^--(inspect[a-z-]*|cpu-prof[a-z-]*|heap-prof[a-z-]*|heapsnapshot-[a-z-]+|trace-(?:warnings|deprecation|uncaught|exit|sync-io|tls|atomics-wait)|unhandled-rejections|no-deprecation|throw-deprecation|pending-deprecation|preserve-symlinks[a-z-]*)(=.*)?$/;
 
 /**
  * The execArgv of a worker thread: none given (the thread inherits the parent's flags, as Node does by
@@ -78,8 +79,7 @@ export function threadExecArgv(execArgv: readonly string[] = process.execArgv): 
 /** Thread switches whose value may come as the next argument. */
 const THREAD_VALUE_FLAGS = new Set([
   '--cpu-prof-dir', '--cpu-prof-name', '--cpu-prof-interval', '--heap-prof-dir', '--heap-prof-name', '--heap-prof-interval',
-  '--heapsnapshot-signal', '--heapsnapshot-near-heap-limit', '--inspect-port', '--trace-event-categories',
-  '--trace-event-file-pattern', '--unhandled-rejections',
+  '--heapsnapshot-signal', '--heapsnapshot-near-heap-limit', '--inspect-port', '--unhandled-rejections',
 ]);
 
 /**
