@@ -39,8 +39,11 @@ export function findFiles(input: string | readonly string[], kind: FileKind): Fo
   const out: FoundFile[] = [];
   const seen = new Set<string>();
   const add = (file: string, root: string | null) => {
-    if (seen.has(file)) return;
-    seen.add(file);
+    // One key per file however it was named: globs give paths relative to the working directory, a user
+    // may name the same file by an absolute path (both once read it twice, a repeated string only once).
+    const key = path.resolve(file);
+    if (seen.has(key)) return;
+    seen.add(key);
     out.push({ path: file, hive: root === null ? [] : hiveSegments(root, file) });
   };
   for (const p of patterns) {

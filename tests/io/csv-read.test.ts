@@ -66,6 +66,17 @@ test('empty file, header-only file and a glob mixing them with data files', asyn
   assert.equal(named.schema.fields.map((f) => f.name), ['p', 'q']);
 });
 
+test('a file named twice (repeated path, overlapping globs) is read once, in the order it was first named', async () => {
+  const once = rowsOf(await readAll(fixture('mixed/*.csv')));
+  const files = (await import('node:fs')).readdirSync(fixture('mixed')).filter((f) => f.endsWith('.csv')).sort();
+  const last = fixture(`mixed/${files[files.length - 1]}`);
+  assert.equal(rowsOf(await readAll([fixture('mixed/*.csv'), last, fixture('mixed/*.csv')])), once);
+  const lastRows = rowsOf(await readAll(last));
+  assert.ok(lastRows.length > 0, 'the last file has rows');
+  // named first, the last file's rows come first, and only once
+  assert.equal(rowsOf(await readAll([last, fixture('mixed/*.csv')])), [...lastRows, ...once.filter((r) => !lastRows.some((l) => JSON.stringify(l) === JSON.stringify(r)))]);
+});
+
 test('different column orders align by name on request; path column names each row\'s file', async () => {
   const t = await readAll(fixture('reordered/*.csv'), { alignColumns: 'byName', includePathColumn: true });
   const rows = rowsOf(t).map((r) => ({ ...r, path: String(r.path).split('/').pop() }));

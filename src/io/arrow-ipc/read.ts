@@ -17,7 +17,10 @@ export interface ArrowIpcReadOptions {
 
 const EXTENSIONS = ['.arrow', '.arrows', '.feather', '.ipc'];
 
-/** A lazy DataFrame over Arrow IPC files (file or stream format): a path, a directory, a glob, or a list. */
+/**
+ * A lazy DataFrame over Arrow IPC files (file or stream format): a path, a directory, a glob, or a list.
+ * Files come in list order (a glob's matches sorted); a file named twice (a repeated path, overlapping globs) is read once.
+ */
 export function readArrowIpc(input: string | readonly string[], options: ArrowIpcReadOptions = {}): DataFrame {
   for (const k of Object.keys(options)) if (k !== 'columns') throw new ArrowIpcFileError(`readArrowIpc has no option '${k}'; the option is 'columns'`);
   const files = findFiles(input, { what: 'readArrowIpc', extensions: EXTENSIONS, format: 'arrow-ipc', fail: (m) => new ArrowIpcFileError(m) })

@@ -30,7 +30,10 @@ const READ_KEYS = new Set(['columns', 'filters', 'rowGroupsPerPartition', 'hive'
 const EXTENSIONS = ['.parquet', '.parq', '.pq'];
 const TARGET_BYTES = 128 * 2 ** 20;
 
-/** A lazy DataFrame over Parquet files: a path, a directory, a glob, or a list of them. */
+/**
+ * A lazy DataFrame over Parquet files: a path, a directory, a glob, or a list of them.
+ * Files come in list order (a glob's matches sorted); a file named twice (a repeated path, overlapping globs) is read once.
+ */
 export function readParquet(input: string | readonly string[], options: ParquetReadOptions = {}): DataFrame {
   if (typeof options !== 'object' || options === null) throw new ParquetOptionError('readParquet options must be an object');
   for (const k of Object.keys(options)) {
