@@ -4,6 +4,7 @@
 
 import { type Data, type RecordBatch, type Schema, Dictionary, Type, makeData, makeVector } from 'apache-arrow';
 import { emptyBatch, emptyData, makeBatch, sharedArray, utf8Data } from './arrow-build.ts';
+import { takeData } from './take.ts';
 
 export function concatBatches(schema: Schema, batches: readonly RecordBatch[]): RecordBatch {
   if (batches.length === 0) return emptyBatch(schema);
@@ -109,9 +110,12 @@ function concatDictionary(type: Dictionary, parts: readonly Data[], total: numbe
     }
     return makeData({ type, length: total, nullCount, nullBitmap: bitmap, data: codes, dictionary: parts[0]!.dictionary } as any);
   }
-  // Unify: one entry per distinct string, in first-seen order.
-  const ids = new Map<string, number>();
-  const values: string[] = [];
+  // Unify by value: one entry per distinct value, in first-seen order. The unified dictionary is gathered
+  // from the parts' own dictionaries, so it keeps their value type (numbers stay numbers, bigints bigints).
+  const ids = new Map<unknown, number>();
+  const dicts: Data[] = [];
+  let dictRows = 0;
+  const firstRows: number[] = [];
   let k = 0;
   // Slices of one partition share its dictionary: decode and map each dictionary once, not once per part.
   const remaps = new Map<unknown, Int32Array>();
@@ -121,27 +125,37 @@ function concatDictionary(type: Dictionary, parts: readonly Data[], total: numbe
     if (remap === undefined) {
       remap = new Int32Array(dict.length);
       for (let j = 0; j < dict.length; j++) {
-        const s = dict.get(j) as string;
-        let id = ids.get(s);
+        const key = dictionaryKey(dict.get(j));
+        let id = ids.get(key);
         if (id === undefined) {
-          id = values.length;
-          ids.set(s, id);
-          values.push(s);
+          id = firstRows.length;
+          ids.set(key, id);
+          firstRows.push(dictRows + j);
         }
         remap[j] = id;
       }
       remaps.set(dict, remap);
+      dicts.push(...dict.data);
+      dictRows += dict.length;
     }
     const src = d.values as Int32Array;
     for (let i = 0; i < d.length; i++) codes[k++] = remap[src[i]!] ?? 0;
   }
-  const enc = new TextEncoder();
-  const encoded = values.map((s) => enc.encode(s));
-  const offs = sharedArray(Int32Array, values.length + 1);
-  let size = 0;
-  encoded.forEach((b, j) => (offs[j + 1] = size += b.length));
-  const bytes = sharedArray(Uint8Array, size);
-  encoded.forEach((b, j) => bytes.set(b, offs[j]!));
-  const dictionary = makeVector(utf8Data(values.length, offs, bytes, null));
+  const dictionary = makeVector(takeData(concatData(type.dictionary, dicts), Int32Array.from(firstRows)));
   return makeData({ type, length: total, nullCount, nullBitmap: bitmap, data: codes, dictionary } as any);
 }
+
+/**
+ * A Map key equal for equal dictionary values of any type. Strings, booleans and bigints are their own
+ * keys; numbers too except -0, which SameValueZero would merge with 0 (NaN meets NaN, as wanted); other
+ * values (dates as Date, bytes, nested rows) by a text form tagged so it cannot meet a real string.
+ */
+function dictionaryKey(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number') return Object.is(v, -0) ? NEGATIVE_ZERO : v;
+  if (typeof v !== 'object') return v;
+  if (v instanceof Date) return `\u0000date:${v.getTime()}`;
+  if (ArrayBuffer.isView(v)) return `\u0000bytes:${Array.from(v as Uint8Array).join(',')}`;
+  return `\u0000json:${JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? `${x}n` : x))}`;
+}
+const NEGATIVE_ZERO = Symbol('-0');
