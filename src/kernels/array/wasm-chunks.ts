@@ -6,9 +6,14 @@
 // a SharedArrayBuffer word by word, as slowly as the JavaScript loop it would replace.
 // A module addresses one memory (Node 20: multi-memory is behind a flag), so a kernel's accumulators must
 // live in the data's memory too: each memory ends in SLOTS scratch slots that threads claim atomically.
+// A slot's lock word holds its owner's thread id + 1, so a slot whose thread died holding it (terminated
+// mid-kernel by an abort or a timeout, out of memory) is given back when that thread's exit is seen
+// (releaseSlotsOf, called by the threads pool); thread ids are never reused within a process.
 // Each shared memory reserves ~10 GiB of address space (13088 live 1 MiB memories exhaust a process, and
 // then every WebAssembly instantiation fails), so only buffers of MIN_BYTES or more, at most MAX_LIVE at a
 // time, get one; the rest, and every failure, are plain SharedArrayBuffers.
+
+import { threadId } from 'node:worker_threads';
 
 const PAGE = 65536;
 /** Smaller buffers stay plain SharedArrayBuffers (the scratch tail costs at most ~3.5% here). */
@@ -44,6 +49,9 @@ const byId = new Map<string, WeakRef<WasmMemory>>();
 const forget = new FinalizationRegistry<string>((id) => {
   if (byId.get(id)?.deref() === undefined) byId.delete(id);
 });
+/** The memories this thread allocated (releaseSlotsOf looks at them and at the received ones, byId). */
+const allocatedHere = new Set<WeakRef<WasmMemory>>();
+const dropAllocated = new FinalizationRegistry<WeakRef<WasmMemory>>((ref) => allocatedHere.delete(ref));
 const idOf = (buffer: SharedArrayBuffer): string => {
   const w = new Uint32Array(buffer, buffer.byteLength - TAIL_BYTES + ID_AT, 2);
   return `${w[0]}.${w[1]}`;
@@ -66,6 +74,9 @@ export function allocateWasmShared(bytes: number): SharedArrayBuffer | null {
   memories.set(memory.buffer, memory);
   // drawn into a plain array first: Web Crypto's typing (and spec) takes no shared views
   new Uint32Array(memory.buffer, memory.buffer.byteLength - TAIL_BYTES + ID_AT, 2).set(crypto.getRandomValues(new Uint32Array(2)));
+  const ref = new WeakRef(memory);
+  allocatedHere.add(ref);
+  dropAllocated.register(memory, ref);
   return memory.buffer;
 }
 
@@ -90,13 +101,37 @@ export function adoptMemory(memory: object): SharedArrayBuffer {
 /** Byte offset of slot `i` in `buffer`. */
 export const slotAt = (buffer: SharedArrayBuffer, i: number): number => buffer.byteLength - TAIL_BYTES + LOCKS_BYTES + i * SLOT_BYTES;
 
-/** Claims a free scratch slot of `buffer` (a registered memory's), or -1 when all are in use. */
+/** This thread's mark in a lock word it holds (0 is a free slot; the main thread's id is 0). */
+const OWNER = threadId + 1;
+
+const locksOf = (buffer: SharedArrayBuffer): Int32Array => new Int32Array(buffer, buffer.byteLength - TAIL_BYTES, SLOTS);
+
+/** Claims a free scratch slot of `buffer` (a registered memory's) for this thread, or -1 when all are in use. */
 export function claimSlot(buffer: SharedArrayBuffer): number {
-  const locks = new Int32Array(buffer, buffer.byteLength - TAIL_BYTES, SLOTS);
-  for (let i = 0; i < SLOTS; i++) if (Atomics.compareExchange(locks, i, 0, 1) === 0) return i;
+  const locks = locksOf(buffer);
+  for (let i = 0; i < SLOTS; i++) if (Atomics.compareExchange(locks, i, 0, OWNER) === 0) return i;
   return -1;
 }
 
+/** Gives back slot `i`, claimed by this thread. */
 export function releaseSlot(buffer: SharedArrayBuffer, i: number): void {
-  Atomics.store(new Int32Array(buffer, buffer.byteLength - TAIL_BYTES, SLOTS), i, 0);
+  const was = Atomics.compareExchange(locksOf(buffer), i, OWNER, 0);
+  if (was !== OWNER) throw new Error(`scratch slot ${i} released by thread ${threadId} but held by ${was === 0 ? 'no thread' : `thread ${was - 1}`}`);
+}
+
+/**
+ * Frees every slot, in every memory this thread knows, that thread `exited` held: only for a thread that has
+ * exited (its Worker's 'exit' event), else it could still be writing there. Returns how many were freed.
+ * The threads a pool starts get their memories from this thread, so it knows every memory they can hold.
+ */
+export function releaseSlotsOf(exited: number): number {
+  if (exited === threadId || exited < 0) return 0;
+  let freed = 0;
+  for (const ref of [...allocatedHere, ...byId.values()]) {
+    const m = ref.deref();
+    if (m === undefined) continue;
+    const locks = locksOf(m.buffer);
+    for (let i = 0; i < SLOTS; i++) if (Atomics.compareExchange(locks, i, exited + 1, 0) === exited + 1) freed++;
+  }
+  return freed;
 }

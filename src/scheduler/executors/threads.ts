@@ -2,12 +2,13 @@
 // SharedArrayBuffer descriptors (transport.ts 'shared' mode): no column data is copied either way.
 
 import { Piscina } from 'piscina';
-import type { MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { type BatchControl, PooledExecutor, type WorkerPool } from './pooled.ts';
 import { threadExecArgv, workerFile } from './worker-file.ts';
 import { CALLER_RUNS_TSX, callerRunsTsx } from '../typescript-in-workers.ts';
 import type { BatchRequest, TaskResult } from '../worker/protocol.ts';
 import { handleNested, isNestedMessage } from '../nested.ts';
+import { releaseSlotsOf } from '../../kernels/array/wasm-chunks.ts';
 
 export interface ThreadsOptions {
   readonly numWorkers: number;
@@ -27,6 +28,14 @@ interface Queued {
   readonly resolve: (r: TaskResult[]) => void;
   readonly reject: (e: unknown) => void;
   readonly onAbort: () => void;
+}
+
+const watchedThreads = new WeakSet<Worker>();
+function freeSlotsOnExit(worker: Worker): void {
+  if (watchedThreads.has(worker)) return;
+  watchedThreads.add(worker);
+  const id = worker.threadId; // -1 once it has exited
+  worker.once('exit', () => releaseSlotsOf(id));
 }
 
 export class ThreadPool implements WorkerPool {
@@ -81,6 +90,12 @@ export class ThreadPool implements WorkerPool {
     });
     // A worker that dies with no task on it is reported here; piscina replaces it, nothing else to do.
     piscina.on('error', () => {});
+    // A thread that dies inside a kernel (terminated by an abort or a timeout, out of memory) cannot give back
+    // the scratch slots of shared memories it held: they are freed once it has exited (not at piscina's
+    // 'workerDestroy', which comes before the thread has stopped).
+    piscina.on('workerCreate', () => {
+      for (const worker of piscina.threads) freeSlotsOnExit(worker);
+    });
     // A task's nested client sends its port here once per thread; its requests and our answers use it.
     piscina.on('message', (msg: unknown) => {
       const port = (msg as { tessera?: string; port?: MessagePort })?.tessera === 'nested-port' ? (msg as { port: MessagePort }).port : null;
