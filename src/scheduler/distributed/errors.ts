@@ -25,14 +25,30 @@ export class RedisUnavailableError extends Error {
   }
 }
 
-/** A new client could not read which workers are alive and what their hosts read locally, so it sent nothing. */
+/**
+ * The live workers and their locality adverts could not be read from Redis for `redisTimeout` ms: a new
+ * client sends nothing (routing would go blind), a running one cannot tell whether any worker is alive.
+ */
 export class WorkerListError extends Error {
-  constructor(redis: string, waitedMs: number, lastError: string) {
+  constructor(redis: string, waitedMs: number, lastError: string, midRun = false) {
     super(
       `cannot read the live workers and their locality adverts from Redis at ${redis} (${lastError}; tried for ${Math.round(waitedMs / 1000)} s): ` +
-        'no task was sent, since routing without them would send reads of host-local files to the shared queue; check Redis, or raise the redisTimeout option',
+        (midRun
+          ? 'the waiting tasks were failed, since without that list no one can tell whether a worker will ever run them; check Redis (the key tessera:<queue>:workers must be a sorted set), or raise the redisTimeout option'
+          : 'no task was sent, since routing without them would send reads of host-local files to the shared queue; check Redis, or raise the redisTimeout option'),
     );
     this.name = 'WorkerListError';
+  }
+}
+
+/** Redis kept the connection up but did not answer a command within `redisTimeout` ms. */
+export class RedisSilentError extends Error {
+  constructor(redis: string, what: string, waitedMs: number) {
+    super(
+      `Redis at ${redis} did not answer ${what} within ${Math.round(waitedMs / 1000)} s although the connection is up ` +
+        '(a stopped or overloaded redis-server, or a connection a firewall dropped without closing): check the server, or raise the redisTimeout option',
+    );
+    this.name = 'RedisSilentError';
   }
 }
 

@@ -20,7 +20,7 @@ import type { JobData, JobResult, JobTask, TaskOutcome } from './protocol.ts';
 import { type StoreTarget, hasStoredRef, loadValue, pack, storeValue, storedRefsIn, unpack } from './values.ts';
 import { type StoredRef, pathOf, storageRoot, unlinkQuietly } from './storage.ts';
 import { PACKAGE_VERSION, moduleHash, udfModulesIn } from './version.ts';
-import { HostUnavailableError, NoWorkerError, RedisUnavailableError, VersionMismatchError, WorkerListError } from './errors.ts';
+import { HostUnavailableError, NoWorkerError, RedisSilentError, RedisUnavailableError, VersionMismatchError, WorkerListError } from './errors.ts';
 import { LEASE_REFRESH_MS, sweepExpiredRuns, writeLease } from './run-lease.ts';
 import { type HostAdvert, type Route, SHARED, hostQueue, inputFilesOf, parseAdverts, routeFor } from './locality.ts';
 
@@ -133,6 +133,9 @@ export class DistributedExecutor implements Executor {
   private everConnected = false;
   private lastRedisError: string | null = null;
   private noWorkerSince: number | null = null;
+  /** Since when every look at the worker list has failed while Redis was up and tasks waited (performance.now()). */
+  private workerListFailingSince: number | null = null;
+  private lastWorkerListError = '';
   private lastWorkerCheck = 0;
   /** The look at Redis under way (workers, adverts), shared by everyone who needs it. */
   private refreshing: Promise<void> | null = null;
@@ -377,7 +380,7 @@ export class DistributedExecutor implements Executor {
     try {
       await conn.ready;
     } catch {
-      // the monitor fails these tasks with a RedisUnavailableError after redisTimeout
+      // the monitor fails these tasks with a RedisUnavailableError after redisTimeout (they are in `connecting`)
     }
     for (const p of items) this.connecting.delete(p);
     if (this.conn !== conn) {
@@ -611,14 +614,33 @@ export class DistributedExecutor implements Executor {
       return;
     }
     this.downSince = null;
-    if (!conn || !up) return;
+    if (!conn || !up) {
+      this.workerListFailingSince = null; // the connection's own watchdog above covers this
+      return;
+    }
     if (now - this.lastWorkerCheck >= HEARTBEAT_MS / 2) {
       try {
         await this.refreshWorkers(conn);
-      } catch {
-        return; // Redis went away between checks: the next check sees it
+        this.workerListFailingSince = null;
+      } catch (e) {
+        // A silent Redis fails the run now (the read waited redisTimeout already). Any other failure (the
+        // key is not a sorted set, a refused command) may pass: the run fails only if it lasts redisTimeout,
+        // since without the list no one can tell whether a worker will ever run the waiting tasks.
+        if (e instanceof RedisSilentError || e instanceof RedisUnavailableError) return this.failAll(e);
+        this.lastWorkerListError = e instanceof Error ? e.message : String(e);
+        if (!waiting) return;
+        this.workerListFailingSince ??= now;
+        if (performance.now() - this.workerListFailingSince > this.options.redisTimeoutMs) {
+          this.workerListFailingSince = null;
+          return this.failAll(new WorkerListError(this.target.display, this.options.redisTimeoutMs, this.lastWorkerListError, true));
+        }
+        return;
       }
-      await this.checkHosts(conn, now);
+      try {
+        await this.checkHosts(conn, now);
+      } catch (e) {
+        if (e instanceof RedisSilentError || e instanceof RedisUnavailableError) return this.failAll(e);
+      }
       if (this.threads === 0 && this.batches.size > 0) {
         this.noWorkerSince ??= now;
         if (now - this.noWorkerSince > this.options.workerTimeoutMs) {
@@ -629,7 +651,31 @@ export class DistributedExecutor implements Executor {
         this.noWorkerSince = null;
       }
     }
-    await this.poll(conn, now);
+    try {
+      await this.poll(conn, now);
+    } catch (e) {
+      if (e instanceof RedisSilentError || e instanceof RedisUnavailableError) this.failAll(e);
+    }
+  }
+
+  /**
+   * `p` (a command to Redis), or after redisTimeout an error naming `what`: ioredis waits for ever for an
+   * answer (BullMQ needs that for its blocking reads), offline (the command waits for a reconnect) and on
+   * a connection that stays up but never answers. So every await of the client on Redis goes through here.
+   * Offline, the error is the connection's (RedisUnavailableError); up but mute, a RedisSilentError.
+   */
+  private answerWithin<T>(conn: Connections, p: Promise<T>, what: string): Promise<T> {
+    const ms = this.options.redisTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        if (conn.redis.status === 'ready') reject(new RedisSilentError(this.target.display, what, ms));
+        else reject(new RedisUnavailableError(this.target.display, ms, this.lastRedisError, this.everConnected));
+      }, ms);
+      timer.unref();
+    });
+    p.catch(() => {}); // a failure after the deadline is nobody's business
+    return Promise.race([p, late]).finally(() => clearTimeout(timer));
   }
 
   /**
@@ -644,12 +690,15 @@ export class DistributedExecutor implements Executor {
         await this.refreshWorkers(conn);
         if (this.workersKnown) return null;
       } catch (e) {
+        // Redis down, or up and mute, for redisTimeout already: that is the error, not the list.
+        if (e instanceof RedisSilentError || e instanceof RedisUnavailableError) return e;
         lastError = e instanceof Error ? e.message : String(e);
       }
       if (this.conn !== conn) return new Error('the distributed executor was closed while reading the worker list from Redis');
       if (items.every((p) => p.settled || p.run.ended)) return null;
       const left = deadline - performance.now();
       if (left <= 0) {
+        if (conn.redis.status !== 'ready') return new RedisUnavailableError(this.target.display, this.options.redisTimeoutMs, this.lastRedisError, this.everConnected);
         return new WorkerListError(this.target.display, this.options.redisTimeoutMs, lastError);
       }
       await new Promise((r) => setTimeout(r, Math.min(delay, left)));
@@ -664,10 +713,14 @@ export class DistributedExecutor implements Executor {
 
   private async readWorkers(conn: Connections): Promise<void> {
     this.lastWorkerCheck = performance.now();
-    const [members, adverts] = await Promise.all([
-      conn.redis.zrangebyscore(keys.workers(this.options.queue), Date.now(), '+inf'),
-      conn.redis.hgetall(keys.hosts(this.options.queue)),
-    ]);
+    const [members, adverts] = await this.answerWithin(
+      conn,
+      Promise.all([
+        conn.redis.zrangebyscore(keys.workers(this.options.queue), Date.now(), '+inf'),
+        conn.redis.hgetall(keys.hosts(this.options.queue)),
+      ]),
+      `the read of the worker list (${keys.workers(this.options.queue)})`,
+    );
     let threads = 0;
     const live = new Set<string>();
     for (const m of members) {
@@ -699,8 +752,9 @@ export class DistributedExecutor implements Executor {
       if (!route.exclusive) {
         let removed = 0;
         try {
-          removed = await this.queueOf(conn, route).remove(b.id);
-        } catch {
+          removed = await this.answerWithin(conn, this.queueOf(conn, route).remove(b.id), `the removal of job ${b.id} from the queue of host '${route.host}'`);
+        } catch (e) {
+            if (e instanceof RedisSilentError || e instanceof RedisUnavailableError) throw e;
           continue;
         }
         if (removed === 1 && this.batches.has(b.id)) {
@@ -726,8 +780,9 @@ export class DistributedExecutor implements Executor {
       b.seen = now;
       let job: Job | undefined;
       try {
-        job = await loadBullmq().Job.fromId(this.queueOf(conn, b.route), b.id);
-      } catch {
+        job = await this.answerWithin(conn, loadBullmq().Job.fromId(this.queueOf(conn, b.route), b.id), `the look-up of job ${b.id}`);
+      } catch (e) {
+        if (e instanceof RedisSilentError || e instanceof RedisUnavailableError) throw e;
         return;
       }
       if (!this.batches.has(b.id)) continue;
