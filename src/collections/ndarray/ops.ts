@@ -70,7 +70,7 @@ function reduceExpr(expr: ArrayExpr, inputs: Chunk[], dtype: DType, name: Reduct
   return acc;
 }
 
-const FUSED_NAMES: ReadonlyMap<ReductionName, FusedKind> = new Map([['sum', 'sum'], ['mean', 'moments'], ['var', 'moments'], ['std', 'moments']]);
+const FUSED_NAMES: ReadonlyMap<ReductionName, FusedKind> = new Map([['sum', 'sum'], ['mean', 'mean'], ['var', 'moments'], ['std', 'moments']]);
 /** Below this many elements per block the fused kernel's set-up outweighs it. */
 const FUSED_MIN = 64;
 

@@ -65,6 +65,11 @@ export class Locals {
    * vector that has such lanes by the calling form.
    */
   deferredMask: number | null = null;
+  /**
+   * When set, an i32 local holding the byte address of exp's table (a kernel reading another memory keeps its
+   * own copy there); null: the table at EXP_TABLE_AT of the elementary module's memory.
+   */
+  tableBase: number | null = null;
   /** `before`: the non-v128 locals declared between the params and the first v128 local (`next`) */
   constructor(private readonly params: number, private next = params, private readonly before: Array<[number, number]> = [[1, I32]]) {}
   v(name: string): number {
@@ -141,6 +146,9 @@ const tableEntry = (v: number, lane: number, size: number): number[] => [
   ...get(v), ...op.i64extract(lane), ...op.i32wrap, ...i32c(size - 1), ...op.i32and, ...i32c(4), ...op.i32shl,
 ];
 
+/** Loads the table entry at the byte offset on the stack. */
+const tableLoad = (L: Locals): number[] => (L.tableBase === null ? load(EXP_TABLE_AT) : [...get(L.tableBase), ...op.i32add, ...load(0)]);
+
 function expCode(L: Locals, x: number, res: number): number[] {
   const [m, r, q, e0, e1, s, mask] = ['m', 'r', 'q', 'e0', 'e1', 's', 'mask'].map((k) => L.v(k)) as number[] as [number, number, number, number, number, number, number];
   const shift = 52 - Math.log2(EXP_STEPS);
@@ -151,8 +159,8 @@ function expCode(L: Locals, x: number, res: number): number[] {
     ...f64x2(MAGIC), ...op.sub, ...set(m),
     ...get(x), ...get(m), ...f64x2(EXP_LN2_HI), ...op.mul, ...op.sub, ...get(m), ...f64x2(EXP_LN2_LO), ...op.mul, ...op.sub, ...set(r),
     // each lane's entry (bits of hi_j less j << 45, tail_j); the two lanes' entries regrouped by shuffles
-    ...tableEntry(q, 0, EXP_STEPS), ...load(EXP_TABLE_AT), ...set(e0),
-    ...tableEntry(q, 1, EXP_STEPS), ...load(EXP_TABLE_AT), ...set(e1),
+    ...tableEntry(q, 0, EXP_STEPS), ...tableLoad(L), ...set(e0),
+    ...tableEntry(q, 1, EXP_STEPS), ...tableLoad(L), ...set(e1),
     // s = hi_j 2^n: bits(q) << 45 is (n << 52) + (j << 45) (the magic's bits shift out)
     ...get(q), ...i32c(shift), ...op.i64shl, ...get(e0), ...get(e1), ...shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]), ...op.i64add, ...set(s),
     ...poly(L, EXP_COEFFS, r, res, 'exp'),

@@ -1,23 +1,29 @@
 // A float64 element-wise chain and the all-axes sum (or mean/var/std moments) of its values in one
-// WebAssembly function generated per chain shape: each input is read once from a staged piece and every
-// intermediate stays in SIMD registers, where the block evaluator (block-eval.ts) writes each operation's
+// WebAssembly function generated per chain shape: each input is read once, where it lies when every input is
+// in one shared WebAssembly memory (large chunks), else from a piece staged into the elementary module's
+// memory, and every intermediate stays in SIMD registers, where the block evaluator (block-eval.ts) writes each operation's
 // result to memory and JavaScript then reduces the final block. The partial sums are accumulated in the
 // same lanes and order as reduce.ts's row loops (rowSum's four accumulators, rowMoments' two by parity),
 // so a fused step's partial has the same bits as evaluating the chain and reducing it.
 
 import {
-  FUSED_ACC_AT, IMPORTS, Locals, MEMORY_PAGES, SLOT, SLOTS, WASM_BINARY, WASM_UNARY, binaryBodies, elementaryWasm, elementaryWasmEnabled,
+  EXP_TABLE_AT, FUSED_ACC_AT, IMPORTS, Locals, MEMORY_PAGES, SLOT, SLOTS, WASM_BINARY, WASM_UNARY, binaryBodies, elementaryWasm, elementaryWasmEnabled,
   f64x2, get, hoisted, i32c, load, op, set, store, unaryBodies, type WasmBinary, type WasmUnary,
 } from './elementary-wasm.ts';
-import { F64, I32, instantiateAll, moduleOf, uleb, type ModuleFunction } from './wasm-encode.ts';
+import { F64, I32, moduleOf, type ModuleFunction } from './wasm-encode.ts';
+import { claimSlot, memoryOf, releaseSlot, slotAt } from './wasm-chunks.ts';
+import { EXP_STEPS } from './elementary.ts';
 import type { ArrayExpr } from './elementwise.ts';
 
 /** Elements of each input staged per call; input k sits at byte k * PIECE * 8 of the shared slots. */
 const PIECE = 4096;
 const MAX_INPUTS = Math.floor((SLOT * SLOTS) / PIECE) - 1;
 
-/** sum: four accumulators (element j into j mod 4, the tail into the first); moments: two (by parity) of v - shift and of its square. */
-export type FusedKind = 'sum' | 'moments';
+/**
+ * sum: four accumulators (element j into j mod 4, the tail into the first); moments: two (by parity) of v - shift
+ * and of its square; mean: moments' sums of v - shift alone (a mean reads no squares).
+ */
+export type FusedKind = 'sum' | 'moments' | 'mean';
 
 interface FusedModule {
   /** (main, tail, shift, ...scalars): accumulates `main` elements (a multiple of 4 or 2) by vectors, then `tail` one at a time */
@@ -69,17 +75,37 @@ function describe(expr: ArrayExpr, isFloat64: (e: ArrayExpr) => boolean): { key:
   return { key, scalars, inputs: [...inputs].sort((a, b) => a - b) };
 }
 
-/** Builds the module for one chain shape and reduction kind. */
-function build(expr: ArrayExpr, kind: FusedKind, inputs: readonly number[], scalarCount: number): FusedModule | null {
-  const MAIN = 0, TAIL = 1, SHIFT = 2, FIRST_SCALAR = 3;
-  const params = 3 + scalarCount;
-  const I = params, E = params + 1, W = params + 2;
-  const signature = [I32, I32, F64, ...new Array<number>(scalarCount).fill(F64)];
+/**
+ * Where a module reads its inputs and keeps its accumulators (and exp's table): 'staged' reads pieces copied
+ * into the elementary module's memory at fixed offsets; 'inPlace' reads the inputs where they lie in a
+ * shared WebAssembly memory (wasm-chunks.ts), with the accumulators and a copy of exp's table in one of that
+ * memory's scratch slots. Copying out of a SharedArrayBuffer (every chunk under threads) costs V8 ~0.55 ns
+ * per float64, a tenth of case (a)'s whole chain.
+ */
+type Layout = 'staged' | 'inPlace';
 
-  /** Code evaluating the chain on the two elements at byte I of each staged input, into the returned local. */
+/** inPlace: the scratch slot holds the accumulators (64 bytes), then exp's table. */
+const SCRATCH_TABLE_AT = 64;
+
+/** Builds the module for one chain shape, reduction kind and layout. */
+function build(expr: ArrayExpr, kind: FusedKind, inputs: readonly number[], scalarCount: number, layout: Layout): Uint8Array {
+  const inPlace = layout === 'inPlace';
+  const MAIN = 0, TAIL = 1, SHIFT = 2, FIRST_SCALAR = 3;
+  // inPlace: (..., scratch, table, address of each input) after the scalars
+  const SCRATCH = FIRST_SCALAR + scalarCount, TABLE = SCRATCH + 1, FIRST_ADDRESS = SCRATCH + 2;
+  const params = 3 + scalarCount + (inPlace ? 2 + inputs.length : 0);
+  const I = params, E = params + 1, W = params + 2;
+  const signature = [I32, I32, F64, ...new Array<number>(scalarCount).fill(F64), ...(inPlace ? new Array<number>(2 + inputs.length).fill(I32) : [])];
+  const accLoad = (at: number): number[] => (inPlace ? [...get(SCRATCH), ...load(at)] : [...i32c(0), ...load(FUSED_ACC_AT + at)]);
+  const accStore = (at: number, value: number): number[] => (inPlace ? [...get(SCRATCH), ...get(value), ...store(at)] : [...i32c(0), ...get(value), ...store(FUSED_ACC_AT + at)]);
+
+  /** Code evaluating the chain on the two elements at byte I of each input, into the returned local. */
   const evaluate = (L: Locals, scalarLocals: readonly number[]): { code: number[]; value: number } => {
     const code: number[] = [];
-    for (const k of inputs) code.push(...get(I), ...load(inputs.indexOf(k) * PIECE * 8), ...set(L.v(`fused-in${k}`)));
+    inputs.forEach((k, slot) => {
+      const address = inPlace ? [...get(I), ...get(FIRST_ADDRESS + slot), ...op.i32add, ...load(0)] : [...get(I), ...load(slot * PIECE * 8)];
+      code.push(...address, ...set(L.v(`fused-in${k}`)));
+    });
     let scalarAt = 0;
     let id = 0;
     const visit = (e: ArrayExpr): number => {
@@ -111,7 +137,11 @@ function build(expr: ArrayExpr, kind: FusedKind, inputs: readonly number[], scal
     return { code, value };
   };
 
-  const makeLocals = () => new Locals(params, params + 3, [[2, I32], [1, F64]]);
+  const makeLocals = () => {
+    const L = new Locals(params, params + 3, [[2, I32], [1, F64]]);
+    if (inPlace) L.tableBase = TABLE;
+    return L;
+  };
   const scalarPrologue = (L: Locals): { code: number[]; locals: number[] } => {
     const locals = Array.from({ length: scalarCount }, (_, j) => L.v(`fused-s${j}`));
     return { code: locals.flatMap((l, j) => [...get(FIRST_SCALAR + j), ...op.splat, ...set(l)]), locals };
@@ -129,23 +159,29 @@ function build(expr: ArrayExpr, kind: FusedKind, inputs: readonly number[], scal
       L.deferredMask = null;
       const slow = evaluate(L, scalars.locals);
       const tail = evaluate(L, scalars.locals);
-      const accumulate = (value: number) => kind === 'sum'
-        // P receives this vector and Q the next: after an even number of vectors P is (a0, a1) again
-        ? [...get(P), ...get(value), ...op.add, ...set(T), ...get(Q), ...set(P), ...get(T), ...set(Q)]
-        : [...get(value), ...get(SH), ...op.sub, ...set(T),
-          ...get(P), ...get(T), ...op.add, ...set(P),
-          ...get(Q), ...get(T), ...get(T), ...op.mul, ...op.add, ...set(Q)];
+      const accumulate = (value: number) => {
+        switch (kind) {
+          // P receives this vector and Q the next: after an even number of vectors P is (a0, a1) again
+          case 'sum': return [...get(P), ...get(value), ...op.add, ...set(T), ...get(Q), ...set(P), ...get(T), ...set(Q)];
+          // the sum of v - shift by parity in P, of its square in Q
+          case 'moments': return [...get(value), ...get(SH), ...op.sub, ...set(T),
+            ...get(P), ...get(T), ...op.add, ...set(P),
+            ...get(Q), ...get(T), ...get(T), ...op.mul, ...op.add, ...set(Q)];
+          // moments' P alone: a mean needs no squares
+          case 'mean': return [...get(P), ...get(value), ...get(SH), ...op.sub, ...op.add, ...set(P)];
+        }
+      };
       // one element (lane 0 of the vector at I): sum into a0; moments into the even lane
       const accumulateOne = kind === 'sum'
         ? [...get(P), ...get(P), ...op.f64extract(0), ...get(tail.value), ...op.f64extract(0), F64_ADD, ...op.f64replace(0), ...set(P)]
         : [...get(tail.value), ...op.f64extract(0), ...get(SHIFT), F64_SUB, ...set(W),
           ...get(P), ...get(P), ...op.f64extract(0), ...get(W), F64_ADD, ...op.f64replace(0), ...set(P),
-          ...get(Q), ...get(Q), ...op.f64extract(0), ...get(W), ...get(W), F64_MUL, F64_ADD, ...op.f64replace(0), ...set(Q)];
+          ...(kind === 'moments' ? [...get(Q), ...get(Q), ...op.f64extract(0), ...get(W), ...get(W), F64_MUL, F64_ADD, ...op.f64replace(0), ...set(Q)] : [])];
       return [
         ...scalars.code,
         ...get(SHIFT), ...op.splat, ...set(SH),
-        ...i32c(0), ...load(FUSED_ACC_AT), ...set(P),
-        ...i32c(0), ...load(FUSED_ACC_AT + 16), ...set(Q),
+        ...accLoad(0), ...set(P),
+        ...accLoad(16), ...set(Q),
         ...get(MAIN), ...i32c(3), ...op.i32shl, ...set(MAIN),
         // block done { loop outer { block redo { loop fast { ... } } slow vector; } }
         BLOCK, VOID, LOOP, VOID, BLOCK, VOID, LOOP, VOID,
@@ -167,8 +203,8 @@ function build(expr: ArrayExpr, kind: FusedKind, inputs: readonly number[], scal
         ...get(I), ...i32c(8), ...op.i32add, ...set(I),
         ...get(E), ...i32c(1), ...op.i32add, ...set(E),
         BR, 0, END, END,
-        ...i32c(0), ...get(P), ...store(FUSED_ACC_AT),
-        ...i32c(0), ...get(Q), ...store(FUSED_ACC_AT + 16),
+        ...accStore(0, P),
+        ...accStore(16, Q),
         END,
       ];
     };
@@ -185,25 +221,66 @@ function build(expr: ArrayExpr, kind: FusedKind, inputs: readonly number[], scal
     return { name: 'first', params: signature, results: [F64], body: hoisted(L, code) };
   };
 
-  const bytes = moduleOf([runFn(), firstFn()], MEMORY_PAGES, IMPORTS, true);
-  const e = instantiateAll(bytes, { m: { exp: Math.exp, log: Math.log, sin: Math.sin, cos: Math.cos, memory: elementaryWasm()!.memoryObject } });
-  if (!e) return null;
-  return { run: e.run as FusedModule['run'], first: e.first as FusedModule['first'] };
+  // inPlace: any shared memory (up to the 65536 pages i32 addresses reach), as sum-rows-wasm.ts's module
+  return moduleOf([runFn(), firstFn()], inPlace ? 1 : MEMORY_PAGES, IMPORTS, inPlace ? { sharedMaximum: 65536 } : true);
 }
 
-const modules = new Map<string, FusedModule | null>();
+// The compiler's lib here has no WebAssembly types: the little used, declared.
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const wasmApi = (): WasmApi | undefined => (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
-function moduleFor(expr: ArrayExpr, kind: FusedKind, isFloat64: (e: ArrayExpr) => boolean): { module: FusedModule; scalars: number[]; inputs: number[] } | null {
+function instanceOver(compiled: object, memory: object): FusedModule | null {
+  try {
+    const e = new (wasmApi()!).Instance(compiled, { m: { exp: Math.exp, log: Math.log, sin: Math.sin, cos: Math.cos, memory } }).exports;
+    return { run: e.run as FusedModule['run'], first: e.first as FusedModule['first'] };
+  } catch {
+    return null;
+  }
+}
+
+/** Per chain shape: the staged instance (over the elementary memory) and the compiled in-place module, each null if it failed. */
+interface Compiled {
+  readonly staged: FusedModule | null;
+  readonly inPlace: object | null;
+}
+const modules = new Map<string, Compiled>();
+/** In-place instances per memory object, per chain shape (a memory arriving in a task message is a new object). */
+const inPlaceInstances = new WeakMap<object, Map<string, FusedModule | null>>();
+
+function compiledFor(expr: ArrayExpr, kind: FusedKind, isFloat64: (e: ArrayExpr) => boolean): { key: string; compiled: Compiled; scalars: number[]; inputs: number[] } | null {
   const d = describe(expr, isFloat64);
   if (!d || d.inputs.length === 0 || d.inputs.length > MAX_INPUTS) return null;
   const key = `${kind}|${d.key}`;
   let m = modules.get(key);
   if (m === undefined) {
     if (modules.size > 200) modules.clear(); // bounded: programs rarely build this many chain shapes
-    m = build(expr, kind, d.inputs, d.scalars.length);
+    const compile = (layout: Layout): object | null => {
+      try {
+        return new (wasmApi()!).Module(build(expr, kind, d.inputs, d.scalars.length, layout));
+      } catch {
+        return null;
+      }
+    };
+    const staged = compile('staged');
+    m = { staged: staged && instanceOver(staged, elementaryWasm()!.memoryObject), inPlace: compile('inPlace') };
     modules.set(key, m);
   }
-  return m ? { module: m, scalars: d.scalars, inputs: d.inputs } : null;
+  return { key, compiled: m, scalars: d.scalars, inputs: d.inputs };
+}
+
+function inPlaceInstance(key: string, compiled: object, memory: object): FusedModule | null {
+  let byKey = inPlaceInstances.get(memory);
+  if (byKey === undefined) inPlaceInstances.set(memory, (byKey = new Map()));
+  let m = byKey.get(key);
+  if (m === undefined) {
+    if (byKey.size > 200) byKey.clear();
+    m = instanceOver(compiled, memory);
+    byKey.set(key, m);
+  }
+  return m;
 }
 
 export interface FusedInput {
@@ -211,8 +288,15 @@ export interface FusedInput {
   readonly offset: number;
 }
 
-/** One step's raw sums: sum: a0..a3 of rowSum; moments: the shift (value at element 0), sum of v - shift, sum of squares. */
-export type StepSums = { kind: 'sum'; a: [number, number, number, number] } | { kind: 'moments'; shift: number; s1: number; sq: number };
+/**
+ * One step's raw sums: sum: a0..a3 of rowSum; moments: the shift (value at element 0), sum of v - shift, sum of
+ * squares; mean: the same without the squares (sq absent).
+ */
+export type StepSums = { kind: 'sum'; a: [number, number, number, number] } | { kind: 'moments' | 'mean'; shift: number; s1: number; sq?: number };
+
+let inPlaceSteps = 0;
+/** Steps run in place so far in this thread (tests check the path they mean to cover was taken). */
+export const fusedInPlaceSteps = (): number => inPlaceSteps;
 
 /**
  * A fused reducer for `expr` over `inputs` (input k's element i is inputs[k].data[offset + i]), or null
@@ -221,9 +305,42 @@ export type StepSums = { kind: 'sum'; a: [number, number, number, number] } | { 
  */
 export function fusedReducer(expr: ArrayExpr, inputs: readonly FusedInput[], kind: FusedKind, isFloat64: (e: ArrayExpr) => boolean): ((at: number, len: number) => StepSums) | null {
   if (!elementaryWasmEnabled()) return null;
-  const found = moduleFor(expr, kind, isFloat64);
+  const found = compiledFor(expr, kind, isFloat64);
   if (!found) return null;
-  const { module, scalars, inputs: used } = found;
+  const { key, compiled, scalars, inputs: used } = found;
+  const group = kind === 'sum' ? 4 : 2;
+  const result = (acc: Float64Array, o: number, shift: number): StepSums => {
+    if (kind === 'sum') return { kind, a: [acc[o]!, acc[o + 1]!, acc[o + 2]!, acc[o + 3]!] };
+    // even lane + odd lane, as rowMoments' a + b (the odd elements' sum first; addition commutes exactly)
+    const s1 = acc[o + 1]! + acc[o]!;
+    return kind === 'mean' ? { kind, shift, s1 } : { kind, shift, s1, sq: acc[o + 3]! + acc[o + 2]! };
+  };
+
+  // in place when every input lies in one shared WebAssembly memory
+  const memory = inPlaceMemory(used.map((k) => inputs[k]!.data));
+  const module = memory && compiled.inPlace ? inPlaceInstance(key, compiled.inPlace, memory) : null;
+  const inPlaceStep = module === null ? null : (at: number, len: number): StepSums | null => {
+    const buffer = inputs[used[0]!]!.data.buffer as SharedArrayBuffer;
+    const slot = claimSlot(buffer);
+    if (slot < 0) return null;
+    try {
+      const scratch = slotAt(buffer, slot);
+      const acc = new Float64Array(buffer, scratch, 4);
+      acc.fill(0);
+      new Float64Array(buffer, scratch + SCRATCH_TABLE_AT, EXP_STEPS * 2).set(elementaryWasm()!.memory.subarray(EXP_TABLE_AT / 8, EXP_TABLE_AT / 8 + EXP_STEPS * 2));
+      const addresses = used.map((k) => inputs[k]!.data.byteOffset + (inputs[k]!.offset + at) * 8);
+      const tables = [scratch, scratch + SCRATCH_TABLE_AT];
+      const shift = kind === 'sum' ? 0 : module.first(0, 0, 0, ...scalars, ...tables, ...addresses);
+      const main = len - (len % group);
+      module.run(main, len - main, shift, ...scalars, ...tables, ...addresses);
+      inPlaceSteps++;
+      return result(acc, 0, shift);
+    } finally {
+      releaseSlot(buffer, slot);
+    }
+  };
+
+  const staged = compiled.staged;
   const mem = elementaryWasm()!.memory;
   const accAt = FUSED_ACC_AT / 8;
   const stage = (at: number, len: number): void => {
@@ -232,19 +349,31 @@ export function fusedReducer(expr: ArrayExpr, inputs: readonly FusedInput[], kin
       mem.set(x.data.subarray(x.offset + at, x.offset + at + len), slot * PIECE);
     });
   };
-  return (at, len) => {
+  const stagedStep = staged === null ? null : (at: number, len: number): StepSums => {
     mem.fill(0, accAt, accAt + 4);
     let shift = 0;
-    const group = kind === 'sum' ? 4 : 2;
     for (let done = 0; done < len; done += PIECE) {
       const n = Math.min(PIECE, len - done);
       stage(at + done, n);
-      if (done === 0 && kind === 'moments') shift = module.first(0, 0, 0, ...scalars);
+      if (done === 0 && kind !== 'sum') shift = staged.first(0, 0, 0, ...scalars);
       const main = n - (n % group);
-      module.run(main, n - main, shift, ...scalars);
+      staged.run(main, n - main, shift, ...scalars);
     }
-    if (kind === 'sum') return { kind, a: [mem[accAt]!, mem[accAt + 1]!, mem[accAt + 2]!, mem[accAt + 3]!] };
-    // even lane + odd lane, as rowMoments' a + b (the odd elements' sum first; addition commutes exactly)
-    return { kind, shift, s1: mem[accAt + 1]! + mem[accAt]!, sq: mem[accAt + 3]! + mem[accAt + 2]! };
+    return result(mem, accAt, shift);
   };
+  if (stagedStep === null) return null;
+  return inPlaceStep === null ? stagedStep : (at, len) => inPlaceStep(at, len) ?? stagedStep(at, len);
+}
+
+/**
+ * The shared WebAssembly memory all of `arrays` lie in (with the 8 bytes after each, which a kernel's last
+ * odd element reads as its vector's other lane), or null.
+ */
+function inPlaceMemory(arrays: readonly Float64Array[]): object | null {
+  const memory = memoryOf(arrays[0]!.buffer);
+  if (memory === undefined) return null;
+  for (const a of arrays) {
+    if (memoryOf(a.buffer) !== memory || a.byteOffset + a.byteLength + 8 > a.buffer.byteLength) return null;
+  }
+  return memory;
 }

@@ -469,16 +469,18 @@ export function centredSquares(sq: number, s1: number, n: number): number {
 /**
  * One cell's partial from sums a fused chain computed (fused-reduce.ts) in partialReduce's order: a sum
  * from rowSum's four accumulators, or moments from the shift (the first value), the sum of v - shift and
- * of its square over n > 0 values (finite shift and sum: otherwise partialReduce's unshifted pass is needed).
+ * (unless only a mean is wanted) of its square over n > 0 values (finite shift and sum: otherwise partialReduce's unshifted pass is needed).
  * The arithmetic is partialReduce's for that cell; a test holds the two equal bit for bit.
  */
-export function partialOfSums(name: ReductionName, shape: number[], inputDType: DType, sums: { a: readonly number[] } | { n: number; shift: number; s1: number; sq: number }): Partial {
+export function partialOfSums(name: ReductionName, shape: number[], inputDType: DType, sums: { a: readonly number[] } | { n: number; shift: number; s1: number; sq?: number }): Partial {
   if ('a' in sums) {
     const [a0, a1, a2, a3] = sums.a as [number, number, number, number];
     return { name, shape, inputDType, values: Float64Array.of(0 + ((a0 + a1) + (a2 + a3))) };
   }
   const { n, shift, s1, sq } = sums;
-  return { name, shape, inputDType, count: Float64Array.of(n), values: Float64Array.of(s1 / n), m2: Float64Array.of(centredSquares(sq, s1, n)), shift: Float64Array.of(shift) };
+  // no squares (a mean's fused step): M2 is NaN, not a made-up 0, should anything but a mean ever read it
+  const m2 = sq === undefined ? NaN : centredSquares(sq, s1, n);
+  return { name, shape, inputDType, count: Float64Array.of(n), values: Float64Array.of(s1 / n), m2: Float64Array.of(m2), shift: Float64Array.of(shift) };
 }
 
 /**

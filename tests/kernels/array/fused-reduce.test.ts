@@ -5,12 +5,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rng } from '../../helpers.ts';
-import { fusedReducer, type FusedKind } from '../../../src/kernels/array/fused-reduce.ts';
+import { fusedInPlaceSteps, fusedReducer, type FusedKind, type StepSums } from '../../../src/kernels/array/fused-reduce.ts';
+import { allocate } from '../../../src/kernels/array/dtypes.ts';
+import { claimSlot, memoryOf, releaseSlot } from '../../../src/kernels/array/wasm-chunks.ts';
 import { elementaryWasm, setElementaryWasmDisabled } from '../../../src/kernels/array/elementary-wasm.ts';
 import { evaluate, resultDType, type ArrayExpr } from '../../../src/kernels/array/elementwise.ts';
 import { partialOfSums, partialReduce, type Partial } from '../../../src/kernels/array/reduce.ts';
 import { view } from '../../../src/kernels/array/strided.ts';
-import { array } from '../../../src/index.ts';
+import { array, closeExecutors } from '../../../src/index.ts';
 
 const x = (i: number): ArrayExpr => ({ kind: 'input', index: i });
 const s = (value: number): ArrayExpr => ({ kind: 'scalar', value });
@@ -26,13 +28,21 @@ const CHAINS: ArrayExpr[] = [
   bin('add', u('ceil', x(0)), bin('mul', s(0.25), x(0))),
 ];
 
+/** Field by field, bit for bit (a mean's fused step keeps no squares: its M2 is NaN and not compared). */
 const same = (a: Partial, b: Partial, what: string): void => {
-  for (const field of ['values', 'count', 'm2', 'shift'] as const) {
+  if (a.name === 'mean') assert.ok(Number.isNaN(a.m2![0]), `${what}: a mean's fused M2 is NaN`);
+  for (const field of a.name === 'mean' ? (['values', 'count', 'shift'] as const) : (['values', 'count', 'm2', 'shift'] as const)) {
     const p = a[field], q = b[field];
     assert.is(p === undefined, q === undefined, `${what}: ${field} present in both`);
     if (p && q) for (let i = 0; i < p.length; i++) if (!Object.is(p[i], q[i])) assert.unreachable(`${what}: ${field}[${i}] fused ${p[i]}, reduce.ts ${q[i]}`);
   }
 };
+
+const KINDS: FusedKind[] = ['sum', 'moments', 'mean'];
+/** The reduction each kind's step stands for (moments: var, which reads every field). */
+const NAME = { sum: 'sum', moments: 'var', mean: 'mean' } as const;
+const stepPartial = (name: 'sum' | 'var' | 'mean', sums: StepSums, n: number): Partial =>
+  sums.kind === 'sum' ? partialOfSums(name, [1], 'float64', { a: sums.a }) : partialOfSums(name, [1], 'float64', { n, shift: sums.shift, s1: sums.s1, sq: sums.sq });
 
 test('a fused step has the bits of evaluate + partialReduce (every tail, piece and step edge, both kinds)', () => {
   if (!elementaryWasm()) return; // no WebAssembly SIMD: the fused form does not exist (the next test covers the fallback)
@@ -45,7 +55,7 @@ test('a fused step has the bits of evaluate + partialReduce (every tail, piece a
   const isFloat64 = (e: ArrayExpr): boolean => resultDType(e, [...dtypes]) === 'float64';
   const lengths = [1, 2, 3, 4, 5, 6, 7, 64, 65, 66, 67, 4095, 4096, 4097, 4098, 4099, 8192 + 3, 32_768, 32_768 + 1];
   for (const expr of CHAINS) {
-    for (const kind of ['sum', 'moments'] as FusedKind[]) {
+    for (const kind of KINDS) {
       for (const offset of [0, 3]) {
         const step = fusedReducer(expr, [{ data: a, offset }, { data: b, offset }], kind, isFloat64);
         assert.ok(step, `${JSON.stringify(expr)} has a fused form`);
@@ -53,14 +63,14 @@ test('a fused step has the bits of evaluate + partialReduce (every tail, piece a
           for (const at of [0, 1, 17]) {
             const sums = step!(at, len);
             const values = evaluate(expr, [view(a.subarray(offset + at, offset + at + len), [len]), view(b.subarray(offset + at, offset + at + len), [len])]);
-            const name = kind === 'sum' ? 'sum' : 'var';
+            const name = NAME[kind];
             const want = partialReduce(name, values, [0], { dtype: 'float64' });
             // an infinity or NaN in a step's moments: the caller (ops.ts) redoes the step with partialReduce
-            if (sums.kind === 'moments' && !(Number.isFinite(sums.shift) && Number.isFinite(sums.s1))) {
+            if (sums.kind !== 'sum' && !(Number.isFinite(sums.shift) && Number.isFinite(sums.s1))) {
               assert.ok(Number.isNaN(want.m2![0]) || !Number.isFinite(want.values![0]! + want.shift![0]!), 'reduce.ts saw the same infinity or NaN');
               continue;
             }
-            const got = sums.kind === 'sum' ? partialOfSums(name, [1], 'float64', { a: sums.a }) : partialOfSums(name, [1], 'float64', { n: len, shift: sums.shift, s1: sums.s1, sq: sums.sq });
+            const got = stepPartial(name, sums, len);
             same(got, want, `${kind} of ${JSON.stringify(expr)} over ${len} at ${at}+${offset}`);
           }
         }
@@ -91,19 +101,71 @@ test('vectors with lanes left to Math.* (redone by the calling form) keep the bi
   ];
   const isFloat64 = (): boolean => true;
   for (const expr of chains) {
-    for (const kind of ['sum', 'moments'] as FusedKind[]) {
+    for (const kind of KINDS) {
       const step = fusedReducer(expr, [{ data: a, offset: 0 }, { data: b, offset: 0 }], kind, isFloat64)!;
       for (const [from, len] of [[0, n], [1, n - 1], [3, 4100], [4093, 9]]) {
         const sums = step(from!, len!);
         const values = evaluate(expr, [view(a.subarray(from, from! + len!), [len!]), view(b.subarray(from, from! + len!), [len!])]);
-        const name = kind === 'sum' ? 'sum' : 'var';
+        const name = NAME[kind];
         const want = partialReduce(name, values, [0], { dtype: 'float64' });
         assert.ok(Number.isFinite(want.values![0]!), 'the chains stay finite on these inputs');
-        const got = sums.kind === 'sum' ? partialOfSums(name, [1], 'float64', { a: sums.a }) : partialOfSums(name, [1], 'float64', { n: len!, shift: sums.shift, s1: sums.s1, sq: sums.sq });
+        const got = stepPartial(name, sums, len!);
         same(got, want, `${kind} of ${JSON.stringify(expr)} over ${len} at ${from}`);
       }
     }
   }
+});
+
+test('in place over shared WebAssembly memories: the bits of the staged form (offsets, tails at the very end, two inputs, slots all taken)', () => {
+  if (!elementaryWasm()) return;
+  const r = rng(31);
+  const n = 2 ** 21 + 11; // 16 MiB and more: allocate() makes it a shared WebAssembly memory
+  const both = allocate('float64', 2 * n) as Float64Array;
+  assert.ok(memoryOf(both.buffer) !== undefined, 'a large allocation is a WebAssembly memory');
+  for (let i = 0; i < 2 * n; i++) both[i] = (r() - 0.3) * 8;
+  both[9] = -0;
+  both[100] = 800; // exp's fallback lane, in place
+  // a at the start of the memory, b a view starting n elements in (byteOffset != 0), the plain copies staged
+  const a = both.subarray(0, n), b = new Float64Array(both.buffer, n * 8, n);
+  const plainA = a.slice(), plainB = b.slice();
+  const other = allocate('float64', n) as Float64Array; // another memory: inputs in two memories are staged
+  other.set(plainB);
+  const isFloat64 = (): boolean => true;
+  const cases: Array<[number, number]> = [[0, 1], [0, 2], [0, 3], [1, 5], [17, 4097], [3, 32_768 + 1], [n - 7, 7], [n - 8, 7], [n - 32_769, 32_769]];
+  for (const expr of CHAINS) {
+    const readsB = JSON.stringify(expr).includes('"index":1');
+    for (const kind of KINDS) {
+      for (const offset of [0, 3]) {
+        const inPlace = fusedReducer(expr, [{ data: a, offset }, { data: b, offset }], kind, isFloat64)!;
+        const staged = fusedReducer(expr, [{ data: plainA, offset }, { data: plainB, offset }], kind, isFloat64)!;
+        const mixed = fusedReducer(expr, [{ data: a, offset }, { data: other, offset }], kind, isFloat64)!;
+        for (const [at, len0] of cases) {
+          const len = Math.min(len0, n - offset - at);
+          const name = NAME[kind];
+          const want = stepPartial(name, staged(at, len), len);
+          const what = `${kind} of ${JSON.stringify(expr)} over ${len} at ${at}+${offset}`;
+          if (!Number.isFinite(want.values![0]!)) continue;
+          const before = fusedInPlaceSteps();
+          same(stepPartial(name, inPlace(at, len), len), want, `in place: ${what}`);
+          assert.is(fusedInPlaceSteps(), before + 1, `ran in place: ${what}`);
+          same(stepPartial(name, mixed(at, len), len), want, `two memories: ${what}`);
+          // a chain reading a alone is in place there too
+          assert.is(fusedInPlaceSteps(), before + (readsB ? 1 : 2), `staged when the inputs lie in two memories: ${what}`);
+        }
+      }
+    }
+  }
+  // every scratch slot of the memory taken (other kernels at work): the step is staged, same bits
+  const expr = CHAINS[0]!;
+  const inPlace = fusedReducer(expr, [{ data: a, offset: 0 }], 'moments', isFloat64)!;
+  const free = inPlace(5, 40_000);
+  const slots: number[] = [];
+  for (let s = claimSlot(both.buffer as SharedArrayBuffer); s >= 0; s = claimSlot(both.buffer as SharedArrayBuffer)) slots.push(s);
+  const before = fusedInPlaceSteps();
+  const busy = inPlace(5, 40_000);
+  assert.is(fusedInPlaceSteps(), before, 'no slot: staged');
+  for (const s of slots) releaseSlot(both.buffer as SharedArrayBuffer, s);
+  same(stepPartial('var', busy, 40_000), stepPartial('var', free, 40_000), 'staged when no slot is free');
 });
 
 test('the shift is the chain at the first element, so a step holding Inf or NaN is seen (not fused, the caller redoes it)', () => {
@@ -142,6 +204,20 @@ test('NDArray sum/mean/var/std of chains: the same bits with SIMD on (fused) and
       }
     }
   }
+  // chunks lying in a shared WebAssembly memory (16 MiB and more) are read in place: the same bits again, sync and threads
+  const big = Float64Array.from({ length: 2 ** 21 + 5 }, (_, i) => (i % 5 === 0 ? -1 : 1) * r() * 3);
+  const x = array.fromTypedArray(big, [big.length], { chunks: 2 ** 19 });
+  const chain = x.exp().add(x.sin().mul(3));
+  for (const name of ['sum', 'mean', 'var', 'std'] as const) {
+    const before = fusedInPlaceSteps();
+    const fast = (await chain[name]().compute(sync)).data[0] as number;
+    assert.ok(fusedInPlaceSteps() > before, `${name}: the steps ran in place`);
+    const threads = (await chain[name]().compute({ scheduler: 'threads', numWorkers: 2 })).data[0] as number;
+    const was = setElementaryWasmDisabled(true);
+    const slow = (await chain[name]().compute(sync)).data[0] as number;
+    setElementaryWasmDisabled(was);
+    assert.ok(Object.is(fast, slow) && Object.is(threads, slow), `${name} in place: fused ${fast}, threads ${threads}, JavaScript ${slow}`);
+  }
   // and the values themselves, against a plain loop (the mean over 2-D blocks too)
   const m = array.fromTypedArray(d.subarray(0, 100_000), [250, 400], { chunks: [100, 150] });
   const got = (await m.exp().add(m.sin().mul(3)).mean().compute(sync)).data[0] as number;
@@ -150,5 +226,7 @@ test('NDArray sum/mean/var/std of chains: the same bits with SIMD on (fused) and
   want /= 100_000;
   assert.ok(Math.abs(got - want) <= 1e-12 * Math.abs(want), `mean ${got}, plain loop ${want}`);
 });
+
+test.after(() => closeExecutors());
 
 test.run();
