@@ -30,16 +30,24 @@ function csvFiles(): string[] {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Median of `runs` timed runs after one untimed warm-up (every contender alike: pools, caches, first-use code). */
-async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; value: T }> {
+/**
+ * Median of `runs` timed runs after one untimed warm-up (every contender alike: pools, caches, first-use code),
+ * and the median CPU time of this process per run (all its threads, DuckDB's included: steadier than wall
+ * time on a shared machine).
+ */
+async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; cpuMs: number; value: T }> {
   const ms: number[] = [];
+  const cpu: number[] = [];
   let value = await f();
   for (let i = 0; i < runs; i++) {
+    const c = process.cpuUsage();
     const t = performance.now();
     value = await f();
     ms.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    cpu.push((d.user + d.system) / 1000);
   }
-  return { ms: median(ms), value };
+  return { ms: median(ms), cpuMs: median(cpu), value };
 }
 
 const files = csvFiles();
@@ -60,29 +68,29 @@ const db = await DuckDBInstance.create(':memory:');
 const conn = await db.connect();
 const duck = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS()[0]!;
 
-const results: Array<{ what: string; ms: number; rows: number; answer: string }> = [];
+const results: Array<{ what: string; ms: number; cpuMs: number; rows: number; answer: string }> = [];
 const fmt = (x: unknown) => (typeof x === 'number' ? x.toFixed(6) : String(x));
 
 // 1. min + max + mean of DepDelay, one pass.
 const pq = readParquet(pqDir);
 const nrows = Number((await duck(`SELECT count(*) n FROM read_parquet('${pqDir}/*.parquet')`)).n);
 const dq = await timed(() => duck(`SELECT min(DepDelay) mn, max(DepDelay) mx, avg(DepDelay) mean FROM read_parquet('${pqDir}/*.parquet')`));
-results.push({ what: 'DuckDB read_parquet', ms: dq.ms, rows: nrows, answer: [dq.value.mn, dq.value.mx, dq.value.mean].map(fmt).join(' ') });
+results.push({ what: 'DuckDB read_parquet', ms: dq.ms, cpuMs: dq.cpuMs, rows: nrows, answer: [dq.value.mn, dq.value.mx, dq.value.mean].map(fmt).join(' ') });
 for (const scheduler of ['threads', 'sync'] as const) {
   const r = await timed(async () => {
     const s = pq.col('DepDelay');
     return compute(s.min(), s.max(), s.mean(), { scheduler, progress: false });
   });
-  results.push({ what: `tessera readParquet (${scheduler})`, ms: r.ms, rows: nrows, answer: r.value.map(fmt).join(' ') });
+  results.push({ what: `tessera readParquet (${scheduler})`, ms: r.ms, cpuMs: r.cpuMs, rows: nrows, answer: r.value.map(fmt).join(' ') });
 }
 const csv = readCsv(files, csvOptions as never);
 const rc = await timed(async () => {
   const s = csv.col('DepDelay');
   return compute(s.min(), s.max(), s.mean(), { scheduler: 'threads', progress: false });
 });
-results.push({ what: 'tessera readCsv (threads)', ms: rc.ms, rows: nrows, answer: rc.value.map(fmt).join(' ') });
+results.push({ what: 'tessera readCsv (threads)', ms: rc.ms, cpuMs: rc.cpuMs, rows: nrows, answer: rc.value.map(fmt).join(' ') });
 const dc = await timed(() => duck(`SELECT min(DepDelay) mn, max(DepDelay) mx, avg(DepDelay) mean FROM read_csv([${files.map((f) => `'${f}'`).join(', ')}], nullstr='NA', types={'CancellationCode': 'VARCHAR'})`));
-results.push({ what: 'DuckDB read_csv', ms: dc.ms, rows: nrows, answer: [dc.value.mn, dc.value.mx, dc.value.mean].map(fmt).join(' ') });
+results.push({ what: 'DuckDB read_csv', ms: dc.ms, cpuMs: dc.cpuMs, rows: nrows, answer: [dc.value.mn, dc.value.mx, dc.value.mean].map(fmt).join(' ') });
 
 // 2. A filter that prunes: one year of data (files are written one year after another).
 const years = (await duck(`SELECT min(Year) a, max(Year) b FROM read_parquet('${pqDir}/*.parquet')`)) as { a: number; b: number };
@@ -98,9 +106,9 @@ conn.closeSync();
 const duckMs = dq.ms;
 console.log(`\n${nrows.toLocaleString()} rows; CSV ${(csvBytes / 1e6).toFixed(0)} MB in ${files.length} files; Parquet (tessera, snappy) ${(pqBytes / 1e6).toFixed(0)} MB in ${pqFiles.length} files`);
 if (!Number.isNaN(writeMs)) console.log(`CSV -> Parquet with toParquet (threads): ${(writeMs / 1000).toFixed(2)} s`);
-console.log('\n| read + min/max/mean(DepDelay) | median s | rows/s | vs DuckDB read_parquet | answer |');
-console.log('|---|---|---|---|---|');
+console.log('\n| read + min/max/mean(DepDelay) | median s | CPU ms | rows/s | vs DuckDB read_parquet | answer |');
+console.log('|---|---|---|---|---|---|');
 for (const r of results) {
-  console.log(`| ${r.what} | ${(r.ms / 1000).toFixed(3)} | ${(r.rows / (r.ms / 1000) / 1e6).toFixed(1)}M | ${(r.ms / duckMs).toFixed(2)}x | ${r.answer} |`);
+  console.log(`| ${r.what} | ${(r.ms / 1000).toFixed(3)} | ${r.cpuMs.toFixed(1)} | ${(r.rows / (r.ms / 1000) / 1e6).toFixed(1)}M | ${(r.ms / duckMs).toFixed(2)}x | ${r.answer} |`);
 }
-console.log(`\nfiltered: mean(ArrDelay) where Year = ${year}: tessera ${(fr.ms / 1000).toFixed(3)} s (${fmt(fr.value[0])}, row groups ${pruned}), DuckDB ${(fd.ms / 1000).toFixed(3)} s (${fmt(fd.value.m)})`);
+console.log(`\nfiltered: mean(ArrDelay) where Year = ${year}: tessera ${(fr.ms / 1000).toFixed(3)} s, CPU ${fr.cpuMs.toFixed(1)} ms (${fmt(fr.value[0])}, row groups ${pruned}), DuckDB ${(fd.ms / 1000).toFixed(3)} s, CPU ${fd.cpuMs.toFixed(1)} ms (${fmt(fd.value.m)})`);

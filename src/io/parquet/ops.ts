@@ -12,6 +12,7 @@ import type { ColExpr } from '../../expr.ts';
 import { reduceChunk } from '../../kernels/reduce-ops.ts';
 import type { Needs, Summary } from '../../kernels/summary.ts';
 import { type OpenedFooter, extract, openFooter } from './extract.ts';
+import { planDirect, reduceDirect } from './direct-reduce.ts';
 import { emptyBatch } from '../../kernels/arrow-build.ts';
 import { normalizeBatch } from '../../kernels/ingest-types.ts';
 import { project } from '../../kernels/frame-ops.ts';
@@ -33,10 +34,12 @@ export const PARQUET_WRITE_OP = 'io.parquet.write';
 
 /**
  * Counters for tests and benchmarks (per thread): row groups and partitions read by this thread, and of
- * those the partitions reduced in place (read > reduce fused, columns never copied out of WebAssembly memory).
+ * those the partitions reduced in place (read > reduce fused, columns never copied out of WebAssembly memory)
+ * and those reduced straight from page bytes without parquet-wasm (direct-reduce.ts).
  */
-export const parquetStats = { rowGroupsRead: 0, partitionsRead: 0, reducedInPlace: 0 };
+export const parquetStats = { rowGroupsRead: 0, partitionsRead: 0, reducedInPlace: 0, reducedDirect: 0 };
 export function resetParquetStats(): void {
+  parquetStats.reducedDirect = 0;
   parquetStats.rowGroupsRead = 0;
   parquetStats.partitionsRead = 0;
   parquetStats.reducedInPlace = 0;
@@ -117,8 +120,40 @@ export function readParquetPartition(plan: ParquetReadPlan): RecordBatch {
 export function readAndReduce(first: unknown[], rest: unknown[]): Summary[] {
   const plan = first[0] as ParquetReadPlan;
   const [exprs, needs] = rest as [readonly ColExpr[], readonly Needs[]];
+  const direct = tryReduceDirect(plan, exprs, needs);
+  if (direct) return direct;
   const inPlace = needs.every((n) => !n.values && !n.sketch && !(n.co && n.co.length > 0));
   return readPartition(plan, inPlace, (batch) => reduceChunk(batch, exprs, needs));
+}
+
+/**
+ * count/sum/mean/min/max of plain numeric columns decoded straight from page bytes (direct-reduce.ts),
+ * without parquet-wasm; null when the partition does not qualify or a page needs parquet-wasm after all.
+ */
+function tryReduceDirect(plan: ParquetReadPlan, exprs: readonly ColExpr[], needs: readonly Needs[]): Summary[] | null {
+  if (plan.filter.length > 0 || plan.read.length === 0) return null;
+  const where = `Parquet file '${plan.path}' (row groups ${plan.rowGroups.join(', ')})`;
+  let fd: number;
+  try {
+    fd = fs.openSync(plan.path, 'r');
+  } catch (e) {
+    throw new ParquetFileError(`cannot read ${where}: ${(e as Error).message}`);
+  }
+  try {
+    checkPin(plan.path, plan, { label: where, reader: 'readParquet', fail: (m) => new ParquetFileError(m) }, fd);
+    const footer = footerOf(fd, plan);
+    const columns = planDirect(plan, schemaOf(plan.schema), footer, exprs, needs);
+    if (!columns) return null;
+    const out = reduceDirect(fd, plan, footer, columns, exprs, needs);
+    if (!out) return null;
+    kernelStats.partitionReads += 1;
+    parquetStats.partitionsRead += 1;
+    parquetStats.rowGroupsRead += plan.rowGroups.length;
+    parquetStats.reducedDirect += 1;
+    return out;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**
