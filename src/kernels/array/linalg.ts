@@ -4,7 +4,7 @@
 
 import { allocate } from './dtypes.ts';
 import { view, type Strided } from './strided.ts';
-import { GEMM_TILE, gemmWorkspace, ShapeMismatchError, syrkSubtractUpper } from './gemm.ts';
+import { GEMM_TILE, gemmWorkspace, packedRowStart, ShapeMismatchError, syrkSubtractUpper } from './gemm.ts';
 
 export class LinAlgError extends RangeError {
   override name = 'LinAlgError';
@@ -89,6 +89,32 @@ export function cholesky(a: Strided): Strided<Float64Array> {
   const n = a.shape[0]!;
   const { d, base, ld } = choleskyWorkspace(n);
   upperFromLower(a, n, d, base, ld);
+  factorUpper(d, base, ld, n);
+  return view(lowerFromUpper(d, base, ld, n), [n, n]);
+}
+
+/**
+ * cholesky(G) for the Gram matrix G whose upper triangle is the sum of packed upper triangles (as
+ * unpackUpperSum adds them: from zero, in order, so every entry has G's bits and L is the same), read
+ * straight into U's rows: no n x n G is made or transposed on the way. (G's own rows are unpacked by
+ * another task, in parallel.)
+ */
+export function choleskyOfPackedSum(parts: readonly Strided[], n: number): Strided<Float64Array> {
+  const length = (n * (n + 1)) / 2;
+  if (parts.length === 0) throw new RangeError('choleskyOfPackedSum: needs at least one packed triangle');
+  for (const p of parts) if (p.shape.length !== 1 || p.shape[0] !== length) throw new ShapeMismatchError(`choleskyOfPackedSum: ${n} x ${n} needs ${length} packed values, got shape (${p.shape.join(', ')})`);
+  const { d, base, ld } = choleskyWorkspace(n);
+  for (let i = 0; i < n; i++) {
+    const row = base + i * ld, start = packedRowStart(i, n);
+    for (let k = 0; k < parts.length; k++) {
+      const p = parts[k]!;
+      const src = p.data as Float64Array, step = p.stride[0]!;
+      let from = p.offset + start * step;
+      // 0 + x first, as unpackUpperSum adds into zeros (it turns a -0 into +0)
+      if (k === 0) for (let j = i; j < n; j++, from += step) d[row + j] = 0 + src[from]!;
+      else for (let j = i; j < n; j++, from += step) d[row + j] += src[from]!;
+    }
+  }
   factorUpper(d, base, ld, n);
   return view(lowerFromUpper(d, base, ld, n), [n, n]);
 }
