@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { gemm, setGemmWasm, syrk } from '../src/kernels/array/gemm.ts';
-import { buildWasmGemm } from '../src/kernels/array/gemm-wasm.ts';
+import { ACC_STORE, buildWasmGemm } from '../src/kernels/array/gemm-wasm.ts';
 import { cholesky } from '../src/kernels/array/linalg.ts';
 import { view, type Strided } from '../src/kernels/array/strided.ts';
 
@@ -106,7 +106,7 @@ const started = new Date();
   if (w) {
     for (let i = 0; i < w.memory.length; i++) w.memory[i] = (i % 7) * 0.1;
     const { t } = time(() => {
-      for (let r = 0; r < 20; r++) w.run(256, 128, 32, w.cAt, 512, 0, false, false);
+      for (let r = 0; r < 20; r++) w.run(256, 128, 32, w.cAt, 512, 0, false, ACC_STORE);
     });
     row('WebAssembly 4x4 macro-kernel, packed 128 x 256 x 512 block in cache (x20)', 20 * 2 * 128 * 256 * 512, t, 'n/a');
   }

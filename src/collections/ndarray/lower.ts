@@ -27,10 +27,15 @@ export interface ArrayLowering {
   readonly done: Map<string, Key[]>;
   /** The optimiser's rewrite of the frames arrays read (projection and predicate pushdown). */
   rewriteFrame: (node: FrameNode) => FrameNode;
+  /**
+   * Gram matrices (x.T @ x) of one n x n block summed from packed upper triangles: token -> the packed sums
+   * the block's last add takes. cholesky() of one reads them itself rather than the unpacked block.
+   */
+  readonly packedGram: Map<string, { parts: Key[]; n: number }>;
 }
 
 export function newLowering(sink: TaskSink, scheduler: SchedulerName, splitEvery: number): ArrayLowering {
-  return { sink, scheduler, splitEvery, done: new Map(), rewriteFrame: (f) => f };
+  return { sink, scheduler, splitEvery, done: new Map(), rewriteFrame: (f) => f, packedGram: new Map() };
 }
 
 /** Per input, the output axes where its length is unknown: its blocks there must match the others', checked per task. */
@@ -80,18 +85,24 @@ function isGram(a: ArrayNode, b: ArrayNode): boolean {
 
 /** Sums `keys` in groups of `width`, level by level; the root's group (there is one if keys > 1) runs `rootOp`. */
 function tree(lw: ArrayLowering, keys: Key[], op: string, prefix: string, width: number, rootOp = op): Key {
+  const last = lastGroup(lw, keys, op, prefix, width);
+  return last.keys.length === 1 ? last.keys[0]! : lw.sink.addTask(`${prefix}-t${last.depth}.0`, rootOp, [last.keys.map(ref)]);
+}
+
+/** The levels of tree() below its root: the keys the root adds (one key: no root needed) and the root's depth. */
+function lastGroup(lw: ArrayLowering, keys: Key[], op: string, prefix: string, width: number): { keys: Key[]; depth: number } {
   let level = keys;
   let depth = 0;
-  while (level.length > 1) {
+  while (level.length > width) {
     const next: Key[] = [];
     for (let i = 0; i < level.length; i += width) {
       const group = level.slice(i, i + width);
-      next.push(group.length === 1 ? group[0]! : lw.sink.addTask(`${prefix}-t${depth}.${i / width}`, level.length <= width ? rootOp : op, [group.map(ref)]));
+      next.push(group.length === 1 ? group[0]! : lw.sink.addTask(`${prefix}-t${depth}.${i / width}`, op, [group.map(ref)]));
     }
     level = next;
     depth++;
   }
-  return level[0]!;
+  return { keys: level, depth };
 }
 
 /**
@@ -313,7 +324,10 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
           const task = gram && i === j ? ([packed ? 'array.syrk-packed' : 'array.syrk', [ref(blockKey(lw, node.b, [p, j]))]] as const) : (['array.matmul', [ref(blockKey(lw, node.a, [i, p])), ref(blockKey(lw, node.b, [p, j]))]] as const);
           parts.push(lw.sink.addTask(`${node.token}-p#${i}.${j}.${p}`, task[0], [...task[1]]));
         }
-        const root = tree(lw, parts, 'array.add', `${node.token}-s#${i}.${j}`, width, packed ? 'array.add-unpack-upper' : 'array.add');
+        const prefix = `${node.token}-s#${i}.${j}`;
+        const last = lastGroup(lw, parts, 'array.add', prefix, width);
+        const root = last.keys.length === 1 ? last.keys[0]! : lw.sink.addTask(`${prefix}-t${last.depth}.0`, packed ? 'array.add-unpack-upper' : 'array.add', [last.keys.map(ref)]);
+        if (packed && blocks.length === 1) lw.packedGram.set(node.token, { parts: last.keys, n: node.shape[0]! });
         roots.set(`${i}.${j}`, root);
         // the block's key is the root of its sum: a pick keeps the naming uniform
         keys.push(root);
@@ -335,9 +349,15 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
       }
       break;
     }
-    case 'linalg':
-      add(node.shape.map(() => 0), 'array.linalg', [node.op, node.inputs.map((x) => ref(lowerArray(lw, x)[0]!))]);
+    case 'linalg': {
+      const inputs = node.inputs.map((x) => ref(lowerArray(lw, x)[0]!));
+      // cholesky(x.T @ x): the factorisation sums the Gram block's last packed partials itself, so it need not
+      // wait for G to be unpacked (that task runs beside it when G is asked for too)
+      const gram = node.op === 'cholesky' ? lw.packedGram.get(node.inputs[0]!.token) : undefined;
+      if (gram) add([0, 0], 'array.cholesky-packed', [gram.parts.map(ref), gram.n]);
+      else add(node.shape.map(() => 0), 'array.linalg', [node.op, inputs]);
       break;
+    }
     case 'tsqr': {
       const input = node.input;
       const inKeys = lowerArray(lw, input);

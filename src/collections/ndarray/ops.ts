@@ -8,7 +8,7 @@ import { fusedReducer, type FusedKind } from '../../kernels/array/fused-reduce.t
 import { combinePartials, finalizePartial, partialOfSums, partialReduce, type Partial, type ReductionName } from '../../kernels/array/reduce.ts';
 import { scan, type ScanName } from '../../kernels/array/scan.ts';
 import { gemm, syrk, syrkPacked, unpackUpperSum } from '../../kernels/array/gemm.ts';
-import { cholesky, inv, qr, solve, solveTriangular } from '../../kernels/array/linalg.ts';
+import { cholesky, choleskyOfPackedSum, inv, qr, solve, solveTriangular } from '../../kernels/array/linalg.ts';
 import { contiguousStrides, forEachIndex, isContiguous, sizeOf, view, type Strided } from '../../kernels/array/strided.ts';
 import { momentsAs, reduceRandomChunk, runFiller } from './random-chunk.ts';
 import { forEachRun } from './chunks.ts';
@@ -349,6 +349,8 @@ registerOp('array.syrk-packed', (x: Chunk) => chunk(syrkPacked(x), 'float64'));
 registerOp('array.add-unpack-upper', (parts: Chunk[]) => chunk(unpackUpperSum(parts, Math.round((Math.sqrt(8 * parts[0]!.shape[0]! + 1) - 1) / 2)), 'float64'));
 registerOp('array.add', (parts: Chunk[]) => addChunks(parts));
 registerOp('array.linalg', (op: LinalgOp, inputs: Chunk[]) => linalg(op, inputs));
+// cholesky(x.T @ x) from the Gram block's last packed partial sums (lower.ts), beside the task that unpacks G
+registerOp('array.cholesky-packed', (parts: Chunk[], n: number) => chunk(choleskyOfPackedSum(parts, n), 'float64'));
 registerOp('array.qr-block', qrBlock);
 registerOp('array.qr-stacked', qrStacked);
 registerOp('array.pick', (x: Record<string, unknown> | unknown[], key: string | number) => (x as Record<string, unknown>)[key as string], { inline: true });

@@ -17,13 +17,14 @@ const SIMD = 0xfd;
 const get = (i: number) => [0x20, i];
 const set = (i: number) => [0x21, i];
 const i32 = (v: number) => [0x41, ...sleb(BigInt(v))];
-const [ADD, SUB, MUL, AND, GE_S, GE_U, EQZ] = [0x6a, 0x6b, 0x6c, 0x71, 0x4e, 0x4f, 0x45];
+const [ADD, SUB, MUL, AND, GE_S, GE_U, EQZ, EQ] = [0x6a, 0x6b, 0x6c, 0x71, 0x4e, 0x4f, 0x45, 0x46];
 const mem = (align: number, offset: number) => [align, ...uleb(offset)];
 const v128Load = (offset: number) => [SIMD, 0x00, ...mem(4, offset)];
 const v128Store = (offset: number) => [SIMD, 0x0b, ...mem(4, offset)];
 const load64Splat = (offset: number) => [SIMD, 0x0a, ...mem(3, offset)];
 const v128Zero = [SIMD, 0x0c, ...new Array<number>(16).fill(0)];
 const f64x2Add = [SIMD, ...uleb(240)];
+const f64x2Sub = [SIMD, ...uleb(241)];
 const f64x2Mul = [SIMD, ...uleb(242)];
 const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], IF = [0x04, 0x40], ELSE = 0x05, END = 0x0b;
 const brIf = (depth: number) => [0x0d, depth];
@@ -31,8 +32,11 @@ const br = (depth: number) => [0x0c, depth];
 
 // params (all i32, pointers in bytes): kc, column panels, row panels, A, B, C, C's row stride,
 // diag (first row minus first column of this block, for the symmetric case), sym (1: skip tiles below the
-// diagonal), acc (1: add the tile into C, 0: overwrite C with it)
+// diagonal), acc (ACC_* below: overwrite C with the tile, add it to C, or subtract it from C)
 const [KC, NRP, MRP, PA0, PB0, PC0, LDC, DIAG, SYM, ACC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+/** What the kernel does with each finished tile (the `acc` param). */
+export const ACC_STORE = 0, ACC_ADD = 1, ACC_SUBTRACT = 2;
+export type TileUpdate = typeof ACC_STORE | typeof ACC_ADD | typeof ACC_SUBTRACT;
 const [JP, IP, P, PA, PB, PC] = [10, 11, 12, 13, 14, 15];
 const FIRST_V128 = 16;
 
@@ -49,18 +53,21 @@ function body(mr: number, nr: number): number[] {
     step.push(...get(PA), ...load64Splat(8 * r), ...set(av));
     for (let q = 0; q < quarters; q++) step.push(...get(acc(r, q)), ...get(av), ...get(bv(q)), ...f64x2Mul, ...f64x2Add, ...set(acc(r, q)));
   }
-  // C + tile, in that order: the JavaScript kernel's c += tile
-  const store: number[] = [...get(ACC), ...IF];
-  for (let r = 0; r < mr; r++) {
-    for (let q = 0; q < quarters; q++) store.push(...get(PC), ...get(PC), ...v128Load(16 * q), ...get(acc(r, q)), ...f64x2Add, ...v128Store(16 * q));
-    store.push(...get(PC), ...get(LDC), ADD, ...set(PC));
-  }
-  store.push(ELSE);
+  // C + tile (C - tile), in that order: the JavaScript kernel's c += tile (c -= tile)
+  const update = (op: number[]): number[] => {
+    const out: number[] = [];
+    for (let r = 0; r < mr; r++) {
+      for (let q = 0; q < quarters; q++) out.push(...get(PC), ...get(PC), ...v128Load(16 * q), ...get(acc(r, q)), ...op, ...v128Store(16 * q));
+      out.push(...get(PC), ...get(LDC), ADD, ...set(PC));
+    }
+    return out;
+  };
+  const store: number[] = [...get(ACC), ...i32(ACC_ADD), EQ, ...IF, ...update(f64x2Add), ELSE, ...get(ACC), ...i32(ACC_SUBTRACT), EQ, ...IF, ...update(f64x2Sub), ELSE];
   for (let r = 0; r < mr; r++) {
     for (let q = 0; q < quarters; q++) store.push(...get(PC), ...get(acc(r, q)), ...v128Store(16 * q));
     store.push(...get(PC), ...get(LDC), ADD, ...set(PC));
   }
-  store.push(END);
+  store.push(END, END);
   const code = [
     ...i32(0), ...set(JP),
     ...BLOCK, ...LOOP,
@@ -103,11 +110,11 @@ export interface WasmGemm {
   readonly aAt: number;
   readonly cAt: number;
   /**
-   * The C block at element offset cAt (row stride ldc elements) = (accumulate ? C + : ) packed A (mrPanels
+   * The C block at element offset cAt (row stride ldc elements) = (C + | C - | nothing, by `update`) packed A (mrPanels
    * panels of mr rows, k-major) x packed B (nrPanels panels of nr columns, k-major) over kc; whole tiles, so
    * C needs room for the padding. With `sym`, tiles with diag + first row - last column >= 1 are skipped.
    */
-  run(kc: number, nrPanels: number, mrPanels: number, cAt: number, ldc: number, diag: number, sym: boolean, accumulate: boolean): void;
+  run(kc: number, nrPanels: number, mrPanels: number, cAt: number, ldc: number, diag: number, sym: boolean, update: TileUpdate): void;
   /** Room for `elements` more float64 after the scratch block (grows the memory); their offset, or -1 if it cannot grow. */
   reserve(elements: number): number;
   /** The module's memory (a new view after `reserve` grew it). */
@@ -142,6 +149,6 @@ export function buildWasmGemm(mr: number, nr: number, mcMax: number, kcMax: numb
       }
       return extraAt;
     },
-    run: (kc, nrPanels, mrPanels, at, ldc, diag, sym, accumulate) => fn(kc, nrPanels, mrPanels, aAt * 8, bAt * 8, at * 8, ldc * 8, diag, sym ? 1 : 0, accumulate ? 1 : 0),
+    run: (kc, nrPanels, mrPanels, at, ldc, diag, sym, update) => fn(kc, nrPanels, mrPanels, aAt * 8, bAt * 8, at * 8, ldc * 8, diag, sym ? 1 : 0, update),
   };
 }

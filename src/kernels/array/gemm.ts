@@ -5,7 +5,7 @@
 
 import { allocate } from './dtypes.ts';
 import { view, type Strided } from './strided.ts';
-import { buildWasmGemm, WASM_MR, WASM_NR } from './gemm-wasm.ts';
+import { ACC_ADD, ACC_STORE, ACC_SUBTRACT, buildWasmGemm, WASM_MR, WASM_NR } from './gemm-wasm.ts';
 
 const MR = 4;
 const NR = 4;
@@ -128,6 +128,23 @@ export function syrk(x: Strided): Strided<Float64Array> {
 }
 
 /**
+ * Room for `elements` float64 in the WebAssembly kernel's memory, for a caller that updates one matrix many
+ * times (Cholesky): syrkSubtractUpper on a C there subtracts each tile in the kernel, with no scratch block
+ * added back in JavaScript, when C's block is whole tiles (rows and columns multiples of 4). The memory
+ * view and the element offset; they stay valid until the next gemm / syrk that makes a new product (it
+ * sums in the same room). Null without WebAssembly SIMD (or with it switched off) or past the memory's limit.
+ */
+export function gemmWorkspace(elements: number): { memory: Float64Array; at: number } | null {
+  const w = useWasm ? wasmGemm() : null;
+  if (!w) return null;
+  const at = w.reserve(elements);
+  return at < 0 ? null : { memory: w.memory, at };
+}
+
+/** Rows and columns of a C block that gemmWorkspace updates in place come in multiples of this. */
+export const GEMM_TILE = MR;
+
+/**
  * The upper triangle of the rows x n block of `c` at `at` (row stride ldc) minus the first `rows` rows of
  * x.T @ x, for a 2-D x (k x n) and rows <= n (default n): the updates of a blocked Cholesky. Entries below
  * the diagonal may be overwritten with partial sums.
@@ -227,6 +244,8 @@ function blocked(a: Strided, b: Strided, m: number, k: number, n: number, symmet
   const mPad = Math.ceil(m / MR) * MR, nPad = Math.ceil(n / NR) * NR;
   const residentAt = w && out.fresh && mPad * nPad <= RESIDENT_MAX && k > 0 ? w.reserve(mPad * nPad) : -1;
   if (out.packed && residentAt < 0) return false;
+  // an update of C inside the module's memory (gemmWorkspace) in whole tiles needs no scratch block
+  const inPlace = w !== null && !out.fresh && sign < 0 && c.buffer === w.memory.buffer && m % MR === 0 && n % NR === 0;
   const bPack = w ? w.memory.subarray(w.bAt, w.aAt) : new Float64Array(KC * (Math.ceil(Math.min(NC, n) / NR) * NR));
   const aPack = w ? w.memory.subarray(w.aAt, w.cAt) : new Float64Array(KC * (Math.ceil(Math.min(MC, m) / MR) * MR));
   for (let j0 = 0; j0 < n; j0 += NC) {
@@ -240,13 +259,19 @@ function blocked(a: Strided, b: Strided, m: number, k: number, n: number, symmet
         packA(a, i0, mc, p0, kc, aPack);
         if (w && residentAt >= 0) {
           // the first kc step stores its tiles (C starts at zero, and 0 + t is t: a tile sum is never -0)
-          w.run(kc, Math.ceil(nc / NR), Math.ceil(mc / MR), residentAt + i0 * nPad + j0, nPad, i0 - j0, symmetric, p0 > 0);
+          w.run(kc, Math.ceil(nc / NR), Math.ceil(mc / MR), residentAt + i0 * nPad + j0, nPad, i0 - j0, symmetric, p0 > 0 ? ACC_ADD : ACC_STORE);
+          continue;
+        }
+        if (inPlace) {
+          // C is in the module's memory and whole tiles: the kernel subtracts each tile from it (C - t, the
+          // scratch path's c -= t below, same bits)
+          w!.run(kc, nc / NR, mc / MR, at + i0 * ldC + j0, ldC, i0 - j0, symmetric, ACC_SUBTRACT);
           continue;
         }
         if (w) {
           // the module computes the whole mc x nc block of products; they are added into C here
           const ldc = Math.ceil(nc / NR) * NR;
-          w.run(kc, ldc / NR, Math.ceil(mc / MR), w.cAt, ldc, i0 - j0, symmetric, false);
+          w.run(kc, ldc / NR, Math.ceil(mc / MR), w.cAt, ldc, i0 - j0, symmetric, ACC_STORE);
           const t = w.memory;
           for (let i = 0; i < mc; i++) {
             const from = symmetric ? Math.max(0, i0 + i - j0) : 0; // skipped tiles hold stale products

@@ -4,7 +4,7 @@
 
 import { allocate } from './dtypes.ts';
 import { view, type Strided } from './strided.ts';
-import { ShapeMismatchError, syrkSubtractUpper } from './gemm.ts';
+import { GEMM_TILE, gemmWorkspace, packedRowStart, ShapeMismatchError, syrkSubtractUpper } from './gemm.ts';
 
 export class LinAlgError extends RangeError {
   override name = 'LinAlgError';
@@ -37,12 +37,10 @@ const CHOLESKY_SUB_BLOCK = 32;
 const TILE = 32;
 
 /**
- * U = the lower half of a square A transposed (d[i, j] = A[j, i] for j >= i), contiguous float64; below the
- * diagonal d holds zeros. Copied in tiles, since reading A down its columns one at a time misses the cache
- * on every element of a large matrix.
+ * d[base + i * ld + j] = A[j, i] for j >= i (the lower half of a square A transposed into an upper half).
+ * Copied in tiles, since reading A down its columns one at a time misses the cache on every element.
  */
-function upperFromLower(a: Strided, n: number): Float64Array {
-  const d = allocate('float64', n * n) as Float64Array;
+function upperFromLower(a: Strided, n: number, d: Float64Array, base: number, ld: number): void {
   const src = a.data as ArrayLike<number | bigint>;
   const big = a.data instanceof BigInt64Array;
   const [rs, cs] = a.stride as [number, number];
@@ -53,33 +51,28 @@ function upperFromLower(a: Strided, n: number): Float64Array {
       for (let j = j0; j < jEnd; j++) {
         // row j of A, columns i0 .. min(iEnd, j + 1): d's column j
         const from = a.offset + j * rs, stop = Math.min(iEnd, j + 1);
-        if (big) for (let i = i0; i < stop; i++) d[i * n + j] = Number(src[from + i * cs]!);
-        else for (let i = i0; i < stop; i++) d[i * n + j] = src[from + i * cs] as number;
+        if (big) for (let i = i0; i < stop; i++) d[base + i * ld + j] = Number(src[from + i * cs]!);
+        else for (let i = i0; i < stop; i++) d[base + i * ld + j] = src[from + i * cs] as number;
       }
     }
   }
-  return d;
 }
 
-/**
- * Turns U (upper half of d; the lower half holds scratch) into L = U.T in place: the lower half from the
- * upper one, then zeros above the diagonal. In tiles; reusing U's memory spares a second new n x n array,
- * whose first touch costs more than the copy.
- */
-function transposeUpperInPlace(d: Float64Array, n: number): void {
+/** A new contiguous n x n L = U.T, for U the upper half of d (row stride ld); zeros above the diagonal. In tiles. */
+function lowerFromUpper(d: Float64Array, base: number, ld: number, n: number): Float64Array {
+  const l = allocate('float64', n * n) as Float64Array;
   for (let i0 = 0; i0 < n; i0 += TILE) {
     const iEnd = Math.min(i0 + TILE, n);
     for (let j0 = 0; j0 <= i0; j0 += TILE) {
       const jEnd = Math.min(j0 + TILE, n);
       for (let j = j0; j < jEnd; j++) {
-        const row = j * n;
-        for (let i = Math.max(i0, j + 1); i < iEnd; i++) {
-          d[i * n + j] = d[row + i]!;
-          d[row + i] = 0;
-        }
+        // row j of U, columns max(i0, j) .. iEnd: L's column j
+        const row = base + j * ld;
+        for (let i = Math.max(i0, j); i < iEnd; i++) l[i * n + j] = d[row + i]!;
       }
     }
   }
+  return l;
 }
 
 /**
@@ -88,37 +81,89 @@ function transposeUpperInPlace(d: Float64Array, n: number): void {
  * rows: a panel of CHOLESKY_BLOCK rows is factored in place, then the rest of the matrix loses U12.T @ U12
  * (a syrk in the blocked gemm, which is where nearly all of the n^3 / 3 multiply-adds go). Inside a panel the
  * same is done again with CHOLESKY_SUB_BLOCK rows, the panel's later rows updated by the kernel.
+ * U lives in the gemm kernel's memory when it can (gemmWorkspace), its rows and columns padded to whole
+ * tiles, so the kernel subtracts the updates in place rather than through a scratch block.
  */
 export function cholesky(a: Strided): Strided<Float64Array> {
   if (a.shape.length !== 2 || a.shape[0] !== a.shape[1]) throw new ShapeMismatchError(a.shape.length === 2 ? `cholesky takes a square matrix, got shape (${a.shape.join(', ')})` : `cholesky takes a 2-D array, got shape (${a.shape.join(', ')})`);
   const n = a.shape[0]!;
-  const d = upperFromLower(a, n);
+  const { d, base, ld } = choleskyWorkspace(n);
+  upperFromLower(a, n, d, base, ld);
+  factorUpper(d, base, ld, n);
+  return view(lowerFromUpper(d, base, ld, n), [n, n]);
+}
+
+/**
+ * cholesky(G) for the Gram matrix G whose upper triangle is the sum of packed upper triangles (as
+ * unpackUpperSum adds them: from zero, in order, so every entry has G's bits and L is the same), read
+ * straight into U's rows: no n x n G is made or transposed on the way. (G's own rows are unpacked by
+ * another task, in parallel.)
+ */
+export function choleskyOfPackedSum(parts: readonly Strided[], n: number): Strided<Float64Array> {
+  const length = (n * (n + 1)) / 2;
+  if (parts.length === 0) throw new RangeError('choleskyOfPackedSum: needs at least one packed triangle');
+  for (const p of parts) if (p.shape.length !== 1 || p.shape[0] !== length) throw new ShapeMismatchError(`choleskyOfPackedSum: ${n} x ${n} needs ${length} packed values, got shape (${p.shape.join(', ')})`);
+  const { d, base, ld } = choleskyWorkspace(n);
+  for (let i = 0; i < n; i++) {
+    const row = base + i * ld, start = packedRowStart(i, n);
+    for (let k = 0; k < parts.length; k++) {
+      const p = parts[k]!;
+      const src = p.data as Float64Array, step = p.stride[0]!;
+      let from = p.offset + start * step;
+      // 0 + x first, as unpackUpperSum adds into zeros (it turns a -0 into +0)
+      if (k === 0) for (let j = i; j < n; j++, from += step) d[row + j] = 0 + src[from]!;
+      else for (let j = i; j < n; j++, from += step) d[row + j] += src[from]!;
+    }
+  }
+  factorUpper(d, base, ld, n);
+  return view(lowerFromUpper(d, base, ld, n), [n, n]);
+}
+
+/**
+ * Where U is factored: ld = n rounded up to whole gemm tiles; the padding columns of U's rows and the padding
+ * rows are zero, so the in-place tile updates subtract zeros there. Below the diagonal is scratch.
+ */
+function choleskyWorkspace(n: number): { d: Float64Array; base: number; ld: number } {
+  const ld = Math.ceil(n / GEMM_TILE) * GEMM_TILE;
+  const ws = gemmWorkspace(ld * ld);
+  if (!ws) return { d: new Float64Array(ld * ld), base: 0, ld };
+  const { memory: d, at: base } = ws;
+  // the room holds whatever an earlier product left: clear the padding (the rest is written before it is read)
+  if (ld > n) {
+    for (let i = 0; i < n; i++) d.fill(0, base + i * ld + n, base + i * ld + ld);
+    d.fill(0, base + n * ld, base + ld * ld);
+  }
+  return { d, base, ld };
+}
+
+/** The blocked factorisation of U (the upper half of d at base, row stride ld, n real rows) in place. */
+function factorUpper(d: Float64Array, base: number, ld: number, n: number): void {
   for (let j0 = 0; j0 < n; j0 += CHOLESKY_BLOCK) {
     const end = Math.min(j0 + CHOLESKY_BLOCK, n);
+    // the panel's rows counted to whole tiles (padding rows are zero and stay so)
+    const endPad = Math.min(j0 + CHOLESKY_BLOCK, ld);
     for (let s0 = j0; s0 < end; s0 += CHOLESKY_SUB_BLOCK) {
       const sEnd = Math.min(s0 + CHOLESKY_SUB_BLOCK, end);
       for (let j = s0; j < sEnd; j++) {
-        const s = d[j * n + j]!;
+        const row = base + j * ld;
+        const s = d[row + j]!;
         if (!(s > 0)) throw new LinAlgError(`cholesky: the matrix is not positive definite (pivot ${j} is ${s}); check it is symmetric with positive eigenvalues, or add a small multiple of the identity`);
         const ujj = Math.sqrt(s);
-        d[j * n + j] = ujj;
-        const row = j * n;
+        d[row + j] = ujj;
         for (let c = j + 1; c < n; c++) d[row + c] /= ujj;
         // the sub-panel's later rows lose this row's share (the panel's rest waits for the kernel below)
         for (let r = j + 1; r < sEnd; r++) {
           const f = d[row + r]!;
           if (f === 0) continue;
-          const rr = r * n;
+          const rr = base + r * ld;
           for (let c = r; c < n; c++) d[rr + c] -= f * d[row + c]!;
         }
       }
       // the panel's rows after this sub-panel, columns from the diagonal on: minus U[s0:sEnd, sEnd:].T @ U[s0:sEnd, sEnd:]
-      if (sEnd < end) syrkSubtractUpper({ data: d, shape: [sEnd - s0, n - sEnd], stride: [n, 1], offset: s0 * n + sEnd }, d, sEnd * n + sEnd, n, end - sEnd);
+      if (sEnd < end) syrkSubtractUpper({ data: d, shape: [sEnd - s0, ld - sEnd], stride: [ld, 1], offset: base + s0 * ld + sEnd }, d, base + sEnd * ld + sEnd, ld, endPad - sEnd);
     }
-    if (end < n) syrkSubtractUpper({ data: d, shape: [end - j0, n - end], stride: [n, 1], offset: j0 * n + end }, d, end * n + end, n);
+    if (end < n) syrkSubtractUpper({ data: d, shape: [end - j0, ld - end], stride: [ld, 1], offset: base + j0 * ld + end }, d, base + end * ld + end, ld);
   }
-  transposeUpperInPlace(d, n);
-  return view(d, [n, n]);
 }
 
 function rhs(b: Strided, n: number, what: string): { d: Float64Array; cols: number; vector: boolean } {

@@ -2,10 +2,11 @@
 // by syrk, blocks below the diagonal mirrored; against a naive loop, exactly symmetric, on sync and threads.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { array, closeExecutors, type NDArray } from '../../../src/index.ts';
+import { array, closeExecutors, compute, type NDArray } from '../../../src/index.ts';
+import { cholesky } from '../../../src/kernels/array/linalg.ts';
 import { syrk } from '../../../src/kernels/array/gemm.ts';
 import { view } from '../../../src/kernels/array/strided.ts';
-import { rng } from '../../helpers.ts';
+import { rejects, rng } from '../../helpers.ts';
 
 test.after(() => closeExecutors());
 
@@ -116,6 +117,32 @@ test('the packed upper-triangle partials give the same bits as summing full syrk
       assert.ok(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer)), `(${rows}, ${cols}) in ${rowChunks.length} row blocks, splitEvery ${width}, ${scheduler}`);
     }
   }
+});
+
+// cholesky(x.T @ x) of a Gram block summed from packed partials reads those partials itself (array.cholesky-packed)
+test('cholesky(x.T @ x) from the packed partials gives the bits of cholesky of the computed G, alone or with G (sync, threads)', async () => {
+  const r = rng(12);
+  for (const [rows, cols, rowChunks, width] of [[50, 9, [7, 7, 7, 7, 7, 7, 8], 3], [21, 4, [10, 1, 10], 8], [400, 137, [100, 100, 100, 100], 2], [700, 130, [70, 70, 70, 70, 70, 70, 70, 70, 70, 70], 8], [6, 1, [3, 3], 2]] as const) {
+    const xs = Float64Array.from({ length: rows * cols }, () => r() * 2 - 1);
+    xs[5] = -0;
+    const x = array.fromTypedArray(xs, [rows, cols], { chunks: [rowChunks as unknown as number[], [cols]] as never });
+    const gram = x.T.matmul(x, { splitEvery: width });
+    const l = array.linalg.cholesky(gram);
+    assert.match(l.explain(), /1 array\.cholesky-packed/, 'the factorisation takes the packed partials');
+    const g = await values(gram, 'sync');
+    const want = cholesky(view(g, [cols, cols])).data;
+    const what = `(${rows}, ${cols}) in ${rowChunks.length} row blocks, splitEvery ${width}`;
+    for (const scheduler of ['sync', 'threads'] as const) {
+      const alone = await values(l, scheduler);
+      assert.ok(Buffer.from(alone.buffer, alone.byteOffset, alone.byteLength).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength)), `${what}, ${scheduler}, L alone`);
+      const [gv, lv] = await compute(gram, l, { scheduler });
+      assert.equal(gv.data, g, `${what}, ${scheduler}: G beside L`);
+      assert.equal(lv.data, want, `${what}, ${scheduler}: L beside G`);
+    }
+  }
+  // a matrix that is not positive definite fails the same way through the packed path
+  const neg = array.fromTypedArray(Float64Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? 1 : 0)), [6, 2], { chunks: [[3, 3], [2]] });
+  await rejects(array.linalg.cholesky(neg.T.matmul(neg)).compute({ scheduler: 'sync' }), /not positive definite \(pivot 1 is 0\)/);
 });
 
 test.run();

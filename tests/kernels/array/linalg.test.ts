@@ -2,7 +2,7 @@
 // by reconstruction to 1e-10; the failure paths name what is wrong.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gemm, naiveMatmul, packedRowStart, setGemmWasm, ShapeMismatchError, syrk, syrkPacked, syrkSubtractUpper, unpackUpperSum } from '../../../src/kernels/array/gemm.ts';
+import { gemm, gemmWorkspace, naiveMatmul, packedRowStart, setGemmWasm, ShapeMismatchError, syrk, syrkPacked, syrkSubtractUpper, unpackUpperSum } from '../../../src/kernels/array/gemm.ts';
 import { cholesky, inv, qr, solve, solveTriangular, LinAlgError } from '../../../src/kernels/array/linalg.ts';
 import { view, type Strided } from '../../../src/kernels/array/strided.ts';
 import { rng } from '../../helpers.ts';
@@ -174,6 +174,28 @@ test('syrkSubtractUpper updates the upper trapezoid of the first rows only (the 
   assert.throws(() => syrkSubtractUpper(random(2, 3, 1), new Float64Array(20), 0, 3, 4), /rows must be in \[0, 3\]/);
 });
 
+test('syrkSubtractUpper on a C in the kernel\'s memory (gemmWorkspace) subtracts whole tiles in place, same bits as outside', () => {
+  for (const [k, n, rows] of [[5, 8, 4], [32, 300, 96], [128, 260, 260], [3, 4, 4], [33, 136, 128]] as const) {
+    const x = random(k, n, k + n + rows);
+    const ldc = n + 8, at = 4;
+    const start = Float64Array.from({ length: at + rows * ldc + 8 }, (_, i) => (i % 13) - 6);
+    const outside = start.slice();
+    syrkSubtractUpper(x, outside, at, ldc, rows);
+    const ws = gemmWorkspace(start.length);
+    assert.ok(ws, 'WebAssembly SIMD is available on Node 20');
+    const { memory, at: base } = ws!;
+    memory.set(start, base);
+    syrkSubtractUpper(x, memory, base + at, ldc, rows);
+    const inside = memory.slice(base, base + start.length);
+    // the upper trapezoid and everything outside the block agree bit for bit (below the diagonal is scratch)
+    for (let i = 0; i < start.length; i++) {
+      const r = Math.floor((i - at) / ldc), col = (i - at) % ldc;
+      if (i >= at && r < rows && col < n && col < r) continue;
+      if (!Object.is(inside[i], outside[i])) assert.unreachable(`(${k}, ${n}) rows ${rows}: element ${i} (row ${r}, column ${col}) ${inside[i]} vs ${outside[i]}`);
+    }
+  }
+});
+
 function spd(n: number, seed: number): Strided<Float64Array> {
   const x = random(n + 5, n, seed);
   const g = gemm(T(x), x);
@@ -212,13 +234,21 @@ test('cholesky: L lower triangular and L @ L.T reconstructs A to 1e-10', () => {
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) lowerOnly[i * n + j] = NaN;
     assert.equal(cholesky(view(lowerOnly, [n, n])).data, l.data, `n = ${n} lower half only`);
   }
-  // the trailing updates give the same bits in the JavaScript kernel
-  const big = spd(300, 300), fast = cholesky(big).data;
-  setGemmWasm(false);
-  try {
-    assert.equal(cholesky(big).data, fast, 'JavaScript and WebAssembly kernels agree bit for bit');
-  } finally {
-    setGemmWasm(true);
+  // the trailing updates give the same bits in the JavaScript kernel (which works outside the module's
+  // memory, on exact block edges), also where the in-place updates pad n to whole tiles (301, 130, 33)
+  for (const n of [300, 301, 130, 33]) {
+    const big = spd(n, n), fast = cholesky(big).data;
+    setGemmWasm(false);
+    try {
+      assert.equal(cholesky(big).data, fast, `n = ${n}: JavaScript and WebAssembly kernels agree bit for bit`);
+    } finally {
+      setGemmWasm(true);
+    }
+    // the workspace in the module's memory holds what an earlier product left (NaN here): nothing of it shows
+    const poisoned = random(20, 400, 3);
+    poisoned.data.fill(NaN);
+    gemm(T(poisoned), poisoned);
+    assert.equal(cholesky(big).data, fast, `n = ${n} after a NaN product`);
   }
   // a failing pivot in the third panel is named; NaN fails at the first pivot
   const bad = spd(300, 4);
