@@ -2,7 +2,8 @@
 // casts they need: gathering rows with "no row" (-1) as null, all-null columns, widening numbers.
 
 import { type Data, type DataType, type RecordBatch, Dictionary, Field, Float64, Int64, Schema, Type, Utf8, makeData, makeVector } from 'apache-arrow';
-import { emptyData, makeBatch, sharedArray, utf8Data } from './arrow-build.ts';
+import { emptyData, makeBatch, sharedArray, utf8Data, withValidity } from './arrow-build.ts';
+import { nullNested } from './nested-rows.ts';
 import { takeData } from './take.ts';
 import { validityOf } from './validity.ts';
 
@@ -88,6 +89,10 @@ export function nullData(type: DataType, n: number): Data {
       return makeData({ type, length: n, nullCount: n, nullBitmap: bitmap, data: sharedArray(Int32Array, n), dictionary: makeVector(emptyData((type as Dictionary).dictionary)) } as any);
     case Type.Bool:
       return makeData({ type, length: n, nullCount: n, nullBitmap: bitmap, data: sharedArray(Uint8Array, (n + 7) >> 3) } as any);
+    case Type.Binary:
+    case Type.List:
+    case Type.Struct:
+      return nullNested(type, n, nullData, emptyData);
     default: {
       const Ctor = (type as unknown as { ArrayType?: { new (b: ArrayBufferLike, o: number, l: number): ArrayBufferView; BYTES_PER_ELEMENT: number } }).ArrayType;
       if (!Ctor) throw new TypeError(`cannot make a null column of type ${String(type)} yet`);
@@ -115,7 +120,7 @@ export function takeOrNull(data: Data, idx: Int32Array): Data {
     if (ok) bitmap[k >> 3]! |= 1 << (k & 7);
     else nulls++;
   }
-  return makeData({ type: taken.type, length: taken.length, nullCount: nulls, nullBitmap: bitmap, data: taken.values, valueOffsets: taken.valueOffsets, dictionary: taken.dictionary } as any);
+  return withValidity(taken, bitmap, nulls);
 }
 
 /**
