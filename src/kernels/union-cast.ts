@@ -1,7 +1,7 @@
 // Type union for verbs that put columns of several frames into one (concat, a merge's outer key) and the
 // casts they need: gathering rows with "no row" (-1) as null, all-null columns, widening numbers.
 
-import { type Data, type DataType, type RecordBatch, Dictionary, Field, Float64, Int64, Schema, Type, Utf8, makeData, makeVector } from 'apache-arrow';
+import { type Data, type DataType, type RecordBatch, Data as ArrowData, Dictionary, Field, Float64, Int64, Schema, Type, Utf8, makeData, makeVector } from 'apache-arrow';
 import { emptyData, makeBatch, sharedArray, utf8Data, withValidity } from './arrow-build.ts';
 import { nullNested } from './nested-rows.ts';
 import { takeData } from './take.ts';
@@ -96,7 +96,9 @@ export function nullData(type: DataType, n: number): Data {
     default: {
       const Ctor = (type as unknown as { ArrayType?: { new (b: ArrayBufferLike, o: number, l: number): ArrayBufferView; BYTES_PER_ELEMENT: number } }).ArrayType;
       if (!Ctor) throw new TypeError(`cannot make a null column of type ${String(type)} yet`);
-      const stride = (type as unknown as { stride?: number }).stride ?? 1;
+      // Values per row (FixedSizeBinary's bytes, an Interval's or Decimal's words): apache-arrow keeps the
+      // stride on the column, not the type, so ask an empty column of the type for it.
+      const stride = new ArrowData(type, 0, 0, 0, undefined).stride;
       const values = new Ctor(new SharedArrayBuffer(Math.max(8, n * stride * Ctor.BYTES_PER_ELEMENT)), 0, n * stride);
       return makeData({ type, length: n, nullCount: n, nullBitmap: bitmap, data: values } as any);
     }
