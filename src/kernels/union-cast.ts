@@ -38,9 +38,10 @@ export function castData(data: Data, type: DataType, what: string): Data {
   const bitmap = valid ? copyBits(valid, n) : null;
   if (type.typeId === Type.Int && (type as unknown as { bitWidth: number }).bitWidth === 64 && data.typeId === Type.Int) {
     const out = sharedArray(BigInt64Array, n);
+    // A slice's values start at its first row (apache-arrow slices them; the offset is the validity bits').
     const v = data.values as ArrayLike<number | bigint>;
     for (let i = 0; i < n; i++) {
-      const x = v[data.offset + i]!;
+      const x = v[i]!;
       if (typeof x === 'bigint' && x > 9223372036854775807n) throw new RangeError(`${what}: ${x} does not fit Int64`);
       out[i] = BigInt(x);
     }
@@ -49,7 +50,7 @@ export function castData(data: Data, type: DataType, what: string): Data {
   if (type.typeId === Type.Float && isNumeric(data.type)) {
     const out = sharedArray(Float64Array, n);
     const v = data.values as ArrayLike<number | bigint>;
-    for (let i = 0; i < n; i++) out[i] = Number(v[data.offset + i]!);
+    for (let i = 0; i < n; i++) out[i] = Number(v[i]!);
     return makeData({ type, length: n, nullCount: data.nullCount, nullBitmap: bitmap ?? undefined, data: out } as any);
   }
   if (type.typeId === Type.Utf8 && data.typeId === Type.Dictionary) {
