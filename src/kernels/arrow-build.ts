@@ -9,10 +9,14 @@ import {
   RecordBatch,
   Schema,
   Struct,
+  Type,
   Utf8,
+  Data as ArrowData,
   makeData,
   makeVector,
 } from 'apache-arrow';
+
+import { emptyNested } from './nested-rows.ts';
 
 type TypedArrayCtor<T> = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number };
 
@@ -75,6 +79,15 @@ export function dictionaryData(type: Dictionary, length: number, codes: Int32Arr
   return makeData({ type, length, nullCount, data: codes, dictionary: makeVector(dictionary), nullBitmap: nullCount > 0 ? validity! : undefined } as any);
 }
 
+/**
+ * `data` (offset 0, as a gather makes it) with another validity: every buffer, child and dictionary kept
+ * (nested columns too), only the null bitmap and count replaced.
+ */
+export function withValidity(data: Data, bitmap: Uint8Array, nullCount: number): Data {
+  if (data.offset !== 0) throw new Error('withValidity: a column at offset 0 was expected');
+  return new ArrowData(data.type, 0, data.length, nullCount, [data.valueOffsets, data.values, nullCount > 0 ? bitmap : undefined, data.typeIds] as never, data.children, data.dictionary);
+}
+
 /** A RecordBatch from fields and one Data per field (all of equal length). */
 export function makeBatch(fields: readonly Field[] | Schema, columns: readonly Data[]): RecordBatch {
   const schema = fields instanceof Schema ? fields : new Schema([...fields]);
@@ -98,6 +111,7 @@ export function emptyData(type: DataType): Data {
     return makeData({ type, length: 0, nullCount: 0, data: new Int32Array(0), dictionary: makeVector(emptyData(type.dictionary)) } as any);
   }
   if (type instanceof Utf8) return utf8Data(0, new Int32Array(1), new Uint8Array(0), null);
+  if (type.typeId === Type.Binary || type.typeId === Type.List || type.typeId === Type.Struct) return emptyNested(type, emptyData);
   // Fixed-width types get a real (empty) values array: kernels read `values.constructor` and must not meet undefined.
   const ArrayType = (type as { ArrayType?: new (n: number) => ArrayBufferView }).ArrayType;
   const fixedWidth = ArrayType !== undefined && (type.children?.length ?? 0) === 0 && !(type instanceof Utf8);

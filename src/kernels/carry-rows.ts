@@ -3,11 +3,11 @@
 // source become null. The carries are small batches: at most |periods| rows for shift, one row for fills.
 
 import type { Data, RecordBatch, Schema } from 'apache-arrow';
-import { emptyBatch, makeBatch, sharedArray } from './arrow-build.ts';
+import { emptyBatch, makeBatch, sharedArray, withValidity } from './arrow-build.ts';
 import { concatData } from './concat.ts';
 import { takeData } from './take.ts';
 import { validityOf } from './validity.ts';
-import { makeData } from 'apache-arrow';
+import { nullData } from './union-cast.ts';
 
 /** Forward: values move to later rows (shift(k > 0), ffill); backward: to earlier rows (shift(k < 0), bfill). */
 export type Direction = 'forward' | 'backward';
@@ -25,29 +25,10 @@ export function gatherOrNull(data: Data, idx: Int32Array): Data {
     if (ok) bitmap[k >> 3]! |= 1 << (k & 7);
     else nulls++;
   }
-  if (!taken) return nullColumn(data, n);
+  // No row to gather from (an empty partition, no carry): n nulls of the type, nested types too.
+  if (!taken) return nullData(data.type, n);
   if (nulls === 0) return taken;
-  return makeData({ type: taken.type, length: n, nullCount: nulls, nullBitmap: bitmap, data: taken.values, valueOffsets: taken.valueOffsets, dictionary: taken.dictionary } as any);
-}
-
-/** n nulls of data's type (data has no rows to gather from). */
-function nullColumn(data: Data, n: number): Data {
-  const zero = placeholder(data, n);
-  return makeData({ ...zero, nullCount: n, nullBitmap: sharedArray(Uint8Array, (n + 7) >> 3) } as any);
-}
-
-/** Buffers of n zero rows of data's type (values never read: every row is null). */
-function placeholder(data: Data, n: number): Record<string, unknown> {
-  const type = data.type;
-  const values = data.values as unknown as { constructor: { BYTES_PER_ELEMENT?: number; new (n: number): unknown } } | undefined;
-  if (data.valueOffsets) return { type, length: n, valueOffsets: sharedArray(Int32Array, n + 1), data: new Uint8Array(0) };
-  if (data.dictionary) return { type, length: n, data: sharedArray(Int32Array, n), dictionary: data.dictionary };
-  if (values && values.constructor.BYTES_PER_ELEMENT) {
-    const Ctor = values.constructor as unknown as { new (b: ArrayBufferLike, o: number, l: number): unknown; BYTES_PER_ELEMENT: number };
-    const stride = data.stride ?? 1;
-    return { type, length: n, data: new Ctor(new SharedArrayBuffer(Math.max(8, n * stride * Ctor.BYTES_PER_ELEMENT)), 0, n * stride) };
-  }
-  return { type, length: n, data: sharedArray(Uint8Array, (n + 7) >> 3) };
+  return withValidity(taken, bitmap, nulls);
 }
 
 /** Rows to hand on for shift: the last k (forward) or first k (backward) rows of `batch`. */

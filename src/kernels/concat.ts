@@ -2,13 +2,15 @@
 // re-partition in-memory tables and to assemble head()). Dictionary columns whose partitions carry
 // different dictionaries are unified by value.
 
-import { type Data, type RecordBatch, type Schema, Dictionary, Type, makeData, makeVector } from 'apache-arrow';
+import { type Data, type List, type RecordBatch, type Schema, type Struct, Dictionary, Type, makeData, makeVector } from 'apache-arrow';
 import { emptyBatch, emptyData, makeBatch, sharedArray, utf8Data } from './arrow-build.ts';
 import { takeData } from './take.ts';
+import { SUPPORTED_ROW_TYPES, checkRowTypes, concatBytes, concatList, concatStruct, unsupportedRowType } from './nested-rows.ts';
 
 export function concatBatches(schema: Schema, batches: readonly RecordBatch[]): RecordBatch {
   if (batches.length === 0) return emptyBatch(schema);
   if (batches.length === 1) return batches[0]!;
+  checkRowTypes(schema);
   return makeBatch(
     schema,
     schema.fields.map((f, i) => concatData(f.type, batches.map((b) => b.data.children[i]!))),
@@ -81,11 +83,20 @@ export function concatData(type: Data['type'], allParts: readonly Data[]): Data 
       }
       return utf8Data(total, offs, bytes, bitmap ?? null);
     }
+    case Type.Binary:
+      return concatBytes(type, parts, total, bitmap, nullCount);
+    case Type.List:
+      return concatList(type as List, parts, total, bitmap, nullCount, concatData);
+    case Type.Struct:
+      return concatStruct(type as Struct, parts, total, bitmap, nullCount, concatData);
     case Type.Dictionary:
       return concatDictionary(type as Dictionary, parts, total, bitmap, nullCount);
     default: {
       const first = parts.find((d) => d.values)?.values as any;
-      if (!first && total > 0) throw new Error(`cannot concatenate columns of type ${String(type)} yet`);
+      // Offsets or children (FixedSizeList, Map, Union, 64-bit offsets) copied as flat values would be a wrong answer.
+      if ((!first && total > 0) || parts.some((d) => d.valueOffsets || d.children.length > 0) || unsupportedRowType(type) !== null) {
+        throw new TypeError(`cannot concatenate columns of type ${String(type)} yet; supported: ${SUPPORTED_ROW_TYPES}`);
+      }
       const Ctor = (first?.constructor ?? Float64Array) as any;
       const stride = parts[0]?.stride ?? 1;
       const out = new Ctor(new SharedArrayBuffer(Math.max(8, total * stride * Ctor.BYTES_PER_ELEMENT)), 0, total * stride);

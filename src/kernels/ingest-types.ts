@@ -14,6 +14,8 @@
 import { type Data, type DataType, type Float, type RecordBatch, type Int, Data as ArrowData, Dictionary, Field, FixedSizeList, Float32, Int32, List, Map_, Precision, Schema, Struct, Type, Union, makeData, makeVector } from 'apache-arrow';
 import { emptyBatch, makeBatch, sharedArray } from './arrow-build.ts';
 import { narrowData, narrowType } from './large-strings.ts';
+import { takeData } from './take.ts';
+import { unsupportedRowType } from './nested-rows.ts';
 
 const isHalf = (t: DataType): boolean => t.typeId === Type.Float && (t as Float).precision === Precision.HALF;
 
@@ -119,6 +121,23 @@ export function normalizeData(d: Data): Data {
 export function normalizeBatch(batch: RecordBatch): RecordBatch {
   // apache-arrow's own empty columns (vectorFromArray([])) may lack their buffers: kernels expect them.
   if (batch.numRows === 0) return emptyBatch(normalizeSchema(batch.schema));
-  if (!batch.schema.fields.some((f) => changes(f.type))) return batch;
-  return makeBatch(normalizeSchema(batch.schema), batch.data.children.map((d) => normalizeData(d as Data)));
+  const columns = batch.data.children as Data[];
+  if (!batch.schema.fields.some((f) => changes(f.type)) && !columns.some(sliced)) return batch;
+  return makeBatch(normalizeSchema(batch.schema), columns.map((d) => atOffsetZero(normalizeData(d))));
+}
+
+/** Whether a column, or a column in it, starts at an offset (a RecordBatch.slice, a struct's sliced children). */
+function sliced(d: Data): boolean {
+  return d.offset !== 0 || d.children.some((c) => sliced(c as Data));
+}
+
+/**
+ * A sliced column copied to start at offset 0. apache-arrow slices a column's values and offsets with it but
+ * keeps the offset for the validity bits, and kernels index values as row + offset in places: a slice of a
+ * user's batch was read shifted (sortValues left it unsorted; concat with a wider type read NaN). Columns
+ * whose rows no kernel moves (nested-rows.ts) stay as they are: those kernels refuse them anyway.
+ */
+function atOffsetZero(d: Data): Data {
+  if (!sliced(d) || unsupportedRowType(d.type) !== null) return d;
+  return takeData(d, Int32Array.from({ length: d.length }, (_, i) => i));
 }

@@ -4,6 +4,7 @@
 import { type Data, type RecordBatch, Type, makeData } from 'apache-arrow';
 import { makeBatch, sharedArray, utf8Data } from './arrow-build.ts';
 import { validityOf } from './validity.ts';
+import { SUPPORTED_ROW_TYPES, checkRowTypes, takeBytes, takeList, takeStruct, unsupportedRowType } from './nested-rows.ts';
 
 /** Rows where `mask` is true and valid (null counts as false, as in SQL WHERE). */
 export function maskToIndices(mask: Data): Int32Array {
@@ -71,6 +72,12 @@ export function takeData(data: Data, idx: Int32Array): Data {
       }
       return utf8Data(n, outOffs, outBytes, bitmap ?? null);
     }
+    case Type.Binary:
+      return takeBytes(data, idx, bitmap, nullCount);
+    case Type.List:
+      return takeList(data, idx, bitmap, nullCount, takeData);
+    case Type.Struct:
+      return takeStruct(data, idx, bitmap, nullCount, takeData);
     case Type.Dictionary: {
       const codes = data.values as Int32Array;
       const out = new (codes.constructor as Int32ArrayConstructor)(sharedArrayBufferFor(codes, n), 0, n);
@@ -80,8 +87,9 @@ export function takeData(data: Data, idx: Int32Array): Data {
     default: {
       // An empty column may carry no values buffer at all: the type's ArrayType still says what to build.
       const values = (data.values ?? (data.length === 0 ? new (data.type as any).ArrayType(0) : undefined)) as any;
-      if (!values || (data.children?.length ?? 0) > 0) {
-        throw new Error(`cannot select rows of a column of type ${String(data.type)} yet`);
+      // Offsets or children (FixedSizeList, Map, Union, 64-bit offsets) read as flat values would be a wrong answer.
+      if (!values || (data.children?.length ?? 0) > 0 || data.valueOffsets || unsupportedRowType(data.type) !== null) {
+        throw new TypeError(`cannot select rows of a column of type ${String(data.type)} yet; supported: ${SUPPORTED_ROW_TYPES}`);
       }
       // Fixed-width types (ints, floats, dates, timestamps): `stride` elements per row.
       const stride = data.stride;
@@ -127,6 +135,7 @@ function sharedArrayBufferFor(codes: ArrayBufferView & { BYTES_PER_ELEMENT?: num
 
 /** Gather rows `idx` of every column of a batch. */
 export function takeBatch(batch: RecordBatch, idx: Int32Array): RecordBatch {
+  checkRowTypes(batch.schema);
   return makeBatch(batch.schema, batch.schema.fields.map((_, i) => takeData(batch.data.children[i]!, idx)));
 }
 

@@ -1,8 +1,9 @@
 // Type union for verbs that put columns of several frames into one (concat, a merge's outer key) and the
 // casts they need: gathering rows with "no row" (-1) as null, all-null columns, widening numbers.
 
-import { type Data, type DataType, type RecordBatch, Dictionary, Field, Float64, Int64, Schema, Type, Utf8, makeData, makeVector } from 'apache-arrow';
-import { emptyData, makeBatch, sharedArray, utf8Data } from './arrow-build.ts';
+import { type Data, type DataType, type RecordBatch, Data as ArrowData, Dictionary, Field, Float64, Int64, Schema, Type, Utf8, makeData, makeVector } from 'apache-arrow';
+import { emptyData, makeBatch, sharedArray, utf8Data, withValidity } from './arrow-build.ts';
+import { nullNested } from './nested-rows.ts';
 import { takeData } from './take.ts';
 import { validityOf } from './validity.ts';
 
@@ -37,9 +38,10 @@ export function castData(data: Data, type: DataType, what: string): Data {
   const bitmap = valid ? copyBits(valid, n) : null;
   if (type.typeId === Type.Int && (type as unknown as { bitWidth: number }).bitWidth === 64 && data.typeId === Type.Int) {
     const out = sharedArray(BigInt64Array, n);
+    // A slice's values start at its first row (apache-arrow slices them; the offset is the validity bits').
     const v = data.values as ArrayLike<number | bigint>;
     for (let i = 0; i < n; i++) {
-      const x = v[data.offset + i]!;
+      const x = v[i]!;
       if (typeof x === 'bigint' && x > 9223372036854775807n) throw new RangeError(`${what}: ${x} does not fit Int64`);
       out[i] = BigInt(x);
     }
@@ -48,7 +50,7 @@ export function castData(data: Data, type: DataType, what: string): Data {
   if (type.typeId === Type.Float && isNumeric(data.type)) {
     const out = sharedArray(Float64Array, n);
     const v = data.values as ArrayLike<number | bigint>;
-    for (let i = 0; i < n; i++) out[i] = Number(v[data.offset + i]!);
+    for (let i = 0; i < n; i++) out[i] = Number(v[i]!);
     return makeData({ type, length: n, nullCount: data.nullCount, nullBitmap: bitmap ?? undefined, data: out } as any);
   }
   if (type.typeId === Type.Utf8 && data.typeId === Type.Dictionary) {
@@ -88,10 +90,16 @@ export function nullData(type: DataType, n: number): Data {
       return makeData({ type, length: n, nullCount: n, nullBitmap: bitmap, data: sharedArray(Int32Array, n), dictionary: makeVector(emptyData((type as Dictionary).dictionary)) } as any);
     case Type.Bool:
       return makeData({ type, length: n, nullCount: n, nullBitmap: bitmap, data: sharedArray(Uint8Array, (n + 7) >> 3) } as any);
+    case Type.Binary:
+    case Type.List:
+    case Type.Struct:
+      return nullNested(type, n, nullData, emptyData);
     default: {
       const Ctor = (type as unknown as { ArrayType?: { new (b: ArrayBufferLike, o: number, l: number): ArrayBufferView; BYTES_PER_ELEMENT: number } }).ArrayType;
       if (!Ctor) throw new TypeError(`cannot make a null column of type ${String(type)} yet`);
-      const stride = (type as unknown as { stride?: number }).stride ?? 1;
+      // Values per row (FixedSizeBinary's bytes, an Interval's or Decimal's words): apache-arrow keeps the
+      // stride on the column, not the type, so ask an empty column of the type for it.
+      const stride = new ArrowData(type, 0, 0, 0, undefined).stride;
       const values = new Ctor(new SharedArrayBuffer(Math.max(8, n * stride * Ctor.BYTES_PER_ELEMENT)), 0, n * stride);
       return makeData({ type, length: n, nullCount: n, nullBitmap: bitmap, data: values } as any);
     }
@@ -115,7 +123,7 @@ export function takeOrNull(data: Data, idx: Int32Array): Data {
     if (ok) bitmap[k >> 3]! |= 1 << (k & 7);
     else nulls++;
   }
-  return makeData({ type: taken.type, length: taken.length, nullCount: nulls, nullBitmap: bitmap, data: taken.values, valueOffsets: taken.valueOffsets, dictionary: taken.dictionary } as any);
+  return withValidity(taken, bitmap, nulls);
 }
 
 /**
