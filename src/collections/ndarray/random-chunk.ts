@@ -116,31 +116,36 @@ function plainSumDrawn(draw: RunFiller, first: number, n: number, buf: Float64Ar
 }
 
 /**
- * reduce.ts's rowMoments over elements [first, first + n): sums of t = v - sh and t^2, element pairs into
- * two accumulators each (pairs counted from `first`; STEP is even, so they never straddle two steps), an
- * odd last element into the first; returns [a + b, q + r] in MOMENTS.
+ * reduce.ts's rowMoments over elements [first, first + n): sums of t = v - sh and t^2, element j (counted from
+ * `first`) into accumulator j mod 4 while a whole group of four remains (STEP is a multiple of 4, so groups
+ * never straddle two steps), the rest into the first; returns [(a0 + a1) + (a2 + a3), the same of the squares]
+ * in MOMENTS.
  */
 function rowMomentsDrawn(draw: RunFiller, first: number, n: number, buf: Float64Array, sh: number): void {
-  let a = 0, b = 0, q = 0, r = 0;
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
   for (let at = 0; at < n; at += STEP) {
     const len = Math.min(STEP, n - at);
     draw(first + at, len, buf, 0);
     let j = 0;
-    for (; j + 2 <= len; j += 2) {
-      const t0 = buf[j]! - sh, t1 = buf[j + 1]! - sh;
-      a += t0;
-      q += t0 * t0;
-      b += t1;
-      r += t1 * t1;
+    for (; j + 4 <= len; j += 4) {
+      const t0 = buf[j]! - sh, t1 = buf[j + 1]! - sh, t2 = buf[j + 2]! - sh, t3 = buf[j + 3]! - sh;
+      a0 += t0;
+      q0 += t0 * t0;
+      a1 += t1;
+      q1 += t1 * t1;
+      a2 += t2;
+      q2 += t2 * t2;
+      a3 += t3;
+      q3 += t3 * t3;
     }
-    if (j < len) {
+    for (; j < len; j++) {
       const t = buf[j]! - sh;
-      a += t;
-      q += t * t;
+      a0 += t;
+      q0 += t * t;
     }
   }
-  MOMENTS[0] = a + b;
-  MOMENTS[1] = q + r;
+  MOMENTS[0] = (a0 + a1) + (a2 + a3);
+  MOMENTS[1] = (q0 + q1) + (q2 + q3);
 }
 const MOMENTS = new Float64Array(2);
 
@@ -157,17 +162,16 @@ function momentsDrawn(draw: RunFiller, fullShape: number[], start: number[], sha
     let c = count, sh = shift, a = 0, q = 0, j = 0;
     const b = 0, r = 0;
     if (!skip) {
-      if (c === 0 && j < n) {
+      // the first value is the shift and stays in the run (its v - shift is +0), as in reduce.ts
+      if (c === 0 && n > 0) {
         draw(first, 1, one, 0);
         sh = one[0]!;
-        c = 1;
-        j = 1;
       }
       if (j < n) {
-        rowMomentsDrawn(draw, first + j, n - j, buf, sh);
+        rowMomentsDrawn(draw, first, n, buf, sh);
         a = MOMENTS[0]!;
         q = MOMENTS[1]!;
-        c += n - j;
+        c += n;
       }
     } else {
       // NaN skipped; the first value taken sets the shift and adds nothing

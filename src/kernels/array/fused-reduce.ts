@@ -3,7 +3,7 @@
 // in one shared WebAssembly memory (large chunks), else from a piece staged into the elementary module's
 // memory, and every intermediate stays in SIMD registers, where the block evaluator (block-eval.ts) writes each operation's
 // result to memory and JavaScript then reduces the final block. The partial sums are accumulated in the
-// same lanes and order as reduce.ts's row loops (rowSum's four accumulators, rowMoments' two by parity),
+// same lanes and order as reduce.ts's row loops (rowSum's and rowMoments' four accumulators),
 // so a fused step's partial has the same bits as evaluating the chain and reducing it.
 
 import {
@@ -20,8 +20,9 @@ const PIECE = 4096;
 const MAX_INPUTS = Math.floor((SLOT * SLOTS) / PIECE) - 1;
 
 /**
- * sum: four accumulators (element j into j mod 4, the tail into the first); moments: two (by parity) of v - shift
- * and of its square; mean: moments' sums of v - shift alone (a mean reads no squares).
+ * sum: four accumulators (element j into j mod 4, the elements after the last whole group of four into the
+ * first); moments: four so of v - shift and four of its square; mean: moments' sums of v - shift alone (a
+ * mean reads no squares).
  */
 export type FusedKind = 'sum' | 'moments' | 'mean';
 
@@ -84,6 +85,12 @@ function describe(expr: ArrayExpr, isFloat64: (e: ArrayExpr) => boolean): { key:
  */
 type Layout = 'staged' | 'inPlace';
 
+/**
+ * Vectors of two lanes the main loop evaluates per pass. Case (a)'s mean, CPU ns/element (one process, load
+ * ~16): 1 vector 5.6-6.1, 2 vectors 4.8-4.9, 3 vectors 6.4, 4 vectors 7.3 (more spill registers in V8).
+ */
+const VECTORS_PER_PASS = 2;
+
 /** inPlace: the scratch slot holds the accumulators (64 bytes), then exp's table. */
 const SCRATCH_TABLE_AT = 64;
 
@@ -99,33 +106,36 @@ function build(expr: ArrayExpr, kind: FusedKind, inputs: readonly number[], scal
   const accLoad = (at: number): number[] => (inPlace ? [...get(SCRATCH), ...load(at)] : [...i32c(0), ...load(FUSED_ACC_AT + at)]);
   const accStore = (at: number, value: number): number[] => (inPlace ? [...get(SCRATCH), ...get(value), ...store(at)] : [...i32c(0), ...get(value), ...store(FUSED_ACC_AT + at)]);
 
-  /** Code evaluating the chain on the two elements at byte I of each input, into the returned local. */
-  const evaluate = (L: Locals, scalarLocals: readonly number[]): { code: number[]; value: number } => {
+  /**
+   * Code evaluating the chain on the two elements at byte I + `delta` of each input, into the returned local;
+   * `tag` names the locals holding its intermediates apart from another vector's in the same iteration.
+   */
+  const evaluate = (L: Locals, scalarLocals: readonly number[], delta = 0, tag = ''): { code: number[]; value: number } => {
     const code: number[] = [];
     inputs.forEach((k, slot) => {
-      const address = inPlace ? [...get(I), ...get(FIRST_ADDRESS + slot), ...op.i32add, ...load(0)] : [...get(I), ...load(slot * PIECE * 8)];
-      code.push(...address, ...set(L.v(`fused-in${k}`)));
+      const address = inPlace ? [...get(I), ...get(FIRST_ADDRESS + slot), ...op.i32add, ...load(delta)] : [...get(I), ...load(slot * PIECE * 8 + delta)];
+      code.push(...address, ...set(L.v(`fused-in${k}${tag}`)));
     });
     let scalarAt = 0;
     let id = 0;
     const visit = (e: ArrayExpr): number => {
       switch (e.kind) {
         case 'input':
-          return L.v(`fused-in${e.index}`);
+          return L.v(`fused-in${e.index}${tag}`);
         case 'scalar':
           return scalarLocals[scalarAt++]!;
         case 'cast':
           return visit(e.arg);
         case 'unary': {
           const src = visit(e.arg);
-          const dst = L.v(`fused-v${id++}`);
+          const dst = L.v(`fused-v${id++}${tag}`);
           code.push(...unaryBodies[e.op as WasmUnary](L, src, dst));
           return dst;
         }
         case 'binary': {
           const a = visit(e.left);
           const b = visit(e.right);
-          const dst = L.v(`fused-v${id++}`);
+          const dst = L.v(`fused-v${id++}${tag}`);
           code.push(...binaryBodies[e.op as WasmBinary](a, b), ...set(dst));
           return dst;
         }
@@ -155,43 +165,49 @@ function build(expr: ArrayExpr, kind: FusedKind, inputs: readonly number[], scal
       // the main loop runs the chain without calls, noting lanes left to Math.*; a vector with any is redone by `slow`
       const any = L.v('fused-any');
       L.deferredMask = any;
-      const fast = evaluate(L, scalars.locals);
+      // VECTORS_PER_PASS vectors per pass: the loop's own work is paid once for them, and their chains interleave
+      const fast = Array.from({ length: VECTORS_PER_PASS }, (_, v) => evaluate(L, scalars.locals, 16 * v, v === 0 ? '' : `-${v}`));
       L.deferredMask = null;
       const slow = evaluate(L, scalars.locals);
       const tail = evaluate(L, scalars.locals);
+      const [R, U, D] = ['fused-R', 'fused-U', 'fused-D'].map((n) => L.v(n)) as [number, number, number];
+      // P receives this vector and Q the next (and so R, U the squares): after an even number of vectors P is
+      // (a0, a1) again, rowSum's and rowMoments' four accumulators (element j into j mod 4)
+      const rotate = (into: number, next: number, add: number[]) => [...get(into), ...add, ...op.add, ...set(T), ...get(next), ...set(into), ...get(T), ...set(next)];
       const accumulate = (value: number) => {
         switch (kind) {
-          // P receives this vector and Q the next: after an even number of vectors P is (a0, a1) again
-          case 'sum': return [...get(P), ...get(value), ...op.add, ...set(T), ...get(Q), ...set(P), ...get(T), ...set(Q)];
-          // the sum of v - shift by parity in P, of its square in Q
-          case 'moments': return [...get(value), ...get(SH), ...op.sub, ...set(T),
-            ...get(P), ...get(T), ...op.add, ...set(P),
-            ...get(Q), ...get(T), ...get(T), ...op.mul, ...op.add, ...set(Q)];
-          // moments' P alone: a mean needs no squares
-          case 'mean': return [...get(P), ...get(value), ...get(SH), ...op.sub, ...op.add, ...set(P)];
+          case 'sum': return rotate(P, Q, get(value));
+          // the sums of v - shift (and of its square)
+          case 'mean': return rotate(P, Q, [...get(value), ...get(SH), ...op.sub]);
+          case 'moments': return [...get(value), ...get(SH), ...op.sub, ...set(D), ...rotate(P, Q, get(D)), ...rotate(R, U, [...get(D), ...get(D), ...op.mul])];
         }
       };
-      // one element (lane 0 of the vector at I): sum into a0; moments into the even lane
+      // one element (lane 0 of the vector at I), after the last whole group of four: into a0 (and q0)
       const accumulateOne = kind === 'sum'
         ? [...get(P), ...get(P), ...op.f64extract(0), ...get(tail.value), ...op.f64extract(0), F64_ADD, ...op.f64replace(0), ...set(P)]
         : [...get(tail.value), ...op.f64extract(0), ...get(SHIFT), F64_SUB, ...set(W),
           ...get(P), ...get(P), ...op.f64extract(0), ...get(W), F64_ADD, ...op.f64replace(0), ...set(P),
-          ...(kind === 'moments' ? [...get(Q), ...get(Q), ...op.f64extract(0), ...get(W), ...get(W), F64_MUL, F64_ADD, ...op.f64replace(0), ...set(Q)] : [])];
+          ...(kind === 'moments' ? [...get(R), ...get(R), ...op.f64extract(0), ...get(W), ...get(W), F64_MUL, F64_ADD, ...op.f64replace(0), ...set(R)] : [])];
       return [
         ...scalars.code,
         ...get(SHIFT), ...op.splat, ...set(SH),
         ...accLoad(0), ...set(P),
         ...accLoad(16), ...set(Q),
+        ...accLoad(32), ...set(R),
+        ...accLoad(48), ...set(U),
         ...get(MAIN), ...i32c(3), ...op.i32shl, ...set(MAIN),
-        // block done { loop outer { block redo { loop fast { ... } } slow vector; } }
+        // block done { loop outer { block redo { loop fast { VECTORS_PER_PASS vectors } } one vector by the slow form; } }:
+        // a pass with a lane left to Math.* goes to the slow form one vector (the next pass starts after it),
+        // as do the last vectors when fewer than a pass remain; either way the vectors are accumulated in order
         BLOCK, VOID, LOOP, VOID, BLOCK, VOID, LOOP, VOID,
-        ...get(I), ...get(MAIN), ...op.i32geU, BR_IF, 3,
+        ...get(I), ...i32c(16 * (VECTORS_PER_PASS - 1)), ...op.i32add, ...get(MAIN), ...op.i32geU, BR_IF, 1,
         ...f64x2(0), ...set(any),
-        ...fast.code,
+        ...fast.flatMap((f) => f.code),
         ...get(any), ...op.anyTrue, BR_IF, 1,
-        ...accumulate(fast.value),
-        ...get(I), ...i32c(16), ...op.i32add, ...set(I),
+        ...fast.flatMap((f) => accumulate(f.value)),
+        ...get(I), ...i32c(16 * VECTORS_PER_PASS), ...op.i32add, ...set(I),
         BR, 0, END, END,
+        ...get(I), ...get(MAIN), ...op.i32geU, BR_IF, 1,
         ...slow.code,
         ...accumulate(slow.value),
         ...get(I), ...i32c(16), ...op.i32add, ...set(I),
@@ -205,6 +221,8 @@ function build(expr: ArrayExpr, kind: FusedKind, inputs: readonly number[], scal
         BR, 0, END, END,
         ...accStore(0, P),
         ...accStore(16, Q),
+        ...accStore(32, R),
+        ...accStore(48, U),
         END,
       ];
     };
@@ -308,12 +326,12 @@ export function fusedReducer(expr: ArrayExpr, inputs: readonly FusedInput[], kin
   const found = compiledFor(expr, kind, isFloat64);
   if (!found) return null;
   const { key, compiled, scalars, inputs: used } = found;
-  const group = kind === 'sum' ? 4 : 2;
+  const group = 4;
   const result = (acc: Float64Array, o: number, shift: number): StepSums => {
     if (kind === 'sum') return { kind, a: [acc[o]!, acc[o + 1]!, acc[o + 2]!, acc[o + 3]!] };
-    // even lane + odd lane, as rowMoments' a + b (the odd elements' sum first; addition commutes exactly)
-    const s1 = acc[o + 1]! + acc[o]!;
-    return kind === 'mean' ? { kind, shift, s1 } : { kind, shift, s1, sq: acc[o + 3]! + acc[o + 2]! };
+    // (a0 + a1) + (a2 + a3), as rowMoments adds its four accumulators
+    const s1 = (acc[o]! + acc[o + 1]!) + (acc[o + 2]! + acc[o + 3]!);
+    return kind === 'mean' ? { kind, shift, s1 } : { kind, shift, s1, sq: (acc[o + 4]! + acc[o + 5]!) + (acc[o + 6]! + acc[o + 7]!) };
   };
 
   // in place when every input lies in one shared WebAssembly memory
@@ -325,7 +343,7 @@ export function fusedReducer(expr: ArrayExpr, inputs: readonly FusedInput[], kin
     if (slot < 0) return null;
     try {
       const scratch = slotAt(buffer, slot);
-      const acc = new Float64Array(buffer, scratch, 4);
+      const acc = new Float64Array(buffer, scratch, 8);
       acc.fill(0);
       new Float64Array(buffer, scratch + SCRATCH_TABLE_AT, EXP_STEPS * 2).set(elementaryWasm()!.memory.subarray(EXP_TABLE_AT / 8, EXP_TABLE_AT / 8 + EXP_STEPS * 2));
       const addresses = used.map((k) => inputs[k]!.data.byteOffset + (inputs[k]!.offset + at) * 8);
@@ -350,7 +368,7 @@ export function fusedReducer(expr: ArrayExpr, inputs: readonly FusedInput[], kin
     });
   };
   const stagedStep = staged === null ? null : (at: number, len: number): StepSums => {
-    mem.fill(0, accAt, accAt + 4);
+    mem.fill(0, accAt, accAt + 8);
     let shift = 0;
     for (let done = 0; done < len; done += PIECE) {
       const n = Math.min(PIECE, len - done);

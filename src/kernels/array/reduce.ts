@@ -142,23 +142,32 @@ function rowAddInto(acc: Float64Array, o: number, so: number, d: Float64Array | 
 
 const MOMENTS = new Float64Array(2);
 
-/** Sum and sum of squares of (v - shift) over one row, into out[0], out[1] (a top-level loop V8 optimises alone). */
+/**
+ * Sum and sum of squares of (v - shift) over one row, into out[0], out[1] (a top-level loop V8 optimises
+ * alone): as rowSum, element j into accumulator j mod 4 while a whole group of four remains, the rest into
+ * the first, then (a0 + a1) + (a2 + a3). Four independent chains keep the adds pipelined, and the fused
+ * SIMD kernel (fused-reduce.ts) accumulates in exactly these lanes, so both give the same bits.
+ */
 function rowMoments(f: Float64Array | Float32Array, i: number, n: number, si: number, sh: number, out: Float64Array): void {
-  let a = 0, b = 0, q = 0, r = 0, j = 0;
-  for (; j + 2 <= n; j += 2, i += 2 * si) {
-    const t0 = f[i]! - sh, t1 = f[i + si]! - sh;
-    a += t0;
-    q += t0 * t0;
-    b += t1;
-    r += t1 * t1;
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0, j = 0;
+  for (; j + 4 <= n; j += 4, i += 4 * si) {
+    const t0 = f[i]! - sh, t1 = f[i + si]! - sh, t2 = f[i + 2 * si]! - sh, t3 = f[i + 3 * si]! - sh;
+    a0 += t0;
+    q0 += t0 * t0;
+    a1 += t1;
+    q1 += t1 * t1;
+    a2 += t2;
+    q2 += t2 * t2;
+    a3 += t3;
+    q3 += t3 * t3;
   }
-  if (j < n) {
+  for (; j < n; j++, i += si) {
     const t = f[i]! - sh;
-    a += t;
-    q += t * t;
+    a0 += t;
+    q0 += t * t;
   }
-  out[0] = a + b;
-  out[1] = q + r;
+  out[0] = (a0 + a1) + (a2 + a3);
+  out[1] = (q0 + q1) + (q2 + q3);
 }
 
 /** Sum of one row of floats into a number (four accumulators: independent adds pipeline, and round less). */
@@ -307,20 +316,23 @@ export function partialReduce(name: ReductionName, x: Strided, axes: readonly nu
           }
           return;
         }
-        // the whole row goes to one cell: locals, and two accumulators each
+        // the whole row goes to one cell: locals, and rowMoments' four accumulators each
         let c = count[o]!, sh = shift[o]!, a = 0, b = 0, q = 0, r = 0, j = 0;
+        if (!skip) {
+          // the cell's first value is its shift, and stays in the row: its own v - shift is +0, which changes no
+          // sum, and the groups of four then count from the row's start, as the fused kernel's do
+          if (c === 0 && n > 0) sh = f[i]!;
+          rowMoments(f, i, n, si, sh, MOMENTS);
+          a = MOMENTS[0]!;
+          q = MOMENTS[1]!;
+          c += n;
+          j = n;
+        }
         for (; c === 0 && j < n; j++, i += si) {
           const v = f[i]!;
           if (skip && v !== v) continue;
           sh = v;
           c = 1;
-        }
-        if (!skip && j < n) {
-          rowMoments(f, i, n - j, si, sh, MOMENTS);
-          a = MOMENTS[0]!;
-          q = MOMENTS[1]!;
-          c += n - j;
-          j = n;
         }
         for (; j < n; j++, i += si) {
           const v = f[i]!;
