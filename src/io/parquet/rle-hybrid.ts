@@ -175,9 +175,37 @@ export function countHybrid(buf: Uint8Array, start: number, end: number, bitWidt
 
 function countPacked(buf: Uint8Array, pos: number, w: number, count: number, counts: Float64Array): void {
   const mask = (1 << w) - 1;
+  let k = 0;
+  if (w <= 17) {
+    // branch-free while three bytes can be read from the value's first byte: each value sits within 24 bits
+    let bit = pos * 8;
+    const last = buf.length - 3;
+    for (; k < count && bit >>> 3 <= last; k++) {
+      const b = bit >>> 3;
+      const word = buf[b]! | (buf[b + 1]! << 8) | (buf[b + 2]! << 16);
+      counts[(word >>> (bit & 7)) & mask]!++;
+      bit += w;
+    }
+    if (k === count) return;
+    // the tail: byte by byte from the current bit
+    pos = bit >>> 3;
+    const skip = bit & 7;
+    let acc = buf[pos++]! >>> skip;
+    let bits = 8 - skip;
+    for (; k < count; k++) {
+      while (bits < w) {
+        acc |= buf[pos++]! << bits;
+        bits += 8;
+      }
+      counts[acc & mask]!++;
+      acc >>>= w;
+      bits -= w;
+    }
+    return;
+  }
   let acc = 0;
   let bits = 0;
-  for (let k = 0; k < count; k++) {
+  for (; k < count; k++) {
     while (bits < w) {
       acc |= buf[pos++]! << bits;
       bits += 8;

@@ -55,7 +55,9 @@ export function snappyDecompress(src: Uint8Array, expected: number): Uint8Array 
       len += 1;
       if (pos + len > n) throw new CorruptInput(`snappy literal of ${len} bytes runs past the end of the block`, at);
       if (out + len > length) throw new CorruptInput(`snappy literal of ${len} bytes overflows the ${length}-byte output`, at);
-      dst.set(src.subarray(pos, pos + len), out);
+      if (len < 32) {
+        for (let k = 0; k < len; k++) dst[out + k] = src[pos + k]!; // short: cheaper than a subarray
+      } else dst.set(src.subarray(pos, pos + len), out);
       pos += len;
       out += len;
       continue;
@@ -80,11 +82,11 @@ export function snappyDecompress(src: Uint8Array, expected: number): Uint8Array 
     }
     if (offset === 0 || offset > out) throw new CorruptInput(`snappy copy refers ${offset} bytes back from output byte ${out}`, at);
     if (out + len > length) throw new CorruptInput(`snappy copy of ${len} bytes overflows the ${length}-byte output`, at);
-    if (offset >= len) {
+    if (offset >= len && len >= 32) {
       dst.copyWithin(out, out - offset, out - offset + len);
       out += len;
     } else {
-      // overlapping copy: repeats the last `offset` bytes
+      // short or overlapping: byte by byte (an overlapping copy repeats the last `offset` bytes)
       for (let k = 0; k < len; k++, out++) dst[out] = dst[out - offset]!;
     }
   }
