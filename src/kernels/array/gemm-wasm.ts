@@ -113,8 +113,9 @@ export interface WasmGemm {
    * The C block at element offset cAt (row stride ldc elements) = (C + | C - | nothing, by `update`) packed A (mrPanels
    * panels of mr rows, k-major) x packed B (nrPanels panels of nr columns, k-major) over kc; whole tiles, so
    * C needs room for the padding. With `sym`, tiles with diag + first row - last column >= 1 are skipped.
+   * The packed A is read at element offset packedAAt (default aAt: e.g. inside the B panel, for x.T @ x).
    */
-  run(kc: number, nrPanels: number, mrPanels: number, cAt: number, ldc: number, diag: number, sym: boolean, update: TileUpdate): void;
+  run(kc: number, nrPanels: number, mrPanels: number, cAt: number, ldc: number, diag: number, sym: boolean, update: TileUpdate, packedAAt?: number): void;
   /** Room for `elements` more float64 after the scratch block (grows the memory); their offset, or -1 if it cannot grow. */
   reserve(elements: number): number;
   /** The module's memory (a new view after `reserve` grew it). */
@@ -149,6 +150,6 @@ export function buildWasmGemm(mr: number, nr: number, mcMax: number, kcMax: numb
       }
       return extraAt;
     },
-    run: (kc, nrPanels, mrPanels, at, ldc, diag, sym, update) => fn(kc, nrPanels, mrPanels, aAt * 8, bAt * 8, at * 8, ldc * 8, diag, sym ? 1 : 0, update),
+    run: (kc, nrPanels, mrPanels, at, ldc, diag, sym, update, packedAAt = aAt) => fn(kc, nrPanels, mrPanels, packedAAt * 8, bAt * 8, at * 8, ldc * 8, diag, sym ? 1 : 0, update),
   };
 }

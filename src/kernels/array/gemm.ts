@@ -9,12 +9,15 @@ import { ACC_ADD, ACC_STORE, ACC_SUBTRACT, buildWasmGemm, WASM_MR, WASM_NR } fro
 
 const MR = 4;
 const NR = 4;
-const KC = 256;
+// 512 rather than 256: a product summed in the module's memory is read and written once per kc step, and
+// case (b)'s 2000-row Gram partials took ~5% less CPU (22 ms of ~410, paired runs); 768 was no better.
+// The A block (MC x KC, 512 KiB) still fits a 1 MiB L2.
+const KC = 512;
 const MC = 128;
 const NC = 2048;
 
 // the WebAssembly kernel packs panels exactly as the JavaScript one, so both share packA / packB. Built on
-// first use rather than at load (it and its ~7 MB memory): most processes and workers never multiply matrices.
+// first use rather than at load (it and its ~11 MB memory): most processes and workers never multiply matrices.
 let built: ReturnType<typeof buildWasmGemm> | undefined;
 function wasmGemm(): ReturnType<typeof buildWasmGemm> {
   if (built === undefined) built = WASM_MR === MR && WASM_NR === NR ? buildWasmGemm(MR, NR, MC, KC, NC) : null;
@@ -256,22 +259,26 @@ function blocked(a: Strided, b: Strided, m: number, k: number, n: number, symmet
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = Math.min(MC, m - i0);
         if (symmetric && i0 >= j0 + nc) break; // every later row block is below the diagonal too
-        packA(a, i0, mc, p0, kc, aPack);
+        // symmetric: A is B transposed over the same memory, so A's rows i0.. are B's columns i0.., and with
+        // MR = NR the packed B panel holds A's block already, laid out as packA would lay it (zero padding too)
+        const aInB = w !== null && symmetric && MR === NR && i0 >= j0 && i0 + mc <= j0 + nc;
+        const aAt = aInB ? w.bAt + ((i0 - j0) / NR) * kc * NR : w?.aAt;
+        if (!aInB) packA(a, i0, mc, p0, kc, aPack);
         if (w && residentAt >= 0) {
           // the first kc step stores its tiles (C starts at zero, and 0 + t is t: a tile sum is never -0)
-          w.run(kc, Math.ceil(nc / NR), Math.ceil(mc / MR), residentAt + i0 * nPad + j0, nPad, i0 - j0, symmetric, p0 > 0 ? ACC_ADD : ACC_STORE);
+          w.run(kc, Math.ceil(nc / NR), Math.ceil(mc / MR), residentAt + i0 * nPad + j0, nPad, i0 - j0, symmetric, p0 > 0 ? ACC_ADD : ACC_STORE, aAt);
           continue;
         }
         if (inPlace) {
           // C is in the module's memory and whole tiles: the kernel subtracts each tile from it (C - t, the
           // scratch path's c -= t below, same bits)
-          w!.run(kc, nc / NR, mc / MR, at + i0 * ldC + j0, ldC, i0 - j0, symmetric, ACC_SUBTRACT);
+          w!.run(kc, nc / NR, mc / MR, at + i0 * ldC + j0, ldC, i0 - j0, symmetric, ACC_SUBTRACT, aAt);
           continue;
         }
         if (w) {
           // the module computes the whole mc x nc block of products; they are added into C here
           const ldc = Math.ceil(nc / NR) * NR;
-          w.run(kc, ldc / NR, Math.ceil(mc / MR), w.cAt, ldc, i0 - j0, symmetric, ACC_STORE);
+          w.run(kc, ldc / NR, Math.ceil(mc / MR), w.cAt, ldc, i0 - j0, symmetric, ACC_STORE, aAt);
           const t = w.memory;
           for (let i = 0; i < mc; i++) {
             const from = symmetric ? Math.max(0, i0 + i - j0) : 0; // skipped tiles hold stale products

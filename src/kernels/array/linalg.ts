@@ -136,6 +136,15 @@ function choleskyWorkspace(n: number): { d: Float64Array; base: number; ld: numb
   return { d, base, ld };
 }
 
+/** Row j of U (at `row`) takes its pivot: the diagonal becomes its square root, the rest of the row is divided by it. */
+function finishRow(d: Float64Array, row: number, j: number, n: number): void {
+  const s = d[row + j]!;
+  if (!(s > 0)) throw new LinAlgError(`cholesky: the matrix is not positive definite (pivot ${j} is ${s}); check it is symmetric with positive eigenvalues, or add a small multiple of the identity`);
+  const ujj = Math.sqrt(s);
+  d[row + j] = ujj;
+  for (let c = j + 1; c < n; c++) d[row + c] /= ujj;
+}
+
 /** The blocked factorisation of U (the upper half of d at base, row stride ld, n real rows) in place. */
 function factorUpper(d: Float64Array, base: number, ld: number, n: number): void {
   for (let j0 = 0; j0 < n; j0 += CHOLESKY_BLOCK) {
@@ -144,19 +153,24 @@ function factorUpper(d: Float64Array, base: number, ld: number, n: number): void
     const endPad = Math.min(j0 + CHOLESKY_BLOCK, ld);
     for (let s0 = j0; s0 < end; s0 += CHOLESKY_SUB_BLOCK) {
       const sEnd = Math.min(s0 + CHOLESKY_SUB_BLOCK, end);
-      for (let j = s0; j < sEnd; j++) {
+      // rows two at a time: row j is finished, row j + 1 takes its share and is finished, then each later
+      // row of the sub-panel takes both shares in one pass, (v - f0 a) - f1 b: the operations of two passes
+      // in their order, so the bits of one row at a time, with half the passes over the later rows
+      for (let j = s0; j < sEnd; j += 2) {
         const row = base + j * ld;
-        const s = d[row + j]!;
-        if (!(s > 0)) throw new LinAlgError(`cholesky: the matrix is not positive definite (pivot ${j} is ${s}); check it is symmetric with positive eigenvalues, or add a small multiple of the identity`);
-        const ujj = Math.sqrt(s);
-        d[row + j] = ujj;
-        for (let c = j + 1; c < n; c++) d[row + c] /= ujj;
-        // the sub-panel's later rows lose this row's share (the panel's rest waits for the kernel below)
-        for (let r = j + 1; r < sEnd; r++) {
-          const f = d[row + r]!;
-          if (f === 0) continue;
+        finishRow(d, row, j, n);
+        if (j + 1 === sEnd) break;
+        const next = row + ld;
+        const f = d[row + j + 1]!;
+        if (f !== 0) for (let c = j + 1; c < n; c++) d[next + c] -= f * d[row + c]!;
+        finishRow(d, next, j + 1, n);
+        for (let r = j + 2; r < sEnd; r++) {
+          const f0 = d[row + r]!, f1 = d[next + r]!;
           const rr = base + r * ld;
-          for (let c = r; c < n; c++) d[rr + c] -= f * d[row + c]!;
+          // a zero share is skipped, not subtracted (0 * Inf would make NaN; -0 - -0 is +0)
+          if (f0 !== 0 && f1 !== 0) for (let c = r; c < n; c++) d[rr + c] = d[rr + c]! - f0 * d[row + c]! - f1 * d[next + c]!;
+          else if (f0 !== 0) for (let c = r; c < n; c++) d[rr + c] -= f0 * d[row + c]!;
+          else if (f1 !== 0) for (let c = r; c < n; c++) d[rr + c] -= f1 * d[next + c]!;
         }
       }
       // the panel's rows after this sub-panel, columns from the diagonal on: minus U[s0:sEnd, sEnd:].T @ U[s0:sEnd, sEnd:]

@@ -23,7 +23,7 @@ const T = (x: Strided): Strided => ({ ...x, shape: [x.shape[1]!, x.shape[0]!], s
 
 test('the WebAssembly SIMD micro-kernel gives the same bits as the JavaScript one (edges, transposed views, syrk)', () => {
   const cases: Array<[Strided, Strided]> = [];
-  for (const [m, k, n] of [[1, 1, 1], [7, 3, 5], [130, 300, 9], [5, 257, 2100]] as const) cases.push([random(m, k, m + k), random(k, n, k + n)]);
+  for (const [m, k, n] of [[1, 1, 1], [7, 3, 5], [130, 300, 9], [5, 257, 2100], [9, 1100, 13]] as const) cases.push([random(m, k, m + k), random(k, n, k + n)]);
   const y = random(301, 133, 4);
   cases.push([T(y), y]);
   for (const [a, b] of cases) {
@@ -41,14 +41,14 @@ test('the WebAssembly SIMD micro-kernel gives the same bits as the JavaScript on
 });
 
 test('gemm equals the triple loop on odd shapes, across block edges, on transposed views', () => {
-  for (const [m, k, n] of [[1, 1, 1], [3, 5, 2], [7, 1, 9], [5, 257, 3], [130, 17, 6], [33, 300, 35], [0, 4, 3], [4, 0, 3]] as const) {
+  for (const [m, k, n] of [[1, 1, 1], [3, 5, 2], [7, 1, 9], [5, 257, 3], [130, 17, 6], [33, 300, 35], [6, 1030, 7], [0, 4, 3], [4, 0, 3]] as const) {
     const a = random(m, k, m * 31 + k), b = random(k, n, n * 17 + k);
     assert.ok(maxDiff(gemm(a, b).data, naiveMatmul(a, b)) < 1e-12, `(${m},${k}) @ (${k},${n})`);
   }
   const x = random(301, 7, 5);
   assert.ok(maxDiff(gemm(T(x), x).data, naiveMatmul(T(x), x)) < 1e-12, 'x.T @ x from strided views');
   // x.T @ x computes the upper triangle and mirrors it (syrk): tiles across every block edge, exactly symmetric
-  for (const [rows, cols] of [[300, 261], [5, 1], [1, 5], [259, 131], [17, 4]] as const) {
+  for (const [rows, cols] of [[300, 261], [5, 1], [1, 5], [259, 131], [17, 4], [1029, 9]] as const) {
     const y = random(rows, cols, rows + cols);
     const g = gemm(T(y), y).data;
     assert.ok(maxDiff(g, naiveMatmul(T(y), y)) < 1e-11, `syrk (${rows}, ${cols})`);
@@ -71,8 +71,8 @@ test('syrk (x.T @ x) across the kernel\'s block edges, NaN / Inf and empty dims,
   for (const wasm of [true, false]) {
     setGemmWasm(wasm);
     try {
-      // rows past KC (256), columns past MC (128) and NC (2048), and not multiples of the 4 x 4 tile
-      for (const [rows, cols] of [[1, 1], [7, 13], [258, 131], [3, 2050], [0, 3], [5, 0]] as const) {
+      // rows past KC (512, and 256 before it), columns past MC (128) and NC (2048), and not multiples of the 4 x 4 tile
+      for (const [rows, cols] of [[1, 1], [7, 13], [258, 131], [1031, 19], [3, 2050], [0, 3], [5, 0]] as const) {
         const x = random(rows, cols, rows * 7 + cols);
         const g = syrk(x);
         assert.equal(g.shape, [cols, cols]);
