@@ -2,7 +2,7 @@
 // Shared by every executor, in the main thread and inside workers, so all of them agree on semantics.
 
 import { type Key, type Task, isRef, isPlainObject } from './graph.ts';
-import { type OpFunction, getOp, hasOp } from './registry.ts';
+import { type OpFunction, getOp, hasOp, isInlineOp } from './registry.ts';
 import { type KernelBackend, CPU_BACKEND, kernelBackend } from '../kernels/backend.ts';
 
 /** Op id of a fused linear chain: args[0] is the list of inner tasks, run in order; the last one's value is the result. */
@@ -12,6 +12,17 @@ export interface ChainStep {
   readonly key: Key;
   readonly op: string;
   readonly args: readonly unknown[];
+}
+
+/**
+ * Whether the scheduler core runs `task` in place rather than handing it to the executor: an inline op
+ * (registry), or a fused chain of nothing but inline ops (a small combine fused with its finalize).
+ */
+export function runsInPlace(task: Task): boolean {
+  if (task.op !== CHAIN_OP) return isInlineOp(task.op);
+  const steps = task.args[0] as readonly ChainStep[];
+  for (let i = 0; i < steps.length; i++) if (!isInlineOp(steps[i]!.op)) return false;
+  return true;
 }
 
 function substitute(x: unknown, values: ReadonlyMap<Key, unknown>): unknown {

@@ -7,8 +7,9 @@ export interface OpInfo {
   readonly id: string;
   readonly fn: OpFunction;
   /**
-   * Tiny ops that only index into values the scheduler already holds (picking one result out of a list):
-   * the scheduler core runs them in place instead of shipping them to a worker and back.
+   * Tiny ops that only index into values the scheduler already holds (picking one result out of a list),
+   * or do less work than a round trip to a worker costs (merging small partial reductions): the scheduler
+   * core runs them in place instead of shipping them to a worker and back.
    */
   readonly inline: boolean;
 }

@@ -9,8 +9,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Graph, Key, Task } from './graph.ts';
 import type { Executor } from './executor.ts';
-import { isInlineOp } from './registry.ts';
-import { executeTask } from './execute.ts';
+import { executeTask, runsInPlace } from './execute.ts';
 import { order } from './order.ts';
 import { AbortError, RunDeadline, type RunContext, TimeoutError } from './cancel.ts';
 import { registerRun, setCurrentRun } from './nested.ts';
@@ -489,7 +488,7 @@ export class Session {
         let result: unknown;
         try {
           setCurrentRun(n.ctx); // a user function run here (sync) may open a nested client on this run
-          result = !isInlineOp(t.op) ? executor.run(t, inputs, n.ctx) : executor.runInline ? executor.runInline(t, inputs, n.ctx) : executeTask(t, inputs);
+          result = !runsInPlace(t) ? executor.run(t, inputs, n.ctx) : executor.runInline ? executor.runInline(t, inputs, n.ctx) : executeTask(t, inputs);
         } catch (err) {
           this.fail(n, err);
           continue;

@@ -1,13 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type Graph, mergeGraphs, ref, task } from '../../src/scheduler/graph.ts';
+import { type Graph, type Task, mergeGraphs, ref, task } from '../../src/scheduler/graph.ts';
 import { registerOp } from '../../src/scheduler/registry.ts';
 import { tokenize, stableStringify } from '../../src/scheduler/tokenize.ts';
 import { cull, fuseLinearChains } from '../../src/scheduler/optimize-graph.ts';
 import { CycleError, order, topologicalOrder } from '../../src/scheduler/order.ts';
 import { runGraph, TaskError } from '../../src/scheduler/run-graph.ts';
 import { SyncExecutor } from '../../src/scheduler/executors/sync.ts';
-import { CHAIN_OP } from '../../src/scheduler/execute.ts';
+import { CHAIN_OP, runsInPlace } from '../../src/scheduler/execute.ts';
 
 registerOp('graphtest.const', (x: number) => x);
 registerOp('graphtest.add', (...xs: number[]) => xs.reduce((a, b) => a + b, 0));
@@ -183,6 +183,33 @@ test('inline ops run in place on the calling thread, whatever the executor', asy
   const out = await runGraph(g, ['q'], executor);
   assert.is(out.get('q'), 21);
   assert.equal(seen, ['graphtest.const', 'graphtest.inc'], 'the pick never reached the executor');
+});
+
+test('a fused chain of inline ops runs in place; a chain with any other op goes to the executor whole', async () => {
+  registerOp('graphtest.pick2', (xs: number[], i: number) => xs[i], { inline: true });
+  registerOp('graphtest.double-inline', (x: number) => 2 * x, { inline: true });
+  const seen: string[][] = [];
+  const executor = {
+    name: 'recording',
+    concurrency: 2,
+    run(t: Task, inputs: readonly unknown[]) {
+      seen.push(t.op === CHAIN_OP ? (t.args[0] as Array<{ op: string }>).map((s) => s.op) : [t.op]);
+      return Promise.resolve(new SyncExecutor().run(t, inputs));
+    },
+  };
+  // xs -> pick -> double (both inline): fused into one chain, run in place
+  const inline = graphOf(task('xs', 'graphtest.const', [[10, 20, 30]]), task('p', 'graphtest.pick2', [ref('xs'), 2]), task('d', 'graphtest.double-inline', [ref('p')]));
+  const fusedInline = fuseLinearChains(inline, ['d', 'xs']);
+  assert.is(fusedInline.get('d')!.op, CHAIN_OP, 'pick and double became one chain');
+  assert.ok(runsInPlace(fusedInline.get('d')!));
+  assert.is((await runGraph(fusedInline, ['d', 'xs'], executor)).get('d'), 60);
+  assert.equal(seen, [['graphtest.const']], 'only the non-inline task reached the executor');
+  // pick -> inc: one step is not inline, so the chain is shipped, as one task
+  seen.length = 0;
+  const mixed = fuseLinearChains(graphOf(task('xs', 'graphtest.const', [[10, 20, 30]]), task('p', 'graphtest.pick2', [ref('xs'), 1]), task('q', 'graphtest.inc', [ref('p')])), ['q', 'xs']);
+  assert.not.ok(runsInPlace(mixed.get('q')!));
+  assert.is((await runGraph(mixed, ['q', 'xs'], executor)).get('q'), 21);
+  assert.equal(seen, [['graphtest.const'], ['graphtest.pick2', 'graphtest.inc']]);
 });
 
 test('a graph of 20k tasks runs without deep recursion', async () => {

@@ -328,11 +328,17 @@ registerOp('array.reduce-partial', (x: Chunk, name: ReductionName, axes: number[
 registerOp('array.reduce-expr', reduceExpr);
 registerOp('array.reduce-random', reduceRandomChunk);
 registerOp('array.moments-as', momentsAs);
-registerOp('array.reduce-combine', (parts: Partial[]) => parts.reduce((a, b) => combinePartials(a, b)));
-registerOp('array.reduce-finalize', (p: Partial, axes: number[], keepdims: boolean, ddof: number, reducedLength?: number) => {
+const reduceCombine = (parts: Partial[]): Partial => parts.reduce((a, b) => combinePartials(a, b));
+const reduceFinalize = (p: Partial, axes: number[], keepdims: boolean, ddof: number, reducedLength?: number): Chunk => {
   const r = finalizePartial(p, { axes, keepdims, ddof, reducedLength });
   return chunk(r, r.dtype);
-});
+};
+registerOp('array.reduce-combine', reduceCombine);
+registerOp('array.reduce-finalize', reduceFinalize);
+// The same two over small partials (lower.ts IN_PLACE_VALUES): the scheduler runs them where their inputs
+// already are, on the calling thread, since shipping them to a worker costs more than the work.
+registerOp('array.reduce-combine-in-place', reduceCombine, { inline: true });
+registerOp('array.reduce-finalize-in-place', reduceFinalize, { inline: true });
 registerOp('array.scan', (x: Chunk, name: ScanName, axis: number, carry: Chunk | null) => {
   const r = scan(name, x, axis, carry ?? undefined, x.dtype);
   return chunk(r, r.dtype);
