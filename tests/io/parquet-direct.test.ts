@@ -21,7 +21,8 @@ import { parquetWasm } from '../../src/io/parquet/wasm.ts';
 import { ParquetFileError } from '../../src/io/parquet/errors.ts';
 import { CorruptInput, snappyDecompress } from '../../src/io/parquet/snappy.ts';
 import { countHybrid, countOnes, decodeHybrid } from '../../src/io/parquet/rle-hybrid.ts';
-import { crc32 } from '../../src/io/parquet/pages.ts';
+import { CorruptPage, crc32, walkChunk } from '../../src/io/parquet/pages.ts';
+import { type TValue, writeTypedStruct } from '../../src/io/parquet/thrift.ts';
 import { reduceChunk } from '../../src/kernels/reduce-ops.ts';
 import { needsOf, type ReductionName, type Summary } from '../../src/kernels/summary.ts';
 import type { ColExpr } from '../../src/expr.ts';
@@ -259,6 +260,37 @@ test('RLE/bit-packed hybrid: every bit width 1-32 round-trips through decodeHybr
 test('page CRC-32 is the IEEE checksum Parquet uses', () => {
   assert.is(crc32(Buffer.from('123456789')) >>> 0, 0xcbf43926);
   assert.is(crc32(new Uint8Array(0)), 0);
+});
+
+/** A required INT32 column chunk of one uncompressed PLAIN data page v1, with a page CRC when `crc` is given. */
+function syntheticChunk(values: readonly number[], crc: ((body: Uint8Array) => number) | null): Uint8Array {
+  const body = new Uint8Array(Int32Array.from(values).buffer);
+  const i32 = (v: number): TValue => ({ t: 'int', wire: 5, v });
+  const fields = new Map<number, TValue>([[1, i32(0)], [2, i32(body.length)], [3, i32(body.length)]]);
+  if (crc) fields.set(4, i32(crc(body)));
+  fields.set(5, { t: 'struct', fields: new Map([[1, i32(values.length)], [2, i32(0)], [3, i32(3)], [4, i32(3)]]) });
+  const header = writeTypedStruct({ t: 'struct', fields });
+  return Uint8Array.from([...header, ...body]);
+}
+
+test('page CRC-32: checked when a page carries one; a mismatch is a CorruptPage, not a value', () => {
+  const values = [5, -3, 2 ** 31 - 1];
+  const seen: number[] = [];
+  const sink = {
+    dictionary: () => assert.unreachable('no dictionary'),
+    indices: () => assert.unreachable('no indices'),
+    plain: (data: Uint8Array, at: number, count: number) => {
+      for (let i = 0; i < count; i++) seen.push(new DataView(data.buffer, data.byteOffset + at + 4 * i, 4).getInt32(0, true));
+    },
+  };
+  const layout = { width: 4, codec: 0, maxDef: 0 } as const;
+  walkChunk(syntheticChunk(values, crc32), layout, 3, sink);
+  assert.equal(seen, values);
+  walkChunk(syntheticChunk(values, null), layout, 3, sink);
+  assert.equal(seen, [...values, ...values], 'no CRC: not checked');
+  assert.throws(() => walkChunk(syntheticChunk(values, (b) => crc32(b) ^ 1), layout, 3, sink), (e: unknown) => e instanceof CorruptPage && /checksum/.test((e as Error).message));
+  assert.throws(() => walkChunk(syntheticChunk(values, crc32), layout, 4, sink), (e: unknown) => e instanceof CorruptPage && /ends after 3 of its 4 values/.test((e as Error).message));
+  assert.throws(() => walkChunk(syntheticChunk(values, crc32), layout, 2, sink), (e: unknown) => e instanceof CorruptPage && /more than the 2 values/.test((e as Error).message));
 });
 
 // ---- whole files against parquet-wasm --------------------------------------------------------------

@@ -107,9 +107,9 @@ export function planDirect(plan: ParquetReadPlan, out: Schema, footer: OpenedFoo
   return [...columns.values()];
 }
 
-const BLOCK = 1 << 20;
+const BLOCK = 1 << 20; // values of at most 2^32 whose double sum stays exact before flushing to BigInt
 /** Dictionary pages of integer columns with indices of at most this many bits are counted, not gathered. */
-const HISTOGRAM_BITS = 16; // values of at most 2^32 whose double sum stays exact before flushing to BigInt
+const HISTOGRAM_BITS = 16;
 
 // Hot loops as small monomorphic functions of typed arrays (one per element type), with running state in
 // a Float64Array: V8 keeps each optimised, where one method over a union of array types deopted per page.
@@ -248,7 +248,6 @@ type Dense = Float64Array | Float32Array | Int32Array | Uint32Array;
 /** Count, sum, min and max of one column's non-null values, gathered as summary.ts does. */
 class Accumulator implements ValueSink {
   n = 0;
-  nullRows = 0;
   /** Exact integer sum: the pending double sums are flushed into it every BLOCK values. */
   isum = 0n;
   private pendingCount = 0;
@@ -325,10 +324,6 @@ class Accumulator implements ValueSink {
       gatherF64(this.dict as Float64Array, idx, count, out);
       this.add(out, count, true);
     }
-  }
-
-  nulls(count: number): void {
-    this.nullRows += count;
   }
 
   private indexScratch(n: number): Int32Array {

@@ -42,8 +42,6 @@ export interface ValueSink {
    * dictionary of `dictSize` values; the sink decodes them (decodeHybrid or countHybrid).
    */
   indices(data: Uint8Array, start: number, end: number, bitWidth: number, count: number, dictSize: number): void;
-  /** Rows that were null, counted (for the caller's own checks). */
-  nulls(count: number): void;
 }
 
 const num = (v: ThriftValue | undefined): number | undefined => (typeof v === 'number' ? v : undefined);
@@ -120,7 +118,6 @@ export function walkChunk(chunk: Uint8Array, layout: ChunkLayout, expectedValues
           p = 4 + len;
         }
         values(data, p, present, enc, dictSize, layout, sink);
-        sink.nulls(count - present);
         seen += count;
       } else if (type === PageType.DATA_PAGE_V2) {
         const d = struct(h.get(8));
@@ -144,7 +141,6 @@ export function walkChunk(chunk: Uint8Array, layout: ChunkLayout, expectedValues
         const data = compressed ? decompress(rest, usize - defLen, layout.codec) : rest;
         if (!compressed && rest.length !== usize - defLen) throw new CorruptPage(`uncompressed page v2 of ${rest.length} value bytes where the header says ${usize - defLen}`, at);
         values(data, 0, present, enc, dictSize, layout, sink);
-        sink.nulls(count - present);
         seen += count;
       } else if (type !== PageType.INDEX_PAGE) {
         throw new CorruptPage(`unknown page type ${type}`, at);
