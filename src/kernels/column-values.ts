@@ -1,5 +1,10 @@
 // Reading a column's values in the form a kernel wants: numbers as Float64Array (a view when the column
 // already is float64), booleans unpacked from bits, strings as UTF-8 byte slices without decoding.
+//
+// Row i of a column, sliced or not, is read by apache-arrow's rule: a slice's fixed-width values, dictionary
+// codes and string offsets already start at its first row (values[i], valueOffsets[i]); bitmaps (validity,
+// boolean values) are not sliced and count from data.offset (bit data.offset + i). Adding the offset to a
+// values index reads another row.
 
 import { type Data, Type } from 'apache-arrow';
 import { sharedArray } from './arrow-build.ts';
@@ -24,6 +29,12 @@ export function asFloat64(data: Data): Float64Array {
     for (let i = 0; i < n; i++) out[i] = v[i] as number;
   }
   return out;
+}
+
+/** Boolean value (0 or 1) of row i of a Bool column, sliced or not. */
+export function boolAt(data: Data, i: number): number {
+  const j = data.offset + i;
+  return ((data.values as Uint8Array)[j >> 3]! >> (j & 7)) & 1;
 }
 
 /** Boolean column unpacked to 0/1 bytes (offset applied). */

@@ -7,6 +7,7 @@
 import { type Data, type RecordBatch, Type } from 'apache-arrow';
 import { takeBatch } from './take.ts';
 import { validityOf } from './validity.ts';
+import { boolAt } from './column-values.ts';
 import { compareCodePoints } from './groupby/group-ids.ts';
 import { splitByBucket } from './hash-partition.ts';
 import { type SpillTarget, type SpilledPiece, loadPiece, spillPieces } from '../collections/shuffle/spill.ts';
@@ -43,6 +44,7 @@ export function sortableType(typeId: Type): boolean {
   return [Type.Null, Type.Int, Type.Float, Type.Bool, Type.Utf8, Type.Dictionary, Type.Date, Type.Timestamp].includes(typeId);
 }
 
+/** Values read by the slice rule of column-values.ts: values[i], valueOffsets[i]; bits at data.offset + i. */
 function sortColumn(data: Data, name: string): SortColumn {
   const n = data.length;
   const valid = validityOf(data);
@@ -56,7 +58,7 @@ function sortColumn(data: Data, name: string): SortColumn {
       const offs = data.valueOffsets as Int32Array;
       const bytes = data.values as Uint8Array;
       const strs = new Array<string>(n);
-      for (let i = 0; i < n; i++) strs[i] = cls[i] === NULL ? '' : decoder.decode(bytes.subarray(offs[data.offset + i]!, offs[data.offset + i + 1]!));
+      for (let i = 0; i < n; i++) strs[i] = cls[i] === NULL ? '' : decoder.decode(bytes.subarray(offs[i]!, offs[i + 1]!));
       return { cls, strings: true, value: (i) => strs[i]!, compareRows: (a, b) => compareCodePoints(strs[a]!, strs[b]!) };
     }
     case Type.Dictionary: {
@@ -67,26 +69,22 @@ function sortColumn(data: Data, name: string): SortColumn {
       const rank = new Int32Array(entries.length);
       order.forEach((j, r) => (rank[j] = r));
       const codes = data.values as Int32Array;
-      const off = data.offset;
-      return { cls, strings: true, value: (i) => entries[codes[off + i]!]!, compareRows: (a, b) => rank[codes[off + a]!]! - rank[codes[off + b]!]! };
+      return { cls, strings: true, value: (i) => entries[codes[i]!]!, compareRows: (a, b) => rank[codes[a]!]! - rank[codes[b]!]! };
     }
     case Type.Bool: {
-      const bits = data.values as Uint8Array;
-      const off = data.offset;
-      const v = (i: number) => ((bits[(off + i) >> 3]! >> ((off + i) & 7)) & 1);
+      const v = (i: number) => boolAt(data, i);
       return { cls, strings: false, value: v, compareRows: (a, b) => v(a) - v(b) };
     }
     default: {
       const values = data.values as ArrayLike<number | bigint> & { BYTES_PER_ELEMENT: number };
       if (!values || data.stride !== 1) throw new TypeError(`cannot sort by column '${name}' of type ${String(data.type)}`);
-      const off = data.offset;
       if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
         const v = values as ArrayLike<bigint>;
-        return { cls, strings: false, value: (i) => v[off + i]!, compareRows: (a, b) => (v[off + a]! < v[off + b]! ? -1 : v[off + a]! > v[off + b]! ? 1 : 0) };
+        return { cls, strings: false, value: (i) => v[i]!, compareRows: (a, b) => (v[a]! < v[b]! ? -1 : v[a]! > v[b]! ? 1 : 0) };
       }
       const v = values as ArrayLike<number>;
-      for (let i = 0; i < n; i++) if (cls[i] === NORMAL && v[off + i] !== v[off + i]) cls[i] = NAN;
-      return { cls, strings: false, value: (i) => v[off + i]!, compareRows: (a, b) => v[off + a]! - v[off + b]! };
+      for (let i = 0; i < n; i++) if (cls[i] === NORMAL && v[i] !== v[i]) cls[i] = NAN;
+      return { cls, strings: false, value: (i) => v[i]!, compareRows: (a, b) => v[a]! - v[b]! };
     }
   }
 }

@@ -4,6 +4,7 @@
 import { type Data, type RecordBatch, DataType, Type } from 'apache-arrow';
 import { takeBatch } from '../../kernels/take.ts';
 import { validityOf } from '../../kernels/validity.ts';
+import { boolAt } from '../../kernels/column-values.ts';
 import { type Dnf, type Term, type TermValue, cmpBytes, cmpNum, holds } from './filters.ts';
 
 const enc = new TextEncoder();
@@ -40,7 +41,7 @@ function andTerm(mask: Uint8Array, batch: RecordBatch, term: Term): void {
   }
 }
 
-/** A per-row predicate for a non-null row of `data`. */
+/** A per-row predicate for a non-null row of `data` (read by the slice rule of kernels/column-values.ts). */
 function termTest(data: Data, term: Term): (i: number) => boolean {
   const { op, values } = term;
   const type = data.type;
@@ -51,21 +52,17 @@ function termTest(data: Data, term: Term): (i: number) => boolean {
     const t = termTest(dict, term);
     for (let e = 0; e < dict.length; e++) ok[e] = t(e) ? 1 : 0;
     const codes = data.values as ArrayLike<number>;
-    const off = data.offset;
-    return (i) => ok[codes[off + i]!] === 1;
+    return (i) => ok[codes[i]!] === 1;
   }
   switch (type.typeId) {
     case Type.Int:
     case Type.Float: {
       const v = data.values as ArrayLike<number | bigint>;
-      const off = data.offset;
-      return (i) => holds(op, values, (x) => cmpNum(v[off + i]!, x as number | bigint));
+      return (i) => holds(op, values, (x) => cmpNum(v[i]!, x as number | bigint));
     }
     case Type.Bool: {
-      const bits = data.values as Uint8Array;
-      const off = data.offset;
       return (i) => {
-        const b = (bits[(off + i) >> 3]! >> ((off + i) & 7)) & 1;
+        const b = boolAt(data, i);
         return holds(op, values, (x) => b - (x ? 1 : 0));
       };
     }
@@ -73,11 +70,10 @@ function termTest(data: Data, term: Term): (i: number) => boolean {
     case Type.LargeUtf8: {
       const bytes = data.values as Uint8Array;
       const offs = data.valueOffsets as ArrayLike<number | bigint>;
-      const off = data.offset;
       const targets = values.map((s) => enc.encode(String(s)));
       const byValue = new Map<TermValue, Uint8Array>(values.map((s, k) => [s, targets[k]!]));
       return (i) => {
-        const s = bytes.subarray(Number(offs[off + i]!), Number(offs[off + i + 1]!));
+        const s = bytes.subarray(Number(offs[i]!), Number(offs[i + 1]!));
         return holds(op, values, (x) => cmpBytes(s, byValue.get(x as TermValue)!));
       };
     }
@@ -94,17 +90,16 @@ function termTest(data: Data, term: Term): (i: number) => boolean {
   }
 }
 
-/** Milliseconds since the epoch of row i of a date or timestamp column. */
+/** Milliseconds since the epoch of row i of a date or timestamp column (a slice's values start at its row 0). */
 function readTime(data: Data, i: number): number {
   const type = data.type as DataType & { unit: number };
   const v = data.values as ArrayLike<number | bigint>;
-  const j = data.offset + i;
   if (type.typeId === Type.Date) {
     // DateDay: int32 days; DateMillisecond: int64 (or int32 pairs in older arrow-js) ms.
-    if (type.unit === 0) return Number(v[j]!) * 86_400_000;
-    return Number((v as ArrayLike<number | bigint>)[j]!);
+    if (type.unit === 0) return Number(v[i]!) * 86_400_000;
+    return Number((v as ArrayLike<number | bigint>)[i]!);
   }
-  const x = Number(v[j]!);
+  const x = Number(v[i]!);
   switch (type.unit) {
     case 0:
       return x * 1000; // seconds

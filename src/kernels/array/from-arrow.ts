@@ -4,6 +4,7 @@
 import { DataType, type Data, type RecordBatch } from 'apache-arrow';
 import { allocate, promote, type DType } from './dtypes.ts';
 import { view, type Strided } from './strided.ts';
+import { boolAt } from '../column-values.ts';
 
 /** The array dtype of one Arrow column type, or null when it is not numeric (text, dates, lists...). */
 export function columnDType(type: DataType): DType | null {
@@ -69,11 +70,10 @@ function copyColumn(data: Data, out: { [i: number]: number | bigint }, row0: num
       continue;
     }
     let v: number | bigint;
-    if (bool) {
-      const bit = off + i;
-      v = (values[bit >> 3]! as number) & (1 << (bit & 7)) ? 1 : 0;
-    } else if (half) v = halfToNumber(values[off + i] as number);
-    else v = values[off + i]!;
+    // The slice rule of kernels/column-values.ts: values[i] for numbers, bit offset + i for booleans.
+    if (bool) v = boolAt(data, i);
+    else if (half) v = halfToNumber(values[i] as number);
+    else v = values[i]!;
     if (typeof v === 'bigint') {
       if (v > INT64_MAX) throw new RangeError(`toArray: column '${name}' holds ${v} at row ${i + row0} of partition ${partition}, beyond int64; pass {dtype: 'float64'}`);
       out[at] = big ? v : Number(v);
