@@ -7,6 +7,8 @@ import * as assert from 'uvu/assert';
 import { Bool, type Data, DateDay, TimestampMillisecond, Dictionary, Float64, Int32, Int64, RecordBatch, Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import { sortIndices } from '../../src/kernels/sort.ts';
 import { batchToChunk } from '../../src/kernels/array/from-arrow.ts';
+import { concatData } from '../../src/kernels/concat.ts';
+import { takeData } from '../../src/kernels/take.ts';
 import { filterRows } from '../../src/io/parquet/row-filter.ts';
 import type { Term, TermValue } from '../../src/io/parquet/filters.ts';
 
@@ -104,5 +106,18 @@ test("batchToChunk keeps an integer dtype on a sliced column without nulls (int3
   const c64 = batchToChunk(alone('x', i64), ['x'], 'int64', 0);
   assert.equal(Array.from(c64.data as BigInt64Array), [11n, 12n, 2n ** 60n]);
 });
+
+// The kernels that already read by the slice rule (grep of src/kernels and src/io for offset reads), kept so.
+for (const name of names) {
+  test(`takeData and concatData read sliced ${name} columns' own rows`, () => {
+    const [a, b, c, one] = slices(name).map((s) => s.batch);
+    const col = (x: RecordBatch) => x.data.children[0]!;
+    const got = (d: Data) => Array.from({ length: d.length }, (_, i) => makeVector(d).get(i));
+    const rev = (x: RecordBatch) => Int32Array.from({ length: x.numRows }, (_, i) => x.numRows - 1 - i);
+    assert.equal(got(takeData(col(a!), rev(a!))), rowsOf(a!).reverse(), `${name} take`);
+    assert.equal(got(concatData(col(a!).type, [col(a!), col(c!), col(one!)])), [...rowsOf(a!), ...rowsOf(c!), ...rowsOf(one!)], `${name} concat`);
+    assert.equal(got(concatData(col(b!).type, [col(b!)])), rowsOf(b!), `${name} concat of one`);
+  });
+}
 
 test.run();
