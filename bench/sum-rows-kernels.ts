@@ -145,8 +145,14 @@ if (isMainThread) {
   const slack = 65536 * 2; // prefetch touches past the chunk's end: the real memory has its slots' tail there
   const accBytes = Math.ceil((cols * 8) / 65536) * 65536;
   const pages = Math.ceil((chunkBytes + slack + accBytes) / 65536);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-  const exp = new WebAssembly.Instance(new WebAssembly.Module(moduleOf(moduleFns, 1, [], { sharedMaximum: 65536 })), { m: { memory } }).exports as Record<string, Fn>;
+  // the lib has no DOM/WebAssembly types: the few constructors used, typed here
+  const wasm = (globalThis as unknown as { WebAssembly: {
+    Memory: new (d: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBufferLike };
+    Module: new (bytes: Uint8Array) => object;
+    Instance: new (m: object, imports: object) => { exports: unknown };
+  } }).WebAssembly;
+  const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+  const exp = new wasm.Instance(new wasm.Module(moduleOf(moduleFns, 1, [], { sharedMaximum: 65536 })), { m: { memory } }).exports as Record<string, Fn>;
   const buf = memory.buffer as SharedArrayBuffer;
   const chunk = new Float64Array(buf, 0, rows * cols);
   let s = 12345 + w;
