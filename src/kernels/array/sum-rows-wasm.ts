@@ -19,64 +19,49 @@ const f64store = (offset = 0): number[] => [0x39, 3, ...uleb(offset)];
  * add8(acc, src, stride, n, groups): for each of `groups` groups of eight rows, the g-th starting at byte
  * src + g * 8 * stride (rows `stride` bytes apart), acc[j] += ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
  * for j < n: pairs of columns by f64x2, an odd last column by f64.
- * add16(acc, src, stride, n, pairs): the same for 2 * `pairs` groups, two groups per pass over acc: acc[j] is
- * loaded once, the first group's tree added, then the second's, and stored once: the same additions in the
- * same order as add8 over those groups, so the same bits, with half the passes over acc (bench/sum-rows-kernels.ts).
- * The second group's rows are its own base pointer plus the same seven k * stride: one more register, not seven.
  */
-function addGroups(name: string, perPass: 1 | 2): ModuleFunction {
-  const ACC = 0, SRC = 1, STRIDE = 2, N = 3, PASSES = 4;
-  // locals: p (group 0's row 0 at the current columns), a (acc), end (acc end of the pairs), s1..s7 (k * stride),
-  // g (passes left), q (group 1's row 0)
-  const P = 5, A = 6, END_A = 7, S = [-1, 8, 9, 10, 11, 12, 13, 14], G = 15, Q = 16;
-  const bases = perPass === 1 ? [P] : [P, Q];
-  const rowsSum = (base: number, ld: (o?: number) => number[], add: number[]): number[] => {
-    const row = (k: number): number[] => (k === 0 ? [...get(base), ...ld()] : [...get(base), ...get(S[k]!), ...I32_ADD, ...ld()]);
+function add8(): ModuleFunction {
+  const ACC = 0, SRC = 1, STRIDE = 2, N = 3, GROUPS = 4;
+  // locals: p (row 0 of the current columns), a (acc), end (acc end of the pairs), s1..s7 (k * stride), g
+  const P = 5, A = 6, END_A = 7, S = [-1, 8, 9, 10, 11, 12, 13, 14], G = 15;
+  const rowsSum = (ld: (o?: number) => number[], add: number[]): number[] => {
+    const row = (k: number): number[] => (k === 0 ? [...get(P), ...ld()] : [...get(P), ...get(S[k]!), ...I32_ADD, ...ld()]);
     return [
       ...row(0), ...row(1), ...add, ...row(2), ...row(3), ...add, ...add,
       ...row(4), ...row(5), ...add, ...row(6), ...row(7), ...add, ...add,
       ...add,
     ];
   };
-  // acc, then each group's tree added in turn (left to right: (acc + t0) + t1)
-  const column = (ld: (o?: number) => number[], st: (o?: number) => number[], add: number[]): number[] => [
-    ...get(A), ...get(A), ...ld(), ...bases.flatMap((b) => [...rowsSum(b, ld, add), ...add]), ...st(),
-  ];
-  // the next group's row 0 from `from`: from + 7 * stride + stride
-  const nextGroup = (from: number): number[] => [...get(from), ...get(S[7]!), ...I32_ADD, ...get(STRIDE), ...I32_ADD];
   const code = [
     // s_k = k * stride
     ...get(STRIDE), ...set(S[1]!),
     ...[2, 3, 4, 5, 6, 7].flatMap((k) => [...get(S[k - 1]!), ...get(STRIDE), ...I32_ADD, ...set(S[k]!)]),
     // end of the pairs: acc + (n & ~1) * 8
     ...get(ACC), ...get(N), ...i32c(-2), 0x71 /* i32.and */, ...i32c(3), 0x74 /* i32.shl */, ...I32_ADD, ...set(END_A),
-    ...get(PASSES), ...set(G),
+    ...get(GROUPS), ...set(G),
     BLOCK, VOID, LOOP, VOID,
     ...get(G), ...I32_EQZ, BR_IF, 1,
     ...get(SRC), ...set(P), ...get(ACC), ...set(A),
-    ...(perPass === 2 ? [...nextGroup(P), ...set(Q)] : []),
     BLOCK, VOID, LOOP, VOID,
     ...get(A), ...get(END_A), ...I32_GE_U, BR_IF, 1,
-    ...column(load, store, op.add),
-    ...[A, ...bases].flatMap((l) => [...get(l), ...i32c(16), ...I32_ADD, ...set(l)]),
+    ...get(A), ...get(A), ...load(0), ...rowsSum(load, op.add), ...op.add, ...store(0),
+    ...get(A), ...i32c(16), ...I32_ADD, ...set(A),
+    ...get(P), ...i32c(16), ...I32_ADD, ...set(P),
     BR, 0, END, END,
     // an odd last column
     ...get(N), ...i32c(1), 0x71 /* i32.and */, 0x04 /* if */, VOID,
-    ...column(f64load, f64store, F64_ADD),
+    ...get(A), ...get(A), ...f64load(), ...rowsSum(f64load, F64_ADD), ...F64_ADD, ...f64store(),
     END,
-    // next pass: src += perPass * 8 * stride
-    ...get(SRC), ...set(P),
-    ...Array.from({ length: perPass }, () => [...nextGroup(P), ...set(P)]).flat(),
-    ...get(P), ...set(SRC),
+    // next group: src += 8 * stride
+    ...get(SRC), ...get(S[7]!), ...I32_ADD, ...get(STRIDE), ...I32_ADD, ...set(SRC),
     ...get(G), ...i32c(1), ...I32_SUB, ...set(G),
     BR, 0, END, END,
     END,
   ];
-  return { name, params: [I32, I32, I32, I32, I32], results: [], body: funcBody([[perPass === 1 ? 11 : 12, I32]], code) };
+  return { name: 'add8', params: [I32, I32, I32, I32, I32], results: [], body: funcBody([[11, I32]], code) };
 }
 
-type AddGroups = (acc: number, src: number, stride: number, n: number, passes: number) => void;
-interface Kernels { add8: AddGroups; add16: AddGroups }
+type Add8 = (acc: number, src: number, stride: number, n: number, groups: number) => void;
 
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
@@ -92,7 +77,7 @@ function compiled(): object | null {
   if (compiledModule === undefined) {
     try {
       const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-      compiledModule = wasm ? new wasm.Module(moduleOf([addGroups('add8', 1), addGroups('add16', 2)], 1, [], { sharedMaximum: 65536 })) : null;
+      compiledModule = wasm ? new wasm.Module(moduleOf([add8()], 1, [], { sharedMaximum: 65536 })) : null;
     } catch {
       compiledModule = null;
     }
@@ -101,14 +86,14 @@ function compiled(): object | null {
 }
 
 /** One instance per memory object (a memory received in a task message is a new object: a few microseconds). */
-const instances = new WeakMap<object, Kernels>();
+const instances = new WeakMap<object, Add8>();
 
-function kernelFor(memory: object): Kernels | null {
+function kernelFor(memory: object): Add8 | null {
   let k = instances.get(memory);
   if (k === undefined) {
     try {
       const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly!;
-      k = new wasm.Instance(compiled()!, { m: { memory } }).exports as unknown as Kernels;
+      k = new wasm.Instance(compiled()!, { m: { memory } }).exports.add8 as Add8;
     } catch {
       return null;
     }
@@ -147,10 +132,7 @@ export function addRowGroupsWasm(acc: Float64Array, d: Float64Array, offset: num
     for (let j0 = 0; j0 < cols; j0 += width) {
       const n = Math.min(width, cols - j0);
       for (let j = 0; j < n; j++) tile[j] = acc[j0 + j]!;
-      // two groups per pass, then an odd last group alone
-      const src = base + j0 * 8, stride = cols * 8, pairs = groups >> 1;
-      if (pairs > 0) add.add16(at, src, stride, n, pairs);
-      if (groups & 1) add.add8(at, src + (groups - 1) * 8 * stride, stride, n, 1);
+      add(at, base + j0 * 8, cols * 8, n, groups);
       for (let j = 0; j < n; j++) acc[j0 + j] = tile[j]!;
     }
   } finally {
