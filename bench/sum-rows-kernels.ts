@@ -3,6 +3,10 @@
 // case (d) chunks) in its own shared memory. The variants run alternately, all threads on the same variant at
 // the same time (a barrier), so a neighbour's load on this shared box falls on every variant alike.
 // Reports median thread-CPU ms per chunk per variant per thread count, and checks each variant's bits against add8's.
+// Found 2026-12-03 on the shared 2-core box (load 6-9): column tiles (512/1024 columns down all rows),
+// software prefetch (an i32 load 1-4 KiB ahead per row stream), 4 groups per pass and unroll 4 all cost
+// 8-70% more thread CPU; two groups per pass (2g shared) measured -4..-13% CPU with 2 threads over six runs
+// and +11% in a seventh: inside the noise, not shipped (commit 769add2 has it in sum-rows-wasm.ts).
 // usage: node --import tsx bench/sum-rows-kernels.ts [--only 'unroll4,2g shared'] [--threads 2] [--rounds 7] [--calls 3] [--rows 2500] [--cols 5000]
 
 import { readFileSync } from 'node:fs';
