@@ -53,6 +53,8 @@ test('sum over leading rows in a WebAssembly memory: the exact bits of the docum
   const cases: Array<[number, number, number]> = [
     [8, 2, 3], [8, 3, 5], [16, 5, 1], [17, 7, 2], [7, 4, 0], [1, 9, 4], [9, 2, 1], [24, 1001, 13],
     [16, width - 1, 0], [16, width, 7], [9, width + 1, 3], [8, 2 * width + 3, 11],
+    // two groups per pass (add16) then an odd last group alone (add8): even and odd group counts, a ragged tail
+    [32, 3, 2], [40, 5, 9], [48, 2, 0], [61, 1031, 6], [24, width + 1, 5], [40, width - 1, 1],
   ];
   for (const [rows, cols, offset] of cases) {
     const want = naive(data, offset, rows, cols);
