@@ -81,7 +81,7 @@ export function olsPerGroup(keys: ArrayLike<unknown>, y: Float64Array, a: Float6
       cols.DepDelay![j] = a[r]!;
       cols.Distance![j] = b[r]!;
     });
-    const f = fit({ col: (c: string) => cols[c]!, numRows: idx.length } as never, { y: 'ArrDelay', x: ['DepDelay', 'Distance'] });
+    const f = fit({ col: (c: string) => cols[c]!, numbers: (c: string) => cols[c]!, numRows: idx.length } as never, { y: 'ArrDelay', x: ['DepDelay', 'Distance'] });
     out.push([k, Number(f.n), Number(f.intercept), Number(f.DepDelay), Number(f.Distance)]);
   }
   return sortQ3(out);
