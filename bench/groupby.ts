@@ -110,7 +110,7 @@ const polarsOls = (df: pl.DataFrame) =>
     .map((g) => {
       const col = (c: string) => Float64Array.from(g.getColumn(c).toArray() as Array<number | null>, (v) => (v === null ? NaN : v));
       const cols: Record<string, Float64Array> = { ArrDelay: col('ArrDelay'), DepDelay: col('DepDelay'), Distance: col('Distance') };
-      const fit = fitOls({ col: (c: string) => cols[c]!, numRows: g.height } as never, q3params);
+      const fit = fitOls({ col: (c: string) => cols[c]!, numbers: (c: string) => cols[c]!, numRows: g.height } as never, q3params);
       return { key: String(g.getColumn('Origin').get(0)), n: fit.n as number, b0: fit.intercept as number, b1: fit.DepDelay as number, b2: fit.Distance as number };
     })
     .filter((r) => r.n > 3);
