@@ -4,7 +4,7 @@
 // (normalizeBatch), so these tests call the kernels themselves. Oracle: apache-arrow's own vector.get(i).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Bool, type Data, DateDay, TimestampMillisecond, Dictionary, Float64, Int32, Int64, RecordBatch, Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
+import { Bool, type Data, DateDay, Float16, TimestampMillisecond, Dictionary, Float64, Int32, Int64, RecordBatch, Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import { sortIndices } from '../../src/kernels/sort.ts';
 import { batchToChunk } from '../../src/kernels/array/from-arrow.ts';
 import { concatData } from '../../src/kernels/concat.ts';
@@ -119,5 +119,19 @@ for (const name of names) {
     assert.equal(got(concatData(col(b!).type, [col(b!)])), rowsOf(b!), `${name} concat of one`);
   });
 }
+
+
+test('batchToChunk reads a sliced float16 column\'s own rows (half floats widened, nulls as NaN)', () => {
+  const halves = [0.5, null, -2, 65504, 1.5, null, -0.25, 3, 6.103515625e-5, 1024];
+  const d = vectorFromArray(halves, new Float16()).data[0]!;
+  for (const [how, data] of [['data.slice(2, 6)', d.slice(2, 6)], ['data.slice(1, 8).slice(3, 4)', d.slice(1, 8).slice(3, 4)], ['data.slice(9, 1)', d.slice(9, 1)]] as const) {
+    assert.ok(data.offset > 0, `${how}: the column should be sliced`);
+    const batch = alone('h', data);
+    const want = rowsOf(batch).map((v) => (v === null ? NaN : Number(v)));
+    assert.ok(want.every((v, i) => Number.isNaN(v) || v === halves[data.offset + i]), `${how}: the oracle reads the slice's rows`);
+    const c = batchToChunk(batch, ['h'], 'float64', 0);
+    assert.equal(Array.from({ length: batch.numRows }, (_, i) => Number(c.data[c.offset + i * c.stride[0]!])), want, how);
+  }
+});
 
 test.run();
