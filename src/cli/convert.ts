@@ -89,7 +89,7 @@ export async function convertCommand(argv: readonly string[], io: CommandIO): Pr
 async function whileCleaningUpOnSignals<T>(body: () => Promise<T>): Promise<T> {
   const signals = ['SIGINT', 'SIGTERM'] as const;
   const handler = (sig: NodeJS.Signals) => {
-    removeStagedOutputs();
+    for (const failure of removeStagedOutputs()) process.stderr.write(`tessera convert: ${failure}\n`);
     for (const s of signals) process.removeListener(s, handler);
     process.kill(process.pid, sig);
   };

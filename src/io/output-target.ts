@@ -74,7 +74,38 @@ export class StagedOutput {
     if (this.done) return;
     this.done = true;
     live.delete(this);
-    fs.rmSync(this.staging, { recursive: true, force: true });
+    // Writers may still be adding files (the worker threads of a cancelled write run until their next write
+    // fails). Renaming the directory away first makes every later write by path fail at once, so the tree
+    // stops growing; the new name is a staging name, so a tree that cannot be removed now is removed by the
+    // next write to this target once this process has ended.
+    let doomed = this.staging;
+    try {
+      const away = siblingName(this.target, 'tmp');
+      fs.renameSync(this.staging, away);
+      doomed = away;
+    } catch {
+      // already gone, or cannot be renamed: remove it where it is
+    }
+    removeTree(doomed);
+  }
+}
+
+/** Passes of removeTree before it gives up: each pass removes everything present when it reads a directory. */
+const REMOVE_PASSES = 50;
+
+/**
+ * `rm -r` that tolerates writers still adding files (the worker threads of a write that an error or a signal
+ * cancelled keep writing until their next write fails): a pass that finds a directory refilled after it
+ * emptied it (ENOTEMPTY) is repeated, a bounded number of times.
+ */
+function removeTree(dir: string): void {
+  for (let pass = 1; ; pass++) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || pass >= REMOVE_PASSES) throw e;
+    }
   }
 }
 
@@ -103,9 +134,21 @@ export function stageOutput(request: OutputRequest): StagedOutput {
   return new StagedOutput(request, target, staging);
 }
 
-/** Remove every staging directory of this process, synchronously (for SIGINT/SIGTERM handlers). */
-export function removeStagedOutputs(): void {
-  for (const s of [...live]) s.abort();
+/**
+ * Remove every staging directory of this process, synchronously (for SIGINT/SIGTERM handlers). Never throws:
+ * one that cannot be removed is named in the returned messages (and the next write to its target removes
+ * it, as a dead process's), and the others are still removed.
+ */
+export function removeStagedOutputs(): string[] {
+  const failures: string[] = [];
+  for (const s of [...live]) {
+    try {
+      s.abort();
+    } catch (e) {
+      failures.push(`could not remove the staging directory '${s.staging}': ${(e as Error).message}`);
+    }
+  }
+  return failures;
 }
 
 /** Run `body` in a staging output and commit what it returns; on any failure remove the staging directory. */
