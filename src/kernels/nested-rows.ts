@@ -50,35 +50,46 @@ function build(type: DataType, length: number, nullCount: number, bitmap: Uint8A
   return new ArrowData(type, 0, length, nullCount, [parts.offsets, parts.values, nullCount > 0 ? bitmap : undefined, undefined] as never, parts.children ?? []);
 }
 
-/** Rows `idx` of a Binary (or Utf8) column: offsets and bytes, like strings. */
-export function takeBytes(data: Data, idx: Int32Array, bitmap: Uint8Array | undefined, nullCount: number): Data {
-  const offs = data.valueOffsets as Int32Array;
-  const bytes = data.values as Uint8Array;
+/** Offsets of rows `idx` of a column with 32-bit offsets `offs` (Utf8, Binary, List): out[k + 1] - out[k] is row idx[k]'s length. */
+function gatherOffsets(offs: Int32Array, idx: Int32Array): Int32Array {
   const n = idx.length;
-  const outOffs = sharedArray(Int32Array, n + 1);
+  const out = sharedArray(Int32Array, n + 1);
   let total = 0;
   for (let k = 0; k < n; k++) {
     const i = idx[k]!;
     total += offs[i + 1]! - offs[i]!;
-    outOffs[k + 1] = total;
+    out[k + 1] = total;
   }
-  const out = sharedArray(Uint8Array, total);
-  for (let k = 0; k < n; k++) out.set(bytes.subarray(offs[idx[k]!]!, offs[idx[k]! + 1]!), outOffs[k]!);
-  return build(data.type, n, nullCount, bitmap, { offsets: outOffs, values: out });
+  return out;
+}
+
+/** Offsets and bytes of rows `idx` of a Utf8 or Binary column (the same layout). */
+export function gatherBytes(offs: Int32Array, bytes: Uint8Array, idx: Int32Array): { offsets: Int32Array; values: Uint8Array } {
+  const n = idx.length;
+  const offsets = gatherOffsets(offs, idx);
+  const values = sharedArray(Uint8Array, offsets[n]!);
+  for (let k = 0; k < n; k++) {
+    const i = idx[k]!;
+    const a = offs[i]!;
+    const b = offs[i + 1]!;
+    // Short values byte by byte: a subarray per row costs an allocation and dominates a gather of codes.
+    if (b - a > 32) values.set(bytes.subarray(a, b), offsets[k]!);
+    else for (let j = a, o = offsets[k]!; j < b; j++, o++) values[o] = bytes[j]!;
+  }
+  return { offsets, values };
+}
+
+/** Rows `idx` of a Binary column. */
+export function takeBytes(data: Data, idx: Int32Array, bitmap: Uint8Array | undefined, nullCount: number): Data {
+  return build(data.type, idx.length, nullCount, bitmap, gatherBytes(data.valueOffsets as Int32Array, data.values as Uint8Array, idx));
 }
 
 /** Rows `idx` of a List column: its offsets rebuilt, the child's rows gathered by `take` (any child type). */
 export function takeList(data: Data, idx: Int32Array, bitmap: Uint8Array | undefined, nullCount: number, take: (d: Data, idx: Int32Array) => Data): Data {
   const offs = data.valueOffsets as Int32Array;
   const n = idx.length;
-  const outOffs = sharedArray(Int32Array, n + 1);
-  let total = 0;
-  for (let k = 0; k < n; k++) {
-    const i = idx[k]!;
-    total += offs[i + 1]! - offs[i]!;
-    outOffs[k + 1] = total;
-  }
-  const childIdx = new Int32Array(total);
+  const outOffs = gatherOffsets(offs, idx);
+  const childIdx = new Int32Array(outOffs[n]!);
   for (let k = 0, c = 0; k < n; k++) for (let j = offs[idx[k]!]!, end = offs[idx[k]! + 1]!; j < end; j++) childIdx[c++] = j;
   return build(data.type, n, nullCount, bitmap, { offsets: outOffs, children: [take(data.children[0]!, childIdx)] });
 }

@@ -4,7 +4,7 @@
 import { type Data, type RecordBatch, Type, makeData } from 'apache-arrow';
 import { makeBatch, sharedArray, utf8Data } from './arrow-build.ts';
 import { validityOf } from './validity.ts';
-import { SUPPORTED_ROW_TYPES, checkRowTypes, takeBytes, takeList, takeStruct, unsupportedRowType } from './nested-rows.ts';
+import { SUPPORTED_ROW_TYPES, checkRowTypes, gatherBytes, takeBytes, takeList, takeStruct, unsupportedRowType } from './nested-rows.ts';
 
 /** Rows where `mask` is true and valid (null counts as false, as in SQL WHERE). */
 export function maskToIndices(mask: Data): Int32Array {
@@ -52,25 +52,8 @@ export function takeData(data: Data, idx: Int32Array): Data {
       return makeData({ type: data.type, length: n, nullCount, nullBitmap: bitmap, data: out } as any);
     }
     case Type.Utf8: {
-      const offs = data.valueOffsets as Int32Array;
-      const bytes = data.values as Uint8Array;
-      const outOffs = sharedArray(Int32Array, n + 1);
-      let total = 0;
-      for (let k = 0; k < n; k++) {
-        const i = idx[k]!;
-        total += offs[i + 1]! - offs[i]!;
-        outOffs[k + 1] = total;
-      }
-      const outBytes = sharedArray(Uint8Array, total);
-      for (let k = 0; k < n; k++) {
-        const i = idx[k]!;
-        const a = offs[i]!;
-        const b = offs[i + 1]!;
-        // Short strings byte by byte: a subarray per row costs an allocation and dominates a gather of codes.
-        if (b - a > 32) outBytes.set(bytes.subarray(a, b), outOffs[k]!);
-        else for (let j = a, o = outOffs[k]!; j < b; j++, o++) outBytes[o] = bytes[j]!;
-      }
-      return utf8Data(n, outOffs, outBytes, bitmap ?? null);
+      const { offsets, values } = gatherBytes(data.valueOffsets as Int32Array, data.values as Uint8Array, idx);
+      return utf8Data(n, offsets, values, bitmap ?? null);
     }
     case Type.Binary:
       return takeBytes(data, idx, bitmap, nullCount);
