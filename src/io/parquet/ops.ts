@@ -126,13 +126,8 @@ export function readAndReduce(first: unknown[], rest: unknown[]): Summary[] {
   return readPartition(plan, inPlace, (batch) => reduceChunk(batch, exprs, needs));
 }
 
-/**
- * count/sum/mean/min/max of plain numeric columns decoded straight from page bytes (direct-reduce.ts),
- * without parquet-wasm; null when the partition does not qualify or a page needs parquet-wasm after all.
- */
-function tryReduceDirect(plan: ParquetReadPlan, exprs: readonly ColExpr[], needs: readonly Needs[]): Summary[] | null {
-  if (plan.filter.length > 0 || plan.read.length === 0) return null;
-  const where = `Parquet file '${plan.path}' (row groups ${plan.rowGroups.join(', ')})`;
+/** Open the partition's file and check it is still the file the plan was made from (closed again if not). */
+function openPinned(plan: ParquetReadPlan, where: string): number {
   let fd: number;
   try {
     fd = fs.openSync(plan.path, 'r');
@@ -141,6 +136,22 @@ function tryReduceDirect(plan: ParquetReadPlan, exprs: readonly ColExpr[], needs
   }
   try {
     checkPin(plan.path, plan, { label: where, reader: 'readParquet', fail: (m) => new ParquetFileError(m) }, fd);
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/**
+ * count/sum/mean/min/max of plain numeric columns decoded straight from page bytes (direct-reduce.ts),
+ * without parquet-wasm; null when the partition does not qualify or a page needs parquet-wasm after all.
+ */
+function tryReduceDirect(plan: ParquetReadPlan, exprs: readonly ColExpr[], needs: readonly Needs[]): Summary[] | null {
+  if (plan.filter.length > 0 || plan.read.length === 0) return null;
+  const where = `Parquet file '${plan.path}' (row groups ${plan.rowGroups.join(', ')})`;
+  const fd = openPinned(plan, where);
+  try {
     const footer = footerOf(fd, plan);
     const columns = planDirect(plan, schemaOf(plan.schema), footer, exprs, needs);
     if (!columns) return null;
@@ -165,14 +176,8 @@ function readPartition<T>(plan: ParquetReadPlan, inPlace: boolean, use: (batch: 
   const out = schemaOf(plan.schema);
   let fileBatch: RecordBatch | null = null;
   let release = (): void => {};
-  let fd: number;
+  const fd = openPinned(plan, where);
   try {
-    fd = fs.openSync(plan.path, 'r');
-  } catch (e) {
-    throw new ParquetFileError(`cannot read ${where}: ${(e as Error).message}`);
-  }
-  try {
-    checkPin(plan.path, plan, { label: where, reader: 'readParquet', fail: (m) => new ParquetFileError(m) }, fd);
     if (plan.read.length > 0) {
       let decoded: Decoded;
       try {
