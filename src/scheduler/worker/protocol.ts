@@ -26,7 +26,22 @@ export interface BatchRequest {
    */
   readonly started?: Int32Array;
   readonly reportStarts?: boolean;
+  /**
+   * Threads only: the batch's control word, shared with the caller: [state, thread id]. A thread holds a
+   * second batch queued behind the one it runs; the caller cancels a queued batch by moving its state from
+   * BATCH_QUEUED to BATCH_CANCELLED (the thread then skips it), and stops a running one by terminating the
+   * thread whose id the batch stored when it started.
+   */
+  readonly control?: Int32Array;
 }
+
+/** Indices into BatchRequest.control, and the states of its first word. */
+export const BATCH_STATE = 0;
+export const BATCH_THREAD = 1;
+export const BATCH_QUEUED = 0;
+export const BATCH_RUNNING = 1;
+export const BATCH_CANCELLED = 2;
+export const BATCH_DONE = 3;
 
 /** A worker process's message: a batch's results, or (when asked) the start of one of its tasks. */
 export type ProcessMessage = { readonly id: number; readonly results: TaskResult[] } | { readonly id: number; readonly started: number };
