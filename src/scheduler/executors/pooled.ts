@@ -26,6 +26,8 @@ export interface WorkerPool {
   readonly size: number;
   /** True once close() was called: a rejection then means "closed", not "died". */
   readonly closed: boolean;
+  /** True when its workers share memory with this thread, so copies of one batch can share its tasks (BatchRequest.claims). */
+  readonly sharesTasks?: boolean;
   send(req: BatchRequest, control: BatchControl): Promise<TaskResult[]>;
   /** One more (secede) or one fewer (rejoin) batch may run at once: a running task waits for nested work. */
   secede(): void;
@@ -90,9 +92,18 @@ export class PooledExecutor implements Executor {
     private readonly options: PooledOptions,
   ) {}
 
-  /** Two batches per worker in flight: one running, one waiting, so no worker idles during a round trip. */
+  /**
+   * Two batches per worker in flight: one running, one waiting, so no worker idles during a round trip.
+   * Slow tasks shared by copies of one batch (dispatchShared): four per worker, so that a wave of them goes out
+   * as one batch instead of two, with a round trip between.
+   */
   get concurrency(): number {
-    return this.pool.size * this.chunk() * 2;
+    return this.pool.size * this.chunk() * (this.sharing() ? 4 : 2);
+  }
+
+  /** Slow tasks handed over together are shared by copies of one batch (automatic chunksize on threads only). */
+  private sharing(): boolean {
+    return this.pool.sharesTasks === true && this.options.chunksize === null && this.chunk() === 1;
   }
 
   get numWorkers(): number {
@@ -159,6 +170,7 @@ export class PooledExecutor implements Executor {
     // Automatic: never more per batch than a fair share of all outstanding work, so that a burst of tasks
     // (or slow tasks after a run of tiny ones) is spread over every worker. The share counts tasks still
     // in flight too; counting only this flush would halve batches on every round trip.
+    if (items.length > 1 && this.sharing()) return this.dispatchShared(items);
     const share = Math.ceil((items.length + this.inFlight) / this.pool.size);
     const size = Math.max(1, Math.min(this.chunk(), share));
     const n = Math.ceil(items.length / size);
@@ -172,7 +184,8 @@ export class PooledExecutor implements Executor {
     }
   }
 
-  private dispatch(items: Pending[]): void {
+  /** The tasks encoded for the wire; a task whose args cannot be encoded is rejected and left out. */
+  private encode(items: Pending[]): { sent: Pending[]; tasks: WireTask[] } {
     const sent: Pending[] = [];
     const tasks: WireTask[] = [];
     for (const p of items) {
@@ -186,6 +199,123 @@ export class PooledExecutor implements Executor {
         p.reject(err);
       }
     }
+    return { sent, tasks };
+  }
+
+  /**
+   * Slow tasks handed over together go out as one batch of which every worker (up to one per task) gets a
+   * copy: each copy takes the next task no other copy has taken (a shared counter) until none is left. A
+   * worker that finishes early takes more, as with one task per batch, but without a round trip through this
+   * thread per task: while the workers keep every core busy, each round trip took 0.3-2 ms of a worker's core
+   * (the worker that posts its result is the one this thread preempts), and the cache misses of this thread's
+   * work among the workers' streams made it slow. A copy answers with the results of the tasks it took, when
+   * none is left. A copy that dies or is stopped loses the results it held: those tasks go again (uncounted),
+   * and only the task it was running counts as dying or timing out.
+   */
+  private dispatchShared(items: Pending[]): void {
+    const { sent, tasks } = this.encode(items);
+    if (sent.length === 0) return;
+    const n = sent.length;
+    this.inFlight += n;
+    const ctx = sent[0]!.ctx ?? NO_CONTEXT;
+    // claims[0]: the next task to take; claims[1 + i]: the number + 1 of the copy that took task i
+    const claims = new Int32Array(new SharedArrayBuffer(4 * (n + 1)));
+    const answered = new Uint8Array(n);
+    const copies = Math.min(n, this.pool.size);
+    const controls: AbortController[] = [];
+    const onRunAbort = (): void => {
+      for (const c of controls) c.abort(ctx.signal.reason);
+    };
+    ctx.signal.addEventListener('abort', onRunAbort, { once: true });
+    /** Why each copy that did not answer failed: its abort reason (and the task that timed out), or its death. */
+    const failures = new Map<number, { aborted: boolean; reason: unknown; timedOut: Pending | null }>();
+    let open = copies;
+    const finish = (): void => {
+      if (--open > 0) return;
+      ctx.signal.removeEventListener('abort', onRunAbort);
+      this.settleShared(sent, answered, claims, failures);
+    };
+    const limit = ctx.taskTimeoutMs;
+    for (let c = 0; c < copies; c++) {
+      const control = new AbortController();
+      controls.push(control);
+      let timer: NodeJS.Timeout | undefined;
+      let timedOut: Pending | null = null;
+      const onTaskStart =
+        limit === null
+          ? undefined
+          : (index: number): void => {
+              clearTimeout(timer);
+              const p = sent[index]!;
+              timer = setTimeout(() => {
+                timedOut = p;
+                control.abort(TimeoutError.ofTask(p.task, limit, this.name));
+              }, limit);
+            };
+      const req: BatchRequest = { mode: this.mode, modules: this.options.modules, tasks, run: runIdOf(ctx), claims, copy: c };
+      this.pool.send(req, { signal: control.signal, onTaskStart }).then(
+        (results) => {
+          clearTimeout(timer);
+          for (const r of results) {
+            const i = r.index!;
+            answered[i] = 1;
+            this.inFlight -= 1;
+            this.answer(sent[i]!, r);
+          }
+          this.noteTimes(results);
+          finish();
+        },
+        (err) => {
+          clearTimeout(timer);
+          failures.set(c, control.signal.aborted ? { aborted: true, reason: control.signal.reason, timedOut } : { aborted: false, reason: err, timedOut: null });
+          finish();
+        },
+      );
+    }
+  }
+
+  /**
+   * Every copy of a shared batch has ended. Tasks nobody answered were held by a copy that failed: the one it
+   * was running (the last it took) timed out or died with it, and is treated as such; the ones it had finished,
+   * and any that no copy took, go again.
+   */
+  private settleShared(sent: Pending[], answered: Uint8Array, claims: Int32Array, failures: Map<number, { aborted: boolean; reason: unknown; timedOut: Pending | null }>): void {
+    const lastTaken = new Map<number, number>();
+    const again: Pending[] = [];
+    for (let i = 0; i < sent.length; i++) {
+      if (answered[i]) continue;
+      const copy = Atomics.load(claims, 1 + i) - 1;
+      if (copy >= 0 && failures.has(copy)) lastTaken.set(copy, Math.max(lastTaken.get(copy) ?? -1, i));
+    }
+    for (let i = 0; i < sent.length; i++) {
+      if (answered[i]) continue;
+      const p = sent[i]!;
+      const copy = Atomics.load(claims, 1 + i) - 1;
+      const failure = copy >= 0 ? failures.get(copy) : undefined;
+      if (!failure || lastTaken.get(copy) !== i) {
+        again.push(p);
+        continue;
+      }
+      if (failure.aborted) this.onAbort([p], failure.reason, failure.timedOut);
+      else this.onDeath([p], failure.reason);
+    }
+    if (again.length === 0) return;
+    this.inFlight -= again.length;
+    const ctx = again[0]!.ctx;
+    if (ctx?.signal.aborted) {
+      for (const p of again) p.reject(ctx.signal.reason);
+      return;
+    }
+    if (this.pool.closed) {
+      const e = new PoolClosedError(this.pool.kind);
+      for (const p of again) p.reject(e);
+      return;
+    }
+    for (const p of again) this.dispatch([p]);
+  }
+
+  private dispatch(items: Pending[]): void {
+    const { sent, tasks } = this.encode(items);
     if (sent.length === 0) return;
     this.inFlight += sent.length;
     const ctx = sent[0]!.ctx ?? NO_CONTEXT;
@@ -243,23 +373,29 @@ export class PooledExecutor implements Executor {
 
   private settle(items: Pending[], results: TaskResult[]): void {
     this.inFlight -= items.length;
-    let ms = 0;
-    for (let i = 0; i < items.length; i++) {
-      const r = results[i]!;
-      ms += r.ms;
-      if (r.warnings) for (const w of r.warnings) process.emitWarning(w.message, { type: w.type, code: w.code });
-      if (r.ok) {
-        try {
-          items[i]!.resolve(fromWire(r.value));
-        } catch (err) {
-          items[i]!.reject(err);
-        }
-      } else {
-        items[i]!.reject(deserializeError(r.error));
-      }
-    }
-    const per = ms / items.length;
+    for (let i = 0; i < items.length; i++) this.answer(items[i]!, results[i]!);
+    this.noteTimes(results);
+  }
+
+  /** A batch's mean worker time per task feeds the automatic chunksize. */
+  private noteTimes(results: readonly TaskResult[]): void {
+    if (results.length === 0) return;
+    const per = results.reduce((ms, r) => ms + r.ms, 0) / results.length;
     this.avgMs = Number.isNaN(this.avgMs) ? per : 0.8 * this.avgMs + 0.2 * per;
+  }
+
+  /** One task's result reaches its caller. */
+  private answer(p: Pending, r: TaskResult): void {
+    if (r.warnings) for (const w of r.warnings) process.emitWarning(w.message, { type: w.type, code: w.code });
+    if (r.ok) {
+      try {
+        p.resolve(fromWire(r.value));
+      } catch (err) {
+        p.reject(err);
+      }
+    } else {
+      p.reject(deserializeError(r.error));
+    }
   }
 
   private onDeath(items: Pending[], err: unknown): void {

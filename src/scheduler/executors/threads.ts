@@ -52,6 +52,7 @@ function freeSlotsOnExit(worker: Worker): void {
 
 export class ThreadPool implements WorkerPool {
   readonly kind = 'thread';
+  readonly sharesTasks = true;
   private readonly piscina: Piscina;
   /**
    * Threads for tasks that wait for nested work, started on demand and stopped after 10 s idle. A pool of

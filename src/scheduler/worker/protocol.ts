@@ -33,6 +33,13 @@ export interface BatchRequest {
    * thread whose id the batch stored when it started.
    */
   readonly control?: Int32Array;
+  /**
+   * Threads only: the tasks are shared by several copies of this batch, one per thread (pooled.ts
+   * dispatchShared). claims[0] is the next task to take; each copy takes tasks until none is left and stores
+   * its `copy` number + 1 at claims[1 + i] when it takes task i. Results then carry the task's index.
+   */
+  readonly claims?: Int32Array;
+  readonly copy?: number;
 }
 
 /** Indices into BatchRequest.control, and the states of its first word. */
@@ -56,4 +63,9 @@ export interface SerializedWarning {
 export type TaskResult = (
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly error: SerializedError }
-) & { readonly ms: number; readonly warnings?: readonly SerializedWarning[] };
+) & {
+  readonly ms: number;
+  readonly warnings?: readonly SerializedWarning[];
+  /** The task's index in the batch, for a copy of a shared batch (BatchRequest.claims). */
+  readonly index?: number;
+};

@@ -38,7 +38,10 @@ function loadModule(m: string): Promise<unknown> {
   return p;
 }
 
-/** Run the batch's tasks in order; `onTaskStart(i)` is told before task i begins (for the caller's time limits). */
+/**
+ * Run the batch's tasks in order, or for a copy of a shared batch (req.claims) the tasks no other copy has
+ * taken yet, one at a time; `onTaskStart(i)` is told before task i begins (for the caller's time limits).
+ */
 export async function runBatch(req: BatchRequest, onTaskStart?: (index: number) => void): Promise<TaskResult[]> {
   const results: TaskResult[] = [];
   let modulesError: unknown = null;
@@ -48,7 +51,11 @@ export async function runBatch(req: BatchRequest, onTaskStart?: (index: number) 
   } catch (err) {
     modulesError = err;
   }
-  for (let i = 0; i < req.tasks.length; i++) {
+  const claims = req.claims;
+  for (let next = 0; ; next++) {
+    const i = claims ? Atomics.add(claims, 0, 1) : next;
+    if (i >= req.tasks.length) break;
+    if (claims) Atomics.store(claims, 1 + i, (req.copy ?? 0) + 1);
     const { task, inputs } = req.tasks[i]!;
     onTaskStart?.(i);
     const t0 = performance.now();
@@ -68,9 +75,9 @@ export async function runBatch(req: BatchRequest, onTaskStart?: (index: number) 
       }
       if (value instanceof Promise) value = await value;
       handedOn += arrowBytes(value);
-      results.push({ ok: true, value: toWire(value, req.mode), ms: performance.now() - t0, warnings: takeWarnings() });
+      results.push({ ok: true, value: toWire(value, req.mode), ms: performance.now() - t0, warnings: takeWarnings(), ...(claims ? { index: i } : {}) });
     } catch (err) {
-      results.push({ ok: false, error: serializeError(err), ms: performance.now() - t0, warnings: takeWarnings() });
+      results.push({ ok: false, error: serializeError(err), ms: performance.now() - t0, warnings: takeWarnings(), ...(claims ? { index: i } : {}) });
     }
     // Only after tasks long enough to have built partitions: keeps tiny tasks free of the rss read.
     if (performance.now() - t0 > 0.5) collectIfGrown();
