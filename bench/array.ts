@@ -2,8 +2,9 @@
 // (a) mean(exp(x) + 3 sin(x)) over 2e8 float64, (b) x.T @ x for 20000 x 2000 in row chunks then Cholesky,
 // (c) random normal of 1e8 values (summed), (d) sum(axis=0) of 20000 x 5000. Every contender's answer is
 // checked before its time counts; medians of --repeat runs; prints a markdown section for bench/RESULTS.md.
-// usage: node --import tsx bench/array.ts [--size small|full] [--repeat 3] [--workers N] [--case abcd]
-// (--case runs only the listed cases, e.g. --case b)
+// usage: node --import tsx bench/array.ts [--size small|full] [--repeat 3] [--rounds 1] [--workers N] [--case abcd]
+// (--case runs only the listed cases, e.g. --case b; --rounds R times tessera, NumPy and dask in turn R times
+// and pools their runs, so that a slow spell of this shared machine falls on every contender)
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,6 +19,8 @@ const arg = (name: string): string | undefined => {
 const size = arg('size') ?? 'small';
 if (size !== 'small' && size !== 'full') throw new Error(`--size must be small or full, got ${size}`);
 const repeat = Number(arg('repeat') ?? 3);
+const rounds = Number(arg('rounds') ?? 1);
+if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds must be a positive integer, got ${arg('rounds')}`);
 const workers = arg('workers') ? Number(arg('workers')) : undefined;
 const cases = arg('case') ?? 'abcd';
 if (!/^[abcd]+$/.test(cases)) throw new Error(`--case takes letters of abcd (the cases to run), got ${cases}`);
@@ -159,43 +162,59 @@ const g = random.generator(1);
 const rows: Row[] = [];
 const peers = (key: keyof typeof peer) => ({ numpy: hasNumpy ? python(peer[key]('np'), true) : null, dask: hasDask ? python(peer[key]('da'), false) : null });
 
+/** `rounds` turns of tessera, NumPy, dask; each contender's runs pooled (a contender that failed once counts as failed), its last answer kept. */
+async function interleaved(key: keyof typeof peer, timeOurs: () => Promise<PeerResult>): Promise<Row['results']> {
+  const pooled: Row['results'] = { tessera: null, numpy: null, dask: null };
+  const add = (who: keyof Row['results'], r: PeerResult | null, first: boolean): void => {
+    const had = pooled[who];
+    pooled[who] = r === null || (!first && had === null) ? null : { seconds: [...(had?.seconds ?? []), ...r.seconds], answer: r.answer };
+  };
+  for (let round = 0; round < rounds; round++) {
+    add('tessera', await timeOurs(), round === 0);
+    const p = peers(key);
+    add('numpy', p.numpy, round === 0);
+    add('dask', p.dask, round === 0);
+  }
+  return pooled;
+}
+
 if (runs('a')) {
   const x = await persisted(g.uniform(SIZES.a, { chunks: CHUNK }));
-  const tessera = await timeTessera(() => x.exp().add(x.sin().mul(3)).mean().compute(opts), first);
-  rows.push({ name: `(a) mean(exp(x) + 3 sin(x)), ${SIZES.a} values`, results: { tessera, ...peers('a') }, check: checks.a });
+  const results = await interleaved('a', () => timeTessera(() => x.exp().add(x.sin().mul(3)).mean().compute(opts), first));
+  rows.push({ name: `(a) mean(exp(x) + 3 sin(x)), ${SIZES.a} values`, results, check: checks.a });
 }
 if (runs('b')) {
   const x = await persisted(g.uniform([SIZES.bRows, SIZES.bCols], { chunks: [B_CHUNK, SIZES.bCols] }));
   const gram = x.T.matmul(x);
   // one graph: the Gram tree feeds both outputs
-  const tessera = await timeTessera(() => compute(gram, array.linalg.cholesky(gram), opts), ([gv, lv]) => {
+  const results = await interleaved('b', () => timeTessera(() => compute(gram, array.linalg.cholesky(gram), opts), ([gv, lv]) => {
     const G = gv.data as Float64Array;
     let trace = 0;
     for (let i = 0; i < SIZES.bCols; i++) trace += G[i * SIZES.bCols + i]!;
     return [trace, reconstructionError(G, lv.data as Float64Array, SIZES.bCols)];
-  });
-  rows.push({ name: `(b) x.T @ x then Cholesky, ${SIZES.bRows} x ${SIZES.bCols} in ${Math.ceil(SIZES.bRows / B_CHUNK)} row chunks`, results: { tessera, ...peers('b') }, check: checks.b });
+  }));
+  rows.push({ name: `(b) x.T @ x then Cholesky, ${SIZES.bRows} x ${SIZES.bCols} in ${Math.ceil(SIZES.bRows / B_CHUNK)} row chunks`, results, check: checks.b });
 }
 if (runs('c')) {
-  const tessera = await timeTessera(() => g.normal(SIZES.c, { chunks: CHUNK }).sum().compute(opts), (v) => [...first(v), SIZES.c]);
-  rows.push({ name: `(c) random normal, ${SIZES.c} values (summed)`, results: { tessera, ...peers('c') }, check: checks.c });
+  const results = await interleaved('c', () => timeTessera(() => g.normal(SIZES.c, { chunks: CHUNK }).sum().compute(opts), (v) => [...first(v), SIZES.c]));
+  rows.push({ name: `(c) random normal, ${SIZES.c} values (summed)`, results, check: checks.c });
 }
 if (runs('d')) {
   const x = await persisted(g.uniform([SIZES.dRows, SIZES.dCols], { chunks: [D_CHUNK, SIZES.dCols] }));
-  const tessera = await timeTessera(() => x.sum({ axis: 0 }).compute(opts), (v) => {
+  const results = await interleaved('d', () => timeTessera(() => x.sum({ axis: 0 }).compute(opts), (v) => {
     const s = v.data as Float64Array;
     return [s.reduce((p, q) => p + q, 0), s.length];
-  });
-  rows.push({ name: `(d) sum(axis=0), ${SIZES.dRows} x ${SIZES.dCols} in 8 row chunks`, results: { tessera, ...peers('d') }, check: checks.d });
+  }));
+  rows.push({ name: `(d) sum(axis=0), ${SIZES.dRows} x ${SIZES.dCols} in 8 row chunks`, results, check: checks.d });
 }
 await closeExecutors();
 
 const fmt = (r: PeerResult | null): string => (r === null ? 'skipped' : `${median(r.seconds).toFixed(3)} s`);
 const ratio = (t: PeerResult | null, p: PeerResult | null): string => (t === null || p === null ? '' : `${(median(t.seconds) / median(p.seconds)).toFixed(2)}x`);
 let failed = false;
-console.log(`\n## Arrays (issue 14) — \`node --import tsx bench/array.ts --size ${size} --repeat ${repeat}${cases === 'abcd' ? '' : ` --case ${cases}`}\`\n`);
+console.log(`\n## Arrays (issue 14) — \`node --import tsx bench/array.ts --size ${size} --repeat ${repeat}${rounds > 1 ? ` --rounds ${rounds}` : ''}${cases === 'abcd' ? '' : ` --case ${cases}`}\`\n`);
 console.log(`${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}; tessera on threads (${workers ?? 'default'} workers), NumPy one thread, dask.array ${hasDask ? 'threads' : '(absent)'}.`);
-console.log(`Load average (1/5/15 min) at start ${startLoad.map((v) => v.toFixed(1)).join(' / ')}, at end ${loadavg().map((v) => v.toFixed(1)).join(' / ')}. Medians of ${repeat} runs after one warm-up (tessera); inputs made before timing.\n`);
+console.log(`Load average (1/5/15 min) at start ${startLoad.map((v) => v.toFixed(1)).join(' / ')}, at end ${loadavg().map((v) => v.toFixed(1)).join(' / ')}. Medians of ${repeat} runs${rounds > 1 ? ` in each of ${rounds} rounds (tessera, NumPy, dask in turn; runs pooled)` : ''} after one warm-up (tessera); inputs made before timing.\n`);
 console.log('| workload | tessera | NumPy (1 thread) | dask.array (threads) | tessera / NumPy | tessera / dask |');
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {

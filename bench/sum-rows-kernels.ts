@@ -7,6 +7,8 @@
 // software prefetch (an i32 load 1-4 KiB ahead per row stream), 4 groups per pass and unroll 4 all cost
 // 8-70% more thread CPU; two groups per pass (2g shared) measured -4..-13% CPU with 2 threads over six runs
 // and +11% in a seventh: inside the noise, not shipped (commit 769add2 has it in sum-rows-wasm.ts).
+// 2026-12-03 (load ~1.5): one input stream as NumPy (row1 u4) +22% wall with 2 threads, +31% alone; four rows
+// a pass (row4, row4 u2) +6-10% with 2 threads, +1-8% alone: eight rows a pass stays.
 // usage: node --import tsx bench/sum-rows-kernels.ts [--only 'unroll4,2g shared'] [--threads 2] [--rounds 7] [--calls 3] [--rows 2500] [--cols 5000]
 
 import { readFileSync } from 'node:fs';
@@ -96,6 +98,52 @@ function rowsFn(fname: string, groups: number, unroll: number, prefetch: number,
   return { name: fname, params: [I32, I32, I32, I32, I32], results: [], body: funcBody([[nLocals, I32]], code) };
 }
 
+
+/** row1(acc, src, stride, n, rows): acc += each row in turn (one input stream, as NumPy), 4 vectors a step; n % 8 == 0. */
+function row1Fn(fname: string): ModuleFunction {
+  const ACC = 0, SRC = 1, STRIDE = 2, N = 3, ROWS = 4, P = 5, A = 6, END_U = 7;
+  const code = [
+    ...get(ACC), ...get(N), ...i32c(3), 0x74, ...I32_ADD, ...set(END_U),
+    BLOCK, VOID, LOOP, VOID,
+    ...get(ROWS), ...I32_EQZ, BR_IF, 1,
+    ...get(SRC), ...set(P), ...get(ACC), ...set(A),
+    BLOCK, VOID, LOOP, VOID,
+    ...get(A), ...get(END_U), ...I32_GE_U, BR_IF, 1,
+    ...[0, 1, 2, 3].flatMap((u) => [...get(A), ...get(A), ...load(16 * u), ...get(P), ...load(16 * u), ...op.add, ...store(16 * u)]),
+    ...get(A), ...i32c(64), ...I32_ADD, ...set(A), ...get(P), ...i32c(64), ...I32_ADD, ...set(P),
+    BR, 0, END, END,
+    ...get(SRC), ...get(STRIDE), ...I32_ADD, ...set(SRC),
+    ...get(ROWS), ...i32c(1), ...I32_SUB, ...set(ROWS),
+    BR, 0, END, END,
+    END,
+  ];
+  return { name: fname, params: [I32, I32, I32, I32, I32], results: [], body: funcBody([[3, I32]], code) };
+}
+
+/** row4(acc, src, stride, n, quads): acc += ((r0 + r1) + (r2 + r3)) for each four consecutive rows (four input streams), 1 vector a step; n % 2 == 0. */
+function row4Fn(fname: string, unroll: number): ModuleFunction {
+  const ACC = 0, SRC = 1, STRIDE = 2, N = 3, QUADS = 4, P = 5, A = 6, END_U = 7, S1 = 8, S2 = 9, S3 = 10;
+  const row = (k: number, o: number): number[] => [...get(P), ...(k === 0 ? [] : [...get([0, S1, S2, S3][k]!), ...I32_ADD]), ...load(o)];
+  const col = (o: number): number[] => [...get(A), ...get(A), ...load(o), ...row(0, o), ...row(1, o), ...op.add, ...row(2, o), ...row(3, o), ...op.add, ...op.add, ...op.add, ...store(o)];
+  const code = [
+    ...get(STRIDE), ...set(S1), ...get(STRIDE), ...get(STRIDE), ...I32_ADD, ...set(S2), ...get(S2), ...get(STRIDE), ...I32_ADD, ...set(S3),
+    ...get(ACC), ...get(N), ...i32c(3), 0x74, ...I32_ADD, ...set(END_U),
+    BLOCK, VOID, LOOP, VOID,
+    ...get(QUADS), ...I32_EQZ, BR_IF, 1,
+    ...get(SRC), ...set(P), ...get(ACC), ...set(A),
+    BLOCK, VOID, LOOP, VOID,
+    ...get(A), ...get(END_U), ...I32_GE_U, BR_IF, 1,
+    ...Array.from({ length: unroll }, (_, u) => col(16 * u)).flat(),
+    ...get(A), ...i32c(16 * unroll), ...I32_ADD, ...set(A), ...get(P), ...i32c(16 * unroll), ...I32_ADD, ...set(P),
+    BR, 0, END, END,
+    ...get(SRC), ...get(S3), ...I32_ADD, ...get(STRIDE), ...I32_ADD, ...set(SRC),
+    ...get(QUADS), ...i32c(1), ...I32_SUB, ...set(QUADS),
+    BR, 0, END, END,
+    END,
+  ];
+  return { name: fname, params: [I32, I32, I32, I32, I32], results: [], body: funcBody([[6, I32]], code) };
+}
+
 type Fn = (acc: number, src: number, stride: number, n: number, passes: number) => void;
 interface Variant { name: string; run: (acc: number, src: number, stride: number, cols: number, groups: number) => void }
 
@@ -123,6 +171,9 @@ function variants(exp: Record<string, Fn>): Variant[] {
     { name: 'u4 pf 1 KiB', run: exp.g1u4p1k! },
     { name: 'u4 pf 4 KiB', run: exp.g1u4p4k! },
     { name: '2g u4 pf 2 KiB', run: grouped(exp.g2u4p2k!, 2, base) },
+    { name: 'row4', run: (acc: number, src: number, stride: number, cols: number, groups: number) => exp.row4!(acc, src, stride, cols, groups * 2) },
+    { name: 'row4 u2', run: (acc: number, src: number, stride: number, cols: number, groups: number) => exp.row4u2!(acc, src, stride, cols, groups * 2) },
+    { name: 'row1 u4', run: (acc: number, src: number, stride: number, cols: number, groups: number) => exp.row1!(acc, src, stride, cols, groups * 8) },
     { name: 'col tile 512', run: tiled(base, 512) },
     { name: 'col tile 1024', run: tiled(base, 1024) },
   ];
@@ -131,7 +182,7 @@ function variants(exp: Record<string, Fn>): Variant[] {
 const moduleFns = [
   rowsFn('g1u1', 1, 1, 0), rowsFn('g1u4', 1, 4, 0), rowsFn('g2u1', 2, 1, 0), rowsFn('g2u4', 2, 4, 0), rowsFn('g4u1', 4, 1, 0),
   rowsFn('g2u1s', 2, 1, 0, true), rowsFn('g2u2s', 2, 2, 0, true), rowsFn('g2u4s', 2, 4, 0, true), rowsFn('g4u1s', 4, 1, 0, true),
-  rowsFn('g1u4p1k', 1, 4, 1024), rowsFn('g1u4p4k', 1, 4, 4096), rowsFn('g2u4p2k', 2, 4, 2048),
+  rowsFn('g1u4p1k', 1, 4, 1024), rowsFn('g1u4p4k', 1, 4, 4096), rowsFn('g2u4p2k', 2, 4, 2048), row1Fn('row1'), row4Fn('row4', 1), row4Fn('row4u2', 2),
 ];
 
 // This thread's CPU time (the box is shared: wall time includes waiting for a core). Node 20 has no

@@ -12,7 +12,7 @@ import { elementaryWasm, setElementaryWasmDisabled } from '../../../src/kernels/
 import { evaluate, resultDType, type ArrayExpr } from '../../../src/kernels/array/elementwise.ts';
 import { partialOfSums, partialReduce, type Partial } from '../../../src/kernels/array/reduce.ts';
 import { view } from '../../../src/kernels/array/strided.ts';
-import { array, closeExecutors } from '../../../src/index.ts';
+import { array, closeExecutors, compute } from '../../../src/index.ts';
 
 const x = (i: number): ArrayExpr => ({ kind: 'input', index: i });
 const s = (value: number): ArrayExpr => ({ kind: 'scalar', value });
@@ -217,6 +217,17 @@ test('NDArray sum/mean/var/std of chains: the same bits with SIMD on (fused) and
     const slow = (await chain[name]().compute(sync)).data[0] as number;
     setElementaryWasmDisabled(was);
     assert.ok(Object.is(fast, slow) && Object.is(threads, slow), `${name} in place: fused ${fast}, threads ${threads}, JavaScript ${slow}`);
+  }
+  // mean, var and std asked together: a mean-only fused step keeps no M2 (NaN), so it must never be the step
+  // var/std read; each answer has the bits it has alone
+  for (const opts of [sync, { scheduler: 'threads', numWorkers: 2 } as const]) {
+    const together = (await compute(chain.mean(), chain.var(), chain.std({ ddof: 1 }), chain.sum(), opts)) as unknown as { data: Float64Array }[];
+    const alone = [chain.mean(), chain.var(), chain.std({ ddof: 1 }), chain.sum()];
+    for (let k = 0; k < alone.length; k++) {
+      const one = (await alone[k]!.compute(opts)).data[0] as number;
+      assert.ok(Object.is(together[k]!.data[0], one), `${opts.scheduler} output ${k}: together ${together[k]!.data[0]}, alone ${one}`);
+      assert.ok(Number.isFinite(one));
+    }
   }
   // and the values themselves, against a plain loop (the mean over 2-D blocks too)
   const m = array.fromTypedArray(d.subarray(0, 100_000), [250, 400], { chunks: [100, 150] });
