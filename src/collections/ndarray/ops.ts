@@ -5,7 +5,7 @@ import { registerOp } from '../../scheduler/registry.ts';
 import { allocate, type DType } from '../../kernels/array/dtypes.ts';
 import { evaluate, resultDType, type ArrayExpr } from '../../kernels/array/elementwise.ts';
 import { fusedReducer, type FusedKind } from '../../kernels/array/fused-reduce.ts';
-import { combinePartials, finalizePartial, partialOfSums, partialReduce, type Partial, type ReductionName } from '../../kernels/array/reduce.ts';
+import { combineAll, combinePartials, finalizePartial, partialOfSums, partialReduce, type Partial, type ReductionName } from '../../kernels/array/reduce.ts';
 import { scan, type ScanName } from '../../kernels/array/scan.ts';
 import { gemm, syrk, syrkPacked, unpackUpperSum } from '../../kernels/array/gemm.ts';
 import { cholesky, choleskyOfPackedSum, inv, qr, solve, solveTriangular } from '../../kernels/array/linalg.ts';
@@ -328,7 +328,7 @@ registerOp('array.reduce-partial', (x: Chunk, name: ReductionName, axes: number[
 registerOp('array.reduce-expr', reduceExpr);
 registerOp('array.reduce-random', reduceRandomChunk);
 registerOp('array.moments-as', momentsAs);
-const reduceCombine = (parts: Partial[]): Partial => parts.reduce((a, b) => combinePartials(a, b));
+const reduceCombine = (parts: Partial[]): Partial => combineAll(parts);
 const reduceFinalize = (p: Partial, axes: number[], keepdims: boolean, ddof: number, reducedLength?: number): Chunk => {
   const r = finalizePartial(p, { axes, keepdims, ddof, reducedLength });
   return chunk(r, r.dtype);

@@ -499,6 +499,29 @@ export function partialOfSums(name: ReductionName, shape: number[], inputDType: 
  * Merges two partials of the same reduction over the same kept shape, in any order (argmin/argmax break
  * ties by the lower index, as NumPy's first occurrence).
  */
+/**
+ * parts.reduce(combinePartials), with float sums and products folded into one output in the same order
+ * (the same bits): no array per step, one pass per part over hoisted arrays. The small combines run on the
+ * scheduler's thread (IN_PLACE_VALUES), right where a compute() waits for them.
+ */
+export function combineAll(parts: readonly Partial[]): Partial {
+  const first = parts[0]!;
+  const kind = stateKind(first.name);
+  if ((kind !== 'sum' && kind !== 'prod') || first.big || parts.length < 2) return parts.reduce((a, b) => combinePartials(a, b));
+  const shape = first.shape.join();
+  for (const p of parts) {
+    if (p.name !== first.name || p.shape.join() !== shape || p.big || !p.values) return parts.reduce((a, b) => combinePartials(a, b));
+  }
+  const out = first.values!.slice();
+  const n = out.length;
+  for (let k = 1; k < parts.length; k++) {
+    const v = parts[k]!.values!;
+    if (kind === 'sum') for (let o = 0; o < n; o++) out[o] = out[o]! + v[o]!;
+    else for (let o = 0; o < n; o++) out[o] = out[o]! * v[o]!;
+  }
+  return { name: first.name, shape: first.shape, inputDType: first.inputDType, values: out };
+}
+
 export function combinePartials(a: Partial, b: Partial): Partial {
   if (a.name !== b.name || a.shape.join() !== b.shape.join()) throw new Error(`cannot merge partial ${a.name} (${a.shape}) with ${b.name} (${b.shape})`);
   const kind = stateKind(a.name);

@@ -2,7 +2,7 @@
 // merged equal the whole, NaN/empty handling, exact int64 sums, var with a 1e8 offset.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { combinePartials, finalizePartial, partialReduce, reduce, REDUCTIONS, EmptyReductionError, type ReductionName } from '../../../src/kernels/array/reduce.ts';
+import { combineAll, combinePartials, finalizePartial, partialReduce, reduce, REDUCTIONS, EmptyReductionError, type ReductionName } from '../../../src/kernels/array/reduce.ts';
 import { scan } from '../../../src/kernels/array/scan.ts';
 import { toArray, view } from '../../../src/kernels/array/strided.ts';
 import { assertClose, rng } from '../../helpers.ts';
@@ -80,6 +80,30 @@ test('partials of any split along the reduced axis merge to the whole (argmin ke
       const merged = parts.reduce((a, b) => combinePartials(a, b));
       const got = toArray(finalizePartial(merged, { axes: [0], ddof: 1 })).map(Number);
       got.forEach((g, i) => assertClose(g, whole[i]!, 1e-12, `${name} cuts ${cuts} column ${i}`));
+    }
+  }
+});
+
+test('combineAll folds partials with the bits of reduce(combinePartials): sums and products of NaN, Inf, -0, huge and tiny values; other kinds unchanged', () => {
+  const r = rng(404);
+  const special = [NaN, Infinity, -Infinity, -0, 0, 1e308, -1e308, 5e-324, 1e-300];
+  const pick = (): number => (r() < 0.01 ? special[Math.floor(r() * special.length)]! : (r() - 0.5) * 10 ** Math.floor(r() * 12 - 6));
+  const bits = (a: ArrayLike<number> | undefined) => (a ? Array.from(a, (v) => (Object.is(v, -0) ? '-0' : String(v))) : []);
+  for (const dtype of ['float64', 'float32', 'int32'] as const) {
+    for (const name of ['sum', 'nansum', 'prod', 'mean', 'var', 'min', 'argmax', 'any'] as ReductionName[]) {
+      for (const count of [1, 2, 3, 8, 11]) {
+        const parts = Array.from({ length: count }, () => {
+          const data = Float64Array.from({ length: 5 * 40 }, () => (dtype === 'int32' ? Math.round((r() - 0.5) * 1e6) : pick()));
+          return partialReduce(name, view(dtype === 'float32' ? Float32Array.from(data) : dtype === 'int32' ? Int32Array.from(data) : data, [5, 40]), [0], { dtype });
+        });
+        const want = parts.reduce((a, b) => combinePartials(a, b));
+        const got = combineAll(parts);
+        for (const field of ['values', 'count', 'm2', 'shift', 'index', 'seen'] as const) {
+          assert.equal(bits((got as unknown as Record<string, Float64Array | undefined>)[field]), bits((want as unknown as Record<string, Float64Array | undefined>)[field]), `${dtype} ${name} x${count} ${field}`);
+        }
+        assert.equal(got.big ? Array.from(got.big, String) : [], want.big ? Array.from(want.big, String) : [], `${dtype} ${name} x${count} big`);
+        assert.equal(got.flags ? Array.from(got.flags) : [], want.flags ? Array.from(want.flags) : []);
+      }
     }
   }
 });
