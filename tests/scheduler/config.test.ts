@@ -82,7 +82,7 @@ test('getExecutor: sync inline; threads and processes pools reused across calls'
   const b = getExecutor(resolveConfig({ scheduler: 'threads', numWorkers: 2 }));
   assert.is(a, b);
   assert.is(a.name, 'threads');
-  assert.is(a.concurrency, 8); // four tasks per worker: slow (or not yet measured) tasks share copies of one batch
+  assert.is(a.concurrency, 4); // two batches per worker, chunksize 1 until tasks are measured
   assert.is(getExecutor(resolveConfig({ scheduler: 'threads', numWorkers: 2, chunksize: 8 })).concurrency, 32);
   assert.is(getExecutor(resolveConfig({ scheduler: 'processes', numWorkers: 1 })).name, 'processes');
 });

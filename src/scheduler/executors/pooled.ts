@@ -72,6 +72,8 @@ const NO_CONTEXT: RunContext = { signal: new AbortController().signal, taskTimeo
 // Automatic chunksize: batch tasks until a batch holds about this much worker time, so per-message
 // overhead (~50-80 us) stays small, but never batch tasks that are slow enough to need load balancing.
 const TARGET_BATCH_MS = 1;
+/** Tasks slower than this (mean worker ms) are not shared by copies of one batch (sharing()). */
+const SHARED_MAX_MS = 25;
 const MAX_AUTO_CHUNK = 128;
 /** Shared bytes the main thread drops before it collects: fewer than workers do, its heap is larger. A shuffle's pieces are counted twice (the split's value, then each piece), so this is ~64 MB of pieces. */
 const MAIN_RELEASED = 128 * 1024 * 1024;
@@ -101,9 +103,15 @@ export class PooledExecutor implements Executor {
     return this.pool.size * this.chunk() * (this.sharing() ? 4 : 2);
   }
 
-  /** Slow tasks handed over together are shared by copies of one batch (automatic chunksize on threads only). */
+  /**
+   * Slow tasks handed over together are shared by copies of one batch (automatic chunksize on threads only),
+   * once tasks are known to take between TARGET_BATCH_MS and SHARED_MAX_MS: a copy answers only when no task
+   * is left, so the consumers of its first results wait for its last. Slower tasks gain little from fewer
+   * round trips and lose that overlap (x.T @ x: ten 300 ms Gram tasks whose sums feed a tree of adds took
+   * 2.3 -> 3.0-3.5 s when shared).
+   */
   private sharing(): boolean {
-    return this.pool.sharesTasks === true && this.options.chunksize === null && this.chunk() === 1;
+    return this.pool.sharesTasks === true && this.options.chunksize === null && this.avgMs >= TARGET_BATCH_MS && this.avgMs <= SHARED_MAX_MS;
   }
 
   get numWorkers(): number {
