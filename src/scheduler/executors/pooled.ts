@@ -211,7 +211,7 @@ export class PooledExecutor implements Executor {
   }
 
   /**
-   * Slow tasks handed over together go out as one batch of which every worker (up to one per task) gets a
+   * Tasks of 1-25 ms (sharing()) handed over together go out as one batch of which every worker (up to one per task) gets a
    * copy: each copy takes the next task no other copy has taken (a shared counter) until none is left. A
    * worker that finishes early takes more, as with one task per batch, but without a round trip through this
    * thread per task: while the workers keep every core busy, each round trip took 0.3-2 ms of a worker's core

@@ -131,7 +131,7 @@ export class ThreadPool implements WorkerPool {
     return this.running < this.size * BATCHES_PER_THREAD || this.runningOverflow < Math.min(this.seceded, MAX_SECEDED_THREADS);
   }
 
-  /** An aborted batch is dropped from the queue, or its thread is terminated and replaced (piscina does both). */
+  /** An aborted batch is dropped from the queue (this pool's or its thread's), or its thread is terminated (start(); piscina replaces it). */
   send(req: BatchRequest, control: BatchControl, resent = 0): Promise<TaskResult[]> {
     if (this.hasRoom || this.closed) return this.start(req, control, resent);
     return new Promise((resolve, reject) => {
