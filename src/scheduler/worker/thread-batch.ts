@@ -1,5 +1,5 @@
 // One batch in a worker thread, shared by the source entry (thread-worker.ts) and the bundled one. The
-// batch's control word (protocol.ts BatchControlWord) says whether the caller cancelled it while it waited
+// batch's control word (BatchRequest.control in protocol.ts) says whether the caller cancelled it while it waited
 // in this thread's queue, and tells the caller which thread runs it; when the caller times tasks, each
 // task's start is published through the request's shared flag.
 
