@@ -247,23 +247,11 @@ export class PooledExecutor implements Executor {
     for (let c = 0; c < copies; c++) {
       const control = new AbortController();
       controls.push(control);
-      let timer: NodeJS.Timeout | undefined;
-      let timedOut: Pending | null = null;
-      const onTaskStart =
-        limit === null
-          ? undefined
-          : (index: number): void => {
-              clearTimeout(timer);
-              const p = sent[index]!;
-              timer = setTimeout(() => {
-                timedOut = p;
-                control.abort(TimeoutError.ofTask(p.task, limit, this.name));
-              }, limit);
-            };
+      const clock = this.taskClock(sent, limit, control);
       const req: BatchRequest = { mode: this.mode, modules: this.options.modules, tasks, run: runIdOf(ctx), claims, copy: c };
-      this.pool.send(req, { signal: control.signal, onTaskStart }).then(
+      this.pool.send(req, { signal: control.signal, onTaskStart: clock.onTaskStart }).then(
         (results) => {
-          clearTimeout(timer);
+          clock.stop();
           for (const r of results) {
             const i = r.index!;
             answered[i] = 1;
@@ -274,8 +262,8 @@ export class PooledExecutor implements Executor {
           finish();
         },
         (err) => {
-          clearTimeout(timer);
-          failures.set(c, control.signal.aborted ? { aborted: true, reason: control.signal.reason, timedOut } : { aborted: false, reason: err, timedOut: null });
+          clock.stop();
+          failures.set(c, control.signal.aborted ? { aborted: true, reason: control.signal.reason, timedOut: clock.timedOut } : { aborted: false, reason: err, timedOut: null });
           finish();
         },
       );
@@ -322,6 +310,27 @@ export class PooledExecutor implements Executor {
     for (const p of again) this.dispatch([p]);
   }
 
+  /**
+   * A batch's per-task time limit: each task's start (reported by the worker) restarts the clock, and a task
+   * that outlives `limit` ms aborts `control` with its TimeoutError and is remembered as `timedOut`.
+   */
+  private taskClock(sent: readonly Pending[], limit: number | null, control: AbortController): { onTaskStart?: (index: number) => void; stop(): void; readonly timedOut: Pending | null } {
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut: Pending | null = null;
+    const onTaskStart =
+      limit === null
+        ? undefined
+        : (index: number): void => {
+            clearTimeout(timer);
+            const p = sent[index]!;
+            timer = setTimeout(() => {
+              timedOut = p;
+              control.abort(TimeoutError.ofTask(p.task, limit, this.name));
+            }, limit);
+          };
+    return { onTaskStart, stop: () => clearTimeout(timer), get timedOut() { return timedOut; } };
+  }
+
   private dispatch(items: Pending[]): void {
     const { sent, tasks } = this.encode(items);
     if (sent.length === 0) return;
@@ -331,33 +340,20 @@ export class PooledExecutor implements Executor {
     const batch = new AbortController();
     const onRunAbort = (): void => batch.abort(ctx.signal.reason);
     ctx.signal.addEventListener('abort', onRunAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    let timedOut: Pending | null = null;
-    const limit = ctx.taskTimeoutMs;
-    const onTaskStart =
-      limit === null
-        ? undefined
-        : (index: number): void => {
-            clearTimeout(timer);
-            const p = sent[index]!;
-            timer = setTimeout(() => {
-              timedOut = p;
-              batch.abort(TimeoutError.ofTask(p.task, limit, this.name));
-            }, limit);
-          };
+    const clock = this.taskClock(sent, ctx.taskTimeoutMs, batch);
     const done = (): void => {
-      clearTimeout(timer);
+      clock.stop();
       ctx.signal.removeEventListener('abort', onRunAbort);
     };
     // `run` names the run in a task's nested requests (getClient() inside a task).
-    this.pool.send({ mode: this.mode, modules: this.options.modules, tasks, run: runIdOf(ctx) }, { signal: batch.signal, onTaskStart }).then(
+    this.pool.send({ mode: this.mode, modules: this.options.modules, tasks, run: runIdOf(ctx) }, { signal: batch.signal, onTaskStart: clock.onTaskStart }).then(
       (results) => {
         done();
         this.settle(sent, results);
       },
       (err) => {
         done();
-        if (batch.signal.aborted) this.onAbort(sent, batch.signal.reason, timedOut);
+        if (batch.signal.aborted) this.onAbort(sent, batch.signal.reason, clock.timedOut);
         else this.onDeath(sent, err);
       },
     );
