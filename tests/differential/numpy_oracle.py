@@ -154,6 +154,10 @@ def linalg(e, a, b):
     elif op == 'solve':
         r = np.linalg.solve(x, b.a)
     elif op == 'lstsq':
+        # A rank-deficient a has no unique least-squares solution: NumPy picks the minimum-norm one by SVD,
+        # tessera's TSQR (as dask.array's) refuses with a LinAlgError. Expect the refusal.
+        if np.linalg.matrix_rank(x) < x.shape[1]:
+            raise np.linalg.LinAlgError('rank-deficient: the least-squares solution is not unique')
         r = np.linalg.lstsq(x, b.a, rcond=None)[0]
     else:
         r = np.abs(np.linalg.qr(x, mode='reduced')[1])

@@ -200,7 +200,7 @@ export function solveTriangular(t: Strided, b: Strided, options: { lower?: boole
       if (lower) for (let k = 0; k < i; k++) v -= T[i * n + k]! * X[k * cols + c]!;
       else for (let k = i + 1; k < n; k++) v -= T[i * n + k]! * X[k * cols + c]!;
       const diag = T[i * n + i]!;
-      if (diag === 0) throw new LinAlgError(`solveTriangular: the matrix is singular (zero on the diagonal at ${i})`);
+      if (diag === 0) throw new LinAlgError(`solveTriangular: the matrix is singular (zero on the diagonal at ${i}); from linalg.lstsq this means a's columns are linearly dependent (rank-deficient), so the least-squares solution is not unique: drop or combine the dependent columns`);
       X[i * cols + c] = v / diag;
     }
   }
