@@ -1,6 +1,7 @@
 // Case (b) of bench/array.ts alone, with CPU accounting and a timeline: x.T @ x of a 20000 x 2000 float64
 // array in 10 row chunks, then its Cholesky factor, on the threads scheduler. Per run: wall seconds, the
 // process's CPU seconds (main thread + workers: they are threads of this process), the main thread's own CPU,
+// the minor page faults (fresh memory: ~10 us each on these VMs once resident memory grows) and resident memory,
 // and (with --trace) every op each thread ran with its start/end relative to the run's start, plus the time
 // no worker was busy.
 // usage: node --import tsx bench/gram.ts [--rows 20000] [--cols 2000] [--chunks 10] [--repeat 5] [--trace] [--after-a]
@@ -59,18 +60,18 @@ const walls: number[] = [], cpus: number[] = [], mains: number[] = [], syss: num
 for (let r = -1; r < REPEAT; r++) {
   await sleep(200); // trace messages of the last run arrive; the pool goes idle
   events.length = 0;
-  const c0 = process.cpuUsage(), m0 = threadCpuMs();
+  const c0 = process.cpuUsage(), m0 = threadCpuMs(), f0 = process.resourceUsage().minorPageFault;
   const t0 = performance.timeOrigin + performance.now();
   const [gv, lv] = await compute(gram, array.linalg.cholesky(gram), opts);
   const t1 = performance.timeOrigin + performance.now();
-  const c = process.cpuUsage(c0), main = threadCpuMs() - m0;
+  const c = process.cpuUsage(c0), main = threadCpuMs() - m0, faults = process.resourceUsage().minorPageFault - f0;
   check(gv.data as Float64Array, lv.data as Float64Array);
   if (r < 0) continue; // warm-up
   walls.push((t1 - t0) / 1000);
   cpus.push((c.user + c.system) / 1e6);
   syss.push(c.system / 1e6);
   mains.push(main / 1000);
-  console.log(`run ${r}: wall ${((t1 - t0) / 1000).toFixed(3)} s, cpu ${((c.user + c.system) / 1e6).toFixed(3)} s (system ${(c.system / 1e6).toFixed(3)} s; main thread ${(main / 1000).toFixed(3)} s)`);
+  console.log(`run ${r}: wall ${((t1 - t0) / 1000).toFixed(3)} s, cpu ${((c.user + c.system) / 1e6).toFixed(3)} s (system ${(c.system / 1e6).toFixed(3)} s; main thread ${(main / 1000).toFixed(3)} s), ${faults} page faults, resident ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MiB after`);
   if (TRACE) {
     await sleep(100);
     const threads = [...new Set(events.map((e) => e.thread))].sort((a, b) => a - b);

@@ -105,6 +105,20 @@ export function arrowBytes(value: unknown): number {
   return 0;
 }
 
+/**
+ * Bytes of shared memory inside `value` that this thread's handles keep alive: Arrow buffers (arrowBytes) and
+ * typed arrays over a SharedArrayBuffer (array chunks and reduction partials, plain objects holding them).
+ * shared-gc counts them as let go of once a value is dropped: a buffer is freed only when every thread that
+ * held it has collected its handle, and V8 counts neither kind towards its own collections.
+ */
+export function sharedBytes(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  if (ArrayBuffer.isView(value)) return value.buffer instanceof SharedArrayBuffer ? value.byteLength : 0;
+  if (Array.isArray(value)) return value.reduce((s: number, x) => s + sharedBytes(x), 0);
+  if (isPlain(value)) return Object.values(value).reduce((s: number, x) => s + sharedBytes(x), 0);
+  return arrowBytes(value);
+}
+
 function isPlain(x: object): boolean {
   const p = Object.getPrototypeOf(x);
   return p === Object.prototype || p === null;
