@@ -235,6 +235,43 @@ test('linalg: cholesky, solve, inv, qr (TSQR) and lstsq by reconstruction', asyn
   assert.throws(() => array.linalg.cholesky(x), /square matrix/);
 });
 
+test('lstsq refuses linearly dependent columns, exactly or to working precision, and still solves an ill-conditioned full-rank a', async () => {
+  const r = rng(81);
+  const m = 60;
+  const base = Float64Array.from({ length: m * 3 }, () => r() - 0.5);
+  const withThird = (third: (i: number) => number): Float64Array =>
+    Float64Array.from({ length: m * 3 }, (_, k) => (k % 3 === 2 ? third(Math.floor(k / 3)) : base[k]!));
+  const y = array.fromTypedArray(Float64Array.from({ length: m }, () => r()), [m], { chunks: 20 });
+  const solve = (a: Float64Array) => array.linalg.lstsq(array.fromTypedArray(a, [m, 3], { chunks: [20, 3] }), y);
+  const refusal = async (a: Float64Array): Promise<string> => {
+    try {
+      const x = await nums(solve(a));
+      return `returned ${x.join(', ')}`;
+    } catch (e) {
+      return String((e as Error).message);
+    }
+  };
+  // third column = 2 * first - second: exactly dependent (R[2,2] is rounding noise, ~1e-17, not 0)
+  const dependent = withThird((i) => 2 * base[3 * i]! - base[3 * i + 1]!);
+  assert.match(await refusal(dependent), /linalg\.lstsq: a's columns are linearly dependent.*drop or combine the dependent columns/);
+  // ... plus noise a thousand times below double precision's reach relative to the columns: still dependent
+  const nearly = withThird((i) => 2 * base[3 * i]! - base[3 * i + 1]! + 1e-19 * Math.sin(i));
+  assert.match(await refusal(nearly), /linearly dependent/);
+  // a column of zeros
+  assert.match(await refusal(withThird(() => 0)), /linearly dependent \(column 2 of R from a's QR has \|R\[2,2\]\| = 0\.00, at most \d/);
+  // ill-conditioned (third column 1e-9 away from dependence, cond ~1e9) but full rank: solved, and the
+  // solution reproduces the normal equations a.T (a x - y) = 0 to the precision cond allows
+  const ill = withThird((i) => 2 * base[3 * i]! - base[3 * i + 1]! + 1e-9 * Math.sin(7 * i));
+  const x = await nums(solve(ill));
+  const yv = await nums(y);
+  const resid = Array.from({ length: m }, (_, i) => ill[3 * i]! * x[0]! + ill[3 * i + 1]! * x[1]! + ill[3 * i + 2]! * x[2]! - yv[i]!);
+  for (let j = 0; j < 3; j++) {
+    const g = resid.reduce((s, e, i) => s + ill[3 * i + j]! * e, 0);
+    assert.ok(Math.abs(g) < 1e-5, `normal equation ${j}: ${g}`);
+  }
+  assert.ok(x.every(Number.isFinite) && Math.abs(x[2]!) > 1, `the near-dependent direction carries a large, finite coefficient: ${x.join(', ')}`);
+});
+
 test('mapBlocks: a function over ndarray blocks; declared chunks are checked', async () => {
   const x = array.arange(10, { dtype: 'float64', chunks: 4 });
   const doubled = x.mapBlocks((block: ndarray.NdArray<Float64Array>, params: { k: number }) => {

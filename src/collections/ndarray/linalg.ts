@@ -18,8 +18,9 @@ function checkMatrix(x: unknown, what: string, square: boolean): NDArray {
   return x;
 }
 
-function single(op: LinalgOp, inputs: ArrayNode[], shape: number[]): NDArray {
-  return new NDArray({ kind: 'linalg', op, inputs, token: tokenize('array-linalg', op, inputs.map((x) => x.token)), shape, chunks: shape.map((n) => [n]), dtype: 'float64' });
+function single(op: LinalgOp, inputs: ArrayNode[], shape: number[], rows?: number): NDArray {
+  const token = tokenize('array-linalg', op, inputs.map((x) => x.token), ...(rows === undefined ? [] : [rows]));
+  return new NDArray({ kind: 'linalg', op, inputs, token, shape, chunks: shape.map((n) => [n]), dtype: 'float64', ...(rows === undefined ? {} : { rows }) });
 }
 
 /** Lower-triangular L with L @ L.T = a (a symmetric positive definite). */
@@ -64,13 +65,20 @@ export function qr(a: NDArray): { q: NDArray; r: NDArray } {
   return { q: make('q', [m, n], [[...input.chunks[0]!], [n]]), r: make('r', [n, n], [[n], [n]]) };
 }
 
-/** Least squares: x minimising |a @ x - b|, by TSQR (x = R^-1 Q.T b). */
+/**
+ * Least squares: x minimising |a @ x - b|, by TSQR (x = R^-1 Q.T b). It refuses (LinAlgError) when a's columns
+ * are linearly dependent to working precision: some |R[i,i]| <= max |R[j,j]| * max(m, n) * eps (NumPy's
+ * matrix_rank tolerance, with R's diagonal in place of the singular values). Dividing by such an R[i,i] gave a
+ * huge solution made of rounding noise, where NumPy's SVD drops that direction (its rcond). A refusal here
+ * always means NumPy's matrix_rank(a) < n too (the smallest |R[i,i]| bounds the smallest singular value from
+ * above, the largest bounds the largest from below); without column pivoting R can miss some dependencies.
+ */
 export function lstsq(a: NDArray, b: NDArray): NDArray {
   const { q, r } = qr(a);
   if (!isNDArray(b) || !Object.is(b.shape[0], a.shape[0])) throw new ShapeMismatchError(`linalg.lstsq: b must have ${a.shape[0]} rows like a`);
   const b2 = b.ndim === 1 ? b.expandDims(1) : b;
   // rows of unknown length (df.toArray) stay as they are: matmul pairs block p of q with block p of b
   const qtb = q.T.matmul(hasUnknownChunks(b2.node) ? b2 : b2.rechunk([q.chunks[0]!, b2.shape[1]!]));
-  const x = solveTriangular(r, qtb, { lower: false });
+  const x = single('lstsq-solve', [oneChunk(r), oneChunk(qtb)], qtb.shape, a.shape[0]);
   return b.ndim === 1 ? x.slice(null, 0) : x;
 }

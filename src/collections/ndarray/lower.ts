@@ -366,7 +366,7 @@ export function lowerArray(lw: ArrayLowering, node: ArrayNode): Key[] {
       // wait for G to be unpacked (that task runs beside it when G is asked for too)
       const gram = node.op === 'cholesky' ? lw.packedGram.get(node.inputs[0]!.token) : undefined;
       if (gram) add([0, 0], 'array.cholesky-packed', [gram.parts.map(ref), gram.n]);
-      else add(node.shape.map(() => 0), 'array.linalg', [node.op, inputs]);
+      else add(node.shape.map(() => 0), 'array.linalg', node.rows === undefined ? [node.op, inputs] : [node.op, inputs, node.rows]);
       break;
     }
     case 'tsqr': {

@@ -36,7 +36,8 @@ export type AxisSelection =
 
 export type BlockwiseArg = { readonly input: number; readonly index: readonly string[] } | { readonly value: unknown };
 
-export type LinalgOp = 'cholesky' | 'inv' | 'solve' | 'solve-lower' | 'solve-upper' | 'qr-q' | 'qr-r';
+/** 'lstsq-solve': R^-1 (Q.T b) of lstsq, refusing an R whose diagonal says a's columns are dependent to working precision. */
+export type LinalgOp = 'cholesky' | 'inv' | 'solve' | 'solve-lower' | 'solve-upper' | 'lstsq-solve' | 'qr-q' | 'qr-r';
 
 export type ArrayNode = ArrayMeta & (
   | { readonly kind: 'data'; readonly data: ArrayLike<number | bigint> }
@@ -52,7 +53,8 @@ export type ArrayNode = ArrayMeta & (
   | { readonly kind: 'scan'; readonly input: ArrayNode; readonly name: ScanName; readonly axis: number }
   | { readonly kind: 'matmul'; readonly a: ArrayNode; readonly b: ArrayNode; readonly splitEvery: number | null }
   | { readonly kind: 'concatenate'; readonly inputs: readonly ArrayNode[]; readonly axis: number }
-  | { readonly kind: 'linalg'; readonly op: LinalgOp; readonly inputs: readonly ArrayNode[] }
+  /** rows: lstsq-solve's m (the rank tolerance scales with max(m, n)), NaN when unknown */
+  | { readonly kind: 'linalg'; readonly op: LinalgOp; readonly inputs: readonly ArrayNode[]; readonly rows?: number }
   | { readonly kind: 'tsqr'; readonly input: ArrayNode; readonly part: 'q' | 'r' }
   /** numeric columns of a DataFrame: one row block per partition, rows unknown until read */
   | { readonly kind: 'frame'; readonly frame: FrameNode; readonly columns: readonly string[] }

@@ -222,7 +222,7 @@ function addChunks(parts: Chunk[]): Chunk {
   return chunk(view(out, first.shape), 'float64');
 }
 
-function linalg(op: LinalgOp, inputs: Chunk[]): Chunk {
+function linalg(op: LinalgOp, inputs: Chunk[], rows?: number): Chunk {
   const [a, b] = inputs as [Chunk, Chunk];
   switch (op) {
     case 'cholesky': return chunk(cholesky(a), 'float64');
@@ -230,6 +230,7 @@ function linalg(op: LinalgOp, inputs: Chunk[]): Chunk {
     case 'solve': return chunk(solve(a, b), 'float64');
     case 'solve-lower': return chunk(solveTriangular(a, b, { lower: true }), 'float64');
     case 'solve-upper': return chunk(solveTriangular(a, b, { lower: false }), 'float64');
+    case 'lstsq-solve': return chunk(solveTriangular(a, b, { lower: false, rankRows: rows ?? Number.NaN }), 'float64');
     case 'qr-q': return chunk(qr(a).q, 'float64');
     case 'qr-r': return chunk(qr(a).r, 'float64');
   }
@@ -354,7 +355,7 @@ registerOp('array.syrk', (x: Chunk) => chunk(syrk(x), 'float64'));
 registerOp('array.syrk-packed', (x: Chunk) => chunk(syrkPacked(x), 'float64'));
 registerOp('array.add-unpack-upper', (parts: Chunk[]) => chunk(unpackUpperSum(parts, Math.round((Math.sqrt(8 * parts[0]!.shape[0]! + 1) - 1) / 2)), 'float64'));
 registerOp('array.add', (parts: Chunk[]) => addChunks(parts));
-registerOp('array.linalg', (op: LinalgOp, inputs: Chunk[]) => linalg(op, inputs));
+registerOp('array.linalg', (op: LinalgOp, inputs: Chunk[], rows?: number) => linalg(op, inputs, rows));
 // cholesky(x.T @ x) from the Gram block's last packed partial sums (lower.ts), beside the task that unpacks G
 registerOp('array.cholesky-packed', (parts: Chunk[], n: number) => chunk(choleskyOfPackedSum(parts, n), 'float64'));
 registerOp('array.qr-block', qrBlock);

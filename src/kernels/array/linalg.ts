@@ -188,11 +188,16 @@ function rhs(b: Strided, n: number, what: string): { d: Float64Array; cols: numb
   return { d, cols, vector };
 }
 
-/** Solves T @ X = B for triangular T (lower by default); B a vector or a matrix. */
-export function solveTriangular(t: Strided, b: Strided, options: { lower?: boolean } = {}): Strided<Float64Array> {
+/**
+ * Solves T @ X = B for triangular T (lower by default); B a vector or a matrix. With `rankRows` (lstsq's R
+ * from an m-row a; NaN when m is unknown, then n stands for it) T is refused when a diagonal entry is at most
+ * max |T[j,j]| * max(m, n) * eps: a's columns are then linearly dependent to working precision.
+ */
+export function solveTriangular(t: Strided, b: Strided, options: { lower?: boolean; rankRows?: number } = {}): Strided<Float64Array> {
   const lower = options.lower ?? true;
   const { d: T, n } = square(t, 'solveTriangular');
   const { d: X, cols, vector } = rhs(b, n, 'solveTriangular');
+  if (options.rankRows !== undefined) checkRank(T, n, options.rankRows);
   for (let c = 0; c < cols; c++) {
     for (let s = 0; s < n; s++) {
       const i = lower ? s : n - 1 - s;
@@ -205,6 +210,22 @@ export function solveTriangular(t: Strided, b: Strided, options: { lower?: boole
     }
   }
   return view(X, vector ? [n] : [n, cols]);
+}
+
+function checkRank(R: Float64Array, n: number, rows: number): void {
+  let largest = 0;
+  for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(R[i * n + i]!));
+  const tolerance = largest * Math.max(Number.isFinite(rows) ? rows : 0, n) * Number.EPSILON;
+  for (let i = 0; i < n; i++) {
+    const d = Math.abs(R[i * n + i]!);
+    // NaN (non-finite data) is not refused here: it reaches the result, as in NumPy
+    if (d <= tolerance) {
+      throw new LinAlgError(
+        `linalg.lstsq: a's columns are linearly dependent${d === 0 ? '' : ' to working precision'} (column ${i} of R from a's QR has |R[${i},${i}]| = ${d.toPrecision(3)}, ` +
+          `at most ${tolerance.toPrecision(3)} = max |R[j,j]| * max(m, n) * eps), so the least-squares solution is not determined by the data: drop or combine the dependent columns`,
+      );
+    }
+  }
 }
 
 /** LU with partial pivoting, in place; returns the row permutation. */
