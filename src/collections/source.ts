@@ -38,6 +38,11 @@ export interface PartitionSource {
    */
   withFilters?(filters: readonly SourceFilter[]): PartitionSource | null;
   /**
+   * Optional: true only when the source can prove (statistics) that every row it yields satisfies every one
+   * of `filters`; a filter made of exactly those conjuncts is then dropped from the plan. False when unsure.
+   */
+  allRowsMatch?(filters: readonly SourceFilter[]): boolean;
+  /**
    * Optional: a task of this source failed because the data contradicts what the source inferred from
    * samples (a CSV value wider than its column's type, a quote in a file cut at plain newlines). Adapt for
    * every partition (widen the column, re-cut the file) and return a description of the change for

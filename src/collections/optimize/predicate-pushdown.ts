@@ -1,7 +1,10 @@
 // Predicate pushdown: the conjuncts `column op literal` of a filter are offered to the source below it
 // (through selects, other filters, and assigns that leave the column alone), so a Parquet reader can skip
-// row groups whose statistics rule them out. The filter itself stays: statistics only prune, rows are
-// still checked exactly. Pure: returns the same node object when nothing changes (tokens stay stable).
+// row groups whose statistics rule them out. The filter itself stays (statistics only prune, rows are
+// still checked exactly), unless it is nothing but such conjuncts directly over the source and the source
+// proves from its statistics that every row it yields passes them (allRowsMatch): then it filters nothing and
+// goes, so a reduction reads the source directly. Pure: returns the same node object when nothing changes
+// (tokens stay stable).
 
 import type { ColExpr, ComparisonOp, Literal } from '../../expr.ts';
 import { COMPARISON } from '../../expr.ts';
@@ -25,6 +28,24 @@ export function filterConjuncts(e: ColExpr, out: SourceFilter[] = []): SourceFil
   return out;
 }
 
+/** The conjuncts of a predicate that is only an AND of column-op-literal comparisons; null otherwise. */
+function onlyConjuncts(e: ColExpr): SourceFilter[] | null {
+  if (e.t === 'bin' && e.op === 'and') {
+    const l = onlyConjuncts(e.l);
+    const r = l && onlyConjuncts(e.r);
+    return l && r ? [...l, ...r] : null;
+  }
+  const one = filterConjuncts(e);
+  return one.length === 1 ? one : null;
+}
+
+/** The source under `node` through projections only (they pass values through unchanged), or null. */
+function sourceBelow(node: FrameNode): FrameNode & { kind: 'source' } | null {
+  let n = node;
+  while (n.kind === 'project') n = n.input;
+  return n.kind === 'source' ? n : null;
+}
+
 /** A rewriter that pushes filters down in any number of frames, sharing work between them. */
 export function predicatePushdown(): (node: FrameNode) => FrameNode {
   const memo = new Map<string, FrameNode>();
@@ -43,7 +64,10 @@ export function predicatePushdown(): (node: FrameNode) => FrameNode {
       case 'filter': {
         const mine = filterConjuncts(node.predicate).filter((f) => !pending.some((p) => key(p) === key(f)));
         const input = visit(node.input, [...pending, ...mine]);
-        if (input !== node.input) out = filterNode(input, node.predicate);
+        const own = onlyConjuncts(node.predicate);
+        const source = own ? sourceBelow(input) : null;
+        if (own && source?.source.allRowsMatch?.(own)) out = input;
+        else if (input !== node.input) out = filterNode(input, node.predicate);
         break;
       }
       case 'project': {

@@ -75,7 +75,11 @@ export function pushDownProjections(consumers: readonly Consumer[]): (node: Fram
         // replaces x): keep only what the pruned input still has.
         const input = rewrite(node.input);
         const have = new Set(input.schema.fields.map((f) => f.name));
-        out = projectNode(input, node.columns.filter((c) => have.has(c)));
+        const columns = node.columns.filter((c) => have.has(c));
+        // A select of exactly what its input yields, in order, does nothing: without it a reduction fuses with
+        // the read below (read > reduce, the Parquet page decoder) instead of read > select > reduce.
+        const identity = columns.length === input.schema.fields.length && columns.every((c, i) => input.schema.fields[i]!.name === c);
+        out = identity ? input : projectNode(input, columns);
         break;
       }
       case 'assign':

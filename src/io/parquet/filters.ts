@@ -206,3 +206,42 @@ export function chunkMayMatch(term: Term, stats: ChunkStats | undefined, numRows
       return !vs.some((v) => c(min, v) === 0);
   }
 }
+
+/**
+ * Do the statistics prove that EVERY row of a chunk satisfies the term? Only with exact bounds (no NaN or
+ * truncated strings outside them) and a null count known to be 0 (a null satisfies no comparison). Used to
+ * drop a filter that cannot remove any row (ParquetSource.allRowsMatch).
+ */
+export function chunkAllMatch(term: Term, stats: ChunkStats | undefined, domain: StatDomain, exactBounds: boolean): boolean {
+  if (!stats || !exactBounds || stats.nullCount !== 0) return false;
+  const { min, max } = stats;
+  if (min === undefined || max === undefined || min instanceof Uint8Array || max instanceof Uint8Array) return false;
+  if (domain !== 'number' && domain !== 'bigint' && domain !== 'bool') return false;
+  // Rows are compared as doubles by the row filter: beyond 2^53 an exact proof could disagree with it.
+  const safe = (v: number | bigint): boolean => (typeof v === 'bigint' ? v >= -(2n ** 53n) && v <= 2n ** 53n : Math.abs(v) <= 2 ** 53);
+  if (!safe(min) || !safe(max)) return false;
+  const vs: (number | bigint)[] = [];
+  for (const v of term.values) {
+    if (typeof v === 'boolean') vs.push(v ? 1 : 0);
+    else if (typeof v === 'number' || typeof v === 'bigint') vs.push(v);
+    else return false;
+  }
+  if (!vs.every(safe)) return false;
+  const single = cmpNum(min, max) === 0;
+  switch (term.op) {
+    case 'eq':
+    case 'in':
+      return single && vs.some((v) => cmpNum(min, v) === 0);
+    case 'lt':
+      return cmpNum(max, vs[0]!) < 0;
+    case 'le':
+      return cmpNum(max, vs[0]!) <= 0;
+    case 'gt':
+      return cmpNum(min, vs[0]!) > 0;
+    case 'ge':
+      return cmpNum(min, vs[0]!) >= 0;
+    case 'ne':
+    case 'notin':
+      return vs.every((v) => cmpNum(v, min) < 0 || cmpNum(v, max) > 0);
+  }
+}
