@@ -116,6 +116,29 @@ test('seeded random files and filters: tessera (filter dropped or kept) gives th
   assert.ok(dropped > 0 && dropped < cases, `both paths taken: ${dropped} of ${cases} filters dropped`);
 });
 
+test('hive columns: a filter their folder values decide for every file goes; answers match DuckDB', async () => {
+  const d = tmpDir('filter-proven-hive');
+  const g = Int32Array.from({ length: 3000 }, (_, i) => 2000 + (i % 3));
+  const v = Float64Array.from({ length: 3000 }, (_, i) => (i * 7) % 101);
+  await toParquet(fromColumns({ g, v }, { npartitions: 2 }), d, { partitionOn: ['g'] });
+  const hive = `read_parquet('${d}/**/*.parquet', hive_partitioning = true)`;
+  const cases: Array<[string, (df: DataFrame) => DataFrame, string, boolean]> = [
+    ['g == 2001', (df) => df.filter(df.col('g').eq(2001)), 'g = 2001', true],
+    ['g >= 2001', (df) => df.filter(df.col('g').ge(2001)), 'g >= 2001', true],
+    ['g != 2001 (two folders kept, both pass)', (df) => df.filter(df.col('g').ne(2001)), 'g <> 2001', true],
+    ['g == 2001 and v > 50', (df) => df.filter(df.col('g').eq(2001).and(df.col('v').gt(50))), 'g = 2001 AND v > 50', false],
+  ];
+  for (const [name, build, where, dropped] of cases) {
+    const q = build(readParquet(d));
+    const plan = q.col('v').sum().explain();
+    assert.is(/\bfilter\b/.test(plan.replace(/after filters/g, '')), !dropped, `${name}\n${plan}`);
+    const [sum, count] = await compute(q.col('v').sum(), q.col('v').count(), { scheduler: 'sync' });
+    const [want] = await sql(`SELECT sum(v) s, count(v) n FROM ${hive} WHERE ${where}`);
+    assert.ok(close(sum as number, want!.s as number), `${name}: sum ${sum} vs ${want!.s}`);
+    assert.is(count, Number(want!.n), name);
+  }
+});
+
 test('chunkAllMatch: every op, and nothing proven without exact bounds and a null count of 0', () => {
   const st = (min: number | bigint, max: number | bigint, nullCount: number | undefined = 0): ChunkStats => ({ min, max, nullCount });
   const t = (op: Term['op'], ...values: (number | bigint | boolean)[]): Term => ({ column: 'c', op, values });
