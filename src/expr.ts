@@ -6,6 +6,7 @@ import { type DataType, type Schema, Bool, Dictionary, Float64, Int64, Null, Utf
 import { exprFunction } from './kernels/expr-functions.ts';
 import { typeFromTag } from './kernels/type-tags.ts';
 import { parseTimestamp } from './io/csv/values.ts';
+import { acceptProvisional } from './collections/provisional-types.ts';
 
 export type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'floordiv' | 'mod' | 'pow';
 export type ComparisonOp = 'gt' | 'ge' | 'lt' | 'le' | 'eq' | 'ne';
@@ -151,13 +152,24 @@ export function exprType(e: ColExpr, schema: Schema): DataType {
         if (!['bool', 'null'].includes(lk) || !['bool', 'null'].includes(rk)) throw typeError(e, `${e.op} needs booleans, got ${lt} and ${rt}`);
         return new Bool();
       }
-      const comparable =
-        lk === 'null' ||
-        rk === 'null' ||
-        (isNumericKind(lk) && isNumericKind(rk) && lk !== 'bool' && rk !== 'bool') ||
-        lk === rk ||
-        temporalComparable(e.l, lt, e.r, rt);
-      if (!comparable) throw typeError(e, `cannot compare ${lt} with ${rt}`);
+      // A column typed from a sample, equal (or not) to a string: the data may yet make it a string, as a word
+      // among numbers ('NA', 'x') often does (provisional-types.ts). Orderings (gt('yesterday')) stay strict.
+      const fieldOf = (x: ColExpr) => (x.t === 'col' ? schema.fields.find((f) => f.name === x.name) : undefined);
+      const equality = e.op === 'eq' || e.op === 'ne';
+      const provisional = () => equality && ((rk === 'string' && acceptProvisional(fieldOf(e.l))) || (lk === 'string' && acceptProvisional(fieldOf(e.r))));
+      let comparable: boolean;
+      try {
+        comparable =
+          lk === 'null' ||
+          rk === 'null' ||
+          (isNumericKind(lk) && isNumericKind(rk) && lk !== 'bool' && rk !== 'bool') ||
+          lk === rk ||
+          temporalComparable(e.l, lt, e.r, rt);
+      } catch (err) {
+        if (provisional()) return new Bool(); // a date column against text that is no date
+        throw err;
+      }
+      if (!comparable && !provisional()) throw typeError(e, `cannot compare ${lt} with ${rt}`);
       return new Bool();
     }
   }

@@ -7,7 +7,8 @@ import { type Graph, type Key, ref, task } from '../scheduler/graph.ts';
 import { stableStringify, tokenize } from '../scheduler/tokenize.ts';
 import type { ColExpr } from '../expr.ts';
 import { exprType, kindOf } from '../expr.ts';
-import type { ApplyNode, FrameNode, GroupAggNode, RecordNode, ReductionRequest, ScalarNode } from './plan.ts';
+import { type ApplyNode, type FrameNode, type GroupAggNode, type RecordNode, type ReductionRequest, type ScalarNode, assignNode, filterNode } from './plan.ts';
+import { strictly, typingIsStrict } from './provisional-types.ts';
 import type { SchedulerName } from '../config.ts';
 import { shipFunction } from './udf.ts';
 import { groupKeyType } from '../kernels/groupby/aggregate.ts';
@@ -54,6 +55,12 @@ export class GraphBuilder {
       const derived = node.verb.lower(this, node);
       this.frames.set(node.token, derived);
       return derived;
+    }
+    // Preparing to run, a node typed leniently (a sampled column against a string) that no rewrite rebuilt is
+    // typed strictly now, so a comparison of a bool or a number with text never reaches a kernel
+    // (provisional-types.ts). explain() lowers leniently: it runs nothing.
+    if (typingIsStrict() && (node.kind === 'filter' || node.kind === 'assign') && node.verify) {
+      strictly(() => (node.kind === 'filter' ? filterNode(node.input, node.predicate) : assignNode(node.input, node.assignments)));
     }
     const keys: Key[] = [];
     for (let i = 0; i < node.npartitions; i++) {

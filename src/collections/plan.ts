@@ -10,6 +10,7 @@ import { type GroupAggSpec, groupAggType, groupKeyType } from '../kernels/groupb
 import { typeFromTag } from '../kernels/type-tags.ts';
 import { registerLocalFunction } from '../kernels/groupby/udf-runtime.ts';
 import type { GraphBuilder } from './lower.ts';
+import { leniently } from './provisional-types.ts';
 
 interface NodeBase {
   readonly token: string;
@@ -32,11 +33,15 @@ export interface AssignNode extends NodeBase {
   readonly kind: 'assign';
   readonly input: FrameNode;
   readonly assignments: ReadonlyArray<readonly [string, ColExpr]>;
+  /** Sampled columns compared with strings: read before preparing (provisional-types.ts). */
+  readonly verify?: readonly Field[];
 }
 export interface FilterNode extends NodeBase {
   readonly kind: 'filter';
   readonly input: FrameNode;
   readonly predicate: ColExpr;
+  /** Sampled columns compared with strings: read before preparing (provisional-types.ts). */
+  readonly verify?: readonly Field[];
 }
 
 /** Hash aggregation: one row per distinct key tuple; `splitOut` output partitions by key hash. */
@@ -113,21 +118,26 @@ export function projectNode(input: FrameNode, columns: readonly string[]): Proje
 
 export function assignNode(input: FrameNode, assignments: ReadonlyArray<readonly [string, ColExpr]>): AssignNode {
   const fields = [...input.schema.fields];
+  const verify: Field[] = [];
   for (const [name, expr] of assignments) {
     // Each assignment sees the input columns only (all are evaluated on the same partition).
-    const field = new Field(name, exprType(expr, input.schema), true);
+    const typed = leniently(() => exprType(expr, input.schema));
+    verify.push(...typed.fields);
+    const field = new Field(name, typed.value, true);
     const i = fields.findIndex((f) => f.name === name);
     if (i >= 0) fields[i] = field;
     else fields.push(field);
   }
-  return { kind: 'assign', input, assignments, schema: new ArrowSchema(fields), npartitions: input.npartitions, token: tokenize('assign', input.token, assignments) };
+  const node: AssignNode = { kind: 'assign', input, assignments, schema: new ArrowSchema(fields), npartitions: input.npartitions, token: tokenize('assign', input.token, assignments) };
+  return verify.length > 0 ? { ...node, verify } : node;
 }
 
 export function filterNode(input: FrameNode, predicate: ColExpr): FilterNode {
-  const t = exprType(predicate, input.schema);
+  const { value: t, fields: verify } = leniently(() => exprType(predicate, input.schema));
   const k = kindOf(t);
   if (k !== 'bool' && k !== 'null') throw new TypeError(`filter needs a boolean condition, but ${describeExpr(predicate)} is ${t}`);
-  return { kind: 'filter', input, predicate, schema: input.schema, npartitions: input.npartitions, token: tokenize('filter', input.token, predicate) };
+  const node: FilterNode = { kind: 'filter', input, predicate, schema: input.schema, npartitions: input.npartitions, token: tokenize('filter', input.token, predicate) };
+  return verify.length > 0 ? { ...node, verify } : node;
 }
 
 export function groupAggNode(

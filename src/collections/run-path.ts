@@ -11,7 +11,9 @@ import { getExecutor } from '../scheduler/get-executor.ts';
 import { tokenize } from '../scheduler/tokenize.ts';
 import { effectiveBackend, kernelBackend } from '../kernels/backend.ts';
 import { requireGpu } from '../kernels/gpu/device.ts';
-import { type FrameNode, describePlan } from './plan.ts';
+import { type FrameNode, describePlan, inputsOf, sourceNode } from './plan.ts';
+import { COLLECTION } from './output.ts';
+import { originOf, strictly } from './provisional-types.ts';
 import type { Output } from './output.ts';
 import { type Prepared, prepare } from './prepare.ts';
 import { MAX_SCHEMA_RESTARTS, resolveConflict } from './schema-conflicts.ts';
@@ -90,7 +92,8 @@ export async function runOutputs(outputs: readonly Output[], options: ComputeOpt
       let prepared: Prepared | null = null;
       let session: Session | null = null;
       try {
-        prepared = prepare(outputs, cfg);
+        await verifyColumns(outputs, settings);
+        prepared = strictly(() => prepare(outputs, cfg));
         makeSpillDirs(prepared.spillDirs);
         session = new Session(executor, { listeners, signal: stop.signal, deadline, taskTimeoutMs: cfg.taskTimeout, what: settings.where });
         const result = await drive(prepared, session);
@@ -112,6 +115,40 @@ export async function runOutputs(outputs: readonly Output[], options: ComputeOpt
     }
   } finally {
     stop.dispose();
+  }
+}
+
+/**
+ * Sampled columns the plan compares with strings (provisional-types.ts) are read once, in full, before the plan
+ * is prepared: a value their type cannot hold widens them (schema conflicts, as in any read), and their source
+ * then marks them verified, so the plan prepared next is typed against their real type.
+ */
+async function verifyColumns(outputs: readonly Output[], settings: RunSettings): Promise<void> {
+  const seen = new Set<FrameNode>();
+  const pending = new Map<string, NonNullable<ReturnType<typeof originOf>>>();
+  const walk = (node: FrameNode): void => {
+    if (seen.has(node)) return;
+    seen.add(node);
+    if ((node.kind === 'filter' || node.kind === 'assign') && node.verify) {
+      for (const field of node.verify) {
+        const origin = originOf(field);
+        // still provisional in the source's current schema (not widened or verified by an earlier run)
+        const now = origin?.source.schema.fields.find((f) => f.name === origin.column);
+        if (origin && now && originOf(now)) pending.set(`${origin.source.token}\u0000${origin.column}`, origin);
+      }
+    }
+    for (const input of inputsOf(node)) walk(input);
+  };
+  for (const o of outputs) {
+    for (const f of o.frames) walk(f.node);
+    for (const r of o.reductions) walk(r.frame);
+  }
+  if (pending.size === 0) return;
+  const { DataFrame } = await import('./dataframe.ts'); // a static import would be circular
+  for (const { source, column } of pending.values()) {
+    const count = new DataFrame(sourceNode(source, [column])).col(column).count();
+    await runOutputs([count[COLLECTION]()], { ...settings, where: `${settings.where ?? 'compute()'} (reading column '${column}' in full: its type came from a sample)` });
+    source.markVerified(column);
   }
 }
 

@@ -26,6 +26,7 @@ import { type FillOptions, laggedExpr, seriesCumulative, seriesFill, seriesLagge
 import { type DropDuplicatesOptions, dropDuplicatesNode } from './verbs/duplicates.ts';
 import { topNode } from './verbs/top-n.ts';
 import { type ValueCountsOptions, seriesValueCounts } from './verbs/value-counts.ts';
+import { leniently } from './provisional-types.ts';
 
 export type SeriesOperand = Series | Literal | Scalar | Date;
 
@@ -51,7 +52,8 @@ export class Series implements Collection {
     readonly expr: ColExpr,
     readonly name: string,
   ) {
-    this.dtype = exprType(expr, frame.schema);
+    // lenient: a sampled column compared with a string is checked where the Series is used (filter, assign)
+    this.dtype = leniently(() => exprType(expr, frame.schema)).value;
   }
 
   get npartitions(): number {

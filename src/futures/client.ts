@@ -16,6 +16,7 @@ import { GraphBuilder } from '../collections/lower.ts';
 import type { Graph, Key } from '../scheduler/graph.ts';
 import { summarize } from '../collections/delayed/identity.ts';
 import { ClientClosedError, Future, Lease, isFutureObject } from './future.ts';
+import { strictly } from '../collections/provisional-types.ts';
 
 export interface ClientOptions {
   /** Where tasks run: 'threads' (default), 'processes', 'sync' or 'distributed'. */
@@ -131,7 +132,8 @@ export class Client {
     this.assertOpen('compute()');
     if (!isCollection(collection)) throw new TypeError(`client.compute(): expected a collection (Delayed, DataFrame, Series, Scalar); got ${summarize(collection)}`);
     if (isDelayed(collection)) return this.run([collection])[0] as Future<T>;
-    const prepared = prepare([outputOf(collection)], this.config);
+    // strictly: a sampled column compared with a string is refused here, as when built (no verifying read: the graph is submitted now)
+    const prepared = strictly(() => prepare([outputOf(collection)], this.config));
     const keys = prepared.outputKeys[0]!;
     const out = prepared.outputs[0]!;
     const name = collection.constructor?.name ?? 'collection';
@@ -259,7 +261,7 @@ export class Client {
       keys = direct;
       graph = builder.graph;
     } else {
-      const prepared = prepare(ds.map((d) => outputOf(d)), this.config);
+      const prepared = strictly(() => prepare(ds.map((d) => outputOf(d)), this.config));
       keys = prepared.outputKeys.map((ks) => ks[0]!);
       graph = prepared.graph;
     }

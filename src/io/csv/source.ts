@@ -13,6 +13,7 @@ import type { Compression } from './files.ts';
 import { CSV_READ_OP } from './ops.ts';
 import type { OnBadLines } from './options.ts';
 import type { OutColumn, PartitionPlan } from './plan.ts';
+import { markProvisional } from '../../collections/provisional-types.ts';
 
 export interface SchemaColumn {
   readonly name: string;
@@ -52,6 +53,8 @@ export interface CsvSourceDescription {
   readonly encodingErrors: EncodingErrors;
   readonly rowBytes: number;
   readonly blocksize: number;
+  /** Inferred columns read in full since (markVerified): their type is final. */
+  readonly verified?: readonly string[];
 }
 
 export class CsvSource implements PartitionSource {
@@ -66,13 +69,27 @@ export class CsvSource implements PartitionSource {
   constructor(public description: CsvSourceDescription) {
     this.token = description.token;
     this.npartitions = description.parts.length;
-    this.schema = CsvSource.schemaOf(description);
+    this.schema = this.schemaOf(description);
   }
 
-  private static schemaOf(d: CsvSourceDescription): Schema {
-    const fields = d.columns.map((c, i) => new Field(c.name, arrowType(c.kind, i), true));
+  /** Inferred, unverified columns that could still widen are provisional (provisional-types.ts). */
+  private schemaOf(d: CsvSourceDescription): Schema {
+    const fields = d.columns.map((c, i) => {
+      const field = new Field(c.name, arrowType(c.kind, i), true);
+      const final = c.forced || c.kind === 'string' || c.kind === 'category' || (d.verified ?? []).includes(c.name);
+      if (!final) markProvisional(field, { source: this, column: c.name });
+      return field;
+    });
     if (d.pathColumn) fields.push(new Field(d.pathColumn, arrowType('category', fields.length), true));
     return new Schema(fields);
+  }
+
+  /** Every partition of `column` was read with its current type and nothing widened it: its type is final. */
+  markVerified(column: string): void {
+    const d = this.description;
+    if ((d.verified ?? []).includes(column)) return;
+    this.description = { ...d, verified: [...(d.verified ?? []), column] };
+    this.schema = this.schemaOf(this.description);
   }
 
   /** Widen an inferred column (never a user-fixed one) for every partition; the token changes with it. */
@@ -84,7 +101,7 @@ export class CsvSource implements PartitionSource {
     const columns = d.columns.map((col, i) => (i === c ? { ...col, kind } : col));
     this.description = { ...d, columns, token: tokenize('read-csv-widened', d.token, columns) };
     this.token = this.description.token;
-    this.schema = CsvSource.schemaOf(this.description);
+    this.schema = this.schemaOf(this.description);
     return true;
   }
 
