@@ -203,6 +203,8 @@ export interface ReductionRequest {
   readonly approx?: boolean;
   /** cov/corr: the second column, reduced over the rows where both are non-null. */
   readonly other?: ColExpr;
+  /** Sampled columns compared with strings in `expr`: read before preparing (provisional-types.ts). */
+  readonly verify?: readonly Field[];
 }
 
 /** A lazily computed scalar: a reduction, or arithmetic on scalars. */

@@ -6,6 +6,7 @@ import { type ColExpr, describeExpr, exprType, kindOf } from '../expr.ts';
 import type { FrameNode, ReductionRequest } from './plan.ts';
 import { EXTRA_REDUCTIONS, REDUCTIONS, type ReductionName } from '../kernels/summary.ts';
 import { assertKnownOptions } from '../config.ts';
+import { leniently } from './provisional-types.ts';
 
 export interface ReductionOptions {
   /** Delta degrees of freedom for var/std (default 1, as in pandas). */
@@ -20,7 +21,7 @@ export type ReductionExtra = Pick<ReductionRequest, 'q' | 'approx' | 'other'>;
 export function reductionRequest(frame: FrameNode, expr: ColExpr, name: ReductionName, options: ReductionOptions = {}, extra: ReductionExtra = {}): ReductionRequest {
   assertKnownOptions(`${name}()`, options, ['ddof', 'splitEvery', 'numericOnly']);
   if (!REDUCTIONS.includes(name) && !EXTRA_REDUCTIONS.includes(name)) throw new TypeError(`unknown reduction '${name}'; known: ${REDUCTIONS.join(', ')}`);
-  const type = exprType(expr, frame.schema);
+  const { value: type, fields: verify } = leniently(() => exprType(expr, frame.schema));
   const kind = kindOf(type);
   if (!supports(kind, name)) {
     throw new TypeError(`${name}() is not defined for ${describeExpr(expr)} of type ${type}; ${kind === 'string' ? 'only count() applies to strings' : 'use a numeric column'}`);
@@ -29,7 +30,7 @@ export function reductionRequest(frame: FrameNode, expr: ColExpr, name: Reductio
   if (!Number.isInteger(ddof) || ddof < 0) throw new TypeError(`ddof must be a non-negative integer; got ${String(options.ddof)}`);
   const splitEvery = options.splitEvery ?? null;
   if (splitEvery !== null && (!Number.isInteger(splitEvery) || splitEvery < 2)) throw new TypeError(`splitEvery must be an integer >= 2; got ${String(splitEvery)}`);
-  return { frame, expr, name, ddof: name === 'var' || name === 'std' || name === 'cov' ? ddof : 0, splitEvery, ...extra };
+  return { frame, expr, name, ddof: name === 'var' || name === 'std' || name === 'cov' ? ddof : 0, splitEvery, ...extra, ...(verify.length > 0 ? { verify } : {}) };
 }
 
 export function supports(kind: ReturnType<typeof kindOf>, name: ReductionName, type?: DataType): boolean {

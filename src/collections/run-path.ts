@@ -11,6 +11,7 @@ import { getExecutor } from '../scheduler/get-executor.ts';
 import { tokenize } from '../scheduler/tokenize.ts';
 import { effectiveBackend, kernelBackend } from '../kernels/backend.ts';
 import { requireGpu } from '../kernels/gpu/device.ts';
+import type { Field } from 'apache-arrow';
 import { type FrameNode, describePlan, inputsOf, sourceNode } from './plan.ts';
 import { COLLECTION } from './output.ts';
 import { originOf, strictly } from './provisional-types.ts';
@@ -129,19 +130,25 @@ async function verifyColumns(outputs: readonly Output[], settings: RunSettings):
   const walk = (node: FrameNode): void => {
     if (seen.has(node)) return;
     seen.add(node);
-    if ((node.kind === 'filter' || node.kind === 'assign') && node.verify) {
-      for (const field of node.verify) {
+    note(node.kind === 'filter' || node.kind === 'assign' ? node.verify : undefined);
+    for (const input of inputsOf(node)) walk(input);
+  };
+  function note(fields: readonly Field[] | undefined): void {
+    if (fields) {
+      for (const field of fields) {
         const origin = originOf(field);
         // still provisional in the source's current schema (not widened or verified by an earlier run)
         const now = origin?.source.schema.fields.find((f) => f.name === origin.column);
         if (origin && now && originOf(now)) pending.set(`${origin.source.token}\u0000${origin.column}`, origin);
       }
     }
-    for (const input of inputsOf(node)) walk(input);
-  };
+  }
   for (const o of outputs) {
     for (const f of o.frames) walk(f.node);
-    for (const r of o.reductions) walk(r.frame);
+    for (const r of o.reductions) {
+      note(r.verify);
+      walk(r.frame);
+    }
   }
   if (pending.size === 0) return;
   const { DataFrame } = await import('./dataframe.ts'); // a static import would be circular

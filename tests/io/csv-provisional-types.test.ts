@@ -21,6 +21,16 @@ const write = (name: string, text: string): string => {
 const fuzzed = write('f0.csv', 'c0|c1\r\nnull|-8639.753\nNA|-33.0088758000638332880\r\nFALSE|-1287.232\nNULL|3144314296.0779371\ntrue|832.260\n9007199254740993|-2.2250738585072014e-308');
 const fuzzOptions = { delimiter: '|', blocksize: 4096, sampleBytes: 34, parseDates: false } as const;
 
+async function rejectsWith(p: Promise<unknown>, pattern: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.match(String((e as Error).message), pattern);
+    return;
+  }
+  assert.unreachable(`expected a rejection matching ${pattern}`);
+}
+
 test('a column sampled as bool but a string in the data compares with strings (filter and assign), on every scheduler', async () => {
   for (const scheduler of ['sync', 'threads', 'processes'] as const) {
     const df = readCsv([fuzzed], fuzzOptions as never);
@@ -43,6 +53,13 @@ test('an int column with a late string, and timestamps with a late word, compare
   assert.equal(await compute(q.sum(), q.count(), { scheduler: 'sync' }), [1000, 1]);
   const q2 = df.filter(df.col('a').ne('x')).col('v'); // the other rows, compared as text
   assert.equal(await compute(q2.count(), { scheduler: 'sync' }), [300]);
+  // a reduction of the comparison itself, on a fresh frame (nothing read yet)
+  const fresh1 = readCsv(ints, { sampleBytes: 64 });
+  assert.is(await fresh1.col('a').eq('x').sum().compute({ scheduler: 'threads' }), 1);
+  const allInts = write('all-ints.csv', `a,v\n${Array.from({ length: 300 }, (_, i) => `${i},${i}`).join('\n')}\n`);
+  const really = readCsv(allInts, { sampleBytes: 64 });
+  await rejectsWith(really.col('a').eq('x').sum().compute({ scheduler: 'threads' }), /in eq\(a, "x"\): cannot compare Int32 with Utf8/);
+  await closeExecutors();
   const stamps = write('late.csv', `a,b\n${Array.from({ length: 400 }, (_, i) => `2020-01-01T00:00:${String(i % 60).padStart(2, '0')},${i}`).join('\n')}\nhello,7\n`);
   const ts = readCsv(stamps, { parseDates: true, sampleBytes: 100 });
   const h = ts.filter(ts.col('a').eq('hello')).col('b');
