@@ -8,7 +8,7 @@
 import type { Field } from 'apache-arrow';
 import type { PartitionSource } from './source.ts';
 
-interface Origin {
+export interface Origin {
   readonly source: PartitionSource & { markVerified(column: string): void };
   readonly column: string;
 }

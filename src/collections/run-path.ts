@@ -14,7 +14,7 @@ import { requireGpu } from '../kernels/gpu/device.ts';
 import type { Field } from 'apache-arrow';
 import { type FrameNode, describePlan, inputsOf, sourceNode } from './plan.ts';
 import { COLLECTION } from './output.ts';
-import { originOf, strictly } from './provisional-types.ts';
+import { type Origin, originOf, strictly } from './provisional-types.ts';
 import type { Output } from './output.ts';
 import { type Prepared, prepare } from './prepare.ts';
 import { MAX_SCHEMA_RESTARTS, resolveConflict } from './schema-conflicts.ts';
@@ -126,7 +126,7 @@ export async function runOutputs(outputs: readonly Output[], options: ComputeOpt
  */
 async function verifyColumns(outputs: readonly Output[], settings: RunSettings): Promise<void> {
   const seen = new Set<FrameNode>();
-  const pending = new Map<string, NonNullable<ReturnType<typeof originOf>>>();
+  const pending = new Map<string, Origin>();
   const walk = (node: FrameNode): void => {
     if (seen.has(node)) return;
     seen.add(node);

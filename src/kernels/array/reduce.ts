@@ -496,10 +496,6 @@ export function partialOfSums(name: ReductionName, shape: number[], inputDType: 
 }
 
 /**
- * Merges two partials of the same reduction over the same kept shape, in any order (argmin/argmax break
- * ties by the lower index, as NumPy's first occurrence).
- */
-/**
  * parts.reduce(combinePartials), with float sums and products folded into one output in the same order
  * (the same bits): no array per step, one pass per part over hoisted arrays. The small combines run on the
  * scheduler's thread (IN_PLACE_VALUES), right where a compute() waits for them.
@@ -522,6 +518,10 @@ export function combineAll(parts: readonly Partial[]): Partial {
   return { name: first.name, shape: first.shape, inputDType: first.inputDType, values: out };
 }
 
+/**
+ * Merges two partials of the same reduction over the same kept shape, in any order (argmin/argmax break
+ * ties by the lower index, as NumPy's first occurrence).
+ */
 export function combinePartials(a: Partial, b: Partial): Partial {
   if (a.name !== b.name || a.shape.join() !== b.shape.join()) throw new Error(`cannot merge partial ${a.name} (${a.shape}) with ${b.name} (${b.shape})`);
   const kind = stateKind(a.name);
